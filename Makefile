@@ -1,0 +1,34 @@
+# Every target sets itself up: a fresh machine needs only python3 (>= 3.11) and make.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Pinned so that a fresh machine here takes the local CPU build, never a multi-GB CUDA download.
+# For a GPU build: make TORCH_SPEC='torch==2.13.0 --index-url <your CUDA wheel index>' ...
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+RUN_DIR ?= out
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet $(TORCH_SPEC)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p $(RUN_DIR)
+	$(VENV)/bin/genai-studio train vae --epochs 2 --limit 20000 --out $(RUN_DIR)/quick-vae.safetensors
+	$(VENV)/bin/genai-studio sample $(RUN_DIR)/quick-vae.safetensors --seed 0 --out $(RUN_DIR)/quick-vae-grid.png
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check genai_studio tests benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/train_throughput.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

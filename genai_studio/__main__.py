@@ -1,0 +1,5 @@
+import sys
+
+from genai_studio.cli import main
+
+sys.exit(main())

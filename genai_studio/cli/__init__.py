@@ -1,0 +1,85 @@
+"""``genai-studio``: the studio window with no arguments, or a headless command.
+
+Every command drives ``genai_studio.core`` directly; errors a user can cause are printed as one
+line and exit with status 2 (no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from genai_studio import __version__
+from genai_studio.core.errors import GenAIError
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr (and exit 2), not usage + message."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from genai_studio.cli import info, sample, train
+
+    parser = OneLineParser(
+        prog="genai-studio",
+        description="GenAI Studio: generate, steer and train VAE and GAN image models offline. "
+        "With no command, opens the studio window.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="build the window offscreen, generate, drag the pad, train a few "
+                        "steps, cancel; exit 0 or print what failed")
+    parser.add_argument("--screenshot", metavar="FILE",
+                        help="write a PNG of the window as a user first sees it, then exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    for module in (train, sample, info):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from genai_studio.cli.gui import run_gui
+
+            return run_gui(args)
+        return args.handler(args)
+    except GenAIError as exc:
+        print(f"genai-studio: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("genai-studio: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""MNIST from its original IDX files, held whole on the training device.
+
+The reference scripts build a PIL image per sample and collate them one by one; here a split
+is one uint8 tensor on the device and a batch is one indexing operation, which is why the
+training loop is compute-bound rather than data-bound.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from genai_studio.core.errors import DataError
+from genai_studio.core.resources import mnist_dir
+
+if TYPE_CHECKING:
+    import torch
+
+Split = Literal["train", "test"]
+Binarize = Literal["dynamic", "none"]
+
+MNIST_FILES: dict[Split, tuple[str, str]] = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+
+# IDX type codes (third magic byte) -> numpy big-endian dtype.
+_IDX_DTYPES = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
+    """Decode an (uncompressed) IDX byte string, checking magic number and sizes."""
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise DataError(f"{name}: not an IDX file (bad magic number)")
+    type_code, ndim = raw[2], raw[3]
+    if type_code not in _IDX_DTYPES or not 1 <= ndim <= 4:
+        raise DataError(f"{name}: not an IDX file (type 0x{type_code:02x}, {ndim} dimensions)")
+    header_len = 4 + 4 * ndim
+    if len(raw) < header_len:
+        raise DataError(f"{name}: truncated IDX header")
+    dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    dtype = _IDX_DTYPES[type_code]
+    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    actual = len(raw) - header_len
+    if actual != expected:
+        raise DataError(
+            f"{name}: size mismatch: header says {dims} ({expected} bytes), file has {actual}"
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=header_len).reshape(dims)
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file, gzip-compressed or not (decided by content, not by name)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"missing data file: {path}") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if raw[:2] == _GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataError(f"{path}: corrupt gzip data ({exc})") from None
+    return parse_idx(raw, name=str(path))
+
+
+def load_mnist_arrays(split: Split = "train", root: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Images (N, 28, 28) uint8 and labels (N,) uint8 of one MNIST split."""
+    if split not in MNIST_FILES:
+        raise DataError(f"unknown MNIST split {split!r}; expected 'train' or 'test'")
+    root = Path(root) if root is not None else mnist_dir()
+    image_name, label_name = MNIST_FILES[split]
+    images = read_idx(root / image_name)
+    labels = read_idx(root / label_name)
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
+        raise DataError(f"{root / image_name}: expected N x 28 x 28 uint8 images, got {images.shape}")
+    if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
+        raise DataError(
+            f"{root / label_name}: {labels.shape[0]} labels for {images.shape[0]} images"
+        )
+    if labels.size and int(labels.max()) > 9:
+        raise DataError(f"{root / label_name}: labels outside 0-9")
+    return images, labels
+
+
+@dataclass
+class ImageSet:
+    """A whole split on one device: ``images`` (N, 28, 28) uint8, ``labels`` (N,) int64."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    name: str = "mnist"
+    split: str = "train"
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    @property
+    def device(self) -> torch.device:
+        return self.images.device
+
+    def to(self, device: torch.device | str) -> ImageSet:
+        return ImageSet(self.images.to(device), self.labels.to(device), self.name, self.split)
+
+    def head(self, limit: int | None) -> ImageSet:
+        """The first ``limit`` samples (all of them for None)."""
+        if limit is None or limit >= len(self):
+            return self
+        return ImageSet(self.images[:limit], self.labels[:limit], self.name, self.split)
+
+    def batch(
+        self,
+        index: torch.Tensor,
+        binarize: Binarize = "none",
+        generator: torch.Generator | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Images (B, 1, 28, 28) float in [0, 1] and labels (B,) for ``index``.
+
+        ``binarize="dynamic"`` draws a fresh Bernoulli sample of every pixel each time an image
+        is used: the standard protocol behind published MNIST likelihoods.
+        """
+        import torch
+
+        x = self.images[index].unsqueeze(1).to(torch.float32).div_(255.0)
+        if binarize == "dynamic":
+            x = torch.bernoulli(x, generator=generator)
+        return x, self.labels[index]
+
+
+def load_mnist(
+    split: Split = "train",
+    device: torch.device | str = "cpu",
+    root: Path | None = None,
+    limit: int | None = None,
+) -> ImageSet:
+    """One MNIST split as an :class:`ImageSet` on ``device``."""
+    import torch
+
+    images, labels = load_mnist_arrays(split, root)
+    if limit is not None:
+        images, labels = images[:limit], labels[:limit]
+    return ImageSet(
+        images=torch.from_numpy(images.copy()).to(device),
+        labels=torch.from_numpy(labels.astype(np.int64)).to(device),
+        name="mnist",
+        split=split,
+    )

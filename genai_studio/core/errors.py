@@ -1,0 +1,25 @@
+"""The error types a user can cause. Each carries a one-line message fit to show as is."""
+
+
+class GenAIError(Exception):
+    """Base class: anything the user can fix (bad file, bad option, missing device)."""
+
+
+class DataError(GenAIError):
+    """A dataset file or folder is missing, truncated or not what it claims to be."""
+
+
+class ModelFileError(GenAIError):
+    """A model file cannot be used: missing, truncated, foreign, unsafe or the wrong kind."""
+
+
+class DeviceError(GenAIError):
+    """The requested compute device is not available on this machine."""
+
+
+class UsageError(GenAIError):
+    """An option value that makes no sense (non-positive count, label for an unconditional model)."""
+
+
+class OutputError(GenAIError):
+    """An output file or folder cannot be written (missing, not a folder, read-only, disk full)."""

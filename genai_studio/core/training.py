@@ -1,0 +1,358 @@
+"""Training as a plain generator of events (DESIGN §2): the CLI prints them, the GUI worker emits
+them as signals. Cancel between steps; pause by not pulling; resume from a checkpoint file.
+
+    for event in train(VAEConfig(), TrainConfig(epochs=1), load_mnist(), device, out_path):
+        ...
+
+Randomness comes from three seeded generators, never the global RNG: weights are initialised
+under ``seed``, the epoch shuffles come from a CPU generator (``seed``), and the per-step noise
+(binarisation, reparameterisation, GAN latents) from a generator on the device (``seed + 1``).
+A checkpoint stores the shuffle generator's state at the start of its epoch plus the step, so
+a resumed run replays exactly the batches the uninterrupted one would have seen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from genai_studio.core.checkpoints import LoadedModel, load_model, model_metadata, save_model
+from genai_studio.core.data import ImageSet
+from genai_studio.core.errors import ModelFileError, UsageError
+from genai_studio.core.models import ModelConfig, build_model
+from genai_studio.core.state import optimizer_state_from_tensors, optimizer_state_to_tensors
+from genai_studio.core.tasks import TrainingTask, default_binarize, make_task
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float | None = None  # None: the kind's default (VAE 1e-3, GAN 2e-4)
+    beta: float = 1.0  # VAE: weight of the KL term (1 = the true ELBO)
+    kl_warmup_epochs: float = 0.0  # VAE: ramp beta from 0 over this many epochs
+    binarize: str | None = None  # "dynamic" | "none"; None: the kind's default
+    limit: int | None = None  # train on the first N images only
+    seed: int = 0
+    log_every: int = 20
+    preview_every: int = 100
+    preview_count: int = 64
+
+    def __post_init__(self) -> None:
+        positive = {"epochs": self.epochs, "batch size": self.batch_size,
+                    "log_every": self.log_every, "preview_every": self.preview_every,
+                    "preview_count": self.preview_count}
+        for name, value in positive.items():
+            if not isinstance(value, int) or value <= 0:
+                raise UsageError(f"{name} must be a positive whole number, not {value!r}")
+        if self.limit is not None and self.limit <= 0:
+            raise UsageError(f"limit must be positive, not {self.limit}")
+        if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
+            raise UsageError(f"learning rate must be positive, not {self.lr}")
+        if not (math.isfinite(self.beta) and self.beta >= 0) or self.kl_warmup_epochs < 0:
+            raise UsageError("beta and the KL warm-up must be zero or more")
+        if self.binarize not in (None, "dynamic", "none"):
+            raise UsageError(f"binarize must be 'dynamic' or 'none', not {self.binarize!r}")
+
+
+# ----------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class Started:
+    total_steps: int
+    steps_per_epoch: int
+    start_step: int  # > 0 when resumed
+    num_images: int
+    device: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    epoch: int  # 1-based, the epoch the step belongs to
+    epochs: int
+    step: int  # steps done so far
+    total_steps: int
+    losses: dict[str, float]  # means over the steps since the last Progress
+    images_per_s: float
+    eta_s: float
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class Preview:
+    step: int
+    images: np.ndarray  # (n, 28, 28) float32 in [0, 1], a copy: safe to send across threads
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    path: Path
+    epoch: int
+    step: int
+
+
+@dataclass(frozen=True)
+class Finished:
+    path: Path | None  # the finished model file; None when cancelled
+    checkpoint: Path | None  # where to resume from
+    cancelled: bool
+    summary: dict[str, Any]
+
+
+Event = Started | Progress | Preview | Checkpoint | Finished
+
+
+class CancelToken(Protocol):
+    def is_set(self) -> bool: ...
+
+
+def checkpoint_path_for(out_path: Path) -> Path:
+    """``run.safetensors`` -> ``run.ckpt.safetensors``, beside it."""
+    out_path = Path(out_path)
+    stem = out_path.name.removesuffix(".safetensors")
+    return out_path.with_name(f"{stem}.ckpt.safetensors")
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+@dataclass
+class _Run:
+    """What one training run carries between steps (and into a checkpoint)."""
+
+    model: torch.nn.Module
+    task: TrainingTask
+    config: TrainConfig
+    data: ImageSet
+    device: torch.device
+    out_path: Path
+    checkpoint_path: Path
+    shuffle_gen: torch.Generator
+    noise_gen: torch.Generator
+    binarize: str
+    step: int = 0
+    wall_time_s: float = 0.0  # active training time, pauses excluded, across resumes
+    last_losses: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    @property
+    def batch_size(self) -> int:
+        return min(self.config.batch_size, len(self.data))
+
+    @property
+    def steps_per_epoch(self) -> int:
+        # Drop the last partial batch: every step sees a full batch (BatchNorm needs > 1).
+        return len(self.data) // self.batch_size
+
+    @property
+    def total_steps(self) -> int:
+        return self.config.epochs * self.steps_per_epoch
+
+
+def train(
+    model_config: ModelConfig | None,
+    config: TrainConfig,
+    data: ImageSet,
+    device: torch.device,
+    out_path: Path,
+    *,
+    cancel: CancelToken | None = None,
+    resume_from: Path | None = None,
+    checkpoint_path: Path | None = None,
+) -> Iterator[Event]:
+    """Train a model and yield events; ``model_config`` may be None when resuming."""
+    run, epoch_start_state = _prepare(
+        model_config, config, data, device, Path(out_path), resume_from, checkpoint_path
+    )
+    if run.steps_per_epoch == 0:
+        raise UsageError("no training images")
+    suspended = 0.0  # seconds spent paused at a yield, excluded from speed and wall time
+
+    def emit(event: Event) -> Iterator[Event]:
+        nonlocal suspended
+        t = time.perf_counter()
+        yield event
+        suspended += time.perf_counter() - t
+
+    yield from emit(Started(run.total_steps, run.steps_per_epoch, run.step, len(run.data),
+                            str(device)))
+    preview_z, preview_labels = _preview_batch(run)
+    t_start = time.perf_counter()
+    wall_before = run.wall_time_s
+    window_sum = torch.zeros(len(run.task.loss_names), device=device)
+    window_steps, window_t, window_suspended = 0, time.perf_counter(), 0.0
+    spe, bs = run.steps_per_epoch, run.batch_size
+    run.model.train()
+    for epoch in range(run.step // spe, run.config.epochs):
+        if epoch_start_state is not None:  # resuming inside this epoch
+            run.shuffle_gen.set_state(epoch_start_state)
+        epoch_start_state = run.shuffle_gen.get_state()
+        order = torch.randperm(len(run.data), generator=run.shuffle_gen).to(device)
+        for i in range(run.step - epoch * spe, spe):
+            if cancel is not None and cancel.is_set():
+                run.wall_time_s = wall_before + time.perf_counter() - t_start - suspended
+                yield from emit(_checkpoint(run, epoch_start_state))
+                yield Finished(None, run.checkpoint_path, True, _summary(run))
+                return
+            x, labels = run.data.batch(order[i * bs:(i + 1) * bs], run.binarize, run.noise_gen)
+            window_sum += run.task.step(x, labels, run.noise_gen, _beta_scale(run))
+            run.step += 1
+            window_steps += 1
+            if run.step % run.config.log_every == 0 or i == spe - 1:
+                now = time.perf_counter()
+                active = max(now - window_t - (suspended - window_suspended), 1e-9)
+                means = (window_sum / window_steps).tolist()  # the one host sync per window
+                run.last_losses = dict(zip(run.task.loss_names, means, strict=True))
+                elapsed = wall_before + now - t_start - suspended
+                yield from emit(Progress(
+                    epoch + 1, run.config.epochs, run.step, run.total_steps, run.last_losses,
+                    window_steps * bs / active,
+                    (run.total_steps - run.step) * active / window_steps, elapsed,
+                ))
+                window_sum.zero_()
+                window_steps, window_t, window_suspended = 0, time.perf_counter(), suspended
+            if run.step % run.config.preview_every == 0:
+                yield from emit(Preview(run.step, _render_preview(run, preview_z, preview_labels)))
+        run.wall_time_s = wall_before + time.perf_counter() - t_start - suspended
+        epoch_start_state = None
+        yield from emit(_checkpoint(run, run.shuffle_gen.get_state()))
+    yield from emit(Preview(run.step, _render_preview(run, preview_z, preview_labels)))
+    summary = _summary(run)
+    save_model(run.out_path, run.model, _metadata(run, summary))
+    yield Finished(run.out_path, run.checkpoint_path, False, summary)
+
+
+def _prepare(model_config, config, data, device, out_path, resume_from, checkpoint_path):
+    """Build (or restore) the run; returns it and the shuffle state of a resumed epoch."""
+    loaded: LoadedModel | None = None
+    if resume_from is not None:
+        loaded = load_model(resume_from, device)
+        if not loaded.has_training_state:
+            raise ModelFileError(
+                f"{Path(resume_from).name} holds no training state; resume from the "
+                "'.ckpt.safetensors' checkpoint written beside the model"
+            )
+        saved = loaded.metadata["training_state"]
+        config = dataclasses.replace(TrainConfig(**saved["train_config"]), epochs=config.epochs)
+        model_config = loaded.config
+        model = loaded.model
+    else:
+        if model_config is None:
+            raise UsageError("a model config is needed unless resuming")
+        # Initialise under the seed without touching the global RNG the rest of the app uses.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            model = build_model(model_config)
+        model.to(device)
+    data = data.head(config.limit).to(device)
+    binarize = config.binarize or default_binarize(model_config.kind)
+    run = _Run(
+        model=model,
+        task=make_task(model, config.lr, device, config.beta),
+        config=config, data=data, device=device, out_path=out_path,
+        checkpoint_path=Path(checkpoint_path or checkpoint_path_for(out_path)),
+        shuffle_gen=torch.Generator().manual_seed(config.seed),
+        noise_gen=torch.Generator(device=device).manual_seed(config.seed + 1),
+        binarize=binarize,
+    )
+    if loaded is None:
+        return run, None
+    return run, _restore(run, loaded)
+
+
+def _restore(run: _Run, loaded: LoadedModel) -> torch.Tensor:
+    saved = loaded.metadata["training_state"]
+    if saved["num_images"] != len(run.data) or saved["batch_size"] != run.batch_size:
+        raise ModelFileError("this checkpoint was trained on a different data set or batch size")
+    for name, opt in run.task.optimizers.items():
+        opt.load_state_dict(optimizer_state_from_tensors(name, saved["optimizers"][name],
+                                                         loaded.state))
+    run.noise_gen.set_state(loaded.state["rng.noise"])
+    run.step = int(saved["step"])
+    run.wall_time_s = float(loaded.metadata["training"]["wall_time_s"])
+    return loaded.state["rng.shuffle_epoch_start"]
+
+
+def _beta_scale(run: _Run) -> float:
+    warmup_steps = run.config.kl_warmup_epochs * run.steps_per_epoch
+    return 1.0 if warmup_steps <= 0 else min(1.0, run.step / warmup_steps)
+
+
+def _preview_batch(run: _Run) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """A fixed noise batch (pytorch/examples' ``fixed_noise``): previews compare across time."""
+    gen = torch.Generator().manual_seed(run.config.seed + 2)
+    n = run.config.preview_count
+    z = torch.randn(n, run.model.latent_dim, generator=gen).to(run.device)
+    labels = torch.arange(n, device=run.device) % run.model.num_classes
+    return z, labels if run.model.conditional else None
+
+
+def _render_preview(run: _Run, z: torch.Tensor, labels: torch.Tensor | None) -> np.ndarray:
+    run.model.eval()
+    with torch.inference_mode():
+        images = run.model.decode(z, labels)
+    run.model.train()
+    return images.detach().to("cpu").numpy().astype(np.float32, copy=True)
+
+
+def _summary(run: _Run) -> dict[str, Any]:
+    c = run.config
+    done = run.step * run.batch_size
+    return {
+        "epochs": c.epochs, "steps": run.step, "epochs_done": run.step / run.steps_per_epoch,
+        "seed": c.seed, "batch_size": run.batch_size, "lr": run.task.optimizers[
+            next(iter(run.task.optimizers))].param_groups[0]["lr"],
+        "beta": c.beta, "kl_warmup_epochs": c.kl_warmup_epochs, "binarize": run.binarize,
+        "wall_time_s": round(run.wall_time_s, 3), "device": str(run.device),
+        "images_per_s": round(done / run.wall_time_s, 1) if run.wall_time_s > 0 else None,
+        "final_losses": run.last_losses, "torch_version": torch.__version__,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _metadata(run: _Run, summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    dataset = {"name": run.data.name, "split": run.data.split, "num_images": len(run.data),
+               "binarize": run.binarize}
+    return model_metadata(run.model, dataset=dataset, training=summary, metrics={}, **extra)
+
+
+def _checkpoint(run: _Run, epoch_start_state: torch.Tensor) -> Checkpoint:
+    """Write weights + optimizer + RNG so that a resumed run continues exactly here."""
+    state: dict[str, torch.Tensor] = {
+        "rng.noise": run.noise_gen.get_state(),
+        "rng.shuffle_epoch_start": epoch_start_state,
+    }
+    optimizers = {}
+    for name, opt in run.task.optimizers.items():
+        optimizers[name] = optimizer_state_to_tensors(name, opt.state_dict(), state)
+    training_state = {
+        "step": run.step, "num_images": len(run.data), "batch_size": run.batch_size,
+        "train_config": dataclasses.asdict(run.config), "optimizers": optimizers,
+    }
+    save_model(run.checkpoint_path, run.model,
+               _metadata(run, _summary(run), training_state=training_state), state=state)
+    return Checkpoint(run.checkpoint_path, run.step // run.steps_per_epoch, run.step)
+
+
+def warm_up() -> None:
+    """One throw-away forward, backward and Adam step on a tiny model.
+
+    The first real step imports autograd and optimizer modules lazily while holding the GIL,
+    which froze the GUI for 75-150 ms three times (DESIGN §2); call this once at start-up.
+    """
+    from genai_studio.core.models.vae import VAE, VAEConfig
+
+    with torch.random.fork_rng(devices=[]):
+        model = VAE(VAEConfig(latent_dim=2, hidden=(8,)))
+        task = make_task(model, 1e-3, torch.device("cpu"), beta=1.0)
+        x = torch.rand(2, 1, 28, 28)
+        task.step(x, torch.zeros(2, dtype=torch.long), torch.Generator(), 1.0)
