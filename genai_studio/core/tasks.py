@@ -107,7 +107,9 @@ class GANTask(TrainingTask):
         ).detach()
 
 
-def make_task(model: Generator, lr: float | None, device: torch.device, beta: float) -> TrainingTask:
+def make_task(
+    model: Generator, lr: float | None, device: torch.device, beta: float
+) -> TrainingTask:
     if isinstance(model, VAE):
         return VAETask(model, lr or VAETask.default_lr, device, beta=beta)
     if isinstance(model, GAN):
