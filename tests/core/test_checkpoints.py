@@ -50,6 +50,9 @@ def test_writes_are_atomic_and_leave_no_temp_files(tmp_path):
     _saved_vae(path, latent_dim=5)
     assert path.read_bytes() != first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
 def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
