@@ -1,0 +1,6 @@
+"""The only QThread code: QObject workers that drive the core on their own threads (DESIGN §2).
+
+Rules kept here: workers are moved to a QThread and started through ``thread.started``; their
+signals carry copies (NumPy arrays, plain dataclasses), are connected only to ``@Slot`` methods of
+GUI-thread objects, and on shutdown the owner requests cancel, then ``quit()`` and ``wait()``.
+"""
