@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from genai_studio.workers import track
+
 log = logging.getLogger(__name__)
 
 
@@ -262,7 +264,7 @@ class InferenceService(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.thread = QThread()
+        self.thread = track(QThread())
         self.thread.setObjectName("inference")
         self.worker = InferenceWorker()
         self.worker.moveToThread(self.thread)

@@ -17,6 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from genai_studio.workers import track
+
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.05
@@ -157,7 +159,7 @@ class TrainingController(QObject):
 
     def __init__(self, request: TrainRequest, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.thread = QThread()
+        self.thread = track(QThread())
         self.thread.setObjectName("training")
         self.worker = TrainingWorker(request)
         self.worker.moveToThread(self.thread)

@@ -1,0 +1,408 @@
+"""The studio window: wires canvas, pad, morph strip, library and training to the workers.
+
+Nothing here runs long work: loading, grids, morphs and pad backgrounds go to the inference
+worker, training to its own worker; only the pad's single-image decode runs here.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from genai_studio.ui import tile_actions
+from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog
+from genai_studio.ui.guard import gui_slot
+from genai_studio.ui.model_library import ModelLibrary
+from genai_studio.ui.morph_strip import MorphStrip
+from genai_studio.ui.pad_panel import PadPanel
+from genai_studio.ui.sample_canvas import SampleCanvas
+from genai_studio.ui.settings import GRID_SIZES, Preferences
+from genai_studio.ui.toolbar import MAX_SEED, EmptyState, StudioToolbar
+from genai_studio.ui.training_panel import TrainingPanel
+from genai_studio.workers.inference import (
+    BackgroundRequest,
+    GenerateRequest,
+    InferenceService,
+    LoadRequest,
+    ModelHandle,
+    MorphRequest,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StudioPaths:
+    shipped_models: Path
+    user_models: Path
+
+
+class MainWindow(QMainWindow):
+    interactive = Signal()  # the first grid is on screen (or the empty state is final)
+
+    def __init__(self, paths: StudioPaths, prefs: Preferences) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("GenAI Studio")
+        self.paths, self.prefs = paths, prefs
+        self.handle: ModelHandle | None = None
+        self.devices: list[str] = []
+        self.started = False
+        self.is_interactive = False
+        self.last_error = ""
+        self.generations = 0
+        self._morph_next = "a"
+        self.inference = InferenceService(self)
+        self._build()
+        self._connect()
+        self.shortcuts = tile_actions.install(self)
+        self._restore()
+
+    # ---------------------------------------------------------------- layout
+
+    def _build(self) -> None:
+        self.toolbar = StudioToolbar(self)
+        self.addToolBar(self.toolbar)
+        self.canvas = SampleCanvas()
+        self.empty = EmptyState()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.canvas)
+        self.setCentralWidget(self.stack)
+        self.library = ModelLibrary(self.paths.shipped_models, self.paths.user_models)
+        self.pad_panel = PadPanel()
+        self.morph = MorphStrip()
+        self.training = TrainingPanel(self.paths.user_models)
+        area = Qt.DockWidgetArea
+        self.docks = {
+            "library": self._dock("Library", self.library, area.LeftDockWidgetArea),
+            "pad": self._dock("Latent pad", self.pad_panel, area.RightDockWidgetArea),
+            "morph": self._dock("Morph", self.morph, area.BottomDockWidgetArea),
+            "training": self._dock("Training", self.training, area.BottomDockWidgetArea),
+        }
+        self.status = {name: QLabel("") for name in ("device", "model", "training")}
+        for label in self.status.values():
+            self.statusBar().addPermanentWidget(label)
+        self.status["training"].setText("idle")
+        self.resize(1440, 920)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title.lower().replace(' ', '_')}_dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _connect(self) -> None:
+        w, t = self.inference.worker, self.toolbar
+        w.started_up.connect(self.on_started_up)
+        w.model_loaded.connect(self.on_model_loaded)
+        w.load_failed.connect(self.on_load_failed)
+        w.generated.connect(self.on_generated)
+        w.morphed.connect(self.on_morphed)
+        w.background_ready.connect(self.on_background)
+        w.failed.connect(self.on_worker_failed)
+        t.generate.clicked.connect(self.generate)
+        t.device.currentIndexChanged.connect(self.on_device_changed)
+        t.grid.currentIndexChanged.connect(self.on_grid_changed)
+        t.digit.currentIndexChanged.connect(self.on_digit_changed)
+        self.canvas.tile_action.connect(self.on_tile_action)
+        self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
+        self.morph.requested.connect(self.request_morph)
+        self.morph.frame_shown.connect(self.pad_panel.show_frame)
+        self.morph.set_from_pad.connect(self.on_morph_from_pad)
+        self.library.load_requested.connect(self.load_model)
+        self.library.import_requested.connect(self.import_model)
+        self.library.removed.connect(self.on_model_removed)
+        self.training.state_changed.connect(self.on_training_state)
+        self.training.model_trained.connect(self.on_model_trained)
+        self.training.failed.connect(self.on_training_failed)
+        self.empty.quick_train.connect(self.quick_train)
+        self.empty.import_model.connect(self.library.ask_import)
+
+    def _restore(self) -> None:
+        p = self.prefs
+        self.toolbar.set_grid_size(p.get_int("grid", GRID_SIZES[0], GRID_SIZES[-1]))
+        self.toolbar.seed.setValue(p.get_int("seed", 0, MAX_SEED))
+        self.toolbar.lock.setChecked(p.get_bool("seed_locked"))
+        smooth = p.get_bool("smooth")
+        self.canvas.set_smooth(smooth)
+        self.pad_panel.preview.smooth = smooth
+        geometry, state = p.get_bytes("geometry"), p.get_bytes("window_state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def save_settings(self) -> None:
+        p = self.prefs
+        p.set("geometry", self.saveGeometry())
+        p.set("window_state", self.saveState())
+        p.set("grid", self.toolbar.grid_size())
+        p.set("seed", self.toolbar.seed.value())
+        p.set("seed_locked", self.toolbar.lock.isChecked())
+        p.set("device", str(self.toolbar.device.currentData()))
+        p.set("smooth", self.canvas.smooth)
+        if self.handle is not None:
+            p.set("last_model", str(self.handle.path))
+        p.sync()
+
+    # ---------------------------------------------------------------- start-up
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self.started:
+            self.started = True
+            # After the first paint: torch is imported (and warmed up) on the worker thread.
+            QTimer.singleShot(0, self.inference.request_start_up.emit)
+
+    @gui_slot(object)
+    def on_started_up(self, report: Any) -> None:
+        self.devices = list(report.devices)
+        self.toolbar.device.blockSignals(True)
+        for name in self.devices:
+            self.toolbar.device.addItem("CPU" if name == "cpu" else name.upper(), name)
+        wanted = self.prefs.get_str("device", ["auto", *self.devices])
+        self.toolbar.device.setCurrentIndex(max(self.toolbar.device.findData(wanted), 0))
+        self.toolbar.device.blockSignals(False)
+        self.training.set_devices(self.devices)
+        self.training.app_device = wanted
+        self.training.ensure_plot()
+        self.library.refresh()
+        last = Path(self.prefs.get_str("last_model")) if self.prefs.get_str("last_model") else None
+        usable = {e.path for e in self.library.entries if e.metadata is not None}
+        target = last if last in usable else self.library.first_usable()
+        self._update_status()
+        if target is None:
+            self.empty.set_state("empty")
+            self._mark_interactive()
+        else:
+            self.load_model(target)
+
+    def _mark_interactive(self) -> None:
+        if not self.is_interactive:
+            self.is_interactive = True
+            self.interactive.emit()
+
+    # ---------------------------------------------------------------- models
+
+    def device_name(self) -> str:
+        return str(self.toolbar.device.currentData() or "auto")
+
+    @gui_slot(object)
+    def load_model(self, path: Path, reason: str = "open") -> None:
+        self.inference.request_load.emit(LoadRequest(Path(path), self.device_name(), reason))
+
+    @gui_slot(object)
+    def import_model(self, path: Path) -> None:
+        """Validate by loading (off the GUI thread); copied into the library only if it loads."""
+        self.load_model(path, "import")
+
+    @gui_slot(object, object)
+    def on_model_loaded(self, handle: ModelHandle, request: LoadRequest) -> None:
+        if request.reason == "import":
+            handle.path = self.library.adopt(request.path)
+        self.handle = handle
+        self.library.set_active(handle.path)
+        self.toolbar.model_label.setText(handle.name)
+        self.toolbar.set_conditional(handle.conditional)
+        label = self.toolbar.label() if handle.conditional else None
+        self.pad_panel.label = label
+        self.pad_panel.set_model(handle, seed=self.toolbar.seed.value())
+        self.morph.clear()
+        self.stack.setCurrentWidget(self.canvas)
+        self.prefs.set("last_model", str(handle.path))
+        if handle.latent_dim == 2:
+            self.inference.request_background.emit(BackgroundRequest(handle, label=label))
+        self._update_status()
+        self.generate()
+
+    @gui_slot(str, object)
+    def on_load_failed(self, message: str, request: LoadRequest) -> None:
+        what = {"import": "Could not import this model",
+                "device": "Could not move the model to that device"}.get(
+            request.reason, "Could not load this model")
+        keep = " The current model stays active." if self.handle is not None else ""
+        self.show_error(what, f"{message}.{keep}" if not message.endswith(".") else
+                        f"{message}{keep}")
+        if self.handle is None and request.reason != "import":
+            self.empty.set_state("empty")
+            self._mark_interactive()
+
+    @gui_slot(object)
+    def on_model_removed(self, path: Path) -> None:
+        if self.handle is not None and self.handle.path == path:
+            self.handle.path = path  # keeps working from memory until another is loaded
+
+    # ---------------------------------------------------------------- generating
+
+    @gui_slot()
+    def generate(self) -> None:
+        if self.handle is None:
+            return
+        if not self.toolbar.lock.isChecked():
+            self.toolbar.seed.setValue(random.randint(0, MAX_SEED))
+        n = self.toolbar.grid_size()
+        label = self.toolbar.label() if self.handle.conditional else None
+        self.inference.request_generate.emit(
+            GenerateRequest(self.handle, n * n, self.toolbar.seed.value(), label))
+
+    @gui_slot(object)
+    def on_generated(self, result: Any) -> None:
+        if result.handle is not self.handle:
+            return  # made by a model that is no longer active
+        self.canvas.set_samples(result.images, result.latents, result.labels)
+        self.generations += 1
+        self.statusBar().showMessage(f"{len(result.images)} samples in "
+                                     f"{result.seconds * 1000:.0f} ms (seed {result.seed})", 4000)
+        self._mark_interactive()
+
+    @gui_slot(int)
+    def on_grid_changed(self, _index: int) -> None:
+        self.generate()
+
+    @gui_slot(int)
+    def on_digit_changed(self, _index: int) -> None:
+        if self.handle is not None and self.handle.conditional:
+            self.pad_panel.set_label(self.toolbar.label())
+            self.generate()
+
+    @gui_slot(int)
+    def on_device_changed(self, _index: int) -> None:
+        self.training.app_device = self.device_name()
+        if self.handle is not None:
+            self.load_model(self.handle.path, "device")
+        self._update_status()
+
+    # ---------------------------------------------------------------- tiles, pad, morph
+
+    @gui_slot(str, int)
+    def on_tile_action(self, action: str, index: int) -> None:
+        tile_actions.run(self, action, index)
+
+    @gui_slot(int, int)
+    def on_tile_dropped(self, index: int, corner: int) -> None:
+        if 0 <= index < self.canvas.tile_count():
+            self.pad_panel.set_corner(corner, self.canvas.latents[index])
+
+    def set_morph_anchor(self, which: str, z: np.ndarray) -> None:
+        self.morph.set_anchor(which, z)
+        self._morph_next = "b" if which == "a" else "a"
+
+    @gui_slot(str)
+    def on_morph_from_pad(self, which: str) -> None:
+        z = self.pad_panel.current_latent()
+        if z is not None:
+            self.set_morph_anchor(which, z)
+
+    @gui_slot()
+    def request_morph(self) -> None:
+        if self.handle is None or not self.morph.ready():
+            return
+        assert self.morph.start is not None and self.morph.end is not None
+        if self.morph.start.shape[-1] != self.handle.latent_dim:
+            return
+        self.inference.request_morph.emit(MorphRequest(
+            self.handle, self.morph.start, self.morph.end, self.morph.frame_count(),
+            self.pad_panel.label))
+
+    @gui_slot(object)
+    def on_morphed(self, result: Any) -> None:
+        if result.handle is self.handle:
+            self.morph.set_frames(result.images)
+            self.morph.show_frame(0)
+
+    @gui_slot(object)
+    def on_background(self, background: Any) -> None:
+        self.pad_panel.set_background(background)
+
+    # ---------------------------------------------------------------- training
+
+    @gui_slot()
+    def quick_train(self) -> None:
+        """The empty state's offer: a 2-D VAE for 1 epoch, on the app's device."""
+        t = self.training
+        t.kind.setCurrentIndex(t.kind.findData("vae"))
+        t.conditional.setChecked(False)
+        t.latent.setValue(2)
+        t.epochs.setValue(1)
+        self.docks["training"].raise_()
+        t.start()
+        if self.handle is None:
+            self.empty.set_state("training")
+
+    @gui_slot(str)
+    def on_training_state(self, state: str) -> None:
+        self.status["training"].setText(f"training: {state}" if state != "idle" else "idle")
+
+    @gui_slot(object)
+    def on_model_trained(self, path: Path) -> None:
+        self.library.refresh()
+        self.load_model(path, "trained")
+
+    @gui_slot(str)
+    def on_training_failed(self, message: str) -> None:
+        self.show_error("Training stopped", message)
+        if self.handle is None:
+            self.empty.set_state("empty")
+
+    @gui_slot(str)
+    def on_worker_failed(self, message: str) -> None:
+        self.show_error("Something went wrong", message)
+
+    # ---------------------------------------------------------------- chrome
+
+    def show_error(self, title: str, message: str) -> None:
+        """A window-modal, non-blocking message box (``open``, not ``exec``)."""
+        self.last_error = message
+        log.warning("%s: %s", title, message)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorDialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _update_status(self) -> None:
+        device = self.handle.device if self.handle else self.device_name()
+        self.status["device"].setText(f"device: {device}")
+        self.status["model"].setText(f"model: {self.handle.name if self.handle else 'none'}")
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog([(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+                          a.text().replace("&", "")) for a in self.shortcuts], self).open()
+
+    def show_about(self) -> None:
+        AboutDialog(self).open()
+
+    def add_action(self, text: str, keys: str, slot: Any) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Cancel training (its checkpoint is written), then join every worker thread."""
+        self.save_settings()
+        self.morph.set_playing(False)
+        self.training.shutdown()
+        self.inference.shutdown()
+        super().closeEvent(event)
