@@ -95,6 +95,9 @@ class MainWindow(QMainWindow):
             "morph": self._dock("Morph", self.morph, area.BottomDockWidgetArea),
             "training": self._dock("Training", self.training, area.BottomDockWidgetArea),
         }
+        # The morph strip spans the width above the training panel, as in DESIGN §9.
+        self.splitDockWidget(self.docks["morph"], self.docks["training"],
+                             Qt.Orientation.Vertical)
         self.status = {name: QLabel("") for name in ("device", "model", "training")}
         for label in self.status.values():
             self.statusBar().addPermanentWidget(label)
@@ -350,7 +353,12 @@ class MainWindow(QMainWindow):
 
     @gui_slot(str)
     def on_training_state(self, state: str) -> None:
-        self.status["training"].setText(f"training: {state}" if state != "idle" else "idle")
+        self.status["training"].setText(state if state.startswith("train") else
+                                        f"training {state}")
+        if self.handle is None and state.startswith(("loading", "train")):
+            self.empty.set_state("training")
+        elif self.handle is None and state in ("cancelled", "failed"):
+            self.empty.set_state("empty")
 
     @gui_slot(object)
     def on_model_trained(self, path: Path) -> None:

@@ -46,7 +46,8 @@ class FrameRow(QWidget):
         if not self.frames:
             p.setPen(QColor(theme.MUTED))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                       "Set A and B (tile menu, or the pad buttons) to morph between them")
+                       "Pick A and B (tile menu, double-click tiles, or take them from "
+                       "the pad) to morph between them")
             return
         for k, image in enumerate(self.frames):
             rect = self._rect(k)
@@ -102,9 +103,7 @@ class MorphStrip(QWidget):
         self.frames_spin.valueChanged.connect(self._frames_changed)
         self.play_button.toggled.connect(self.set_playing)
         self.row.clicked.connect(self.show_frame)
-        label = QLabel("Morph")
-        label.setProperty("role", "section")
-        for widget in (label, self.a_button, self.row, self.b_button, QLabel("frames"),
+        for widget in (self.a_button, self.row, self.b_button, QLabel("frames"),
                        self.frames_spin, self.play_button):
             row.addWidget(widget, 1 if widget is self.row else 0)
 

@@ -56,12 +56,14 @@ class PadPanel(QWidget):
         layout.setContentsMargins(10, 10, 10, 10)
         layout.setSpacing(8)
         top = QHBoxLayout()
-        self.title = QLabel("Latent pad")
-        self.title.setProperty("role", "section")
+        self.title = QLabel("Drag to explore")
+        self.title.setProperty("role", "hint")
         top.addWidget(self.title)
         top.addStretch(1)
         self.atlas_button = self._toggle("Atlas", "Show a faint atlas of decoded digits (G)")
         self.points_button = self._toggle("Digits", "Show encoded test digits by class (D)")
+        self.atlas_button.setVisible(False)
+        self.points_button.setVisible(False)
         top.addWidget(self.atlas_button)
         top.addWidget(self.points_button)
         layout.addLayout(top)
@@ -100,6 +102,8 @@ class PadPanel(QWidget):
         if handle is None:
             self.pad.set_mode("empty")
             self.hint.setText("")
+            for button in (self.atlas_button, self.points_button):
+                button.setVisible(False)
             return
         plane = handle.latent_dim == 2
         self.pad.set_mode("plane" if plane else "corners")

@@ -67,8 +67,8 @@ class StudioToolbar(QToolBar):
         self._add("Seed", self.seed)
         self.addWidget(self.lock)
         self._add("Grid", self.grid)
-        self.digit_label = QLabel("Digit")
-        self.addWidget(self.digit_label)
+        # Widgets in a toolbar are shown/hidden through their actions, not setVisible.
+        self.digit_label_action = self.addWidget(QLabel("Digit"))
         self.digit_action = self.addWidget(self.digit)
         self.set_conditional(False)
 
@@ -82,7 +82,7 @@ class StudioToolbar(QToolBar):
                                      theme.ACCENT if locked else theme.MUTED))
 
     def set_conditional(self, conditional: bool) -> None:
-        self.digit_label.setVisible(conditional)
+        self.digit_label_action.setVisible(conditional)
         self.digit_action.setVisible(conditional)
 
     def grid_size(self) -> int:
@@ -121,10 +121,15 @@ class EmptyState(QWidget):
         self.import_button = QPushButton(icons.icon("import"), "Import a model file…")
         self.train_button.clicked.connect(self.quick_train)
         self.import_button.clicked.connect(self.import_model)
-        for widget in (self.title, self.text, self.train_button, self.import_button):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
-            widget.setMaximumWidth(440)
+        self.text.setFixedWidth(440)  # a fixed width lets the wrapped text take its full height
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.title, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(6)
+        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(14)
+        for widget in (self.train_button, self.import_button):
+            widget.setMinimumWidth(240)
+            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(3)
         self.set_state("loading")
 

@@ -13,11 +13,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -86,9 +87,10 @@ class TrainingPanel(QWidget):
         right.addWidget(self.preview, 1)
         outer.addLayout(right, 1)
 
-    def _build_form(self) -> QFormLayout:
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+    def _build_form(self) -> QGridLayout:
+        form = QGridLayout()
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(6)
         self.kind = QComboBox()
         self.kind.addItem("VAE", "vae")
         self.kind.addItem("GAN", "gan")
@@ -108,11 +110,17 @@ class TrainingPanel(QWidget):
         self.device.setObjectName("trainDeviceSelector")
         self.device.addItem("same as the app", "app")
         self.device.setToolTip("Where to train; the app's device by default")
-        for label, widget in (("Model", self.kind), ("", self.conditional),
-                              ("Latent", self.latent), ("Epochs", self.epochs),
-                              ("Batch", self.batch), ("Learning rate", self.lr),
-                              ("Device", self.device)):
-            form.addRow(label, widget)
+        cells = (("Model", self.kind), ("Latent", self.latent), ("Epochs", self.epochs),
+                 ("Batch", self.batch), ("LR", self.lr), ("Device", self.device))
+        for k, (label, widget) in enumerate(cells):
+            row, col = divmod(k, 2)
+            text = QLabel(label)
+            text.setProperty("role", "hint")
+            text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            form.addWidget(text, row, col * 2)
+            form.addWidget(widget, row, col * 2 + 1)
+        form.addWidget(self.conditional, 3, 1, 1, 3)
+        form.setRowStretch(4, 1)
         return form
 
     def _spin(self, low: int, high: int, value: int, tip: str) -> QSpinBox:
@@ -140,10 +148,11 @@ class TrainingPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.stats = QLabel("")
         self.stats.setProperty("role", "hint")
+        # Ignored width: a long loss line must not widen the dock (and the window) mid-run.
+        self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for button in (self.train_button, self.pause_button, self.cancel_button):
             row.addWidget(button)
-        row.addStretch(1)
-        row.addWidget(self.stats)
+        row.addWidget(self.stats, 1)
         return row
 
     def ensure_plot(self) -> None:
