@@ -52,7 +52,7 @@ def test_generate_changes_canvas_and_locked_seed_reproduces(window, qtbot):
     for _ in range(2):
         count = window.generations
         window.generate()
-        qtbot.waitUntil(lambda: window.generations > count, timeout=10_000)
+        qtbot.waitUntil(lambda count=count: window.generations > count, timeout=10_000)
         assert np.array_equal(window.canvas.images, second)
 
 
