@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -169,12 +169,13 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- start-up
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if not self.started:
+    def event(self, event: QEvent) -> bool:
+        if not getattr(self, "started", True) and event.type() == QEvent.Type.Paint:
             self.started = True
-            # After the first paint: torch is imported (and warmed up) on the worker thread.
+            # Only after the first paint does the worker import torch: an import running in
+            # parallel would hold the GIL while the window tries to paint (DESIGN §1).
             QTimer.singleShot(0, self.inference.request_start_up.emit)
+        return super().event(event)
 
     @gui_slot(object)
     def on_started_up(self, report: Any) -> None:
@@ -203,6 +204,9 @@ class MainWindow(QMainWindow):
         if not self.is_interactive:
             self.is_interactive = True
             self.interactive.emit()
+            # Now, not when the artist presses Train: the first training step's lazy imports
+            # would otherwise freeze the GUI (DESIGN §2). Queued behind the first grid.
+            self.inference.request_warm_up.emit()
 
     # ---------------------------------------------------------------- models
 
@@ -232,10 +236,10 @@ class MainWindow(QMainWindow):
         self.morph.clear()
         self.stack.setCurrentWidget(self.canvas)
         self.prefs.set("last_model", str(handle.path))
+        self._update_status()
+        self.generate()  # queued first: the grid matters more than the pad's backdrop
         if handle.latent_dim == 2:
             self.inference.request_background.emit(BackgroundRequest(handle, label=label))
-        self._update_status()
-        self.generate()
 
     @gui_slot(str, object)
     def on_load_failed(self, message: str, request: LoadRequest) -> None:

@@ -124,16 +124,24 @@ class InferenceWorker(QObject):
 
     @Slot()
     def start_up(self) -> None:
-        """Import torch and run the training warm-up while the window is already on screen."""
+        """Import torch while the window is already on screen."""
         t0 = time.perf_counter()
         import torch
 
-        from genai_studio.core import training
         from genai_studio.core.devices import available_devices
 
-        training.warm_up()
         self.started_up.emit(StartupReport(torch.__version__, available_devices(),
                                            time.perf_counter() - t0))
+
+    @Slot()
+    def warm_up(self) -> None:
+        """One throw-away training step, so the first real one does not stall the GUI."""
+        from genai_studio.core import training
+
+        try:
+            training.warm_up()
+        except Exception:  # noqa: BLE001 - an optimisation only; training reports real errors
+            log.exception("training warm-up failed")
 
     @Slot(object)
     def load(self, request: LoadRequest) -> None:
@@ -257,6 +265,7 @@ class InferenceService(QObject):
     """GUI-side owner of the inference thread: request signals in, the worker's signals out."""
 
     request_start_up = Signal()
+    request_warm_up = Signal()
     request_load = Signal(object)
     request_generate = Signal(object)
     request_morph = Signal(object)
@@ -270,6 +279,7 @@ class InferenceService(QObject):
         self.worker.moveToThread(self.thread)
         # Cross-thread connections are queued: each request runs on the worker thread, in order.
         self.request_start_up.connect(self.worker.start_up)
+        self.request_warm_up.connect(self.worker.warm_up)
         self.request_load.connect(self.worker.load)
         self.request_generate.connect(self.worker.generate)
         self.request_morph.connect(self.worker.morph)
