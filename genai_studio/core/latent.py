@@ -35,15 +35,19 @@ def pad_to_latent_2d(u: float, v: float) -> np.ndarray:
     return np.array([_NORMAL.inv_cdf(pu), _NORMAL.inv_cdf(pv)], dtype=np.float32)
 
 
-def latent_2d_to_pad(z: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`pad_to_latent_2d` for many points: z (n, 2) -> (n, 2) pad coords."""
+def latent_2d_to_pad(z: np.ndarray, clip: bool = True) -> np.ndarray:
+    """Inverse of :func:`pad_to_latent_2d` for many points: z (n, 2) -> (n, 2) pad coords.
+
+    With ``clip=False`` points beyond the pad's +-3 sigma come back outside [0, 1], so a
+    caller can drop them instead of piling them up on the border.
+    """
     z = np.asarray(z, dtype=np.float64).reshape(-1, 2)
     # Phi(x) = (1 + erf(x / sqrt 2)) / 2, vectorised without SciPy.
     cdf = 0.5 * (1.0 + np.vectorize(math.erf)(z / math.sqrt(2.0)))
     span = 1.0 - 2.0 * _P_EDGE
     pad = (cdf - _P_EDGE) / span
     pad[:, 1] = 1.0 - pad[:, 1]
-    return np.clip(pad, 0.0, 1.0).astype(np.float32)
+    return (np.clip(pad, 0.0, 1.0) if clip else pad).astype(np.float32)
 
 
 def atlas_latents_2d(n: int) -> np.ndarray:

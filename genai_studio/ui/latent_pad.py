@@ -243,13 +243,17 @@ class PadPreview(QWidget):
         p.setPen(QPen(QColor(theme.BORDER), 1))
         p.setBrush(QColor(theme.TILE))
         p.drawRoundedRect(sq, 8, 8)
+        inner = sq.adjusted(8, 8, -8, -8)
+        if self.caption:  # keep a strip under the image for the caption, image still square
+            shrink = 18.0
+            inner = QRectF(inner.left() + shrink / 2, inner.top(), inner.width() - shrink,
+                           inner.height() - shrink)
+            p.setPen(QColor(theme.MUTED))
+            p.drawText(sq.adjusted(10, 4, -10, -3), Qt.AlignmentFlag.AlignBottom
+                       | Qt.AlignmentFlag.AlignHCenter, self.caption)
         if self.image is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)
-            p.drawImage(sq.adjusted(8, 8, -8, -8), self.image)
-        if self.caption:
-            p.setPen(QColor(theme.MUTED))
-            p.drawText(sq.adjusted(10, 6, -10, -6), Qt.AlignmentFlag.AlignBottom
-                       | Qt.AlignmentFlag.AlignRight, self.caption)
+            p.drawImage(inner, self.image)
         self.frames_painted += 1
 
 

@@ -235,6 +235,7 @@ class MainWindow(QMainWindow):
         self.pad_panel.set_model(handle, seed=self.toolbar.seed.value())
         self.morph.clear()
         self.stack.setCurrentWidget(self.canvas)
+        self.canvas.setFocus()  # so Space, arrows and tile keys act on the canvas
         self.prefs.set("last_model", str(handle.path))
         self._update_status()
         self.generate()  # queued first: the grid matters more than the pad's backdrop

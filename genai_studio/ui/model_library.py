@@ -150,6 +150,7 @@ class ModelLibrary(QWidget):
         self.list.blockSignals(False)
         self.empty_label.setVisible(not self.entries)
         self.list.setVisible(bool(self.entries))
+        self.info.setVisible(bool(self.entries))
         self.select_path(select or self.active)
 
     def _item(self, entry: Entry) -> QListWidgetItem:

@@ -146,5 +146,7 @@ class EmptyState(QWidget):
         title, text = titles[state]
         self.title.setText(title)
         self.text.setText(text)
+        # A wrapped label inside an aligned layout item gets its one-line height; ask for more.
+        self.text.setFixedHeight(self.text.heightForWidth(self.text.width()) + 6)
         self.train_button.setVisible(state == "empty")
         self.import_button.setVisible(state == "empty")

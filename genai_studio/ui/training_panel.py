@@ -167,7 +167,7 @@ class TrainingPanel(QWidget):
         self.plot.setMinimumHeight(110)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setLabel("bottom", "step")
-        self.plot.addLegend(offset=(-10, 10), labelTextColor=theme.MUTED)
+        self.plot.addLegend(offset=(-10, 2), colCount=4, labelTextColor=theme.MUTED)
         self.plot_holder.addWidget(self.plot)
 
     def set_devices(self, devices: list[str]) -> None:

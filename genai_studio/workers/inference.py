@@ -257,8 +257,9 @@ def _background(request: BackgroundRequest) -> PadBackground:
     x = test.images.to(device).unsqueeze(1).float().div_(255.0)
     with torch.inference_mode():
         mu, _ = model.encode(x, None)
-    points = latent_2d_to_pad(mu.to("cpu").numpy())
-    return PadBackground(handle, atlas, points, test.labels.numpy().copy())
+    points = latent_2d_to_pad(mu.to("cpu").numpy(), clip=False)
+    inside = np.all((points >= 0.0) & (points <= 1.0), axis=1)  # off-pad points: not drawn
+    return PadBackground(handle, atlas, points[inside], test.labels.numpy()[inside].copy())
 
 
 class InferenceService(QObject):

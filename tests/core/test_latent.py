@@ -65,3 +65,10 @@ def test_morph_path_endpoints_and_length():
     assert np.allclose(path[0], a, atol=1e-5) and np.allclose(path[-1], b, atol=1e-5)
     with pytest.raises(ValueError):
         latent.morph_path(a, b, 1)
+
+
+def test_unclipped_inverse_marks_points_off_the_pad():
+    far = np.array([[10.0, 0.0], [0.0, 0.0]])
+    pad = latent.latent_2d_to_pad(far, clip=False)
+    assert pad[0, 0] > 1.0 and 0.0 <= pad[1, 0] <= 1.0
+    assert latent.latent_2d_to_pad(far)[0, 0] == 1.0
