@@ -150,6 +150,7 @@ w = app.create_main_window(sys.argv[1], sys.argv[2], settings)
 f = FirstPaint(); w.installEventFilter(f)
 def done():
     marks["interactive_s"] = time.time() - T0
+    marks["torch_import_s"] = w.startup_report.seconds if w.startup_report else None
     QTimer.singleShot(0, w.close)
 w.interactive.connect(done)
 w.show()
@@ -171,8 +172,10 @@ def cold_start(tmp: Path, runs: int, model: Path | None) -> list[dict]:
         samples.append(json.loads(out.stdout.strip().splitlines()[-1]))
     paint = [s["first_paint_s"] * 1000 for s in samples]
     ready = [s["interactive_s"] * 1000 for s in samples]
+    torch_s = [s["torch_import_s"] * 1000 for s in samples if s.get("torch_import_s")]
     return [summary("cold start: first paint (from launch)", paint),
             summary("cold start: interactive, first grid on screen", ready),
+            summary("cold start: of which importing torch (worker thread)", torch_s),
             {"what": "torch imported before first paint",
              "any": any(s["torch_imported_at_first_paint"] for s in samples)}]
 

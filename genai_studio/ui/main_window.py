@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -24,14 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genai_studio.ui import tile_actions
+from genai_studio.ui import tile_actions, window_state
 from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.model_library import ModelLibrary
 from genai_studio.ui.morph_strip import MorphStrip
 from genai_studio.ui.pad_panel import PadPanel
 from genai_studio.ui.sample_canvas import SampleCanvas
-from genai_studio.ui.settings import GRID_SIZES, Preferences
+from genai_studio.ui.settings import Preferences
 from genai_studio.ui.toolbar import MAX_SEED, EmptyState, StudioToolbar
 from genai_studio.ui.training_panel import TrainingPanel
 from genai_studio.workers.inference import (
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.paths, self.prefs = paths, prefs
         self.handle: ModelHandle | None = None
         self.devices: list[str] = []
+        self.startup_report: Any = None
         self.started = False
         self.is_interactive = False
         self.last_error = ""
@@ -71,7 +73,9 @@ class MainWindow(QMainWindow):
         self._build()
         self._connect()
         self.shortcuts = tile_actions.install(self)
-        self._restore()
+        window_state.restore(self)
+        # If the application quits without closing the window, still join the workers.
+        QApplication.instance().aboutToQuit.connect(self.shutdown_workers)
 
     # ---------------------------------------------------------------- layout
 
@@ -140,33 +144,6 @@ class MainWindow(QMainWindow):
         self.empty.quick_train.connect(self.quick_train)
         self.empty.import_model.connect(self.library.ask_import)
 
-    def _restore(self) -> None:
-        p = self.prefs
-        self.toolbar.set_grid_size(p.get_int("grid", GRID_SIZES[0], GRID_SIZES[-1]))
-        self.toolbar.seed.setValue(p.get_int("seed", 0, MAX_SEED))
-        self.toolbar.lock.setChecked(p.get_bool("seed_locked"))
-        smooth = p.get_bool("smooth")
-        self.canvas.set_smooth(smooth)
-        self.pad_panel.preview.smooth = smooth
-        geometry, state = p.get_bytes("geometry"), p.get_bytes("window_state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
-
-    def save_settings(self) -> None:
-        p = self.prefs
-        p.set("geometry", self.saveGeometry())
-        p.set("window_state", self.saveState())
-        p.set("grid", self.toolbar.grid_size())
-        p.set("seed", self.toolbar.seed.value())
-        p.set("seed_locked", self.toolbar.lock.isChecked())
-        p.set("device", str(self.toolbar.device.currentData()))
-        p.set("smooth", self.canvas.smooth)
-        if self.handle is not None:
-            p.set("last_model", str(self.handle.path))
-        p.sync()
-
     # ---------------------------------------------------------------- start-up
 
     def event(self, event: QEvent) -> bool:
@@ -179,6 +156,7 @@ class MainWindow(QMainWindow):
 
     @gui_slot(object)
     def on_started_up(self, report: Any) -> None:
+        self.startup_report = report
         self.devices = list(report.devices)
         self.toolbar.device.blockSignals(True)
         for name in self.devices:
@@ -414,8 +392,12 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Cancel training (its checkpoint is written), then join every worker thread."""
-        self.save_settings()
+        window_state.save(self)
+        self.shutdown_workers()
+        super().closeEvent(event)
+
+    @gui_slot()
+    def shutdown_workers(self) -> None:
         self.morph.set_playing(False)
         self.training.shutdown()
         self.inference.shutdown()
-        super().closeEvent(event)
