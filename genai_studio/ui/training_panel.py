@@ -184,7 +184,9 @@ class TrainingPanel(QWidget):
     # ---------------------------------------------------------------- control
 
     def is_running(self) -> bool:
-        return self.controller is not None and self.controller.is_running()
+        """True from Train until the GUI has handled the thread's end (``on_thread_done``),
+        so a new run can never start while the old controller is still being torn down."""
+        return self.controller is not None
 
     def request(self) -> TrainRequest:
         kind = str(self.kind.currentData())
