@@ -43,6 +43,16 @@ def main(out: Path, models: Path | None) -> None:
         wait_until(lambda: False, 0.6)
         w.grab().save(str(out / "morphing.png"))
         w.morph.set_playing(False)
+    from PySide6.QtWidgets import QDialog
+
+    w.show_shortcuts()
+    w.show_about()
+    wait_until(lambda: False, 0.2)
+    for name in ("helpDialog", "aboutDialog"):
+        dialog = w.findChild(QDialog, name)
+        if dialog is not None:
+            dialog.grab().save(str(out / f"{name}.png"))
+            dialog.close()
     w.training.limit = 6000
     w.training.epochs.setValue(3)
     w.training.start()

@@ -102,6 +102,11 @@ class MainWindow(QMainWindow):
         # The morph strip spans the width above the training panel, as in DESIGN §9.
         self.splitDockWidget(self.docks["morph"], self.docks["training"],
                              Qt.Orientation.Vertical)
+        # Default proportions (a saved layout overrides them): a roomy pad, a slim library.
+        self.resizeDocks([self.docks["library"], self.docks["pad"]], [250, 440],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["morph"], self.docks["training"]], [90, 240],
+                         Qt.Orientation.Vertical)
         self.status = {name: QLabel("") for name in ("device", "model", "training")}
         for label in self.status.values():
             self.statusBar().addPermanentWidget(label)

@@ -244,7 +244,7 @@ def _background(request: BackgroundRequest) -> PadBackground:
 
     from genai_studio.core.data import load_mnist
     from genai_studio.core.images import tile_grid
-    from genai_studio.core.latent import atlas_latents_2d, latent_2d_to_pad
+    from genai_studio.core.latent import PAD_SIGMA, atlas_latents_2d, latent_2d_to_pad
 
     handle, n = request.handle, request.atlas_cells
     images = decode_batch(handle, atlas_latents_2d(n), request.label)
@@ -257,8 +257,10 @@ def _background(request: BackgroundRequest) -> PadBackground:
     x = test.images.to(device).unsqueeze(1).float().div_(255.0)
     with torch.inference_mode():
         mu, _ = model.encode(x, None)
-    points = latent_2d_to_pad(mu.to("cpu").numpy(), clip=False)
-    inside = np.all((points >= 0.0) & (points <= 1.0), axis=1)  # off-pad points: not drawn
+    mu_np = mu.to("cpu").numpy()
+    # Judge "off the pad" in latent units: far-out means saturate the CDF to exactly 1.0.
+    inside = np.all(np.abs(mu_np) < PAD_SIGMA, axis=1)
+    points = latent_2d_to_pad(mu_np, clip=False)
     return PadBackground(handle, atlas, points[inside], test.labels.numpy()[inside].copy())
 
 
