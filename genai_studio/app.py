@@ -80,6 +80,7 @@ def screenshot(path: str) -> int:
     """Write a PNG of the window as a user first sees it (their models, their settings)."""
     _ensure_app(offscreen=True)
     window = create_main_window()
+    window.persist_settings = False
     window.show()
     wait_until(lambda: window.is_interactive and window.handle is None
                or window.generations > 0, 60)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,8 @@ from PySide6.QtCore import Slot
 log = logging.getLogger(__name__)
 VIOLATIONS: list[str] = []
 CALLS: Counter[str] = Counter()
+SLOW_MS = 8.0
+SLOW: list[tuple[str, float]] = []  # (slot, ms) of GUI-thread slots that took over SLOW_MS
 
 
 def gui_slot(*types: type) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -29,7 +32,13 @@ def gui_slot(*types: type) -> Callable[[Callable[..., Any]], Callable[..., Any]]
             if threading.current_thread() is not threading.main_thread():
                 VIOLATIONS.append(fn.__qualname__)
                 log.error("%s ran off the GUI thread", fn.__qualname__)
-            return fn(self, *args)
+            t0 = time.perf_counter()
+            try:
+                return fn(self, *args)
+            finally:
+                ms = (time.perf_counter() - t0) * 1000
+                if ms > SLOW_MS:  # a slot this long delays every frame behind it
+                    SLOW.append((fn.__qualname__, ms))
 
         return Slot(*types)(wrapper)
 

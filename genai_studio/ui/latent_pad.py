@@ -229,11 +229,16 @@ class PadPreview(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(280, 280)
 
-    def set_pixels(self, pixels: np.ndarray, caption: str = "") -> None:
+    def set_pixels(self, pixels: np.ndarray, caption: str = "", immediate: bool = True) -> None:
+        """``immediate`` repaints now (the artist's hand is on the pad); otherwise Qt
+        coalesces the paint with others (training previews)."""
         self.pixels = pixels
         self.image = gray_image(pixels)
         self.caption = caption
-        self.repaint()  # now, not later: the artist's hand is on the pad
+        if immediate:
+            self.repaint()
+        else:
+            self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)

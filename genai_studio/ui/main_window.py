@@ -64,8 +64,10 @@ class MainWindow(QMainWindow):
         self.handle: ModelHandle | None = None
         self.devices: list[str] = []
         self.startup_report: Any = None
+        self.persist_settings = True  # --screenshot looks, it does not rewrite the user's layout
         self.started = False
         self.is_interactive = False
+        self.warm = False  # the training warm-up step has run
         self.last_error = ""
         self.generations = 0
         self._morph_next = "a"
@@ -125,6 +127,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         w, t = self.inference.worker, self.toolbar
         w.started_up.connect(self.on_started_up)
+        w.warmed_up.connect(self.on_warmed_up)
         w.model_loaded.connect(self.on_model_loaded)
         w.load_failed.connect(self.on_load_failed)
         w.generated.connect(self.on_generated)
@@ -183,6 +186,10 @@ class MainWindow(QMainWindow):
         else:
             self.load_model(target)
 
+    @gui_slot()
+    def on_warmed_up(self) -> None:
+        self.warm = True
+
     def _mark_interactive(self) -> None:
         if not self.is_interactive:
             self.is_interactive = True
@@ -240,7 +247,9 @@ class MainWindow(QMainWindow):
     @gui_slot(object)
     def on_model_removed(self, path: Path) -> None:
         if self.handle is not None and self.handle.path == path:
-            self.handle.path = path  # keeps working from memory until another is loaded
+            # The weights are in memory: keep drawing with them until another model is loaded.
+            self.statusBar().showMessage(f"{path.name} was deleted; it stays open until you "
+                                         "load another model", 6000)
 
     # ---------------------------------------------------------------- generating
 
@@ -272,8 +281,12 @@ class MainWindow(QMainWindow):
     @gui_slot(int)
     def on_digit_changed(self, _index: int) -> None:
         if self.handle is not None and self.handle.conditional:
-            self.pad_panel.set_label(self.toolbar.label())
+            label = self.toolbar.label()
+            self.pad_panel.set_label(label)
             self.generate()
+            if self.handle.latent_dim == 2:  # the atlas shows the chosen digit's plane
+                self.inference.request_background.emit(
+                    BackgroundRequest(self.handle, label=label))
 
     @gui_slot(int)
     def on_device_changed(self, _index: int) -> None:
@@ -397,7 +410,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Cancel training (its checkpoint is written), then join every worker thread."""
-        window_state.save(self)
+        if self.persist_settings:
+            window_state.save(self)
         self.shutdown_workers()
         super().closeEvent(event)
 

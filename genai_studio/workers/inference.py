@@ -115,6 +115,7 @@ class InferenceWorker(QObject):
     """Lives on the inference thread; each slot handles one request and emits one result."""
 
     started_up = Signal(object)  # StartupReport
+    warmed_up = Signal()
     model_loaded = Signal(object, object)  # ModelHandle, LoadRequest
     load_failed = Signal(str, object)  # one-line message, LoadRequest
     generated = Signal(object)  # GenerateResult
@@ -142,6 +143,7 @@ class InferenceWorker(QObject):
             training.warm_up()
         except Exception:  # noqa: BLE001 - an optimisation only; training reports real errors
             log.exception("training warm-up failed")
+        self.warmed_up.emit()
 
     @Slot(object)
     def load(self, request: LoadRequest) -> None:
