@@ -182,6 +182,7 @@ class MainWindow(QMainWindow):
         self._update_status()
         if target is None:
             self.empty.set_state("empty")
+            self.empty.train_button.setFocus()
             self._mark_interactive()
         else:
             self.load_model(target)

@@ -42,7 +42,8 @@ class StudioToolbar(QToolBar):
         self.seed.setObjectName("seedField")
         self.seed.setRange(0, MAX_SEED)
         self.seed.setMinimumWidth(110)
-        self.seed.setToolTip("Seed of the grid; lock it to get the same grid again")
+        self.seed.setToolTip("Seed of the grid; lock it to get the same grid again "
+                             "(type, scroll or use the arrow keys)")
         self.lock = QToolButton()
         self.lock.setObjectName("seedLock")
         self.lock.setCheckable(True)

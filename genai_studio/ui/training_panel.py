@@ -80,6 +80,11 @@ class TrainingPanel(QWidget):
         self.progress_bar.setTextVisible(True)
         middle.addWidget(self.progress_bar)
         self.plot_holder = QVBoxLayout()
+        self.plot_hint = QLabel("Loss curves appear here while a model trains.\n"
+                                "Choose a model on the left and press Train (Ctrl+T).")
+        self.plot_hint.setProperty("role", "hint")
+        self.plot_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.plot_holder.addWidget(self.plot_hint)
         middle.addLayout(self.plot_holder, 1)
         outer.addLayout(middle, 3)
         right = QVBoxLayout()
@@ -178,6 +183,7 @@ class TrainingPanel(QWidget):
         self.plot.setLabel("bottom", "step")
         self.plot.addLegend(offset=(-10, 2), colCount=4, labelTextColor=theme.MUTED)
         self.plot_holder.addWidget(self.plot)
+        self.plot.hide()  # until the first run: an empty chart says nothing
 
     def set_devices(self, devices: list[str]) -> None:
         for name in devices:
@@ -216,6 +222,8 @@ class TrainingPanel(QWidget):
             return
         self.ensure_plot()
         self._reset_plot()
+        self.plot_hint.hide()
+        self.plot.show()
         self.controller = TrainingController(self.request(), self)
         w = self.controller.worker
         w.started.connect(self.on_started)
