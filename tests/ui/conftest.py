@@ -56,7 +56,7 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-def make_window(qtbot, shipped: Path, tmp_path: Path, settings: QSettings | None = None):
+def _make_window(qtbot, shipped: Path, tmp_path: Path, settings: QSettings | None = None):
     from genai_studio.app import create_main_window
 
     settings = settings or QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
@@ -67,9 +67,15 @@ def make_window(qtbot, shipped: Path, tmp_path: Path, settings: QSettings | None
 
 
 @pytest.fixture
+def make_window():
+    """``make_window(qtbot, shipped_dir, tmp_path, settings=None)`` -> a shown window."""
+    return _make_window
+
+
+@pytest.fixture
 def window(qtbot, tmp_path, model_files):
     """The studio on the tiny 2-D VAE, with its first grid on screen."""
-    w = make_window(qtbot, model_files["vae"].parent, tmp_path)
+    w = _make_window(qtbot, model_files["vae"].parent, tmp_path)
     qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
     yield w
     w.close()
@@ -77,7 +83,7 @@ def window(qtbot, tmp_path, model_files):
 
 @pytest.fixture
 def gan_window(qtbot, tmp_path, model_files):
-    w = make_window(qtbot, model_files["gan"].parent, tmp_path)
+    w = _make_window(qtbot, model_files["gan"].parent, tmp_path)
     qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
     yield w
     w.close()

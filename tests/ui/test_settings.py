@@ -5,10 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt
 
 from genai_studio.ui.settings import DEFAULTS, Preferences
-from tests.ui.conftest import make_window
 
 
-def test_settings_round_trip(qtbot, tmp_path, model_files):
+def test_settings_round_trip(qtbot, tmp_path, model_files, make_window):
     ini = str(tmp_path / "studio.ini")
     w = make_window(qtbot, model_files["vae"].parent, tmp_path,
                     QSettings(ini, QSettings.Format.IniFormat))
@@ -31,7 +30,7 @@ def test_settings_round_trip(qtbot, tmp_path, model_files):
     w2.close()
 
 
-def test_corrupt_settings_fall_back_to_defaults(qtbot, tmp_path, model_files):
+def test_corrupt_settings_fall_back_to_defaults(qtbot, tmp_path, model_files, make_window):
     ini = tmp_path / "studio.ini"
     ini.write_bytes(b"[General]\ngrid=banana\nseed=-7\nseed_locked=maybe\n"
                     b"geometry=@ByteArray(\\xff\\x00garbage)\nwindow_state=12\n"

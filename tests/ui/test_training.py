@@ -67,8 +67,8 @@ def test_finished_model_is_saved_to_library_and_becomes_active(window, qtbot):
     assert t.preview.image is not None  # the final preview arrived
 
 
-def test_close_during_training_leaves_no_thread_running(qtbot, tmp_path, model_files):
-    from tests.ui.conftest import make_window
+def test_close_during_training_leaves_no_thread_running(qtbot, tmp_path, model_files,
+                                                      make_window):
 
     w = make_window(qtbot, model_files["vae"].parent, tmp_path)
     qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
