@@ -3,16 +3,22 @@ built on a NumPy buffer only borrows it, and the buffer may be gone before the p
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QImage
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
+    import numpy as np
     return (np.clip(images, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
 def gray_image(pixels: np.ndarray) -> QImage:
     """(h, w) uint8 or float in [0, 1] -> an owning Format_Grayscale8 QImage."""
+    import numpy as np
     if pixels.dtype != np.uint8:
         pixels = to_uint8(pixels)
     pixels = np.ascontiguousarray(pixels)
@@ -22,6 +28,7 @@ def gray_image(pixels: np.ndarray) -> QImage:
 
 def upscale_nearest(pixels: np.ndarray, size: int) -> np.ndarray:
     """A crisp square upscale of one (28, 28) image to ``size`` px (nearest neighbour)."""
+    import numpy as np
     h, w = pixels.shape
     rows = (np.arange(size) * h // size).clip(0, h - 1)
     cols = (np.arange(size) * w // size).clip(0, w - 1)

@@ -9,7 +9,8 @@ zero-delay timer decodes whatever is newest when the event queue drains.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QColor,
@@ -28,6 +29,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from genai_studio.ui import theme
 from genai_studio.ui.imaging import gray_image
 from genai_studio.ui.sample_canvas import TILE_MIME
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CORNER_UV = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)]
 
@@ -51,8 +55,9 @@ class LatentPad(QWidget):
         self.show_atlas = True
         self.show_points = True
         self._atlas: QImage | None = None
-        self._points = np.zeros((0, 2), np.float32)
-        self._point_labels = np.zeros(0, np.int64)
+        # Empty until a 2-D model's background arrives; no NumPy before the first paint.
+        self._points: np.ndarray | tuple = ()
+        self._point_labels: np.ndarray | tuple = ()
         self._dots: QImage | None = None  # points pre-rendered once; paint only blits
         self._corners: list[QImage | None] = [None] * 4
         self._drop_corner = -1
@@ -67,13 +72,14 @@ class LatentPad(QWidget):
     def set_mode(self, mode: str) -> None:
         self.mode = mode
         self._atlas, self._dots = None, None
-        self._points = np.zeros((0, 2), np.float32)
+        self._points, self._point_labels = (), ()
         self._corners = [None] * 4
         self.update()
 
     def set_background(self, atlas: np.ndarray, points: np.ndarray, labels: np.ndarray) -> None:
         self._atlas = gray_image(atlas)
-        self._points, self._point_labels = points, labels
+        self._points = points if points is not None else ()
+        self._point_labels = labels if labels is not None else ()
         self._dots = None
         self.update()
 
@@ -221,7 +227,7 @@ class PadPreview(QWidget):
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.image: QImage | None = None
-        self.pixels = np.zeros((28, 28), np.float32)
+        self.pixels: np.ndarray | None = None
         self.smooth = False
         self.caption = ""
         self.frames_painted = 0

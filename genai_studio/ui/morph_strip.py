@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
@@ -16,6 +17,9 @@ from PySide6.QtWidgets import (
 
 from genai_studio.ui import icons, theme
 from genai_studio.ui.imaging import gray_image
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FPS = 12
 
@@ -75,7 +79,7 @@ class MorphStrip(QWidget):
         self.setObjectName("morphStrip")
         self.start: np.ndarray | None = None
         self.end: np.ndarray | None = None
-        self.images = np.zeros((0, 28, 28), np.float32)
+        self.images: np.ndarray | tuple = ()
         self._direction = 1
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // FPS)
@@ -121,6 +125,7 @@ class MorphStrip(QWidget):
             self.requested.emit()
 
     def set_anchor(self, which: str, z: np.ndarray) -> None:
+        import numpy as np
         if which == "a":
             self.start = np.asarray(z, np.float32).copy()
         else:
@@ -136,6 +141,7 @@ class MorphStrip(QWidget):
         return self.frames_spin.value()
 
     def clear(self) -> None:
+        import numpy as np
         self.set_playing(False)
         self.start = self.end = None
         self.set_frames(np.zeros((0, 28, 28), np.float32))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -12,6 +11,8 @@ from genai_studio.ui import theme
 from genai_studio.ui.latent_pad import Coalescer, LatentPad, PadPreview
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from genai_studio.workers.inference import ModelHandle, PadBackground
 
 
@@ -42,7 +43,7 @@ class PadPanel(QWidget):
         super().__init__(parent)
         self.handle: ModelHandle | None = None
         self.label: int | None = None
-        self.corners = np.zeros((4, 0), np.float32)
+        self.corners: np.ndarray | None = None  # (4, D) anchors in corners mode
         self.pad = LatentPad()
         self.preview = PadPreview()
         self.coalescer = Coalescer(self)
@@ -98,6 +99,7 @@ class PadPanel(QWidget):
     # ---------------------------------------------------------------- model
 
     def set_model(self, handle: ModelHandle | None, seed: int = 0) -> None:
+        import numpy as np
         self.handle = handle
         if handle is None:
             self.pad.set_mode("empty")
@@ -134,6 +136,7 @@ class PadPanel(QWidget):
         self._layers_changed(True)
 
     def set_corner(self, corner: int, z: np.ndarray) -> None:
+        import numpy as np
         if self.handle is None or self.pad.mode != "corners":
             return
         self.corners[corner] = np.asarray(z, np.float32)
@@ -167,6 +170,8 @@ class PadPanel(QWidget):
     @Slot(object)
     def _decode(self, uv: Any) -> None:
         """One small decode on the GUI thread (DESIGN §1 allows it: well under 1 ms)."""
+        import numpy as np
+
         from genai_studio.workers.inference import decode_batch
 
         if self.handle is None:

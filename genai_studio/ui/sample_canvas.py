@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -20,6 +20,9 @@ from PySide6.QtWidgets import QApplication, QMenu, QSizePolicy, QWidget
 
 from genai_studio.ui import theme
 from genai_studio.ui.imaging import gray_image
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TILE_MIME = "application/x-genai-studio-tile"
 GAP = 6
@@ -53,8 +56,8 @@ class SampleCanvas(QWidget):
         self.setMouseTracking(True)
         self.setToolTip("Click selects a tile; right-click for actions; drag a tile onto a "
                         "pad corner to make it an anchor")
-        self.images = np.zeros((0, 28, 28), np.float32)
-        self.latents = np.zeros((0, 0), np.float32)
+        self.images: np.ndarray | tuple = ()  # (n, 28, 28) once a grid arrives
+        self.latents: np.ndarray | tuple = ()  # (n, D)
         self.labels: np.ndarray | None = None
         self.favourites: set[int] = set()
         self.selected = -1
@@ -81,6 +84,7 @@ class SampleCanvas(QWidget):
         self.update()
 
     def clear(self) -> None:
+        import numpy as np
         self.set_samples(np.zeros((0, 28, 28), np.float32), np.zeros((0, 0), np.float32), None)
 
     def tile_count(self) -> int:

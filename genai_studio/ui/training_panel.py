@@ -6,9 +6,8 @@ import math
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,6 +28,9 @@ from genai_studio.ui import icons, theme
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.latent_pad import PadPreview
 from genai_studio.workers.training import TrainingController, TrainRequest
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def format_eta(seconds: float) -> str:

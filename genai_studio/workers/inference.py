@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from genai_studio.workers import track
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +102,8 @@ class BackgroundRequest:
 class PadBackground:
     handle: ModelHandle
     atlas: np.ndarray  # (H, W) uint8, the decoded atlas tiled over the pad
-    points: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))  # pad coords
-    labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    points: np.ndarray | None = None  # (n, 2) pad coords of encoded test digits, or None
+    labels: np.ndarray | None = None  # (n,) their classes
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ def decode_batch(handle: ModelHandle, z: np.ndarray, label: int | None) -> np.nd
 
     Also used on the GUI thread for the pad's single-point preview (well under a millisecond).
     """
+    import numpy as np
     import torch
 
     model = handle.model
@@ -212,6 +215,7 @@ def decode_batch(handle: ModelHandle, z: np.ndarray, label: int | None) -> np.nd
 
 
 def _generate(request: GenerateRequest) -> GenerateResult:
+    import numpy as np
     import torch
 
     t0 = time.perf_counter()
@@ -230,6 +234,7 @@ def _generate(request: GenerateRequest) -> GenerateResult:
 
 
 def _decode_labelled(handle: ModelHandle, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+    import numpy as np
     import torch
 
     model = handle.model
@@ -242,6 +247,7 @@ def _decode_labelled(handle: ModelHandle, z: np.ndarray, labels: np.ndarray | No
 
 def _background(request: BackgroundRequest) -> PadBackground:
     """For a 2-D latent: a decoded atlas and, for unconditional VAEs, encoded test digits."""
+    import numpy as np
     import torch
 
     from genai_studio.core.data import load_mnist

@@ -34,6 +34,7 @@ def test_window_paints_before_torch_is_imported(tmp_path):
         f"QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat))\n"
         "w.show(); w.grab()\n"
         "assert 'torch' not in sys.modules, 'torch was imported before the first paint'\n"
+        "assert 'numpy' not in sys.modules, 'numpy was imported before the first paint'\n"
         "w.close()\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
