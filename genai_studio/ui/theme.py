@@ -47,7 +47,6 @@ QToolButton:checked {{ background: {ACCENT_DIM}; border-color: {ACCENT}; }}
 QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox {{ background: {BG}; border: 1px solid {BORDER};
     border-radius: 6px; padding: 4px 8px; selection-background-color: {ACCENT_DIM}; }}
 QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 0; border: none; }}
-QComboBox::drop-down {{ border: none; width: 18px; }}
 QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus {{
     border-color: {ACCENT}; }}
 QComboBox QAbstractItemView {{ background: {PANEL}; border: 1px solid {BORDER};
