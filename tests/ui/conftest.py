@@ -47,7 +47,8 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
     out = {}
     torch.manual_seed(0)
     for name, config in (("vae", VAEConfig(latent_dim=2, hidden=(32,))),
-                         ("gan", GANConfig(latent_dim=8, channels=8))):
+                         ("gan", GANConfig(latent_dim=8, channels=8)),
+                         ("cvae", VAEConfig(latent_dim=2, hidden=(32,), conditional=True))):
         model = build_model(config)
         sub = folder / name
         sub.mkdir()

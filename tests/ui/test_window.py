@@ -143,3 +143,16 @@ def test_good_model_import_is_copied_and_activated(window, qtbot, model_files):
 
 def test_no_slot_ran_off_the_gui_thread():
     assert VIOLATIONS == []
+
+
+def test_conditional_model_offers_a_digit_picker(qtbot, tmp_path, model_files, make_window):
+    w = make_window(qtbot, model_files["cvae"].parent, tmp_path)
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
+    assert w.toolbar.digit_action.isVisible()
+    assert sorted(set(w.canvas.labels.tolist())) == list(range(10))  # "any": every digit
+    count = w.generations
+    w.toolbar.digit.setCurrentIndex(w.toolbar.digit.findData(3))
+    qtbot.waitUntil(lambda: w.generations > count, timeout=10_000)
+    assert set(w.canvas.labels.tolist()) == {3}
+    assert w.pad_panel.label == 3
+    w.close()
