@@ -176,7 +176,6 @@ class MainWindow(QMainWindow):
         self.toolbar.device.blockSignals(False)
         self.training.set_devices(self.devices)
         self.training.app_device = wanted
-        self.training.ensure_plot()
         self.library.refresh()
         last = Path(self.prefs.get_str("last_model")) if self.prefs.get_str("last_model") else None
         usable = {e.path for e in self.library.entries if e.metadata is not None}

@@ -138,7 +138,14 @@ class InferenceWorker(QObject):
 
     @Slot()
     def warm_up(self) -> None:
-        """One throw-away training step, so the first real one does not stall the GUI."""
+        """One throw-away training step, so the first real one does not stall the GUI.
+
+        Also pre-imports the plotting library: importing it takes ~250 ms, which on the GUI
+        thread (at the first Train) would be a visible freeze. Only module code runs here;
+        the plot widget itself is made on the GUI thread.
+        """
+        import pyqtgraph  # noqa: F401
+
         from genai_studio.core import training
 
         try:
