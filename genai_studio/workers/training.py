@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ class TrainingWorker(QObject):
     def run(self) -> None:
         from genai_studio.core.errors import GenAIError
 
+        lower_thread_priority()
         try:
             self._drive()
         except GenAIError as exc:
@@ -143,6 +145,19 @@ class TrainingWorker(QObject):
         while not self._running.wait(0.05):
             if self._cancel.is_set():
                 return
+
+
+def lower_thread_priority(niceness: int = 10) -> None:
+    """Make the calling (worker) thread 'nicer' than the GUI thread, so that when the CPU is
+    short the scheduler runs the GUI's frames first. Linux applies nice per thread; elsewhere
+    this is a no-op (Qt's own thread priorities are ignored under Linux's default policy)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + niceness)
+    except OSError:
+        log.debug("could not lower the training thread's priority", exc_info=True)
 
 
 def cpu_training_threads() -> int:
