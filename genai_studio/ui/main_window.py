@@ -13,19 +13,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QWidget,
 )
 
 from genai_studio.ui import tile_actions, window_state
-from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog
+from genai_studio.ui.chrome import WindowChrome
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.model_library import ModelLibrary
 from genai_studio.ui.morph_strip import MorphStrip
@@ -55,7 +54,7 @@ class StudioPaths:
     user_models: Path
 
 
-class MainWindow(QMainWindow):
+class MainWindow(QMainWindow, WindowChrome):
     interactive = Signal()  # the first grid is on screen (or the empty state is final)
 
     def __init__(self, paths: StudioPaths, prefs: Preferences) -> None:
@@ -380,35 +379,10 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- chrome
 
-    def show_error(self, title: str, message: str) -> None:
-        """A window-modal, non-blocking message box (``open``, not ``exec``)."""
-        self.last_error = message
-        log.warning("%s: %s", title, message)
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message,
-                          QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("errorDialog")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-
     def _update_status(self) -> None:
         device = self.handle.device if self.handle else self.device_name()
         self.status["device"].setText(f"device: {device}")
         self.status["model"].setText(f"model: {self.handle.name if self.handle else 'none'}")
-
-    def show_shortcuts(self) -> None:
-        ShortcutsDialog([(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
-                          a.text().replace("&", "")) for a in self.shortcuts], self).open()
-
-    def show_about(self) -> None:
-        AboutDialog(self).open()
-
-    def add_action(self, text: str, keys: str, slot: Any) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(keys))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Cancel training (its checkpoint is written), then join every worker thread."""

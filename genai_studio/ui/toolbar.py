@@ -50,6 +50,10 @@ class StudioToolbar(QToolBar):
         self.lock.setToolTip("Lock the seed (Ctrl+L)")
         self.lock.toggled.connect(self._lock_toggled)
         self._lock_toggled(False)
+        self._make_pickers()
+        self._lay_out()
+
+    def _make_pickers(self) -> None:
         self.grid = QComboBox()
         self.grid.setObjectName("gridSize")
         for n in GRID_SIZES:
@@ -61,6 +65,8 @@ class StudioToolbar(QToolBar):
         for d in range(10):
             self.digit.addItem(str(d), d)
         self.digit.setToolTip("Digit to draw (conditional models only)")
+
+    def _lay_out(self) -> None:
         self._add("Model", self.model_label)
         self._add("Device", self.device)
         self.addSeparator()
