@@ -147,6 +147,7 @@ class MainWindow(QMainWindow, WindowChrome):
         self.library.load_requested.connect(self.load_model)
         self.library.import_requested.connect(self.import_model)
         self.library.removed.connect(self.on_model_removed)
+        self.library.renamed.connect(self.on_model_renamed)
         self.training.state_changed.connect(self.on_training_state)
         self.training.model_trained.connect(self.on_model_trained)
         self.training.failed.connect(self.on_training_failed)
@@ -244,6 +245,13 @@ class MainWindow(QMainWindow, WindowChrome):
         if self.handle is None and request.reason != "import":
             self.empty.set_state("empty")
             self._mark_interactive()
+
+    @gui_slot(object, object)
+    def on_model_renamed(self, old: Path, new: Path) -> None:
+        if self.handle is not None and self.handle.path == old:
+            self.handle.path = new
+            self.toolbar.model_label.setText(self.handle.name)
+            self._update_status()
 
     @gui_slot(object)
     def on_model_removed(self, path: Path) -> None:

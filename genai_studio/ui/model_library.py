@@ -88,6 +88,7 @@ class ModelLibrary(QWidget):
     load_requested = Signal(object)
     import_requested = Signal(object)
     removed = Signal(object)  # a file the active model may have been
+    renamed = Signal(object, object)  # old path, new path
 
     def __init__(self, shipped_dir: Path, user_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -255,8 +256,12 @@ class ModelLibrary(QWidget):
             QMessageBox.warning(self, "Rename model", f"A model called {safe} already exists.")
             return entry.path
         entry.path.rename(target)
+        checkpoint = entry.path.with_name(entry.name + ".ckpt" + SUFFIX)
+        if checkpoint.exists():  # the resume file follows its model
+            checkpoint.rename(target.with_name(safe + ".ckpt" + SUFFIX))
         if self.active == entry.path:
             self.active = target
+        self.renamed.emit(entry.path, target)
         self.refresh(target)
         return target
 
