@@ -129,7 +129,7 @@ class EmptyState(QWidget):
         self.train_button.clicked.connect(self.quick_train)
         self.import_button.clicked.connect(self.import_model)
         self.text.setFixedWidth(440)  # a fixed width lets the wrapped text take its full height
-        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.title, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addSpacing(6)
         layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
