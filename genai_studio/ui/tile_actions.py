@@ -51,6 +51,7 @@ def install(w: MainWindow) -> list[QAction]:
     actions = [w.add_action(text, keys, slot) for text, keys, slot in table]
     menus = {"&File": ("Import", "Export", "Rename", "Quit"),
              "&Sample": ("Generate", "Lock", "Bigger", "Smaller", "Copy", "Save", "Favourite"),
+             "&View": ("Crisp", "Pad:", "Play"),
              "&Train": ("Train", "Pause", "Cancel training"),
              "&Help": ("Keyboard", "About")}
     for title, prefixes in menus.items():
