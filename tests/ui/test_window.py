@@ -29,6 +29,8 @@ def test_window_paints_before_torch_is_imported(tmp_path):
     code = (
         "import sys, os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
         "from PySide6.QtCore import QSettings\n"
+        "from genai_studio.cli import build_parser\n"
+        "build_parser()  # `genai-studio` builds its parser on the way to the window\n"
         "from genai_studio import app\n"
         f"w = app.create_main_window({str(tmp_path)!r}, {str(tmp_path / 'u')!r}, "
         f"QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat))\n"
