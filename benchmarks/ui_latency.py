@@ -147,6 +147,8 @@ CHILD = r"""
 import json, os, sys, time
 T0 = float(os.environ["GENAI_BENCH_T0"])
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from genai_studio.cli import build_parser
+build_parser().parse_args([])  # the path `genai-studio` takes to the window
 from PySide6.QtCore import QObject, QEvent, QSettings, QTimer
 from genai_studio import app
 marks = {}

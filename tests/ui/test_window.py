@@ -158,3 +158,13 @@ def test_conditional_model_offers_a_digit_picker(qtbot, tmp_path, model_files, m
     assert set(w.canvas.labels.tolist()) == {3}
     assert w.pad_panel.label == 3
     w.close()
+
+
+def test_device_switch_reloads_the_model_without_restart(window, qtbot):
+    old = window.handle
+    selector = window.toolbar.device
+    selector.setCurrentIndex(selector.findData("cpu"))
+    qtbot.waitUntil(lambda: window.handle is not old, timeout=10_000)
+    assert window.handle.device == "cpu" and window.handle.path == old.path
+    assert window.status["device"].text() == "device: cpu"
+    assert window.training.app_device == "cpu"
