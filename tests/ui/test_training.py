@@ -95,3 +95,19 @@ def test_widget_slots_ran_on_the_gui_thread(window, qtbot):
     assert guard.CALLS["TrainingPanel.on_progress"] > before
     assert guard.CALLS["MainWindow.on_generated"] > 0
     assert guard.VIOLATIONS == []
+
+
+def test_gan_trained_from_the_panel_becomes_active_in_corner_mode(window, qtbot):
+    t = window.training
+    t.kind.setCurrentIndex(t.kind.findData("gan"))
+    assert t.latent.value() == 64 and t.lr.value() == 0.0002  # the kind's defaults
+    t.latent.setValue(16)
+    t.limit = 128
+    t.epochs.setValue(1)
+    t.batch.setValue(64)
+    t.start()
+    qtbot.waitUntil(lambda: window.handle is not None and window.handle.kind == "gan",
+                    timeout=60_000)
+    assert window.handle.latent_dim == 16
+    assert window.pad_panel.pad.mode == "corners"
+    qtbot.waitUntil(lambda: not t.is_running(), timeout=5_000)
