@@ -34,8 +34,13 @@ class WindowChrome:
         box.open()
 
     def show_shortcuts(self: Any) -> None:
-        ShortcutsDialog([(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
-                          a.text().replace("&", "")) for a in self.shortcuts], self).open()
+        rows = [(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+                 a.text().replace("&", "")) for a in self.shortcuts]
+        rows += [("Arrow keys", "Move the tile selection on the canvas"),
+                 ("Enter / double-click", "Send the tile to the morph (A, then B)"),
+                 ("Drag a tile", "Drop it on a pad corner to make it an anchor"),
+                 ("Drag on the pad", "Decode the point under the cursor, live")]
+        ShortcutsDialog(rows, self).open()
 
     def show_about(self: Any) -> None:
         AboutDialog(self).open()

@@ -48,7 +48,7 @@ def protect_singletons() -> bool:
     for obj in (None, True, False):
         ctypes.c_ssize_t.from_address(id(obj)).value += _HEADROOM
     _applied = True
-    log.warning("PySide6 %s leaks references to None/True on Python %s; guard applied",
+    log.info("PySide6 %s leaks references to None/True on Python %s; guard applied",
                 _pyside_version(), platform.python_version())
     return True
 

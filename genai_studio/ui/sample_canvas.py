@@ -11,6 +11,7 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QDrag,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -185,6 +186,18 @@ class SampleCanvas(QWidget):
             return
         self._press = None
         self._start_drag(self.selected)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """Arrow keys walk the selection over the grid; Enter sends the tile to the morph."""
+        steps = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1,
+                 Qt.Key.Key_Up: -self._columns, Qt.Key.Key_Down: self._columns}
+        key = Qt.Key(event.key())
+        if key in steps and self.tile_count():
+            self.select(min(max(self.selected + steps[key], 0), self.tile_count() - 1))
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.selected >= 0:
+            self.tile_action.emit("morph_next", self.selected)
+        else:
+            super().keyPressEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         index = self.index_at(event.position().toPoint())

@@ -64,3 +64,12 @@ def test_library_lists_metadata_renames_and_deletes(window, qtbot, model_files):
     shipped = next(e for e in lib.entries if e.shipped)
     lib.select_path(shipped.path)
     assert not lib.buttons["delete"].isEnabled()  # shipped models are read-only
+
+
+def test_arrow_keys_walk_the_selection(window, qtbot):
+    canvas = window.canvas
+    canvas.setFocus()
+    canvas.select(0)
+    qtbot.keyClick(canvas, Qt.Key.Key_Right)
+    qtbot.keyClick(canvas, Qt.Key.Key_Down)
+    assert canvas.selected == 1 + 8  # one right, one row down in the 8 x 8 grid
