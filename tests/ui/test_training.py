@@ -26,6 +26,13 @@ def test_training_progresses_pauses_resumes_and_cancels_within_1s(window, qtbot)
     assert t.last_progress.step > 0 and t.progress_bar.value() > 0
     assert window.status["training"].text().startswith("training")
 
+    # The canvas and the pad keep working while the model trains.
+    count, decodes = window.generations, window.pad_panel.decodes
+    window.generate()
+    window.pad_panel.pad.set_point(0.2, 0.8)
+    qtbot.waitUntil(lambda: window.generations > count, timeout=10_000)
+    qtbot.waitUntil(lambda: window.pad_panel.decodes > decodes, timeout=5_000)
+
     qtbot.mouseClick(t.pause_button, Qt.MouseButton.LeftButton)
     assert t.pause_button.text() == "Resume"
     qtbot.wait(300)  # let signals already in the queue land
