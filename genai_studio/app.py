@@ -13,11 +13,18 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from genai_studio.ui.main_window import MainWindow
 
 LAUNCH_T0 = time.perf_counter()
 
 
-def _ensure_app(offscreen: bool = False):  # noqa: ANN202 - QApplication, imported lazily
+def _ensure_app(offscreen: bool = False) -> QApplication:
     if offscreen:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -31,7 +38,7 @@ def _ensure_app(offscreen: bool = False):  # noqa: ANN202 - QApplication, import
     sys.setswitchinterval(0.001)
     protect_singletons()  # before the first signal: see ui/compat.py
     app = QApplication.instance()
-    if app is None:
+    if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
         app.setOrganizationName(ORGANISATION)
         app.setApplicationName(APPLICATION)
@@ -42,8 +49,8 @@ def _ensure_app(offscreen: bool = False):  # noqa: ANN202 - QApplication, import
 def create_main_window(
     shipped_dir: Path | None = None,
     user_dir: Path | None = None,
-    settings: object | None = None,
-):  # noqa: ANN201 - MainWindow, imported lazily
+    settings: QSettings | None = None,
+) -> MainWindow:
     """Build (not show) the studio window; tests pass temporary folders and settings."""
     _ensure_app()
     from genai_studio.core import resources
