@@ -66,10 +66,24 @@ def create_main_window(
 
 def run() -> int:
     """Open the studio window and run until it closes."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
     app = _ensure_app()
     window = create_main_window()
     window.show()
+    # Ctrl+C in the terminal closes the window like its close button (training is cancelled
+    # and checkpointed). Python only sees the signal when it runs, hence the idle ticker.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    ticker = QTimer()
+    ticker.timeout.connect(_idle)
+    ticker.start(250)
     return int(app.exec())
+
+
+def _idle() -> None:
+    """Runs a little Python now and then so that signal handlers get their turn."""
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
