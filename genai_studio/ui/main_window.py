@@ -242,6 +242,14 @@ class MainWindow(QMainWindow, WindowChrome):
         keep = " The current model stays active." if self.handle is not None else ""
         self.show_error(what, f"{message}.{keep}" if not message.endswith(".") else
                         f"{message}{keep}")
+        if request.reason == "device" and self.handle is not None:
+            # Back to the device the active model really is on, or the next load fails too.
+            selector = self.toolbar.device
+            selector.blockSignals(True)
+            selector.setCurrentIndex(max(selector.findData(self.handle.device), 0))
+            selector.blockSignals(False)
+            self.training.app_device = self.device_name()
+            self._update_status()
         if self.handle is None and request.reason != "import":
             self.empty.set_state("empty")
             self._mark_interactive()

@@ -168,3 +168,13 @@ def test_device_switch_reloads_the_model_without_restart(window, qtbot):
     assert window.handle.device == "cpu" and window.handle.path == old.path
     assert window.status["device"].text() == "device: cpu"
     assert window.training.app_device == "cpu"
+
+
+def test_unavailable_device_is_refused_and_the_selector_reverts(window, qtbot):
+    selector = window.toolbar.device
+    active = window.handle
+    selector.addItem("MPS", "mps")  # not on this machine: the load must fail cleanly
+    selector.setCurrentIndex(selector.findData("mps"))
+    qtbot.waitUntil(lambda: bool(window.last_error), timeout=10_000)
+    assert "MPS" in window.last_error and window.handle is active
+    assert window.device_name() == active.device
