@@ -96,6 +96,8 @@ class MainWindow(QMainWindow, WindowChrome):
         self.morph = MorphStrip()
         self.training = TrainingPanel(self.paths.user_models)
         area = Qt.DockWidgetArea
+        # The pad's dock runs the full height: the pad and its preview get room to be large.
+        self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
         self.docks = {
             "library": self._dock("Library", self.library, area.LeftDockWidgetArea),
             "pad": self._dock("Latent pad", self.pad_panel, area.RightDockWidgetArea),
@@ -106,7 +108,7 @@ class MainWindow(QMainWindow, WindowChrome):
         self.splitDockWidget(self.docks["morph"], self.docks["training"],
                              Qt.Orientation.Vertical)
         # Default proportions (a saved layout overrides them): a roomy pad, a slim library.
-        self.resizeDocks([self.docks["library"], self.docks["pad"]], [250, 440],
+        self.resizeDocks([self.docks["library"], self.docks["pad"]], [240, 470],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["morph"], self.docks["training"]], [90, 240],
                          Qt.Orientation.Vertical)

@@ -81,6 +81,7 @@ class TrainingPanel(QWidget):
         self.progress_bar.setFormat("idle")
         self.progress_bar.setTextVisible(True)
         middle.addWidget(self.progress_bar)
+        middle.addWidget(self.stats)
         self.plot_holder = QVBoxLayout()
         self.plot_hint = QLabel("Loss curves appear here while a model trains.\n"
                                 "Choose a model on the left and press Train (Ctrl+T).")
@@ -164,7 +165,7 @@ class TrainingPanel(QWidget):
         self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for button in (self.train_button, self.pause_button, self.cancel_button):
             row.addWidget(button)
-        row.addWidget(self.stats, 1)
+        row.addStretch(1)
         return row
 
     def ensure_plot(self) -> None:
