@@ -50,8 +50,7 @@ class FrameRow(QWidget):
         if not self.frames:
             p.setPen(QColor(theme.MUTED))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                       "Pick A and B (tile menu, double-click tiles, or take them from "
-                       "the pad) to morph between them")
+                       "Double-click two tiles (or press A and B) to morph between them")
             return
         for k, image in enumerate(self.frames):
             rect = self._rect(k)
