@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QPixmap,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -61,6 +62,7 @@ class LatentPad(QWidget):
         self._dots: QImage | None = None  # points pre-rendered once; paint only blits
         self._corners: list[QImage | None] = [None] * 4
         self._drop_corner = -1
+        self._static: QPixmap | None = None
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(360, 360)
@@ -74,30 +76,50 @@ class LatentPad(QWidget):
         self._atlas, self._dots = None, None
         self._points, self._point_labels = (), ()
         self._corners = [None] * 4
-        self.update()
+        self.invalidate()
 
     def set_background(self, atlas: np.ndarray, points: np.ndarray, labels: np.ndarray) -> None:
         self._atlas = gray_image(atlas)
         self._points = points if points is not None else ()
         self._point_labels = labels if labels is not None else ()
         self._dots = None
-        self.update()
+        self.invalidate()
 
     def has_points(self) -> bool:
         return len(self._points) > 0
 
     def set_corner_image(self, corner: int, image: np.ndarray) -> None:
         self._corners[corner] = gray_image(image)
-        self.update()
+        self.invalidate()
 
     def set_layers(self, atlas: bool, points: bool) -> None:
         self.show_atlas, self.show_points = atlas, points
-        self.update()
+        self.invalidate()
 
     # ---------------------------------------------------------------- painting
 
+    def invalidate(self) -> None:
+        """The static layers changed: re-render them on the next paint."""
+        self._static = None
+        self.update()
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        # Everything but the cursor is cached in one pixmap: a drag repaints only the small
+        # regions the cursor left and entered, by blitting that pixmap (DESIGN §5 budget).
+        if self._static is None or self._static.deviceIndependentSize().toSize() != self.size():
+            self._static = self._render_static()
         p = QPainter(self)
+        p.drawPixmap(0, 0, self._static)
+        if self.mode != "empty":
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_cursor(p, self.square())
+
+    def _render_static(self) -> QPixmap:
+        ratio = self.devicePixelRatioF()  # crisp on high-DPI screens
+        pix = QPixmap(self.size() * ratio)
+        pix.setDevicePixelRatio(ratio)
+        pix.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pix)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         sq = self.square()
         p.setPen(QPen(QColor(theme.BORDER), 1))
@@ -107,7 +129,8 @@ class LatentPad(QWidget):
             p.setPen(QColor(theme.MUTED))
             p.drawText(sq, Qt.AlignmentFlag.AlignCenter, "The latent pad wakes up\nwhen a "
                        "model is loaded")
-            return
+            p.end()
+            return pix
         if self.show_atlas and self._atlas is not None:
             p.setOpacity(0.45)  # faint: the atlas is a map, the preview is the picture
             p.drawImage(sq, self._atlas)
@@ -117,7 +140,14 @@ class LatentPad(QWidget):
         self._paint_grid(p, sq)
         if self.mode == "corners":
             self._paint_corners(p, sq)
-        self._paint_cursor(p, sq)
+        p.end()
+        return pix
+
+    def _cursor_rect(self) -> QRect:
+        sq = self.square()
+        u, v = self.point
+        c = QPointF(sq.left() + u * sq.width(), sq.top() + v * sq.height())
+        return QRect(int(c.x()) - 18, int(c.y()) - 18, 37, 37)
 
     def _dot_layer(self, sq: QRectF) -> QImage:
         side = int(sq.width())
@@ -181,8 +211,9 @@ class LatentPad(QWidget):
         return min(max(u, 0.0), 1.0), min(max(v, 0.0), 1.0)
 
     def set_point(self, u: float, v: float) -> None:
+        before = self._cursor_rect()
         self.point = (u, v)
-        self.update()
+        self.update(before.united(self._cursor_rect()))
         self.point_changed.emit(u, v)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -203,19 +234,19 @@ class LatentPad(QWidget):
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
         self._drop_corner = self._corner_at(event.position())
-        self.update()
+        self.invalidate()
         event.acceptProposedAction()
 
     def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802
         self._drop_corner = -1
-        self.update()
+        self.invalidate()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         self._drop_corner = -1
         index = int(bytes(event.mimeData().data(TILE_MIME)).decode() or -1)
         self.tile_dropped.emit(index, self._corner_at(event.position()))
         event.acceptProposedAction()
-        self.update()
+        self.invalidate()
 
 
 class PadPreview(QWidget):
