@@ -72,6 +72,7 @@ class MainWindow(QMainWindow, WindowChrome):
         self.last_error = ""
         self.generations = 0
         self._morph_next = "a"
+        self._morph_labels: dict[str, int | None] = {}
         self.inference = InferenceService(self)
         self._build()
         self._connect()
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow, WindowChrome):
         self.pad_panel.label = label
         self.pad_panel.set_model(handle, seed=self.toolbar.seed.value())
         self.morph.clear()
+        self._morph_labels.clear()
         self.stack.setCurrentWidget(self.canvas)
         self.canvas.setFocus()  # so Space, arrows and tile keys act on the canvas
         self.prefs.set("last_model", str(handle.path))
@@ -323,11 +325,32 @@ class MainWindow(QMainWindow, WindowChrome):
     @gui_slot(int, int)
     def on_tile_dropped(self, index: int, corner: int) -> None:
         if 0 <= index < self.canvas.tile_count():
+            label = self.tile_label(index)
+            if label is not None and self.toolbar.label() is None:
+                # "Any digit" on a conditional model: the pad draws the dropped tile's digit.
+                self.pad_panel.set_label(label)
             self.pad_panel.set_corner(corner, self.canvas.latents[index])
 
-    def set_morph_anchor(self, which: str, z: np.ndarray) -> None:
+    def tile_label(self, index: int) -> int | None:
+        """The digit a conditional model drew tile ``index`` as (None otherwise)."""
+        labels = self.canvas.labels
+        return None if labels is None else int(labels[index])
+
+    def set_morph_anchor(self, which: str, z: np.ndarray, label: int | None = None) -> None:
+        self._morph_labels[which] = label
         self.morph.set_anchor(which, z)
         self._morph_next = "b" if which == "a" else "a"
+
+    def morph_label(self) -> int | None:
+        """Conditional models decode a morph as one digit: the picked one, else A's, else B's
+        (a label cannot be interpolated through ``decode``)."""
+        if self.handle is None or not self.handle.conditional:
+            return None
+        for label in (self.toolbar.label(), self._morph_labels.get("a"),
+                      self._morph_labels.get("b"), self.pad_panel.label):
+            if label is not None:
+                return label
+        return None
 
     @gui_slot(str)
     def on_morph_from_pad(self, which: str) -> None:
@@ -344,7 +367,7 @@ class MainWindow(QMainWindow, WindowChrome):
             return
         self.inference.request_morph.emit(MorphRequest(
             self.handle, self.morph.start, self.morph.end, self.morph.frame_count(),
-            self.pad_panel.label))
+            self.morph_label()))
 
     @gui_slot(object)
     def on_morphed(self, result: Any) -> None:

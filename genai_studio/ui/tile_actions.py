@@ -92,7 +92,7 @@ def run(w: MainWindow, action: str, index: int) -> None:
         w.on_tile_dropped(index, int(action[-1]))
     elif action in ("morph_start", "morph_end", "morph_next"):
         which = {"morph_start": "a", "morph_end": "b"}.get(action, w._morph_next)
-        w.set_morph_anchor(which, canvas.latents[index])
+        w.set_morph_anchor(which, canvas.latents[index], w.tile_label(index))
 
 
 def save_tile(w: MainWindow, index: int) -> None:

@@ -160,6 +160,18 @@ def test_conditional_model_offers_a_digit_picker(qtbot, tmp_path, model_files, m
     w.close()
 
 
+def test_conditional_morph_keeps_the_tiles_digit(qtbot, tmp_path, model_files, make_window):
+    w = make_window(qtbot, model_files["cvae"].parent, tmp_path)
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
+    assert w.canvas.labels[3] == 3  # "any": tiles cycle through the digits
+    w.on_tile_action("morph_start", 3)
+    w.on_tile_action("morph_end", 13)
+    qtbot.waitUntil(lambda: len(w.morph.images) > 0, timeout=10_000)
+    # Frame 0 is exactly tile 3: decoded with tile 3's digit, not a default one.
+    assert np.allclose(w.morph.images[0], w.canvas.images[3], atol=1e-5)
+    w.close()
+
+
 def test_device_switch_reloads_the_model_without_restart(window, qtbot):
     old = window.handle
     selector = window.toolbar.device
