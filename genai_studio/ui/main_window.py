@@ -31,6 +31,7 @@ from genai_studio.ui.morph_strip import MorphStrip
 from genai_studio.ui.pad_panel import PadPanel
 from genai_studio.ui.sample_canvas import SampleCanvas
 from genai_studio.ui.settings import Preferences
+from genai_studio.ui.tile_actions import TileAnchors
 from genai_studio.ui.toolbar import MAX_SEED, EmptyState, StudioToolbar
 from genai_studio.ui.training_panel import TrainingPanel
 from genai_studio.workers.inference import (
@@ -43,7 +44,7 @@ from genai_studio.workers.inference import (
 )
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class StudioPaths:
     user_models: Path
 
 
-class MainWindow(QMainWindow, WindowChrome):
+class MainWindow(QMainWindow, WindowChrome, TileAnchors):
     interactive = Signal()  # the first grid is on screen (or the empty state is final)
 
     def __init__(self, paths: StudioPaths, prefs: Preferences) -> None:
@@ -317,40 +318,6 @@ class MainWindow(QMainWindow, WindowChrome):
         self._update_status()
 
     # ---------------------------------------------------------------- tiles, pad, morph
-
-    @gui_slot(str, int)
-    def on_tile_action(self, action: str, index: int) -> None:
-        tile_actions.run(self, action, index)
-
-    @gui_slot(int, int)
-    def on_tile_dropped(self, index: int, corner: int) -> None:
-        if 0 <= index < self.canvas.tile_count():
-            label = self.tile_label(index)
-            if label is not None and self.toolbar.label() is None:
-                # "Any digit" on a conditional model: the pad draws the dropped tile's digit.
-                self.pad_panel.set_label(label)
-            self.pad_panel.set_corner(corner, self.canvas.latents[index])
-
-    def tile_label(self, index: int) -> int | None:
-        """The digit a conditional model drew tile ``index`` as (None otherwise)."""
-        labels = self.canvas.labels
-        return None if labels is None else int(labels[index])
-
-    def set_morph_anchor(self, which: str, z: np.ndarray, label: int | None = None) -> None:
-        self._morph_labels[which] = label
-        self.morph.set_anchor(which, z)
-        self._morph_next = "b" if which == "a" else "a"
-
-    def morph_label(self) -> int | None:
-        """Conditional models decode a morph as one digit: the picked one, else A's, else B's
-        (a label cannot be interpolated through ``decode``)."""
-        if self.handle is None or not self.handle.conditional:
-            return None
-        for label in (self.toolbar.label(), self._morph_labels.get("a"),
-                      self._morph_labels.get("b"), self.pad_panel.label):
-            if label is not None:
-                return label
-        return None
 
     @gui_slot(str)
     def on_morph_from_pad(self, which: str) -> None:

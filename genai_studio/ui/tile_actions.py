@@ -4,15 +4,18 @@ keyboard shortcut of the window, kept in one table so the help dialog lists exac
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
+from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.imaging import gray_image, to_uint8, upscale_nearest
 from genai_studio.ui.settings import GRID_SIZES
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from genai_studio.ui.main_window import MainWindow
 
 
@@ -127,3 +130,49 @@ def favourite(w: MainWindow, index: int) -> None:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     write_tile_png(w, index, folder / f"{stamp}-seed{w.toolbar.seed.value()}-{index}.png", 280)
     w.statusBar().showMessage(f"Favourite saved in {folder}", 4000)
+
+
+class TileAnchors:
+    """MainWindow's tile -> pad / morph wiring (a mixin; GUI-thread signals only)."""
+
+    canvas: Any
+    toolbar: Any
+    pad_panel: Any
+    morph: Any
+    handle: Any
+    _morph_labels: dict[str, int | None]
+    _morph_next: str
+
+    @gui_slot(str, int)
+    def on_tile_action(self: Any, action: str, index: int) -> None:
+        run(self, action, index)
+
+    @gui_slot(int, int)
+    def on_tile_dropped(self: Any, index: int, corner: int) -> None:
+        if 0 <= index < self.canvas.tile_count():
+            label = self.tile_label(index)
+            if label is not None and self.toolbar.label() is None:
+                # "Any digit" on a conditional model: the pad draws the dropped tile's digit.
+                self.pad_panel.set_label(label)
+            self.pad_panel.set_corner(corner, self.canvas.latents[index])
+
+    def tile_label(self: Any, index: int) -> int | None:
+        """The digit a conditional model drew tile ``index`` as (None otherwise)."""
+        labels = self.canvas.labels
+        return None if labels is None else int(labels[index])
+
+    def set_morph_anchor(self: Any, which: str, z: np.ndarray, label: int | None = None) -> None:
+        self._morph_labels[which] = label
+        self.morph.set_anchor(which, z)
+        self._morph_next = "b" if which == "a" else "a"
+
+    def morph_label(self: Any) -> int | None:
+        """Conditional models decode a morph as one digit: the picked one, else A's, else B's
+        (a label cannot be interpolated through ``decode``)."""
+        if self.handle is None or not self.handle.conditional:
+            return None
+        for label in (self.toolbar.label(), self._morph_labels.get("a"),
+                      self._morph_labels.get("b"), self.pad_panel.label):
+            if label is not None:
+                return label
+        return None
