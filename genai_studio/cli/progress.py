@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from genai_studio.core.training import Checkpoint, Event, Progress, Started
+if TYPE_CHECKING:
+    from genai_studio.core.training import Event
 
 
 def format_duration(seconds: float) -> str:
@@ -30,6 +31,10 @@ class ProgressLine:
         self._width = 0
 
     def update(self, event: Event) -> None:
+        # Imported here, not at module level: `genai-studio` with no command builds this
+        # parser on its way to the window, which must paint before torch is imported.
+        from genai_studio.core.training import Checkpoint, Progress, Started
+
         if isinstance(event, Started):
             resumed = f", resuming at step {event.start_step}" if event.start_step else ""
             self._write_line(f"training on {event.device}: {event.num_images} images, "

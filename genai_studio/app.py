@@ -1,0 +1,131 @@
+"""Composition root: the QApplication, settings, paths and the window (DESIGN §1).
+
+Torch is not imported on the way to the first paint: the window shows, then the inference
+worker imports torch, warms up training and loads the model. ``run``, ``self_test`` and
+``screenshot`` each return a process exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from genai_studio.ui.main_window import MainWindow
+
+LAUNCH_T0 = time.perf_counter()
+
+
+def _ensure_app(offscreen: bool = False) -> QApplication:
+    if offscreen:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from genai_studio.ui.compat import protect_singletons
+    from genai_studio.ui.settings import APPLICATION, ORGANISATION
+    from genai_studio.ui.theme import apply_theme
+
+    # The training thread's Python loop and the GUI share the GIL; a 1 ms switch interval
+    # (default 5 ms) hands it back to the GUI thread sooner, keeping frames on time.
+    sys.setswitchinterval(0.001)
+    protect_singletons()  # before the first signal: see ui/compat.py
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+        app.setOrganizationName(ORGANISATION)
+        app.setApplicationName(APPLICATION)
+        apply_theme(app)
+    return app
+
+
+def create_main_window(
+    shipped_dir: Path | None = None,
+    user_dir: Path | None = None,
+    settings: QSettings | None = None,
+) -> MainWindow:
+    """Build (not show) the studio window; tests pass temporary folders and settings."""
+    _ensure_app()
+    from genai_studio.core import resources
+    from genai_studio.ui.main_window import MainWindow, StudioPaths
+    from genai_studio.ui.settings import Preferences, open_settings
+
+    paths = StudioPaths(
+        shipped_models=Path(shipped_dir) if shipped_dir else resources.shipped_models_dir(),
+        user_models=Path(user_dir) if user_dir else resources.user_models_dir(),
+    )
+    return MainWindow(paths, Preferences(settings if settings is not None else open_settings()))
+
+
+def run() -> int:
+    """Open the studio window and run until it closes."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    app = _ensure_app()
+    window = create_main_window()
+    window.show()
+    # Ctrl+C in the terminal closes the window like its close button (training is cancelled
+    # and checkpointed). Python only sees the signal when it runs, hence the idle ticker.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    ticker = QTimer()
+    ticker.timeout.connect(_idle)
+    ticker.start(250)
+    return int(app.exec())
+
+
+def _idle() -> None:
+    """Runs a little Python now and then so that signal handlers get their turn."""
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
+    """Process events until ``condition()`` holds or the time is up."""
+    from PySide6.QtWidgets import QApplication
+
+    end = time.perf_counter() + timeout_s
+    while time.perf_counter() < end:
+        QApplication.processEvents()
+        if condition():
+            return True
+        time.sleep(0.005)
+    return condition()
+
+
+def screenshot(path: str) -> int:
+    """Write a PNG of the window as a user first sees it (their models, their settings)."""
+    _ensure_app(offscreen=True)
+    window = create_main_window()
+    window.persist_settings = False
+    window.show()
+    wait_until(lambda: window.is_interactive and window.handle is None
+               or window.generations > 0, 60)
+    wait_until(lambda: False, 0.3)  # let the pad background and previews land
+    ok = window.grab().save(str(path))
+    window.close()
+    if not ok:
+        print(f"genai-studio: could not write {path}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
+
+
+def self_test() -> int:
+    """Offscreen: build, generate, drag the pad, train a few steps, cancel; 0 or what failed."""
+    _ensure_app(offscreen=True)
+    from genai_studio.selftest import run_self_test
+
+    with tempfile.TemporaryDirectory(prefix="genai-selftest-") as tmp:
+        failures = run_self_test(Path(tmp))
+    for failure in failures:
+        print(f"self-test FAILED: {failure}", file=sys.stderr)
+    if not failures:
+        print("self-test passed")
+    return 1 if failures else 0

@@ -1,0 +1,325 @@
+"""The latent pad: drag a point over a plane of latent space and watch the decoded digit.
+
+Two faces (DESIGN §5). With a 2-D latent the pad is the latent plane (through the inverse
+normal CDF) over an optional atlas / encoded-digit map. With larger latents it is the slerp
+plane through four corner anchors, whose thumbnails sit in the corners; canvas tiles dropped
+onto a corner replace it. Decoding is coalesced: moves only record the newest point and one
+zero-delay timer decodes whatever is newest when the event queue drains.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from genai_studio.ui import theme
+from genai_studio.ui.imaging import gray_image
+from genai_studio.ui.sample_canvas import TILE_MIME
+
+if TYPE_CHECKING:
+    import numpy as np
+
+CORNER_UV = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)]
+
+
+class LatentPad(QWidget):
+    """The square pad. Emits ``point_changed(u, v)`` in [0, 1]^2 while dragging."""
+
+    point_changed = Signal(float, float)
+    tile_dropped = Signal(int, int)  # canvas tile index, corner 0..3
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("latentPad")
+        self.setMinimumSize(220, 220)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAcceptDrops(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Drag to explore latent space; drop canvas tiles on corners")
+        self.point = (0.5, 0.5)
+        self.mode = "empty"  # "empty" | "plane" (2-D latent) | "corners"
+        self.show_atlas = True
+        self.show_points = True
+        self._atlas: QImage | None = None
+        # Empty until a 2-D model's background arrives; no NumPy before the first paint.
+        self._points: np.ndarray | tuple = ()
+        self._point_labels: np.ndarray | tuple = ()
+        self._dots: QImage | None = None  # points pre-rendered once; paint only blits
+        self._corners: list[QImage | None] = [None] * 4
+        self._drop_corner = -1
+        self._static: QPixmap | None = None
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(360, 360)
+
+    def square(self) -> QRectF:
+        side = min(self.width(), self.height()) - 2
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self._atlas, self._dots = None, None
+        self._points, self._point_labels = (), ()
+        self._corners = [None] * 4
+        self.invalidate()
+
+    def set_background(self, atlas: np.ndarray, points: np.ndarray, labels: np.ndarray) -> None:
+        self._atlas = gray_image(atlas)
+        self._points = points if points is not None else ()
+        self._point_labels = labels if labels is not None else ()
+        self._dots = None
+        self.invalidate()
+
+    def has_points(self) -> bool:
+        return len(self._points) > 0
+
+    def set_corner_image(self, corner: int, image: np.ndarray) -> None:
+        self._corners[corner] = gray_image(image)
+        self.invalidate()
+
+    def set_layers(self, atlas: bool, points: bool) -> None:
+        self.show_atlas, self.show_points = atlas, points
+        self.invalidate()
+
+    # ---------------------------------------------------------------- painting
+
+    def invalidate(self) -> None:
+        """The static layers changed: re-render them on the next paint."""
+        self._static = None
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        # Everything but the cursor is cached in one pixmap: a drag repaints only the small
+        # regions the cursor left and entered, by blitting that pixmap (DESIGN §5 budget).
+        if self._static is None or self._static.deviceIndependentSize().toSize() != self.size():
+            self._static = self._render_static()
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._static)
+        if self.mode != "empty":
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_cursor(p, self.square())
+
+    def _render_static(self) -> QPixmap:
+        ratio = self.devicePixelRatioF()  # crisp on high-DPI screens
+        pix = QPixmap(self.size() * ratio)
+        pix.setDevicePixelRatio(ratio)
+        pix.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pix)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        sq = self.square()
+        p.setPen(QPen(QColor(theme.BORDER), 1))
+        p.setBrush(QColor(theme.TILE))
+        p.drawRoundedRect(sq, 8, 8)
+        if self.mode == "empty":
+            p.setPen(QColor(theme.MUTED))
+            p.drawText(sq, Qt.AlignmentFlag.AlignCenter, "The latent pad wakes up\nwhen a "
+                       "model is loaded")
+            p.end()
+            return pix
+        if self.show_atlas and self._atlas is not None:
+            p.setOpacity(0.45)  # faint: the atlas is a map, the preview is the picture
+            p.drawImage(sq, self._atlas)
+            p.setOpacity(1.0)
+        if self.show_points and len(self._points):
+            p.drawImage(sq.topLeft(), self._dot_layer(sq))
+        self._paint_grid(p, sq)
+        if self.mode == "corners":
+            self._paint_corners(p, sq)
+        p.end()
+        return pix
+
+    def _cursor_rect(self) -> QRect:
+        sq = self.square()
+        u, v = self.point
+        c = QPointF(sq.left() + u * sq.width(), sq.top() + v * sq.height())
+        return QRect(int(c.x()) - 18, int(c.y()) - 18, 37, 37)
+
+    def _dot_layer(self, sq: QRectF) -> QImage:
+        side = int(sq.width())
+        if self._dots is None or self._dots.width() != side:
+            img = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+            img.fill(Qt.GlobalColor.transparent)
+            q = QPainter(img)
+            q.setRenderHint(QPainter.RenderHint.Antialiasing)
+            q.setPen(Qt.PenStyle.NoPen)
+            for (u, v), label in zip(self._points, self._point_labels, strict=True):
+                colour = QColor(theme.CLASS_COLOURS[int(label) % 10])
+                colour.setAlpha(170)
+                q.setBrush(colour)
+                q.drawEllipse(QPointF(u * side, v * side), 2.2, 2.2)
+            q.end()
+            self._dots = img
+        return self._dots
+
+    def _paint_grid(self, p: QPainter, sq: QRectF) -> None:
+        p.setPen(QPen(QColor(255, 255, 255, 22), 1))
+        for k in (1, 2, 3):
+            x = sq.left() + sq.width() * k / 4
+            y = sq.top() + sq.height() * k / 4
+            p.drawLine(QPointF(x, sq.top()), QPointF(x, sq.bottom()))
+            p.drawLine(QPointF(sq.left(), y), QPointF(sq.right(), y))
+
+    def _paint_corners(self, p: QPainter, sq: QRectF) -> None:
+        size = max(36.0, sq.width() / 6)
+        for k, (u, v) in enumerate(CORNER_UV):
+            x = sq.left() + 6 if u == 0 else sq.right() - size - 6
+            y = sq.top() + 6 if v == 0 else sq.bottom() - size - 6
+            rect = QRectF(x, y, size, size)
+            highlight = k == self._drop_corner
+            p.setPen(QPen(QColor(theme.ACCENT if highlight else theme.BORDER), 2))
+            p.setBrush(QColor(theme.BG))
+            p.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), 4, 4)
+            image = self._corners[k]
+            if image is not None:
+                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+                p.drawImage(rect, image)
+
+    def _paint_cursor(self, p: QPainter, sq: QRectF) -> None:
+        u, v = self.point
+        c = QPointF(sq.left() + u * sq.width(), sq.top() + v * sq.height())
+        p.setPen(QPen(QColor(0, 0, 0, 160), 4))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(c, 9, 9)
+        p.setPen(QPen(QColor(theme.ACCENT), 2))
+        p.drawEllipse(c, 9, 9)
+        p.drawLine(c + QPointF(-15, 0), c + QPointF(-5, 0))
+        p.drawLine(c + QPointF(5, 0), c + QPointF(15, 0))
+        p.drawLine(c + QPointF(0, -15), c + QPointF(0, -5))
+        p.drawLine(c + QPointF(0, 5), c + QPointF(0, 15))
+
+    # ---------------------------------------------------------------- input
+
+    def _uv(self, pos: QPointF) -> tuple[float, float]:
+        sq = self.square()
+        u = (pos.x() - sq.left()) / max(sq.width(), 1.0)
+        v = (pos.y() - sq.top()) / max(sq.height(), 1.0)
+        return min(max(u, 0.0), 1.0), min(max(v, 0.0), 1.0)
+
+    def set_point(self, u: float, v: float) -> None:
+        before = self._cursor_rect()
+        self.point = (u, v)
+        self.update(before.united(self._cursor_rect()))
+        self.point_changed.emit(u, v)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton and self.mode != "empty":
+            self.set_point(*self._uv(event.position()))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.buttons() & Qt.MouseButton.LeftButton and self.mode != "empty":
+            self.set_point(*self._uv(event.position()))
+
+    def _corner_at(self, pos: QPointF) -> int:
+        u, v = self._uv(pos)
+        return (1 if u >= 0.5 else 0) + (2 if v >= 0.5 else 0)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if self.mode == "corners" and event.mimeData().hasFormat(TILE_MIME):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        self._drop_corner = self._corner_at(event.position())
+        self.invalidate()
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802
+        self._drop_corner = -1
+        self.invalidate()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        self._drop_corner = -1
+        index = int(bytes(event.mimeData().data(TILE_MIME)).decode() or -1)
+        self.tile_dropped.emit(index, self._corner_at(event.position()))
+        event.acceptProposedAction()
+        self.invalidate()
+
+
+class PadPreview(QWidget):
+    """The large live preview of the decoded point; counts frames for the benchmark."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("padPreview")
+        self.setMinimumSize(160, 160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.image: QImage | None = None
+        self.pixels: np.ndarray | None = None
+        self.smooth = False
+        self.caption = ""
+        self.frames_painted = 0
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(280, 280)
+
+    def set_pixels(self, pixels: np.ndarray, caption: str = "", immediate: bool = True) -> None:
+        """``immediate`` repaints now (the artist's hand is on the pad); otherwise Qt
+        coalesces the paint with others (training previews)."""
+        self.pixels = pixels
+        self.image = gray_image(pixels)
+        self.caption = caption
+        if immediate:
+            self.repaint()
+        else:
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        side = min(self.width(), self.height()) - 2
+        sq = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QPen(QColor(theme.BORDER), 1))
+        p.setBrush(QColor(theme.TILE))
+        p.drawRoundedRect(sq, 8, 8)
+        inner = sq.adjusted(8, 8, -8, -8)
+        if self.caption:  # keep a strip under the image for the caption, image still square
+            shrink = 18.0
+            inner = QRectF(inner.left() + shrink / 2, inner.top(), inner.width() - shrink,
+                           inner.height() - shrink)
+            p.setPen(QColor(theme.MUTED))
+            p.drawText(sq.adjusted(10, 4, -10, -3), Qt.AlignmentFlag.AlignBottom
+                       | Qt.AlignmentFlag.AlignHCenter, self.caption)
+        if self.image is not None:
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)
+            p.drawImage(inner, self.image)
+        self.frames_painted += 1
+
+
+class Coalescer(QObject):
+    """Keeps only the newest value and hands it to ``callback`` once the queue drains."""
+
+    fire = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._value: object = None
+        self._pending = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._flush)
+
+    def push(self, value: object) -> None:
+        self._value = value
+        if not self._pending:
+            self._pending = True
+            self._timer.start()
+
+    @Slot()
+    def _flush(self) -> None:
+        self._pending = False
+        self.fire.emit(self._value)

@@ -1,0 +1,94 @@
+"""pytest-qt fixtures for the studio window: offscreen, isolated settings, no stray threads."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from genai_studio.ui.compat import protect_singletons  # noqa: E402
+
+protect_singletons()  # PySide6 6.12 on Python 3.11 would abort the test run at exit
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path):
+    """Keep every test away from the user's real settings (DESIGN §8)."""
+    folder = tmp_path / "qsettings"
+    folder.mkdir()
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
+    yield folder
+
+
+@pytest.fixture(autouse=True)
+def no_threads_left(qapp):
+    """Fail a test that leaves a worker QThread running (and stop it, so Qt does not abort)."""
+    from genai_studio.workers import running_threads
+
+    yield
+    left = running_threads()
+    for thread in left:
+        thread.quit()
+        thread.wait(5000)
+    assert not left, f"test left QThreads running: {[t.objectName() for t in left]}"
+
+
+@pytest.fixture(scope="session")
+def model_files(tmp_path_factory) -> dict[str, Path]:
+    """Untrained tiny models saved as real model files: no dependence on models/."""
+    import torch
+
+    from genai_studio.core.checkpoints import model_metadata, save_model
+    from genai_studio.core.models import GANConfig, VAEConfig, build_model
+
+    folder = tmp_path_factory.mktemp("models")
+    out = {}
+    torch.manual_seed(0)
+    for name, config in (("vae", VAEConfig(latent_dim=2, hidden=(32,))),
+                         ("gan", GANConfig(latent_dim=8, channels=8)),
+                         ("cvae", VAEConfig(latent_dim=2, hidden=(32,), conditional=True))):
+        model = build_model(config)
+        sub = folder / name
+        sub.mkdir()
+        out[name] = save_model(sub / f"tiny-{name}.safetensors", model,
+                               model_metadata(model, dataset={"name": "none"}, training={}))
+    return out
+
+
+def _make_window(qtbot, shipped: Path, tmp_path: Path, settings: QSettings | None = None):
+    from genai_studio.app import create_main_window
+
+    settings = settings or QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
+    w = create_main_window(shipped, tmp_path / "user", settings)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+@pytest.fixture
+def make_window():
+    """``make_window(qtbot, shipped_dir, tmp_path, settings=None)`` -> a shown window."""
+    return _make_window
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, model_files):
+    """The studio on the tiny 2-D VAE, with its first grid on screen."""
+    w = _make_window(qtbot, model_files["vae"].parent, tmp_path)
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def gan_window(qtbot, tmp_path, model_files):
+    w = _make_window(qtbot, model_files["gan"].parent, tmp_path)
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
+    yield w
+    w.close()
