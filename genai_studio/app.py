@@ -29,14 +29,12 @@ def _ensure_app(offscreen: bool = False) -> QApplication:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from genai_studio.ui.compat import protect_singletons
     from genai_studio.ui.settings import APPLICATION, ORGANISATION
     from genai_studio.ui.theme import apply_theme
 
     # The training thread's Python loop and the GUI share the GIL; a 1 ms switch interval
     # (default 5 ms) hands it back to the GUI thread sooner, keeping frames on time.
     sys.setswitchinterval(0.001)
-    protect_singletons()  # before the first signal: see ui/compat.py
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])

@@ -11,9 +11,6 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from genai_studio.ui.compat import protect_singletons  # noqa: E402
-
-protect_singletons()  # PySide6 6.12 on Python 3.11 would abort the test run at exit
 
 
 @pytest.fixture(autouse=True)
