@@ -1,4 +1,4 @@
-"""``genai-studio train {vae,gan}``: train a model with a live progress line on stderr."""
+"""``genai-studio train {vae,gan,judge}``: train a model with a live progress line on stderr."""
 
 from __future__ import annotations
 
@@ -38,11 +38,12 @@ def non_negative_float(text: str) -> float:
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
-        "train", help="train a VAE or GAN on MNIST",
+        "train", help="train a VAE, a GAN or the quality judge on MNIST",
         description="Train a model on the bundled MNIST training set. Writes the model to --out "
         "and, every epoch and on Ctrl-C, a resume checkpoint beside it (NAME.ckpt.safetensors).",
     )
-    p.add_argument("kind", choices=("vae", "gan"), help="model kind")
+    p.add_argument("kind", choices=("vae", "gan", "judge"),
+                   help="model kind (judge: the digit classifier that scores generators)")
     p.add_argument("--conditional", action="store_true",
                    help="condition on the digit label (CVAE / cGAN)")
     p.add_argument("--arch", choices=("mlp", "conv"), default="mlp",
@@ -51,7 +52,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="VAE hidden widths, e.g. 400 or 512,256 (default 400 for mlp, 256 for "
                    "conv)")
     p.add_argument("--channels", type=positive_int, default=None, metavar="C",
-                   help="conv VAE / GAN base channels (default 32 / 64)")
+                   help="conv VAE / GAN / judge base channels (default 32 / 64 / 32)")
     p.add_argument("--latent-dim", type=positive_int, default=None, metavar="D",
                    help="latent size (default 2 for a VAE, 64 for a GAN)")
     p.add_argument("--epochs", type=positive_int, default=None, metavar="N",
@@ -59,7 +60,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=positive_int, default=128, metavar="B",
                    help="images per step (default 128)")
     p.add_argument("--lr", type=positive_float, default=None, metavar="LR",
-                   help="Adam learning rate (default 1e-3 VAE, 2e-4 GAN)")
+                   help="Adam learning rate (default 1e-3 VAE and judge, 2e-4 GAN)")
     p.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B",
                    help="VAE: weight of the KL term; 1 trains the true ELBO (default 1)")
     p.add_argument("--kl-warmup", type=non_negative_float, default=0.0, metavar="EPOCHS",
@@ -86,6 +87,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def model_config_from_args(args: argparse.Namespace):
     from genai_studio.core.models import GANConfig, VAEConfig
 
+    if args.kind == "judge":
+        return judge_config_from_args(args)
     if args.kind == "vae":
         hidden = args.hidden or ((400,) if args.arch == "mlp" else (256,))
         return VAEConfig(arch=args.arch, latent_dim=args.latent_dim or 2, hidden=hidden,
@@ -94,6 +97,19 @@ def model_config_from_args(args: argparse.Namespace):
         raise UsageError("--hidden and --arch apply to VAEs only")
     return GANConfig(latent_dim=args.latent_dim or 64, channels=args.channels or 64,
                      conditional=args.conditional)
+
+
+def judge_config_from_args(args: argparse.Namespace):
+    from genai_studio.core.models import JudgeConfig
+
+    # The judge is a fixed-shape classifier: refuse generator options rather than ignore them.
+    foreign = {"--conditional": args.conditional, "--arch": args.arch != "mlp",
+               "--hidden": args.hidden is not None, "--latent-dim": args.latent_dim is not None,
+               "--beta": args.beta != 1.0, "--kl-warmup": args.kl_warmup != 0.0}
+    given = [name for name, is_set in foreign.items() if is_set]
+    if given:
+        raise UsageError(f"{', '.join(given)} do not apply to the judge")
+    return JudgeConfig(channels=args.channels or 32)
 
 
 def default_out_path(kind: str, conditional: bool) -> Path:
