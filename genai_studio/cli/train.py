@@ -174,5 +174,21 @@ def run(args: argparse.Namespace) -> int:
           f"{format_duration(time.perf_counter() - started)} on {s['device']}, "
           f"{s['images_per_s'] or 0:,.0f} images/s; final {format_losses(s['final_losses'])}",
           file=sys.stderr)
+    if args.kind == "judge":
+        record_judge_accuracy(finished.path, device)
     print(f"model: {finished.path}\ncheckpoint: {finished.checkpoint}", file=sys.stderr)
     return 0
+
+
+def record_judge_accuracy(path: Path, device) -> float:
+    """Score a freshly trained judge on the MNIST test set and keep the figure in its file."""
+    from genai_studio.core.checkpoints import load_model, write_metrics
+    from genai_studio.core.data import load_mnist
+    from genai_studio.core.metrics import judge_accuracy
+
+    test_set = load_mnist("test", device)
+    accuracy = judge_accuracy(load_model(path, device, expect_kind="judge").model, test_set)
+    write_metrics(path, {"test_accuracy": round(accuracy, 6), "test_images": len(test_set)})
+    print(f"judge test accuracy: {100 * accuracy:.2f}% on {len(test_set)} MNIST test digits",
+          file=sys.stderr)
+    return accuracy

@@ -199,3 +199,14 @@ def save_model(
     }
     write_atomic(Path(path), save_safetensors_bytes(tensors, metadata=header))
     return Path(path)
+
+
+def write_metrics(path: Path, metrics: dict[str, Any]) -> dict[str, Any]:
+    """Store ``metrics`` in a model file's metadata (replacing the old ones), atomically.
+
+    Weights, the rest of the metadata and any resume state are written back unchanged.
+    """
+    loaded = load_model(path, "cpu")
+    metadata = {**loaded.metadata, "metrics": metrics}
+    save_model(path, loaded.model, metadata, state=loaded.state)
+    return metadata
