@@ -71,6 +71,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                    "levels (default for GANs)")
     p.add_argument("--limit", type=positive_int, default=None, metavar="N",
                    help="train on the first N images only")
+    p.add_argument("--data", type=Path, default=None, metavar="DIR",
+                   help="folder holding the four MNIST IDX files (default: the bundled copy)")
     p.add_argument("--seed", type=int, default=0, metavar="S",
                    help="random seed; the same seed on the CPU gives the same weights "
                    "(default 0)")
@@ -149,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
                          limit=args.limit, seed=args.seed)
     out = args.out or default_out_path(args.kind, args.conditional)
     check_writable(out)
-    data = load_mnist("train")
+    data = load_mnist("train", root=args.data)
 
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())

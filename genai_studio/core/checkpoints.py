@@ -161,7 +161,7 @@ def load_model(
         tensors = load_safetensors_bytes(raw)
     except (SafetensorError, ValueError) as exc:
         raise ModelFileError(f"{path.name}: damaged tensor data ({exc})") from None
-    state = {k: v for k, v in tensors.items() if k.startswith(STATE_PREFIX)}
+    state = {k[len(STATE_PREFIX):]: v for k, v in tensors.items() if k.startswith(STATE_PREFIX)}
     weights = {k: v for k, v in tensors.items() if not k.startswith(STATE_PREFIX)}
     model = build_model(config)
     try:

@@ -79,7 +79,9 @@ def read_idx(path: Path) -> np.ndarray:
     return parse_idx(raw, name=str(path))
 
 
-def load_mnist_arrays(split: Split = "train", root: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+def load_mnist_arrays(
+    split: Split = "train", root: Path | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Images (N, 28, 28) uint8 and labels (N,) uint8 of one MNIST split."""
     if split not in MNIST_FILES:
         raise DataError(f"unknown MNIST split {split!r}; expected 'train' or 'test'")
@@ -88,7 +90,9 @@ def load_mnist_arrays(split: Split = "train", root: Path | None = None) -> tuple
     images = read_idx(root / image_name)
     labels = read_idx(root / label_name)
     if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
-        raise DataError(f"{root / image_name}: expected N x 28 x 28 uint8 images, got {images.shape}")
+        raise DataError(
+            f"{root / image_name}: expected N x 28 x 28 uint8 images, got {images.shape}"
+        )
     if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
         raise DataError(
             f"{root / label_name}: {labels.shape[0]} labels for {images.shape[0]} images"

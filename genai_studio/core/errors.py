@@ -18,7 +18,7 @@ class DeviceError(GenAIError):
 
 
 class UsageError(GenAIError):
-    """An option value that makes no sense (non-positive count, label for an unconditional model)."""
+    """An option that makes no sense (non-positive count, label for an unconditional model)."""
 
 
 class OutputError(GenAIError):

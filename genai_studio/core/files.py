@@ -35,6 +35,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as exc:
         raise OutputError(f"cannot write to {folder}: {exc.strerror or exc}") from None
     try:
+        # mkstemp makes 0600 files; a saved model or image should get the usual permissions.
+        os.chmod(tmp_name, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -47,6 +49,16 @@ def write_atomic(path: Path, data: bytes) -> None:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     _fsync_folder(folder)
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it: do it once, at import, before any threads.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
 
 
 def _fsync_folder(folder: Path) -> None:

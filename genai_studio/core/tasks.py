@@ -170,7 +170,9 @@ class JudgeTask(TrainingTask):
         return torch.stack([loss, accuracy]).detach()
 
 
-def make_task(model: nn.Module, lr: float | None, device: torch.device, beta: float) -> TrainingTask:
+def make_task(
+    model: nn.Module, lr: float | None, device: torch.device, beta: float
+) -> TrainingTask:
     if isinstance(model, Judge):
         return JudgeTask(model, lr or JudgeTask.default_lr, device)
     if isinstance(model, VAE):

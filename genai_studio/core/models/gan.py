@@ -1,6 +1,6 @@
 """DCGAN-style generator and discriminator at native 28x28 (Goodfellow et al. 2014; Radford et al.
-2016), optionally class-conditional (generator: one-hot label joined to z, Mirza & Osindero 2014; discriminator: projection,
-Miyato & Koyama 2018).
+2016), optionally class-conditional (generator: one-hot label joined to z, Mirza & Osindero
+2014; discriminator: projection, Miyato & Koyama 2018).
 
 Losses, written with logits l = D(.) so that log D = -softplus(-l), log(1 - D) = -softplus(l):
     discriminator  L_D = -E[log D(x)] - E[log(1 - D(G(z)))] = softplus(-l_real) + softplus(l_fake)
