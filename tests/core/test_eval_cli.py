@@ -9,7 +9,7 @@ import torch
 
 from genai_studio.cli import main
 from genai_studio.core.checkpoints import load_model, model_metadata, read_metadata, save_model
-from genai_studio.core.models import GAN, GANConfig, Judge, JudgeConfig, VAE, VAEConfig
+from genai_studio.core.models import GAN, VAE, GANConfig, Judge, JudgeConfig, VAEConfig
 
 
 @pytest.fixture()

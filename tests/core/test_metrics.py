@@ -19,7 +19,7 @@ from genai_studio.core.metrics import (
     vae_likelihood,
     vae_likelihood_batch,
 )
-from genai_studio.core.models import GAN, GANConfig, Judge, JudgeConfig, VAE, VAEConfig
+from genai_studio.core.models import GAN, VAE, GANConfig, Judge, JudgeConfig, VAEConfig
 from genai_studio.core.models.vae import bernoulli_nll, gaussian_kl
 
 
