@@ -1,4 +1,4 @@
-"""``genai-studio train {vae,gan}``: train a model with a live progress line on stderr."""
+"""``genai-studio train {vae,gan,judge}``: train a model with a live progress line on stderr."""
 
 from __future__ import annotations
 
@@ -38,11 +38,12 @@ def non_negative_float(text: str) -> float:
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
-        "train", help="train a VAE or GAN on MNIST",
+        "train", help="train a VAE, a GAN or the quality judge on MNIST",
         description="Train a model on the bundled MNIST training set. Writes the model to --out "
         "and, every epoch and on Ctrl-C, a resume checkpoint beside it (NAME.ckpt.safetensors).",
     )
-    p.add_argument("kind", choices=("vae", "gan"), help="model kind")
+    p.add_argument("kind", choices=("vae", "gan", "judge"),
+                   help="model kind (judge: the digit classifier that scores generators)")
     p.add_argument("--conditional", action="store_true",
                    help="condition on the digit label (CVAE / cGAN)")
     p.add_argument("--arch", choices=("mlp", "conv"), default="mlp",
@@ -51,7 +52,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="VAE hidden widths, e.g. 400 or 512,256 (default 400 for mlp, 256 for "
                    "conv)")
     p.add_argument("--channels", type=positive_int, default=None, metavar="C",
-                   help="conv VAE / GAN base channels (default 32 / 64)")
+                   help="conv VAE / GAN / judge base channels (default 32 / 64 / 32)")
     p.add_argument("--latent-dim", type=positive_int, default=None, metavar="D",
                    help="latent size (default 2 for a VAE, 64 for a GAN)")
     p.add_argument("--epochs", type=positive_int, default=None, metavar="N",
@@ -59,7 +60,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=positive_int, default=128, metavar="B",
                    help="images per step (default 128)")
     p.add_argument("--lr", type=positive_float, default=None, metavar="LR",
-                   help="Adam learning rate (default 1e-3 VAE, 2e-4 GAN)")
+                   help="Adam learning rate (default 1e-3 VAE and judge, 2e-4 GAN)")
     p.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B",
                    help="VAE: weight of the KL term; 1 trains the true ELBO (default 1)")
     p.add_argument("--kl-warmup", type=non_negative_float, default=0.0, metavar="EPOCHS",
@@ -88,6 +89,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def model_config_from_args(args: argparse.Namespace):
     from genai_studio.core.models import GANConfig, VAEConfig
 
+    if args.kind == "judge":
+        return judge_config_from_args(args)
     if args.kind == "vae":
         hidden = args.hidden or ((400,) if args.arch == "mlp" else (256,))
         return VAEConfig(arch=args.arch, latent_dim=args.latent_dim or 2, hidden=hidden,
@@ -96,6 +99,19 @@ def model_config_from_args(args: argparse.Namespace):
         raise UsageError("--hidden and --arch apply to VAEs only")
     return GANConfig(latent_dim=args.latent_dim or 64, channels=args.channels or 64,
                      conditional=args.conditional)
+
+
+def judge_config_from_args(args: argparse.Namespace):
+    from genai_studio.core.models import JudgeConfig
+
+    # The judge is a fixed-shape classifier: refuse generator options rather than ignore them.
+    foreign = {"--conditional": args.conditional, "--arch": args.arch != "mlp",
+               "--hidden": args.hidden is not None, "--latent-dim": args.latent_dim is not None,
+               "--beta": args.beta != 1.0, "--kl-warmup": args.kl_warmup != 0.0}
+    given = [name for name, is_set in foreign.items() if is_set]
+    if given:
+        raise UsageError(f"{', '.join(given)} do not apply to the judge")
+    return JudgeConfig(channels=args.channels or 32)
 
 
 def default_out_path(kind: str, conditional: bool) -> Path:
@@ -160,5 +176,21 @@ def run(args: argparse.Namespace) -> int:
           f"{format_duration(time.perf_counter() - started)} on {s['device']}, "
           f"{s['images_per_s'] or 0:,.0f} images/s; final {format_losses(s['final_losses'])}",
           file=sys.stderr)
+    if args.kind == "judge":
+        record_judge_accuracy(finished.path, device)
     print(f"model: {finished.path}\ncheckpoint: {finished.checkpoint}", file=sys.stderr)
     return 0
+
+
+def record_judge_accuracy(path: Path, device) -> float:
+    """Score a freshly trained judge on the MNIST test set and keep the figure in its file."""
+    from genai_studio.core.checkpoints import load_model, write_metrics
+    from genai_studio.core.data import load_mnist
+    from genai_studio.core.metrics import judge_accuracy
+
+    test_set = load_mnist("test", device)
+    accuracy = judge_accuracy(load_model(path, device, expect_kind="judge").model, test_set)
+    write_metrics(path, {"test_accuracy": round(accuracy, 6), "test_images": len(test_set)})
+    print(f"judge test accuracy: {100 * accuracy:.2f}% on {len(test_set)} MNIST test digits",
+          file=sys.stderr)
+    return accuracy

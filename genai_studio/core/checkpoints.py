@@ -57,6 +57,11 @@ class LoadedModel:
 
 def _describe_foreign(head: bytes) -> str | None:
     """A name for well-known formats we refuse, judged by their first bytes."""
+    # A safetensors header (8-byte length, then a JSON object) is never foreign, even when its
+    # length's low bytes happen to read as a pickle opcode (0x80, then 2..5: lengths 0x0280-
+    # 0x05ff and their multiples of 65536 were refused as pickles).
+    if head[8:9] == b"{":
+        return None
     if head.startswith(b"PK\x03\x04"):
         return "a zip archive (the torch.save format), which can run code when loaded"
     if head[:1] == b"\x80" and len(head) > 1 and head[1] <= 5:
@@ -199,3 +204,14 @@ def save_model(
     }
     write_atomic(Path(path), save_safetensors_bytes(tensors, metadata=header))
     return Path(path)
+
+
+def write_metrics(path: Path, metrics: dict[str, Any]) -> dict[str, Any]:
+    """Store ``metrics`` in a model file's metadata (replacing the old ones), atomically.
+
+    Weights, the rest of the metadata and any resume state are written back unchanged.
+    """
+    loaded = load_model(path, "cpu")
+    metadata = {**loaded.metadata, "metrics": metrics}
+    save_model(path, loaded.model, metadata, state=loaded.state)
+    return metadata

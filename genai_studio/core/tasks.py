@@ -7,10 +7,14 @@ GPU loop far more); the loop reads them every ``log_every`` steps.
 
 from __future__ import annotations
 
-import torch
+import math
 
-from genai_studio.core.models.base import Generator
+import torch
+import torch.nn.functional as F
+from torch import nn
+
 from genai_studio.core.models.gan import GAN, discriminator_loss, generator_loss
+from genai_studio.core.models.judge import Judge
 from genai_studio.core.models.vae import VAE, vae_loss
 
 
@@ -26,11 +30,20 @@ class TrainingTask:
     loss_names: tuple[str, ...] = ()
     default_lr: float = 1e-3
     default_binarize: str = "none"
+    # Whether the model draws images the loop can preview (generators do; the judge does not).
+    makes_images: bool = True
 
-    def __init__(self, model: Generator, lr: float, device: torch.device) -> None:
+    def __init__(self, model: nn.Module, lr: float, device: torch.device) -> None:
         self.model = model
         self.device = device
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
+
+    def set_progress(self, step: int, total_steps: int) -> None:
+        """Called by the loop before each step; a task with a schedule adapts to it here.
+
+        The loop passes its own (checkpointed) step count, so a resumed run follows exactly the
+        schedule of an uninterrupted one.
+        """
 
     def step(
         self,
@@ -107,9 +120,61 @@ class GANTask(TrainingTask):
         ).detach()
 
 
+def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
+    """Each image of x (B, 1, H, W) moved by its own random whole-pixel offset in
+    [-max_shift, max_shift] on both axes, filling with zeros (MNIST's background).
+
+    One gather over a zero-padded batch: no per-image Python loop, so it costs next to nothing.
+    """
+    b, _, h, w = x.shape
+    padded = F.pad(x, (max_shift,) * 4)  # (B, 1, H + 2s, W + 2s)
+    offsets = torch.randint(0, 2 * max_shift + 1, (2, b), generator=generator,
+                            device=generator.device).to(x.device)
+    rows = offsets[0, :, None] + torch.arange(h, device=x.device)  # (B, H)
+    cols = offsets[1, :, None] + torch.arange(w, device=x.device)  # (B, W)
+    batch = torch.arange(b, device=x.device)[:, None, None]
+    return padded[batch, 0, rows[:, :, None], cols[:, None, :]].unsqueeze(1)  # (B, 1, H, W)
+
+
+class JudgeTask(TrainingTask):
+    """Cross-entropy on labelled digits, each randomly shifted by up to 2 pixels: the shifts
+    are cheap extra data that lift test accuracy past 99.3% in a few epochs."""
+
+    loss_names = ("loss", "accuracy")
+    default_lr = 1e-3
+    default_binarize = "none"
+    makes_images = False
+    max_shift = 2
+
+    def __init__(self, model: Judge, lr: float, device: torch.device) -> None:
+        super().__init__(model, lr, device)
+        self.base_lr = lr
+        self.optimizers["judge"] = _adam(model.parameters(), lr, device)
+
+    def set_progress(self, step: int, total_steps: int) -> None:
+        # Cosine decay to zero: the last epochs settle into a minimum instead of hopping around
+        # it at full rate. (Resuming with a different --epochs stretches the remaining curve.)
+        scale = 0.5 * (1.0 + math.cos(math.pi * min(step / max(total_steps, 1), 1.0)))
+        for group in self.optimizers["judge"].param_groups:
+            group["lr"] = self.base_lr * scale
+
+    def step(self, x, labels, generator, beta_scale):
+        x = random_shift(x, self.max_shift, generator)
+        logits = self.model(x)
+        loss = F.cross_entropy(logits, labels)
+        opt = self.optimizers["judge"]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        accuracy = (logits.argmax(dim=1) == labels).float().mean()
+        return torch.stack([loss, accuracy]).detach()
+
+
 def make_task(
-    model: Generator, lr: float | None, device: torch.device, beta: float
+    model: nn.Module, lr: float | None, device: torch.device, beta: float
 ) -> TrainingTask:
+    if isinstance(model, Judge):
+        return JudgeTask(model, lr or JudgeTask.default_lr, device)
     if isinstance(model, VAE):
         return VAETask(model, lr or VAETask.default_lr, device, beta=beta)
     if isinstance(model, GAN):
@@ -118,4 +183,6 @@ def make_task(
 
 
 def default_binarize(kind: str) -> str:
-    return {"vae": VAETask.default_binarize, "gan": GANTask.default_binarize}.get(kind, "none")
+    defaults = {"vae": VAETask.default_binarize, "gan": GANTask.default_binarize,
+                "judge": JudgeTask.default_binarize}
+    return defaults.get(kind, "none")

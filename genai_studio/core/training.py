@@ -37,7 +37,7 @@ from genai_studio.core.tasks import TrainingTask, default_binarize, make_task
 class TrainConfig:
     epochs: int = 10
     batch_size: int = 128
-    lr: float | None = None  # None: the kind's default (VAE 1e-3, GAN 2e-4)
+    lr: float | None = None  # None: the kind's default (VAE 1e-3, GAN 2e-4, judge 1e-3)
     beta: float = 1.0  # VAE: weight of the KL term (1 = the true ELBO)
     kl_warmup_epochs: float = 0.0  # VAE: ramp beta from 0 over this many epochs
     binarize: str | None = None  # "dynamic" | "none"; None: the kind's default
@@ -185,7 +185,9 @@ def train(
 
     yield from emit(Started(run.total_steps, run.steps_per_epoch, run.step, len(run.data),
                             str(device)))
-    preview_z, preview_labels = _preview_batch(run)
+    # Only generators have something to preview; a classifier (the judge) trains without.
+    previews = run.task.makes_images
+    preview_z, preview_labels = _preview_batch(run) if previews else (None, None)
     t_start = time.perf_counter()
     wall_before = run.wall_time_s
     window_sum = torch.zeros(len(run.task.loss_names), device=device)
@@ -204,6 +206,7 @@ def train(
                 yield Finished(None, run.checkpoint_path, True, _summary(run))
                 return
             x, labels = run.data.batch(order[i * bs:(i + 1) * bs], run.binarize, run.noise_gen)
+            run.task.set_progress(run.step, run.total_steps)
             window_sum += run.task.step(x, labels, run.noise_gen, _beta_scale(run))
             run.step += 1
             window_steps += 1
@@ -220,12 +223,13 @@ def train(
                 ))
                 window_sum.zero_()
                 window_steps, window_t, window_suspended = 0, time.perf_counter(), suspended
-            if run.step % run.config.preview_every == 0:
+            if previews and run.step % run.config.preview_every == 0:
                 yield from emit(Preview(run.step, _render_preview(run, preview_z, preview_labels)))
         run.wall_time_s = wall_before + time.perf_counter() - t_start - suspended
         epoch_start_state = None
         yield from emit(_checkpoint(run, run.shuffle_gen.get_state()))
-    yield from emit(Preview(run.step, _render_preview(run, preview_z, preview_labels)))
+    if previews:
+        yield from emit(Preview(run.step, _render_preview(run, preview_z, preview_labels)))
     summary = _summary(run)
     save_model(run.out_path, run.model, _metadata(run, summary))
     yield Finished(run.out_path, run.checkpoint_path, False, summary)
@@ -309,8 +313,8 @@ def _summary(run: _Run) -> dict[str, Any]:
     done = run.step * run.batch_size
     return {
         "epochs": c.epochs, "steps": run.step, "epochs_done": run.step / run.steps_per_epoch,
-        "seed": c.seed, "batch_size": run.batch_size, "lr": run.task.optimizers[
-            next(iter(run.task.optimizers))].param_groups[0]["lr"],
+        "seed": c.seed, "batch_size": run.batch_size,
+        "lr": c.lr or type(run.task).default_lr,  # the configured rate, before any schedule
         "beta": c.beta, "kl_warmup_epochs": c.kl_warmup_epochs, "binarize": run.binarize,
         "wall_time_s": round(run.wall_time_s, 3), "device": str(run.device),
         "images_per_s": round(done / run.wall_time_s, 1) if run.wall_time_s > 0 else None,

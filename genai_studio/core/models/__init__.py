@@ -9,11 +9,13 @@ from torch import nn
 from genai_studio.core.errors import ModelFileError
 from genai_studio.core.models.base import Generator, ModelConfig
 from genai_studio.core.models.gan import GAN, GANConfig
+from genai_studio.core.models.judge import Judge, JudgeConfig
 from genai_studio.core.models.vae import VAE, VAEConfig
 
 MODEL_KINDS: dict[str, tuple[type[ModelConfig], type[nn.Module]]] = {
     "vae": (VAEConfig, VAE),
     "gan": (GANConfig, GAN),
+    "judge": (JudgeConfig, Judge),
 }
 
 
@@ -32,6 +34,7 @@ def build_model(config: ModelConfig) -> nn.Module:
 
 
 __all__ = [
-    "GAN", "GANConfig", "Generator", "MODEL_KINDS", "ModelConfig", "VAE", "VAEConfig",
+    "GAN", "GANConfig", "Generator", "Judge", "JudgeConfig", "MODEL_KINDS", "ModelConfig",
+    "VAE", "VAEConfig",
     "build_model", "config_from_dict", "register_kind",
 ]
