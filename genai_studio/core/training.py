@@ -92,6 +92,7 @@ class Progress:
 class Preview:
     step: int
     images: np.ndarray  # (n, 28, 28) float32 in [0, 1], a copy: safe to send across threads
+    labels: np.ndarray | None = None  # (n,) digits asked for (conditional models), a copy
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,8 @@ def train(
     # Only generators have something to preview; a classifier (the judge) trains without.
     previews = run.task.makes_images
     preview_z, preview_labels = _preview_batch(run) if previews else (None, None)
+    # The quality meter compares the judge's verdict with the digits asked for.
+    asked = None if preview_labels is None else preview_labels.cpu().numpy().copy()
     t_start = time.perf_counter()
     wall_before = run.wall_time_s
     window_sum = torch.zeros(len(run.task.loss_names), device=device)
@@ -224,12 +227,14 @@ def train(
                 window_sum.zero_()
                 window_steps, window_t, window_suspended = 0, time.perf_counter(), suspended
             if previews and run.step % run.config.preview_every == 0:
-                yield from emit(Preview(run.step, _render_preview(run, preview_z, preview_labels)))
+                yield from emit(Preview(
+                    run.step, _render_preview(run, preview_z, preview_labels), asked))
         run.wall_time_s = wall_before + time.perf_counter() - t_start - suspended
         epoch_start_state = None
         yield from emit(_checkpoint(run, run.shuffle_gen.get_state()))
     if previews:
-        yield from emit(Preview(run.step, _render_preview(run, preview_z, preview_labels)))
+        yield from emit(Preview(
+            run.step, _render_preview(run, preview_z, preview_labels), asked))
     summary = _summary(run)
     save_model(run.out_path, run.model, _metadata(run, summary))
     yield Finished(run.out_path, run.checkpoint_path, False, summary)
