@@ -10,7 +10,7 @@ import logging
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -30,6 +30,7 @@ from genai_studio.ui.model_library import ModelLibrary
 from genai_studio.ui.morph_strip import MorphStrip
 from genai_studio.ui.pad_panel import PadPanel
 from genai_studio.ui.sample_canvas import SampleCanvas
+from genai_studio.ui.scores import headline
 from genai_studio.ui.settings import Preferences
 from genai_studio.ui.tile_actions import TileAnchors
 from genai_studio.ui.toolbar import MAX_SEED, EmptyState, StudioToolbar
@@ -42,9 +43,6 @@ from genai_studio.workers.inference import (
     ModelHandle,
     MorphRequest,
 )
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +94,8 @@ class MainWindow(QMainWindow, WindowChrome, TileAnchors):
         self.library = ModelLibrary(self.paths.shipped_models, self.paths.user_models)
         self.pad_panel = PadPanel()
         self.morph = MorphStrip()
-        self.training = TrainingPanel(self.paths.user_models)
+        self.training = TrainingPanel(self.paths.user_models,
+                                      self.paths.shipped_models / "judge.safetensors")
         area = Qt.DockWidgetArea
         # The pad's dock runs the full height: the pad and its preview get room to be large.
         self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
@@ -114,7 +113,7 @@ class MainWindow(QMainWindow, WindowChrome, TileAnchors):
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["morph"], self.docks["training"]], [90, 240],
                          Qt.Orientation.Vertical)
-        self.status = {name: QLabel("") for name in ("device", "model", "training")}
+        self.status = {name: QLabel("") for name in ("device", "model", "quality", "training")}
         for label in self.status.values():
             self.statusBar().addPermanentWidget(label)
         self.status["training"].setText("idle")
@@ -182,7 +181,7 @@ class MainWindow(QMainWindow, WindowChrome, TileAnchors):
         self.training.app_device = wanted
         self.library.refresh()
         last = Path(self.prefs.get_str("last_model")) if self.prefs.get_str("last_model") else None
-        usable = {e.path for e in self.library.entries if e.metadata is not None}
+        usable = {e.path for e in self.library.entries if e.is_generator}
         target = last if last in usable else self.library.first_usable()
         self._update_status()
         if target is None:
@@ -391,6 +390,8 @@ class MainWindow(QMainWindow, WindowChrome, TileAnchors):
         device = self.handle.device if self.handle else self.device_name()
         self.status["device"].setText(f"device: {device}")
         self.status["model"].setText(f"model: {self.handle.name if self.handle else 'none'}")
+        metrics = self.handle.metadata.get("metrics") if self.handle else None
+        self.status["quality"].setText(headline(metrics) if self.handle else "")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Cancel training (its checkpoint is written), then join every worker thread."""

@@ -25,6 +25,9 @@ from PySide6.QtWidgets import (
 
 from genai_studio.ui import icons, theme
 from genai_studio.ui.guard import gui_slot
+from genai_studio.ui.scores import score_rows
+
+GENERATORS = ("vae", "gan")  # kinds that draw digits; others (the judge) are tools
 
 SUFFIX = ".safetensors"
 
@@ -39,6 +42,11 @@ class Entry:
     @property
     def name(self) -> str:
         return self.path.name.removesuffix(SUFFIX)
+
+    @property
+    def is_generator(self) -> bool:
+        """Only these can be loaded to draw; a classifier file would break the canvas."""
+        return self.metadata is not None and self.metadata.get("kind") in GENERATORS
 
 
 def scan(folder: Path, shipped: bool) -> list[Entry]:
@@ -59,11 +67,19 @@ def scan(folder: Path, shipped: bool) -> list[Entry]:
     return entries
 
 
+def _table(rows: list[tuple[str, Any]]) -> str:
+    body = "".join(f"<tr><td style='color:{theme.MUTED}; padding-right:8px'>{k}</td>"
+                   f"<td>{html.escape(str(v))}</td></tr>" for k, v in rows if v not in ("", None))
+    return f"<table>{body}</table>"
+
+
 def describe(entry: Entry) -> str:
-    """Rich text for the info box."""
+    """Rich text for the info box: what the model is, how it scores, how it was trained."""
     if entry.metadata is None:
         return f"<b>{html.escape(entry.name)}</b><br><span style='color:{theme.DANGER}'>" \
                f"{html.escape(entry.problem)}</span>"
+    if not entry.is_generator:
+        return describe_tool(entry)
     m = entry.metadata
     t = m.get("training") or {}
     rows = [
@@ -77,9 +93,33 @@ def describe(entry: Entry) -> str:
         ("finished", t.get("finished_at", "")),
         ("where", "shipped (read-only)" if entry.shipped else "my models"),
     ]
-    body = "".join(f"<tr><td style='color:{theme.MUTED}; padding-right:8px'>{k}</td>"
-                   f"<td>{html.escape(str(v))}</td></tr>" for k, v in rows if v not in ("", None))
-    return f"<b>{html.escape(entry.name)}</b><table>{body}</table>"
+    scores = f"<p style='color:{theme.MUTED}; margin:8px 0 2px'>SCORES</p>" \
+        f"{_table(score_rows(m.get('metrics')))}"
+    return f"<b>{html.escape(entry.name)}</b>{scores}" \
+           f"<p style='color:{theme.MUTED}; margin:8px 0 2px'>MODEL</p>{_table(rows)}"
+
+
+def describe_tool(entry: Entry) -> str:
+    """A file that is not a generator (the quality judge): what it is for, not loadable."""
+    m = entry.metadata or {}
+    accuracy = (m.get("metrics") or {}).get("test_accuracy")
+    rows = [
+        ("kind", f"{str(m.get('kind')).upper()} (a classifier)"),
+        ("test accuracy", f"{100 * accuracy:.2f}%" if isinstance(accuracy, float) else ""),
+        ("where", "shipped (read-only)" if entry.shipped else "my models"),
+    ]
+    return f"<b>{html.escape(entry.name)}</b><br>Scores the generators (and the quality " \
+           f"meter while training); it does not draw digits.{_table(rows)}"
+
+
+def _detail(meta: dict[str, Any]) -> str:
+    """The list's second line: kind, size and the headline score (or that there is none)."""
+    kind = str(meta.get("kind", "?")).upper()
+    if kind.lower() not in GENERATORS:
+        return f"{kind} · scores models"
+    confidence = (meta.get("metrics") or {}).get("mean_confidence")
+    score = f"conf {confidence:.2f}" if isinstance(confidence, float) else "not scored"
+    return f"{kind} · {meta.get('latent_dim', '?')}-D · {score}"
 
 
 class ModelLibrary(QWidget):
@@ -139,8 +179,11 @@ class ModelLibrary(QWidget):
         self.entries = scan(self.shipped_dir, True) + scan(self.user_dir, False)
         self.list.blockSignals(True)
         self.list.clear()
-        for shipped, title in ((True, "SHIPPED"), (False, "MY MODELS")):
-            group = [e for e in self.entries if e.shipped == shipped]
+        groups = (("SHIPPED", lambda e: e.shipped and (e.is_generator or e.metadata is None)),
+                  ("MY MODELS", lambda e: not e.shipped and (e.is_generator or e.metadata is None)),
+                  ("TOOLS", lambda e: e.metadata is not None and not e.is_generator))
+        for title, belongs in groups:
+            group = [e for e in self.entries if belongs(e)]
             if not group:
                 continue
             header = QListWidgetItem(title)
@@ -157,12 +200,11 @@ class ModelLibrary(QWidget):
     def _item(self, entry: Entry) -> QListWidgetItem:
         badge = "●  " if entry.path == self.active else "    "
         meta = entry.metadata or {}
-        detail = f"{str(meta.get('kind', '?')).upper()} · {meta.get('latent_dim', '?')}-D" \
-            if entry.metadata else "unreadable"
+        detail = _detail(meta) if entry.metadata else "unreadable"
         item = QListWidgetItem(f"{badge}{entry.name}\n      {detail}")
         item.setData(Qt.ItemDataRole.UserRole, str(entry.path))
         item.setToolTip(str(entry.path))
-        if entry.metadata is None:
+        if not entry.is_generator:
             item.setForeground(Qt.GlobalColor.gray)
         return item
 
@@ -184,7 +226,7 @@ class ModelLibrary(QWidget):
         return next((e for e in self.entries if str(e.path) == path), None)
 
     def first_usable(self) -> Path | None:
-        return next((e.path for e in self.entries if e.metadata is not None), None)
+        return next((e.path for e in self.entries if e.is_generator), None)
 
     @gui_slot(object, object)
     def _selection_changed(self, current: Any, _previous: Any) -> None:
@@ -193,7 +235,7 @@ class ModelLibrary(QWidget):
                           f"<span style='color:{theme.MUTED}'>Select a model to see what it "
                           "is and how it was trained.</span>")
         own = entry is not None and not entry.shipped
-        self.buttons["load"].setEnabled(entry is not None and entry.metadata is not None)
+        self.buttons["load"].setEnabled(entry is not None and entry.is_generator)
         self.buttons["export"].setEnabled(entry is not None)
         self.buttons["rename"].setEnabled(own)
         self.buttons["delete"].setEnabled(own)
@@ -205,7 +247,7 @@ class ModelLibrary(QWidget):
     @gui_slot()
     def _load_clicked(self) -> None:
         entry = self.selected()
-        if entry is not None and entry.metadata is not None:
+        if entry is not None and entry.is_generator:
             self.load_requested.emit(entry.path)
 
     # ---------------------------------------------------------------- file actions

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from genai_studio.ui import icons, theme
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.latent_pad import PadPreview
+from genai_studio.ui.quality_meter import QualityMeter
 from genai_studio.workers.training import TrainingController, TrainRequest
 
 if TYPE_CHECKING:
@@ -51,9 +52,11 @@ class TrainingPanel(QWidget):
     model_trained = Signal(object)  # Path of the finished model
     failed = Signal(str)
 
-    def __init__(self, models_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, models_dir: Path, judge_path: Path | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.models_dir = Path(models_dir)
+        self.judge_path = judge_path  # scores previews for the quality meter (None: no meter)
         self.controller: TrainingController | None = None
         self.app_device = "auto"
         self.limit: int | None = None  # set for quick runs and tests
@@ -98,6 +101,8 @@ class TrainingPanel(QWidget):
         self.preview.setObjectName("trainingPreview")
         self.preview.setMinimumSize(150, 150)
         right.addWidget(self.preview, 1)
+        self.meter = QualityMeter()
+        right.addWidget(self.meter)
         outer.addLayout(right, 1)
 
     def _build_form(self) -> QGridLayout:
@@ -216,7 +221,7 @@ class TrainingPanel(QWidget):
             kind=kind, conditional=self.conditional.isChecked(), latent_dim=self.latent.value(),
             epochs=self.epochs.value(), batch_size=self.batch.value(), lr=self.lr.value(),
             device=self.app_device if device == "app" else str(device),
-            out_path=self.models_dir / name, limit=self.limit,
+            out_path=self.models_dir / name, limit=self.limit, judge_path=self.judge_path,
         )
 
     @gui_slot()
@@ -232,10 +237,13 @@ class TrainingPanel(QWidget):
         w.started.connect(self.on_started)
         w.progress.connect(self.on_progress)
         w.preview.connect(self.on_preview)
+        w.quality.connect(self.on_quality)
+        w.quality_unavailable.connect(self.on_quality_unavailable)
         w.finished.connect(self.on_finished)
         w.failed.connect(self.on_failed)
         self.controller.thread.finished.connect(self.on_thread_done)
         self._set_running(True)
+        self.meter.reset("waiting")
         self.progress_bar.setFormat("loading data…")
         self.state_changed.emit("loading data")
         self.controller.start()
@@ -338,6 +346,14 @@ class TrainingPanel(QWidget):
         images: np.ndarray = event.images
         self.preview.set_pixels(tile_grid(images[:64], columns=8, padding=1),
                                 f"step {event.step}", immediate=False)
+
+    @gui_slot(object)
+    def on_quality(self, scores: Any) -> None:
+        self.meter.set_scores(scores)
+
+    @gui_slot(str)
+    def on_quality_unavailable(self, reason: str) -> None:
+        self.meter.set_unavailable(reason)
 
     @gui_slot(object)
     def on_finished(self, event: Any) -> None:

@@ -43,6 +43,7 @@ class TrainRequest:
     seed: int = 0
     log_every: int = 10
     preview_every: int = 50
+    judge_path: Path | None = None  # scores each preview for the quality meter; None: no meter
 
 
 class TrainingWorker(QObject):
@@ -53,6 +54,8 @@ class TrainingWorker(QObject):
     preview = Signal(object)  # Preview (images are a copy)
     checkpoint = Signal(object)  # Checkpoint
     finished = Signal(object)  # Finished
+    quality = Signal(object)  # core.quality.QuickScores of a preview (plain numbers)
+    quality_unavailable = Signal(str)  # why there is no meter this run ("no judge: ...")
     failed = Signal(str)  # a one-line message for the artist
     done = Signal()
 
@@ -63,6 +66,7 @@ class TrainingWorker(QObject):
         self._running = threading.Event()  # cleared = paused
         self._running.set()
         self._last: dict[str, float] = {}
+        self._judge: Any = None  # loaded once per run, on this worker's thread
 
     # These three are called from the GUI thread; threading.Events make them safe.
     def pause(self) -> None:
@@ -114,6 +118,7 @@ class TrainingWorker(QObject):
             log_every=r.log_every, preview_every=r.preview_every,
         )
         r.out_path.parent.mkdir(parents=True, exist_ok=True)
+        self._judge = self._load_judge(device)
         events = training.train(_model_config(r), config, data, device, r.out_path,
                                 cancel=self._cancel)
         pending: Any = None  # the newest throttled Progress, sent before Finished
@@ -133,6 +138,7 @@ class TrainingWorker(QObject):
             if now - self._last.get("preview", 0.0) >= PREVIEW_INTERVAL_S:
                 self._last["preview"] = now
                 self.preview.emit(event)
+                self._judge_preview(event)
             return pending
         if isinstance(event, training.Finished) and pending is not None:
             self.progress.emit(pending)
@@ -140,6 +146,34 @@ class TrainingWorker(QObject):
                   training.Finished: self.finished}[type(event)]
         signal.emit(event)
         return pending
+
+    def _load_judge(self, device: Any) -> Any:
+        """The judge for the quality meter, or None (then the meter says why; training goes on)."""
+        from genai_studio.core.errors import GenAIError
+        from genai_studio.core.quality import load_judge
+
+        if self.request.judge_path is None:
+            self.quality_unavailable.emit("no judge")
+            return None
+        try:
+            return load_judge(self.request.judge_path, device)
+        except GenAIError as exc:
+            log.warning("quality meter off: %s", exc)
+            self.quality_unavailable.emit(f"no judge: {exc}")
+            return None
+
+    def _judge_preview(self, event: Any) -> None:
+        """One judge pass on the (already throttled) preview batch: 64 images, a few ms."""
+        if self._judge is None:
+            return
+        from genai_studio.core.quality import quick_scores
+
+        try:
+            self.quality.emit(quick_scores(self._judge, event.images, event.labels, event.step))
+        except Exception as exc:  # noqa: BLE001 - a judge fault must never stop training
+            log.exception("judge pass failed; quality meter off for this run")
+            self._judge = None
+            self.quality_unavailable.emit(f"no judge: {type(exc).__name__}: {exc}")
 
     def _wait_while_paused(self) -> None:
         while not self._running.wait(0.05):

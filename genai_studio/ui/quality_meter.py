@@ -1,0 +1,114 @@
+"""The quality meter: the judge's verdict on each training preview, and its trend.
+
+The training worker scores the fixed-noise preview batch (``core.quality``) and sends the
+numbers; this widget only draws them. Confidence is the headline (a bar), the rest is one
+line of numbers, and a sparkline of confidence over the run answers "does more training
+still help?" at a glance.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
+
+from genai_studio.ui import theme
+
+GOAL = 0.90  # the shipped GAN's confidence goal (issue 4): a faint line on the trend
+GOOD, FAIR = "#84dcc6", "#f6bd60"  # bar colours: confident / getting there
+IDLE_TEXT = "The judge scores each preview while a model trains."
+
+
+class Sparkline(QWidget):
+    """Values in [0, 1] over time as a thin line; the y axis is fixed so trends compare."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("qualityTrend")
+        self.values: list[float] = []
+        self.setMinimumHeight(36)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(150, 40)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(theme.BG))
+        w, h = self.width() - 4, self.height() - 4
+        goal_y = 2 + h * (1 - GOAL)
+        p.setPen(QPen(QColor(theme.BORDER), 1, Qt.PenStyle.DashLine))
+        p.drawLine(QPointF(2, goal_y), QPointF(2 + w, goal_y))
+        if len(self.values) >= 2:
+            step = w / (len(self.values) - 1)
+            points = [QPointF(2 + i * step, 2 + h * (1 - v)) for i, v in enumerate(self.values)]
+            p.setPen(QPen(QColor(theme.ACCENT), 1.5))
+            p.drawPolyline(points)
+        p.end()
+
+
+class QualityMeter(QWidget):
+    """Shows ``QuickScores``; ``state`` is 'idle', 'waiting', 'live' or 'no judge'."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("qualityMeter")
+        self.state = "idle"
+        self.updates = 0
+        self.last: Any = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(4)
+        caption = QLabel("Quality (judge)")
+        caption.setProperty("role", "section")
+        self.bar = QProgressBar()
+        self.bar.setObjectName("qualityBar")
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(True)
+        self.detail = QLabel()
+        self.detail.setProperty("role", "hint")
+        self.detail.setWordWrap(True)
+        self.trend = Sparkline()
+        for widget in (caption, self.bar, self.detail, self.trend):
+            layout.addWidget(widget)
+        self.setToolTip("The quality judge scores every training preview (the same fixed noise "
+                        "each time).\nConfidence: how sure it is of each digit (1 = crisp).\n"
+                        "Digits: how many of the ten appear; balance: the furthest any digit's "
+                        "share is from 10%.\nThe line shows confidence over the run; the dashes "
+                        "mark 0.90.\nA flat line means more training no longer helps.")
+        self.reset("idle")
+
+    def reset(self, state: str = "waiting") -> None:
+        """A new run (``waiting``) or no run yet (``idle``)."""
+        self.state, self.updates, self.last = state, 0, None
+        self.trend.values = []
+        self.trend.update()
+        self.bar.setValue(0)
+        self.bar.setFormat("–")
+        self.detail.setText(IDLE_TEXT if state == "idle" else "waiting for the first preview…")
+
+    def set_scores(self, scores: Any) -> None:
+        self.state, self.last = "live", scores
+        self.updates += 1
+        confidence = scores.mean_confidence
+        self.bar.setValue(int(1000 * confidence))
+        self.bar.setFormat(f"confidence {confidence:.2f}")
+        colour = GOOD if confidence >= GOAL else FAIR if confidence >= 0.7 else theme.DANGER
+        self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
+        parts = [f"digits {scores.digits_present}/10",
+                 f"balance ±{100 * scores.max_class_deviation:.0f} pts"]
+        if scores.label_accuracy is not None:
+            parts.append(f"on request {100 * scores.label_accuracy:.0f}%")
+        self.detail.setText("   ".join(parts) + f"   (step {scores.step}, {scores.n} digits)")
+        self.trend.values.append(confidence)
+        self.trend.update()
+
+    def set_unavailable(self, reason: str) -> None:
+        """No judge (missing or broken file): say so; training is unaffected."""
+        self.state = "no judge"
+        self.bar.setValue(0)
+        self.bar.setFormat("no judge")
+        self.detail.setText("no judge: the meter is off for this run; training goes on.")
+        self.detail.setToolTip(reason)
