@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from genai_studio.ui import icons, theme
 from genai_studio.ui.guard import gui_slot
-from genai_studio.ui.scores import score_rows
+from genai_studio.ui.scores import SCORE_NOTE, score_rows
 
 GENERATORS = ("vae", "gan")  # kinds that draw digits; others (the judge) are tools
 
@@ -93,8 +93,11 @@ def describe(entry: Entry) -> str:
         ("finished", t.get("finished_at", "")),
         ("where", "shipped (read-only)" if entry.shipped else "my models"),
     ]
+    rows_scores = score_rows(m.get("metrics"))
+    note = "" if rows_scores[0][0] == "quality" else \
+        f"<p style='color:{theme.MUTED}; font-size:8pt; margin-top:2px'>{SCORE_NOTE}</p>"
     scores = f"<p style='color:{theme.MUTED}; margin:8px 0 2px'>SCORES</p>" \
-        f"{_table(score_rows(m.get('metrics')))}"
+        f"{_table(rows_scores)}{note}"
     return f"<b>{html.escape(entry.name)}</b>{scores}" \
            f"<p style='color:{theme.MUTED}; margin:8px 0 2px'>MODEL</p>{_table(rows)}"
 

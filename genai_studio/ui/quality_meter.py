@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from genai_studio.ui import theme
 
@@ -21,29 +21,43 @@ GOOD, FAIR = "#84dcc6", "#f6bd60"  # bar colours: confident / getting there
 IDLE_TEXT = "The judge scores each preview while a model trains."
 
 
+def _span(values: list[float]) -> tuple[float, float]:
+    """The y range: the data and the goal, at least 0.1 tall, so a rise of 0.01 shows."""
+    lo, hi = min([*values, GOAL]), max([*values, GOAL])
+    pad = max(0.1 - (hi - lo), 0.0) / 2 + 0.01
+    return lo - pad, hi + pad
+
+
 class Sparkline(QWidget):
-    """Values in [0, 1] over time as a thin line; the y axis is fixed so trends compare."""
+    """Values in [0, 1] over time as a thin line, scaled to their range and the goal's."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("qualityTrend")
         self.values: list[float] = []
-        self.setMinimumHeight(36)
+        self.setFixedHeight(22)  # one row beside the bar: the loss plot keeps its height
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(150, 40)
+        return QSize(120, 22)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor(theme.BG))
-        w, h = self.width() - 4, self.height() - 4
-        goal_y = 2 + h * (1 - GOAL)
+        p.setPen(QPen(QColor(theme.BORDER), 1))
+        p.setBrush(QColor(theme.BG))
+        p.drawRoundedRect(self.rect().adjusted(0, 0, -1, -1), 4, 4)
+        w, h = self.width() - 8, self.height() - 6
+        lo, hi = _span(self.values)
+
+        def y(v: float) -> float:
+            return 3 + h * (hi - v) / (hi - lo)
+
+        goal_y = y(GOAL)
         p.setPen(QPen(QColor(theme.BORDER), 1, Qt.PenStyle.DashLine))
-        p.drawLine(QPointF(2, goal_y), QPointF(2 + w, goal_y))
+        p.drawLine(QPointF(4, goal_y), QPointF(4 + w, goal_y))
         if len(self.values) >= 2:
             step = w / (len(self.values) - 1)
-            points = [QPointF(2 + i * step, 2 + h * (1 - v)) for i, v in enumerate(self.values)]
+            points = [QPointF(4 + i * step, y(v)) for i, v in enumerate(self.values)]
             p.setPen(QPen(QColor(theme.ACCENT), 1.5))
             p.drawPolyline(points)
         p.end()
@@ -58,10 +72,12 @@ class QualityMeter(QWidget):
         self.state = "idle"
         self.updates = 0
         self.last: Any = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.setSpacing(4)
-        caption = QLabel("Quality (judge)")
+        # Two compact rows under the progress bar: [QUALITY][bar][trend] / [numbers].
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 2, 0, 2)
+        layout.setHorizontalSpacing(8)
+        layout.setVerticalSpacing(2)
+        caption = QLabel("Quality")
         caption.setProperty("role", "section")
         self.bar = QProgressBar()
         self.bar.setObjectName("qualityBar")
@@ -69,10 +85,17 @@ class QualityMeter(QWidget):
         self.bar.setTextVisible(True)
         self.detail = QLabel()
         self.detail.setProperty("role", "hint")
+        # Ignored width: a long line must not widen the dock mid-run (as the stats line);
+        # it wraps instead when the dock is narrow.
+        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.detail.setWordWrap(True)
         self.trend = Sparkline()
-        for widget in (caption, self.bar, self.detail, self.trend):
-            layout.addWidget(widget)
+        layout.addWidget(caption, 0, 0)
+        layout.addWidget(self.bar, 0, 1)
+        layout.addWidget(self.trend, 0, 2)
+        layout.addWidget(self.detail, 1, 1, 1, 2)
+        layout.setColumnStretch(1, 3)
+        layout.setColumnStretch(2, 2)
         self.setToolTip("The quality judge scores every training preview (the same fixed noise "
                         "each time).\nConfidence: how sure it is of each digit (1 = crisp).\n"
                         "Digits: how many of the ten appear; balance: the furthest any digit's "
@@ -97,11 +120,12 @@ class QualityMeter(QWidget):
         self.bar.setFormat(f"confidence {confidence:.2f}")
         colour = GOOD if confidence >= GOAL else FAIR if confidence >= 0.7 else theme.DANGER
         self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
-        parts = [f"digits {scores.digits_present}/10",
+        parts = [f"{scores.digits_present}/10 digits",
                  f"balance ±{100 * scores.max_class_deviation:.0f} pts"]
         if scores.label_accuracy is not None:
-            parts.append(f"on request {100 * scores.label_accuracy:.0f}%")
-        self.detail.setText("   ".join(parts) + f"   (step {scores.step}, {scores.n} digits)")
+            parts.append(f"{100 * scores.label_accuracy:.0f}% as asked")
+        self.detail.setText(" · ".join(parts))
+        self.bar.setToolTip(f"the judge on the preview at step {scores.step} ({scores.n} digits)")
         self.trend.values.append(confidence)
         self.trend.update()
 
@@ -110,5 +134,5 @@ class QualityMeter(QWidget):
         self.state = "no judge"
         self.bar.setValue(0)
         self.bar.setFormat("no judge")
-        self.detail.setText("no judge: the meter is off for this run; training goes on.")
+        self.detail.setText("judge file missing or damaged; training goes on")
         self.detail.setToolTip(reason)

@@ -7,6 +7,10 @@ from typing import Any
 
 NOT_SCORED = "not scored yet"
 SCORE_HINT = "run 'genai-studio eval MODEL --write' to score it"
+# The library's rows stay short (a narrow dock); this note says once what they mean.
+SCORE_NOTE = ("confidence: the judge's certainty, 1 = crisp digits · balance: how far the "
+              "commonest or rarest digit is from 10% of samples · FD: distance of the samples' "
+              "judge features to real digits · FD and NLL: lower is better")
 
 
 def _num(metrics: dict[str, Any], key: str) -> float | None:
@@ -22,17 +26,17 @@ def score_rows(metrics: dict[str, Any] | None) -> list[tuple[str, str]]:
         return [("quality", f"{NOT_SCORED} ({SCORE_HINT})")]
     rows: list[tuple[str, str]] = []
     if confidence is not None:
-        rows.append(("confidence", f"{confidence:.2f} (judge's mean certainty; 1 = crisp)"))
+        rows.append(("confidence", f"{confidence:.2f}"))
     deviation = _num(metrics, "max_class_deviation")
     shares = metrics.get("class_shares") or []
     if deviation is not None:
         present = sum(1 for s in shares if s > 0) if shares else None
         digits = f"{present}/10 digits, " if present is not None else ""
-        rows.append(("balance", f"{digits}each within {100 * deviation:.1f} pts of 10%"))
+        rows.append(("balance", f"{digits}±{100 * deviation:.1f} pts"))
     if (accuracy := _num(metrics, "label_accuracy")) is not None:
-        rows.append(("on request", f"{100 * accuracy:.1f}% drawn as the digit asked for"))
+        rows.append(("on request", f"{100 * accuracy:.1f}% the digit asked for"))
     if (fd := _num(metrics, "judge_fd")) is not None:
-        rows.append(("judge FD", f"{fd:.1f} (distance to real digits; lower is better)"))
+        rows.append(("judge FD", f"{fd:.1f}"))
     if (nll := _num(metrics, "nll_nats")) is not None:
         k = metrics.get("k")
         rows.append(("test NLL", f"{nll:.1f} nats" + (f" (k={k})" if k else "")))

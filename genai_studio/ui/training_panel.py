@@ -85,6 +85,8 @@ class TrainingPanel(QWidget):
         self.progress_bar.setTextVisible(True)
         middle.addWidget(self.progress_bar)
         middle.addWidget(self.stats)
+        self.meter = QualityMeter()
+        middle.addWidget(self.meter)
         self.plot_holder = QVBoxLayout()
         self.plot_hint = QLabel("Loss curves appear here while a model trains.\n"
                                 "Choose a model on the left and press Train (Ctrl+T).")
@@ -101,8 +103,6 @@ class TrainingPanel(QWidget):
         self.preview.setObjectName("trainingPreview")
         self.preview.setMinimumSize(150, 150)
         right.addWidget(self.preview, 1)
-        self.meter = QualityMeter()
-        right.addWidget(self.meter)
         outer.addLayout(right, 1)
 
     def _build_form(self) -> QGridLayout:

@@ -106,7 +106,7 @@ def test_quality_meter_updates_from_the_worker_thread(window, qtbot, tiny_judge,
     qtbot.waitUntil(lambda: t.meter.updates >= 2, timeout=60_000)
     assert t.meter.state == "live" and len(t.meter.trend.values) >= 2
     assert 0.0 <= t.meter.last.mean_confidence <= 1.0 and t.meter.last.n == 64
-    assert t.meter.last.label_accuracy is not None and "on request" in t.meter.detail.text()
+    assert t.meter.last.label_accuracy is not None and "% as asked" in t.meter.detail.text()
     assert t.meter.bar.format().startswith("confidence")
     t.cancel()
     qtbot.waitUntil(lambda: not t.is_running(), timeout=10_000)
