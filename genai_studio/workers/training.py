@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.05
 PREVIEW_INTERVAL_S = 0.1
+# A judge pass on 64 previews took ~33 ms on one busy CPU core: at most one a second keeps the
+# meter's cost to a few per cent of training time (the run's last preview is always judged).
+JUDGE_INTERVAL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class TrainingWorker(QObject):
         self._running.set()
         self._last: dict[str, float] = {}
         self._judge: Any = None  # loaded once per run, on this worker's thread
+        self._unjudged: Any = None  # the newest preview the throttle skipped
 
     # These three are called from the GUI thread; threading.Events make them safe.
     def pause(self) -> None:
@@ -138,10 +142,14 @@ class TrainingWorker(QObject):
             if now - self._last.get("preview", 0.0) >= PREVIEW_INTERVAL_S:
                 self._last["preview"] = now
                 self.preview.emit(event)
-                self._judge_preview(event)
+                self._judge_preview(event, now)
+            elif self._judge is not None:
+                self._unjudged = event  # judged at the end if it is the run's last
             return pending
         if isinstance(event, training.Finished) and pending is not None:
             self.progress.emit(pending)
+        if isinstance(event, training.Finished) and self._unjudged is not None:
+            self._judge_preview(self._unjudged, now, force=True)  # the finished model's score
         signal = {training.Started: self.started, training.Checkpoint: self.checkpoint,
                   training.Finished: self.finished}[type(event)]
         signal.emit(event)
@@ -162,12 +170,16 @@ class TrainingWorker(QObject):
             self.quality_unavailable.emit(f"no judge: {exc}")
             return None
 
-    def _judge_preview(self, event: Any) -> None:
-        """One judge pass on the (already throttled) preview batch: 64 images, a few ms."""
+    def _judge_preview(self, event: Any, now: float, force: bool = False) -> None:
+        """One judge pass on a preview batch (64 images), at most every JUDGE_INTERVAL_S."""
         if self._judge is None:
+            return
+        if not force and now - self._last.get("judge", -JUDGE_INTERVAL_S) < JUDGE_INTERVAL_S:
+            self._unjudged = event
             return
         from genai_studio.core.quality import quick_scores
 
+        self._last["judge"], self._unjudged = now, None
         try:
             self.quality.emit(quick_scores(self._judge, event.images, event.labels, event.step))
         except Exception as exc:  # noqa: BLE001 - a judge fault must never stop training

@@ -90,6 +90,7 @@ def _train(window, qtbot, judge: Path | None, epochs: int, limit: int):
 
 def test_quality_meter_updates_from_the_worker_thread(window, qtbot, tiny_judge, monkeypatch):
     from genai_studio.core import quality
+    from genai_studio.workers import training as training_worker
 
     threads: list[threading.Thread] = []
     real = quality.quick_scores
@@ -99,6 +100,7 @@ def test_quality_meter_updates_from_the_worker_thread(window, qtbot, tiny_judge,
         return real(*args, **kwargs)
 
     monkeypatch.setattr(quality, "quick_scores", recording)
+    monkeypatch.setattr(training_worker, "JUDGE_INTERVAL_S", 0.0)  # judge every preview
     t = window.training
     t.conditional.setChecked(True)  # label accuracy too
     before = guard.CALLS["TrainingPanel.on_quality"]
@@ -110,6 +112,7 @@ def test_quality_meter_updates_from_the_worker_thread(window, qtbot, tiny_judge,
     assert t.meter.bar.format().startswith("confidence")
     t.cancel()
     qtbot.waitUntil(lambda: not t.is_running(), timeout=10_000)
+    assert len(threads) == t.meter.updates  # one judge pass per meter update
     assert threads and all(th is not threading.main_thread() for th in threads)
     assert guard.CALLS["TrainingPanel.on_quality"] > before and guard.VIOLATIONS == []
 
@@ -125,3 +128,16 @@ def test_training_goes_on_without_a_judge(window, qtbot, tmp_path, judge):
     assert t.meter.state == "no judge" and t.meter.bar.format() == "no judge"
     assert t.meter.updates == 0 and t.preview.image is not None
     qtbot.waitUntil(lambda: not t.is_running(), timeout=5_000)
+
+
+def test_judge_is_throttled_but_scores_the_finished_model(window, qtbot, tiny_judge,
+                                                         monkeypatch):
+    from genai_studio.workers import training as training_worker
+
+    monkeypatch.setattr(training_worker, "JUDGE_INTERVAL_S", 3600.0)  # only first and last
+    t = _train(window, qtbot, tiny_judge, epochs=4, limit=3200)  # 4 previews + the final one
+    qtbot.waitUntil(lambda: window.handle.path.parent == window.paths.user_models,
+                    timeout=60_000)
+    qtbot.waitUntil(lambda: not t.is_running(), timeout=5_000)
+    assert t.meter.updates == 2
+    assert t.meter.last.step == t.last_progress.step == 200  # the finished model was judged
