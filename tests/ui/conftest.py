@@ -12,7 +12,6 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
 
-
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path):
     """Keep every test away from the user's real settings (DESIGN §8)."""
