@@ -21,6 +21,18 @@ GOOD, FAIR = "#84dcc6", "#f6bd60"  # bar colours: confident / getting there
 IDLE_TEXT = "The judge scores each preview while a model trains."
 
 
+def verdict_colour(scores: Any) -> str:
+    """Green only when the judge is sure *and* the digits are right: a model that draws one
+    crisp digit over and over is confident, not good."""
+    if scores.label_accuracy is not None:  # conditional: the digits are asked for
+        variety_good, variety_poor = scores.label_accuracy >= 0.9, scores.label_accuracy < 0.5
+    else:  # 64 images: all ten digits are expected (9 allows for chance)
+        variety_good, variety_poor = scores.digits_present >= 9, scores.digits_present <= 5
+    if scores.mean_confidence < 0.7 or variety_poor:
+        return theme.DANGER
+    return GOOD if scores.mean_confidence >= GOAL and variety_good else FAIR
+
+
 def _span(values: list[float]) -> tuple[float, float]:
     """The y range: the data and the goal, at least 0.1 tall, so a rise of 0.01 shows."""
     lo, hi = min([*values, GOAL]), max([*values, GOAL])
@@ -60,6 +72,10 @@ class Sparkline(QWidget):
             points = [QPointF(4 + i * step, y(v)) for i, v in enumerate(self.values)]
             p.setPen(QPen(QColor(theme.ACCENT), 1.5))
             p.drawPolyline(points)
+        elif self.values:  # the first score: a dot, so the trend is visibly under way
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(theme.ACCENT))
+            p.drawEllipse(QPointF(6, y(self.values[0])), 2.5, 2.5)
         p.end()
 
 
@@ -100,7 +116,10 @@ class QualityMeter(QWidget):
                         "each time).\nConfidence: how sure it is of each digit (1 = crisp).\n"
                         "Digits: how many of the ten appear; balance: the furthest any digit's "
                         "share is from 10%.\nThe line shows confidence over the run; the dashes "
-                        "mark 0.90.\nA flat line means more training no longer helps.")
+                        "mark 0.90.\nGreen: confident and all digits there (conditional "
+                        "models: the digits asked for); amber: getting there; red: blurry or "
+                        "few digits.\n"
+                        "A flat line means more training no longer helps.")
         self.reset("idle")
 
     def reset(self, state: str = "waiting") -> None:
@@ -118,8 +137,7 @@ class QualityMeter(QWidget):
         confidence = scores.mean_confidence
         self.bar.setValue(int(1000 * confidence))
         self.bar.setFormat(f"confidence {confidence:.2f}")
-        colour = GOOD if confidence >= GOAL else FAIR if confidence >= 0.7 else theme.DANGER
-        self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
+        self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {verdict_colour(scores)}; }}")
         parts = [f"{scores.digits_present}/10 digits",
                  f"balance ±{100 * scores.max_class_deviation:.0f} pts"]
         if scores.label_accuracy is not None:

@@ -141,3 +141,22 @@ def test_judge_is_throttled_but_scores_the_finished_model(window, qtbot, tiny_ju
     qtbot.waitUntil(lambda: not t.is_running(), timeout=5_000)
     assert t.meter.updates == 2
     assert t.meter.last.step == t.last_progress.step == 200  # the finished model was judged
+
+
+def test_meter_colour_wants_confidence_and_variety(qtbot):
+    from genai_studio.core.quality import QuickScores
+    from genai_studio.ui.quality_meter import FAIR, GOOD, QualityMeter, verdict_colour
+
+    def scores(conf, digits, accuracy=None):
+        return QuickScores(10, 64, conf, digits, 0.05, accuracy)
+
+    assert verdict_colour(scores(0.95, 10)) == GOOD
+    assert verdict_colour(scores(0.98, 1)) != GOOD  # one crisp digit, over and over
+    assert verdict_colour(scores(0.85, 10)) == FAIR
+    assert verdict_colour(scores(0.95, 3, accuracy=0.97)) == GOOD  # conditional: as asked
+    meter = QualityMeter()
+    qtbot.addWidget(meter)
+    meter.show()
+    meter.set_scores(scores(0.5, 4))
+    meter.grab()  # paints the one-point trend
+    assert meter.state == "live" and meter.bar.value() == 500
