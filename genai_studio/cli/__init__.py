@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from genai_studio import __version__
+from genai_studio import __version__, crash
 from genai_studio.core.errors import GenAIError
 
 EXIT_USAGE = 2
@@ -65,10 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Anything unexpected becomes one line + a crash log in the user log folder, not a traceback.
+    crash.install()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command is None:
+            crash.check_display(headless=bool(args.self_test or args.screenshot))
             from genai_studio.cli.gui import run_gui
 
             return run_gui(args)
