@@ -57,11 +57,10 @@ def _candidate_dirs() -> list[Path]:
     return dirs
 
 
-def _open_log(prefix: str, mode: str = "w") -> tuple[IO[str], Path] | None:
-    """Open a new log file in the first writable candidate folder, or None if none is."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+def _open_log(name: str, mode: str = "w") -> tuple[IO[str], Path] | None:
+    """Open ``name`` in the first writable candidate folder, or None if none is."""
     for folder in _candidate_dirs():
-        path = folder / f"{prefix}-{stamp}-{os.getpid()}.log"
+        path = folder / name
         try:
             folder.mkdir(parents=True, exist_ok=True)
             return open(path, mode, encoding="utf-8"), path  # noqa: SIM115 - caller closes
@@ -74,7 +73,7 @@ def write_crash_log(
     exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
 ) -> Path | None:
     """Write the traceback (and versions, for the bug report) to a new crash log."""
-    opened = _open_log("crash")
+    opened = _open_log(f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
     if opened is None:
         return None
     handle, path = opened
@@ -129,10 +128,11 @@ def install() -> None:
     _state["installed"] = True
     sys.excepthook = report
     threading.excepthook = _thread_hook
-    # Native crashes: faulthandler needs an open file now. Only for the frozen app, so that
-    # test runs and `python -m` runs do not leave empty files behind.
+    # Native crashes: faulthandler needs an open file now, so it gets one fixed file (appended
+    # to, empty unless something crashed). Only for the frozen app: test runs and `python -m`
+    # runs have a terminal and a debugger.
     if getattr(sys, "frozen", False) and not faulthandler.is_enabled():
-        opened = _open_log("fatal", "a")
+        opened = _open_log("fatal-errors.log", "a")
         if opened is not None:
             _state["fatal_log"] = opened[0]  # keep it open for the life of the process
             faulthandler.enable(file=opened[0])
