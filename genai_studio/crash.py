@@ -100,6 +100,8 @@ def _say(line: str) -> None:
 
 def report(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """The excepthook: one line for the user, the traceback in the log."""
+    if issubclass(exc_type, BrokenPipeError):  # `genai-studio info m | head`: not a crash
+        return
     if issubclass(exc_type, KeyboardInterrupt):
         _say(f"{PROG}: interrupted")
         return

@@ -58,7 +58,8 @@ def venv_python(venv: Path) -> Path:
 
 
 def run(cmd: list[str], **kwargs: object) -> None:
-    print("+", " ".join(cmd), flush=True)
+    shown = " ".join(cmd) if len(cmd) < 12 else " ".join(cmd[:3]) + f" ... ({len(cmd)} args)"
+    print("+", shown, flush=True)
     subprocess.run(cmd, check=True, **kwargs)  # type: ignore[call-overload]
 
 
@@ -115,15 +116,22 @@ def build_bundle(python: Path, cuda: bool) -> float:
     return time.perf_counter() - start
 
 
-def strip_torch_libs() -> int:
-    """Strip torch's shared libraries (shipped with symbols); return the bytes saved.
+# Libraries that ship with symbols: torch's (~100 MB of them) and the Python build's own.
+STRIP_GLOBS = ["torch/lib/*.so*", "libpython3*.so*", "python3*/lib-dynload/*.so"]
 
-    Only these: stripping auditwheel-patched libraries (numpy.libs, pillow.libs) breaks them,
-    and the Qt libraries in the PySide6 wheels are stripped already.
+
+def strip_libs() -> int:
+    """Strip the libraries of STRIP_GLOBS in the bundle; return the bytes saved.
+
+    Only these: stripping auditwheel-patched libraries (numpy.libs, pillow.libs) breaks them
+    ("ELF load command address/offset not page-aligned"), the Qt libraries in the PySide6
+    wheels are stripped already, and the executable carries the Python archive at its end.
     """
     if not sys.platform.startswith("linux") or shutil.which("strip") is None:
         return 0
-    libs = sorted((BUNDLE / "_internal" / "torch" / "lib").glob("*.so*"))
+    internal = BUNDLE / "_internal"
+    libs = sorted({p for pattern in STRIP_GLOBS for p in internal.glob(pattern)
+                   if p.is_file() and not p.is_symlink()})
     before = sum(p.stat().st_size for p in libs)
     run(["strip", "--strip-unneeded", *map(str, libs)])
     return before - sum(p.stat().st_size for p in libs)
@@ -165,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         INFO.unlink(missing_ok=True)
         build_s = round(build_bundle(python, args.cuda), 1)
-        print(f"build.py: stripping saved {strip_torch_libs() / 1e6:.0f} MB")
+        print(f"build.py: stripping saved {strip_libs() / 1e6:.0f} MB")
         smoke_test()
 
     info = {"version": version(), "inputs": digest, "cuda": args.cuda,

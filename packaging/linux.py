@@ -20,7 +20,7 @@ PACKAGE = "genai-studio"
 # Libraries the bundled Qt xcb platform plugin and libGL-using code load from the system (the
 # PySide6 wheels do not ship them). Checked with `ldd` on the bundle's libqxcb.so and Qt libs.
 DEB_DEPENDS = [
-    "libc6 (>= 2.28)", "libstdc++6", "libgl1", "libegl1", "libfontconfig1", "libfreetype6",
+    "libstdc++6", "libgl1", "libegl1", "libfontconfig1", "libfreetype6",
     "libglib2.0-0 | libglib2.0-0t64", "libdbus-1-3", "libx11-6", "libx11-xcb1", "libxkbcommon0",
     "libxkbcommon-x11-0", "libxcb1", "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0",
     "libxcb-keysyms1", "libxcb-randr0", "libxcb-render-util0", "libxcb-shape0", "libxcb-xfixes0",
@@ -46,6 +46,13 @@ exec /opt/genai-studio/genai-studio "$@"
 
 def is_linux_x86_64() -> bool:
     return sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
+
+
+def libc_dependency() -> str:
+    """The bundle runs on the build machine's glibc or newer (Python and system libraries are
+    linked against it), so the package says so."""
+    name, version = platform.libc_ver()
+    return f"libc6 (>= {version})" if name == "glibc" and version else "libc6"
 
 
 def _root_owned(info: tarfile.TarInfo) -> tarfile.TarInfo:
@@ -101,7 +108,7 @@ def make_deb(bundle: Path, dist: Path, version: str, icons: Path) -> Path:
         "Architecture: amd64\n"
         "Maintainer: GenAI Studio <genai-studio@localhost>\n"
         f"Installed-Size: {_installed_kib(stage)}\n"
-        f"Depends: {', '.join(DEB_DEPENDS)}\n"
+        f"Depends: {', '.join([libc_dependency(), *DEB_DEPENDS])}\n"
         "Section: graphics\n"
         "Priority: optional\n"
         "Description: offline studio for VAE and GAN image models\n"
