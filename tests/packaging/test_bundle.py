@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 import tomllib
 from pathlib import Path
 
@@ -142,25 +143,61 @@ def test_self_test_offline(build_info: dict, tmp_path: Path, home: Path) -> None
 
 
 @needs_app
-def test_self_test_unwritable_home(build_info: dict, tmp_path: Path) -> None:
-    result = frozen(["--self-test"], tmp_path, "/dev/null/home")
+def test_unwritable_home_window(build_info: dict, tmp_path: Path) -> None:
+    """The window with a HOME that cannot hold settings, models or logs: still no traceback."""
+    shot = tmp_path / "shot.png"
+    result = frozen(["--screenshot", str(shot)], tmp_path, "/dev/null/home")
     assert_clean(result)
+    assert result.returncode == 0, result.stderr
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @needs_app
-def test_self_test_corrupt_settings(build_info: dict, tmp_path: Path, home: Path) -> None:
-    """Let the app write its settings, garble every file it wrote, start it again."""
-    xdg = {"XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
-           "XDG_STATE_HOME": str(home / "state"), "XDG_CACHE_HOME": str(home / "cache")}
-    first = frozen(["--self-test"], tmp_path, home, extra_env=xdg)
-    assert first.returncode == 0, first.stderr
-    written = [p for p in (home / "config").rglob("*") if p.is_file()]
-    if not written:
-        pytest.skip("the app wrote no settings file to corrupt")
-    for path in written:
-        path.write_bytes(b"\x00\xff{[not settings" * 10)
-    second = frozen(["--self-test"], tmp_path, home, extra_env=xdg)
-    assert_clean(second)
+def test_corrupt_settings(build_info: dict, tmp_path: Path, home: Path) -> None:
+    """A garbled settings file (QSettings INI in the config folder): the window still opens."""
+    config = home / ".config" / "GenAI Studio"
+    config.mkdir(parents=True)
+    (config / "GenAI Studio.ini").write_bytes(b"\x00\xff[General\ngrid=@ByteArray(\x01\n" * 50)
+    shot = tmp_path / "shot.png"
+    result = frozen(["--screenshot", str(shot)], tmp_path, home)
+    assert_clean(result)
+    assert result.returncode == 0, result.stderr
+    assert shot.exists()
+
+
+@needs_app
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb (apt-get install xvfb)")
+def test_real_x11_window(build_info: dict, tmp_path: Path, home: Path) -> None:
+    """The bundled xcb platform plugin and its libraries load on a real X server."""
+    display = ":73"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten",
+                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.5)
+        shot = tmp_path / "x11.png"
+        # No `unshare -n` here: the X server's socket is in this network namespace.
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+               "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+        result = subprocess.run([str(EXE), "--screenshot", str(shot)], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=600)
+        assert_clean(result)
+        assert result.returncode == 0, result.stderr
+        assert shot.exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_carries_models_and_data(build_info: dict) -> None:
+    """Every shipped model (and the judge) and the MNIST files are inside the bundle."""
+    internal = EXE.parent / "_internal"
+    for name in ("train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        assert (internal / "resources" / "mnist" / name).is_file()
+    models = ROOT / "models"
+    shipped = [p for p in models.rglob("*.safetensors")
+               if not p.name.endswith(".ckpt.safetensors")] if models.is_dir() else []
+    for model in shipped:
+        assert (internal / "models" / model.relative_to(models)).is_file(), model
 
 
 def test_size_budget(build_info: dict) -> None:
