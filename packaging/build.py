@@ -137,6 +137,21 @@ def strip_libs() -> int:
     return before - sum(p.stat().st_size for p in libs)
 
 
+def missing_x11_libs() -> list[str]:
+    """Libraries Qt's X11 plugin needs that neither the bundle nor this machine has.
+
+    PyInstaller can only bundle what the build machine has installed: without e.g.
+    libxcb-icccm4 here, the tarball's window fails on an X11 desktop that lacks it too.
+    """
+    plugin = BUNDLE / "_internal" / "PySide6" / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    if not plugin.exists() or shutil.which("ldd") is None:
+        return []
+    env = dict(os.environ, LD_LIBRARY_PATH=f"{BUNDLE / '_internal'}:"
+               f"{BUNDLE / '_internal' / 'PySide6' / 'Qt' / 'lib'}")
+    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, env=env).stdout
+    return sorted({line.split()[0] for line in out.splitlines() if "not found" in line})
+
+
 def smoke_test() -> None:
     """The frozen executable must at least start and report its version."""
     out = subprocess.run([str(executable()), "--version"], capture_output=True, text=True,
@@ -181,6 +196,12 @@ def main(argv: list[str] | None = None) -> int:
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "pyinstaller_s": build_s, "bundle_bytes": tree_size(BUNDLE),
             "bundle_files": sum(1 for _ in BUNDLE.rglob("*"))}
+    missing = missing_x11_libs()
+    if missing:
+        info["missing_x11_libs"] = missing
+        print(f"build.py: WARNING: the X11 plugin needs {', '.join(missing)}, absent here, so "
+              "not bundled: `apt-get install libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0` "
+              "and rebuild (the .deb depends on them, the .tar.gz needs them on the target)")
     if not args.no_installers and linux.is_linux_x86_64():
         info.update(linux.make_installers(BUNDLE, DIST, version(), ROOT / "resources" / "icons"))
     info["total_s"] = round(time.perf_counter() - total_start, 1)
