@@ -32,8 +32,9 @@ bench: $(STAMP)
 
 # The installer: its own build venv (.venv-build), PyInstaller, then dist/GenAI-Studio/, the
 # .tar.gz and the .deb (Linux x86-64). Needs only python3 (>= 3.11); see README "Building the installer".
+# PACKAGE_ARGS: e.g. --cuda (not run here), --no-installers, --if-stale.
 package:
-	$(PYTHON) packaging/build.py --torch-spec '$(TORCH_SPEC)'
+	$(PYTHON) packaging/build.py --torch-spec '$(TORCH_SPEC)' $(PACKAGE_ARGS)
 
 # Builds the bundle if anything changed, then runs it (slow: kept out of `make test`).
 test-packaging: $(STAMP)
