@@ -101,3 +101,20 @@ def test_main_without_display_is_one_line(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(crash.threading, "excepthook", crash.threading.excepthook)
     assert main([]) == 2
     assert "no display" in capsys.readouterr().err
+
+
+def test_window_launch_skips_torch(tmp_path: Path) -> None:
+    """A plain launch reaches the window code without importing torch (first paint first)."""
+    from genai_studio.cli import window_launch
+
+    assert window_launch([]) is not None
+    assert window_launch(["--self-test"]).self_test  # type: ignore[union-attr]
+    assert window_launch(["--screenshot", "a.png"]).screenshot == "a.png"  # type: ignore[union-attr]
+    for other in (["train", "vae"], ["--help"], ["--screenshot"], ["--screenshot", "-x"]):
+        assert window_launch(other) is None
+    code = ("import sys; from genai_studio.cli import main; rc = main([]); "
+            "print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, env={"PYTHONPATH": str(ROOT), "HOME": str(tmp_path)})
+    assert "no display" in result.stderr
+    assert result.stdout.strip() == "False"
