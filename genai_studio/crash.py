@@ -87,7 +87,7 @@ def write_crash_log(
     return path
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
     # A windowed Windows build has no stderr at all (sys.stderr is None).
     stream = sys.stderr
     if stream is None:
@@ -103,10 +103,10 @@ def report(exc_type: type[BaseException], exc: BaseException, tb: TracebackType 
     if issubclass(exc_type, BrokenPipeError):  # `genai-studio info m | head`: not a crash
         return
     if issubclass(exc_type, KeyboardInterrupt):
-        _say(f"{PROG}: interrupted")
+        say(f"{PROG}: interrupted")
         return
     if isinstance(exc, GenAIError):  # a user-fixable error that escaped a handler: no log needed
-        _say(f"{PROG}: error: {exc}")
+        say(f"{PROG}: error: {exc}")
         return
     message = str(exc).strip().splitlines()
     summary = f"{exc_type.__name__}: {message[0][:200]}" if message else exc_type.__name__
@@ -115,7 +115,7 @@ def report(exc_type: type[BaseException], exc: BaseException, tb: TracebackType 
     except Exception:  # noqa: BLE001 - the hook itself must never raise
         path = None
     where = f"details in {path}" if path else "no crash log could be written"
-    _say(f"{PROG}: internal error ({summary}); {where}")
+    say(f"{PROG}: internal error ({summary}); {where}")
 
 
 def _thread_hook(args: threading.ExceptHookArgs) -> None:

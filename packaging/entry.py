@@ -24,7 +24,7 @@ def run() -> int:
     except SystemExit:
         raise
     except KeyboardInterrupt:  # Ctrl-C while still importing torch/Qt
-        print("genai-studio: interrupted", file=sys.stderr)
+        crash.say("genai-studio: interrupted")  # (no stderr at all in a windowed build)
         return 130
     except BaseException:  # noqa: BLE001 - last resort: never show a raw traceback
         crash.report(*sys.exc_info())  # type: ignore[arg-type]
