@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 
 PACKAGE = "genai-studio"
-# Libraries the bundled Qt xcb platform plugin and libGL-using code load from the system (the
-# PySide6 wheels do not ship them). Checked with `ldd` on the bundle's libqxcb.so and Qt libs.
+# System libraries behind Qt's xcb platform plugin (the PySide6 wheels do not ship them): `ldd`
+# of the bundle's libqxcb.so. A superset on purpose: PyInstaller bundles most of them from the
+# build machine, but GL/EGL never, and libxcb-icccm4/keysyms1/cursor0 only where installed there.
 DEB_DEPENDS = [
     "libstdc++6", "libgl1", "libegl1", "libfontconfig1", "libfreetype6",
     "libglib2.0-0 | libglib2.0-0t64", "libdbus-1-3", "libx11-6", "libx11-xcb1", "libxkbcommon0",
