@@ -8,7 +8,7 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 RUN_DIR ?= out
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean package test-packaging
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,5 +28,15 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/train_throughput.py
 
+# The installer: its own build venv (.venv-build), PyInstaller, then dist/GenAI-Studio/, the
+# .tar.gz and the .deb (Linux x86-64). Needs only python3 (>= 3.11); see README "Building the installer".
+# PACKAGE_ARGS: e.g. --cuda (not run here), --no-installers, --if-stale.
+package:
+	$(PYTHON) packaging/build.py --torch-spec '$(TORCH_SPEC)' $(PACKAGE_ARGS)
+
+# Builds the bundle if anything changed, then runs it (slow: kept out of `make test`).
+test-packaging: $(STAMP)
+	GENAI_PACKAGING_TESTS=1 $(PY) -m pytest -q -m packaging tests/packaging
+
 clean:
-	rm -rf $(VENV) build dist .pytest_cache
+	rm -rf $(VENV) .venv-build .venv-build-cuda build dist .pytest_cache

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from genai_studio import __version__
+from genai_studio import __version__, crash
 from genai_studio.core.errors import GenAIError
 
 EXIT_USAGE = 2
@@ -65,11 +65,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def window_launch(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The arguments of a plain window launch, or None for anything else.
+
+    Building the full parser imports every command's module and so torch (~2 s on the 2-core
+    machine); the window must paint before torch loads (DESIGN §6), so its launches skip it.
+    """
+    screenshot = None
+    if list(argv) in ([], ["--self-test"]):
+        pass
+    elif len(argv) == 2 and argv[0] == "--screenshot" and not argv[1].startswith("-"):
+        screenshot = argv[1]
+    else:
+        return None
+    return argparse.Namespace(command=None, self_test=list(argv) == ["--self-test"],
+                              screenshot=screenshot)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # Anything unexpected becomes one line + a crash log in the user log folder, not a traceback.
+    crash.install()
+    args = window_launch(sys.argv[1:] if argv is None else argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
     try:
         if args.command is None:
+            crash.check_display(headless=bool(args.self_test or args.screenshot))
             from genai_studio.cli.gui import run_gui
 
             return run_gui(args)
