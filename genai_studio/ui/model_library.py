@@ -125,6 +125,10 @@ def _detail(meta: dict[str, Any]) -> str:
     return f"{kind} · {meta.get('latent_dim', '?')}-D · {score}"
 
 
+# Opened on a first launch when present (models/vae-2d.safetensors ships).
+FIRST_LAUNCH_MODEL = "vae-2d"
+
+
 class ModelLibrary(QWidget):
     """Lists models; emits ``load_requested(path)`` / ``import_requested(path)``."""
 
@@ -229,7 +233,11 @@ class ModelLibrary(QWidget):
         return next((e for e in self.entries if str(e.path) == path), None)
 
     def first_usable(self) -> Path | None:
-        return next((e.path for e in self.entries if e.is_generator), None)
+        """The model a first launch opens: the pad's native 2-D VAE if it ships, which shows
+        off the latent pad best, else the first generator listed."""
+        generators = [e.path for e in self.entries if e.is_generator]
+        preferred = [p for p in generators if p.stem == FIRST_LAUNCH_MODEL]
+        return (preferred or generators or [None])[0]
 
     @gui_slot(object, object)
     def _selection_changed(self, current: Any, _previous: Any) -> None:

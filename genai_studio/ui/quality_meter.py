@@ -105,6 +105,9 @@ class QualityMeter(QWidget):
         # it wraps instead when the dock is narrow.
         self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.detail.setWordWrap(True)
+        # With an ignored width Qt does not ask the label for its wrapped height: reserve two
+        # lines so a wrapped line is not clipped by the widgets below it.
+        self.detail.setMinimumHeight(2 * self.detail.fontMetrics().lineSpacing())
         self.trend = Sparkline()
         layout.addWidget(caption, 0, 0)
         layout.addWidget(self.bar, 0, 1)

@@ -64,6 +64,14 @@ def test_library_shows_scores_or_not_scored_and_keeps_the_judge_apart(qtbot, shi
     assert lib.first_usable() == shipped / "a-scored.safetensors"
 
 
+def test_a_first_launch_opens_the_shipped_2d_vae(qtbot, shipped, tmp_path):
+    (shipped / "a-scored.safetensors").rename(shipped / "vae-2d.safetensors")
+    lib = ModelLibrary(shipped, tmp_path / "user")
+    qtbot.addWidget(lib)
+    lib.refresh()
+    assert lib.first_usable() == shipped / "vae-2d.safetensors"
+
+
 def test_headline_reads_scores_or_says_none():
     assert headline(METRICS) == "quality: confidence 0.93, balance ±2.1 pts, NLL 135.1 nats"
     assert headline({"mean_confidence": 0.9, "label_accuracy": 0.97}).endswith("on request 97%")
