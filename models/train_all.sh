@@ -21,7 +21,7 @@ $GS train judge --epochs 8 --seed 3 --out "$OUT/judge.safetensors" "$@"
 $GS train vae --conditional --latent-dim 4 --hidden 512,256 --epochs 30 --seed 4 --out "$OUT/cvae.safetensors" "$@"
 # DCGAN (32 channels, 64-d latent) and its class-conditional version; 32 rather than the default
 # 64 channels because they were trained on a 2-core CPU shared with other runs.
-$GS train gan --channels 32 --epochs 25 --seed 5 --out "$OUT/gan.safetensors" "$@"
+$GS train gan --channels 32 --epochs 35 --seed 5 --out "$OUT/gan.safetensors" "$@"
 $GS train gan --conditional --channels 32 --epochs 15 --seed 6 --out "$OUT/cgan.safetensors" "$@"
 
 # Score every generator with the judge (n = 10000 samples, k = 500 for the VAEs' NLL) and store
