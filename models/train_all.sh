@@ -7,10 +7,13 @@ GS=${GS:-.venv/bin/genai-studio}
 OUT=${OUT:-models}
 mkdir -p "$OUT"
 
+# Most shipped runs used one torch thread (OMP_NUM_THREADS=1) on a busy 2-core CPU; another thread
+# count sums in another order, so a rerun matches in its scores, not bit for bit.
 # The latent pad's native model: 2-d latent, MLP 784-512-256-2.
 $GS train vae --latent-dim 2 --hidden 512,256 --epochs 200 --seed 1 --out "$OUT/vae-2d.safetensors" "$@"
-# The larger VAE: 32-d latent, MLP 784-512-512-32.
-$GS train vae --latent-dim 32 --hidden 512,512 --epochs 250 --seed 2 --out "$OUT/vae-32d.safetensors" "$@"
+# The larger VAE: 32-d latent, MLP 784-512-512-32. Test NLL (IWAE k=500): 88.30 nats after 250
+# epochs, 88.21 after 300 (shipped: trained to 250, then resumed with --epochs 300).
+$GS train vae --latent-dim 32 --hidden 512,512 --epochs 300 --seed 2 --out "$OUT/vae-32d.safetensors" "$@"
 
 # The quality judge that scores every generator: a CNN (conv 32-64-128, dense 128), 8 epochs,
 # random shifts of up to 2 px, cosine-decayed Adam. `train judge` records its test accuracy.
