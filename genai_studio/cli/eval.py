@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from genai_studio.cli import positive_int
+from genai_studio.core.defaults import DEVICE_CHOICES, JUDGE_FILE
 from genai_studio.core.errors import ModelFileError
 
 
@@ -35,7 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--write", action="store_true",
                    help="also store the scores in MODEL's metadata ('metrics')")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu",
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
                    help="compute device (default cpu)")
     p.set_defaults(handler=run)
 
@@ -43,7 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def default_judge_path() -> Path:
     from genai_studio.core.resources import shipped_models_dir
 
-    return shipped_models_dir() / "judge.safetensors"
+    return shipped_models_dir() / JUDGE_FILE
 
 
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from genai_studio.cli import positive_int
+from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
 from genai_studio.core.errors import UsageError
 
 
@@ -38,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="also write a float32 array (n, 28, 28) in [0, 1]")
     p.add_argument("--scale", type=positive_int, default=2,
                    help="PNG pixels per MNIST pixel, nearest-neighbour (default 2)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu",
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
                    help="compute device (default cpu)")
     p.set_defaults(handler=run)
 
@@ -46,32 +47,24 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import secrets
 
-    import torch
-
     from genai_studio.core.checkpoints import load_model
     from genai_studio.core.devices import resolve_device
     from genai_studio.core.files import check_writable
     from genai_studio.core.images import save_npy, save_png, tile_grid
+    from genai_studio.core.sampling import sample
 
     device = resolve_device(args.device)
     out = args.out if args.out is not None or args.npy is not None else Path("grid.png")
     for path in (out, args.npy):
         if path is not None:
             check_writable(path)
-    loaded = load_model(args.model, device, expect_kind=("vae", "gan"))
-    model = loaded.model
-    if args.label is not None and not model.conditional:
+    loaded = load_model(args.model, device, expect_kind=GENERATOR_KINDS)
+    if args.label is not None and not loaded.model.conditional:
         raise UsageError(f"{args.model.name} is not conditional: it takes no --label")
-    labels = None
-    if model.conditional:
-        labels = (torch.full((args.n,), args.label) if args.label is not None
-                  else torch.arange(args.n) % model.num_classes).to(device)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     if args.seed is None:
         print(f"seed: {seed}", file=sys.stderr)
-    generator = torch.Generator().manual_seed(seed)
-    images = model.sample(args.n, generator=generator, labels=labels)
-    images = images.to("cpu").numpy().astype("float32")
+    images = sample(loaded.model, args.n, seed, args.label).images
     if args.npy is not None:
         save_npy(args.npy, images)
     if out is not None:

@@ -7,11 +7,19 @@ import signal
 import sys
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 from genai_studio.cli import EXIT_INTERRUPTED, positive_float, positive_int
 from genai_studio.cli.progress import ProgressLine, format_duration, format_losses
+from genai_studio.core.defaults import (
+    DEFAULT_BATCH,
+    DEFAULT_EPOCHS,
+    DEFAULT_LATENT,
+    DEFAULT_LR,
+    DEVICE_CHOICES,
+    TRAINABLE_KINDS,
+    default_model_name,
+)
 from genai_studio.core.errors import UsageError
 
 
@@ -42,7 +50,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Train a model on the bundled MNIST training set. Writes the model to --out "
         "and, every epoch and on Ctrl-C, a resume checkpoint beside it (NAME.ckpt.safetensors).",
     )
-    p.add_argument("kind", choices=("vae", "gan", "judge"),
+    p.add_argument("kind", choices=TRAINABLE_KINDS,
                    help="model kind (judge: the digit classifier that scores generators)")
     p.add_argument("--conditional", action="store_true",
                    help="condition on the digit label (CVAE / cGAN)")
@@ -54,13 +62,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--channels", type=positive_int, default=None, metavar="C",
                    help="conv VAE / GAN / judge base channels (default 32 / 64 / 32)")
     p.add_argument("--latent-dim", type=positive_int, default=None, metavar="D",
-                   help="latent size (default 2 for a VAE, 64 for a GAN)")
+                   help=f"latent size (default {DEFAULT_LATENT['vae']} for a VAE, "
+                   f"{DEFAULT_LATENT['gan']} for a GAN)")
     p.add_argument("--epochs", type=positive_int, default=None, metavar="N",
-                   help="passes over the data (default 10; with --resume, the checkpoint's)")
-    p.add_argument("--batch-size", type=positive_int, default=128, metavar="B",
-                   help="images per step (default 128)")
+                   help=f"passes over the data (default {DEFAULT_EPOCHS}; with --resume, the "
+                   "checkpoint's)")
+    p.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH, metavar="B",
+                   help=f"images per step (default {DEFAULT_BATCH})")
     p.add_argument("--lr", type=positive_float, default=None, metavar="LR",
-                   help="Adam learning rate (default 1e-3 VAE and judge, 2e-4 GAN)")
+                   help=f"Adam learning rate (default {DEFAULT_LR['vae']:g} VAE and judge, "
+                   f"{DEFAULT_LR['gan']:g} GAN)")
     p.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B",
                    help="VAE: weight of the KL term; 1 trains the true ELBO (default 1)")
     p.add_argument("--kl-warmup", type=non_negative_float, default=0.0, metavar="EPOCHS",
@@ -76,7 +87,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, metavar="S",
                    help="random seed; the same seed on the CPU gives the same weights "
                    "(default 0)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                    help="compute device; auto takes CUDA, then MPS, then the CPU")
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
                    help="where to write the model (default: your GenAI Studio models folder)")
@@ -93,12 +104,13 @@ def model_config_from_args(args: argparse.Namespace):
         return judge_config_from_args(args)
     if args.kind == "vae":
         hidden = args.hidden or ((400,) if args.arch == "mlp" else (256,))
-        return VAEConfig(arch=args.arch, latent_dim=args.latent_dim or 2, hidden=hidden,
-                         channels=args.channels or 32, conditional=args.conditional)
+        return VAEConfig(arch=args.arch, latent_dim=args.latent_dim or DEFAULT_LATENT["vae"],
+                         hidden=hidden, channels=args.channels or 32,
+                         conditional=args.conditional)
     if args.hidden is not None or args.arch != "mlp":
         raise UsageError("--hidden and --arch apply to VAEs only")
-    return GANConfig(latent_dim=args.latent_dim or 64, channels=args.channels or 64,
-                     conditional=args.conditional)
+    return GANConfig(latent_dim=args.latent_dim or DEFAULT_LATENT["gan"],
+                     channels=args.channels or 64, conditional=args.conditional)
 
 
 def judge_config_from_args(args: argparse.Namespace):
@@ -114,24 +126,24 @@ def judge_config_from_args(args: argparse.Namespace):
     return JudgeConfig(channels=args.channels or 32)
 
 
-def default_out_path(kind: str, conditional: bool) -> Path:
+def default_out_path(kind: str, conditional: bool, latent_dim: int | None = None) -> Path:
     from genai_studio.core.resources import user_models_dir
 
     folder = user_models_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return folder / f"{'c' if conditional else ''}{kind}-{stamp}.safetensors"
+    return folder / default_model_name(kind, conditional, latent_dim)
 
 
 def run(args: argparse.Namespace) -> int:
     from genai_studio.core.checkpoints import read_metadata
     from genai_studio.core.data import load_mnist
     from genai_studio.core.devices import resolve_device
+    from genai_studio.core.events import Finished
     from genai_studio.core.files import check_writable
-    from genai_studio.core.training import Finished, TrainConfig, train
+    from genai_studio.core.training import TrainConfig, train
 
     device = resolve_device(args.device)
-    model_config, epochs = None, args.epochs or 10
+    model_config, epochs = None, args.epochs or DEFAULT_EPOCHS
     if args.resume is not None:
         metadata = read_metadata(args.resume)
         saved = metadata.get("training_state")
@@ -149,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(epochs=epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
                          kl_warmup_epochs=args.kl_warmup, binarize=args.binarize,
                          limit=args.limit, seed=args.seed)
-    out = args.out or default_out_path(args.kind, args.conditional)
+    out = args.out or default_out_path(args.kind, args.conditional, args.latent_dim)
     check_writable(out)
     data = load_mnist("train", root=args.data)
 

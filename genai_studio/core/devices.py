@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from genai_studio.core.defaults import DEVICE_CHOICES
 from genai_studio.core.errors import DeviceError
-
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
 def _mps_available() -> bool:
@@ -36,12 +35,3 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "mps" and not _mps_available():
         raise DeviceError("MPS was requested, but Apple's Metal backend is not available here")
     return torch.device(name)
-
-
-def describe_device(device: torch.device) -> str:
-    """A short human name, e.g. 'CPU (2 threads)' or 'CUDA: NVIDIA H200'."""
-    if device.type == "cuda":
-        return f"CUDA: {torch.cuda.get_device_name(device)}"
-    if device.type == "mps":
-        return "Apple GPU (MPS)"
-    return f"CPU ({torch.get_num_threads()} threads)"

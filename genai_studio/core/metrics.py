@@ -36,7 +36,6 @@ from genai_studio.core.models.base import Generator
 from genai_studio.core.models.vae import VAE, bernoulli_nll, gaussian_kl
 
 _LOG_2PI = math.log(2.0 * math.pi)
-SAMPLE_BATCH = 500  # fixed, so that a seed gives the same samples whatever n is
 
 
 # ----------------------------------------------------------------------------- judge scores
@@ -93,23 +92,15 @@ def frechet_distance(
     return float(distance.clamp(min=0))
 
 
-@torch.inference_mode()
 def draw_samples(
     model: Generator, n: int, seed: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """n images (n, 28, 28) on the CPU and, for conditional models, the labels asked for."""
-    if n <= 0:
-        raise UsageError(f"the number of samples must be positive, not {n}")
-    model.eval()
-    device = next(model.parameters()).device
-    generator = torch.Generator().manual_seed(seed)
-    labels = torch.arange(n) % model.num_classes if model.conditional else None
-    chunks = []
-    for start in range(0, n, SAMPLE_BATCH):
-        size = min(SAMPLE_BATCH, n - start)
-        chunk_labels = None if labels is None else labels[start:start + size].to(device)
-        chunks.append(model.sample(size, generator=generator, labels=chunk_labels).cpu())
-    return torch.cat(chunks), labels
+    from genai_studio.core.sampling import sample
+
+    drawn = sample(model, n, seed)
+    labels = None if drawn.labels is None else torch.from_numpy(drawn.labels)
+    return torch.from_numpy(drawn.images), labels
 
 
 def score_samples(

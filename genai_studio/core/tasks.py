@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genai_studio.core.defaults import DEFAULT_LR
 from genai_studio.core.models.gan import GAN, discriminator_loss, generator_loss
 from genai_studio.core.models.judge import Judge
 from genai_studio.core.models.vae import VAE, vae_loss
@@ -59,7 +60,7 @@ class TrainingTask:
 class VAETask(TrainingTask):
     # neg_elbo is the beta = 1 bound (what likelihood papers report), whatever beta is trained.
     loss_names = ("neg_elbo", "rec", "kl")
-    default_lr = 1e-3
+    default_lr = DEFAULT_LR["vae"]
     default_binarize = "dynamic"
 
     def __init__(self, model: VAE, lr: float, device: torch.device, beta: float = 1.0) -> None:
@@ -80,7 +81,7 @@ class VAETask(TrainingTask):
 
 class GANTask(TrainingTask):
     loss_names = ("d_loss", "g_loss", "d_real", "d_fake")
-    default_lr = 2e-4
+    default_lr = DEFAULT_LR["gan"]
     default_binarize = "none"
 
     def __init__(self, model: GAN, lr: float, device: torch.device) -> None:
@@ -141,7 +142,7 @@ class JudgeTask(TrainingTask):
     are cheap extra data that lift test accuracy past 99.3% in a few epochs."""
 
     loss_names = ("loss", "accuracy")
-    default_lr = 1e-3
+    default_lr = DEFAULT_LR["judge"]
     default_binarize = "none"
     makes_images = False
     max_shift = 2

@@ -27,8 +27,18 @@ import torch
 
 from genai_studio.core.checkpoints import LoadedModel, load_model, model_metadata, save_model
 from genai_studio.core.data import ImageSet
+from genai_studio.core.defaults import checkpoint_path_for
 from genai_studio.core.errors import ModelFileError, UsageError
+from genai_studio.core.events import (
+    Checkpoint,
+    Event,
+    Finished,
+    Preview,
+    Progress,
+    Started,
+)
 from genai_studio.core.models import ModelConfig, build_model
+from genai_studio.core.sampling import cycle_labels
 from genai_studio.core.state import optimizer_state_from_tensors, optimizer_state_to_tensors
 from genai_studio.core.tasks import TrainingTask, default_binarize, make_task
 
@@ -64,64 +74,8 @@ class TrainConfig:
             raise UsageError(f"binarize must be 'dynamic' or 'none', not {self.binarize!r}")
 
 
-# ----------------------------------------------------------------------------- events
-
-
-@dataclass(frozen=True)
-class Started:
-    total_steps: int
-    steps_per_epoch: int
-    start_step: int  # > 0 when resumed
-    num_images: int
-    device: str
-
-
-@dataclass(frozen=True)
-class Progress:
-    epoch: int  # 1-based, the epoch the step belongs to
-    epochs: int
-    step: int  # steps done so far
-    total_steps: int
-    losses: dict[str, float]  # means over the steps since the last Progress
-    images_per_s: float
-    eta_s: float
-    elapsed_s: float
-
-
-@dataclass(frozen=True)
-class Preview:
-    step: int
-    images: np.ndarray  # (n, 28, 28) float32 in [0, 1], a copy: safe to send across threads
-    labels: np.ndarray | None = None  # (n,) digits asked for (conditional models), a copy
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    path: Path
-    epoch: int
-    step: int
-
-
-@dataclass(frozen=True)
-class Finished:
-    path: Path | None  # the finished model file; None when cancelled
-    checkpoint: Path | None  # where to resume from
-    cancelled: bool
-    summary: dict[str, Any]
-
-
-Event = Started | Progress | Preview | Checkpoint | Finished
-
-
 class CancelToken(Protocol):
     def is_set(self) -> bool: ...
-
-
-def checkpoint_path_for(out_path: Path) -> Path:
-    """``run.safetensors`` -> ``run.ckpt.safetensors``, beside it."""
-    out_path = Path(out_path)
-    stem = out_path.name.removesuffix(".safetensors")
-    return out_path.with_name(f"{stem}.ckpt.safetensors")
 
 
 # ----------------------------------------------------------------------------- the loop
@@ -301,7 +255,7 @@ def _preview_batch(run: _Run) -> tuple[torch.Tensor, torch.Tensor | None]:
     gen = torch.Generator().manual_seed(run.config.seed + 2)
     n = run.config.preview_count
     z = torch.randn(n, run.model.latent_dim, generator=gen).to(run.device)
-    labels = torch.arange(n, device=run.device) % run.model.num_classes
+    labels = cycle_labels(n, run.model.num_classes).to(run.device)
     return z, labels if run.model.conditional else None
 
 

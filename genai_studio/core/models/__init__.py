@@ -19,10 +19,6 @@ MODEL_KINDS: dict[str, tuple[type[ModelConfig], type[nn.Module]]] = {
 }
 
 
-def register_kind(kind: str, config_cls: type[ModelConfig], module_cls: type[nn.Module]) -> None:
-    MODEL_KINDS[kind] = (config_cls, module_cls)
-
-
 def config_from_dict(kind: str, data: dict[str, Any]) -> ModelConfig:
     if kind not in MODEL_KINDS:
         raise ModelFileError(f"unknown model kind {kind!r}")
@@ -36,5 +32,5 @@ def build_model(config: ModelConfig) -> nn.Module:
 __all__ = [
     "GAN", "GANConfig", "Generator", "Judge", "JudgeConfig", "MODEL_KINDS", "ModelConfig",
     "VAE", "VAEConfig",
-    "build_model", "config_from_dict", "register_kind",
+    "build_model", "config_from_dict",
 ]

@@ -1,0 +1,55 @@
+"""Names and defaults that the command line and the window share, in one place.
+
+Torch-free and Qt-free, so both front ends (and their help texts) read the same numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+MODEL_SUFFIX = ".safetensors"
+CHECKPOINT_SUFFIX = ".ckpt.safetensors"
+JUDGE_FILE = "judge.safetensors"  # the shipped classifier that scores generators
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+GENERATOR_KINDS = ("vae", "gan")  # kinds that draw images; the judge is a tool
+TRAINABLE_KINDS = (*GENERATOR_KINDS, "judge")
+
+# Adam learning rates: Kingma & Welling's VAE setting and DCGAN's (Radford et al.).
+DEFAULT_LR = {"vae": 1e-3, "gan": 2e-4, "judge": 1e-3}
+# A 2-D VAE makes the latent pad a map of every digit; 64 is DCGAN-sized noise.
+DEFAULT_LATENT = {"vae": 2, "gan": 64}
+DEFAULT_EPOCHS = 10
+DEFAULT_BATCH = 128
+
+
+def default_lr(kind: str) -> float:
+    return DEFAULT_LR.get(kind, DEFAULT_LR["vae"])
+
+
+def model_stem(path: Path) -> str:
+    """``run.safetensors`` and ``run.ckpt.safetensors`` -> ``run``."""
+    name = Path(path).name
+    for suffix in (CHECKPOINT_SUFFIX, MODEL_SUFFIX):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def checkpoint_path_for(out_path: Path) -> Path:
+    """``run.safetensors`` -> ``run.ckpt.safetensors``, beside it."""
+    out_path = Path(out_path)
+    return out_path.with_name(model_stem(out_path) + CHECKPOINT_SUFFIX)
+
+
+def is_checkpoint(path: Path) -> bool:
+    return Path(path).name.endswith(CHECKPOINT_SUFFIX)
+
+
+def default_model_name(kind: str, conditional: bool, latent_dim: int | None = None,
+                       when: datetime | None = None) -> str:
+    """``cvae-2d-20261128-142501.safetensors``: kind, latent size and start time."""
+    stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    latent = f"-{latent_dim}d" if latent_dim else ""
+    return f"{'c' if conditional else ''}{kind}{latent}-{stamp}{MODEL_SUFFIX}"
