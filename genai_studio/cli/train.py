@@ -17,6 +17,7 @@ from genai_studio.core.defaults import (
     DEFAULT_LATENT,
     DEFAULT_LR,
     DEVICE_CHOICES,
+    GAN_LOSSES,
     TRAINABLE_KINDS,
     default_model_name,
 )
@@ -44,6 +45,13 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def ema_decay(text: str) -> float:
+    value = non_negative_float(text)
+    if value >= 1.0:
+        raise argparse.ArgumentTypeError(f"the EMA decay must be below 1, got {text}")
+    return value
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "train", help="train a VAE, a GAN or the quality judge on MNIST",
@@ -51,7 +59,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "and, every epoch and on Ctrl-C, a resume checkpoint beside it (NAME.ckpt.safetensors).",
     )
     p.add_argument("kind", choices=TRAINABLE_KINDS,
-                   help="model kind (judge: the digit classifier that scores generators)")
+                   help="model kind (vaegan: Larsen et al.'s VAE-GAN; judge: the digit "
+                   "classifier that scores generators)")
     p.add_argument("--conditional", action="store_true",
                    help="condition on the digit label (CVAE / cGAN)")
     p.add_argument("--arch", choices=("mlp", "conv"), default="mlp",
@@ -72,6 +81,27 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=positive_float, default=None, metavar="LR",
                    help=f"Adam learning rate (default {DEFAULT_LR['vae']:g} VAE and judge, "
                    f"{DEFAULT_LR['gan']:g} GAN)")
+    p.add_argument("--d-lr", type=positive_float, default=None, metavar="LR",
+                   help="GAN / VAE-GAN: the discriminator's own Adam rate (two time-scale update "
+                   "rule, Heusel et al. 2017; default: the same as --lr)")
+    p.add_argument("--loss", choices=GAN_LOSSES, default="bce",
+                   help="GAN: bce (Goodfellow's cross-entropy, non-saturating generator loss; "
+                   "default) or hinge (Miyato et al. 2018)")
+    p.add_argument("--d-norm", choices=("batch", "spectral"), default=None,
+                   help="GAN / VAE-GAN discriminator: batch (BatchNorm, DCGAN; the GAN's "
+                   "default) or spectral (spectral normalisation of every weight, Miyato et al. "
+                   "2018; the VAE-GAN's default)")
+    p.add_argument("--gamma", type=positive_float, default=None, metavar="G",
+                   help="VAE-GAN: the decoder's weight of the feature-space reconstruction "
+                   "against the GAN loss (Larsen et al.'s gamma; default 0.01)")
+    p.add_argument("--adversarial", choices=("minimax", "non-saturating"), default=None,
+                   help="VAE-GAN: the decoder's GAN loss: minimax (the paper's -L_GAN; default) "
+                   "or non-saturating (-log D)")
+    p.add_argument("--ema", type=ema_decay, default=0.0, metavar="DECAY",
+                   help="GAN: sample from an exponential moving average of the generator's "
+                   "weights with this decay per step, e.g. 0.999 (default 0: off)")
+    p.add_argument("--d-channels", type=positive_int, default=None, metavar="C",
+                   help="GAN: discriminator base channels (default: the same as --channels)")
     p.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B",
                    help="VAE: weight of the KL term; 1 trains the true ELBO (default 1)")
     p.add_argument("--kl-warmup", type=non_negative_float, default=0.0, metavar="EPOCHS",
@@ -102,27 +132,68 @@ def model_config_from_args(args: argparse.Namespace):
 
     if args.kind == "judge":
         return judge_config_from_args(args)
+    adversarial_only = {"--d-lr": args.d_lr is not None, "--d-norm": args.d_norm is not None,
+                        "--d-channels": args.d_channels is not None}
     if args.kind == "vae":
+        _refuse("a VAE", {**adversarial_only, **_gan_options(args), **_vaegan_options(args)})
         hidden = args.hidden or ((400,) if args.arch == "mlp" else (256,))
         return VAEConfig(arch=args.arch, latent_dim=args.latent_dim or DEFAULT_LATENT["vae"],
                          hidden=hidden, channels=args.channels or 32,
                          conditional=args.conditional)
-    if args.hidden is not None or args.arch != "mlp":
-        raise UsageError("--hidden and --arch apply to VAEs only")
+    if args.arch != "mlp":
+        raise UsageError("--arch applies to VAEs only")
+    if args.kind == "vaegan":
+        return vaegan_config_from_args(args)
+    _refuse("a GAN", {"--hidden": args.hidden is not None, **_vaegan_options(args)})
     return GANConfig(latent_dim=args.latent_dim or DEFAULT_LATENT["gan"],
-                     channels=args.channels or 64, conditional=args.conditional)
+                     channels=args.channels or 64, conditional=args.conditional,
+                     loss=args.loss, norm=args.d_norm or "batch",
+                     ema_decay=args.ema, d_channels=args.d_channels)
+
+
+def vaegan_config_from_args(args: argparse.Namespace):
+    from genai_studio.core.models import VAEGANConfig
+
+    _refuse("a VAE-GAN", _gan_options(args))
+    if args.hidden is not None and len(args.hidden) != 1:
+        raise UsageError("a VAE-GAN's encoder has one hidden layer: give one width to --hidden")
+    defaults = VAEGANConfig()
+    return VAEGANConfig(
+        latent_dim=args.latent_dim or DEFAULT_LATENT["vaegan"],
+        channels=args.channels or defaults.channels, d_channels=args.d_channels,
+        hidden=args.hidden[0] if args.hidden else defaults.hidden,
+        conditional=args.conditional, gamma=args.gamma or defaults.gamma,
+        adversarial=args.adversarial or defaults.adversarial,
+        norm=args.d_norm or defaults.norm,
+    )
+
+
+def _gan_options(args: argparse.Namespace) -> dict[str, bool]:
+    return {"--loss": args.loss != "bce", "--ema": args.ema != 0.0}
+
+
+def _vaegan_options(args: argparse.Namespace) -> dict[str, bool]:
+    return {"--gamma": args.gamma is not None, "--adversarial": args.adversarial is not None}
+
+
+def _refuse(what: str, options: dict[str, bool]) -> None:
+    """Options that do not apply to ``what`` are refused rather than silently ignored."""
+    given = [name for name, is_set in options.items() if is_set]
+    if given:
+        raise UsageError(f"{', '.join(given)} do not apply to {what}")
 
 
 def judge_config_from_args(args: argparse.Namespace):
     from genai_studio.core.models import JudgeConfig
 
     # The judge is a fixed-shape classifier: refuse generator options rather than ignore them.
-    foreign = {"--conditional": args.conditional, "--arch": args.arch != "mlp",
-               "--hidden": args.hidden is not None, "--latent-dim": args.latent_dim is not None,
-               "--beta": args.beta != 1.0, "--kl-warmup": args.kl_warmup != 0.0}
-    given = [name for name, is_set in foreign.items() if is_set]
-    if given:
-        raise UsageError(f"{', '.join(given)} do not apply to the judge")
+    _refuse("the judge", {"--conditional": args.conditional, "--arch": args.arch != "mlp",
+                      "--hidden": args.hidden is not None,
+                      "--latent-dim": args.latent_dim is not None, "--beta": args.beta != 1.0,
+                      "--kl-warmup": args.kl_warmup != 0.0, "--d-lr": args.d_lr is not None,
+                      "--d-norm": args.d_norm is not None,
+                      "--d-channels": args.d_channels is not None,
+                      **_gan_options(args), **_vaegan_options(args)})
     return JudgeConfig(channels=args.channels or 32)
 
 
@@ -158,7 +229,8 @@ def run(args: argparse.Namespace) -> int:
             model_config = model_config_from_args(args)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    config = TrainConfig(epochs=epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
+    config = TrainConfig(epochs=epochs, batch_size=args.batch_size, lr=args.lr, d_lr=args.d_lr,
+                         beta=args.beta,
                          kl_warmup_epochs=args.kl_warmup, binarize=args.binarize,
                          limit=args.limit, seed=args.seed)
     out = args.out or default_out_path(args.kind, args.conditional, args.latent_dim)

@@ -13,13 +13,16 @@ CHECKPOINT_SUFFIX = ".ckpt.safetensors"
 JUDGE_FILE = "judge.safetensors"  # the shipped classifier that scores generators
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
-GENERATOR_KINDS = ("vae", "gan")  # kinds that draw images; the judge is a tool
+GENERATOR_KINDS = ("vae", "gan", "vaegan")  # kinds that draw images; the judge is a tool
+ENCODER_KINDS = ("vae", "vaegan")  # generators with an encoder q(z|x): the pad can place images
 TRAINABLE_KINDS = (*GENERATOR_KINDS, "judge")
 
 # Adam learning rates: Kingma & Welling's VAE setting and DCGAN's (Radford et al.).
-DEFAULT_LR = {"vae": 1e-3, "gan": 2e-4, "judge": 1e-3}
+DEFAULT_LR = {"vae": 1e-3, "gan": 2e-4, "vaegan": 2e-4, "judge": 1e-3}
 # A 2-D VAE makes the latent pad a map of every digit; 64 is DCGAN-sized noise.
-DEFAULT_LATENT = {"vae": 2, "gan": 64}
+DEFAULT_LATENT = {"vae": 2, "gan": 64, "vaegan": 32}
+# GAN losses: Goodfellow's cross-entropy and the hinge loss (see core/models/gan.py).
+GAN_LOSSES = ("bce", "hinge")
 DEFAULT_EPOCHS = 10
 DEFAULT_BATCH = 128
 

@@ -23,3 +23,8 @@ class UsageError(GenAIError):
 
 class OutputError(GenAIError):
     """An output file or folder cannot be written (missing, not a folder, read-only, disk full)."""
+
+
+class TrainingDiverged(GenAIError):
+    """A run's losses became NaN or infinite, or its discriminator won outright: it stops, keeps
+    its last good checkpoint and writes no model."""

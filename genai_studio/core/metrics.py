@@ -11,6 +11,9 @@ Judge scores (any generator), from n samples drawn with a fixed seed:
     label_accuracy        conditional models: share judged as the digit asked for; the labels
                           asked for cycle 0..9, so every digit gets n/10 samples (+-1)
 
+Models with an encoder (VAE, VAE-GAN) also get their reconstructions Dec(mu(x)) of the MNIST
+test digits judged: reconstruction_accuracy is the share judged as the input's digit.
+
 VAE likelihoods, in nats per image, on the test set binarised once with a fixed seed (dynamic
 binarisation, the protocol of the published MNIST figures). For each image, k samples
 z_i ~ q(z|x) give log-weights
@@ -139,6 +142,40 @@ def judge_generator(
     probs, features = judge_outputs(judge, images)
     scores = score_samples(probs, features, reference_stats(judge, test_set), requested)
     return {**scores, "n": n, "sample_seed": seed}
+
+
+@torch.inference_mode()
+def reconstruct(model: Generator, images: torch.Tensor, labels: torch.Tensor | None,
+                batch_size: int = 500) -> torch.Tensor:
+    """Dec(mu(x)) (N, 28, 28) on the CPU for images (N, 1, 28, 28) in [0, 1]: each digit through
+    the encoder's mean and back through the decoder."""
+    model.eval()
+    device = next(model.parameters()).device
+    out = []
+    for start in range(0, images.shape[0], batch_size):
+        x = images[start:start + batch_size].to(device)
+        y = None if labels is None else labels[start:start + batch_size].to(device)
+        mu, _ = model.encode(x, y)
+        out.append(model.decode(mu, y).cpu())
+    return torch.cat(out)
+
+
+def judge_reconstructions(model: Generator, judge: nn.Module, test_set: ImageSet,
+                          binarize_seed: int | None = None) -> dict[str, Any]:
+    """How recognisable reconstructions of the test digits are: the share the judge puts in the
+    input's class and its mean confidence. ``binarize_seed``: give the encoder the test digits
+    binarised once with this seed (for models trained on binarised digits), else grey levels."""
+    images = (binarize_fixed(test_set, binarize_seed) if binarize_seed is not None
+              else test_set.images.cpu().unsqueeze(1).float() / 255.0)
+    labels = test_set.labels.cpu()
+    recon = reconstruct(model, images, labels if model.conditional else None)
+    probs, _ = judge_outputs(judge, recon)
+    return {
+        "reconstruction_accuracy": round(float((probs.argmax(dim=1) == labels).double().mean()),
+                                         6),
+        "reconstruction_confidence": round(float(probs.max(dim=1).values.mean()), 6),
+        "reconstruction_n": int(labels.shape[0]),
+    }
 
 
 @torch.inference_mode()

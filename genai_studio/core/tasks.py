@@ -16,7 +16,8 @@ from torch import nn
 from genai_studio.core.defaults import DEFAULT_LR
 from genai_studio.core.models.gan import GAN, discriminator_loss, generator_loss
 from genai_studio.core.models.judge import Judge
-from genai_studio.core.models.vae import VAE, vae_loss
+from genai_studio.core.models.vae import VAE, gaussian_kl, vae_loss
+from genai_studio.core.models.vaegan import VAEGAN
 
 
 def _adam(params, lr: float, device: torch.device, betas=(0.9, 0.999)) -> torch.optim.Adam:
@@ -38,6 +39,14 @@ class TrainingTask:
         self.model = model
         self.device = device
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
+
+    def check(self, losses: dict[str, float], steps: int) -> str | None:
+        """Called with each window's mean losses (over ``steps`` steps); a reason to stop the run
+        as diverged, or None. NaN and infinite losses are caught by the loop for every kind."""
+        return None
+
+    def before_save(self) -> None:
+        """Called before the model is written (checkpoint or final file)."""
 
     def set_progress(self, step: int, total_steps: int) -> None:
         """Called by the loop before each step; a task with a schedule adapts to it here.
@@ -79,16 +88,42 @@ class VAETask(TrainingTask):
         return torch.stack([rec + kl, rec, kl]).detach()
 
 
-class GANTask(TrainingTask):
+class AdversarialTask(TrainingTask):
+    """What the GAN and VAE-GAN share: a discriminator that must not win outright."""
+
+    # D(real) > 0.99 and D(fake) < 0.01 held this many steps in a row: the generator gets no
+    # useful gradient any more (Goodfellow's saturation), and a longer run only wastes time.
+    outright_steps = 300
+    outright_margin = 0.01
+
+    def __init__(self, model: nn.Module, lr: float, device: torch.device) -> None:
+        super().__init__(model, lr, device)
+        self._winning_steps = 0
+
+    def check(self, losses, steps):
+        if losses["d_real"] > 1 - self.outright_margin and losses["d_fake"] < self.outright_margin:
+            self._winning_steps += steps
+        else:
+            self._winning_steps = 0
+        if self._winning_steps >= self.outright_steps:
+            return (f"the discriminator won outright (D(real) {losses['d_real']:.3f}, "
+                    f"D(fake) {losses['d_fake']:.3f} for {self._winning_steps} steps)")
+        return None
+
+
+class GANTask(AdversarialTask):
     loss_names = ("d_loss", "g_loss", "d_real", "d_fake")
     default_lr = DEFAULT_LR["gan"]
     default_binarize = "none"
 
-    def __init__(self, model: GAN, lr: float, device: torch.device) -> None:
+    def __init__(self, model: GAN, lr: float, device: torch.device,
+                 d_lr: float | None = None) -> None:
         super().__init__(model, lr, device)
-        # DCGAN's Adam settings: beta1 = 0.5 keeps the two players from oscillating.
+        self._step = 0
+        # DCGAN's Adam settings: beta1 = 0.5 keeps the two players from oscillating. d_lr: the
+        # discriminator's own rate (two time-scale update rule); by default the generator's.
         self.optimizers["discriminator"] = _adam(
-            model.discriminator.parameters(), lr, device, betas=(0.5, 0.999)
+            model.discriminator.parameters(), d_lr or lr, device, betas=(0.5, 0.999)
         )
         self.optimizers["generator"] = _adam(
             model.generator.parameters(), lr, device, betas=(0.5, 0.999)
@@ -96,29 +131,123 @@ class GANTask(TrainingTask):
 
     def step(self, x, labels, generator, beta_scale):
         model: GAN = self.model  # type: ignore[assignment]
+        loss = model.config.loss
         cond = labels if model.conditional else None
         real = x * 2.0 - 1.0  # the generator's tanh range
         z = torch.randn(x.shape[0], model.latent_dim, generator=generator, device=x.device)
         fake = model.generator(z, cond)
 
-        # Discriminator: -log D(x) - log(1 - D(G(z))), with G held fixed (detach).
+        # Discriminator, with G held fixed (detach).
         real_logits = model.discriminator(real, cond)
         fake_logits = model.discriminator(fake.detach(), cond)
-        d_loss = discriminator_loss(real_logits, fake_logits)
+        d_loss = discriminator_loss(real_logits, fake_logits, loss)
         d_opt = self.optimizers["discriminator"]
         d_opt.zero_grad(set_to_none=True)
         d_loss.backward()
         d_opt.step()
 
-        # Generator: non-saturating -log D(G(z)), through the just-updated discriminator.
-        g_loss = generator_loss(model.discriminator(fake, cond))
+        # Generator, through the just-updated discriminator.
+        g_loss = generator_loss(model.discriminator(fake, cond), loss)
         g_opt = self.optimizers["generator"]
         g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
         g_opt.step()
+        model.update_ema(self._step)
         return torch.stack(
             [d_loss, g_loss, torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()]
         ).detach()
+
+    def set_progress(self, step: int, total_steps: int) -> None:
+        self._step = step  # the loop's (checkpointed) count: a resumed run ramps the EMA alike
+
+    def before_save(self) -> None:
+        self.model.refresh_ema_statistics()
+
+
+class _ScaleGradient(torch.autograd.Function):
+    """Identity forward; multiplies the gradient flowing back by ``scale``."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, scale: float) -> torch.Tensor:  # type: ignore[override]
+        ctx.scale = scale
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
+        return grad * ctx.scale, None
+
+
+class VAEGANTask(AdversarialTask):
+    """One simultaneous update of encoder, decoder and discriminator from one forward pass
+    (Larsen et al. 2016, Algorithm 1; the objectives are in core/models/vaegan.py).
+
+    The decoder runs on z (the reconstruction for L_llike) and on [z.detach(), z_p] (the
+    reconstruction and the prior sample for the GAN loss); the first branch's gradient into z is
+    scaled by 1/gamma, so one backward pass of  L_prior + gamma * L_llike + L_G  gives the
+    decoder gamma * dL_llike + dL_G and the encoder dL_prior + dL_llike, and no GAN gradient
+    reaches the encoder. The discriminator's gradient of L_GAN is taken from the same logits,
+    alone.
+    """
+
+    loss_names = ("llike", "kl", "d_loss", "g_loss", "d_real", "d_fake")
+    default_lr = DEFAULT_LR["vaegan"]
+    default_binarize = "none"
+
+    def __init__(self, model: VAEGAN, lr: float, device: torch.device, beta: float = 1.0,
+                 d_lr: float | None = None) -> None:
+        super().__init__(model, lr, device)
+        self.beta = beta
+        betas = (0.5, 0.999)  # DCGAN's, as for the GAN
+        encoder = [*model.encoder.parameters(), *model.encoder_body.parameters(),
+                   *model.mu_head.parameters(), *model.logvar_head.parameters()]
+        self.groups = {"encoder": encoder, "decoder": list(model.decoder.parameters()),
+                       "discriminator": list(model.discriminator.parameters())}
+        for name, params in self.groups.items():
+            rate = (d_lr or lr) if name == "discriminator" else lr
+            self.optimizers[name] = _adam(params, rate, device, betas=betas)
+
+    def step(self, x, labels, generator, beta_scale):
+        model: VAEGAN = self.model  # type: ignore[assignment]
+        gamma, b = model.config.gamma, x.shape[0]
+        cond = labels if model.conditional else None
+        cond2 = None if cond is None else cond.repeat(2)
+        cond3 = None if cond is None else cond.repeat(3)
+        real = x * 2.0 - 1.0
+        mu, logvar = model.encode(x, cond)
+        eps = torch.randn(mu.shape, generator=generator, device=x.device)
+        z = mu + torch.exp(0.5 * logvar) * eps
+        z_p = torch.randn(mu.shape, generator=generator, device=x.device)
+        # Two decoder passes (and two discriminator passes) rather than one: BatchNorm's batch
+        # statistics couple the samples of a pass, and would carry GAN gradient (times 1/gamma)
+        # into the encoder through the reconstruction branch.
+        x_rec = model.generate(_ScaleGradient.apply(z, 1.0 / gamma), cond)
+        fakes = model.generate(torch.cat([z.detach(), z_p]), cond2)  # x~ and x_p, (2B, 1, H, W)
+        _, features = model.discriminator.logits_and_features(torch.cat([real, x_rec]), cond2)
+        f_real, f_rec = features[:b].detach(), features[b:]
+        logits = model.discriminator(torch.cat([real, fakes]), cond3)
+        l_real, l_rec, l_prior = logits.split(b)
+
+        kl = gaussian_kl(mu, logvar).mean()
+        llike = 0.5 * (f_real - f_rec).pow(2).sum(dim=1).mean()
+        # L_GAN: the discriminator's cross-entropy on x (real), x~ and x_p (fake).
+        d_loss = F.softplus(-l_real).mean() + F.softplus(l_rec).mean() + F.softplus(l_prior).mean()
+        if model.config.adversarial == "minimax":
+            g_loss = -(F.softplus(l_rec).mean() + F.softplus(l_prior).mean())
+        else:
+            g_loss = F.softplus(-l_rec).mean() + F.softplus(-l_prior).mean()
+
+        d_params = self.groups["discriminator"]
+        d_grads = torch.autograd.grad(d_loss, d_params, retain_graph=True)
+        for opt in self.optimizers.values():
+            opt.zero_grad(set_to_none=True)
+        torch.autograd.backward(self.beta * beta_scale * kl + gamma * llike + g_loss,
+                                inputs=self.groups["encoder"] + self.groups["decoder"])
+        for param, grad in zip(d_params, d_grads, strict=True):
+            param.grad = grad
+        for opt in self.optimizers.values():
+            opt.step()
+        return torch.stack([llike, kl, d_loss, g_loss, torch.sigmoid(l_real).mean(),
+                            torch.sigmoid(l_prior).mean()]).detach()
 
 
 def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
@@ -152,6 +281,14 @@ class JudgeTask(TrainingTask):
         self.base_lr = lr
         self.optimizers["judge"] = _adam(model.parameters(), lr, device)
 
+    def check(self, losses: dict[str, float], steps: int) -> str | None:
+        """Called with each window's mean losses (over ``steps`` steps); a reason to stop the run
+        as diverged, or None. NaN and infinite losses are caught by the loop for every kind."""
+        return None
+
+    def before_save(self) -> None:
+        """Called before the model is written (checkpoint or final file)."""
+
     def set_progress(self, step: int, total_steps: int) -> None:
         # Cosine decay to zero: the last epochs settle into a minimum instead of hopping around
         # it at full rate. (Resuming with a different --epochs stretches the remaining curve.)
@@ -172,18 +309,21 @@ class JudgeTask(TrainingTask):
 
 
 def make_task(
-    model: nn.Module, lr: float | None, device: torch.device, beta: float
+    model: nn.Module, lr: float | None, device: torch.device, beta: float,
+    d_lr: float | None = None,
 ) -> TrainingTask:
     if isinstance(model, Judge):
         return JudgeTask(model, lr or JudgeTask.default_lr, device)
     if isinstance(model, VAE):
         return VAETask(model, lr or VAETask.default_lr, device, beta=beta)
     if isinstance(model, GAN):
-        return GANTask(model, lr or GANTask.default_lr, device)
+        return GANTask(model, lr or GANTask.default_lr, device, d_lr)
+    if isinstance(model, VAEGAN):
+        return VAEGANTask(model, lr or VAEGANTask.default_lr, device, beta, d_lr)
     raise TypeError(f"no training task for {type(model).__name__}")
 
 
 def default_binarize(kind: str) -> str:
     defaults = {"vae": VAETask.default_binarize, "gan": GANTask.default_binarize,
-                "judge": JudgeTask.default_binarize}
+                "vaegan": VAEGANTask.default_binarize, "judge": JudgeTask.default_binarize}
     return defaults.get(kind, "none")

@@ -28,7 +28,7 @@ import torch
 from genai_studio.core.checkpoints import LoadedModel, load_model, model_metadata, save_model
 from genai_studio.core.data import ImageSet
 from genai_studio.core.defaults import checkpoint_path_for
-from genai_studio.core.errors import ModelFileError, UsageError
+from genai_studio.core.errors import ModelFileError, TrainingDiverged, UsageError
 from genai_studio.core.events import (
     Checkpoint,
     Event,
@@ -48,6 +48,7 @@ class TrainConfig:
     epochs: int = 10
     batch_size: int = 128
     lr: float | None = None  # None: the kind's default (VAE 1e-3, GAN 2e-4, judge 1e-3)
+    d_lr: float | None = None  # GAN / VAE-GAN discriminator's rate; None: the same as lr
     beta: float = 1.0  # VAE: weight of the KL term (1 = the true ELBO)
     kl_warmup_epochs: float = 0.0  # VAE: ramp beta from 0 over this many epochs
     binarize: str | None = None  # "dynamic" | "none"; None: the kind's default
@@ -66,8 +67,9 @@ class TrainConfig:
                 raise UsageError(f"{name} must be a positive whole number, not {value!r}")
         if self.limit is not None and self.limit <= 0:
             raise UsageError(f"limit must be positive, not {self.limit}")
-        if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
-            raise UsageError(f"learning rate must be positive, not {self.lr}")
+        for name, rate in (("learning rate", self.lr), ("discriminator learning rate", self.d_lr)):
+            if rate is not None and not (math.isfinite(rate) and rate > 0):
+                raise UsageError(f"{name} must be positive, not {rate}")
         if not (math.isfinite(self.beta) and self.beta >= 0) or self.kl_warmup_epochs < 0:
             raise UsageError("beta and the KL warm-up must be zero or more")
         if self.binarize not in (None, "dynamic", "none"):
@@ -98,6 +100,7 @@ class _Run:
     step: int = 0
     wall_time_s: float = 0.0  # active training time, pauses excluded, across resumes
     last_losses: dict[str, float] = dataclasses.field(default_factory=dict)
+    last_checkpoint_step: int | None = None  # the last checkpoint with finite weights
 
     @property
     def batch_size(self) -> int:
@@ -172,6 +175,7 @@ def train(
                 active = max(now - window_t - (suspended - window_suspended), 1e-9)
                 means = (window_sum / window_steps).tolist()  # the one host sync per window
                 run.last_losses = dict(zip(run.task.loss_names, means, strict=True))
+                _check_losses(run, window_steps)
                 elapsed = wall_before + now - t_start - suspended
                 yield from emit(Progress(
                     epoch + 1, run.config.epochs, run.step, run.total_steps, run.last_losses,
@@ -190,6 +194,7 @@ def train(
         yield from emit(Preview(
             run.step, _render_preview(run, preview_z, preview_labels), asked))
     summary = _summary(run)
+    _before_save(run)
     save_model(run.out_path, run.model, _metadata(run, summary))
     yield Finished(run.out_path, run.checkpoint_path, False, summary)
 
@@ -220,7 +225,7 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
     binarize = config.binarize or default_binarize(model_config.kind)
     run = _Run(
         model=model,
-        task=make_task(model, config.lr, device, config.beta),
+        task=make_task(model, config.lr, device, config.beta, config.d_lr),
         config=config, data=data, device=device, out_path=out_path,
         checkpoint_path=Path(checkpoint_path or checkpoint_path_for(out_path)),
         shuffle_gen=torch.Generator().manual_seed(config.seed),
@@ -241,6 +246,7 @@ def _restore(run: _Run, loaded: LoadedModel) -> torch.Tensor:
                                                          loaded.state))
     run.noise_gen.set_state(loaded.state["rng.noise"])
     run.step = int(saved["step"])
+    run.last_checkpoint_step = run.step
     run.wall_time_s = float(loaded.metadata["training"]["wall_time_s"])
     return loaded.state["rng.shuffle_epoch_start"]
 
@@ -274,6 +280,7 @@ def _summary(run: _Run) -> dict[str, Any]:
         "epochs": c.epochs, "steps": run.step, "epochs_done": run.step / run.steps_per_epoch,
         "seed": c.seed, "batch_size": run.batch_size,
         "lr": c.lr or type(run.task).default_lr,  # the configured rate, before any schedule
+        "d_lr": c.d_lr,
         "beta": c.beta, "kl_warmup_epochs": c.kl_warmup_epochs, "binarize": run.binarize,
         "wall_time_s": round(run.wall_time_s, 3), "device": str(run.device),
         "images_per_s": round(done / run.wall_time_s, 1) if run.wall_time_s > 0 else None,
@@ -288,8 +295,40 @@ def _metadata(run: _Run, summary: dict[str, Any], **extra: Any) -> dict[str, Any
     return model_metadata(run.model, dataset=dataset, training=summary, metrics={}, **extra)
 
 
+def _check_losses(run: _Run, steps: int) -> None:
+    """Stop a run whose window losses are NaN or infinite, or that its task calls diverged."""
+    losses = run.last_losses
+    bad = [name for name, value in losses.items() if not math.isfinite(value)]
+    reason = (f"the losses became NaN or infinite ({', '.join(bad)})" if bad
+              else run.task.check(losses, steps))
+    if reason:
+        raise _diverged(run, reason)
+
+
+def _diverged(run: _Run, reason: str) -> TrainingDiverged:
+    lr = run.config.lr or type(run.task).default_lr
+    if run.last_checkpoint_step is not None:
+        kept = (f"the last good checkpoint, {run.checkpoint_path} (step "
+                f"{run.last_checkpoint_step}), is kept")
+    else:
+        kept = "no checkpoint was written before it"
+    return TrainingDiverged(
+        f"training diverged at step {run.step}: {reason}. No model was written; {kept}. "
+        f"Try a lower learning rate (this run: {lr:g}; try {lr / 4:g})."
+    )
+
+
+def _before_save(run: _Run) -> None:
+    """Let the task finish its weights, then refuse to write any that are not finite."""
+    run.task.before_save()
+    for name, tensor in run.model.state_dict().items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise _diverged(run, f"the weights became NaN or infinite ({name})")
+
+
 def _checkpoint(run: _Run, epoch_start_state: torch.Tensor) -> Checkpoint:
     """Write weights + optimizer + RNG so that a resumed run continues exactly here."""
+    _before_save(run)
     state: dict[str, torch.Tensor] = {
         "rng.noise": run.noise_gen.get_state(),
         "rng.shuffle_epoch_start": epoch_start_state,
@@ -303,6 +342,7 @@ def _checkpoint(run: _Run, epoch_start_state: torch.Tensor) -> Checkpoint:
     }
     save_model(run.checkpoint_path, run.model,
                _metadata(run, _summary(run), training_state=training_state), state=state)
+    run.last_checkpoint_step = run.step
     return Checkpoint(run.checkpoint_path, run.step // run.steps_per_epoch, run.step)
 
 

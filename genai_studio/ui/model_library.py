@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genai_studio.core.defaults import GENERATOR_KINDS
 from genai_studio.ui import icons, theme
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.scores import SCORE_NOTE, score_rows
 
-GENERATORS = ("vae", "gan")  # kinds that draw digits; others (the judge) are tools
+GENERATORS = GENERATOR_KINDS  # kinds that draw digits; others (the judge) are tools
 
 SUFFIX = ".safetensors"
 

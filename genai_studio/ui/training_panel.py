@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genai_studio.core.defaults import DEFAULT_LATENT, DEFAULT_LR
 from genai_studio.ui import icons, theme
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.latent_pad import PadPreview
@@ -112,7 +113,9 @@ class TrainingPanel(QWidget):
         self.kind = QComboBox()
         self.kind.addItem("VAE", "vae")
         self.kind.addItem("GAN", "gan")
-        self.kind.setToolTip("VAE: smooth latent space, great for the pad. GAN: sharper digits")
+        self.kind.addItem("VAE-GAN", "vaegan")
+        self.kind.setToolTip("VAE: smooth latent space, great for the pad. GAN: sharper digits. "
+                             "VAE-GAN: an encoder for the pad and a GAN's sharpness")
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.conditional = QCheckBox("conditional (pick the digit)")
         self.latent = self._spin(1, 256, 2, "Latent size: 2 makes the pad a map of all digits")
@@ -200,9 +203,9 @@ class TrainingPanel(QWidget):
 
     @gui_slot(int)
     def _kind_changed(self, _index: int) -> None:
-        gan = self.kind.currentData() == "gan"
-        self.latent.setValue(64 if gan else 2)
-        self.lr.setValue(0.0002 if gan else 0.001)
+        kind = str(self.kind.currentData())
+        self.latent.setValue(DEFAULT_LATENT[kind])
+        self.lr.setValue(DEFAULT_LR[kind])
 
     # ---------------------------------------------------------------- control
 

@@ -34,7 +34,7 @@ JUDGE_INTERVAL_S = 1.0
 class TrainRequest:
     """Everything one run needs (the GUI builds it from the panel's fields)."""
 
-    kind: str  # "vae" | "gan"
+    kind: str  # "vae" | "gan" | "vaegan"
     conditional: bool
     latent_dim: int
     epochs: int
@@ -228,10 +228,12 @@ def _mnist_train() -> Any:
 
 
 def _model_config(r: TrainRequest) -> Any:
-    from genai_studio.core.models import GANConfig, VAEConfig
+    from genai_studio.core.models import GANConfig, VAEConfig, VAEGANConfig
 
     if r.kind == "gan":
         return GANConfig(latent_dim=r.latent_dim, conditional=r.conditional)
+    if r.kind == "vaegan":
+        return VAEGANConfig(latent_dim=r.latent_dim, conditional=r.conditional)
     return VAEConfig(latent_dim=r.latent_dim, conditional=r.conditional)
 
 

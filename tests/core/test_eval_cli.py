@@ -38,7 +38,7 @@ def _eval(capsys, *argv):
 
 def test_eval_vae_json_has_judge_and_likelihood_keys(files, capsys):
     code, out, _ = _eval(capsys, files["vae"], "--judge", files["judge"], "--n", 40, "--k", 2,
-                         "--json")
+                         "--nll-n", 20, "--json")
     assert code == 0, _
     scores = json.loads(out)  # exactly one JSON object on stdout
     for key in ("class_shares", "max_class_deviation", "mean_confidence", "judge_fd",

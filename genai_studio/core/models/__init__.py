@@ -11,10 +11,12 @@ from genai_studio.core.models.base import Generator, ModelConfig
 from genai_studio.core.models.gan import GAN, GANConfig
 from genai_studio.core.models.judge import Judge, JudgeConfig
 from genai_studio.core.models.vae import VAE, VAEConfig
+from genai_studio.core.models.vaegan import VAEGAN, VAEGANConfig
 
 MODEL_KINDS: dict[str, tuple[type[ModelConfig], type[nn.Module]]] = {
     "vae": (VAEConfig, VAE),
     "gan": (GANConfig, GAN),
+    "vaegan": (VAEGANConfig, VAEGAN),
     "judge": (JudgeConfig, Judge),
 }
 
@@ -31,6 +33,6 @@ def build_model(config: ModelConfig) -> nn.Module:
 
 __all__ = [
     "GAN", "GANConfig", "Generator", "Judge", "JudgeConfig", "MODEL_KINDS", "ModelConfig",
-    "VAE", "VAEConfig",
+    "VAE", "VAEConfig", "VAEGAN", "VAEGANConfig",
     "build_model", "config_from_dict",
 ]

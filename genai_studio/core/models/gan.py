@@ -1,24 +1,43 @@
-"""DCGAN-style generator and discriminator at native 28x28 (Goodfellow et al. 2014; Radford et al.
-2016), optionally class-conditional (generator: one-hot label joined to z, Mirza & Osindero
-2014; discriminator: projection, Miyato & Koyama 2018).
+"""DCGAN-style generator and discriminator (Goodfellow et al. 2014; Radford et al. 2016),
+optionally class-conditional (generator: one-hot label joined to z, Mirza & Osindero 2014;
+discriminator: projection, Miyato & Koyama 2018), with the later fixes as options.
 
 Losses, written with logits l = D(.) so that log D = -softplus(-l), log(1 - D) = -softplus(l):
+  "bce" (Goodfellow et al.; the first model files):
     discriminator  L_D = -E[log D(x)] - E[log(1 - D(G(z)))] = softplus(-l_real) + softplus(l_fake)
     generator      L_G = -E[log D(G(z))]                    = softplus(-l_fake)   (non-saturating)
-The minimax form log(1 - D(G(z))) saturates early in training; -log D(G(z)) has the same fixed
-point and strong gradients. The discriminator step sees G(z).detach().
+  The minimax form log(1 - D(G(z))) saturates early in training; -log D(G(z)) has the same fixed
+  point and strong gradients.
+  "hinge" (Lim & Ye 2017; Miyato et al. 2018, SAGAN):
+    discriminator  L_D = E[max(0, 1 - l_real)] + E[max(0, 1 + l_fake)]
+    generator      L_G = -E[l_fake]
+The discriminator step sees G(z).detach().
+
+Options beyond DCGAN (each off by default, so format-1 files load as they were written):
+  norm="spectral"  spectral normalisation of every discriminator weight (Miyato et al. 2018)
+                   instead of BatchNorm: D stays 1-Lipschitz, so it cannot win outright
+  ema_decay > 0    samples come from an exponential moving average of the generator's weights
+                   (Yazici et al. 2019): G_ema <- decay * G_ema + (1 - decay) * G after each step
+                   (the decay ramps up over the first steps, see update_ema)
+  d_channels       a discriminator wider (or narrower) than the generator
+Two time-scale learning rates (Heusel et al. 2017) are a training option (TrainConfig.d_lr).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genai_studio.core.models.base import Generator, ModelConfig, one_hot
+from genai_studio.core.defaults import GAN_LOSSES
+from genai_studio.core.models.base import IMAGE_SIZE, Generator, ModelConfig, one_hot
+from genai_studio.core.models.blocks import DownStack, UpStack, embedding, linear
+
+D_NORMS = ("batch", "spectral")
 
 
 @dataclass(frozen=True)
@@ -29,64 +48,70 @@ class GANConfig(ModelConfig):
     channels: int = 64  # width of the last generator / first discriminator convolution
     conditional: bool = False
     num_classes: int = 10
+    loss: str = "bce"
+    norm: str = "batch"  # the discriminator's normalisation
+    ema_decay: float = 0.0  # 0: sample from the trained generator itself
+    d_channels: int | None = None  # None: the same as channels
+
+    # What a config written before these options existed (format version 1's first files) meant.
+    LEGACY: ClassVar[dict[str, Any]] = {"loss": "bce", "norm": "batch", "ema_decay": 0.0,
+                                        "d_channels": None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GANConfig:
+        """A missing option is read as the DCGAN the file was made with, not today's default."""
+        return super().from_dict({**cls.LEGACY, **data} if isinstance(data, dict) else data)
 
     def __post_init__(self) -> None:
         if self.latent_dim < 1 or self.channels < 1 or self.num_classes < 1:
             raise ValueError("latent_dim, channels and num_classes must be positive")
+        if self.d_channels is not None and self.d_channels < 1:
+            raise ValueError("d_channels must be positive")
+        if self.loss not in GAN_LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(GAN_LOSSES)}, not {self.loss!r}")
+        if self.norm not in D_NORMS:
+            raise ValueError(f"norm must be one of {', '.join(D_NORMS)}, not {self.norm!r}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
 
 
-class GANGenerator(nn.Module):
+class GANGenerator(UpStack):
+    """z (B, D) [+ one-hot label] -> images (B, 1, 28, 28) in [-1, 1]."""
+
     def __init__(self, config: GANConfig) -> None:
-        super().__init__()
-        c, d = config.channels, config.latent_dim
-        self.num_classes = config.num_classes if config.conditional else 0
-        self.project = nn.Sequential(
-            nn.Linear(d + self.num_classes, 2 * c * 7 * 7, bias=False),  # (B, 2c*49)
-            nn.BatchNorm1d(2 * c * 7 * 7),
-            nn.ReLU(),
-        )
-        self.upsample = nn.Sequential(
-            nn.ConvTranspose2d(2 * c, c, 4, 2, 1, bias=False),  # (B, c, 14, 14)
-            nn.BatchNorm2d(c),
-            nn.ReLU(),
-            nn.ConvTranspose2d(c, 1, 4, 2, 1),  # (B, 1, 28, 28)
-            nn.Tanh(),
-        )
-        self.channels = c
+        classes = config.num_classes if config.conditional else 0
+        super().__init__(config.latent_dim + classes, config.channels, 1, IMAGE_SIZE)
+        self.num_classes = classes
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """z (B, D) -> images (B, 1, 28, 28) in [-1, 1]."""
         if self.num_classes:
             z = torch.cat([z, one_hot(labels, self.num_classes)], dim=1)  # (B, D + 10)
-        h = self.project(z).reshape(-1, 2 * self.channels, 7, 7)
-        return self.upsample(h)
+        return torch.tanh(super().forward(z))
 
 
-class GANDiscriminator(nn.Module):
-    def __init__(self, config: GANConfig) -> None:
-        super().__init__()
-        c = config.channels
-        self.features = nn.Sequential(
-            nn.Conv2d(1, c, 4, 2, 1),  # (B, c, 14, 14)
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False),  # (B, 2c, 7, 7)
-            nn.BatchNorm2d(2 * c),
-            nn.LeakyReLU(0.2),
-            nn.Flatten(),  # (B, 2c*49)
-        )
-        feature_dim = 2 * c * 7 * 7
-        self.head = nn.Linear(feature_dim, 1)
+class GANDiscriminator(DownStack):
+    """x (B, 1, 28, 28) in [-1, 1] -> logits (B,) of 'real'; ``features`` gives the last
+    convolution's activations (B, F), the VAE-GAN's learned similarity space."""
+
+    def __init__(self, channels: int, norm: str, conditional: bool, num_classes: int) -> None:
+        super().__init__(channels, 1, IMAGE_SIZE, norm=norm)
+        spectral = norm == "spectral"
+        self.head = linear(self.out_features, 1, spectral)
         self.label_projection = (
-            nn.Embedding(config.num_classes, feature_dim) if config.conditional else None
+            embedding(num_classes, self.out_features, spectral) if conditional else None
         )
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """x (B, 1, 28, 28) in [-1, 1] -> logits (B,) of 'real'."""
-        h = self.features(x)
+    def logits_and_features(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.features(x)  # (B, F)
         logits = self.head(h).squeeze(1)
         if self.label_projection is not None:
             logits = logits + (self.label_projection(labels) * h).sum(dim=1)
-        return logits
+        return logits, h
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.logits_and_features(x, labels)[0]
 
 
 class GAN(Generator):
@@ -97,18 +122,82 @@ class GAN(Generator):
         self.conditional = config.conditional
         self.num_classes = config.num_classes
         self.generator = GANGenerator(config)
-        self.discriminator = GANDiscriminator(config)
-        self.apply(_dcgan_init)
+        self.discriminator = GANDiscriminator(config.d_channels or config.channels, config.norm,
+                                              config.conditional, config.num_classes)
+        self.apply(dcgan_init)
+        # A frozen copy whose weights follow the generator's (see update_ema).
+        self.generator_ema = copy.deepcopy(self.generator) if config.ema_decay > 0 else None
+        if self.generator_ema is not None:
+            self.generator_ema.requires_grad_(False)
 
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator that draws samples: the moving average when there is one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Images (B, 28, 28) in [0, 1]. Call in eval mode: BatchNorm then uses running stats."""
-        return (self.generator(z, labels).squeeze(1) + 1.0) * 0.5
+        return (self.sampler(z, labels).squeeze(1) + 1.0) * 0.5
+
+    def discriminate(self, images: torch.Tensor, labels: torch.Tensor | None = None
+                     ) -> torch.Tensor:
+        """D's probability (B,) that images (B, 28, 28) in [0, 1] are real digits; for a hinge
+        discriminator, the logistic of its score (a reading, not a calibrated probability)."""
+        x = images.reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE) * 2.0 - 1.0
+        return torch.sigmoid(self.discriminator(x, labels))
+
+    @torch.no_grad()
+    def update_ema(self, step: int) -> None:
+        """G_ema <- decay * G_ema + (1 - decay) * G after training step ``step`` (0-based); the
+        decay ramps up as min(ema_decay, (1 + step) / (10 + step)), so the average forgets the
+        random initial weights within the first epoch instead of carrying them for thousands of
+        steps. BatchNorm statistics are copied (and recomputed for the averaged weights by
+        ``refresh_ema_statistics`` before saving)."""
+        if self.generator_ema is None:
+            return
+        decay = min(self.config.ema_decay, (1.0 + step) / (10.0 + step))
+        ema = dict(self.generator_ema.named_parameters())
+        for name, param in self.generator.named_parameters():
+            ema[name].lerp_(param, 1.0 - decay)
+        ema_buffers = dict(self.generator_ema.named_buffers())
+        for name, buffer in self.generator.named_buffers():
+            ema_buffers[name].copy_(buffer)
+
+    @torch.no_grad()
+    def refresh_ema_statistics(self, batches: int = 10, batch_size: int = 256,
+                               seed: int = 0) -> None:
+        """BatchNorm's running statistics recomputed for the averaged weights ("standing
+        statistics", Brock et al. 2019): a plain mean over ``batches`` seeded noise batches."""
+        if self.generator_ema is None:
+            return
+        norms = [m for m in self.generator_ema.modules()
+                 if isinstance(m, nn.BatchNorm1d | nn.BatchNorm2d)]
+        device = next(self.generator_ema.parameters()).device
+        gen = torch.Generator().manual_seed(seed)
+        was_training = self.generator_ema.training
+        saved = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative moving average: the plain mean over the batches
+        self.generator_ema.train()
+        for i in range(batches):
+            z = torch.randn(batch_size, self.latent_dim, generator=gen).to(device)
+            labels = (torch.arange(batch_size, device=device) + i) % self.num_classes
+            self.generator_ema(z, labels if self.conditional else None)
+        for m, momentum in zip(norms, saved, strict=True):
+            m.momentum = momentum
+        self.generator_ema.train(was_training)
 
 
-def _dcgan_init(module: nn.Module) -> None:
+def dcgan_init(module: nn.Module) -> None:
     """DCGAN's initialisation: N(0, 0.02) weights, BatchNorm scales N(1, 0.02); the label
-    projection starts at zero so the conditional discriminator begins as the plain one."""
+    projection starts at zero so the conditional discriminator begins as the plain one.
+
+    Spectrally normalised layers keep PyTorch's default initialisation: their scale is divided
+    out anyway, the power iteration's vectors were fitted to it when the norm was attached, and
+    a zero matrix has no largest singular value to divide by."""
+    if getattr(module, "parametrizations", None) is not None:
+        return
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
@@ -120,11 +209,17 @@ def _dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.weight)
 
 
-def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """-log D(x) - log(1 - D(G(z))), averaged over the batch."""
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
+                       loss: str = "bce") -> torch.Tensor:
+    """bce: -log D(x) - log(1 - D(G(z))); hinge: max(0, 1 - D(x)) + max(0, 1 + D(G(z)));
+    each averaged over the batch."""
+    if loss == "hinge":
+        return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
-def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
-    """Non-saturating generator loss -log D(G(z)), averaged over the batch."""
+def generator_loss(fake_logits: torch.Tensor, loss: str = "bce") -> torch.Tensor:
+    """bce: the non-saturating -log D(G(z)); hinge: -D(G(z)); averaged over the batch."""
+    if loss == "hinge":
+        return -fake_logits.mean()
     return F.softplus(-fake_logits).mean()
