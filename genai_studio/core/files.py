@@ -51,6 +51,40 @@ def write_atomic(path: Path, data: bytes) -> None:
     _fsync_folder(folder)
 
 
+def copy_atomic(source: Path, target: Path, chunk: int = 1 << 20) -> None:
+    """Copy ``source`` to ``target`` through a temp file in the target's folder, fsync and
+    rename: a failed copy (full disk, a vanished folder) leaves the old target untouched."""
+    source, target = Path(source), Path(target)
+    check_writable(target)
+    if target.exists() and os.path.samefile(source, target):
+        raise OutputError(f"{target} is the file being copied")
+    try:
+        src = source.open("rb")
+    except OSError as exc:
+        raise OutputError(f"cannot read {source}: {exc.strerror or exc}") from None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                        dir=target.parent)
+    except OSError as exc:
+        src.close()
+        raise OutputError(f"cannot write to {target.parent}: {exc.strerror or exc}") from None
+    try:
+        os.chmod(tmp_name, 0o666 & ~_UMASK)
+        with src, os.fdopen(fd, "wb") as dst:
+            while block := src.read(chunk):
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(tmp_name, target)
+    except OSError as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    _fsync_folder(target.parent)
+
+
 def _read_umask() -> int:
     # os.umask can only be read by setting it: do it once, at import, before any threads.
     mask = os.umask(0)

@@ -1,5 +1,6 @@
-"""Training as a plain generator of events (DESIGN §2): the CLI prints them, the GUI worker emits
-them as signals. Cancel between steps; pause by not pulling; resume from a checkpoint file.
+"""Training as a plain generator of events (docs/architecture.md, Threads): the CLI prints
+them, the GUI worker emits them as signals. Cancel between steps; pause by not pulling;
+resume from a checkpoint file.
 
     for event in train(VAEConfig(), TrainConfig(epochs=1), load_mnist(), device, out_path):
         ...
@@ -310,7 +311,8 @@ def warm_up() -> None:
     """One throw-away forward, backward and Adam step on a tiny model.
 
     The first real step imports autograd and optimizer modules lazily while holding the GIL,
-    which froze the GUI for 75-150 ms three times (DESIGN §2); call this once at start-up.
+    which froze the GUI for 75-150 ms three times (docs/architecture.md, Threads); call this
+    once at start-up.
     """
     from genai_studio.core.models.vae import VAE, VAEConfig
 
