@@ -62,8 +62,12 @@ def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype, offset=header_len).reshape(dims)
 
 
-def read_idx(path: Path) -> np.ndarray:
-    """Read an IDX file, gzip-compressed or not (decided by content, not by name)."""
+def read_idx(path: Path, cache: bool = True) -> np.ndarray:
+    """Read an IDX file, gzip-compressed or not (decided by content, not by name).
+
+    A gzipped file's decoded array is cached (see :func:`_cached_idx`): gunzipping the training
+    images took 0.2 s of every short run, loading the cached array a tenth of that.
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -71,12 +75,59 @@ def read_idx(path: Path) -> np.ndarray:
         raise DataError(f"missing data file: {path}") from None
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataError(f"{path}: corrupt gzip data ({exc})") from None
-    return parse_idx(raw, name=str(path))
+    if raw[:2] != _GZIP_MAGIC:
+        return parse_idx(raw, name=str(path))
+    cache_file = _cache_file(raw) if cache else None
+    cached = _load_cached(cache_file) if cache_file else None
+    if cached is not None:
+        return cached
+    try:
+        raw = gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: corrupt gzip data ({exc})") from None
+    array = parse_idx(raw, name=str(path))
+    if cache_file is not None:
+        _store_cached(cache_file, array)
+    return array
+
+
+def _cache_file(compressed: bytes) -> Path | None:
+    """The cache entry for a gzipped IDX file, named by a hash of its bytes (so an edited or
+    replaced file never meets a stale entry); None when there is no cache folder."""
+    import hashlib
+
+    from genai_studio.core.resources import user_cache_dir
+
+    try:
+        folder = user_cache_dir() / "idx"
+    except Exception:  # noqa: BLE001 - no cache is only slower
+        return None
+    return folder / f"{hashlib.blake2b(compressed, digest_size=16).hexdigest()}.npy"
+
+
+def _load_cached(cache_file: Path) -> np.ndarray | None:
+    try:
+        array = np.load(cache_file, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None  # missing or damaged: decode again (and rewrite it)
+    if array.dtype not in _IDX_DTYPES.values() or not 1 <= array.ndim <= 4:
+        return None
+    return array
+
+
+def _store_cached(cache_file: Path, array: np.ndarray) -> None:
+    import io
+
+    from genai_studio.core.errors import OutputError
+    from genai_studio.core.files import write_atomic
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache_file, buffer.getvalue())
+    except (OSError, OutputError):
+        pass  # a read-only or full disk: the next run decodes again
 
 
 def load_mnist_arrays(
