@@ -13,6 +13,7 @@ from typing import Any
 from genai_studio.cli import (
     EXIT_INTERRUPTED,
     TERMINATING_SIGNALS,
+    add_threads_option,
     exit_status_for,
     int_in,
     positive_float,
@@ -37,7 +38,8 @@ from genai_studio.core.errors import UsageError
 MAX_WIDTH = 65536  # a hidden layer, a latent size or a batch beyond this is a typo
 MAX_LAYERS = 16
 # With --resume the checkpoint's settings hold; these may still be given (and apply).
-RESUME_OPTIONS = ("--epochs", "--device", "--out", "--data", "--allow-data-change")
+RESUME_OPTIONS = ("--epochs", "--device", "--out", "--data", "--allow-data-change",
+                  "--threads")
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
@@ -119,6 +121,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-data-change", action="store_true",
                    help="with --resume: continue even though the training data differs from "
                    "what the checkpoint trained on (refused by default)")
+    add_threads_option(p)
     p.set_defaults(handler=run)
 
 
