@@ -162,7 +162,6 @@ def _encoded_digits(model, count: int):  # noqa: ANN001, ANN202 - torch types st
 
     from genai_studio.core.data import load_mnist
     from genai_studio.core.latent import PAD_SIGMA, latent_2d_to_pad
-
     from genai_studio.core.threads import use_inference_threads
 
     use_inference_threads()  # one thread while a training run shares the CPU
