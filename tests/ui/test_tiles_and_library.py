@@ -96,6 +96,7 @@ def test_library_imports_renames_scores_and_deletes(window, qtbot, model_files, 
     qtbot.waitUntil(lambda: window.handle.path == renamed, timeout=10_000)
     assert renamed.exists() and not own.exists()
     assert window.toolbar.model_label.text() == "my gan"
+    qtbot.waitUntil(lambda: any(e.path == renamed for e in s.library.entries), timeout=10_000)
     monkeypatch.setattr(ask, "confirm", lambda *a, **k: True)
     window.actions["delete_model"].trigger()
     qtbot.waitUntil(lambda: not renamed.exists(), timeout=10_000)
