@@ -50,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.checkpoints import load_model
     from genai_studio.core.devices import resolve_device
     from genai_studio.core.files import check_writable
+    from genai_studio.core.imagemeta import png_info
     from genai_studio.core.images import save_npy, save_png, tile_grid
+    from genai_studio.core.provenance import grid_provenance
     from genai_studio.core.sampling import sample
 
     device = resolve_device(args.device)
@@ -64,11 +66,12 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     if args.seed is None:
         print(f"seed: {seed}", file=sys.stderr)
-    images = sample(loaded.model, args.n, seed, args.label).images
+    drawn = sample(loaded.model, args.n, seed, args.label)
     if args.npy is not None:
-        save_npy(args.npy, images)
+        save_npy(args.npy, drawn.images)
     if out is not None:
-        save_png(out, tile_grid(images, scale=args.scale))
+        prov = grid_provenance(args.model, drawn, args.label)
+        save_png(out, tile_grid(drawn.images, scale=args.scale), png_info(prov))
     written = ", ".join(str(p) for p in (out, args.npy) if p is not None)
     print(f"wrote {args.n} samples: {written}", file=sys.stderr)
     return 0

@@ -23,3 +23,7 @@ class UsageError(GenAIError):
 
 class OutputError(GenAIError):
     """An output file or folder cannot be written (missing, not a folder, read-only, disk full)."""
+
+
+class ImageFileError(GenAIError):
+    """An image cannot be reopened: no provenance, or damaged or hostile metadata."""

@@ -73,3 +73,21 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def write_group(files: dict[Path, bytes]) -> list[Path]:
+    """Write several files that belong together (frames, a sheet and its map), each atomically.
+
+    All or nothing as far as a file system allows: if one write fails, the ones this call
+    already wrote are removed again before the error goes up, so no partial set is left.
+    """
+    written: list[Path] = []
+    try:
+        for path, data in files.items():
+            write_atomic(Path(path), data)
+            written.append(Path(path))
+    except BaseException:
+        for path in written:
+            Path(path).unlink(missing_ok=True)
+        raise
+    return written

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,18 +36,19 @@ def tile_grid(
     return grid
 
 
-def png_bytes(image: np.ndarray) -> bytes:
+def png_bytes(image: np.ndarray, pnginfo: Any = None) -> bytes:
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
+    Image.fromarray(image).save(buffer, format="PNG", pnginfo=pnginfo)
     return buffer.getvalue()
 
 
-def save_png(path: Path, image: np.ndarray) -> None:
-    """Write a uint8 (H, W) image as PNG, atomically."""
+def save_png(path: Path, image: np.ndarray, pnginfo: Any = None) -> None:
+    """Write a uint8 (H, W) image as PNG, atomically; ``pnginfo``: its text chunks
+    (``core.imagemeta.png_info`` for provenance)."""
     check_writable(Path(path))
-    write_atomic(Path(path), png_bytes(image))
+    write_atomic(Path(path), png_bytes(image, pnginfo))
 
 
 def save_npy(path: Path, array: np.ndarray) -> None:
