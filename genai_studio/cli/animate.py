@@ -58,18 +58,13 @@ def _anchors(args: argparse.Namespace, model, seed: int | None):
     """(anchors (k, D), digit of the first anchor or None)."""
     import numpy as np
 
-    from genai_studio.core.errors import UsageError
     from genai_studio.core.imagemeta import read_anchor
     from genai_studio.core.sampling import draw_latents, labels_for
 
     if args.anchors is None:
-        if args.count < 2:
-            raise UsageError("--count: a morph needs at least two anchors")
         labels = labels_for(model, args.count)
         anchors = draw_latents(model, args.count, seed).numpy()
         return anchors, None if labels is None else int(labels[0])
-    if len(args.anchors) < 2:
-        raise UsageError("--anchors: a morph needs at least two images")
     records = [read_anchor(path, model.latent_dim) for path in args.anchors]
     first = records[0].labels
     return np.concatenate([r.latent for r in records]), None if first is None else first[0]
@@ -82,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.checkpoints import load_model
     from genai_studio.core.devices import resolve_device
     from genai_studio.core.errors import UsageError
-    from genai_studio.core.motion import morph_latents
+    from genai_studio.core.motion import check_frames, morph_latents
     from genai_studio.core.provenance import Provenance, model_identity
     from genai_studio.core.render import ExportStyle
     from genai_studio.core.sampling import decode
@@ -91,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
     style = ExportStyle(size=args.size, resampling=args.resampling, ink=args.ink,
                         paper=args.paper, invert=args.invert, transparent=args.transparent)
     timing = export.Timing(fps=args.fps, playback=args.playback, easing=args.easing)
+    check_frames(args.frames)
+    if (len(args.anchors) if args.anchors is not None else args.count) < 2:
+        raise UsageError("a morph needs at least two anchors (--count or --anchors)")
     export.check_target(Path(args.out), fmt)
     loaded = load_model(args.model, resolve_device(args.device), expect_kind=GENERATOR_KINDS)
     model = loaded.model

@@ -289,8 +289,8 @@ def check_model(prov: Provenance, latent_dim: int, sha256: str | None = None,
                 source: str = "the image") -> None:
     """Refuse a record whose latents do not fit the model about to decode them."""
     if prov.latent_dim != latent_dim:
-        raise ImageFileError(f"{source}: its latents have {prov.latent_dim} dimensions, "
-                             f"the model {prov.model_name} has {latent_dim}")
+        raise ImageFileError(f"{source}: made with {prov.model_name}, whose latents have "
+                             f"{prov.latent_dim} dimensions; this model's have {latent_dim}")
     if sha256 is not None and sha256 != prov.model_sha256:
         raise ImageFileError(f"{source}: made with a different {prov.model_name} "
                              f"(sha256 {prov.model_sha256[:12]}, this one is {sha256[:12]})")
