@@ -21,7 +21,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from genai_studio.core import export

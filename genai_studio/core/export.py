@@ -26,6 +26,7 @@ import numpy as np
 from genai_studio.core.errors import UsageError
 from genai_studio.core.files import check_writable, write_atomic, write_group
 from genai_studio.core.imagemeta import gif_comment, png_info, webp_xmp
+from genai_studio.core.images import to_uint8
 from genai_studio.core.motion import EASINGS, PLAYBACK, check_frames
 from genai_studio.core.provenance import Provenance
 from genai_studio.core.render import (
@@ -36,7 +37,6 @@ from genai_studio.core.render import (
     parse_colour,
     render,
     render_levels,
-    to_uint8,
 )
 
 ANIMATION_FORMATS = ("gif", "apng", "webp", "frames", "sprite")

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from genai_studio.core.errors import UsageError
+from genai_studio.core.images import to_uint8
 
 RESAMPLING = ("nearest", "lanczos", "ink")
 SCALE_PRESETS = (4, 8, 16, 32)
@@ -158,10 +159,6 @@ def palette_lut(style: ExportStyle) -> np.ndarray:
         return np.concatenate([rgb, t * 255.0], axis=1).round().astype(np.uint8)
     lut = (paper + t * (ink - paper)).round().astype(np.uint8)
     return lut[:, :1] if mode == "L" else lut
-
-
-def to_uint8(levels: np.ndarray) -> np.ndarray:
-    return (np.clip(levels, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
 def colourise(levels: np.ndarray, style: ExportStyle) -> np.ndarray:
