@@ -27,6 +27,9 @@ LAUNCH_T0 = time.perf_counter()
 def _ensure_app(offscreen: bool = False) -> QApplication:
     if offscreen:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from genai_studio.core.threads import configure
+
+    configure()  # before the workers import torch (a no-op after the CLI's own call)
     from PySide6.QtWidgets import QApplication
 
     from genai_studio.ui.settings import APPLICATION, ORGANISATION

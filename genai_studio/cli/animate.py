@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     check_frames(args.frames)
     if (len(args.anchors) if args.anchors is not None else args.count) < 2:
         raise UsageError("a morph needs at least two anchors (--count or --anchors)")
-    export.check_target(Path(args.out), fmt)
+    export.check_target(Path(args.out), fmt, [args.model, *(args.anchors or [])])
     loaded = load_model(args.model, resolve_device(args.device), expect_kind=GENERATOR_KINDS)
     model = loaded.model
     if args.label is not None and not model.conditional:

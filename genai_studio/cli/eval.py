@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from genai_studio.cli import positive_int
+from genai_studio.cli import add_threads_option, positive_int
 from genai_studio.core.defaults import DEVICE_CHOICES, JUDGE_FILE
 from genai_studio.core.errors import ModelFileError
 
@@ -38,6 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="also store the scores in MODEL's metadata ('metrics')")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
                    help="compute device (default cpu)")
+    add_threads_option(p)
     p.set_defaults(handler=run)
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from genai_studio.cli import positive_int
+from genai_studio.cli import add_threads_option, positive_int
 from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
 from genai_studio.core.errors import UsageError
 
@@ -41,6 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="PNG pixels per MNIST pixel, nearest-neighbour (default 2)")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
                    help="compute device (default cpu)")
+    add_threads_option(p)
     p.set_defaults(handler=run)
 
 

@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from genai_studio.cli import EXIT_INTERRUPTED, positive_float, positive_int
+from genai_studio.cli import EXIT_INTERRUPTED, add_threads_option, positive_float, positive_int
 from genai_studio.cli.progress import ProgressLine, format_duration, format_losses
 from genai_studio.core.defaults import (
     DEFAULT_BATCH,
@@ -94,6 +94,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", type=Path, default=None, metavar="FILE",
                    help="continue from a .ckpt.safetensors checkpoint (model options are taken "
                    "from it)")
+    add_threads_option(p)
     p.set_defaults(handler=run)
 
 

@@ -251,9 +251,9 @@ def _sprite_files(path: Path, images: np.ndarray, style: ExportStyle, prov: Prov
             path.with_suffix(".json"): json.dumps(frame_map, indent=1).encode("utf-8")}
 
 
-def check_target(target: Path, fmt: str) -> Path:
+def check_target(target: Path, fmt: str, inputs: Sequence[Path] = ()) -> Path:
     """Check where an export goes before any work; a frame folder may be new (its parent
-    must exist) or empty."""
+    must exist) or empty. ``inputs`` (the model, anchor images) must not be overwritten."""
     if fmt == "frames":
         if target.exists() and not target.is_dir():
             raise UsageError(f"{target} is a file; a frame sequence needs a folder")
@@ -261,7 +261,7 @@ def check_target(target: Path, fmt: str) -> Path:
             raise UsageError(f"{target} is not empty; choose a new or empty folder for frames")
         check_writable((target if target.is_dir() else target.parent) / "frame_0000.png")
     else:
-        check_writable(target)
+        check_writable(target, inputs)
     return target
 
 

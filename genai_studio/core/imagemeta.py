@@ -12,6 +12,7 @@ ImageFileError line.
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import zlib
@@ -20,6 +21,7 @@ from typing import BinaryIO
 from xml.sax.saxutils import escape, unescape
 
 from genai_studio.core.errors import ImageFileError
+from genai_studio.core.files import open_regular
 from genai_studio.core.provenance import MAX_JSON_BYTES, Provenance, from_json
 
 KEY = "genai-studio.provenance"
@@ -163,7 +165,7 @@ def _from_xmp(xmp: bytes, source: str) -> str | None:
         raise ImageFileError(f"{source}: damaged provenance (not UTF-8 text)") from None
 
 
-def _gif_comment(path: Path, size: int, source: str) -> bytes | None:
+def _gif_comment(path: Path, source: str) -> bytes | None:
     from PIL import Image, UnidentifiedImageError
 
     # Pillow reads a GIF comment in sub-blocks of at most 255 bytes, so what it holds is
@@ -180,10 +182,9 @@ def read_texts(path: Path) -> tuple[str | None, str | None]:
     """(provenance JSON, summary line) stored in an image file, each None when absent."""
     path = Path(path)
     source = path.name
-    try:
-        with path.open("rb") as fh:
-            size = fh.seek(0, 2)
-            fh.seek(0)
+    with open_regular(path, ImageFileError, "image") as fh:
+        try:
+            size = os.fstat(fh.fileno()).st_size
             head = fh.read(12)
             if head.startswith(PNG_SIGNATURE):
                 texts = _png_texts(fh, size, source)
@@ -191,14 +192,10 @@ def read_texts(path: Path) -> tuple[str | None, str | None]:
             if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
                 xmp = _webp_xmp(fh, size, source)
                 return (None if xmp is None else _from_xmp(xmp, source)), None
-    except FileNotFoundError:
-        raise ImageFileError(f"image not found: {path}") from None
-    except IsADirectoryError:
-        raise ImageFileError(f"{path} is a folder, not an image") from None
-    except OSError as exc:
-        raise ImageFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise ImageFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     if head[:6] in (b"GIF87a", b"GIF89a"):
-        comment = _gif_comment(path, size, source)
+        comment = _gif_comment(path, source)
         return (None if comment is None else comment.decode("utf-8", "replace")), None
     raise ImageFileError(f"{source}: not a PNG, WebP or GIF image")
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from genai_studio import __version__
 from genai_studio.core.errors import ImageFileError, ModelFileError
+from genai_studio.core.files import open_regular
 from genai_studio.core.motion import EASINGS, MAX_FRAMES, PLAYBACK
 
 FORMAT = "genai-studio.provenance"
@@ -43,12 +44,12 @@ _SHA256_HEX = frozenset("0123456789abcdef")
 def file_sha256(path: Path) -> str:
     """The sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
-    try:
-        with Path(path).open("rb") as fh:
+    with open_regular(Path(path), ModelFileError, "model file") as fh:
+        try:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-    except OSError as exc:
-        raise ModelFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise ModelFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     return digest.hexdigest()
 
 
