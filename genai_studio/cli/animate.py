@@ -6,9 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from genai_studio.cli import positive_float, positive_int
+from genai_studio.cli import add_threads_option, int_in, positive_float, seed_int
 from genai_studio.cli.sample import digit
 from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
+from genai_studio.core.motion import MAX_FRAMES
+from genai_studio.core.render import MAX_SIDE
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -21,16 +23,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("model", type=Path, metavar="MODEL", help="a .safetensors generator")
     p.add_argument("--out", required=True, metavar="FILE",
                    help="FILE.gif, FILE.png (APNG), FILE.webp, or FOLDER/ for PNG frames")
-    p.add_argument("--seed", type=int, default=None, metavar="S",
+    p.add_argument("--seed", type=seed_int, default=None, metavar="S",
                    help="seed of the anchors (default: random, printed)")
     p.add_argument("--anchors", type=Path, nargs="+", default=None, metavar="IMAGE",
                    help="morph through the latents of these exported tiles instead (>= 2)")
-    p.add_argument("--count", type=positive_int, default=4, metavar="K",
-                   help="anchors drawn from the seed (default 4)")
-    p.add_argument("--frames", type=positive_int, default=48, metavar="N",
-                   help="frames in the file (default 48)")
-    p.add_argument("--size", type=positive_int, default=256, metavar="PX",
-                   help="frame width in pixels (default 256)")
+    p.add_argument("--count", type=int_in(2, 100), default=4, metavar="K",
+                   help="anchors drawn from the seed, 2 to 100 (default 4)")
+    p.add_argument("--frames", type=int_in(2, MAX_FRAMES), default=48, metavar="N",
+                   help=f"frames in the file, 2 to {MAX_FRAMES} (default 48)")
+    p.add_argument("--size", type=int_in(1, MAX_SIDE), default=256, metavar="PX",
+                   help=f"frame width in pixels, up to {MAX_SIDE} (default 256)")
     p.add_argument("--fps", type=positive_float, default=12.0, help="frames per second (12)")
     playback = p.add_mutually_exclusive_group()
     playback.add_argument("--loop", action="store_const", const="loop", dest="playback",
@@ -51,6 +53,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="conditional models: the digit to morph (default: the first anchor's)")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
                    help="compute device (default cpu)")
+    add_threads_option(p)
     p.set_defaults(handler=run)
 
 
@@ -77,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.checkpoints import load_model
     from genai_studio.core.devices import resolve_device
     from genai_studio.core.errors import UsageError
-    from genai_studio.core.motion import check_frames, morph_latents
+    from genai_studio.core.motion import morph_latents
     from genai_studio.core.provenance import Provenance, model_identity
     from genai_studio.core.render import ExportStyle
     from genai_studio.core.sampling import decode
@@ -86,9 +89,8 @@ def run(args: argparse.Namespace) -> int:
     style = ExportStyle(size=args.size, resampling=args.resampling, ink=args.ink,
                         paper=args.paper, invert=args.invert, transparent=args.transparent)
     timing = export.Timing(fps=args.fps, playback=args.playback, easing=args.easing)
-    check_frames(args.frames)
-    if (len(args.anchors) if args.anchors is not None else args.count) < 2:
-        raise UsageError("a morph needs at least two anchors (--count or --anchors)")
+    if args.anchors is not None and len(args.anchors) < 2:
+        raise UsageError("--anchors: a morph needs at least two images")
     export.check_target(Path(args.out), fmt, [args.model, *(args.anchors or [])])
     loaded = load_model(args.model, resolve_device(args.device), expect_kind=GENERATOR_KINDS)
     model = loaded.model

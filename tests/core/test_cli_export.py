@@ -69,8 +69,12 @@ def test_animate_and_info_refuse_bad_input_in_one_line(capsys, tmp_path, vae_fil
          "holds 4 latents"),
         (("animate", cvae_file, "--anchors", grid, grid, "--out", tmp_path / "x.gif"),
          "made with vae, whose latents have 2 dimensions; this model's have 4"),
-        (("animate", vae_file, "--count", "1", "--out", tmp_path / "x.gif"), "two anchors"),
-        (("animate", vae_file, "--frames", "1", "--out", tmp_path / "x.gif"), "2 to"),
+        (("animate", vae_file, "--count", "1", "--out", tmp_path / "x.gif"), "at least 2"),
+        (("animate", vae_file, "--anchors", grid, "--out", tmp_path / "x.gif"), "two images"),
+        (("animate", vae_file, "--frames", "1", "--out", tmp_path / "x.gif"), "at least 2"),
+        (("animate", vae_file, "--out", vae_file.with_suffix(".gif"), "--anchors",
+          vae_file.with_suffix(".gif"), grid), "not found"),
+        (("animate", vae_file, "--anchors", grid, grid, "--out", grid), "also an input"),
         (("animate", vae_file, "--ink", "red", "--out", tmp_path / "x.gif"), "#rrggbb"),
     ]
     for args, fragment in cases:
