@@ -8,9 +8,12 @@ from pathlib import Path
 
 from genai_studio.cli import add_threads_option, int_in, positive_float, seed_int
 from genai_studio.cli.sample import digit
-from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
-from genai_studio.core.motion import MAX_FRAMES
-from genai_studio.core.render import MAX_SIDE
+from genai_studio.core.defaults import (
+    DEVICE_CHOICES,
+    GENERATOR_KINDS,
+    MAX_ANIMATION_FRAMES,
+    MAX_EXPORT_SIDE,
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -29,10 +32,10 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="morph through the latents of these exported tiles instead (>= 2)")
     p.add_argument("--count", type=int_in(2, 100), default=4, metavar="K",
                    help="anchors drawn from the seed, 2 to 100 (default 4)")
-    p.add_argument("--frames", type=int_in(2, MAX_FRAMES), default=48, metavar="N",
-                   help=f"frames in the file, 2 to {MAX_FRAMES} (default 48)")
-    p.add_argument("--size", type=int_in(1, MAX_SIDE), default=256, metavar="PX",
-                   help=f"frame width in pixels, up to {MAX_SIDE} (default 256)")
+    p.add_argument("--frames", type=int_in(2, MAX_ANIMATION_FRAMES), default=48, metavar="N",
+                   help=f"frames in the file, 2 to {MAX_ANIMATION_FRAMES} (default 48)")
+    p.add_argument("--size", type=int_in(1, MAX_EXPORT_SIDE), default=256, metavar="PX",
+                   help=f"frame width in pixels, up to {MAX_EXPORT_SIDE} (default 256)")
     p.add_argument("--fps", type=positive_float, default=12.0, help="frames per second (12)")
     playback = p.add_mutually_exclusive_group()
     playback.add_argument("--loop", action="store_const", const="loop", dest="playback",

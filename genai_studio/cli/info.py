@@ -21,11 +21,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def is_image(path: Path) -> bool:
     """Decided by the first bytes, like model files: the extension proves nothing."""
-    try:
-        with Path(path).open("rb") as fh:
+    from genai_studio.core.errors import GenAIError
+    from genai_studio.core.files import open_regular
+
+    try:  # regular files only: a FIFO must never block us
+        with open_regular(Path(path)) as fh:
             head = fh.read(12)
-    except OSError:
-        return False  # let the model reader report the missing or unreadable file
+    except (GenAIError, OSError):
+        return False  # the model reader reports the missing, odd or unreadable file
     return head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 

@@ -20,12 +20,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from genai_studio.core.defaults import MAX_ANIMATION_FRAMES
 from genai_studio.core.errors import UsageError
 from genai_studio.core.latent import slerp
 
 PLAYBACK = ("once", "loop", "ping-pong")
 EASINGS = ("linear", "ease-in-out")
-MAX_FRAMES = 2000  # ~80 s at 25 fps: far beyond a useful GIF, far below running out of memory
+MAX_FRAMES = MAX_ANIMATION_FRAMES
 
 
 def ease(u: np.ndarray | float, easing: str) -> np.ndarray:

@@ -21,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from genai_studio.core.defaults import MAX_EXPORT_SIDE
 from genai_studio.core.errors import UsageError
 from genai_studio.core.images import to_uint8
 
 RESAMPLING = ("nearest", "lanczos", "ink")
 SCALE_PRESETS = (4, 8, 16, 32)
-MAX_SIDE = 8192  # px, for one frame; larger is no image anyone can open comfortably
+MAX_SIDE = MAX_EXPORT_SIDE  # px, for one frame
 MAX_SHEET_PIXELS = 200_000_000  # a 10x10 sheet at x32 is ~81 MP
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 

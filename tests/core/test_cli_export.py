@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import numpy as np
 from PIL import Image
@@ -81,6 +82,12 @@ def test_animate_and_info_refuse_bad_input_in_one_line(capsys, tmp_path, vae_fil
         code, _, err = run_cli(capsys, *args)
         assert_one_line_error(code, err, fragment)
     assert not (tmp_path / "x.gif").exists()
+    fifo = tmp_path / "tile.png"
+    os.mkfifo(fifo)  # must be refused, never opened and waited on
+    for args in (("info", fifo), ("animate", vae_file, "--anchors", fifo, fifo, "--out",
+                                  tmp_path / "x.gif")):
+        code, _, err = run_cli(capsys, *args)
+        assert_one_line_error(code, err, "FIFO")
     plain = tmp_path / "plain.png"
     Image.new("L", (4, 4)).save(plain)
     record = json.loads(run_cli(capsys, "info", grid)[1])
