@@ -44,8 +44,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="also write a float32 array (n, 28, 28) in [0, 1]")
     p.add_argument("--scale", type=int_in(1, 64), default=2,
                    help="PNG pixels per MNIST pixel, nearest-neighbour, 1 to 64 (default 2)")
-    p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
-                   help="compute device (default cpu)")
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
+                   help="compute device (default auto: CUDA, then MPS, then the CPU)")
     add_threads_option(p)
     p.set_defaults(handler=run)
 

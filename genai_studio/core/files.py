@@ -314,11 +314,11 @@ def read_untrusted(path: Path, max_bytes: int, error: type[GenAIError] = InputEr
             if size > max_bytes:
                 raise error(f"{path.name}: too large ({size:,} bytes; the limit is "
                             f"{max_bytes:,})")
-            data = fh.read(max_bytes + 1)
+            data = fh.read(size + 1)  # read(n) allocates n up front: ask for what is there
         except OSError as exc:
             raise error(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise error(f"{path.name} grew past {max_bytes:,} bytes while it was being read")
+    if len(data) != size:
+        raise error(f"{path.name} changed while it was being read")
     return data
 
 
