@@ -96,7 +96,7 @@ def make_window():
 
 
 def _ready(qtbot, w):
-    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=90_000)
     return w
 
 
