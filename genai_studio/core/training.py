@@ -216,8 +216,13 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
             torch.manual_seed(config.seed)
             model = build_model(model_config)
         model.to(device)
+    check_data_fits(model_config, data)
     data = data.head(config.limit).to(device)
     binarize = config.binarize or default_binarize(model_config.kind)
+    if binarize == "dynamic" and data.image_shape[0] != 1:
+        if config.binarize is not None:
+            raise UsageError("--binarize dynamic is for grey images; this data set is in colour")
+        binarize = "none"  # the VAE default, but colour channels are not black or white
     run = _Run(
         model=model,
         task=make_task(model, config.lr, device, config.beta),
@@ -230,6 +235,28 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
     if loaded is None:
         return run, None
     return run, _restore(run, loaded)
+
+
+def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
+    """Refuse, with a reason, a data set the model cannot train on."""
+    from genai_studio.core.models.base import MNIST_SHAPE
+
+    wanted = getattr(model_config, "image_shape", MNIST_SHAPE)
+    if data.image_shape != tuple(wanted):
+        raise UsageError(f"the model makes {_shape_text(wanted)} images; the data set "
+                         f"{data.name!r} holds {_shape_text(data.image_shape)} ones")
+    if (getattr(model_config, "conditional", False) or model_config.kind == "judge") \
+            and not data.has_labels:
+        raise UsageError(f"the data set {data.name!r} has no labels: conditional models and "
+                         "the judge train on MNIST")
+    if len(data) < 2:
+        raise UsageError(f"the data set {data.name!r} has {len(data)} image(s); training needs "
+                         "at least 2")
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    c, h, w = shape
+    return f"{h}x{w} {'grey' if c == 1 else 'RGB'}"
 
 
 def _restore(run: _Run, loaded: LoadedModel) -> torch.Tensor:
@@ -284,7 +311,7 @@ def _summary(run: _Run) -> dict[str, Any]:
 
 def _metadata(run: _Run, summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
     dataset = {"name": run.data.name, "split": run.data.split, "num_images": len(run.data),
-               "binarize": run.binarize}
+               "binarize": run.binarize, **(run.data.info or {})}
     return model_metadata(run.model, dataset=dataset, training=summary, metrics={}, **extra)
 
 
@@ -317,5 +344,5 @@ def warm_up() -> None:
     with torch.random.fork_rng(devices=[]):
         model = VAE(VAEConfig(latent_dim=2, hidden=(8,)))
         task = make_task(model, 1e-3, torch.device("cpu"), beta=1.0)
-        x = torch.rand(2, 1, 28, 28)
+        x = torch.rand(2, *model.image_shape)
         task.step(x, torch.zeros(2, dtype=torch.long), torch.Generator(), 1.0)
