@@ -27,6 +27,9 @@ LAUNCH_T0 = time.perf_counter()
 def _ensure_app(offscreen: bool = False) -> QApplication:
     if offscreen:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from genai_studio.core.threads import configure
+
+    configure()  # before the workers import torch (a no-op after the CLI's own call)
     from PySide6.QtWidgets import QApplication
 
     from genai_studio.ui.settings import APPLICATION, ORGANISATION
@@ -71,13 +74,28 @@ def run() -> int:
     app = _ensure_app()
     window = create_main_window()
     window.show()
-    # Ctrl+C in the terminal closes the window like its close button (training is cancelled
-    # and checkpointed). Python only sees the signal when it runs, hence the idle ticker.
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Ctrl+C in the terminal, SIGTERM (kill, a system shutdown) and SIGHUP (the terminal or the
+    # session went away) close the window like its close button: training is cancelled and
+    # checkpointed. Python only sees a signal when it runs, hence the idle ticker.
+    caught: list[int] = []
+
+    def close_on_signal(signum: int, _frame: object) -> None:
+        caught.append(signum)
+        window.close()
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), close_on_signal)
     ticker = QTimer()
     ticker.timeout.connect(_idle)
     ticker.start(250)
-    return int(app.exec())
+    status = int(app.exec())
+    if not caught:
+        return status
+    from genai_studio.cli import say, signal_name
+
+    say(f"genai-studio: closed by {signal_name(caught[0])} (any training was checkpointed)")
+    return 128 + caught[0]
 
 
 def _idle() -> None:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from genai_studio.cli import positive_int
+from genai_studio.cli import add_threads_option, int_in, seed_int
 from genai_studio.core.defaults import DEVICE_CHOICES, JUDGE_FILE
 from genai_studio.core.errors import ModelFileError, UsageError
 
@@ -24,12 +24,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "log-likelihood in nats, on the test digits binarised once with a fixed seed.",
     )
     p.add_argument("model", type=Path, metavar="MODEL", help="a VAE or GAN .safetensors file")
-    p.add_argument("--n", type=positive_int, default=10000,
+    p.add_argument("--n", type=int_in(1, 100_000), default=10000,
                    help="samples to judge (default 10000)")
-    p.add_argument("--k", type=positive_int, default=500,
+    p.add_argument("--k", type=int_in(1, 100_000), default=500,
                    help="VAEs: importance samples per test digit for the NLL (default 500, as "
                    "in published figures; fewer is faster and a looser bound)")
-    p.add_argument("--seed", type=int, default=0, metavar="S",
+    p.add_argument("--seed", type=seed_int, default=0, metavar="S",
                    help="seed of the samples and of the test-set binarisation (default 0)")
     p.add_argument("--judge", type=Path, default=None, metavar="FILE",
                    help="judge model file (default: the shipped models/judge.safetensors)")
@@ -38,6 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="also store the scores in MODEL's metadata ('metrics')")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
                    help="compute device (default cpu)")
+    add_threads_option(p)
     p.set_defaults(handler=run)
 
 

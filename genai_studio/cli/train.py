@@ -8,8 +8,20 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
-from genai_studio.cli import EXIT_INTERRUPTED, positive_float, positive_int
+from genai_studio.cli import (
+    EXIT_INTERRUPTED,
+    TERMINATING_SIGNALS,
+    add_threads_option,
+    exit_status_for,
+    int_in,
+    positive_float,
+    positive_int,
+    say,
+    seed_int,
+    signal_name,
+)
 from genai_studio.cli.progress import ProgressLine, format_duration, format_losses
 from genai_studio.core.defaults import (
     DEFAULT_BATCH,
@@ -17,10 +29,17 @@ from genai_studio.core.defaults import (
     DEFAULT_LATENT,
     DEFAULT_LR,
     DEVICE_CHOICES,
+    MODEL_SUFFIX,
     TRAINABLE_KINDS,
     default_model_name,
 )
 from genai_studio.core.errors import UsageError
+
+MAX_WIDTH = 65536  # a hidden layer, a latent size or a batch beyond this is a typo
+MAX_LAYERS = 16
+# With --resume the checkpoint's settings hold; these may still be given (and apply).
+RESUME_OPTIONS = ("--epochs", "--device", "--out", "--data", "--allow-data-change",
+                  "--threads")
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
@@ -29,8 +48,9 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected widths like 400 or 512,256, got {text!r}") \
             from None
-    if not sizes or min(sizes) <= 0:
-        raise argparse.ArgumentTypeError(f"hidden widths must be positive, got {text!r}")
+    if not sizes or min(sizes) <= 0 or max(sizes) > MAX_WIDTH or len(sizes) > MAX_LAYERS:
+        raise argparse.ArgumentTypeError(
+            f"hidden widths must be 1 to {MAX_WIDTH}, at most {MAX_LAYERS} layers, got {text!r}")
     return sizes
 
 
@@ -39,8 +59,8 @@ def non_negative_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be zero or more, got {text}")
+    if not 0 <= value <= 1e6:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1e6, got {text}")
     return value
 
 
@@ -48,33 +68,35 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "train", help="train a VAE, a GAN or the quality judge on MNIST",
         description="Train a model on the bundled MNIST training set. Writes the model to --out "
-        "and, every epoch and on Ctrl-C, a resume checkpoint beside it (NAME.ckpt.safetensors).",
+        "and, every epoch and on Ctrl-C, SIGTERM or SIGHUP, a resume checkpoint beside it "
+        "(NAME.ckpt.safetensors). A run whose losses turn NaN stops and keeps its last good "
+        "checkpoint. Two runs never share an --out.",
     )
     p.add_argument("kind", choices=TRAINABLE_KINDS,
                    help="model kind (judge: the digit classifier that scores generators)")
     p.add_argument("--conditional", action="store_true",
                    help="condition on the digit label (CVAE / cGAN)")
-    p.add_argument("--arch", choices=("mlp", "conv"), default="mlp",
+    p.add_argument("--arch", choices=("mlp", "conv"), default=None,
                    help="VAE architecture (default mlp; the GAN is always convolutional)")
     p.add_argument("--hidden", type=hidden_sizes, default=None, metavar="H",
                    help="VAE hidden widths, e.g. 400 or 512,256 (default 400 for mlp, 256 for "
                    "conv)")
-    p.add_argument("--channels", type=positive_int, default=None, metavar="C",
+    p.add_argument("--channels", type=int_in(1, 1024), default=None, metavar="C",
                    help="conv VAE / GAN / judge base channels (default 32 / 64 / 32)")
-    p.add_argument("--latent-dim", type=positive_int, default=None, metavar="D",
+    p.add_argument("--latent-dim", type=int_in(1, 4096), default=None, metavar="D",
                    help=f"latent size (default {DEFAULT_LATENT['vae']} for a VAE, "
                    f"{DEFAULT_LATENT['gan']} for a GAN)")
-    p.add_argument("--epochs", type=positive_int, default=None, metavar="N",
+    p.add_argument("--epochs", type=int_in(1, 100_000), default=None, metavar="N",
                    help=f"passes over the data (default {DEFAULT_EPOCHS}; with --resume, the "
                    "checkpoint's)")
-    p.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH, metavar="B",
+    p.add_argument("--batch-size", type=int_in(1, MAX_WIDTH), default=None, metavar="B",
                    help=f"images per step (default {DEFAULT_BATCH})")
     p.add_argument("--lr", type=positive_float, default=None, metavar="LR",
                    help=f"Adam learning rate (default {DEFAULT_LR['vae']:g} VAE and judge, "
                    f"{DEFAULT_LR['gan']:g} GAN)")
-    p.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B",
+    p.add_argument("--beta", type=non_negative_float, default=None, metavar="B",
                    help="VAE: weight of the KL term; 1 trains the true ELBO (default 1)")
-    p.add_argument("--kl-warmup", type=non_negative_float, default=0.0, metavar="EPOCHS",
+    p.add_argument("--kl-warmup", type=non_negative_float, default=None, metavar="EPOCHS",
                    help="VAE: ramp beta up from 0 over this many epochs (default 0: off)")
     p.add_argument("--binarize", choices=("dynamic", "none"), default=None,
                    help="dynamic: a fresh Bernoulli sample of each image every time it is used "
@@ -84,16 +106,22 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="train on the first N images only")
     p.add_argument("--data", type=Path, default=None, metavar="DIR",
                    help="folder holding the four MNIST IDX files (default: the bundled copy)")
-    p.add_argument("--seed", type=int, default=0, metavar="S",
+    p.add_argument("--seed", type=seed_int, default=None, metavar="S",
                    help="random seed; the same seed on the CPU gives the same weights "
                    "(default 0)")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                    help="compute device; auto takes CUDA, then MPS, then the CPU")
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
-                   help="where to write the model (default: your GenAI Studio models folder)")
+                   help="where to write the model (default: a new name in your GenAI Studio "
+                   "models folder; with --resume, the model beside the checkpoint); refused "
+                   "while another run writes it")
     p.add_argument("--resume", type=Path, default=None, metavar="FILE",
-                   help="continue from a .ckpt.safetensors checkpoint (model options are taken "
-                   "from it)")
+                   help="continue from a .ckpt.safetensors checkpoint with its own settings; "
+                   f"only {', '.join(RESUME_OPTIONS)} may be given with it")
+    p.add_argument("--allow-data-change", action="store_true",
+                   help="with --resume: continue even though the training data differs from "
+                   "what the checkpoint trained on (refused by default)")
+    add_threads_option(p)
     p.set_defaults(handler=run)
 
 
@@ -103,11 +131,12 @@ def model_config_from_args(args: argparse.Namespace):
     if args.kind == "judge":
         return judge_config_from_args(args)
     if args.kind == "vae":
-        hidden = args.hidden or ((400,) if args.arch == "mlp" else (256,))
-        return VAEConfig(arch=args.arch, latent_dim=args.latent_dim or DEFAULT_LATENT["vae"],
+        arch = args.arch or "mlp"
+        hidden = args.hidden or ((400,) if arch == "mlp" else (256,))
+        return VAEConfig(arch=arch, latent_dim=args.latent_dim or DEFAULT_LATENT["vae"],
                          hidden=hidden, channels=args.channels or 32,
                          conditional=args.conditional)
-    if args.hidden is not None or args.arch != "mlp":
+    if args.hidden is not None or args.arch is not None:
         raise UsageError("--hidden and --arch apply to VAEs only")
     return GANConfig(latent_dim=args.latent_dim or DEFAULT_LATENT["gan"],
                      channels=args.channels or 64, conditional=args.conditional)
@@ -117,80 +146,165 @@ def judge_config_from_args(args: argparse.Namespace):
     from genai_studio.core.models import JudgeConfig
 
     # The judge is a fixed-shape classifier: refuse generator options rather than ignore them.
-    foreign = {"--conditional": args.conditional, "--arch": args.arch != "mlp",
+    foreign = {"--conditional": args.conditional, "--arch": args.arch is not None,
                "--hidden": args.hidden is not None, "--latent-dim": args.latent_dim is not None,
-               "--beta": args.beta != 1.0, "--kl-warmup": args.kl_warmup != 0.0}
+               "--beta": args.beta is not None, "--kl-warmup": args.kl_warmup is not None}
     given = [name for name, is_set in foreign.items() if is_set]
     if given:
         raise UsageError(f"{', '.join(given)} do not apply to the judge")
     return JudgeConfig(channels=args.channels or 32)
 
 
-def default_out_path(kind: str, conditional: bool, latent_dim: int | None = None) -> Path:
+def train_config_from_args(args: argparse.Namespace):
+    from genai_studio.core.training import TrainConfig
+
+    return TrainConfig(
+        epochs=args.epochs or DEFAULT_EPOCHS, batch_size=args.batch_size or DEFAULT_BATCH,
+        lr=args.lr, beta=1.0 if args.beta is None else args.beta,
+        kl_warmup_epochs=args.kl_warmup or 0.0, binarize=args.binarize, limit=args.limit,
+        seed=args.seed or 0)
+
+
+def resume_config_from_args(args: argparse.Namespace):
+    """The settings of a resumed run: the checkpoint's, with --epochs if given."""
+    from genai_studio.core.checkpoints import read_metadata
+    from genai_studio.core.training import TrainConfig
+
+    fixed = {"--conditional": args.conditional, "--arch": args.arch, "--hidden": args.hidden,
+             "--channels": args.channels, "--latent-dim": args.latent_dim,
+             "--batch-size": args.batch_size, "--lr": args.lr, "--beta": args.beta,
+             "--kl-warmup": args.kl_warmup, "--binarize": args.binarize, "--limit": args.limit,
+             "--seed": args.seed}
+    given = [name for name, value in fixed.items() if value not in (None, False)]
+    if given:
+        raise UsageError(f"{', '.join(given)} cannot change when resuming (the checkpoint's "
+                         f"settings continue); only {', '.join(RESUME_OPTIONS)} may be given")
+    metadata = read_metadata(args.resume)
+    saved = metadata.get("training_state")
+    if not isinstance(saved, dict) or not isinstance(saved.get("train_config"), dict):
+        raise UsageError(f"{args.resume.name} is not a resume checkpoint (.ckpt.safetensors)")
+    if metadata["kind"] != args.kind:
+        raise UsageError(f"{args.resume.name} is a {metadata['kind'].upper()[:20]} checkpoint, "
+                         f"not a {args.kind.upper()}")
+    epochs = args.epochs or saved["train_config"].get("epochs")
+    if type(epochs) is not int or epochs < 1:
+        raise UsageError(f"{args.resume.name}: damaged checkpoint (epochs)")
+    return TrainConfig(epochs=epochs)  # the core takes every other setting from the file
+
+
+def _lock_output(args: argparse.Namespace):
+    """Hold the model path this run writes: explicit, beside the resumed checkpoint, or new."""
+    from genai_studio.core.defaults import model_stem
+    from genai_studio.core.files import OutputLock, lock_new_output
     from genai_studio.core.resources import user_models_dir
 
+    if args.out is not None:
+        return OutputLock(args.out).acquire()
+    if args.resume is not None:
+        return OutputLock(args.resume.with_name(model_stem(args.resume) + MODEL_SUFFIX)).acquire()
     folder = user_models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / default_model_name(kind, conditional, latent_dim)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the models folder {folder}: {exc.strerror}") from None
+    latent = args.latent_dim if args.kind != "judge" else None
+    return lock_new_output(lambda: folder / default_model_name(
+        args.kind, args.conditional, latent, folder=folder))
+
+
+def _check_outputs(out: Path, args: argparse.Namespace) -> None:
+    from genai_studio.core.data import MNIST_FILES
+    from genai_studio.core.defaults import checkpoint_path_for, is_checkpoint
+    from genai_studio.core.files import check_writable
+    from genai_studio.core.resources import mnist_dir
+
+    if is_checkpoint(out):
+        raise UsageError(f"--out {out.name} names a checkpoint; give the model's file name "
+                         f"(the checkpoint goes beside it)")
+    data_dir = args.data or mnist_dir()
+    inputs = [data_dir / name for pair in MNIST_FILES.values() for name in pair]
+    check_writable(out, [args.resume, *inputs])
+    # Continuing a run rewrites its own checkpoint; any other input stays untouched.
+    check_writable(checkpoint_path_for(out), inputs)
 
 
 def run(args: argparse.Namespace) -> int:
-    from genai_studio.core.checkpoints import read_metadata
     from genai_studio.core.data import load_mnist
     from genai_studio.core.devices import resolve_device
-    from genai_studio.core.events import Finished
-    from genai_studio.core.files import check_writable
-    from genai_studio.core.training import TrainConfig, train
 
     device = resolve_device(args.device)
-    model_config, epochs = None, args.epochs or DEFAULT_EPOCHS
+    if args.allow_data_change and args.resume is None:
+        raise UsageError("--allow-data-change applies only with --resume")
     if args.resume is not None:
-        metadata = read_metadata(args.resume)
-        saved = metadata.get("training_state")
-        if saved is None:
-            raise UsageError(f"{args.resume.name} is not a resume checkpoint (.ckpt.safetensors)")
-        if metadata["kind"] != args.kind:
-            raise UsageError(f"{args.resume.name} is a {metadata['kind'].upper()} checkpoint, "
-                             f"not a {args.kind.upper()}")
-        epochs = args.epochs or saved["train_config"]["epochs"]
+        model_config, config = None, resume_config_from_args(args)
     else:
         try:
             model_config = model_config_from_args(args)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    config = TrainConfig(epochs=epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
-                         kl_warmup_epochs=args.kl_warmup, binarize=args.binarize,
-                         limit=args.limit, seed=args.seed)
-    out = args.out or default_out_path(args.kind, args.conditional, args.latent_dim)
-    check_writable(out)
-    data = load_mnist("train", root=args.data)
-
-    cancel = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
-    line = ProgressLine(sys.stderr)
-    started = time.perf_counter()
+        config = train_config_from_args(args)
+    if args.out is not None:  # fail before locking: the clearest reason comes first
+        _check_outputs(args.out, args)
+    lock = _lock_output(args)
     try:
-        events = train(model_config, config, data, device, out, cancel=cancel,
-                       resume_from=args.resume)
-        for event in events:
-            line.update(event)
+        _check_outputs(lock.path, args)
+        data = load_mnist("train", root=args.data)
+        started = time.perf_counter()
+        finished, signum = _train_until_signal(args, model_config, config, data, device,
+                                               lock.path)
+    finally:
+        lock.release()
+    return _report(args, finished, signum, device, time.perf_counter() - started)
+
+
+def _train_until_signal(args, model_config, config, data, device, out: Path) -> tuple[Any, int]:
+    """Run the training loop; Ctrl-C, SIGTERM and SIGHUP cancel it at the next step (the loop
+    then writes its checkpoint). Returns the Finished event and the signal that came, or 0."""
+    from genai_studio.core.events import Finished
+    from genai_studio.core.training import train
+
+    cancel, caught = threading.Event(), []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        caught.append(signum)
+        cancel.set()
+
+    handled = (signal.SIGINT, *TERMINATING_SIGNALS)
+    previous = {s: signal.signal(s, on_signal) for s in handled}
+    line = ProgressLine(sys.stderr)
+    finished = None
+    try:
+        for event in train(model_config, config, data, device, out, cancel=cancel,
+                           resume_from=args.resume, allow_data_change=args.allow_data_change):
+            try:
+                line.update(event)
+            except OSError:  # the terminal went away (SIGHUP): keep training to the checkpoint
+                pass
             if isinstance(event, Finished):
                 finished = event
     finally:
-        signal.signal(signal.SIGINT, previous)
-        line.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        try:
+            line.close()
+        except OSError:
+            pass
+    return finished, (caught[0] if caught else 0)
+
+
+def _report(args, finished, signum: int, device, seconds: float) -> int:
     s = finished.summary
     if finished.cancelled:
-        print(f"interrupted after {s['steps']} steps; resume with: genai-studio train "
-              f"{args.kind} --resume {finished.checkpoint}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    print(f"trained {args.kind.upper()} for {s['epochs']} epochs ({s['steps']} steps) in "
-          f"{format_duration(time.perf_counter() - started)} on {s['device']}, "
-          f"{s['images_per_s'] or 0:,.0f} images/s; final {format_losses(s['final_losses'])}",
-          file=sys.stderr)
+        how = "interrupted" if signum in (0, signal.SIGINT) else f"stopped by {signal_name(signum)}"
+        say(f"{how} after {s['steps']} steps; checkpoint saved; resume with: genai-studio train "
+            f"{args.kind} --resume {finished.checkpoint}")
+        return EXIT_INTERRUPTED if signum in (0, signal.SIGINT) else exit_status_for(signum)
+    say(f"trained {args.kind.upper()} for {s['epochs']} epochs ({s['steps']} steps) in "
+        f"{format_duration(seconds)} on {s['device']}, {s['images_per_s'] or 0:,.0f} images/s; "
+        f"final {format_losses(s['final_losses'])}")
     if args.kind == "judge":
         record_judge_accuracy(finished.path, device)
-    print(f"model: {finished.path}\ncheckpoint: {finished.checkpoint}", file=sys.stderr)
+    say(f"model: {finished.path}\ncheckpoint: {finished.checkpoint}")
     return 0
 
 

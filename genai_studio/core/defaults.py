@@ -48,8 +48,22 @@ def is_checkpoint(path: Path) -> bool:
 
 
 def default_model_name(kind: str, conditional: bool, latent_dim: int | None = None,
-                       when: datetime | None = None) -> str:
-    """``cvae-2d-20261128-142501.safetensors``: kind, latent size and start time."""
+                       when: datetime | None = None, folder: Path | None = None) -> str:
+    """``cvae-2d-20261128-142501.safetensors``: kind, latent size and start time.
+
+    With ``folder``, the name is unique there: ``-2``, ``-3``... are added while a model, its
+    checkpoint or a live run's lock file (``.NAME.lock``) already has it. Two runs that start
+    in the same second then get different names once each locks its own (``files.OutputLock``,
+    ``files.lock_new_output``).
+    """
     stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
     latent = f"-{latent_dim}d" if latent_dim else ""
-    return f"{'c' if conditional else ''}{kind}{latent}-{stamp}{MODEL_SUFFIX}"
+    stem = f"{'c' if conditional else ''}{kind}{latent}-{stamp}"
+    if folder is None:
+        return stem + MODEL_SUFFIX
+    folder, k, name = Path(folder), 2, stem
+    while any((folder / taken).exists() or (folder / taken).is_symlink()
+              for taken in (name + MODEL_SUFFIX, name + CHECKPOINT_SUFFIX,
+                            f".{name}{MODEL_SUFFIX}.lock")):
+        name, k = f"{stem}-{k}", k + 1
+    return name + MODEL_SUFFIX

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -47,15 +48,16 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def save_png(path: Path, image: np.ndarray) -> None:
-    """Write a uint8 (H, W) grey or (H, W, 3) RGB image as PNG, atomically."""
-    check_writable(Path(path))
-    write_atomic(Path(path), png_bytes(image))
+def save_png(path: Path, image: np.ndarray, inputs: Iterable[Path | None] = ()) -> None:
+    """Write a uint8 (H, W) grey or (H, W, 3) RGB image as PNG, atomically; never over one
+    of ``inputs``."""
+    check_writable(Path(path), inputs)
+    write_atomic(Path(path), png_bytes(image), inputs=inputs)
 
 
-def save_npy(path: Path, array: np.ndarray) -> None:
+def save_npy(path: Path, array: np.ndarray, inputs: Iterable[Path | None] = ()) -> None:
     """Write an array as .npy, atomically (same bytes for the same array)."""
-    check_writable(Path(path))
+    check_writable(Path(path), inputs)
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
-    write_atomic(Path(path), buffer.getvalue())
+    write_atomic(Path(path), buffer.getvalue(), inputs=inputs)

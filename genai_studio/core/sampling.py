@@ -69,6 +69,9 @@ def _device(model: torch.nn.Module) -> torch.device:
 def decode_tensor(model: Generator, z: torch.Tensor,
                   labels: torch.Tensor | None = None) -> torch.Tensor:
     """Images (n, H, W) or (n, H, W, 3) on the model's device for latents z (n, D), in chunks."""
+    from genai_studio.core.threads import use_inference_threads
+
+    use_inference_threads()  # one thread while a training run in this process shares the CPU
     device = _device(model)
     out = []
     for start in range(0, z.shape[0], SAMPLE_BATCH):

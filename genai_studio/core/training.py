@@ -14,6 +14,8 @@ a resumed run replays exactly the batches the uninterrupted one would have seen.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import itertools
 import math
 import time
 from collections.abc import Iterator
@@ -28,7 +30,7 @@ import torch
 from genai_studio.core.checkpoints import LoadedModel, load_model, model_metadata, save_model
 from genai_studio.core.data import ImageSet
 from genai_studio.core.defaults import checkpoint_path_for
-from genai_studio.core.errors import ModelFileError, UsageError
+from genai_studio.core.errors import ModelFileError, TrainingDiverged, UsageError
 from genai_studio.core.events import (
     Checkpoint,
     Event,
@@ -39,8 +41,15 @@ from genai_studio.core.events import (
 )
 from genai_studio.core.models import ModelConfig, build_model
 from genai_studio.core.sampling import cycle_labels
-from genai_studio.core.state import optimizer_state_from_tensors, optimizer_state_to_tensors
+from genai_studio.core.state import (
+    check_generator_state,
+    check_training_state,
+    optimizer_state_to_tensors,
+    restore_generator,
+    restore_optimizer,
+)
 from genai_studio.core.tasks import TrainingTask, default_binarize, make_task
+from genai_studio.core.validate import check_fields, check_model_size
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,8 @@ class _Run:
     step: int = 0
     wall_time_s: float = 0.0  # active training time, pauses excluded, across resumes
     last_losses: dict[str, float] = dataclasses.field(default_factory=dict)
+    data_sha256: str = ""
+    last_good: tuple[Path, int] | None = None  # the newest checkpoint on disk and its step
 
     @property
     def batch_size(self) -> int:
@@ -123,10 +134,18 @@ def train(
     cancel: CancelToken | None = None,
     resume_from: Path | None = None,
     checkpoint_path: Path | None = None,
+    allow_data_change: bool = False,
 ) -> Iterator[Event]:
-    """Train a model and yield events; ``model_config`` may be None when resuming."""
+    """Train a model and yield events; ``model_config`` may be None when resuming.
+
+    A resumed run takes every setting from its checkpoint except ``config.epochs``, and
+    refuses data other than what the checkpoint trained on unless ``allow_data_change``.
+    Losses or weights that stop being finite raise :class:`TrainingDiverged`: nothing is saved
+    from that point on, and the last checkpoint written (or resumed from) stays as it was.
+    """
     run, epoch_start_state = _prepare(
-        model_config, config, data, device, Path(out_path), resume_from, checkpoint_path
+        model_config, config, data, device, Path(out_path), resume_from, checkpoint_path,
+        allow_data_change,
     )
     if run.steps_per_epoch == 0:
         raise UsageError("no training images")
@@ -172,6 +191,7 @@ def train(
                 active = max(now - window_t - (suspended - window_suspended), 1e-9)
                 means = (window_sum / window_steps).tolist()  # the one host sync per window
                 run.last_losses = dict(zip(run.task.loss_names, means, strict=True))
+                _check_finite_losses(run)
                 elapsed = wall_before + now - t_start - suspended
                 yield from emit(Progress(
                     epoch + 1, run.config.epochs, run.step, run.total_steps, run.last_losses,
@@ -190,11 +210,13 @@ def train(
         yield from emit(Preview(
             run.step, _render_preview(run, preview_z, preview_labels), asked))
     summary = _summary(run)
+    _check_finite_weights(run)
     save_model(run.out_path, run.model, _metadata(run, summary))
     yield Finished(run.out_path, run.checkpoint_path, False, summary)
 
 
-def _prepare(model_config, config, data, device, out_path, resume_from, checkpoint_path):
+def _prepare(model_config, config, data, device, out_path, resume_from, checkpoint_path,
+             allow_data_change=False):
     """Build (or restore) the run; returns it and the shuffle state of a resumed epoch."""
     loaded: LoadedModel | None = None
     if resume_from is not None:
@@ -205,19 +227,23 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
                 "'.ckpt.safetensors' checkpoint written beside the model"
             )
         saved = loaded.metadata["training_state"]
-        config = dataclasses.replace(TrainConfig(**saved["train_config"]), epochs=config.epochs)
+        check_training_state(saved, loaded.path.name)
+        config = _saved_train_config(saved["train_config"], config.epochs, loaded.path.name)
         model_config = loaded.config
         model = loaded.model
     else:
         if model_config is None:
             raise UsageError("a model config is needed unless resuming")
+        check_model_size(model_config, UsageError, "the model asked for")
         # Initialise under the seed without touching the global RNG the rest of the app uses.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             model = build_model(model_config)
         model.to(device)
     check_data_fits(model_config, data)
-    data = data.head(config.limit).to(device)
+    data = data.head(config.limit)
+    data_sha256 = data_fingerprint(data)
+    data = data.to(device)
     binarize = config.binarize or default_binarize(model_config.kind)
     if binarize == "dynamic" and data.image_shape[0] != 1:
         if config.binarize is not None:
@@ -230,11 +256,11 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
         checkpoint_path=Path(checkpoint_path or checkpoint_path_for(out_path)),
         shuffle_gen=torch.Generator().manual_seed(config.seed),
         noise_gen=torch.Generator(device=device).manual_seed(config.seed + 1),
-        binarize=binarize,
+        binarize=binarize, data_sha256=data_sha256,
     )
     if loaded is None:
         return run, None
-    return run, _restore(run, loaded)
+    return run, _restore(run, loaded, allow_data_change)
 
 
 def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
@@ -259,17 +285,67 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return f"{h}x{w} {'grey' if c == 1 else 'RGB'}"
 
 
-def _restore(run: _Run, loaded: LoadedModel) -> torch.Tensor:
+def _saved_train_config(saved: Any, epochs: int, name: str) -> TrainConfig:
+    """The checkpoint's training settings, type-checked, with the caller's epoch count."""
+    values = check_fields(TrainConfig, saved, f"{name}: damaged checkpoint (training settings)",
+                          ModelFileError)
+    try:
+        return dataclasses.replace(TrainConfig(**values), epochs=epochs)
+    except (UsageError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{name}: damaged checkpoint ({exc})") from None
+
+
+def data_fingerprint(data: ImageSet) -> str:
+    """SHA-256 of the images and labels a run trains on (0.1 s for MNIST's 47 MB)."""
+    digest = hashlib.sha256()
+    for tensor in (data.images, data.labels):
+        array = tensor.detach().to("cpu").contiguous().numpy()
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
+
+
+def _restore(run: _Run, loaded: LoadedModel, allow_data_change: bool) -> torch.Tensor:
+    """Put the checkpoint's optimizer, RNG and step into ``run``; every field is checked."""
+    name = loaded.path.name
     saved = loaded.metadata["training_state"]
-    if saved["num_images"] != len(run.data) or saved["batch_size"] != run.batch_size:
+    check_training_state(saved, name, run.task.optimizers)
+    same_data = saved.get("data_sha256") in (None, run.data_sha256)
+    if not same_data and not allow_data_change:
+        raise UsageError(f"{name} was trained on other data than this (a different --data or "
+                         "--limit); pass --allow-data-change to continue on this data")
+    if saved["batch_size"] != run.batch_size or (
+            saved["num_images"] != len(run.data) and not allow_data_change):
         raise ModelFileError("this checkpoint was trained on a different data set or batch size")
-    for name, opt in run.task.optimizers.items():
-        opt.load_state_dict(optimizer_state_from_tensors(name, saved["optimizers"][name],
-                                                         loaded.state))
-    run.noise_gen.set_state(loaded.state["rng.noise"])
-    run.step = int(saved["step"])
-    run.wall_time_s = float(loaded.metadata["training"]["wall_time_s"])
-    return loaded.state["rng.shuffle_epoch_start"]
+    for opt_name, opt in run.task.optimizers.items():
+        restore_optimizer(opt_name, saved["optimizers"][opt_name], loaded.state, opt, name)
+    restore_generator(run.noise_gen, loaded.state.get("rng.noise"), "rng.noise", name)
+    run.step = saved["step"]
+    run.last_good = (loaded.path, run.step)
+    wall = loaded.metadata.get("training", {}).get("wall_time_s", 0.0)
+    run.wall_time_s = float(wall) if isinstance(wall, int | float) and math.isfinite(wall) \
+        and wall >= 0 else 0.0
+    return check_generator_state(loaded.state.get("rng.shuffle_epoch_start"),
+                                 "rng.shuffle_epoch_start", name)
+
+
+def _check_finite_losses(run: _Run) -> None:
+    if not all(math.isfinite(v) for v in run.last_losses.values()):
+        raise TrainingDiverged(_diverged_message(run, "the losses became NaN or infinite"))
+
+
+def _check_finite_weights(run: _Run) -> None:
+    """Never let a NaN reach a file: a checkpoint or model of NaN weights is worth nothing."""
+    for tensor in itertools.chain(run.model.parameters(), run.model.buffers()):
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise TrainingDiverged(_diverged_message(run, "the weights became NaN or infinite"))
+
+
+def _diverged_message(run: _Run, what: str) -> str:
+    kept = ("no checkpoint was written" if run.last_good is None else
+            f"the last good checkpoint is {run.last_good[0]} (step {run.last_good[1]})")
+    return (f"training stopped at step {run.step}: {what} (try a lower learning rate); "
+            f"nothing was saved from it, {kept}")
 
 
 def _beta_scale(run: _Run) -> float:
@@ -317,6 +393,7 @@ def _metadata(run: _Run, summary: dict[str, Any], **extra: Any) -> dict[str, Any
 
 def _checkpoint(run: _Run, epoch_start_state: torch.Tensor) -> Checkpoint:
     """Write weights + optimizer + RNG so that a resumed run continues exactly here."""
+    _check_finite_weights(run)
     state: dict[str, torch.Tensor] = {
         "rng.noise": run.noise_gen.get_state(),
         "rng.shuffle_epoch_start": epoch_start_state,
@@ -327,9 +404,11 @@ def _checkpoint(run: _Run, epoch_start_state: torch.Tensor) -> Checkpoint:
     training_state = {
         "step": run.step, "num_images": len(run.data), "batch_size": run.batch_size,
         "train_config": dataclasses.asdict(run.config), "optimizers": optimizers,
+        "data_sha256": run.data_sha256,
     }
     save_model(run.checkpoint_path, run.model,
                _metadata(run, _summary(run), training_state=training_state), state=state)
+    run.last_good = (run.checkpoint_path, run.step)
     return Checkpoint(run.checkpoint_path, run.step // run.steps_per_epoch, run.step)
 
 

@@ -210,6 +210,9 @@ def decode_batch(handle: ModelHandle, z: np.ndarray, label: int | None) -> np.nd
     import numpy as np
     import torch
 
+    from genai_studio.core.threads import use_inference_threads
+
+    use_inference_threads()  # one thread while a training run shares the CPU
     model = handle.model
     device = next(model.parameters()).device
     zt = torch.from_numpy(np.ascontiguousarray(z, dtype=np.float32)).to(device)
@@ -244,6 +247,9 @@ def _decode_labelled(handle: ModelHandle, z: np.ndarray, labels: np.ndarray | No
     import numpy as np
     import torch
 
+    from genai_studio.core.threads import use_inference_threads
+
+    use_inference_threads()  # one thread while a training run shares the CPU
     model = handle.model
     device = next(model.parameters()).device
     zt = torch.from_numpy(z).to(device)

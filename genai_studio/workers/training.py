@@ -99,18 +99,13 @@ class TrainingWorker(QObject):
             self.done.emit()
 
     def _drive(self) -> None:
-        import torch
-
         from genai_studio.core.devices import resolve_device
+        from genai_studio.core.threads import training_run
 
         device = resolve_device(self.request.device)
-        threads = torch.get_num_threads()
-        if device.type == "cpu":
-            torch.set_num_threads(cpu_training_threads())
-        try:
+        # CPU runs leave a core to the window; inference drops to one thread meanwhile.
+        with training_run(device.type, beside_window=True):
             self._train(device)
-        finally:
-            torch.set_num_threads(threads)
 
     def _train(self, device: Any) -> None:
         from genai_studio.core import training
@@ -204,13 +199,6 @@ def lower_thread_priority(niceness: int = 10) -> None:
         os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + niceness)
     except OSError:
         log.debug("could not lower the training thread's priority", exc_info=True)
-
-
-def cpu_training_threads() -> int:
-    """Leave one core to the GUI thread: on the 2-core test machine, 1 intra-op thread trained
-    2.4x faster than 2 (17.9k vs 7.6k img/s, the machine busy with other work) and cut the GUI
-    heartbeat's p99 lag from 23 to 16 ms; the GUI's frames need a core of their own."""
-    return max(1, (os.cpu_count() or 2) - 1)
 
 
 _DATA_LOCK = threading.Lock()

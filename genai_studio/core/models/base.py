@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from genai_studio.core.errors import ModelFileError, UsageError
+from genai_studio.core.validate import MAX_DIMENSION, check_fields
 
 IMAGE_SIZE = 28  # MNIST's side; the judge's and the default generators' images
 NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
@@ -31,10 +32,15 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls: type[C], data: dict[str, Any]) -> C:
+        if not isinstance(data, dict):
+            raise ModelFileError(f"invalid {cls.kind} config: not a JSON object")
         fields = {f.name: f for f in dataclasses.fields(cls)}
         unknown = set(data) - set(fields)
         if unknown:
             raise ModelFileError(f"unknown {cls.kind} config fields: {sorted(unknown)}")
+        # Types and ranges first: a file's config is untrusted JSON (a width of "400" or 1e9).
+        data = check_fields(cls, data, f"invalid {cls.kind} config", ModelFileError,
+                            MAX_DIMENSION)
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
         try:
             return cls(**values)
