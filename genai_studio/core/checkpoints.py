@@ -30,7 +30,7 @@ from torch import nn
 from genai_studio.core.errors import ModelFileError
 from genai_studio.core.files import open_regular, read_untrusted, write_atomic
 from genai_studio.core.models import ModelConfig, build_model, config_from_dict
-from genai_studio.core.validate import loads_json, parameter_shapes
+from genai_studio.core.validate import loads_json, meta_model, state_shapes
 
 FORMAT = "genai-studio.model"
 FORMAT_VERSION = 1
@@ -205,7 +205,8 @@ def load_model(
         wanted = " or ".join(k.upper() for k in kinds)
         raise ModelFileError(f"{path.name} holds a {kind.upper()[:40]}; this needs a {wanted}")
     config = config_from_dict(kind, metadata["config"])
-    _check_weights_fit(path, _tensor_table(path, header), config)
+    skeleton = meta_model(config, ModelFileError, path.name)
+    _check_weights_fit(path, _tensor_table(path, header), state_shapes(skeleton))
     raw = read_untrusted(path, expected_size, ModelFileError, "model file")
     if len(raw) != expected_size:  # changed since the header was read
         raise ModelFileError(f"{path.name}: the file changed while it was being read")
@@ -220,7 +221,7 @@ def load_model(
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise ModelFileError(f"{path.name}: refused: {name} holds NaN or infinite values "
                                  "(a diverged training run?)")
-    model = build_model(config)
+    model = _materialise(skeleton, config)
     try:
         model.load_state_dict(weights, strict=True)
     except RuntimeError as exc:
@@ -231,10 +232,18 @@ def load_model(
     return LoadedModel(model=model, config=config, metadata=metadata, path=path, state=state)
 
 
+def _materialise(skeleton: nn.Module, config: ModelConfig) -> nn.Module:
+    """Real (uninitialised) memory for a meta-built model whose state dict covers all of it;
+    a model with buffers outside its state dict is built afresh instead."""
+    persistent = set(skeleton.state_dict())
+    if all(name in persistent for name, _ in skeleton.named_buffers()):
+        return skeleton.to_empty(device="cpu")
+    return build_model(config)
+
+
 def _check_weights_fit(path: Path, table: dict[str, tuple[tuple[int, ...], str]],
-                       config: ModelConfig) -> None:
-    """The file's weights are exactly those ``config`` builds; its resume state is bounded."""
-    shapes = parameter_shapes(config, ModelFileError, path.name)
+                       shapes: dict[str, tuple[tuple[int, ...], str]]) -> None:
+    """The file's weights are exactly ``shapes`` (its config's); its resume state is bounded."""
     weights = {k: v for k, v in table.items() if not k.startswith(STATE_PREFIX)}
     missing, extra = sorted(set(shapes) - set(weights)), sorted(set(weights) - set(shapes))
     if missing or extra:

@@ -314,11 +314,11 @@ def read_untrusted(path: Path, max_bytes: int, error: type[GenAIError] = InputEr
             if size > max_bytes:
                 raise error(f"{path.name}: too large ({size:,} bytes; the limit is "
                             f"{max_bytes:,})")
-            data = fh.read(max_bytes + 1)
+            data = fh.read(size + 1)  # read(n) allocates n up front: ask for what is there
         except OSError as exc:
             raise error(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise error(f"{path.name} grew past {max_bytes:,} bytes while it was being read")
+    if len(data) != size:
+        raise error(f"{path.name} changed while it was being read")
     return data
 
 
@@ -438,8 +438,26 @@ def _read_holder(fd: int) -> str:
     return f" (pid {text})" if text.isdigit() else ""
 
 
+def write_group(files: dict[Path, bytes]) -> list[Path]:
+    """Write several files that belong together (frames, a sheet and its map), each atomically.
+
+    All or nothing as far as a file system allows: if one write fails, the ones this call
+    already wrote are removed again before the error goes up, so no partial set is left.
+    """
+    written: list[Path] = []
+    try:
+        for path, data in files.items():
+            write_atomic(Path(path), data)
+            written.append(Path(path))
+    except BaseException:
+        for path in written:
+            Path(path).unlink(missing_ok=True)
+        raise
+    return written
+
+
 __all__ = [
     "OutputLock", "check_writable", "clean_stale_temps", "copy_atomic", "describe_mode",
     "lock_new_output", "lock_path_for", "open_regular", "read_untrusted", "resolve_output",
-    "write_atomic",
+    "write_atomic", "write_group",
 ]

@@ -8,6 +8,7 @@ import io
 import math
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,19 +41,21 @@ def tile_grid(
     return grid
 
 
-def png_bytes(image: np.ndarray) -> bytes:
+def png_bytes(image: np.ndarray, pnginfo: Any = None) -> bytes:
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
+    Image.fromarray(image).save(buffer, format="PNG", pnginfo=pnginfo)
     return buffer.getvalue()
 
 
-def save_png(path: Path, image: np.ndarray, inputs: Iterable[Path | None] = ()) -> None:
+def save_png(path: Path, image: np.ndarray, inputs: Iterable[Path | None] = (),
+             pnginfo: Any = None) -> None:
     """Write a uint8 (H, W) grey or (H, W, 3) RGB image as PNG, atomically; never over one
-    of ``inputs``."""
+    of ``inputs``. ``pnginfo``: its text chunks (``core.imagemeta.png_info`` for
+    provenance)."""
     check_writable(Path(path), inputs)
-    write_atomic(Path(path), png_bytes(image), inputs=inputs)
+    write_atomic(Path(path), png_bytes(image, pnginfo), inputs=inputs)
 
 
 def save_npy(path: Path, array: np.ndarray, inputs: Iterable[Path | None] = ()) -> None:

@@ -123,12 +123,11 @@ def check_fields(cls: type, data: Any, what: str, error: type[GenAIError] = Inpu
 # ----------------------------------------------------------------------------- model size
 
 
-def parameter_shapes(config: Any, error: type[GenAIError] = InputError,
-                     what: str = "model") -> dict[str, tuple[tuple[int, ...], str]]:
-    """Name -> (shape, dtype) of every tensor in the state dict ``config`` builds.
+def meta_model(config: Any, error: type[GenAIError] = InputError, what: str = "model") -> Any:
+    """The model ``config`` builds, on torch's meta device: shapes only, no memory.
 
-    The model is built on torch's meta device: shapes only, no memory. A config whose
-    parameter count passes :data:`MAX_PARAMETERS` is refused.
+    A config whose parameter count passes :data:`MAX_PARAMETERS` is refused. The result can
+    become a real model with ``to_empty`` (see ``checkpoints.load_model``).
     """
     import torch
 
@@ -137,16 +136,26 @@ def parameter_shapes(config: Any, error: type[GenAIError] = InputError,
     try:
         with torch.device("meta"):
             model = build_model(config)
-        shapes = {name: (tuple(int(d) for d in t.shape), str(t.dtype).removeprefix("torch."))
-                  for name, t in model.state_dict().items()}
+        count = sum(math.prod(t.shape) for t in model.state_dict().values())
     except (TypeError, ValueError, RuntimeError, OverflowError, MemoryError) as exc:
         raise error(f"{what}: its config cannot be built ({str(exc).splitlines()[0][:80]})") \
             from None
-    count = sum(math.prod(shape) for shape, _ in shapes.values())
     if count > MAX_PARAMETERS:
         raise error(f"{what}: refused: its config asks for {count:,} parameters (the limit is "
                     f"{MAX_PARAMETERS:,})")
-    return shapes
+    return model
+
+
+def parameter_shapes(config: Any, error: type[GenAIError] = InputError,
+                     what: str = "model") -> dict[str, tuple[tuple[int, ...], str]]:
+    """Name -> (shape, dtype) of every tensor in the state dict ``config`` builds, counted
+    without allocating (and refused past :data:`MAX_PARAMETERS`)."""
+    return state_shapes(meta_model(config, error, what))
+
+
+def state_shapes(model: Any) -> dict[str, tuple[tuple[int, ...], str]]:
+    return {name: (tuple(int(d) for d in t.shape), str(t.dtype).removeprefix("torch."))
+            for name, t in model.state_dict().items()}
 
 
 def check_model_size(config: Any, error: type[GenAIError] = InputError,

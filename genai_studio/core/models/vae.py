@@ -140,10 +140,16 @@ class VAE(Generator):
         x: torch.Tensor,
         labels: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
+        eps: torch.Tensor | None = None,
     ) -> VAEOutput:
+        """``eps`` (B, D): the reparameterisation noise, if the caller drew it (a process of a
+        multi-process run draws the whole batch's and passes its rows); else drawn here."""
         mu, logvar = self.encode(x, labels)
         # Reparameterisation: z = mu + sigma * eps, eps ~ N(0, I), so gradients reach mu, sigma.
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        # Drawn in float32 whatever autocast computes mu in: the noise is the same either way.
+        if eps is None:
+            eps = torch.randn(mu.shape, generator=generator, device=mu.device,
+                              dtype=torch.float32)
         z = mu + torch.exp(0.5 * logvar) * eps
         return VAEOutput(self.decode_logits(z, labels), mu, logvar)
 
