@@ -8,7 +8,7 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 RUN_DIR ?= out
 
-.PHONY: run test lint bench clean package test-packaging
+.PHONY: run test lint bench clean package test-packaging test-faults fuzz
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# The fault matrix (disk full, kill -9 mid-save, concurrent runs, signals, FIFOs, memory
+# bombs): ~30 child processes, about two minutes on 2 cores, so a step of its own (CI runs it).
+test-faults: $(STAMP)
+	GENAI_FAULT_TESTS=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/reliability/test_faults.py
+
+# Twenty times the fuzzing of `make test`, with fresh random inputs each run (~10 min).
+fuzz: $(STAMP)
+	GENAI_FUZZ_SCALE=20 $(PY) -m pytest -q tests/reliability/test_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check genai_studio tests benchmarks

@@ -1,5 +1,3 @@
-import sys
+from genai_studio.cli import console_main
 
-from genai_studio.cli import main
-
-sys.exit(main())
+console_main()

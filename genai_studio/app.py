@@ -1,4 +1,4 @@
-"""Composition root: the QApplication, settings, paths and the window (DESIGN §1).
+"""Composition root: the QApplication, settings, paths and the window (docs/architecture.md).
 
 Torch is not imported on the way to the first paint: the window shows, then the inference
 worker imports torch, warms up training and loads the model. ``run``, ``self_test`` and
@@ -27,6 +27,9 @@ LAUNCH_T0 = time.perf_counter()
 def _ensure_app(offscreen: bool = False) -> QApplication:
     if offscreen:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from genai_studio.core.threads import configure
+
+    configure()  # before the workers import torch (a no-op after the CLI's own call)
     from PySide6.QtWidgets import QApplication
 
     from genai_studio.ui.settings import APPLICATION, ORGANISATION
@@ -52,8 +55,9 @@ def create_main_window(
     """Build (not show) the studio window; tests pass temporary folders and settings."""
     _ensure_app()
     from genai_studio.core import resources
-    from genai_studio.ui.main_window import MainWindow, StudioPaths
+    from genai_studio.ui.main_window import MainWindow
     from genai_studio.ui.settings import Preferences, open_settings
+    from genai_studio.ui.studio import StudioPaths
 
     paths = StudioPaths(
         shipped_models=Path(shipped_dir) if shipped_dir else resources.shipped_models_dir(),
@@ -71,13 +75,28 @@ def run() -> int:
     app = _ensure_app()
     window = create_main_window()
     window.show()
-    # Ctrl+C in the terminal closes the window like its close button (training is cancelled
-    # and checkpointed). Python only sees the signal when it runs, hence the idle ticker.
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Ctrl+C in the terminal, SIGTERM (kill, a system shutdown) and SIGHUP (the terminal or the
+    # session went away) close the window like its close button: training is cancelled and
+    # checkpointed. Python only sees a signal when it runs, hence the idle ticker.
+    caught: list[int] = []
+
+    def close_on_signal(signum: int, _frame: object) -> None:
+        caught.append(signum)
+        window.close()
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), close_on_signal)
     ticker = QTimer()
     ticker.timeout.connect(_idle)
     ticker.start(250)
-    return int(app.exec())
+    status = int(app.exec())
+    if not caught:
+        return status
+    from genai_studio.cli import say, signal_name
+
+    say(f"genai-studio: closed by {signal_name(caught[0])} (any training was checkpointed)")
+    return 128 + caught[0]
 
 
 def _idle() -> None:
@@ -103,8 +122,7 @@ def screenshot(path: str) -> int:
     window = create_main_window()
     window.persist_settings = False
     window.show()
-    wait_until(lambda: window.is_interactive and window.handle is None
-               or window.generations > 0, 60)
+    wait_until(lambda: window.is_interactive, 60)
     wait_until(lambda: False, 0.3)  # let the pad background and previews land
     ok = window.grab().save(str(path))
     window.close()

@@ -31,7 +31,19 @@ def run() -> int:
         return EXIT_INTERNAL_ERROR
 
 
+def finish(code: int) -> None:
+    """Exit; after a headless command without the interpreter's slow teardown (as the
+    console script does)."""
+    try:
+        from genai_studio.cli import exit_now, window_launch
+    except BaseException:  # noqa: BLE001 - the import already failed in run(): exit plainly
+        sys.exit(code)
+    if window_launch(sys.argv[1:]) is None:
+        exit_now(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
     # A frozen app that ever starts worker processes (torch, pyqtgraph) must re-enter here.
     multiprocessing.freeze_support()
-    sys.exit(run())
+    finish(run())

@@ -27,6 +27,7 @@ def _dump():
         f.write("\\n".join(sys.modules) + "\\n")
 atexit.register(_dump)
 """
+ENTRY = "import sys; from genai_studio.cli import main; sys.exit(main())"
 
 
 def main() -> None:
@@ -52,7 +53,8 @@ def main() -> None:
             print("trace_imports: no genai_studio/app.py: the window's imports are NOT traced")
         for args in runs:
             print("trace_imports: genai-studio", " ".join(args), flush=True)
-            subprocess.run([sys.executable, "-m", "genai_studio", *args], env=env, cwd=work,
+            # main() itself, not the console script: its fast exit would skip the atexit dump.
+            subprocess.run([sys.executable, "-c", ENTRY, *args], env=env, cwd=work,
                            check=True, stdout=subprocess.DEVNULL)
         seen = {m for m in out.read_text().split() if m == "torch" or m.startswith("torch.")}
     header = ("# torch modules imported by real runs of the app (packaging/trace_imports.py);\n"

@@ -1,20 +1,56 @@
 """``genai-studio``: the studio window with no arguments, or a headless command.
 
-Every command drives ``genai_studio.core`` directly; errors a user can cause are printed as one
-line and exit with status 2 (no traceback).
+Every command drives ``genai_studio.core`` directly. Everything a file, a flag or the
+environment can cause (a hostile file, a full disk, a missing folder, too little memory) is
+printed as one line and exits with status 2, with nothing half-written; a traceback (in the
+crash log, with one line naming it) is left for real bugs. Ctrl-C exits 130, SIGTERM and SIGHUP
+128 + the signal's number, after the same clean-up (training checkpoints first).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from genai_studio import __version__, crash
 from genai_studio.core.errors import GenAIError
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+# Signals that end a run like Ctrl-C does (a logout, `kill`, a closed terminal).
+TERMINATING_SIGNALS: tuple[int, ...] = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+MAX_SEED = 2**63 - 1  # what torch and NumPy generators take
+_MAX_MESSAGE = 400
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP outside training: unwinds like Ctrl-C, so temp files are removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def exit_status_for(signum: int) -> int:
+    """130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP: the shell's convention."""
+    return 128 + int(signum)
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -34,6 +70,28 @@ def positive_int(text: str) -> int:
     return value
 
 
+def int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low:
+            below = "must be positive" if low == 1 else f"must be at least {low}"
+            raise argparse.ArgumentTypeError(f"{below}, got {value}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {value}")
+        return value
+
+    parse.__name__ = "whole number"  # argparse names the type in its messages
+    return parse
+
+
+seed_int = int_in(0, MAX_SEED)
+
+
 def positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -44,9 +102,19 @@ def positive_float(text: str) -> float:
     return value
 
 
+def add_threads_option(parser: argparse.ArgumentParser) -> None:
+    """``--threads N``: a command's CPU threads (see ``core.threads`` for the default)."""
+    from genai_studio.core.threads import ENV_VAR
+
+    parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
+                        help=f"CPU threads for torch (default: the {ENV_VAR} environment "
+                        "variable, else OMP_NUM_THREADS, else the cores other programs are "
+                        "not using right now); OpenMP threads wait passively either way")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from genai_studio.cli import animate, info, sample, train
     from genai_studio.cli import eval as eval_command
-    from genai_studio.cli import info, sample, train
 
     parser = OneLineParser(
         prog="genai-studio",
@@ -60,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="FILE",
                         help="write a PNG of the window as a user first sees it, then exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
-    for module in (train, sample, info, eval_command):
+    for module in (train, sample, animate, info, eval_command):
         module.register(commands)
     return parser
 
@@ -69,7 +137,8 @@ def window_launch(argv: Sequence[str]) -> argparse.Namespace | None:
     """The arguments of a plain window launch, or None for anything else.
 
     Building the full parser imports every command's module and so torch (~2 s on the 2-core
-    machine); the window must paint before torch loads (DESIGN §6), so its launches skip it.
+    machine); the window must paint before torch loads (docs/architecture.md, Budgets), so
+    its launches skip it.
     """
     screenshot = None
     if list(argv) in ([], ["--self-test"]):
@@ -85,23 +154,98 @@ def window_launch(argv: Sequence[str]) -> argparse.Namespace | None:
 def main(argv: Sequence[str] | None = None) -> int:
     # Anything unexpected becomes one line + a crash log in the user log folder, not a traceback.
     crash.install()
+    previous = {s: signal.signal(s, _raise_terminated) for s in TERMINATING_SIGNALS}
+    try:
+        return _dispatch(argv)
+    except GenAIError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        say("genai-studio: interrupted")
+        return EXIT_INTERRUPTED
+    except Terminated as exc:
+        say(f"genai-studio: stopped by {signal_name(exc.signum)}")
+        return exit_status_for(exc.signum)
+    except MemoryError:
+        return fail("out of memory (try a smaller --n, --batch-size or model)")
+    except OSError as exc:
+        return fail(describe_os_error(exc))
+    except RuntimeError as exc:
+        if not _is_out_of_memory(exc):
+            raise
+        return fail("out of memory (try a smaller --n, --batch-size or model)")
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     args = window_launch(sys.argv[1:] if argv is None else argv)
     if args is None:
         args = build_parser().parse_args(argv)
-    try:
-        if args.command is None:
-            crash.check_display(headless=bool(args.self_test or args.screenshot))
-            from genai_studio.cli.gui import run_gui
+    # Before anything imports torch: OpenMP reads its settings once, when torch loads it.
+    from genai_studio.core.threads import configure
 
-            return run_gui(args)
-        return args.handler(args)
-    except GenAIError as exc:
-        print(f"genai-studio: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("genai-studio: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    configure(getattr(args, "threads", None))
+    if args.command is None:
+        crash.check_display(headless=bool(args.self_test or args.screenshot))
+        from genai_studio.cli.gui import run_gui
+
+        return run_gui(args)
+    return args.handler(args)
+
+
+def say(line: str) -> None:
+    """A line on stderr that never raises (a closed terminal after SIGHUP has no stderr)."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def fail(message: str) -> int:
+    """Print ``message`` as the one error line (newlines folded, cut if long); exit status 2."""
+    text = " ".join(message.split())
+    if len(text) > _MAX_MESSAGE:
+        text = text[:_MAX_MESSAGE - 3] + "..."
+    say(f"genai-studio: error: {text}")
+    return EXIT_USAGE
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An operating-system error a file or the environment caused, as one line."""
+    reason = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (
+        exc.strerror or type(exc).__name__)
+    name = f": {exc.filename}" if exc.filename else ""
+    return f"{reason}{name}"
+
+
+def _is_out_of_memory(exc: RuntimeError) -> bool:
+    text = str(exc).lower()
+    return "out of memory" in text or ("allocate" in text and "memory" in text)
+
+
+def exit_now(code: int) -> NoReturn:
+    """Flush and end the process without the interpreter's teardown.
+
+    Tearing down torch's modules took 0.6-1.5 s after every command; everything a command
+    writes is already on disk (atomic writes, fsynced), so only the streams need flushing.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said
+            pass
+    os._exit(code)
+
+
+def console_main() -> NoReturn:
+    """The ``genai-studio`` executable: :func:`main`, then a fast exit after a headless command
+    (the window's own shutdown runs as usual)."""
+    code = main()
+    if window_launch(sys.argv[1:]) is None:
+        exit_now(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

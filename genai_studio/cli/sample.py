@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
-from genai_studio.cli import positive_int
+from genai_studio.cli import add_threads_option, int_in, seed_int
 from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
 from genai_studio.core.errors import UsageError
+
+MAX_SAMPLES = 100_000  # 300 MB of float32 28x28 images
+MAX_GRID_SIDE = 32_768  # pixels; PNG viewers and Pillow's bomb check balk beyond this
 
 
 def digit(text: str) -> int:
@@ -27,8 +31,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Generate digits from a VAE or GAN file: a PNG grid and/or a .npy array.",
     )
     p.add_argument("model", type=Path, metavar="MODEL", help="a .safetensors model file")
-    p.add_argument("--n", type=positive_int, default=64, help="how many samples (default 64)")
-    p.add_argument("--seed", type=int, default=None, metavar="S",
+    p.add_argument("--n", type=int_in(1, MAX_SAMPLES), default=64,
+                   help=f"how many samples, at most {MAX_SAMPLES:,} (default 64)")
+    p.add_argument("--seed", type=seed_int, default=None, metavar="S",
                    help="random seed; the same seed gives byte-identical output (default: random, "
                    "printed)")
     p.add_argument("--label", type=digit, default=None, metavar="L",
@@ -36,12 +41,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
                    help="PNG grid to write (default grid.png unless --npy is given)")
     p.add_argument("--npy", type=Path, default=None, metavar="FILE",
-                   help="also write a float32 array (n, 28, 28) in [0, 1]")
-    p.add_argument("--scale", type=positive_int, default=2,
-                   help="PNG pixels per MNIST pixel, nearest-neighbour (default 2)")
-    p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
-                   help="compute device (default cpu)")
+                   help="also write a float32 array (n, H, W), or (n, H, W, 3) for colour "
+                   "models, in [0, 1]")
+    p.add_argument("--scale", type=int_in(1, 64), default=2,
+                   help="PNG pixels per model pixel, nearest-neighbour, 1 to 64 (default 2)")
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
+                   help="compute device (default auto: CUDA, then MPS, then the CPU)")
+    add_threads_option(p)
     p.set_defaults(handler=run)
+
+
+def check_grid(image_shape: tuple[int, ...], n: int, scale: int) -> None:
+    side = math.ceil(math.sqrt(n)) * (max(image_shape[1:3]) * scale + 2)
+    if side > MAX_GRID_SIDE:
+        raise UsageError(f"a grid of {n} samples at --scale {scale} would be {side:,} pixels "
+                         f"wide (the limit is {MAX_GRID_SIDE:,}); use a smaller --scale or --n, "
+                         "or --npy alone")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,25 +65,31 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.checkpoints import load_model
     from genai_studio.core.devices import resolve_device
     from genai_studio.core.files import check_writable
+    from genai_studio.core.imagemeta import png_info
     from genai_studio.core.images import save_npy, save_png, tile_grid
+    from genai_studio.core.provenance import grid_provenance
     from genai_studio.core.sampling import sample
 
     device = resolve_device(args.device)
     out = args.out if args.out is not None or args.npy is not None else Path("grid.png")
-    for path in (out, args.npy):
-        if path is not None:
-            check_writable(path)
+    outputs = [path for path in (out, args.npy) if path is not None]
+    written = [check_writable(path, inputs=[args.model]) for path in outputs]
+    if len(written) == 2 and written[0] == written[1]:
+        raise UsageError("--out and --npy name the same file")
     loaded = load_model(args.model, device, expect_kind=GENERATOR_KINDS)
     if args.label is not None and not loaded.model.conditional:
         raise UsageError(f"{args.model.name} is not conditional: it takes no --label")
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     if args.seed is None:
         print(f"seed: {seed}", file=sys.stderr)
-    images = sample(loaded.model, args.n, seed, args.label).images
+    if out is not None:  # the grid's size from one decoded image, before n are drawn
+        check_grid(sample(loaded.model, 1, seed, args.label).images.shape, args.n, args.scale)
+    drawn = sample(loaded.model, args.n, seed, args.label)
+    grid = None if out is None else tile_grid(drawn.images, scale=args.scale)
     if args.npy is not None:
-        save_npy(args.npy, images)
-    if out is not None:
-        save_png(out, tile_grid(images, scale=args.scale))
-    written = ", ".join(str(p) for p in (out, args.npy) if p is not None)
-    print(f"wrote {args.n} samples: {written}", file=sys.stderr)
+        save_npy(args.npy, drawn.images, inputs=[args.model])
+    if grid is not None:
+        prov = grid_provenance(args.model, drawn, args.label)
+        save_png(out, grid, inputs=[args.model], pnginfo=png_info(prov))
+    print(f"wrote {args.n} samples: {', '.join(map(str, outputs))}", file=sys.stderr)
     return 0

@@ -1,4 +1,4 @@
-"""``genai-studio train {vae,gan,judge}``: train a model with a live progress line on stderr."""
+"""``genai-studio train KIND``: train a model with a live progress line on stderr."""
 
 from __future__ import annotations
 
@@ -8,20 +8,49 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
-from genai_studio.cli import EXIT_INTERRUPTED, positive_float, positive_int
+from genai_studio.cli import (
+    EXIT_INTERRUPTED,
+    TERMINATING_SIGNALS,
+    add_threads_option,
+    exit_status_for,
+    int_in,
+    positive_float,
+    positive_int,
+    say,
+    seed_int,
+    signal_name,
+)
 from genai_studio.cli.progress import ProgressLine, format_duration, format_losses
 from genai_studio.core.defaults import (
     DEFAULT_BATCH,
+    DEFAULT_BATCH_CUDA,
     DEFAULT_EPOCHS,
     DEFAULT_LATENT,
     DEFAULT_LR,
     DEVICE_CHOICES,
     GAN_LOSSES,
+    MODEL_SUFFIX,
     TRAINABLE_KINDS,
+    default_batch,
     default_model_name,
+    scaled_lr,
 )
 from genai_studio.core.errors import UsageError
+
+PRECISIONS = ("fp32", "bf16")  # core.accel's, without importing torch for --help
+
+MAX_WIDTH = 65536  # a hidden layer, a latent size or a batch beyond this is a typo
+MAX_LAYERS = 16
+# With --resume the checkpoint's settings hold; these may still be given (and apply).
+# Options of one model kind only: given to another kind they are refused, not ignored.
+GAN_OPTIONS = ("--loss", "--ema")
+VAEGAN_OPTIONS = ("--gamma", "--adversarial")
+ADVERSARIAL_OPTIONS = ("--d-lr", "--d-norm", "--d-channels")
+RESUME_OPTIONS = ("--epochs", "--device", "--out", "--data", "--allow-data-change",
+                  "--precision", "--cuda-graph", "--checkpoint-every",
+                  "--threads")
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
@@ -30,8 +59,9 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected widths like 400 or 512,256, got {text!r}") \
             from None
-    if not sizes or min(sizes) <= 0:
-        raise argparse.ArgumentTypeError(f"hidden widths must be positive, got {text!r}")
+    if not sizes or min(sizes) <= 0 or max(sizes) > MAX_WIDTH or len(sizes) > MAX_LAYERS:
+        raise argparse.ArgumentTypeError(
+            f"hidden widths must be 1 to {MAX_WIDTH}, at most {MAX_LAYERS} layers, got {text!r}")
     return sizes
 
 
@@ -40,8 +70,8 @@ def non_negative_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be zero or more, got {text}")
+    if not 0 <= value <= 1e6:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1e6, got {text}")
     return value
 
 
@@ -54,57 +84,64 @@ def ema_decay(text: str) -> float:
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
-        "train", help="train a VAE, a GAN or the quality judge on MNIST",
+        "train", help="train a VAE, a GAN, a VAE-GAN or the quality judge on MNIST",
         description="Train a model on the bundled MNIST training set. Writes the model to --out "
-        "and, every epoch and on Ctrl-C, a resume checkpoint beside it (NAME.ckpt.safetensors).",
+        "and, every epoch and on Ctrl-C, SIGTERM or SIGHUP, a resume checkpoint beside it "
+        "(NAME.ckpt.safetensors). A run whose losses turn NaN stops and keeps its last good "
+        "checkpoint (and so does a GAN or VAE-GAN whose discriminator wins outright). Two runs "
+        "never share an --out.",
     )
     p.add_argument("kind", choices=TRAINABLE_KINDS,
                    help="model kind (vaegan: Larsen et al.'s VAE-GAN; judge: the digit "
                    "classifier that scores generators)")
     p.add_argument("--conditional", action="store_true",
                    help="condition on the digit label (CVAE / cGAN)")
-    p.add_argument("--arch", choices=("mlp", "conv"), default="mlp",
+    p.add_argument("--arch", choices=("mlp", "conv"), default=None,
                    help="VAE architecture (default mlp; the GAN is always convolutional)")
     p.add_argument("--hidden", type=hidden_sizes, default=None, metavar="H",
                    help="VAE hidden widths, e.g. 400 or 512,256 (default 400 for mlp, 256 for "
                    "conv)")
-    p.add_argument("--channels", type=positive_int, default=None, metavar="C",
-                   help="conv VAE / GAN / judge base channels (default 32 / 64 / 32)")
-    p.add_argument("--latent-dim", type=positive_int, default=None, metavar="D",
+    p.add_argument("--channels", type=int_in(1, 1024), default=None, metavar="C",
+                   help="conv VAE / GAN / VAE-GAN / judge base channels (default 32 / 64 / 32 "
+                   "/ 32)")
+    p.add_argument("--latent-dim", type=int_in(1, 4096), default=None, metavar="D",
                    help=f"latent size (default {DEFAULT_LATENT['vae']} for a VAE, "
-                   f"{DEFAULT_LATENT['gan']} for a GAN)")
-    p.add_argument("--epochs", type=positive_int, default=None, metavar="N",
+                   f"{DEFAULT_LATENT['gan']} for a GAN, {DEFAULT_LATENT['vaegan']} for a "
+                   "VAE-GAN)")
+    p.add_argument("--epochs", type=int_in(1, 100_000), default=None, metavar="N",
                    help=f"passes over the data (default {DEFAULT_EPOCHS}; with --resume, the "
                    "checkpoint's)")
-    p.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH, metavar="B",
-                   help=f"images per step (default {DEFAULT_BATCH})")
+    p.add_argument("--batch-size", type=int_in(1, MAX_WIDTH), default=None, metavar="B",
+                   help=f"images per step (default {DEFAULT_BATCH}; {DEFAULT_BATCH_CUDA} on "
+                   "CUDA, with the default learning rate scaled by sqrt(batch / "
+                   f"{DEFAULT_BATCH}); under torchrun, the global batch of all processes)")
     p.add_argument("--lr", type=positive_float, default=None, metavar="LR",
                    help=f"Adam learning rate (default {DEFAULT_LR['vae']:g} VAE and judge, "
-                   f"{DEFAULT_LR['gan']:g} GAN)")
+                   f"{DEFAULT_LR['gan']:g} GAN and VAE-GAN)")
     p.add_argument("--d-lr", type=positive_float, default=None, metavar="LR",
                    help="GAN / VAE-GAN: the discriminator's own Adam rate (two time-scale update "
                    "rule, Heusel et al. 2017; default: the same as --lr)")
-    p.add_argument("--loss", choices=GAN_LOSSES, default="bce",
-                   help="GAN: bce (Goodfellow's cross-entropy, non-saturating generator loss; "
-                   "default) or hinge (Miyato et al. 2018)")
     p.add_argument("--d-norm", choices=("batch", "spectral"), default=None,
                    help="GAN / VAE-GAN discriminator: batch (BatchNorm, DCGAN; the GAN's "
                    "default) or spectral (spectral normalisation of every weight, Miyato et al. "
                    "2018; the VAE-GAN's default)")
+    p.add_argument("--d-channels", type=int_in(1, 1024), default=None, metavar="C",
+                   help="GAN / VAE-GAN: discriminator base channels (default: --channels)")
+    p.add_argument("--loss", choices=GAN_LOSSES, default=None,
+                   help="GAN: bce (Goodfellow's cross-entropy, non-saturating generator loss; "
+                   "default) or hinge (Miyato et al. 2018)")
+    p.add_argument("--ema", type=ema_decay, default=None, metavar="DECAY",
+                   help="GAN: sample from an exponential moving average of the generator's "
+                   "weights with this decay per step, e.g. 0.999 (default 0: off)")
     p.add_argument("--gamma", type=positive_float, default=None, metavar="G",
                    help="VAE-GAN: the decoder's weight of the feature-space reconstruction "
                    "against the GAN loss (Larsen et al.'s gamma; default 0.01)")
     p.add_argument("--adversarial", choices=("minimax", "non-saturating"), default=None,
                    help="VAE-GAN: the decoder's GAN loss: minimax (the paper's -L_GAN; default) "
                    "or non-saturating (-log D)")
-    p.add_argument("--ema", type=ema_decay, default=0.0, metavar="DECAY",
-                   help="GAN: sample from an exponential moving average of the generator's "
-                   "weights with this decay per step, e.g. 0.999 (default 0: off)")
-    p.add_argument("--d-channels", type=positive_int, default=None, metavar="C",
-                   help="GAN: discriminator base channels (default: the same as --channels)")
-    p.add_argument("--beta", type=non_negative_float, default=1.0, metavar="B",
+    p.add_argument("--beta", type=non_negative_float, default=None, metavar="B",
                    help="VAE: weight of the KL term; 1 trains the true ELBO (default 1)")
-    p.add_argument("--kl-warmup", type=non_negative_float, default=0.0, metavar="EPOCHS",
+    p.add_argument("--kl-warmup", type=non_negative_float, default=None, metavar="EPOCHS",
                    help="VAE: ramp beta up from 0 over this many epochs (default 0: off)")
     p.add_argument("--binarize", choices=("dynamic", "none"), default=None,
                    help="dynamic: a fresh Bernoulli sample of each image every time it is used "
@@ -114,16 +151,33 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="train on the first N images only")
     p.add_argument("--data", type=Path, default=None, metavar="DIR",
                    help="folder holding the four MNIST IDX files (default: the bundled copy)")
-    p.add_argument("--seed", type=int, default=0, metavar="S",
+    p.add_argument("--seed", type=seed_int, default=None, metavar="S",
                    help="random seed; the same seed on the CPU gives the same weights "
                    "(default 0)")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                    help="compute device; auto takes CUDA, then MPS, then the CPU")
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
-                   help="where to write the model (default: your GenAI Studio models folder)")
+                   help="where to write the model (default: a new name in your GenAI Studio "
+                   "models folder; with --resume, the model beside the checkpoint); refused "
+                   "while another run writes it")
     p.add_argument("--resume", type=Path, default=None, metavar="FILE",
-                   help="continue from a .ckpt.safetensors checkpoint (model options are taken "
-                   "from it)")
+                   help="continue from a .ckpt.safetensors checkpoint with its own settings; "
+                   f"only {', '.join(RESUME_OPTIONS)} may be given with it")
+    p.add_argument("--allow-data-change", action="store_true",
+                   help="with --resume: continue even though the training data differs from "
+                   "what the checkpoint trained on (refused by default)")
+    p.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                   help="fp32 (default) or bf16: the forward pass under bfloat16 autocast "
+                   "(CUDA, MPS or CPU; CUDA also uses TF32 matmuls either way)")
+    p.add_argument("--cuda-graph", action="store_true",
+                   help="CUDA: capture the whole training step as a CUDA graph after a few "
+                   "steps and replay it (VAE and GAN, no --kl-warmup, one process); "
+                   "elsewhere, or if capture fails, plain steps")
+    p.add_argument("--checkpoint-every", type=non_negative_float, default=60.0,
+                   metavar="SECONDS",
+                   help="write the resume checkpoint at most this often, and at the end "
+                   "(default 60; 0: at the end of every epoch)")
+    add_threads_option(p)
     p.set_defaults(handler=run)
 
 
@@ -132,29 +186,30 @@ def model_config_from_args(args: argparse.Namespace):
 
     if args.kind == "judge":
         return judge_config_from_args(args)
-    adversarial_only = {"--d-lr": args.d_lr is not None, "--d-norm": args.d_norm is not None,
-                        "--d-channels": args.d_channels is not None}
     if args.kind == "vae":
-        _refuse("a VAE", {**adversarial_only, **_gan_options(args), **_vaegan_options(args)})
-        hidden = args.hidden or ((400,) if args.arch == "mlp" else (256,))
-        return VAEConfig(arch=args.arch, latent_dim=args.latent_dim or DEFAULT_LATENT["vae"],
+        _refuse("a VAE", args, GAN_OPTIONS + VAEGAN_OPTIONS + ADVERSARIAL_OPTIONS)
+        arch = args.arch or "mlp"
+        hidden = args.hidden or ((400,) if arch == "mlp" else (256,))
+        return VAEConfig(arch=arch, latent_dim=args.latent_dim or DEFAULT_LATENT["vae"],
                          hidden=hidden, channels=args.channels or 32,
                          conditional=args.conditional)
-    if args.arch != "mlp":
+    if args.arch is not None:
         raise UsageError("--arch applies to VAEs only")
     if args.kind == "vaegan":
         return vaegan_config_from_args(args)
-    _refuse("a GAN", {"--hidden": args.hidden is not None, **_vaegan_options(args)})
+    if args.hidden is not None:
+        raise UsageError("--hidden applies to VAEs and VAE-GANs only")
+    _refuse("a GAN", args, VAEGAN_OPTIONS)
     return GANConfig(latent_dim=args.latent_dim or DEFAULT_LATENT["gan"],
                      channels=args.channels or 64, conditional=args.conditional,
-                     loss=args.loss, norm=args.d_norm or "batch",
-                     ema_decay=args.ema, d_channels=args.d_channels)
+                     loss=args.loss or "bce", norm=args.d_norm or "batch",
+                     ema_decay=args.ema or 0.0, d_channels=args.d_channels)
 
 
 def vaegan_config_from_args(args: argparse.Namespace):
     from genai_studio.core.models import VAEGANConfig
 
-    _refuse("a VAE-GAN", _gan_options(args))
+    _refuse("a VAE-GAN", args, GAN_OPTIONS)
     if args.hidden is not None and len(args.hidden) != 1:
         raise UsageError("a VAE-GAN's encoder has one hidden layer: give one width to --hidden")
     defaults = VAEGANConfig()
@@ -168,17 +223,13 @@ def vaegan_config_from_args(args: argparse.Namespace):
     )
 
 
-def _gan_options(args: argparse.Namespace) -> dict[str, bool]:
-    return {"--loss": args.loss != "bce", "--ema": args.ema != 0.0}
+def _given(args: argparse.Namespace, options: tuple[str, ...]) -> list[str]:
+    return [o for o in options if getattr(args, o[2:].replace("-", "_")) is not None]
 
 
-def _vaegan_options(args: argparse.Namespace) -> dict[str, bool]:
-    return {"--gamma": args.gamma is not None, "--adversarial": args.adversarial is not None}
-
-
-def _refuse(what: str, options: dict[str, bool]) -> None:
+def _refuse(what: str, args: argparse.Namespace, options: tuple[str, ...]) -> None:
     """Options that do not apply to ``what`` are refused rather than silently ignored."""
-    given = [name for name, is_set in options.items() if is_set]
+    given = _given(args, options)
     if given:
         raise UsageError(f"{', '.join(given)} do not apply to {what}")
 
@@ -187,82 +238,198 @@ def judge_config_from_args(args: argparse.Namespace):
     from genai_studio.core.models import JudgeConfig
 
     # The judge is a fixed-shape classifier: refuse generator options rather than ignore them.
-    _refuse("the judge", {"--conditional": args.conditional, "--arch": args.arch != "mlp",
-                      "--hidden": args.hidden is not None,
-                      "--latent-dim": args.latent_dim is not None, "--beta": args.beta != 1.0,
-                      "--kl-warmup": args.kl_warmup != 0.0, "--d-lr": args.d_lr is not None,
-                      "--d-norm": args.d_norm is not None,
-                      "--d-channels": args.d_channels is not None,
-                      **_gan_options(args), **_vaegan_options(args)})
+    foreign = {"--conditional": args.conditional, "--arch": args.arch is not None,
+               "--hidden": args.hidden is not None, "--latent-dim": args.latent_dim is not None,
+               "--beta": args.beta is not None, "--kl-warmup": args.kl_warmup is not None}
+    given = [name for name, is_set in foreign.items() if is_set]
+    given += _given(args, GAN_OPTIONS + VAEGAN_OPTIONS + ADVERSARIAL_OPTIONS)
+    if given:
+        raise UsageError(f"{', '.join(given)} do not apply to the judge")
     return JudgeConfig(channels=args.channels or 32)
 
 
-def default_out_path(kind: str, conditional: bool, latent_dim: int | None = None) -> Path:
+def train_config_from_args(args: argparse.Namespace, device_type: str = "cpu"):
+    from genai_studio.core.training import TrainConfig
+
+    batch_size, lr = args.batch_size, args.lr
+    if batch_size is None:  # the device's default batch, with its scaled learning rate
+        batch_size = default_batch(device_type)
+        if lr is None and batch_size != DEFAULT_BATCH:
+            lr = scaled_lr(args.kind, batch_size)
+    return TrainConfig(
+        epochs=args.epochs or DEFAULT_EPOCHS, batch_size=batch_size,
+        lr=lr, d_lr=args.d_lr, beta=1.0 if args.beta is None else args.beta,
+        kl_warmup_epochs=args.kl_warmup or 0.0, binarize=args.binarize, limit=args.limit,
+        seed=args.seed or 0)
+
+
+def resume_config_from_args(args: argparse.Namespace):
+    """The settings of a resumed run: the checkpoint's, with --epochs if given."""
+    from genai_studio.core.checkpoints import read_metadata
+    from genai_studio.core.training import TrainConfig
+
+    fixed = {"--conditional": args.conditional, "--arch": args.arch, "--hidden": args.hidden,
+             "--channels": args.channels, "--latent-dim": args.latent_dim,
+             "--batch-size": args.batch_size, "--lr": args.lr, "--beta": args.beta,
+             "--kl-warmup": args.kl_warmup, "--binarize": args.binarize, "--limit": args.limit,
+             "--seed": args.seed,
+             **{o: getattr(args, o[2:].replace("-", "_"))
+                for o in GAN_OPTIONS + VAEGAN_OPTIONS + ADVERSARIAL_OPTIONS}}
+    given = [name for name, value in fixed.items() if value not in (None, False)]
+    if given:
+        raise UsageError(f"{', '.join(given)} cannot change when resuming (the checkpoint's "
+                         f"settings continue); only {', '.join(RESUME_OPTIONS)} may be given")
+    metadata = read_metadata(args.resume)
+    saved = metadata.get("training_state")
+    if not isinstance(saved, dict) or not isinstance(saved.get("train_config"), dict):
+        raise UsageError(f"{args.resume.name} is not a resume checkpoint (.ckpt.safetensors)")
+    if metadata["kind"] != args.kind:
+        raise UsageError(f"{args.resume.name} is a {metadata['kind'].upper()[:20]} checkpoint, "
+                         f"not a {args.kind.upper()}")
+    epochs = args.epochs or saved["train_config"].get("epochs")
+    if type(epochs) is not int or epochs < 1:
+        raise UsageError(f"{args.resume.name}: damaged checkpoint (epochs)")
+    return TrainConfig(epochs=epochs)  # the core takes every other setting from the file
+
+
+def _lock_output(args: argparse.Namespace):
+    """Hold the model path this run writes: explicit, beside the resumed checkpoint, or new."""
+    from genai_studio.core.defaults import model_stem
+    from genai_studio.core.files import OutputLock, lock_new_output
     from genai_studio.core.resources import user_models_dir
 
+    if args.out is not None:
+        return OutputLock(args.out).acquire()
+    if args.resume is not None:
+        return OutputLock(args.resume.with_name(model_stem(args.resume) + MODEL_SUFFIX)).acquire()
     folder = user_models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / default_model_name(kind, conditional, latent_dim)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the models folder {folder}: {exc.strerror}") from None
+    latent = args.latent_dim if args.kind != "judge" else None
+    return lock_new_output(lambda: folder / default_model_name(
+        args.kind, args.conditional, latent, folder=folder))
+
+
+def _check_outputs(out: Path, args: argparse.Namespace) -> None:
+    from genai_studio.core.data import MNIST_FILES
+    from genai_studio.core.defaults import checkpoint_path_for, is_checkpoint
+    from genai_studio.core.files import check_writable
+    from genai_studio.core.resources import mnist_dir
+
+    if is_checkpoint(out):
+        raise UsageError(f"--out {out.name} names a checkpoint; give the model's file name "
+                         f"(the checkpoint goes beside it)")
+    data_dir = args.data or mnist_dir()
+    inputs = [data_dir / name for pair in MNIST_FILES.values() for name in pair]
+    check_writable(out, [args.resume, *inputs])
+    # Continuing a run rewrites its own checkpoint; any other input stays untouched.
+    check_writable(checkpoint_path_for(out), inputs)
 
 
 def run(args: argparse.Namespace) -> int:
-    from genai_studio.core.checkpoints import read_metadata
-    from genai_studio.core.data import load_mnist
+    from genai_studio.core import distributed
     from genai_studio.core.devices import resolve_device
-    from genai_studio.core.events import Finished
-    from genai_studio.core.files import check_writable
-    from genai_studio.core.training import TrainConfig, train
 
-    device = resolve_device(args.device)
-    model_config, epochs = None, args.epochs or DEFAULT_EPOCHS
+    world = distributed.world_from_env()
+    device = distributed.start(world, resolve_device(args.device))
+    try:
+        return _run(args, device, world)
+    finally:
+        distributed.stop(world)
+
+
+def _run(args: argparse.Namespace, device, world) -> int:
+    from genai_studio.core.data import load_mnist
+
+    if args.allow_data_change and args.resume is None:
+        raise UsageError("--allow-data-change applies only with --resume")
     if args.resume is not None:
-        metadata = read_metadata(args.resume)
-        saved = metadata.get("training_state")
-        if saved is None:
-            raise UsageError(f"{args.resume.name} is not a resume checkpoint (.ckpt.safetensors)")
-        if metadata["kind"] != args.kind:
-            raise UsageError(f"{args.resume.name} is a {metadata['kind'].upper()} checkpoint, "
-                             f"not a {args.kind.upper()}")
-        epochs = args.epochs or saved["train_config"]["epochs"]
+        model_config, config = None, resume_config_from_args(args)
     else:
         try:
             model_config = model_config_from_args(args)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    config = TrainConfig(epochs=epochs, batch_size=args.batch_size, lr=args.lr, d_lr=args.d_lr,
-                         beta=args.beta,
-                         kl_warmup_epochs=args.kl_warmup, binarize=args.binarize,
-                         limit=args.limit, seed=args.seed)
-    out = args.out or default_out_path(args.kind, args.conditional, args.latent_dim)
-    check_writable(out)
-    data = load_mnist("train", root=args.data)
-
-    cancel = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
-    line = ProgressLine(sys.stderr)
-    started = time.perf_counter()
+        config = train_config_from_args(args, device.type)
+    if not world.is_main:  # rank 0 checks, locks and writes the files; the others train
+        data = load_mnist("train", root=args.data)
+        out = args.out or Path("unwritten-by-this-rank.safetensors")
+        finished, signum = _train_until_signal(args, model_config, config, data, device, out,
+                                               world)
+        return 0 if not finished.cancelled else EXIT_INTERRUPTED
+    if args.out is not None:  # fail before locking: the clearest reason comes first
+        _check_outputs(args.out, args)
+    lock = _lock_output(args)
     try:
-        events = train(model_config, config, data, device, out, cancel=cancel,
-                       resume_from=args.resume)
-        for event in events:
-            line.update(event)
+        _check_outputs(lock.path, args)
+        data = load_mnist("train", root=args.data)
+        started = time.perf_counter()
+        finished, signum = _train_until_signal(args, model_config, config, data, device,
+                                               lock.path, world)
+    finally:
+        lock.release()
+    return _report(args, finished, signum, device, time.perf_counter() - started)
+
+
+def _train_until_signal(args, model_config, config, data, device, out: Path,
+                        world) -> tuple[Any, int]:
+    """Run the training loop; Ctrl-C, SIGTERM and SIGHUP cancel it at the next step (the loop
+    then writes its checkpoint). Returns the Finished event and the signal that came, or 0."""
+    from genai_studio.core.accel import SpeedOptions
+    from genai_studio.core.events import Finished
+    from genai_studio.core.training import train
+
+    cancel, caught = threading.Event(), []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        caught.append(signum)
+        cancel.set()
+
+    handled = (signal.SIGINT, *TERMINATING_SIGNALS)
+    previous = {s: signal.signal(s, on_signal) for s in handled}
+    line = ProgressLine(sys.stderr if world.is_main else None)
+    speed = SpeedOptions(precision=args.precision, cuda_graph=args.cuda_graph,
+                         checkpoint_every_s=args.checkpoint_every)
+    finished = None
+    try:
+        for event in train(model_config, config, data, device, out, cancel=cancel,
+                           resume_from=args.resume, allow_data_change=args.allow_data_change,
+                           world=world, speed=speed):
+            try:
+                line.update(event)
+            except OSError:  # the terminal went away (SIGHUP): keep training to the checkpoint
+                pass
             if isinstance(event, Finished):
                 finished = event
     finally:
-        signal.signal(signal.SIGINT, previous)
-        line.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        try:
+            line.close()
+        except OSError:
+            pass
+    return finished, (caught[0] if caught else 0)
+
+
+def _report(args, finished, signum: int, device, seconds: float) -> int:
     s = finished.summary
     if finished.cancelled:
-        print(f"interrupted after {s['steps']} steps; resume with: genai-studio train "
-              f"{args.kind} --resume {finished.checkpoint}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    print(f"trained {args.kind.upper()} for {s['epochs']} epochs ({s['steps']} steps) in "
-          f"{format_duration(time.perf_counter() - started)} on {s['device']}, "
-          f"{s['images_per_s'] or 0:,.0f} images/s; final {format_losses(s['final_losses'])}",
-          file=sys.stderr)
+        how = "interrupted" if signum in (0, signal.SIGINT) else f"stopped by {signal_name(signum)}"
+        say(f"{how} after {s['steps']} steps; checkpoint saved; resume with: genai-studio train "
+            f"{args.kind} --resume {finished.checkpoint}")
+        return EXIT_INTERRUPTED if signum in (0, signal.SIGINT) else exit_status_for(signum)
+    for note in s.get("notes", []):
+        say(f"note: {note}")
+    processes = f" x {s['world_size']} processes" if s.get("world_size", 1) > 1 else ""
+    say(f"trained {args.kind.upper()} for {s['epochs']} epochs ({s['steps']} steps) in "
+        f"{format_duration(seconds)} on {s['device']}{processes}, "
+        f"{s['images_per_s'] or 0:,.0f} images/s; "
+        f"final {format_losses(s['final_losses'])}")
     if args.kind == "judge":
         record_judge_accuracy(finished.path, device)
-    print(f"model: {finished.path}\ncheckpoint: {finished.checkpoint}", file=sys.stderr)
+    say(f"model: {finished.path}\ncheckpoint: {finished.checkpoint}")
     return 0
 
 

@@ -14,6 +14,7 @@ anything else is looked at, and nothing here ever calls ``torch.load`` or ``pick
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 from dataclasses import dataclass, field
@@ -27,13 +28,24 @@ from safetensors.torch import save as save_safetensors_bytes
 from torch import nn
 
 from genai_studio.core.errors import ModelFileError
-from genai_studio.core.files import write_atomic
+from genai_studio.core.files import open_regular, read_untrusted, write_atomic
 from genai_studio.core.models import ModelConfig, build_model, config_from_dict
+from genai_studio.core.validate import loads_json, meta_model, state_shapes
 
 FORMAT = "genai-studio.model"
 FORMAT_VERSION = 1
 STATE_PREFIX = "state."
-_MAX_HEADER = 64 * 1024 * 1024
+# Headers of real files are a few KB (tensor table plus metadata); 1 MiB leaves room for any
+# metrics while keeping what a hostile header can make the JSON parser build small.
+_MAX_HEADER = 1 << 20
+# Larger than a checkpoint of validate.MAX_PARAMETERS weights with Adam's state (1.2 GB).
+MAX_FILE_BYTES = 2 << 30
+_MAX_TENSORS = 10_000
+_DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
+                "U8": 1, "BOOL": 1}
+_TORCH_DTYPE_NAMES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16",
+                      "I64": "int64", "I32": "int32", "I16": "int16", "I8": "int8", "U8": "uint8",
+                      "BOOL": "bool"}
 
 
 @dataclass
@@ -70,46 +82,80 @@ def _describe_foreign(head: bytes) -> str | None:
 
 
 def read_header(path: Path) -> tuple[dict[str, Any], int]:
-    """The parsed safetensors header of ``path`` and the total size the file must have."""
+    """The parsed safetensors header of ``path`` and the total size the file must have.
+
+    Only regular files are opened (a FIFO or a device is refused by its type first), and only
+    the first bytes and the header are read; the tensor table is checked for sane types,
+    shapes and contiguous offsets that add up to the file's size.
+    """
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(8)
+    with open_regular(path, ModelFileError, "model file") as fh:
+        try:
             size = os.fstat(fh.fileno()).st_size
-            foreign = _describe_foreign(head + fh.read(56))
+            head = fh.read(64)
+            foreign = _describe_foreign(head)
             if foreign:
                 raise ModelFileError(f"{path.name}: refused: the file is {foreign}")
             if len(head) < 8:
                 raise ModelFileError(f"{path.name}: not a model file (too short)")
-            (header_len,) = struct.unpack("<Q", head)
+            if size > MAX_FILE_BYTES:
+                raise ModelFileError(f"{path.name}: refused: {size:,} bytes is larger than any "
+                                     f"model this app makes ({MAX_FILE_BYTES:,})")
+            (header_len,) = struct.unpack("<Q", head[:8])
             if header_len > min(size - 8, _MAX_HEADER):
                 raise ModelFileError(f"{path.name}: not a model file, or truncated")
             fh.seek(8)
-            header = json.loads(fh.read(header_len))
-    except FileNotFoundError:
-        raise ModelFileError(f"model file not found: {path}") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"{path} is a folder, not a model file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+            raw = fh.read(header_len)
+        except OSError as exc:
+            raise ModelFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        header = loads_json(raw, path.name, ModelFileError)
+    except ModelFileError as exc:
+        if "nested" in str(exc):
+            raise
         raise ModelFileError(f"{path.name}: not a model file (unreadable header)") from None
-    except OSError as exc:
-        raise ModelFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     if not isinstance(header, dict):
         raise ModelFileError(f"{path.name}: not a model file (unreadable header)")
-    data_end = 0
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        try:
-            data_end = max(data_end, int(info["data_offsets"][1]))
-        except (TypeError, KeyError, IndexError, ValueError):
-            raise ModelFileError(f"{path.name}: not a model file (bad tensor table)") from None
-    expected = 8 + header_len + data_end
+    expected = 8 + header_len + _data_size(path, header)
     if size != expected:
         raise ModelFileError(
             f"{path.name}: truncated or damaged ({size} bytes, the header promises {expected})"
         )
     return header, expected
+
+
+def _tensor_table(path: Path, header: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]]:
+    """Name -> (shape, dtype) of the tensors a header lists, each entry checked."""
+    table = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        try:
+            dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
+            valid = (dtype in _DTYPE_BYTES and isinstance(shape, list) and len(shape) <= 8
+                     and all(type(d) is int and 0 <= d <= MAX_FILE_BYTES for d in shape)
+                     and isinstance(offsets, list) and len(offsets) == 2
+                     and all(type(o) is int and 0 <= o <= MAX_FILE_BYTES for o in offsets)
+                     and offsets[1] - offsets[0] == math.prod(shape) * _DTYPE_BYTES[dtype])
+        except (TypeError, KeyError):
+            valid = False
+        if not valid or len(table) >= _MAX_TENSORS:
+            raise ModelFileError(f"{path.name}: not a model file (bad tensor table)")
+        table[name] = (tuple(shape), _TORCH_DTYPE_NAMES[dtype])
+    return table
+
+
+def _data_size(path: Path, header: dict[str, Any]) -> int:
+    """Bytes of tensor data the header promises; the tensors must tile them without gaps."""
+    _tensor_table(path, header)
+    spans = sorted(tuple(info["data_offsets"]) for name, info in header.items()
+                   if name != "__metadata__")
+    end = 0
+    for begin, stop in spans:
+        if begin != end:
+            raise ModelFileError(f"{path.name}: not a model file (bad tensor table)")
+        end = stop
+    return end
 
 
 def read_metadata(path: Path) -> dict[str, Any]:
@@ -120,12 +166,12 @@ def read_metadata(path: Path) -> dict[str, Any]:
 
 def _metadata_from_header(path: Path, header: dict[str, Any]) -> dict[str, Any]:
     meta = header.get("__metadata__") or {}
-    if meta.get("format") != FORMAT:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{Path(path).name}: a safetensors file, but not a GenAI Studio model")
     try:
         version = int(meta.get("format_version", "0"))
-        metadata = json.loads(meta["metadata"])
-    except (KeyError, ValueError, TypeError):
+        metadata = loads_json(meta["metadata"], path.name, ModelFileError)
+    except (KeyError, ValueError, TypeError, ModelFileError):
         raise ModelFileError(f"{Path(path).name}: damaged metadata block") from None
     if version > FORMAT_VERSION:
         raise ModelFileError(
@@ -133,6 +179,8 @@ def _metadata_from_header(path: Path, header: dict[str, Any]) -> dict[str, Any]:
         )
     if not isinstance(metadata, dict) or "kind" not in metadata or "config" not in metadata:
         raise ModelFileError(f"{Path(path).name}: metadata lacks the model kind or config")
+    if not isinstance(metadata["kind"], str) or not isinstance(metadata["config"], dict):
+        raise ModelFileError(f"{Path(path).name}: damaged metadata block")
     return metadata
 
 
@@ -141,7 +189,13 @@ def load_model(
     device: torch.device | str = "cpu",
     expect_kind: str | tuple[str, ...] | None = None,
 ) -> LoadedModel:
-    """Rebuild a model from a file alone; every way a file can be wrong is a ModelFileError."""
+    """Rebuild a model from a file alone; every way a file can be wrong is a ModelFileError.
+
+    Everything the header says is checked before the tensor data is read or a weight is
+    allocated: the config's types and ranges, the parameter count it implies (against
+    ``validate.MAX_PARAMETERS``) and every weight's name, shape and dtype against the tensors
+    the file lists. Non-finite weights (NaN, infinity) are refused.
+    """
     path = Path(path)
     header, expected_size = read_header(path)
     metadata = _metadata_from_header(path, header)
@@ -149,21 +203,25 @@ def load_model(
     kinds = (expect_kind,) if isinstance(expect_kind, str) else expect_kind
     if kinds and kind not in kinds:
         wanted = " or ".join(k.upper() for k in kinds)
-        raise ModelFileError(f"{path.name} holds a {str(kind).upper()}; this needs a {wanted}")
+        raise ModelFileError(f"{path.name} holds a {kind.upper()[:40]}; this needs a {wanted}")
     config = config_from_dict(kind, metadata["config"])
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ModelFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    skeleton = meta_model(config, ModelFileError, path.name)
+    _check_weights_fit(path, _tensor_table(path, header), state_shapes(skeleton))
+    raw = read_untrusted(path, expected_size, ModelFileError, "model file")
     if len(raw) != expected_size:  # changed since the header was read
         raise ModelFileError(f"{path.name}: the file changed while it was being read")
     try:
         tensors = load_safetensors_bytes(raw)
-    except (SafetensorError, ValueError) as exc:
+    except (SafetensorError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{path.name}: damaged tensor data ({exc})") from None
+    del raw
     state = {k[len(STATE_PREFIX):]: v for k, v in tensors.items() if k.startswith(STATE_PREFIX)}
     weights = {k: v for k, v in tensors.items() if not k.startswith(STATE_PREFIX)}
-    model = build_model(config)
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ModelFileError(f"{path.name}: refused: {name} holds NaN or infinite values "
+                                 "(a diverged training run?)")
+    model = _materialise(skeleton, config)
     try:
         model.load_state_dict(weights, strict=True)
     except RuntimeError as exc:
@@ -172,6 +230,37 @@ def load_model(
         raise ModelFileError(f"{path.name}: weights do not fit its config ({detail})") from None
     model.to(device).eval()
     return LoadedModel(model=model, config=config, metadata=metadata, path=path, state=state)
+
+
+def _materialise(skeleton: nn.Module, config: ModelConfig) -> nn.Module:
+    """Real (uninitialised) memory for a meta-built model whose state dict covers all of it;
+    a model with buffers outside its state dict is built afresh instead."""
+    persistent = set(skeleton.state_dict())
+    if all(name in persistent for name, _ in skeleton.named_buffers()):
+        return skeleton.to_empty(device="cpu")
+    return build_model(config)
+
+
+def _check_weights_fit(path: Path, table: dict[str, tuple[tuple[int, ...], str]],
+                       shapes: dict[str, tuple[tuple[int, ...], str]]) -> None:
+    """The file's weights are exactly ``shapes`` (its config's); its resume state is bounded."""
+    weights = {k: v for k, v in table.items() if not k.startswith(STATE_PREFIX)}
+    missing, extra = sorted(set(shapes) - set(weights)), sorted(set(weights) - set(shapes))
+    if missing or extra:
+        detail = f"missing {missing[0]}" if missing else f"unexpected {extra[0]}"
+        raise ModelFileError(f"{path.name}: weights do not fit its config ({detail})")
+    for name, (shape, dtype) in shapes.items():
+        if weights[name] != (shape, dtype):
+            raise ModelFileError(
+                f"{path.name}: weights do not fit its config ({name} is {list(weights[name][0])} "
+                f"{weights[name][1]}, the config builds {list(shape)} {dtype})")
+    # A checkpoint holds at most an optimizer's moments per weight and a few RNG states.
+    weight_numel = sum(math.prod(shape) for shape, _ in shapes.values())
+    state_numel = sum(math.prod(shape) for name, (shape, _) in table.items()
+                      if name.startswith(STATE_PREFIX))
+    if state_numel > 3 * weight_numel + (1 << 20):
+        raise ModelFileError(f"{path.name}: refused: its resume state is larger than its model "
+                             "could ever need")
 
 
 def model_metadata(model: nn.Module, **sections: Any) -> dict[str, Any]:

@@ -25,10 +25,28 @@ DEFAULT_LATENT = {"vae": 2, "gan": 64, "vaegan": 32}
 GAN_LOSSES = ("bce", "hinge")
 DEFAULT_EPOCHS = 10
 DEFAULT_BATCH = 128
+# On CUDA a 128-image step of these small models is launch-bound: a larger batch does the same
+# epoch in a quarter of the steps. Its default learning rate grows with the square root of the
+# batch (Adam's usual scaling rule), see scaled_lr.
+DEFAULT_BATCH_CUDA = 512
+
+# Exports (core.export): an animation's frames (~80 s at 25 fps) and one frame's longest side.
+MAX_ANIMATION_FRAMES = 2000
+MAX_EXPORT_SIDE = 8192
 
 
 def default_lr(kind: str) -> float:
     return DEFAULT_LR.get(kind, DEFAULT_LR["vae"])
+
+
+def default_batch(device_type: str) -> int:
+    """The default batch for a device kind ("cuda", "mps", "cpu")."""
+    return DEFAULT_BATCH_CUDA if device_type == "cuda" else DEFAULT_BATCH
+
+
+def scaled_lr(kind: str, batch_size: int) -> float:
+    """The kind's default learning rate, scaled by sqrt(batch / 128) for another batch."""
+    return default_lr(kind) * (batch_size / DEFAULT_BATCH) ** 0.5
 
 
 def model_stem(path: Path) -> str:
@@ -51,8 +69,22 @@ def is_checkpoint(path: Path) -> bool:
 
 
 def default_model_name(kind: str, conditional: bool, latent_dim: int | None = None,
-                       when: datetime | None = None) -> str:
-    """``cvae-2d-20261128-142501.safetensors``: kind, latent size and start time."""
+                       when: datetime | None = None, folder: Path | None = None) -> str:
+    """``cvae-2d-20261128-142501.safetensors``: kind, latent size and start time.
+
+    With ``folder``, the name is unique there: ``-2``, ``-3``... are added while a model, its
+    checkpoint or a live run's lock file (``.NAME.lock``) already has it. Two runs that start
+    in the same second then get different names once each locks its own (``files.OutputLock``,
+    ``files.lock_new_output``).
+    """
     stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
     latent = f"-{latent_dim}d" if latent_dim else ""
-    return f"{'c' if conditional else ''}{kind}{latent}-{stamp}{MODEL_SUFFIX}"
+    stem = f"{'c' if conditional else ''}{kind}{latent}-{stamp}"
+    if folder is None:
+        return stem + MODEL_SUFFIX
+    folder, k, name = Path(folder), 2, stem
+    while any((folder / taken).exists() or (folder / taken).is_symlink()
+              for taken in (name + MODEL_SUFFIX, name + CHECKPOINT_SUFFIX,
+                            f".{name}{MODEL_SUFFIX}.lock")):
+        name, k = f"{stem}-{k}", k + 1
+    return name + MODEL_SUFFIX

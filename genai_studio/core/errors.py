@@ -5,11 +5,15 @@ class GenAIError(Exception):
     """Base class: anything the user can fix (bad file, bad option, missing device)."""
 
 
-class DataError(GenAIError):
+class InputError(GenAIError):
+    """An input file cannot be used: missing, not a regular file, too large or unreadable."""
+
+
+class DataError(InputError):
     """A dataset file or folder is missing, truncated or not what it claims to be."""
 
 
-class ModelFileError(GenAIError):
+class ModelFileError(InputError):
     """A model file cannot be used: missing, truncated, foreign, unsafe or the wrong kind."""
 
 
@@ -22,9 +26,18 @@ class UsageError(GenAIError):
 
 
 class OutputError(GenAIError):
-    """An output file or folder cannot be written (missing, not a folder, read-only, disk full)."""
+    """An output file or folder cannot be written (missing, not a folder, read-only, disk full,
+    an input of the same command, a device or a FIFO)."""
+
+
+class OutputBusy(OutputError):
+    """Another live run holds the output (see ``files.OutputLock``)."""
 
 
 class TrainingDiverged(GenAIError):
-    """A run's losses became NaN or infinite, or its discriminator won outright: it stops, keeps
-    its last good checkpoint and writes no model."""
+    """The losses or weights became NaN or infinite, or a discriminator won outright; the run
+    stopped without saving them and kept its last good checkpoint."""
+
+
+class ImageFileError(InputError):
+    """An image cannot be reopened: no provenance, or damaged or hostile metadata."""

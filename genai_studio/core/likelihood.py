@@ -145,7 +145,7 @@ def grid_log_px(
 def _spatial_order(vae: VAE, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
     """An order of the digits that batches neighbours in latent space (by the encoder's mean,
     in a serpentine over 0.5-wide columns), so a batch's cells overlap and share decodes."""
-    mu, _ = vae.encode(x.reshape(-1, 1, 28, 28).float(), labels)
+    mu, _ = vae.encode(x.reshape(-1, *vae.image_shape).float(), labels)
     column = torch.floor(mu[:, 0] / 0.5)
     row = torch.where(column.remainder(2) == 0, mu[:, 1], -mu[:, 1])
     key = row.double() + 1e3 * column.double()

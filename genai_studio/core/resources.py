@@ -34,3 +34,19 @@ def user_models_dir() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, APP_AUTHOR) / "models"
+
+
+CACHE_ENV = "GENAI_STUDIO_CACHE"
+
+
+def user_cache_dir() -> Path:
+    """Where derived data that can always be rebuilt is kept (decoded MNIST, judge features);
+    ``GENAI_STUDIO_CACHE`` overrides it. Created on demand by whoever writes there."""
+    import os
+
+    override = os.environ.get(CACHE_ENV, "").strip()
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, APP_AUTHOR)

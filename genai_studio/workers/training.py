@@ -19,6 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from genai_studio.core.events import Event, Progress
 from genai_studio.workers import track
 
 log = logging.getLogger(__name__)
@@ -47,16 +48,17 @@ class TrainRequest:
     log_every: int = 10
     preview_every: int = 50
     judge_path: Path | None = None  # scores each preview for the quality meter; None: no meter
+    resume_from: Path | None = None  # a checkpoint: continue its run (its model and settings)
 
 
 class TrainingWorker(QObject):
     """Runs one training request on its thread; ``done`` is always its last signal."""
 
-    started = Signal(object)  # core.training.Started
-    progress = Signal(object)  # Progress
-    preview = Signal(object)  # Preview (images are a copy)
-    checkpoint = Signal(object)  # Checkpoint
-    finished = Signal(object)  # Finished
+    started = Signal(object)  # core.events.Started
+    progress = Signal(object)  # core.events.Progress
+    preview = Signal(object)  # core.events.Preview (images are a copy)
+    checkpoint = Signal(object)  # core.events.Checkpoint
+    finished = Signal(object)  # core.events.Finished
     quality = Signal(object)  # core.quality.QuickScores of a preview (plain numbers)
     quality_unavailable = Signal(str)  # why there is no meter this run ("no judge: ...")
     failed = Signal(str)  # a one-line message for the artist
@@ -99,18 +101,13 @@ class TrainingWorker(QObject):
             self.done.emit()
 
     def _drive(self) -> None:
-        import torch
-
         from genai_studio.core.devices import resolve_device
+        from genai_studio.core.threads import training_run
 
         device = resolve_device(self.request.device)
-        threads = torch.get_num_threads()
-        if device.type == "cpu":
-            torch.set_num_threads(cpu_training_threads())
-        try:
+        # CPU runs leave a core to the window; inference drops to one thread meanwhile.
+        with training_run(device.type, beside_window=True):
             self._train(device)
-        finally:
-            torch.set_num_threads(threads)
 
     def _train(self, device: Any) -> None:
         from genai_studio.core import training
@@ -123,14 +120,15 @@ class TrainingWorker(QObject):
         )
         r.out_path.parent.mkdir(parents=True, exist_ok=True)
         self._judge = self._load_judge(device)
-        events = training.train(_model_config(r), config, data, device, r.out_path,
-                                cancel=self._cancel)
+        model_config = None if r.resume_from is not None else _model_config(r)
+        events = training.train(model_config, config, data, device, r.out_path,
+                                cancel=self._cancel, resume_from=r.resume_from)
         pending: Any = None  # the newest throttled Progress, sent before Finished
         for event in events:
             pending = self._dispatch(event, training, pending)
             self._wait_while_paused()
 
-    def _dispatch(self, event: Any, training: Any, pending: Any) -> Any:
+    def _dispatch(self, event: Event, training: Any, pending: Progress | None) -> Any:
         now = time.perf_counter()
         if isinstance(event, training.Progress):
             if now - self._last.get("progress", 0.0) < PROGRESS_INTERVAL_S:
@@ -204,13 +202,6 @@ def lower_thread_priority(niceness: int = 10) -> None:
         os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + niceness)
     except OSError:
         log.debug("could not lower the training thread's priority", exc_info=True)
-
-
-def cpu_training_threads() -> int:
-    """Leave one core to the GUI thread: on the 2-core test machine, 1 intra-op thread trained
-    2.4x faster than 2 (17.9k vs 7.6k img/s, the machine busy with other work) and cut the GUI
-    heartbeat's p99 lag from 23 to 16 ms; the GUI's frames need a core of their own."""
-    return max(1, (os.cpu_count() or 2) - 1)
 
 
 _DATA_LOCK = threading.Lock()

@@ -138,3 +138,17 @@ def test_a_real_process_prints_one_line_and_exits_2(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
     assert "refused" in proc.stderr and proc.stdout == ""
+
+
+def test_a_headless_command_exits_fast_with_its_output_flushed_and_its_code(tmp_path):
+    from pathlib import Path
+
+    model = Path(__file__).resolve().parents[2] / "models" / "vae-2d.safetensors"
+    proc = subprocess.run([sys.executable, "-m", "genai_studio", "info", str(model)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["kind"] == "vae"  # all of it, through a pipe
+    proc = subprocess.run([sys.executable, "-m", "genai_studio", "info",
+                           str(tmp_path / "missing.safetensors")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1

@@ -113,3 +113,26 @@ def test_batches_by_indexing_with_dynamic_binarisation(torch_threads):
     assert not torch.equal(first, second), "each use must draw a fresh binarisation"
     # A Bernoulli sample of p has mean p: the binary images keep the grey images' ink.
     assert float(first.mean()) == pytest.approx(float(grey.mean()), abs=0.01)
+
+
+def test_decoded_idx_is_cached_and_a_changed_file_is_never_served_stale(tmp_path, monkeypatch):
+    import gzip
+
+    from genai_studio.core import data
+
+    monkeypatch.setenv("GENAI_STUDIO_CACHE", str(tmp_path / "cache"))
+    source = tmp_path / "labels.gz"
+    header = b"\x00\x00\x08\x01" + (3).to_bytes(4, "big")
+    source.write_bytes(gzip.compress(header + bytes([1, 2, 3])))
+    first = data.read_idx(source)
+    cached = list((tmp_path / "cache" / "idx").glob("*.npy"))
+    assert len(cached) == 1 and first.tolist() == [1, 2, 3]
+    monkeypatch.setattr(data, "gunzip_capped", lambda *a: pytest.fail("not cached"))
+    assert data.read_idx(source).tolist() == [1, 2, 3]
+    monkeypatch.undo()
+    monkeypatch.setenv("GENAI_STUDIO_CACHE", str(tmp_path / "cache"))
+    source.write_bytes(gzip.compress(header + bytes([7, 8, 9])))
+    assert data.read_idx(source).tolist() == [7, 8, 9]
+    cached[0].write_bytes(b"damaged")  # a damaged entry is decoded again, not trusted
+    source.write_bytes(gzip.compress(header + bytes([1, 2, 3])))
+    assert data.read_idx(source).tolist() == [1, 2, 3]

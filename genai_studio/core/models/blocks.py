@@ -1,12 +1,10 @@
-"""Convolutional building blocks shared by the GAN and the VAE-GAN, parametrised by image shape.
+"""Convolutional stacks shared by the GAN and the VAE-GAN, parametrised by image shape.
 
-A stack halves (or doubles) the spatial size once per stride-2 stage, as many times as the image
-size allows (28 -> 14 -> 7: two stages; 32 or 64 px: three or four), with channels doubling on
-the way down and halving on the way up: ``base`` channels at the stage nearest to the image,
-``base * 2**(stages - 1)`` at the one nearest to the latent.
-
-The layouts for two stages and the default options are exactly the DCGAN modules that the first
-model files (format version 1) were written with, so their weights still load by name.
+Images are (channels, height, width). A stack takes ``conv_levels`` stride-2 steps (two at 28
+and 32 px, three at 64): going down it doubles the channels at each step from ``base``; going
+up it projects z to (base * 2^(L-1), H / 2^L, W / 2^L) and doubles the size L times, halving
+the channels. With the default options the layouts are exactly the DCGAN modules of the first
+model files (format version 1), so their weights still load by name.
 """
 
 from __future__ import annotations
@@ -15,90 +13,73 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
+from genai_studio.core.models.base import conv_levels
 
-def num_stages(size: int) -> int:
-    """Stride-2 stages for a square image of ``size`` px: halve while even and >= 8."""
-    stages = 0
-    while size % 2 == 0 and size >= 8:
-        size //= 2
-        stages += 1
-    return stages
+D_NORMS = ("batch", "spectral")
 
 
-def bottom_size(size: int) -> int:
-    """Side of the feature map after all stages (7 for 28 px, 4 for 32 or 64 px)."""
-    return size // 2 ** num_stages(size)
+def bottom(base: int, image_shape: tuple[int, int, int]) -> tuple[int, int, int, int]:
+    """(levels, channels, height, width) of the smallest feature map."""
+    _, height, width = image_shape
+    levels = conv_levels(height, width)
+    return levels, base * 2 ** (levels - 1), height >> levels, width >> levels
 
 
-def _maybe_sn(module: nn.Module, spectral: bool) -> nn.Module:
-    return _spectral_norm(module) if spectral else module
+def spectral(module: nn.Module, enabled: bool) -> nn.Module:
+    """``module`` with its weight divided by its largest singular value (Miyato et al. 2018),
+    estimated by one power iteration per training forward pass."""
+    return _spectral_norm(module) if enabled else module
 
 
 class UpStack(nn.Module):
-    """z (B, D) -> images (B, C, S, S): a linear projection to the bottom feature map, then one
-    transposed 4x4 stride-2 convolution per stage (BatchNorm + ReLU between), raw outputs (the
-    caller picks tanh, sigmoid or logits)."""
+    """z (B, D) -> (B, C, H, W) raw outputs (the caller picks tanh, sigmoid or logits): a linear
+    projection to the bottom feature map (BatchNorm, ReLU), then a 4x4 stride-2 transposed
+    convolution per level (BatchNorm and ReLU between them)."""
 
-    def __init__(self, in_features: int, base: int, image_channels: int = 1,
-                 image_size: int = 28) -> None:
+    def __init__(self, in_features: int, base: int, image_shape: tuple[int, int, int]) -> None:
         super().__init__()
-        stages = num_stages(image_size)
-        self.bottom = bottom_size(image_size)
-        self.top_channels = base * 2 ** (stages - 1)
-        top = self.top_channels * self.bottom ** 2
+        levels, top, h, w = bottom(base, image_shape)
         self.project = nn.Sequential(
-            nn.Linear(in_features, top, bias=False),  # (B, top*b*b); BatchNorm has the bias
-            nn.BatchNorm1d(top),
+            nn.Linear(in_features, top * h * w, bias=False),  # 28 px: (B, 2c*49)
+            nn.BatchNorm1d(top * h * w),
             nn.ReLU(),
         )
         layers: list[nn.Module] = []
-        channels = self.top_channels
-        for _ in range(stages - 1):
-            layers += [nn.ConvTranspose2d(channels, channels // 2, 4, 2, 1, bias=False),
-                       nn.BatchNorm2d(channels // 2), nn.ReLU()]
-            channels //= 2
-        layers.append(nn.ConvTranspose2d(channels, image_channels, 4, 2, 1))  # (B, C, S, S)
+        for level in reversed(range(1, levels)):  # 28 px: (B, c, 14, 14)
+            c_in, c_out = base * 2 ** level, base * 2 ** (level - 1)
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
+                       nn.BatchNorm2d(c_out), nn.ReLU()]
+        layers.append(nn.ConvTranspose2d(base, image_shape[0], 4, 2, 1))  # 28 px: (B, 1, 28, 28)
         self.upsample = nn.Sequential(*layers)
+        self.bottom = (top, h, w)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        h = self.project(z).reshape(-1, self.top_channels, self.bottom, self.bottom)
-        return self.upsample(h)
+        return self.upsample(self.project(z).reshape(-1, *self.bottom))
 
 
 class DownStack(nn.Module):
-    """Images (B, C, S, S) -> features (B, F): one 4x4 stride-2 convolution per stage with
-    LeakyReLU(0.2), then flattened. ``norm``: "batch" (DCGAN: BatchNorm after every stage but the
-    first), "spectral" (Miyato et al. 2018: every weight divided by its largest singular value,
-    no BatchNorm, so a sample's features never depend on the rest of its batch) or "none"."""
+    """(B, C, H, W) -> features (B, F): a 4x4 stride-2 convolution per level with LeakyReLU(0.2),
+    flattened. ``norm``: "batch" (DCGAN: BatchNorm after every level but the first) or
+    "spectral" (every weight spectrally normalised, no BatchNorm: a sample's features never
+    depend on the rest of its batch)."""
 
-    def __init__(self, base: int, image_channels: int = 1, image_size: int = 28,
-                 norm: str = "batch") -> None:
+    def __init__(self, base: int, image_shape: tuple[int, int, int], norm: str = "batch") -> None:
         super().__init__()
-        if norm not in ("batch", "spectral", "none"):
-            raise ValueError(f"norm must be 'batch', 'spectral' or 'none', not {norm!r}")
-        stages = num_stages(image_size)
-        spectral = norm == "spectral"
-        layers: list[nn.Module] = []
-        channels_in, channels = image_channels, base
-        for stage in range(stages):
-            batch_norm = norm == "batch" and stage > 0
-            layers.append(_maybe_sn(nn.Conv2d(channels_in, channels, 4, 2, 1,
-                                              bias=not batch_norm), spectral))
-            if batch_norm:
-                layers.append(nn.BatchNorm2d(channels))
-            layers.append(nn.LeakyReLU(0.2))
-            channels_in, channels = channels, channels * 2
-        layers.append(nn.Flatten())
-        self.features = nn.Sequential(*layers)
-        self.out_features = channels_in * bottom_size(image_size) ** 2
+        if norm not in D_NORMS:
+            raise ValueError(f"norm must be one of {', '.join(D_NORMS)}, not {norm!r}")
+        levels, top, h, w = bottom(base, image_shape)
+        sn = norm == "spectral"
+        layers: list[nn.Module] = [spectral(nn.Conv2d(image_shape[0], base, 4, 2, 1), sn),
+                                   nn.LeakyReLU(0.2)]  # 28 px: (B, c, 14, 14)
+        for level in range(1, levels):  # 28 px: (B, 2c, 7, 7)
+            c_in, c_out = base * 2 ** (level - 1), base * 2 ** level
+            if sn:
+                layers += [spectral(nn.Conv2d(c_in, c_out, 4, 2, 1), True), nn.LeakyReLU(0.2)]
+            else:
+                layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out),
+                           nn.LeakyReLU(0.2)]
+        self.features = nn.Sequential(*layers, nn.Flatten())
+        self.out_features = top * h * w
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
-
-
-def linear(in_features: int, out_features: int, spectral: bool = False) -> nn.Module:
-    return _maybe_sn(nn.Linear(in_features, out_features), spectral)
-
-
-def embedding(num: int, dim: int, spectral: bool = False) -> nn.Module:
-    return _maybe_sn(nn.Embedding(num, dim), spectral)

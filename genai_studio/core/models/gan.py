@@ -1,6 +1,6 @@
-"""DCGAN-style generator and discriminator (Goodfellow et al. 2014; Radford et al. 2016),
-optionally class-conditional (generator: one-hot label joined to z, Mirza & Osindero 2014;
-discriminator: projection, Miyato & Koyama 2018), with the later fixes as options.
+"""DCGAN-style generator and discriminator (Goodfellow et al. 2014; Radford et al. 2016) at the
+images' own size, optionally class-conditional (generator: one-hot label joined to z, Mirza &
+Osindero 2014; discriminator: projection, Miyato & Koyama 2018), with the later fixes as options.
 
 Losses, written with logits l = D(.) so that log D = -softplus(-l), log(1 - D) = -softplus(l):
   "bce" (Goodfellow et al.; the first model files):
@@ -8,12 +8,13 @@ Losses, written with logits l = D(.) so that log D = -softplus(-l), log(1 - D) =
     generator      L_G = -E[log D(G(z))]                    = softplus(-l_fake)   (non-saturating)
   The minimax form log(1 - D(G(z))) saturates early in training; -log D(G(z)) has the same fixed
   point and strong gradients.
-  "hinge" (Lim & Ye 2017; Miyato et al. 2018, SAGAN):
+  "hinge" (Lim & Ye 2017; Miyato et al. 2018):
     discriminator  L_D = E[max(0, 1 - l_real)] + E[max(0, 1 + l_fake)]
     generator      L_G = -E[l_fake]
 The discriminator step sees G(z).detach().
 
-Options beyond DCGAN (each off by default, so format-1 files load as they were written):
+Options beyond DCGAN (each off in a config that does not name it, so format-1 files load as
+they were written):
   norm="spectral"  spectral normalisation of every discriminator weight (Miyato et al. 2018)
                    instead of BatchNorm: D stays 1-Lipschitz, so it cannot win outright
   ema_decay > 0    samples come from an exponential moving average of the generator's weights
@@ -21,6 +22,9 @@ Options beyond DCGAN (each off by default, so format-1 files load as they were w
                    (the decay ramps up over the first steps, see update_ema)
   d_channels       a discriminator wider (or narrower) than the generator
 Two time-scale learning rates (Heusel et al. 2017) are a training option (TrainConfig.d_lr).
+
+Images are ``image_shape`` = (channels, height, width), MNIST's (1, 28, 28) by default; the
+networks are ``core.models.blocks``' stacks.
 """
 
 from __future__ import annotations
@@ -34,10 +38,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from genai_studio.core.defaults import GAN_LOSSES
-from genai_studio.core.models.base import IMAGE_SIZE, Generator, ModelConfig, one_hot
-from genai_studio.core.models.blocks import DownStack, UpStack, embedding, linear
-
-D_NORMS = ("batch", "spectral")
+from genai_studio.core.models.base import (
+    MNIST_SHAPE,
+    Generator,
+    ModelConfig,
+    check_image_shape,
+    one_hot,
+)
+from genai_studio.core.models.blocks import D_NORMS, DownStack, UpStack, spectral
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class GANConfig(ModelConfig):
     channels: int = 64  # width of the last generator / first discriminator convolution
     conditional: bool = False
     num_classes: int = 10
+    image_shape: tuple[int, int, int] = MNIST_SHAPE  # (channels, height, width)
     loss: str = "bce"
     norm: str = "batch"  # the discriminator's normalisation
     ema_decay: float = 0.0  # 0: sample from the trained generator itself
@@ -73,15 +82,16 @@ class GANConfig(ModelConfig):
             raise ValueError(f"norm must be one of {', '.join(D_NORMS)}, not {self.norm!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
+        object.__setattr__(self, "image_shape", check_image_shape(self.image_shape, conv=True))
 
 
 class GANGenerator(UpStack):
-    """z (B, D) [+ one-hot label] -> images (B, 1, 28, 28) in [-1, 1]."""
+    """z (B, D) [+ one-hot label] -> images (B, C, H, W) in [-1, 1]."""
 
-    def __init__(self, config: GANConfig) -> None:
-        classes = config.num_classes if config.conditional else 0
-        super().__init__(config.latent_dim + classes, config.channels, 1, IMAGE_SIZE)
-        self.num_classes = classes
+    def __init__(self, latent_dim: int, channels: int, image_shape: tuple[int, int, int],
+                 num_classes: int = 0) -> None:
+        super().__init__(latent_dim + num_classes, channels, image_shape)
+        self.num_classes = num_classes
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.num_classes:
@@ -90,15 +100,16 @@ class GANGenerator(UpStack):
 
 
 class GANDiscriminator(DownStack):
-    """x (B, 1, 28, 28) in [-1, 1] -> logits (B,) of 'real'; ``features`` gives the last
-    convolution's activations (B, F), the VAE-GAN's learned similarity space."""
+    """x (B, C, H, W) in [-1, 1] -> logits (B,) of 'real'; ``logits_and_features`` also gives
+    the last convolution's activations (B, F): the VAE-GAN's learned similarity space."""
 
-    def __init__(self, channels: int, norm: str, conditional: bool, num_classes: int) -> None:
-        super().__init__(channels, 1, IMAGE_SIZE, norm=norm)
-        spectral = norm == "spectral"
-        self.head = linear(self.out_features, 1, spectral)
+    def __init__(self, channels: int, image_shape: tuple[int, int, int], norm: str,
+                 num_classes: int = 0) -> None:
+        super().__init__(channels, image_shape, norm)
+        sn = norm == "spectral"
+        self.head = spectral(nn.Linear(self.out_features, 1), sn)
         self.label_projection = (
-            embedding(num_classes, self.out_features, spectral) if conditional else None
+            spectral(nn.Embedding(num_classes, self.out_features), sn) if num_classes else None
         )
 
     def logits_and_features(
@@ -121,9 +132,12 @@ class GAN(Generator):
         self.latent_dim = config.latent_dim
         self.conditional = config.conditional
         self.num_classes = config.num_classes
-        self.generator = GANGenerator(config)
-        self.discriminator = GANDiscriminator(config.d_channels or config.channels, config.norm,
-                                              config.conditional, config.num_classes)
+        self.image_shape = config.image_shape
+        classes = config.num_classes if config.conditional else 0
+        self.generator = GANGenerator(config.latent_dim, config.channels, config.image_shape,
+                                      classes)
+        self.discriminator = GANDiscriminator(config.d_channels or config.channels,
+                                              config.image_shape, config.norm, classes)
         self.apply(dcgan_init)
         # A frozen copy whose weights follow the generator's (see update_ema).
         self.generator_ema = copy.deepcopy(self.generator) if config.ema_decay > 0 else None
@@ -135,16 +149,16 @@ class GAN(Generator):
         """The generator that draws samples: the moving average when there is one."""
         return self.generator_ema if self.generator_ema is not None else self.generator
 
-    def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Images (B, 28, 28) in [0, 1]. Call in eval mode: BatchNorm then uses running stats."""
-        return (self.sampler(z, labels).squeeze(1) + 1.0) * 0.5
+    def decode_images(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Images (B, C, H, W) in [0, 1]. Call in eval mode: BatchNorm then uses running
+        stats."""
+        return (self.sampler(z, labels) + 1.0) * 0.5
 
     def discriminate(self, images: torch.Tensor, labels: torch.Tensor | None = None
                      ) -> torch.Tensor:
-        """D's probability (B,) that images (B, 28, 28) in [0, 1] are real digits; for a hinge
+        """D's probability (B,) that images (B, C, H, W) in [0, 1] are real; for a hinge
         discriminator, the logistic of its score (a reading, not a calibrated probability)."""
-        x = images.reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE) * 2.0 - 1.0
-        return torch.sigmoid(self.discriminator(x, labels))
+        return torch.sigmoid(self.discriminator(images * 2.0 - 1.0, labels))
 
     @torch.no_grad()
     def update_ema(self, step: int) -> None:

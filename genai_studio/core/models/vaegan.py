@@ -33,9 +33,15 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from genai_studio.core.models.base import IMAGE_SIZE, Generator, ModelConfig, one_hot
-from genai_studio.core.models.blocks import DownStack, UpStack
-from genai_studio.core.models.gan import D_NORMS, GANDiscriminator, dcgan_init
+from genai_studio.core.models.base import (
+    MNIST_SHAPE,
+    Generator,
+    ModelConfig,
+    check_image_shape,
+    one_hot,
+)
+from genai_studio.core.models.blocks import D_NORMS, DownStack, UpStack
+from genai_studio.core.models.gan import GANDiscriminator, dcgan_init
 
 ADVERSARIAL = ("minimax", "non-saturating")
 
@@ -53,6 +59,7 @@ class VAEGANConfig(ModelConfig):
     gamma: float = 0.01  # the decoder's weight of L_llike against the GAN loss
     adversarial: str = "minimax"
     norm: str = "spectral"  # the discriminator's normalisation
+    image_shape: tuple[int, int, int] = MNIST_SHAPE  # (channels, height, width)
 
     def __post_init__(self) -> None:
         if min(self.latent_dim, self.channels, self.hidden, self.num_classes) < 1:
@@ -66,6 +73,7 @@ class VAEGANConfig(ModelConfig):
                              f"not {self.adversarial!r}")
         if self.norm not in D_NORMS:
             raise ValueError(f"norm must be one of {', '.join(D_NORMS)}, not {self.norm!r}")
+        object.__setattr__(self, "image_shape", check_image_shape(self.image_shape, conv=True))
 
 
 class VAEGAN(Generator):
@@ -75,17 +83,18 @@ class VAEGAN(Generator):
         self.latent_dim = config.latent_dim
         self.conditional = config.conditional
         self.num_classes = config.num_classes
+        self.image_shape = config.image_shape
         cond = config.num_classes if config.conditional else 0
-        self.encoder = DownStack(config.channels, 1, IMAGE_SIZE, norm="batch")
+        self.encoder = DownStack(config.channels, config.image_shape, norm="batch")
         self.encoder_body = nn.Sequential(
             nn.Linear(self.encoder.out_features + cond, config.hidden),
             nn.BatchNorm1d(config.hidden), nn.ReLU(),
         )
         self.mu_head = nn.Linear(config.hidden, config.latent_dim)
         self.logvar_head = nn.Linear(config.hidden, config.latent_dim)
-        self.decoder = UpStack(config.latent_dim + cond, config.channels, 1, IMAGE_SIZE)
-        self.discriminator = GANDiscriminator(config.d_channels or config.channels, config.norm,
-                                              config.conditional, config.num_classes)
+        self.decoder = UpStack(config.latent_dim + cond, config.channels, config.image_shape)
+        self.discriminator = GANDiscriminator(config.d_channels or config.channels,
+                                              config.image_shape, config.norm, cond)
         self.apply(dcgan_init)
 
     def _condition(self, h: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -96,26 +105,21 @@ class VAEGAN(Generator):
     def encode(
         self, x: torch.Tensor, labels: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """x (B, 1, 28, 28) in [0, 1] -> mu, logvar (B, D) of q(z|x)."""
-        h = self.encoder(x.reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE) * 2.0 - 1.0)
+        """x (B, C, H, W) in [0, 1] -> mu, logvar (B, D) of q(z|x)."""
+        h = self.encoder(x * 2.0 - 1.0)
         h = self.encoder_body(self._condition(h, labels))
         return self.mu_head(h), self.logvar_head(h)
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """z (B, D) -> images (B, 1, 28, 28) in [-1, 1], the discriminator's range."""
+        """z (B, D) -> images (B, C, H, W) in [-1, 1], the discriminator's range."""
         return torch.tanh(self.decoder(self._condition(z, labels)))
 
-    def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Images (B, 28, 28) in [0, 1]. Call in eval mode: BatchNorm then uses running stats."""
-        return (self.generate(z, labels).squeeze(1) + 1.0) * 0.5
-
-    def reconstruct(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Dec(mu(x)): the reconstruction (B, 28, 28) in [0, 1] of images x in [0, 1]."""
-        mu, _ = self.encode(x, labels)
-        return self.decode(mu, labels)
+    def decode_images(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Images (B, C, H, W) in [0, 1]. Call in eval mode: BatchNorm then uses running
+        stats."""
+        return (self.generate(z, labels) + 1.0) * 0.5
 
     def discriminate(self, images: torch.Tensor, labels: torch.Tensor | None = None
                      ) -> torch.Tensor:
-        """Dis's probability (B,) that images (B, 28, 28) in [0, 1] are real digits."""
-        x = images.reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE) * 2.0 - 1.0
-        return torch.sigmoid(self.discriminator(x, labels))
+        """Dis's probability (B,) that images (B, C, H, W) in [0, 1] are real."""
+        return torch.sigmoid(self.discriminator(images * 2.0 - 1.0, labels))

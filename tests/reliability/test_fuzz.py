@@ -1,0 +1,262 @@
+"""Property-based fuzzing of every loader that reads untrusted files (Hypothesis).
+
+Each property: whatever the bytes, the loader either returns something usable or raises the
+one-line error of its kind (``ModelFileError``, ``DataError``, ``GenAIError``); any other
+exception, a hang or a crash fails. The inputs are mutations of real files (bytes flipped,
+cut or inserted; header, metadata, config, tensor table and training state rewritten with
+arbitrary JSON; optimizer tensors of arbitrary shapes) and IDX files built from arbitrary
+headers. ``derandomize`` keeps CI reproducible; ``GENAI_FUZZ_SCALE=20 make fuzz`` runs twenty
+times as many examples with fresh randomness.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import struct
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from genai_studio.core.checkpoints import load_model, read_metadata
+from genai_studio.core.data import read_idx
+from genai_studio.core.errors import DataError, GenAIError, InputError, ModelFileError
+from genai_studio.core.validate import loads_json
+from tests.reliability.conftest import save_tiny_vae
+
+SCALE = max(1, int(os.environ.get("GENAI_FUZZ_SCALE", "1")))
+_TMP = Path(tempfile.mkdtemp(prefix="genai-fuzz-"))
+
+
+def fuzz(examples: int):
+    return settings(max_examples=examples * SCALE, deadline=None, derandomize=SCALE == 1,
+                    database=None, suppress_health_check=list(HealthCheck))
+
+
+# ----------------------------------------------------------------------------- base files
+
+
+@cache
+def base_model() -> bytes:
+    return save_tiny_vae(_TMP / "base.safetensors", hidden=4, conditional=True).read_bytes()
+
+
+@cache
+def train_set():
+    from genai_studio.core.data import load_mnist
+
+    return load_mnist("train", limit=128)
+
+
+@cache
+def base_checkpoint() -> tuple[bytes, Path]:
+    from genai_studio.core.models import VAEConfig
+    from genai_studio.core.training import TrainConfig, train
+
+    out = _TMP / "ckpt" / "m.safetensors"
+    out.parent.mkdir()
+    for _ in train(VAEConfig(hidden=(4,)), TrainConfig(epochs=1, batch_size=64, limit=128),
+                   train_set(), torch.device("cpu"), out):
+        pass
+    return out.with_name("m.ckpt.safetensors").read_bytes(), out
+
+
+def split(raw: bytes) -> tuple[dict, bytes]:
+    (n,) = struct.unpack("<Q", raw[:8])
+    return json.loads(raw[8:8 + n]), raw[8 + n:]
+
+
+def join(header: dict, data: bytes) -> bytes:
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def write(raw: bytes, name: str = "fuzz.safetensors") -> Path:
+    path = _TMP / name
+    path.write_bytes(raw)
+    return path
+
+
+def load_or_refuse(path: Path) -> None:
+    """The property: a usable model with finite weights, or a ModelFileError."""
+    try:
+        loaded = load_model(path)
+    except ModelFileError:
+        return
+    for tensor in loaded.model.state_dict().values():
+        assert not tensor.is_floating_point() or bool(torch.isfinite(tensor).all())
+    read_metadata(path)
+    images = loaded.model.sample(2, torch.Generator().manual_seed(0),
+                                 torch.tensor([1, 2]) if loaded.model.conditional else None)
+    assert images.shape[0] == 2
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
+                                                                max_size=4),
+    max_leaves=12)
+
+
+# ----------------------------------------------------------------------------- model files
+
+
+@fuzz(500)
+@given(st.data())
+def test_model_files_with_bytes_flipped_cut_or_inserted(data):
+    raw = bytearray(base_model())
+    (n,) = struct.unpack("<Q", raw[:8])
+    # Most mutations in the header, where the parsing is; some anywhere.
+    where = st.one_of(st.integers(0, n + 7), st.integers(0, len(raw) - 1))
+    for op, pos, value in data.draw(st.lists(
+            st.tuples(st.sampled_from(["set", "flip", "cut", "insert", "drop"]), where,
+                      st.integers(0, 255)), min_size=1, max_size=4)):
+        pos = min(pos, len(raw) - 1)
+        if op == "set":
+            raw[pos] = value
+        elif op == "flip":
+            raw[pos] ^= 1 << (value % 8)
+        elif op == "cut":
+            del raw[pos:]
+        elif op == "insert":
+            raw[pos:pos] = bytes([value])
+        elif op == "drop":
+            del raw[pos]
+        if not raw:
+            break
+    load_or_refuse(write(bytes(raw)))
+
+
+@fuzz(500)
+@given(key=st.sampled_from(["kind", "config", "conditional", "latent_dim", "format_version",
+                            "config.hidden", "config.latent_dim", "config.arch",
+                            "config.conditional", "config.num_classes", "config.channels",
+                            "config.extra", "training", "dataset", "metrics"]),
+       value=json_values, drop=st.booleans())
+def test_model_metadata_and_config_rewritten_with_any_json(key, value, drop):
+    header, data = split(base_model())
+    meta = json.loads(header["__metadata__"]["metadata"])
+    target, _, leaf = key.rpartition(".")
+    owner = meta[target] if target else meta
+    if drop:
+        owner.pop(leaf, None)
+    else:
+        owner[leaf] = value
+    header["__metadata__"]["metadata"] = json.dumps(meta)
+    load_or_refuse(write(join(header, data)))
+
+
+@fuzz(300)
+@given(field=st.sampled_from(["dtype", "shape", "data_offsets", "entry", "name"]),
+       value=json_values | st.lists(st.integers(-2**70, 2**70), max_size=4),
+       which=st.integers(0, 100))
+def test_tensor_tables_rewritten_with_any_json(field, value, which):
+    header, data = split(base_model())
+    names = sorted(k for k in header if k != "__metadata__")
+    name = names[which % len(names)]
+    if field == "entry":
+        header[name] = value
+    elif field == "name":
+        header[str(value)[:40]] = header.pop(name)
+    else:
+        header[name][field] = value
+    load_or_refuse(write(join(header, data)))
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def resume_or_refuse(path: Path, out: Path) -> None:
+    """Resume two epochs from ``path``: it trains (finite weights) or it is refused."""
+    from genai_studio.core.training import TrainConfig, train
+
+    try:
+        for _ in train(None, TrainConfig(epochs=2), train_set(), torch.device("cpu"), out,
+                       resume_from=path):
+            pass
+    except GenAIError:
+        return
+    load_or_refuse(out)
+
+
+@fuzz(200)
+@given(key=st.sampled_from(["step", "num_images", "batch_size", "train_config",
+                            "train_config.lr", "train_config.seed", "train_config.limit",
+                            "train_config.epochs", "train_config.binarize",
+                            "train_config.batch_size", "train_config.beta", "optimizers",
+                            "optimizers.vae", "optimizers.vae.param_groups",
+                            "optimizers.vae.scalars", "data_sha256", "extra"]),
+       value=json_values, drop=st.booleans())
+def test_checkpoint_training_state_rewritten_with_any_json(key, value, drop):
+    raw, out = base_checkpoint()
+    header, data = split(raw)
+    meta = json.loads(header["__metadata__"]["metadata"])
+    owner, *path = ["training_state", *key.split(".")]
+    node = meta[owner]
+    for part in path[:-1]:
+        node = node[part]
+    if drop:
+        node.pop(path[-1], None)
+    else:
+        node[path[-1]] = value
+    header["__metadata__"]["metadata"] = json.dumps(meta)
+    resume_or_refuse(write(join(header, data), "fuzz.ckpt.safetensors"), out)
+
+
+@fuzz(200)
+@given(which=st.integers(0, 100),
+       shape=st.lists(st.integers(0, 40), max_size=3),
+       dtype=st.sampled_from([torch.float32, torch.float64, torch.int64, torch.uint8]),
+       fill=st.sampled_from([0.0, 1.0, float("nan"), float("inf")]))
+def test_checkpoint_state_tensors_of_any_shape(which, shape, dtype, fill):
+    from safetensors.torch import load as load_bytes
+    from safetensors.torch import save as save_bytes
+
+    raw, out = base_checkpoint()
+    header, _ = split(raw)
+    tensors = load_bytes(raw)
+    names = sorted(k for k in tensors if k.startswith("state."))
+    name = names[which % len(names)]
+    value = torch.full(shape, fill) if dtype.is_floating_point else torch.zeros(shape)
+    tensors[name] = value.to(dtype)
+    path = write(save_bytes(tensors, metadata=header["__metadata__"]), "fuzz.ckpt.safetensors")
+    resume_or_refuse(path, out)
+
+
+# ----------------------------------------------------------------------------- data files
+
+
+@fuzz(1000)
+@given(type_code=st.sampled_from([0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E, 0x00, 0xFF]),
+       dims=st.lists(st.integers(0, 2**32 - 1) | st.integers(0, 40), min_size=0, max_size=5),
+       payload=st.binary(max_size=2000), zipped=st.booleans(), cut=st.integers(0, 3000),
+       magic=st.sampled_from([b"\x00\x00", b"\x00\x01", b"\x1f\x8b"]))
+def test_idx_files_of_any_header_and_payload(type_code, dims, payload, zipped, cut, magic):
+    raw = magic + bytes([type_code, len(dims) % 256]) + struct.pack(
+        f">{len(dims)}I", *dims) + payload
+    raw = raw[:cut] if cut < len(raw) else raw
+    if zipped:
+        raw = gzip.compress(raw)
+    path = write(raw, "fuzz-idx.gz")
+    try:
+        array = read_idx(path)
+    except DataError:
+        return
+    assert isinstance(array, np.ndarray) and array.shape == tuple(dims)
+
+
+@fuzz(500)
+@given(text=st.text(alphabet='[]{}"\\:,0123456789.eE+-truefalsnNIity ', max_size=400)
+       | json_values.map(json.dumps))
+def test_untrusted_json_parses_or_is_refused(text):
+    try:
+        loads_json(text, "fuzz")
+    except InputError:
+        pass
