@@ -198,7 +198,7 @@ def model_config_from_args(args: argparse.Namespace):
     if args.kind == "vaegan":
         return vaegan_config_from_args(args)
     if args.hidden is not None:
-        raise UsageError("--hidden applies to VAEs and VAE-GANs only")
+        raise UsageError("--hidden applies to VAE-GANs and VAEs only")
     _refuse("a GAN", args, VAEGAN_OPTIONS)
     return GANConfig(latent_dim=args.latent_dim or DEFAULT_LATENT["gan"],
                      channels=args.channels or 64, conditional=args.conditional,

@@ -2,8 +2,11 @@
 
 Trainers report losses under short keys (``neg_elbo``, ``d_loss``...); the studio shows them
 under these plain names with the formula as a tooltip. The signs follow the papers (Kingma &
-Welling 2014; Goodfellow et al. 2014, the non-saturating generator loss of their section 3),
-written as the quantities the trainers minimise. Torch-free and Qt-free.
+Welling 2014; Goodfellow et al. 2014, the non-saturating generator loss of their section 3;
+Miyato et al. 2018 for the hinge loss; Larsen et al. 2016 for the VAE-GAN), written as the
+quantities the trainers minimise. Each formula has its own key (a hinge GAN reports
+``d_hinge``, not ``d_loss``), so a name never shows another loss's formula. Torch-free and
+Qt-free.
 """
 
 from __future__ import annotations
@@ -24,6 +27,28 @@ LOSS_TERMS: dict[str, tuple[str, str]] = {
     "d_real": ("D(real)", "mean D(x): how sure the discriminator is that real digits are real"),
     "d_fake": ("D(fake)", "mean D(G(z)): how sure the discriminator is that generated digits "
                "are real (0.5 at the game's equilibrium)"),
+    # The GAN with the hinge loss (Lim & Ye 2017; Miyato et al. 2018): D outputs a score.
+    "d_hinge": ("discriminator", "L_D = max(0, 1 − D(x)) + max(0, 1 + D(G(z))), averaged over a "
+                "real and a generated batch, D(·) a score (0 when real digits score above 1 and "
+                "generated ones below −1)"),
+    "g_hinge": ("generator", "L_G = −D(G(z)): the generator raises the discriminator's score "
+                "of its samples"),
+    # The VAE-GAN (Larsen et al. 2016): x~ = Dec(z), z ~ q(z|x); x_p = Dec(z_p), z_p ~ N(0, I).
+    "llike": ("reconstruction", "L_llike = −log N(Dis_l(x) | Dis_l(x~), I) = ½ ‖Dis_l(x) − "
+              "Dis_l(x~)‖² + const: the reconstruction error in the discriminator's feature "
+              "space (its last convolution, Dis_l), per image; trains the encoder and, weighted "
+              "by γ, the decoder"),
+    "l_gan": ("discriminator", "L_GAN = −[log D(x) + log(1 − D(x~)) + log(1 − D(x_p))]: the "
+              "discriminator's cross-entropy on a real digit, a reconstruction and a prior "
+              "sample (log 8 ≈ 2.08 when it cannot tell them apart); trains the discriminator "
+              "only"),
+    "dec_gan": ("generator (decoder)", "the decoder's GAN term, −L_GAN's part it controls: "
+                "log(1 − D(x~)) + log(1 − D(x_p)), minimised (the paper's minimax form); the "
+                "decoder descends γ·L_llike + this"),
+    "dec_gan_ns": ("generator (decoder)", "the decoder's GAN term in the non-saturating form: "
+                   "−log D(x~) − log D(x_p), minimised; the decoder descends γ·L_llike + this"),
+    "d_prior": ("D(prior sample)", "mean D(Dec(z_p)), z_p ~ N(0, I): how sure the "
+                "discriminator is that decoded prior samples are real"),
     "loss": ("cross-entropy", "−log p(y|x) of the true digit, averaged over the batch"),
     "accuracy": ("accuracy", "share of the batch classified as its true digit"),
 }

@@ -133,19 +133,21 @@ class AdversarialTask(TrainingTask):
     # useful gradient any more (Goodfellow's saturation), and a longer run only wastes time.
     outright_steps = 300
     outright_margin = 0.01
+    fake_key = "d_fake"  # the loss entry with D's mean verdict on generated images
 
     def __init__(self, model: nn.Module, lr: float, device: torch.device) -> None:
         super().__init__(model, lr, device)
         self._winning_steps = 0
 
     def check(self, losses, steps):
-        if losses["d_real"] > 1 - self.outright_margin and losses["d_fake"] < self.outright_margin:
+        real, fake = losses["d_real"], losses[self.fake_key]
+        if real > 1 - self.outright_margin and fake < self.outright_margin:
             self._winning_steps += steps
         else:
             self._winning_steps = 0
         if self._winning_steps >= self.outright_steps:
-            return (f"the discriminator won outright (D(real) {losses['d_real']:.3f}, "
-                    f"D(fake) {losses['d_fake']:.3f} for {self._winning_steps} steps)")
+            return (f"the discriminator won outright (D(real) {real:.3f}, D(fake) {fake:.3f} "
+                    f"for {self._winning_steps} steps)")
         return None
 
 
@@ -157,6 +159,8 @@ class GANTask(AdversarialTask):
     def __init__(self, model: GAN, lr: float, device: torch.device,
                  d_lr: float | None = None) -> None:
         super().__init__(model, lr, device)
+        if model.config.loss == "hinge":  # other formulas, other names (core/loss_terms.py)
+            self.loss_names = ("d_hinge", "g_hinge", "d_real", "d_fake")
         self._step = 0
         if model.generator_ema is not None:
             self.graph_blocker = "the moving average's decay ramps up with the step"
@@ -252,7 +256,8 @@ class VAEGANTask(AdversarialTask):
     alone.
     """
 
-    loss_names = ("llike", "kl", "d_loss", "g_loss", "d_real", "d_fake")
+    loss_names = ("llike", "kl", "l_gan", "dec_gan", "d_real", "d_prior")
+    fake_key = "d_prior"
     default_lr = DEFAULT_LR["vaegan"]
     default_binarize = "none"
     # Each network's gradient is taken on its own (torch.autograd.grad), which DDP's hooks do
@@ -264,6 +269,8 @@ class VAEGANTask(AdversarialTask):
                  d_lr: float | None = None) -> None:
         super().__init__(model, lr, device)
         self.beta = beta
+        if model.config.adversarial == "non-saturating":
+            self.loss_names = ("llike", "kl", "l_gan", "dec_gan_ns", "d_real", "d_prior")
         betas = (0.5, 0.999)  # DCGAN's, as for the GAN
         encoder = [*model.encoder.parameters(), *model.encoder_body.parameters(),
                    *model.mu_head.parameters(), *model.logvar_head.parameters()]

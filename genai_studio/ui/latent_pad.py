@@ -59,6 +59,7 @@ class LatentPad(QWidget):
                         "tiles on corners")
         self.state = state
         self.point = state.pad_point  # the cursor drawn now (state.pad_point once painted)
+        self.marker: tuple[float, float] | None = None  # the inside view's sampled z, if shown
         self.mode = "empty"  # "empty" | "plane" (2-D latent) | "corners"
         self._atlas: QImage | None = None
         # Empty until a 2-D model's background arrives; no NumPy before the first paint.
@@ -133,6 +134,8 @@ class LatentPad(QWidget):
         if self.mode != "empty":
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
             self._paint_cursor(p, self.square())
+            if self.marker is not None:
+                self._paint_marker(p, self.square())
 
     def _render_static(self) -> QPixmap:
         ratio = self.devicePixelRatioF()  # crisp on high-DPI screens
@@ -212,6 +215,28 @@ class LatentPad(QWidget):
             if image is not None:
                 p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
                 p.drawImage(rect, image)
+
+    def _marker_rect(self) -> QRect:
+        if self.marker is None:
+            return QRect()
+        sq = self.square()
+        u, v = self.marker
+        return QRect(int(sq.left() + u * sq.width()) - 8, int(sq.top() + v * sq.height()) - 8,
+                     17, 17)
+
+    def set_marker(self, uv: tuple[float, float] | None) -> None:
+        """Show (or hide, None) the inside view's sampled z: a small diamond at pad coords."""
+        before = self._marker_rect()
+        self.marker = uv
+        self.update(before.united(self._marker_rect()))
+
+    def _paint_marker(self, p: QPainter, sq: QRectF) -> None:
+        u, v = self.marker
+        c = QPointF(sq.left() + u * sq.width(), sq.top() + v * sq.height())
+        diamond = [c + QPointF(0, -6), c + QPointF(6, 0), c + QPointF(0, 6), c + QPointF(-6, 0)]
+        p.setPen(QPen(QColor(0, 0, 0, 180), 1.5))
+        p.setBrush(QColor(theme.TEXT))
+        p.drawPolygon(diamond)
 
     def _paint_cursor(self, p: QPainter, sq: QRectF) -> None:
         u, v = self.point

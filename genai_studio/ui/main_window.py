@@ -33,6 +33,8 @@ from genai_studio.ui import theme, window_state
 from genai_studio.ui.bind import bind_check
 from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog, show_error
 from genai_studio.ui.guard import GUARD, gui_slot
+from genai_studio.ui.inside import InsideLens
+from genai_studio.ui.inside_view import InsideView
 from genai_studio.ui.library_actions import LibraryActions, first_usable
 from genai_studio.ui.model_library import ModelLibrary
 from genai_studio.ui.morph_strip import MorphStrip
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         self.library_actions = LibraryActions(self.state, paths.shipped_models,
                                               paths.user_models, self.studio.jobs,
                                               self.studio.load, self, self)
+        self.lens = InsideLens(self.state, self.studio.inference, self.studio.jobs, self)
         self.actions = table.build_actions(self, self._handlers())
         self._build()
         self._menus()
@@ -165,6 +168,7 @@ class MainWindow(QMainWindow):
         self.pad_panel = PadPanel(s, a)
         self.morph = MorphStrip(s, a)
         self.training = TrainingPanel(s, self.run, a)
+        self.inside_view = InsideView(s)
         area = Qt.DockWidgetArea
         # Side docks run the full height: the pad and its preview get room to be large, and
         # the morph strip sits right under the canvas it morphs.
@@ -176,7 +180,14 @@ class MainWindow(QMainWindow):
                                    area.LeftDockWidgetArea),
             "pad": self._dock("Latent pad", self.pad_panel, area.RightDockWidgetArea),
             "morph": self._dock("Morph", self.morph, area.BottomDockWidgetArea),
+            "inside": self._dock("Inside view", self.inside_view, area.BottomDockWidgetArea),
         }
+        # The inside view opens from View > Inside view, in a tab beside the morph strip under
+        # the canvas (a wide strip suits its left-to-right diagram; side by side, the two
+        # strips' minimum widths would add up and stop the window fitting a small laptop).
+        self.tabifyDockWidget(self.docks["morph"], self.docks["inside"])
+        self.docks["inside"].hide()
+        self.docks["morph"].raise_()
         # Training waits in a tab behind the library: idle, it takes no room at all.
         self.tabifyDockWidget(self.docks["library"], self.docks["training"])
         self.docks["library"].raise_()
@@ -207,6 +218,13 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             self.addDockWidget(where, dock)
             dock.show()
+        inside = self.docks["inside"]  # closed, in its tab beside the morph strip
+        inside.hide()
+        inside.setFloating(False)
+        self.addDockWidget(area.BottomDockWidgetArea, inside)
+        self.tabifyDockWidget(self.docks["morph"], inside)
+        inside.hide()
+        self.docks["morph"].raise_()
         self.tabifyDockWidget(self.docks["library"], self.docks["training"])
         self.docks["library"].raise_()
         width = self.width()
@@ -258,6 +276,10 @@ class MainWindow(QMainWindow):
         self.canvas.activated.connect(self.on_tile_activated)
         self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
         self.morph.frame_shown.connect(self.pad_panel.show_frame)
+        self.docks["inside"].visibilityChanged.connect(self.on_inside_visible)
+        self.docks["inside"].toggleViewAction().triggered.connect(self.on_inside_toggled)
+        self.inside_view.image_dropped.connect(self.lens.open_image)
+        self.run.progress.connect(self.inside_view.on_progress)
         self.empty.train_button.clicked.connect(self.quick_train)
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
         self.on_theme(self.state.theme)
@@ -302,6 +324,25 @@ class MainWindow(QMainWindow):
         self.status["training"].setText(f"training {label}" if state.active and
                                         not label.startswith(("training", "paused"))
                                         else label)
+
+    @gui_slot(bool)
+    def on_inside_visible(self, visible: bool) -> None:
+        self.state.inside_open = visible
+        dock = self.docks["inside"]
+        if visible and not dock.isFloating() and dock.height() < 170:
+            QTimer.singleShot(0, self._make_room_for_inside)  # once the dock is laid out
+
+    @gui_slot(bool)
+    def on_inside_toggled(self, shown: bool) -> None:
+        if shown:
+            self.docks["inside"].raise_()  # in front of the morph strip it shares a tab with
+
+    @gui_slot()
+    def _make_room_for_inside(self) -> None:
+        """Room for the diagram: the strip under the canvas grows to about 190 px."""
+        dock = self.docks["inside"]
+        if dock.isVisible() and not dock.isFloating():
+            self.resizeDocks([dock], [min(190, self.height() // 3)], Qt.Orientation.Vertical)
 
     @gui_slot(int)
     def on_tile_activated(self, index: int) -> None:

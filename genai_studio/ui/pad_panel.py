@@ -80,6 +80,8 @@ class PadPanel(QWidget):
         state.pad_digit_changed.connect(self.on_digit)
         state.smooth_changed.connect(self.on_smooth)
         state.morph_frames_changed.connect(self.on_morph_frames)
+        state.inside_changed.connect(self.on_inside)
+        state.inside_open_changed.connect(self.on_inside)
         self.coalescer.fire.connect(self._decode)
         self.on_model(state.model)
 
@@ -238,6 +240,20 @@ class PadPanel(QWidget):
         if len(z) == 2 and self.pad.mode == "plane":
             return f"{prefix}z = ({z[0]:+.2f}, {z[1]:+.2f})"
         return prefix + corner_weights(*uv)
+
+    @gui_slot(object)
+    def on_inside(self, _value: object = None) -> None:
+        """The inside view's sampled z as a dot on the latent plane (2-D latents only: on a
+        corner plane a latent has no place unless it lies in that plane)."""
+        from genai_studio.core.latent import latent_2d_to_pad
+
+        result = self.state.inside
+        if not self.state.inside_open or result is None or self.pad.mode != "plane" \
+                or result.inside.z.shape != (2,):
+            self.pad.set_marker(None)
+            return
+        u, v = latent_2d_to_pad(result.inside.z[None, :])[0]
+        self.pad.set_marker((float(u), float(v)))
 
     @gui_slot(object)
     def on_morph_frames(self, frames: np.ndarray | None) -> None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MAX_SEED = 2**31 - 1
 MORPH_FRAMES = (2, 64)  # the morph strip's frame count range
+INSIDE_SOURCES = ("pad", "tile", "image")  # what the inside view can look at
 
 
 class Corner(enum.IntEnum):
@@ -199,6 +200,10 @@ class StudioState(QObject):
     show_points_changed = Signal(bool)
     dot_opacity_changed = Signal(float)
     theme_changed = Signal(object)  # Theme
+    inside_changed = Signal(object)  # InsideResult | None: the inside view's latest look
+    inside_source_changed = Signal(str)  # what it looks at: "pad" | "tile" | "image"
+    inside_image_changed = Signal(object)  # np.ndarray (H, W) | None: an image dropped on it
+    inside_open_changed = Signal(bool)  # the inside view is on screen (it works only then)
 
     # ---------------------------------------------------------------- intents (-> Studio)
     generate_requested = Signal(bool)  # fresh: True = a new seed unless locked or typed
@@ -237,6 +242,10 @@ class StudioState(QObject):
     show_points = Field(True, bool)
     dot_opacity = Field(0.55, _unit)
     theme = Field(Theme.SYSTEM, Theme)
+    inside = Field(None)
+    inside_source = Field("pad", lambda v: v if v in INSIDE_SOURCES else "pad")
+    inside_image = Field(None)
+    inside_open = Field(False, bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

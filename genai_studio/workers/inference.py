@@ -19,6 +19,8 @@ from genai_studio.workers.messages import (
     BackgroundRequest,
     GenerateRequest,
     GenerateResult,
+    InsideRequest,
+    InsideResult,
     LoadRequest,
     ModelHandle,
     MorphRequest,
@@ -40,6 +42,7 @@ class InferenceWorker(QObject):
     generated = Signal(object)  # GenerateResult
     morphed = Signal(object)  # MorphResult
     background_ready = Signal(object)  # PadBackground
+    inside_ready = Signal(object)  # InsideResult
     failed = Signal(str, str)  # title, one-line message
 
     @Slot()
@@ -121,6 +124,28 @@ class InferenceWorker(QObject):
         except Exception as exc:  # noqa: BLE001
             self._fail("The pad's backdrop failed", exc)
 
+    @Slot(object)
+    def inside(self, request: InsideRequest) -> None:
+        """The inside view: one image or latent through the model, every tensor kept. A GAN
+        (no encoder) is shown the MNIST test digit nearest its sample, as the real image its
+        discriminator judges."""
+        from genai_studio.core.inside import look_inside, nearest_real
+
+        try:
+            model, kind = request.handle.model, request.handle.kind
+            real, index = None, None
+            if kind == "gan" and request.source == "dropped image":
+                real = request.image  # the artist's own digit is the real one D judges
+            elif kind == "gan":
+                generated = look_inside(model, kind, latent=request.latent, label=request.label)
+                index, real = nearest_real(generated.x_out, request.label)
+            inside = look_inside(model, kind, image=request.image, latent=request.latent,
+                                 label=request.label, real=real, seed=request.seed)
+        except Exception as exc:  # noqa: BLE001 - a look inside must never take the app down
+            self._fail("The inside view failed", exc)
+            return
+        self.inside_ready.emit(InsideResult(request, inside, index))
+
     def _fail(self, title: str, exc: Exception) -> None:
         if not _is_user_error(exc):
             log.exception(title)
@@ -186,6 +211,7 @@ class InferenceService(QObject):
     request_generate = Signal(object)
     request_morph = Signal(object)
     request_background = Signal(object)
+    request_inside = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -200,6 +226,7 @@ class InferenceService(QObject):
         self.request_generate.connect(self.worker.generate)
         self.request_morph.connect(self.worker.morph)
         self.request_background.connect(self.worker.background)
+        self.request_inside.connect(self.worker.inside)
         self.thread.finished.connect(self.worker.deleteLater)
         self.thread.start()
 

@@ -122,6 +122,26 @@ class PadBackground:
 
 
 @dataclass(frozen=True)
+class InsideRequest:
+    """One look inside the model: an image (through the encoder, if there is one) or a latent.
+    ``source`` says where it came from ("tile 12", "pad", "dropped image")."""
+
+    handle: ModelHandle
+    source: str
+    image: np.ndarray | None = None  # (H, W) in [0, 1]
+    latent: np.ndarray | None = None  # (D,)
+    label: int | None = None  # the digit, for conditional models
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class InsideResult:
+    request: InsideRequest
+    inside: Any  # core.inside.Inside (NumPy copies)
+    real_index: int | None = None  # a GAN's real digit: its index in the MNIST test set
+
+
+@dataclass(frozen=True)
 class StartupReport:
     torch_version: str
     devices: tuple[str, ...]

@@ -50,7 +50,7 @@ def test_nan_losses_stop_the_run_and_keep_the_last_good_checkpoint(tiny_train_se
     _sabotage(monkeypatch, GANTask, from_step=5, losses={"d_loss": float("nan")})
     out = tmp_path / "g.safetensors"
     message, events = _run_until_diverged(GAN_CONFIG, data, out)
-    assert "diverged at step 6" in message and "NaN" in message
+    assert "stopped at step 6" in message and "NaN" in message
     assert "lower learning rate" in message and "0.0002" in message and "5e-05" in message
     assert str(checkpoint_path_for(out)) in message and "\n" not in message
     assert not out.exists(), "a diverged run writes no model"
@@ -74,7 +74,7 @@ def test_a_discriminator_that_wins_outright_stops_a_vaegan(tiny_train_set, tmp_p
                                                           monkeypatch):
     data = tiny_train_set.head(128)
     monkeypatch.setattr(VAEGANTask, "outright_steps", 2)  # caught before the first checkpoint
-    _sabotage(monkeypatch, VAEGANTask, from_step=0, losses={"d_real": 0.999, "d_fake": 0.001})
+    _sabotage(monkeypatch, VAEGANTask, from_step=0, losses={"d_real": 0.999, "d_prior": 0.001})
     message, _ = _run_until_diverged(VAEGANConfig(latent_dim=4, channels=4, hidden=8), data,
                                      tmp_path / "v.safetensors")
     assert "discriminator won outright" in message

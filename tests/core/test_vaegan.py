@@ -106,7 +106,7 @@ def test_trains_resumes_exactly_and_reports_its_loss_terms(tiny_train_set, tmp_p
     straight = tmp_path / "straight.safetensors"
     events = list(train(TINY, config, tiny_train_set.head(128), CPU, straight))
     progress = [e for e in events if isinstance(e, Progress)]
-    assert set(progress[0].losses) == {"llike", "kl", "d_loss", "g_loss", "d_real", "d_fake"}
+    assert set(progress[0].losses) == {"llike", "kl", "l_gan", "dec_gan", "d_real", "d_prior"}
     assert all(np.isfinite(list(p.losses.values())).all() for p in progress)
     meta = read_metadata(straight)
     assert meta["kind"] == "vaegan" and meta["dataset"]["binarize"] == "none"

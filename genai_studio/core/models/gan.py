@@ -43,6 +43,7 @@ from genai_studio.core.models.base import (
     Generator,
     ModelConfig,
     check_image_shape,
+    from_studio_layout,
     one_hot,
 )
 from genai_studio.core.models.blocks import D_NORMS, DownStack, UpStack, spectral
@@ -156,9 +157,11 @@ class GAN(Generator):
 
     def discriminate(self, images: torch.Tensor, labels: torch.Tensor | None = None
                      ) -> torch.Tensor:
-        """D's probability (B,) that images (B, C, H, W) in [0, 1] are real; for a hinge
-        discriminator, the logistic of its score (a reading, not a calibrated probability)."""
-        return torch.sigmoid(self.discriminator(images * 2.0 - 1.0, labels))
+        """D's probability (B,) that images in the studio's layout ((B, H, W) grey, (B, H, W, 3)
+        colour), in [0, 1], are real; for a hinge discriminator, the logistic of its score (a
+        reading, not a calibrated probability)."""
+        x = from_studio_layout(images) * 2.0 - 1.0
+        return torch.sigmoid(self.discriminator(x, labels))
 
     @torch.no_grad()
     def update_ema(self, step: int) -> None:

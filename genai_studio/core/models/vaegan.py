@@ -38,6 +38,7 @@ from genai_studio.core.models.base import (
     Generator,
     ModelConfig,
     check_image_shape,
+    from_studio_layout,
     one_hot,
 )
 from genai_studio.core.models.blocks import D_NORMS, DownStack, UpStack
@@ -119,7 +120,14 @@ class VAEGAN(Generator):
         stats."""
         return (self.generate(z, labels) + 1.0) * 0.5
 
+    def reconstruct(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Dec(mu(x)) in the studio's layout, in [0, 1], for images x (B, C, H, W) in [0, 1]."""
+        mu, _ = self.encode(x, labels)
+        return self.decode(mu, labels)
+
     def discriminate(self, images: torch.Tensor, labels: torch.Tensor | None = None
                      ) -> torch.Tensor:
-        """Dis's probability (B,) that images (B, C, H, W) in [0, 1] are real."""
-        return torch.sigmoid(self.discriminator(images * 2.0 - 1.0, labels))
+        """Dis's probability (B,) that images in the studio's layout ((B, H, W) grey, (B, H, W, 3)
+        colour), in [0, 1], are real."""
+        x = from_studio_layout(images) * 2.0 - 1.0
+        return torch.sigmoid(self.discriminator(x, labels))

@@ -1,0 +1,144 @@
+"""The inside view's controller: keeps ``state.inside`` current while the view is open.
+
+It looks at what the artist last touched (a canvas tile, the pad's point, or an image dropped
+on the view), asks the inference worker to run it through the model (``core.inside``), and
+writes the result to the state, which the view draws. At most one look is in flight and at
+most ten are sent a second, so a fast pad drag costs the worker thread little and the GUI
+thread nothing but a repaint (docs/architecture.md, Budgets).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+
+from genai_studio.ui.guard import gui_slot
+from genai_studio.ui.state import StudioState
+from genai_studio.workers.inference import InferenceService
+from genai_studio.workers.jobs import Job, JobRunner
+from genai_studio.workers.messages import InsideRequest, InsideResult
+
+MIN_INTERVAL_S = 0.1  # at most ten looks a second
+
+
+class InsideLens(QObject):
+    def __init__(self, state: StudioState, inference: InferenceService, jobs: JobRunner,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.inference, self.jobs = state, inference, jobs
+        self.sent = 0  # looks requested so far (tests and benchmarks count them)
+        self._in_flight = False
+        self._dirty = False
+        self._last_sent = -1.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._send)
+        s = state
+        s.selected_changed.connect(self.on_tile)
+        s.pad_point_changed.connect(self.on_pad)
+        s.inside_image_changed.connect(self.on_image)
+        for signal in (s.model_changed, s.grid_changed, s.corners_changed, s.digit_changed,
+                       s.pad_digit_changed, s.inside_source_changed, s.inside_open_changed):
+            signal.connect(self.touch)
+        inference.worker.inside_ready.connect(self.on_result)
+
+    # ---------------------------------------------------------------- what to look at
+
+    @gui_slot(int)
+    def on_tile(self, index: int) -> None:
+        if index >= 0:
+            self.state.inside_source = "tile"
+        self.touch()
+
+    @gui_slot(object)
+    def on_pad(self, _point: object) -> None:
+        self.state.inside_source = "pad"
+        self.touch()
+
+    @gui_slot(object)
+    def on_image(self, image: object) -> None:
+        if image is not None:
+            self.state.inside_source = "image"
+        self.touch()
+
+    def open_image(self, path: Path) -> None:
+        """Read an image file on the jobs thread, then look at it."""
+        from genai_studio.core.inside import read_digit_image
+        from genai_studio.core.models.base import MNIST_SHAPE
+
+        model = self.state.model
+        shape = tuple(model.model.image_shape) if model is not None else MNIST_SHAPE
+        self.jobs.submit(Job("Could not read this image",
+                             lambda _ctx: read_digit_image(path, shape), self._image_read))
+
+    def _image_read(self, image: object) -> None:
+        self.state.inside_image = image
+
+    # ---------------------------------------------------------------- pacing
+
+    @gui_slot()
+    def touch(self, *_args: object) -> None:
+        """Something the view shows changed: look again, soon (never more than 10 times/s)."""
+        if not self.state.inside_open:
+            return
+        self._dirty = True
+        if not self._in_flight and not self._timer.isActive():
+            wait = MIN_INTERVAL_S - (time.perf_counter() - self._last_sent)
+            self._timer.start(max(0, int(1000 * wait)))
+
+    @gui_slot()
+    def _send(self) -> None:
+        if self._in_flight or not self._dirty:
+            return
+        self._dirty = False
+        request = self.request()
+        if request is None:
+            self.state.inside = None
+            return
+        self._in_flight, self._last_sent = True, time.perf_counter()
+        self.sent += 1
+        self.inference.request_inside.emit(request)
+
+    @gui_slot(object)
+    def on_result(self, result: InsideResult) -> None:
+        self._in_flight = False
+        if result.request.handle is self.state.model:
+            self.state.inside = result
+        if self._dirty:
+            self._dirty = False
+            self.touch()
+
+    def request(self) -> InsideRequest | None:
+        """The look the state asks for now, or None when there is nothing to look at."""
+        s = self.state
+        if s.model is None:
+            return None
+        source = s.inside_source
+        if source == "tile" and s.grid is not None and 0 <= s.selected < len(s.grid):
+            i = s.selected
+            label = s.grid.label_at(i)
+            return InsideRequest(s.model, f"tile {i + 1}", image=s.grid.images[i],
+                                 latent=s.grid.latents[i],
+                                 label=label if label is not None else s.digit)
+        latent = self.pad_latent()
+        if source == "image" and s.inside_image is not None:
+            return InsideRequest(s.model, "dropped image", image=s.inside_image, latent=latent,
+                                 label=s.effective_pad_digit)
+        if latent is None:
+            return None
+        return InsideRequest(s.model, "pad", latent=latent, label=s.effective_pad_digit)
+
+    def pad_latent(self):  # noqa: ANN201 - np.ndarray | None (NumPy stays lazy)
+        import numpy as np
+
+        from genai_studio.core import latent
+
+        s = self.state
+        u, v = s.pad_point
+        if s.model.latent_dim == 2 and s.corners is None:
+            return latent.pad_to_latent_2d(u, v)
+        if s.corners is None:
+            return None
+        return latent.pad_to_latent_corners(np.stack([a.latent for a in s.corners]), u, v)

@@ -1,0 +1,119 @@
+"""The inside view: every model kind's real tensors, at most ten looks a second, loss terms
+under plain names with their formulas, and no work while it is closed."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from genai_studio.core.events import Progress
+
+
+@pytest.fixture(scope="session")
+def vaegan_file(tmp_path_factory):
+    import torch
+
+    from genai_studio.core.checkpoints import model_metadata, save_model
+    from genai_studio.core.models import VAEGAN, VAEGANConfig
+
+    torch.manual_seed(0)
+    model = VAEGAN(VAEGANConfig(latent_dim=4, channels=4, hidden=8))
+    folder = tmp_path_factory.mktemp("vaegan")
+    return save_model(folder / "tiny-vaegan.safetensors", model,
+                      model_metadata(model, dataset={"name": "none"}, training={}))
+
+
+def _open_inside(qtbot, w):
+    w.docks["inside"].show()
+    w.docks["inside"].raise_()
+    qtbot.waitUntil(lambda: w.state.inside_open, timeout=5000)
+
+
+def _look(qtbot, w, source):
+    qtbot.waitUntil(lambda: w.state.inside is not None
+                    and w.state.inside.request.handle is w.state.model
+                    and w.state.inside.request.source.startswith(source), timeout=20_000)
+    return w.state.inside.inside
+
+
+@pytest.mark.parametrize("name", ["vae", "vae8", "gan", "cgan", "vaegan"])
+def test_every_kind_shows_its_tensors(qtbot, tmp_path, make_window, model_files, vaegan_file,
+                                      name):
+    folder = (vaegan_file if name == "vaegan" else model_files[name]).parent
+    w = make_window(qtbot, folder, tmp_path)
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=90_000)
+    try:
+        _open_inside(qtbot, w)
+        w.state.pad_point = (0.3, 0.6)
+        inside = _look(qtbot, w, "pad")
+        encoder = name != "gan" and name != "cgan"
+        assert inside.has_encoder == encoder
+        assert inside.z.shape == (w.state.model.latent_dim,) and inside.x_out.shape == (28, 28)
+        if encoder:  # the round trip: the pad's image, its q(z|x), a sample, its decoding
+            assert inside.mu.shape == inside.sigma.shape == inside.z.shape
+            assert bool((inside.sigma > 0).all()) and inside.x is not None
+        adversarial = name in ("gan", "cgan", "vaegan")
+        assert (inside.d_out is not None) == adversarial
+        if adversarial:
+            assert 0 < inside.d_out < 1 and 0 < inside.d_x < 1  # D of a real and a sample
+        w.state.selected = 3
+        tile = _look(qtbot, w, "tile")
+        if encoder:
+            np.testing.assert_allclose(tile.x, w.state.grid.images[3])
+        else:
+            np.testing.assert_allclose(tile.z, w.state.grid.latents[3], rtol=1e-6)
+        assert "tile 4" in w.inside_view.caption.text()
+        w.inside_view.grab()  # paints without a fault
+        assert w.inside_view.diagram.paints > 0
+    finally:
+        w.close()
+
+
+def test_a_drag_asks_at_most_ten_looks_a_second(qtbot, window):
+    _open_inside(qtbot, window)
+    lens = window.lens
+    qtbot.waitUntil(lambda: not lens._in_flight, timeout=10_000)
+    before, t0 = lens.sent, time.perf_counter()
+    while time.perf_counter() - t0 < 1.5:
+        u = (time.perf_counter() - t0) / 1.5
+        window.state.pad_point = (u, 1 - u)
+        qtbot.wait(5)
+    seconds = time.perf_counter() - t0
+    assert 1 <= lens.sent - before <= 10 * seconds + 1
+    qtbot.waitUntil(lambda: window.state.inside is not None
+                    and not lens._in_flight and not lens._timer.isActive(), timeout=10_000)
+    # The last point is the one shown once the drag stops.
+    np.testing.assert_allclose(window.state.inside.request.latent,
+                               lens.pad_latent(), rtol=1e-6)
+
+
+def test_closed_it_asks_for_nothing(qtbot, window):
+    window.docks["inside"].hide()
+    qtbot.waitUntil(lambda: not window.state.inside_open, timeout=5000)
+    before = window.lens.sent
+    for k in range(20):
+        window.state.pad_point = (k / 20, 0.5)
+        qtbot.wait(10)
+    assert window.lens.sent == before
+
+
+def test_training_losses_show_plain_names_and_formulas(qtbot, window):
+    _open_inside(qtbot, window)
+    rows = window.inside_view.losses
+    losses = {"llike": 1.0, "kl": 2.0, "l_gan": 1.5, "dec_gan": -1.2, "d_real": 0.6,
+              "d_prior": 0.3}
+    window.inside_view.on_progress(Progress(1, 1, 1, 1, losses, 1.0, 0.0, 0.0))
+    names = {key: name.text() for key, (name, _) in rows.rows.items()}
+    assert names["llike"] == "reconstruction" and names["l_gan"] == "discriminator"
+    assert names["dec_gan"] == "generator (decoder)"
+    tip = rows.rows["l_gan"][0].toolTip()
+    assert "log D(x)" in tip and "log(1 − D(x~))" in tip and "log(1 − D(x_p))" in tip
+    assert "Dis_l" in rows.rows["llike"][0].toolTip()
+    assert rows.rows["kl"][1].text() == "2"
+    # Faster than ten a second, the rows skip updates.
+    count = rows.updates
+    for step in range(50):
+        rows.show_losses({**losses, "kl": float(step)})
+    assert rows.updates - count <= 1
