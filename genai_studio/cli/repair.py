@@ -6,10 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from genai_studio.cli import positive_int
+
+if TYPE_CHECKING:  # the window builds this parser before its first paint: no NumPy yet
+    import numpy as np
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -43,6 +45,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def read_mask(path: Path) -> np.ndarray:
     """(H, W) bool: True where the mask image is light (or opaque, for a mask drawn on a
     transparent layer)."""
+    import numpy as np
+
     from genai_studio.core.image_input import open_image
 
     image = open_image(path).image
@@ -54,6 +58,8 @@ def read_mask(path: Path) -> np.ndarray:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from genai_studio.cli.encode import load_generator
     from genai_studio.cli.progress import StatusLine
     from genai_studio.core.files import check_writable
