@@ -149,6 +149,9 @@ def train(
     )
     if run.steps_per_epoch == 0:
         raise UsageError("no training images")
+    if run.batch_size < 2 and any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                                  for m in run.model.modules()):
+        raise UsageError("this model uses BatchNorm: it needs at least 2 images per batch")
     suspended = 0.0  # seconds spent paused at a yield, excluded from speed and wall time
 
     def emit(event: Event) -> Iterator[Event]:
