@@ -113,8 +113,8 @@ def add_threads_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from genai_studio.cli import animate, info, sample, train
     from genai_studio.cli import eval as eval_command
-    from genai_studio.cli import info, sample, train
 
     parser = OneLineParser(
         prog="genai-studio",
@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="FILE",
                         help="write a PNG of the window as a user first sees it, then exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
-    for module in (train, sample, info, eval_command):
+    for module in (train, sample, animate, info, eval_command):
         module.register(commands)
     return parser
 
@@ -137,7 +137,8 @@ def window_launch(argv: Sequence[str]) -> argparse.Namespace | None:
     """The arguments of a plain window launch, or None for anything else.
 
     Building the full parser imports every command's module and so torch (~2 s on the 2-core
-    machine); the window must paint before torch loads (DESIGN §6), so its launches skip it.
+    machine); the window must paint before torch loads (docs/architecture.md, Budgets), so
+    its launches skip it.
     """
     screenshot = None
     if list(argv) in ([], ["--self-test"]):

@@ -6,12 +6,13 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from genai_studio.cli import add_threads_option, int_in, seed_int
 from genai_studio.core.defaults import DEVICE_CHOICES, JUDGE_FILE
-from genai_studio.core.errors import ModelFileError
+from genai_studio.core.errors import ModelFileError, UsageError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -36,8 +37,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--write", action="store_true",
                    help="also store the scores in MODEL's metadata ('metrics')")
-    p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
-                   help="compute device (default cpu)")
+    p.add_argument("--nll-n", type=int_in(1, 10_000_000), default=None, metavar="N",
+                   help="VAEs: estimate the likelihoods on the first N test digits only "
+                   "(default: all 10,000, the published protocol)")
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
+                   help="compute device (default auto: CUDA, then MPS, then the CPU)")
     add_threads_option(p)
     p.set_defaults(handler=run)
 
@@ -53,12 +57,15 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     from genai_studio.core.checkpoints import load_model
     from genai_studio.core.data import load_mnist
     from genai_studio.core.devices import resolve_device
-    from genai_studio.core.metrics import judge_generator, vae_likelihood
-    from genai_studio.core.models import VAE
+    from genai_studio.core.metrics import judge_generator
 
     device = resolve_device(args.device)
     # The model first: a judge or a damaged file is refused before any work is done.
     loaded = load_model(args.model, device, expect_kind=("vae", "gan"))
+    trained_on = (loaded.metadata.get("dataset") or {}).get("name", "mnist")
+    if trained_on != "mnist":
+        raise UsageError(f"{args.model.name} was trained on {trained_on!r}; eval scores models "
+                         "of MNIST digits (the judge and the test set are MNIST's)")
     judge_path = args.judge or default_judge_path()
     if not judge_path.exists():
         raise ModelFileError(f"judge file not found: {judge_path} (make one with "
@@ -67,17 +74,37 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     test_set = load_mnist("test", device)
     started = time.perf_counter()
     scores = judge_generator(loaded.model, judge.model, test_set, n=args.n, seed=args.seed)
-    if isinstance(loaded.model, VAE):
-        print(f"estimating the NLL with k={args.k} importance samples per test digit...",
-              file=sys.stderr)
-        scores.update(vae_likelihood(loaded.model, test_set, k=args.k, seed=args.seed))
+    timings = {f"judge_{part}": seconds for part, seconds in scores.pop("judge_seconds").items()}
+    for name, estimate in likelihood_estimators(loaded.model, test_set, args):
+        t0 = time.perf_counter()
+        scores.update(estimate())
+        timings[name] = round(time.perf_counter() - t0, 2)  # each estimator's own time
     judge_accuracy = judge.metadata.get("metrics", {}).get("test_accuracy")
     scores.update({
         "kind": loaded.kind, "conditional": bool(loaded.model.conditional),
         "judge": {"file": judge_path.name, "test_accuracy": judge_accuracy},
         "eval_seconds": round(time.perf_counter() - started, 1),
+        "seconds": timings, "device": str(device),
     })
     return scores
+
+
+def likelihood_estimators(model: Any, test_set: Any, args: argparse.Namespace
+                          ) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
+    """The likelihood estimates to run for ``model``, each named for its timing: (name, run)."""
+    from genai_studio.core.metrics import vae_likelihood
+    from genai_studio.core.models import VAE
+
+    if not isinstance(model, VAE):
+        return []
+
+    def iwae() -> dict[str, Any]:
+        digits = min(args.nll_n or len(test_set), len(test_set))
+        print(f"estimating the NLL with k={args.k} importance samples on {digits} test "
+              "digits...", file=sys.stderr)
+        return vae_likelihood(model, test_set, k=args.k, seed=args.seed, limit=args.nll_n)
+
+    return [("iwae", iwae)]
 
 
 def format_text(name: str, scores: dict[str, Any]) -> str:
@@ -100,6 +127,9 @@ def format_text(name: str, scores: dict[str, Any]) -> str:
             f"{scores['likelihood']}",
             f"  binarisation          {scores['binarization']}",
         ]
+    if "seconds" in scores:
+        parts = ", ".join(f"{name} {sec:.1f}" for name, sec in scores["seconds"].items())
+        lines.append(f"  seconds               {parts} (on {scores['device']})")
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import TYPE_CHECKING, TextIO
 
@@ -23,9 +24,10 @@ def format_losses(losses: dict[str, float]) -> str:
 class ProgressLine:
     """Redraws one line in a terminal; in a log (not a tty), writes a line every few seconds."""
 
-    def __init__(self, stream: TextIO, log_interval_s: float = 5.0) -> None:
-        self.stream = stream
-        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+    def __init__(self, stream: TextIO | None, log_interval_s: float = 5.0) -> None:
+        """``stream`` None: say nothing (the other ranks of a multi-process run)."""
+        self.stream = stream if stream is not None else open(os.devnull, "w")  # noqa: SIM115
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.log_interval_s = log_interval_s
         self._last_log = 0.0
         self._width = 0

@@ -25,20 +25,26 @@ from genai_studio.cli import (
 from genai_studio.cli.progress import ProgressLine, format_duration, format_losses
 from genai_studio.core.defaults import (
     DEFAULT_BATCH,
+    DEFAULT_BATCH_CUDA,
     DEFAULT_EPOCHS,
     DEFAULT_LATENT,
     DEFAULT_LR,
     DEVICE_CHOICES,
     MODEL_SUFFIX,
     TRAINABLE_KINDS,
+    default_batch,
     default_model_name,
+    scaled_lr,
 )
 from genai_studio.core.errors import UsageError
+
+PRECISIONS = ("fp32", "bf16")  # core.accel's, without importing torch for --help
 
 MAX_WIDTH = 65536  # a hidden layer, a latent size or a batch beyond this is a typo
 MAX_LAYERS = 16
 # With --resume the checkpoint's settings hold; these may still be given (and apply).
 RESUME_OPTIONS = ("--epochs", "--device", "--out", "--data", "--allow-data-change",
+                  "--precision", "--cuda-graph", "--checkpoint-every",
                   "--threads")
 
 
@@ -90,7 +96,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help=f"passes over the data (default {DEFAULT_EPOCHS}; with --resume, the "
                    "checkpoint's)")
     p.add_argument("--batch-size", type=int_in(1, MAX_WIDTH), default=None, metavar="B",
-                   help=f"images per step (default {DEFAULT_BATCH})")
+                   help=f"images per step (default {DEFAULT_BATCH}; {DEFAULT_BATCH_CUDA} on "
+                   "CUDA, with the default learning rate scaled by sqrt(batch / "
+                   f"{DEFAULT_BATCH}); under torchrun, the global batch of all processes)")
     p.add_argument("--lr", type=positive_float, default=None, metavar="LR",
                    help=f"Adam learning rate (default {DEFAULT_LR['vae']:g} VAE and judge, "
                    f"{DEFAULT_LR['gan']:g} GAN)")
@@ -121,6 +129,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-data-change", action="store_true",
                    help="with --resume: continue even though the training data differs from "
                    "what the checkpoint trained on (refused by default)")
+    p.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                   help="fp32 (default) or bf16: the forward pass under bfloat16 autocast "
+                   "(CUDA, MPS or CPU; CUDA also uses TF32 matmuls either way)")
+    p.add_argument("--cuda-graph", action="store_true",
+                   help="CUDA: capture the whole training step as a CUDA graph after a few "
+                   "steps and replay it (VAE and GAN, no --kl-warmup, one process); "
+                   "elsewhere, or if capture fails, plain steps")
+    p.add_argument("--checkpoint-every", type=non_negative_float, default=60.0,
+                   metavar="SECONDS",
+                   help="write the resume checkpoint at most this often, and at the end "
+                   "(default 60; 0: at the end of every epoch)")
     add_threads_option(p)
     p.set_defaults(handler=run)
 
@@ -155,12 +174,17 @@ def judge_config_from_args(args: argparse.Namespace):
     return JudgeConfig(channels=args.channels or 32)
 
 
-def train_config_from_args(args: argparse.Namespace):
+def train_config_from_args(args: argparse.Namespace, device_type: str = "cpu"):
     from genai_studio.core.training import TrainConfig
 
+    batch_size, lr = args.batch_size, args.lr
+    if batch_size is None:  # the device's default batch, with its scaled learning rate
+        batch_size = default_batch(device_type)
+        if lr is None and batch_size != DEFAULT_BATCH:
+            lr = scaled_lr(args.kind, batch_size)
     return TrainConfig(
-        epochs=args.epochs or DEFAULT_EPOCHS, batch_size=args.batch_size or DEFAULT_BATCH,
-        lr=args.lr, beta=1.0 if args.beta is None else args.beta,
+        epochs=args.epochs or DEFAULT_EPOCHS, batch_size=batch_size,
+        lr=lr, beta=1.0 if args.beta is None else args.beta,
         kl_warmup_epochs=args.kl_warmup or 0.0, binarize=args.binarize, limit=args.limit,
         seed=args.seed or 0)
 
@@ -229,10 +253,20 @@ def _check_outputs(out: Path, args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from genai_studio.core.data import load_mnist
+    from genai_studio.core import distributed
     from genai_studio.core.devices import resolve_device
 
-    device = resolve_device(args.device)
+    world = distributed.world_from_env()
+    device = distributed.start(world, resolve_device(args.device))
+    try:
+        return _run(args, device, world)
+    finally:
+        distributed.stop(world)
+
+
+def _run(args: argparse.Namespace, device, world) -> int:
+    from genai_studio.core.data import load_mnist
+
     if args.allow_data_change and args.resume is None:
         raise UsageError("--allow-data-change applies only with --resume")
     if args.resume is not None:
@@ -242,7 +276,13 @@ def run(args: argparse.Namespace) -> int:
             model_config = model_config_from_args(args)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        config = train_config_from_args(args)
+        config = train_config_from_args(args, device.type)
+    if not world.is_main:  # rank 0 checks, locks and writes the files; the others train
+        data = load_mnist("train", root=args.data)
+        out = args.out or Path("unwritten-by-this-rank.safetensors")
+        finished, signum = _train_until_signal(args, model_config, config, data, device, out,
+                                               world)
+        return 0 if not finished.cancelled else EXIT_INTERRUPTED
     if args.out is not None:  # fail before locking: the clearest reason comes first
         _check_outputs(args.out, args)
     lock = _lock_output(args)
@@ -251,15 +291,17 @@ def run(args: argparse.Namespace) -> int:
         data = load_mnist("train", root=args.data)
         started = time.perf_counter()
         finished, signum = _train_until_signal(args, model_config, config, data, device,
-                                               lock.path)
+                                               lock.path, world)
     finally:
         lock.release()
     return _report(args, finished, signum, device, time.perf_counter() - started)
 
 
-def _train_until_signal(args, model_config, config, data, device, out: Path) -> tuple[Any, int]:
+def _train_until_signal(args, model_config, config, data, device, out: Path,
+                        world) -> tuple[Any, int]:
     """Run the training loop; Ctrl-C, SIGTERM and SIGHUP cancel it at the next step (the loop
     then writes its checkpoint). Returns the Finished event and the signal that came, or 0."""
+    from genai_studio.core.accel import SpeedOptions
     from genai_studio.core.events import Finished
     from genai_studio.core.training import train
 
@@ -271,11 +313,14 @@ def _train_until_signal(args, model_config, config, data, device, out: Path) -> 
 
     handled = (signal.SIGINT, *TERMINATING_SIGNALS)
     previous = {s: signal.signal(s, on_signal) for s in handled}
-    line = ProgressLine(sys.stderr)
+    line = ProgressLine(sys.stderr if world.is_main else None)
+    speed = SpeedOptions(precision=args.precision, cuda_graph=args.cuda_graph,
+                         checkpoint_every_s=args.checkpoint_every)
     finished = None
     try:
         for event in train(model_config, config, data, device, out, cancel=cancel,
-                           resume_from=args.resume, allow_data_change=args.allow_data_change):
+                           resume_from=args.resume, allow_data_change=args.allow_data_change,
+                           world=world, speed=speed):
             try:
                 line.update(event)
             except OSError:  # the terminal went away (SIGHUP): keep training to the checkpoint
@@ -299,8 +344,12 @@ def _report(args, finished, signum: int, device, seconds: float) -> int:
         say(f"{how} after {s['steps']} steps; checkpoint saved; resume with: genai-studio train "
             f"{args.kind} --resume {finished.checkpoint}")
         return EXIT_INTERRUPTED if signum in (0, signal.SIGINT) else exit_status_for(signum)
+    for note in s.get("notes", []):
+        say(f"note: {note}")
+    processes = f" x {s['world_size']} processes" if s.get("world_size", 1) > 1 else ""
     say(f"trained {args.kind.upper()} for {s['epochs']} epochs ({s['steps']} steps) in "
-        f"{format_duration(seconds)} on {s['device']}, {s['images_per_s'] or 0:,.0f} images/s; "
+        f"{format_duration(seconds)} on {s['device']}{processes}, "
+        f"{s['images_per_s'] or 0:,.0f} images/s; "
         f"final {format_losses(s['final_losses'])}")
     if args.kind == "judge":
         record_judge_accuracy(finished.path, device)

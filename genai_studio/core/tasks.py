@@ -13,7 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genai_studio.core.accel import autocast
 from genai_studio.core.defaults import DEFAULT_LR
+from genai_studio.core.distributed import World, wrap
 from genai_studio.core.models.gan import GAN, discriminator_loss, generator_loss
 from genai_studio.core.models.judge import Judge
 from genai_studio.core.models.vae import VAE, vae_loss
@@ -33,6 +35,38 @@ class TrainingTask:
         self.model = model
         self.device = device
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.precision = "fp32"
+        # One process of several: it draws the noise of the whole global batch and keeps its
+        # rows (``core.distributed``); None in a single process (the batch is the global one).
+        self.global_batch: int | None = None
+        self.rows = slice(None)
+        self.net: nn.Module = model  # what the step calls: the model, or it under DDP
+
+    def configure(self, world: World, global_batch: int, precision: str = "fp32") -> None:
+        """Take this process's share of each batch and the forward pass's precision; wrap the
+        trained modules for DistributedDataParallel when there are several processes."""
+        self.precision = precision
+        if world.distributed:
+            self.global_batch, self.rows = global_batch, world.rows(global_batch)
+        self._wrap(world)
+
+    def _wrap(self, world: World) -> None:
+        self.net = wrap(self.model, world)
+
+    def amp(self):
+        """The forward pass's autocast context (a no-op in fp32)."""
+        return autocast(self.device, self.precision)
+
+    def noise_rows(self, local: int) -> int:
+        """How many rows of noise to draw for a local batch of ``local``: the global batch's."""
+        return self.global_batch or local
+
+    def make_capturable(self) -> None:
+        """Rebuild the optimizers (before any state is loaded) so a CUDA graph can hold them."""
+        for name, opt in self.optimizers.items():
+            group = opt.param_groups[0]
+            self.optimizers[name] = _adam(group["params"], group["lr"], self.device,
+                                          betas=group["betas"], capturable=True)
 
     def set_progress(self, step: int, total_steps: int) -> None:
         """Called by the loop before each step; a task with a schedule adapts to it here.
@@ -48,7 +82,7 @@ class TrainingTask:
         generator: torch.Generator,
         beta_scale: float,
     ) -> torch.Tensor:
-        """One update from x (B, 1, 28, 28) in [0, 1]; losses as a (len(loss_names),) tensor."""
+        """One update from x (B, C, H, W) in [0, 1]; losses as a (len(loss_names),) tensor."""
         raise NotImplementedError
 
 
@@ -65,8 +99,14 @@ class VAETask(TrainingTask):
 
     def step(self, x, labels, generator, beta_scale):
         model: VAE = self.model  # type: ignore[assignment]
-        out = model(x, labels if model.conditional else None, generator=generator)
-        loss, rec, kl = vae_loss(out, x, beta=self.beta * beta_scale)
+        eps = None
+        if self.global_batch is not None:  # this process's rows of the whole batch's noise
+            eps = torch.randn((self.global_batch, model.latent_dim), generator=generator,
+                              device=x.device)[self.rows]
+        with self.amp():
+            out = self.net(x, labels if model.conditional else None, generator=generator,
+                           eps=eps)
+            loss, rec, kl = vae_loss(out, x, beta=self.beta * beta_scale)
         opt = self.optimizers["vae"]
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -88,18 +128,21 @@ class GANTask(TrainingTask):
         self.optimizers["generator"] = _adam(
             model.generator.parameters(), lr, device, betas=(0.5, 0.999)
         )
+        self.g_net: nn.Module = model.generator
+        self.d_net: nn.Module = model.discriminator
 
     def step(self, x, labels, generator, beta_scale):
         model: GAN = self.model  # type: ignore[assignment]
         cond = labels if model.conditional else None
         real = x * 2.0 - 1.0  # the generator's tanh range
-        z = torch.randn(x.shape[0], model.latent_dim, generator=generator, device=x.device)
-        fake = model.generator(z, cond)
-
-        # Discriminator: -log D(x) - log(1 - D(G(z))), with G held fixed (detach).
-        real_logits = model.discriminator(real, cond)
-        fake_logits = model.discriminator(fake.detach(), cond)
-        d_loss = discriminator_loss(real_logits, fake_logits)
+        z = torch.randn(self.noise_rows(x.shape[0]), model.latent_dim, generator=generator,
+                        device=x.device)[self.rows]
+        with self.amp():
+            fake = self.g_net(z, cond)
+            # Discriminator: -log D(x) - log(1 - D(G(z))), with G held fixed (detach).
+            real_logits = self.d_net(real, cond)
+            fake_logits = self.d_net(fake.detach(), cond)
+            d_loss = discriminator_loss(real_logits, fake_logits)
         d_opt = self.optimizers["discriminator"]
         d_opt.zero_grad(set_to_none=True)
         d_loss.backward()
@@ -107,7 +150,8 @@ class GANTask(TrainingTask):
 
         # Generator: non-saturating -log D(G(z)), through the just-updated discriminator. Its
         # weights are frozen meanwhile: their gradients would be thrown away (8% of the FLOPs).
-        g_loss = self._generator_loss(model, fake, cond)
+        with self.amp():
+            g_loss = self._generator_loss(model, fake, cond)
         g_opt = self.optimizers["generator"]
         g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
@@ -116,6 +160,13 @@ class GANTask(TrainingTask):
             [d_loss, g_loss, torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()]
         ).detach()
 
+
+    def _wrap(self, world: World) -> None:
+        # Two players, two DDP modules; the generator's loss goes through the plain
+        # discriminator (its weights are frozen there: nothing of it to average).
+        model: GAN = self.model  # type: ignore[assignment]
+        self.g_net = wrap(model.generator, world)
+        self.d_net = wrap(model.discriminator, world)
 
     @staticmethod
     def _generator_loss(model: GAN, fake: torch.Tensor, cond: torch.Tensor | None):
@@ -129,16 +180,19 @@ class GANTask(TrainingTask):
                 p.requires_grad_(True)
 
 
-def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
+def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator,
+                 draw: int | None = None, rows: slice = slice(None)) -> torch.Tensor:
     """Each image of x (B, 1, H, W) moved by its own random whole-pixel offset in
-    [-max_shift, max_shift] on both axes, filling with zeros (MNIST's background).
+    [-max_shift, max_shift] on both axes, filling with zeros (MNIST's background). ``draw``
+    offsets are drawn (default B) and ``rows`` of them used: a process of a multi-process run
+    draws the whole batch's.
 
     One gather over a zero-padded batch: no per-image Python loop, so it costs next to nothing.
     """
     b, _, h, w = x.shape
     padded = F.pad(x, (max_shift,) * 4)  # (B, 1, H + 2s, W + 2s)
-    offsets = torch.randint(0, 2 * max_shift + 1, (2, b), generator=generator,
-                            device=generator.device).to(x.device)
+    offsets = torch.randint(0, 2 * max_shift + 1, (2, draw or b), generator=generator,
+                            device=generator.device)[:, rows].to(x.device)
     rows = offsets[0, :, None] + torch.arange(h, device=x.device)  # (B, H)
     cols = offsets[1, :, None] + torch.arange(w, device=x.device)  # (B, W)
     batch = torch.arange(b, device=x.device)[:, None, None]
@@ -168,9 +222,10 @@ class JudgeTask(TrainingTask):
             group["lr"] = self.base_lr * scale
 
     def step(self, x, labels, generator, beta_scale):
-        x = random_shift(x, self.max_shift, generator)
-        logits = self.model(x)
-        loss = F.cross_entropy(logits, labels)
+        x = random_shift(x, self.max_shift, generator, self.global_batch, self.rows)
+        with self.amp():
+            logits = self.net(x)
+            loss = F.cross_entropy(logits, labels)
         opt = self.optimizers["judge"]
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -1,5 +1,6 @@
-"""Training as a plain generator of events (DESIGN §2): the CLI prints them, the GUI worker emits
-them as signals. Cancel between steps; pause by not pulling; resume from a checkpoint file.
+"""Training as a plain generator of events (docs/architecture.md, Threads): the CLI prints
+them, the GUI worker emits them as signals. Cancel between steps; pause by not pulling;
+resume from a checkpoint file.
 
     for event in train(VAEConfig(), TrainConfig(epochs=1), load_mnist(), device, out_path):
         ...
@@ -27,9 +28,12 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
+from genai_studio.core import accel, stepping
+from genai_studio.core.accel import SpeedOptions, SpeedReport
 from genai_studio.core.checkpoints import LoadedModel, load_model, model_metadata, save_model
 from genai_studio.core.data import ImageSet
 from genai_studio.core.defaults import checkpoint_path_for
+from genai_studio.core.distributed import SINGLE, World, window_sync
 from genai_studio.core.errors import ModelFileError, TrainingDiverged, UsageError
 from genai_studio.core.events import (
     Checkpoint,
@@ -48,6 +52,8 @@ from genai_studio.core.state import (
     restore_generator,
     restore_optimizer,
 )
+from genai_studio.core.stepping import beta_scale as _beta_scale  # noqa: F401 - tests
+from genai_studio.core.stepping import warm_up  # noqa: F401 - the workers' entry
 from genai_studio.core.tasks import TrainingTask, default_binarize, make_task
 from genai_studio.core.validate import check_fields, check_model_size, finite_number
 
@@ -109,6 +115,12 @@ class _Run:
     last_losses: dict[str, float] = dataclasses.field(default_factory=dict)
     data_sha256: str = ""
     last_good: tuple[Path, int] | None = None  # the newest checkpoint on disk and its step
+    world: World = SINGLE
+    speed: SpeedOptions = dataclasses.field(default_factory=SpeedOptions)
+    report: SpeedReport = dataclasses.field(default_factory=SpeedReport)
+    step_fn: Any = None  # global batch indices -> losses (eager or a replayed CUDA graph)
+    stop_agreed: bool = False  # several processes: a cancel every rank has seen
+    last_checkpoint_t: float = dataclasses.field(default_factory=time.perf_counter)
 
     @property
     def batch_size(self) -> int:
@@ -135,8 +147,14 @@ def train(
     resume_from: Path | None = None,
     checkpoint_path: Path | None = None,
     allow_data_change: bool = False,
+    world: World = SINGLE,
+    speed: SpeedOptions | None = None,
 ) -> Iterator[Event]:
     """Train a model and yield events; ``model_config`` may be None when resuming.
+
+    ``world``: this process's place in a multi-process (torchrun) run, see
+    ``core.distributed``; rank 0 alone writes files. ``speed``: precision, CUDA graphs and the
+    checkpoint interval (``core.accel``); none of them changes what is trained.
 
     A resumed run takes every setting from its checkpoint except ``config.epochs``, and
     refuses data other than what the checkpoint trained on unless ``allow_data_change``.
@@ -145,7 +163,7 @@ def train(
     """
     run, epoch_start_state = _prepare(
         model_config, config, data, device, Path(out_path), resume_from, checkpoint_path,
-        allow_data_change,
+        allow_data_change, world, speed or SpeedOptions(),
     )
     if run.steps_per_epoch == 0:
         raise UsageError("no training images")
@@ -179,20 +197,22 @@ def train(
         epoch_start_state = run.shuffle_gen.get_state()
         order = torch.randperm(len(run.data), generator=run.shuffle_gen).to(device)
         for i in range(run.step - epoch * spe, spe):
-            if cancel is not None and cancel.is_set():
+            if stepping.stop_requested(run, cancel):
                 run.wall_time_s = wall_before + time.perf_counter() - t_start - suspended
                 yield from emit(_checkpoint(run, epoch_start_state))
                 yield Finished(None, run.checkpoint_path, True, _summary(run))
                 return
-            x, labels = run.data.batch(order[i * bs:(i + 1) * bs], run.binarize, run.noise_gen)
             run.task.set_progress(run.step, run.total_steps)
-            window_sum += run.task.step(x, labels, run.noise_gen, _beta_scale(run))
+            window_sum += run.step_fn(order[i * bs:(i + 1) * bs])
             run.step += 1
             window_steps += 1
             if run.step % run.config.log_every == 0 or i == spe - 1:
                 now = time.perf_counter()
                 active = max(now - window_t - (suspended - window_suspended), 1e-9)
-                means = (window_sum / window_steps).tolist()  # the one host sync per window
+                # The one host sync per window (with several processes, one all-reduce too).
+                means, run.stop_agreed, due = window_sync(
+                    window_sum / window_steps, run.world,
+                    cancel is not None and cancel.is_set(), stepping.checkpoint_due(run, now))
                 run.last_losses = dict(zip(run.task.loss_names, means, strict=True))
                 _check_finite_losses(run)
                 elapsed = wall_before + now - t_start - suspended
@@ -203,23 +223,27 @@ def train(
                 ))
                 window_sum.zero_()
                 window_steps, window_t, window_suspended = 0, time.perf_counter(), suspended
-            if previews and run.step % run.config.preview_every == 0:
+                if due and i < spe - 1:  # on a timer, mid-epoch (an epoch's end has its own)
+                    yield from emit(_checkpoint(run, epoch_start_state))
+            if previews and run.world.is_main and run.step % run.config.preview_every == 0:
                 yield from emit(Preview(
                     run.step, _render_preview(run, preview_z, preview_labels), asked))
         run.wall_time_s = wall_before + time.perf_counter() - t_start - suspended
         epoch_start_state = None
-        yield from emit(_checkpoint(run, run.shuffle_gen.get_state()))
-    if previews:
+        if not run.speed.checkpoint_every_s or epoch == run.config.epochs - 1 or due:
+            yield from emit(_checkpoint(run, run.shuffle_gen.get_state()))
+    if previews and run.world.is_main:
         yield from emit(Preview(
             run.step, _render_preview(run, preview_z, preview_labels), asked))
     summary = _summary(run)
     _check_finite_weights(run)
-    save_model(run.out_path, run.model, _metadata(run, summary))
+    if run.world.is_main:
+        save_model(run.out_path, run.model, _metadata(run, summary))
     yield Finished(run.out_path, run.checkpoint_path, False, summary)
 
 
 def _prepare(model_config, config, data, device, out_path, resume_from, checkpoint_path,
-             allow_data_change=False):
+             allow_data_change=False, world=SINGLE, speed=None):
     """Build (or restore) the run; returns it and the shuffle state of a resumed epoch."""
     loaded: LoadedModel | None = None
     if resume_from is not None:
@@ -243,10 +267,18 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
             torch.manual_seed(config.seed)
             model = build_model(model_config)
         model.to(device)
+    check_data_fits(model_config, data)
     data = data.head(config.limit)
     data_sha256 = data_fingerprint(data)
     data = data.to(device)
     binarize = config.binarize or default_binarize(model_config.kind)
+    if binarize == "dynamic" and data.image_shape[0] != 1:
+        if config.binarize is not None:
+            raise UsageError("--binarize dynamic is for grey images; this data set is in colour")
+        binarize = "none"  # the VAE default, but colour channels are not black or white
+    speed = speed or SpeedOptions()
+    accel.configure_device(device, model)
+    model.to(memory_format=accel.memory_format(model, device))
     run = _Run(
         model=model,
         task=make_task(model, config.lr, device, config.beta),
@@ -254,11 +286,34 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
         checkpoint_path=Path(checkpoint_path or checkpoint_path_for(out_path)),
         shuffle_gen=torch.Generator().manual_seed(config.seed),
         noise_gen=torch.Generator(device=device).manual_seed(config.seed + 1),
-        binarize=binarize, data_sha256=data_sha256,
+        binarize=binarize, data_sha256=data_sha256, world=world, speed=speed,
     )
+    stepping.set_up_steps(run)
     if loaded is None:
         return run, None
     return run, _restore(run, loaded, allow_data_change)
+
+
+def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
+    """Refuse, with a reason, a data set the model cannot train on."""
+    from genai_studio.core.models.base import MNIST_SHAPE
+
+    wanted = getattr(model_config, "image_shape", MNIST_SHAPE)
+    if data.image_shape != tuple(wanted):
+        raise UsageError(f"the model makes {_shape_text(wanted)} images; the data set "
+                         f"{data.name!r} holds {_shape_text(data.image_shape)} ones")
+    if (getattr(model_config, "conditional", False) or model_config.kind == "judge") \
+            and not data.has_labels:
+        raise UsageError(f"the data set {data.name!r} has no labels: conditional models and "
+                         "the judge train on MNIST")
+    if len(data) < 2:
+        raise UsageError(f"the data set {data.name!r} has {len(data)} image(s); training needs "
+                         "at least 2")
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    c, h, w = shape
+    return f"{h}x{w} {'grey' if c == 1 else 'RGB'}"
 
 
 def _saved_train_config(saved: Any, epochs: int, name: str) -> TrainConfig:
@@ -293,6 +348,7 @@ def _restore(run: _Run, loaded: LoadedModel, allow_data_change: bool) -> torch.T
     if saved["batch_size"] != run.batch_size or (
             saved["num_images"] != len(run.data) and not allow_data_change):
         raise ModelFileError("this checkpoint was trained on a different data set or batch size")
+    stepping.check_world_size(run, saved.get("world_size", 1), name)
     for opt_name, opt in run.task.optimizers.items():
         restore_optimizer(opt_name, saved["optimizers"][opt_name], loaded.state, opt, name)
     restore_generator(run.noise_gen, loaded.state.get("rng.noise"), "rng.noise", name)
@@ -324,11 +380,6 @@ def _diverged_message(run: _Run, what: str) -> str:
             f"nothing was saved from it, {kept}")
 
 
-def _beta_scale(run: _Run) -> float:
-    warmup_steps = run.config.kl_warmup_epochs * run.steps_per_epoch
-    return 1.0 if warmup_steps <= 0 else min(1.0, run.step / warmup_steps)
-
-
 def _preview_batch(run: _Run) -> tuple[torch.Tensor, torch.Tensor | None]:
     """A fixed noise batch (pytorch/examples' ``fixed_noise``): previews compare across time."""
     gen = torch.Generator().manual_seed(run.config.seed + 2)
@@ -357,13 +408,14 @@ def _summary(run: _Run) -> dict[str, Any]:
         "wall_time_s": round(run.wall_time_s, 3), "device": str(run.device),
         "images_per_s": round(done / run.wall_time_s, 1) if run.wall_time_s > 0 else None,
         "final_losses": run.last_losses, "torch_version": torch.__version__,
+        "world_size": run.world.size, **accel.describe(run.report),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
 def _metadata(run: _Run, summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
     dataset = {"name": run.data.name, "split": run.data.split, "num_images": len(run.data),
-               "binarize": run.binarize}
+               "binarize": run.binarize, **(run.data.info or {})}
     return model_metadata(run.model, dataset=dataset, training=summary, metrics={}, **extra)
 
 
@@ -380,24 +432,11 @@ def _checkpoint(run: _Run, epoch_start_state: torch.Tensor) -> Checkpoint:
     training_state = {
         "step": run.step, "num_images": len(run.data), "batch_size": run.batch_size,
         "train_config": dataclasses.asdict(run.config), "optimizers": optimizers,
-        "data_sha256": run.data_sha256,
+        "data_sha256": run.data_sha256, "world_size": run.world.size,
     }
-    save_model(run.checkpoint_path, run.model,
-               _metadata(run, _summary(run), training_state=training_state), state=state)
+    if run.world.is_main:  # every rank holds the same weights; one writes them
+        save_model(run.checkpoint_path, run.model,
+                   _metadata(run, _summary(run), training_state=training_state), state=state)
     run.last_good = (run.checkpoint_path, run.step)
+    run.last_checkpoint_t = time.perf_counter()
     return Checkpoint(run.checkpoint_path, run.step // run.steps_per_epoch, run.step)
-
-
-def warm_up() -> None:
-    """One throw-away forward, backward and Adam step on a tiny model.
-
-    The first real step imports autograd and optimizer modules lazily while holding the GIL,
-    which froze the GUI for 75-150 ms three times (DESIGN §2); call this once at start-up.
-    """
-    from genai_studio.core.models.vae import VAE, VAEConfig
-
-    with torch.random.fork_rng(devices=[]):
-        model = VAE(VAEConfig(latent_dim=2, hidden=(8,)))
-        task = make_task(model, 1e-3, torch.device("cpu"), beta=1.0)
-        x = torch.rand(2, 1, 28, 28)
-        task.step(x, torch.zeros(2, dtype=torch.long), torch.Generator(), 1.0)
