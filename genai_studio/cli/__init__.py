@@ -104,9 +104,9 @@ def positive_float(text: str) -> float:
 
 def add_threads_option(parser: argparse.ArgumentParser) -> None:
     """``--threads N``: a command's CPU threads (see ``core.threads`` for the default)."""
-    from genai_studio.core.threads import ENV_VAR
+    from genai_studio.core.threads import ENV_VAR, MAX_THREADS
 
-    parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
+    parser.add_argument("--threads", type=int_in(1, MAX_THREADS), default=None, metavar="N",
                         help=f"CPU threads for torch (default: the {ENV_VAR} environment "
                         "variable, else OMP_NUM_THREADS, else the cores other programs are "
                         "not using right now); OpenMP threads wait passively either way")
