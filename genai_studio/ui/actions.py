@@ -71,6 +71,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tip="Let the judge score 10,000 samples (in the background)", icon="star"),
     ActionSpec("resume_run", "Resume the selected unfinished run", "", Menu.FILE,
                icon="play"),
+    ActionSpec("open_image", "Open an image…", "Ctrl+I", Menu.FILE, icon="import",
+               tip="Bring a picture of yours into latent space (PNG, JPEG, WebP, BMP, GIF)"),
+    ActionSpec("new_dataset", "New dataset from folder…", "Ctrl+Shift+N", Menu.FILE,
+               tip="Make a training set of your own images"),
     ActionSpec("quit", "Quit", "Ctrl+Q", Menu.FILE),
     ActionSpec("generate", "Generate a new grid", "Space", Menu.SAMPLE),
     ActionSpec("lock_seed", "Lock the seed", "Ctrl+L", Menu.SAMPLE, checkable=True,
@@ -80,6 +84,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("copy_tile", "Copy image", "Ctrl+C", Menu.SAMPLE, tile=True),
     ActionSpec("save_tile", "Save as PNG…", "Ctrl+S", Menu.SAMPLE, tile=True),
     ActionSpec("favourite_tile", "Favourite", "F", Menu.SAMPLE, tile=True),
+    ActionSpec("repair_tile", "Repair…", "R", Menu.SAMPLE, tile=True,
+               tip="Mask a part of the tile and let the model fill it in"),
     *_CORNERS,
     ActionSpec("morph_start", "Set as morph start (A)", "A", Menu.SAMPLE, tile=True),
     ActionSpec("morph_end", "Set as morph end (B)", "B", Menu.SAMPLE, tile=True),
@@ -111,6 +117,8 @@ GESTURES: tuple[tuple[str, str], ...] = (
     ("Enter / double-click", "Send the tile to the morph (A, then B)"),
     ("Drag a tile", "Drop it on a pad corner to make it an anchor"),
     ("Drag on the pad", "Decode the point under the cursor, live"),
+    ("Drop an image file on the pad", "Find it in latent space (on a corner: its anchor)"),
+    ("Drop an image file on the canvas", "Make it a morph end"),
     ("Enter in the seed field", "Generate with the seed you typed"),
 )
 

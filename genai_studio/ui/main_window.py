@@ -31,9 +31,13 @@ from genai_studio.core.library import UnfinishedRun
 from genai_studio.ui import actions as table
 from genai_studio.ui import theme, window_state
 from genai_studio.ui.bind import bind_check
+from genai_studio.ui.dataset_actions import DatasetActions
+from genai_studio.ui.dataset_panel import DatasetPanel
 from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog, show_error
 from genai_studio.ui.guard import GUARD, gui_slot
 from genai_studio.ui.library_actions import LibraryActions, first_usable
+from genai_studio.ui.material import MaterialController
+from genai_studio.ui.material_panel import MaterialPanel
 from genai_studio.ui.model_library import ModelLibrary
 from genai_studio.ui.morph_strip import MorphStrip
 from genai_studio.ui.pad_panel import PadPanel
@@ -86,6 +90,9 @@ class MainWindow(QMainWindow):
         self.library_actions = LibraryActions(self.state, paths.shipped_models,
                                               paths.user_models, self.studio.jobs,
                                               self.studio.load, self, self)
+        self.material = MaterialController(self.state, self.studio, self, self)
+        self.dataset_actions = DatasetActions(self.state, self.studio.jobs, self,
+                                              self.show_training, parent=self)
         self.actions = table.build_actions(self, self._handlers())
         self._build()
         self._menus()
@@ -121,6 +128,9 @@ class MainWindow(QMainWindow):
             "cancel_training": run.cancel,
             "shortcuts": self.show_shortcuts, "about": self.show_about,
             "reset_layout": self.reset_layout,
+            "open_image": self.material.open_image,
+            "new_dataset": self.dataset_actions.ask_new,
+            "repair_tile": self.material.repair_tile,
         }
         for corner in Corner:
             handlers[f"corner_{corner.value}"] = lambda c=corner: t.send_to_corner(c)
@@ -133,6 +143,10 @@ class MainWindow(QMainWindow):
     def train(self) -> None:
         self.docks["training"].raise_()
         self.run.start()
+
+    def show_training(self) -> None:
+        self.docks["training"].show()
+        self.docks["training"].raise_()
 
     def quick_train(self) -> None:
         """The empty state's offer: a 2-D VAE for 1 epoch, on the studio's device."""
@@ -165,6 +179,8 @@ class MainWindow(QMainWindow):
         self.pad_panel = PadPanel(s, a)
         self.morph = MorphStrip(s, a)
         self.training = TrainingPanel(s, self.run, a)
+        self.material_panel = MaterialPanel(s, self.material, self.material.repair_material)
+        self.datasets = DatasetPanel(s, self.dataset_actions)
         area = Qt.DockWidgetArea
         # Side docks run the full height: the pad and its preview get room to be large, and
         # the morph strip sits right under the canvas it morphs.
@@ -176,9 +192,15 @@ class MainWindow(QMainWindow):
                                    area.LeftDockWidgetArea),
             "pad": self._dock("Latent pad", self.pad_panel, area.RightDockWidgetArea),
             "morph": self._dock("Morph", self.morph, area.BottomDockWidgetArea),
+            "material": self._dock("Sketch and images", _scrolling(self.material_panel),
+                                   area.LeftDockWidgetArea),
+            "datasets": self._dock("Datasets", _scrolling(self.datasets),
+                                   area.LeftDockWidgetArea),
         }
-        # Training waits in a tab behind the library: idle, it takes no room at all.
-        self.tabifyDockWidget(self.docks["library"], self.docks["training"])
+        # Training, the sketch and the datasets wait in tabs behind the library: no room
+        # taken until asked for.
+        for name in ("training", "material", "datasets"):
+            self.tabifyDockWidget(self.docks["library"], self.docks[name])
         self.docks["library"].raise_()
         self.status = {name: QLabel("") for name in ("device", "model", "quality", "training")}
         for name, label in self.status.items():
@@ -201,13 +223,16 @@ class MainWindow(QMainWindow):
         area = Qt.DockWidgetArea
         for name, where in (("library", area.LeftDockWidgetArea),
                             ("training", area.LeftDockWidgetArea),
+                            ("material", area.LeftDockWidgetArea),
+                            ("datasets", area.LeftDockWidgetArea),
                             ("pad", area.RightDockWidgetArea),
                             ("morph", area.BottomDockWidgetArea)):
             dock = self.docks[name]
             dock.setFloating(False)
             self.addDockWidget(where, dock)
             dock.show()
-        self.tabifyDockWidget(self.docks["library"], self.docks["training"])
+        for name in ("training", "material", "datasets"):
+            self.tabifyDockWidget(self.docks["library"], self.docks[name])
         self.docks["library"].raise_()
         width = self.width()
         side = int(min(max(0.18 * width, 240), 380))
@@ -257,6 +282,8 @@ class MainWindow(QMainWindow):
         self.studio.interactive.connect(self.interactive)
         self.canvas.activated.connect(self.on_tile_activated)
         self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
+        self.pad_panel.pad.image_dropped.connect(self.material.on_dropped_on_pad)
+        self.canvas.image_dropped.connect(self.material.on_dropped_on_canvas)
         self.morph.frame_shown.connect(self.pad_panel.show_frame)
         self.empty.train_button.clicked.connect(self.quick_train)
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
@@ -275,6 +302,7 @@ class MainWindow(QMainWindow):
     @gui_slot(object)
     def on_started_up(self, _report: object) -> None:
         last = self.prefs.get_str("last_model")
+        self.dataset_actions.refresh()
         self.library_actions.refresh(
             then=lambda snapshot: self.studio.open_first(
                 first_usable(snapshot, Path(last) if last else None)))
