@@ -4,7 +4,8 @@ each precision, then score every result the same way (CPU, fp32).
     python benchmarks/precision_scores.py [--epochs 3] [--limit 20000] [--device auto]
 
 Rows: cpu/fp32 (the reference), cpu/fp32 with seed 2 (how far another seed moves the scores:
-the yardstick), <device>/bf16 and, when the device is CUDA, cuda/fp32 (TF32 products). Model: the pad's 2-D VAE architecture (784-512-256-2), seed 1. Scores: test NLL
+the yardstick), <device>/bf16 and, when the device is CUDA, cuda/fp32 (TF32 products).
+Model: the pad's 2-D VAE architecture (784-512-256-2), seed 1. Scores: test NLL
 (IWAE, k = 500) and negative ELBO on the first --nll-n test digits, and the judge's confidence
 and FD on --n samples.
 """
