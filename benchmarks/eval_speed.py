@@ -37,9 +37,9 @@ PARTS = textwrap.dedent('''
     from genai_studio.core.checkpoints import load_model
     from genai_studio.core.data import ImageSet, load_mnist
     from genai_studio.core import metrics
-    digits, n = int(sys.argv[1]), int(sys.argv[2])
-    vae = load_model("models/vae-2d.safetensors").model
-    judge = load_model("models/judge.safetensors").model.eval()
+    digits, n, root = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    vae = load_model(root + "/models/vae-2d.safetensors").model
+    judge = load_model(root + "/models/judge.safetensors").model.eval()
     test = load_mnist("test")
     head = ImageSet(test.images[:digits], test.labels[:digits], split="test")
     out = {}
@@ -57,8 +57,9 @@ PARTS = textwrap.dedent('''
 
 
 def parts(tree: Path, digits: int, n: int) -> dict:
-    proc = subprocess.run([sys.executable, "-c", PARTS, str(digits), str(n)],
-                          env=clean_env(tree), cwd=ROOT, capture_output=True, text=True,
+    # cwd is the tree itself: `python -c` puts it first on sys.path, before PYTHONPATH.
+    proc = subprocess.run([sys.executable, "-c", PARTS, str(digits), str(n), str(ROOT)],
+                          env=clean_env(tree), cwd=tree, capture_output=True, text=True,
                           timeout=3600)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-2000:])
