@@ -66,16 +66,19 @@ def main() -> int:
                                         work / "d.safetensors"),
                                     clean_env(args.before, **pinned))
         times: dict[str, list[float]] = {name: [] for name in runs}
+        cpu: dict[str, list[float]] = {name: [] for name in runs}
         loads = [load()]
         for _ in range(args.repeats):
             for name, (cmd, env) in runs.items():
-                seconds, _ = timed(cmd, env, work)
+                seconds, proc = timed(cmd, env, work)
                 times[name].append(round(seconds, 2))
-                print(f"{name}: {seconds:.2f} s (load {load()})", file=sys.stderr)
+                cpu[name].append(proc.cpu_s)
+                print(f"{name}: {seconds:.2f} s, {proc.cpu_s:.2f} CPU s (load {load()})",
+                      file=sys.stderr)
             loads.append(load())
     med = {name: statistics.median(v) for name, v in times.items()}
     report = {"machine": machine(), "same_threads": args.same_threads,
-              "load_averages": loads, "seconds": times,
+              "load_averages": loads, "seconds": times, "cpu_seconds": cpu,
               "median_s": med, "examples_over_ours": round(med["examples"] / med["ours"], 2)}
     if "before" in med:
         report["examples_over_before"] = round(med["examples"] / med["before"], 2)
