@@ -1,4 +1,4 @@
-"""``genai-studio info MODEL``: a model file's metadata as JSON."""
+"""``genai-studio info FILE``: a model file's metadata, or an image's provenance, as JSON."""
 
 from __future__ import annotations
 
@@ -6,16 +6,39 @@ import argparse
 import json
 from pathlib import Path
 
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("info", help="print a model file's metadata as JSON",
-                            description="Print the metadata block of a model file as JSON.")
-    p.add_argument("model", type=Path, metavar="MODEL", help="a .safetensors model file")
+    p = commands.add_parser(
+        "info", help="print a model file's metadata or an image's provenance as JSON",
+        description="Print the metadata block of a model file, or the provenance of an image "
+        "GenAI Studio wrote (PNG, APNG, WebP, GIF: model name and sha256, seed, latents, ...), "
+        "as JSON.")
+    p.add_argument("file", type=Path, metavar="FILE", help="a .safetensors model or an image")
     p.set_defaults(handler=run)
 
 
+def is_image(path: Path) -> bool:
+    """Decided by the first bytes, like model files: the extension proves nothing."""
+    from genai_studio.core.errors import GenAIError
+    from genai_studio.core.files import open_regular
+
+    try:  # regular files only: a FIFO must never block us
+        with open_regular(Path(path)) as fh:
+            head = fh.read(12)
+    except (GenAIError, OSError):
+        return False  # the model reader reports the missing, odd or unreadable file
+    return head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
 def run(args: argparse.Namespace) -> int:
+    if is_image(args.file):
+        from genai_studio.core.imagemeta import read_provenance
+
+        print(json.dumps(read_provenance(args.file).to_dict(), indent=2, sort_keys=True))
+        return 0
     from genai_studio.core.checkpoints import read_metadata
 
-    print(json.dumps(read_metadata(args.model), indent=2, sort_keys=True))
+    print(json.dumps(read_metadata(args.file), indent=2, sort_keys=True))
     return 0

@@ -41,9 +41,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
                    help="PNG grid to write (default grid.png unless --npy is given)")
     p.add_argument("--npy", type=Path, default=None, metavar="FILE",
-                   help="also write a float32 array (n, 28, 28) in [0, 1]")
+                   help="also write a float32 array (n, H, W), or (n, H, W, 3) for colour "
+                   "models, in [0, 1]")
     p.add_argument("--scale", type=int_in(1, 64), default=2,
-                   help="PNG pixels per MNIST pixel, nearest-neighbour, 1 to 64 (default 2)")
+                   help="PNG pixels per model pixel, nearest-neighbour, 1 to 64 (default 2)")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                    help="compute device (default auto: CUDA, then MPS, then the CPU)")
     add_threads_option(p)
@@ -64,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.checkpoints import load_model
     from genai_studio.core.devices import resolve_device
     from genai_studio.core.files import check_writable
+    from genai_studio.core.imagemeta import png_info
     from genai_studio.core.images import save_npy, save_png, tile_grid
+    from genai_studio.core.provenance import grid_provenance
     from genai_studio.core.sampling import sample
 
     device = resolve_device(args.device)
@@ -81,11 +84,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"seed: {seed}", file=sys.stderr)
     if out is not None:  # the grid's size from one decoded image, before n are drawn
         check_grid(sample(loaded.model, 1, seed, args.label).images.shape, args.n, args.scale)
-    images = sample(loaded.model, args.n, seed, args.label).images
-    grid = None if out is None else tile_grid(images, scale=args.scale)
+    drawn = sample(loaded.model, args.n, seed, args.label)
+    grid = None if out is None else tile_grid(drawn.images, scale=args.scale)
     if args.npy is not None:
-        save_npy(args.npy, images, inputs=[args.model])
+        save_npy(args.npy, drawn.images, inputs=[args.model])
     if grid is not None:
-        save_png(out, grid, inputs=[args.model])
+        prov = grid_provenance(args.model, drawn, args.label)
+        save_png(out, grid, inputs=[args.model], pnginfo=png_info(prov))
     print(f"wrote {args.n} samples: {', '.join(map(str, outputs))}", file=sys.stderr)
     return 0

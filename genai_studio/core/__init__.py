@@ -9,9 +9,11 @@ from genai_studio.core.errors import (
     DataError,
     DeviceError,
     GenAIError,
+    ImageFileError,
     ModelFileError,
     OutputError,
     UsageError,
 )
 
-__all__ = ["DataError", "DeviceError", "GenAIError", "ModelFileError", "OutputError", "UsageError"]
+__all__ = ["DataError", "DeviceError", "GenAIError", "ImageFileError", "ModelFileError",
+           "OutputError", "UsageError"]

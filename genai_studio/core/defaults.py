@@ -27,6 +27,10 @@ DEFAULT_BATCH = 128
 # batch (Adam's usual scaling rule), see scaled_lr.
 DEFAULT_BATCH_CUDA = 512
 
+# Exports (core.export): an animation's frames (~80 s at 25 fps) and one frame's longest side.
+MAX_ANIMATION_FRAMES = 2000
+MAX_EXPORT_SIDE = 8192
+
 
 def default_lr(kind: str) -> float:
     return DEFAULT_LR.get(kind, DEFAULT_LR["vae"])

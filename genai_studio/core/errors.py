@@ -36,3 +36,7 @@ class OutputBusy(OutputError):
 
 class TrainingDiverged(GenAIError):
     """The losses or weights became NaN or infinite; the run stopped without saving them."""
+
+
+class ImageFileError(InputError):
+    """An image cannot be reopened: no provenance, or damaged or hostile metadata."""

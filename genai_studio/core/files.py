@@ -200,7 +200,6 @@ def _write_with(path: Path, fill: Callable[[BinaryIO], object],
     _fsync_folder(folder)
     return real
 
-
 def _read_umask() -> int:
     # os.umask can only be read by setting it: do it once, at import, before any threads.
     mask = os.umask(0)
@@ -438,8 +437,26 @@ def _read_holder(fd: int) -> str:
     return f" (pid {text})" if text.isdigit() else ""
 
 
+def write_group(files: dict[Path, bytes]) -> list[Path]:
+    """Write several files that belong together (frames, a sheet and its map), each atomically.
+
+    All or nothing as far as a file system allows: if one write fails, the ones this call
+    already wrote are removed again before the error goes up, so no partial set is left.
+    """
+    written: list[Path] = []
+    try:
+        for path, data in files.items():
+            write_atomic(Path(path), data)
+            written.append(Path(path))
+    except BaseException:
+        for path in written:
+            Path(path).unlink(missing_ok=True)
+        raise
+    return written
+
+
 __all__ = [
     "OutputLock", "check_writable", "clean_stale_temps", "copy_atomic", "describe_mode",
     "lock_new_output", "lock_path_for", "open_regular", "read_untrusted", "resolve_output",
-    "write_atomic",
+    "write_atomic", "write_group",
 ]

@@ -1,5 +1,6 @@
-"""Training as a plain generator of events (DESIGN §2): the CLI prints them, the GUI worker emits
-them as signals. Cancel between steps; pause by not pulling; resume from a checkpoint file.
+"""Training as a plain generator of events (docs/architecture.md, Threads): the CLI prints
+them, the GUI worker emits them as signals. Cancel between steps; pause by not pulling;
+resume from a checkpoint file.
 
     for event in train(VAEConfig(), TrainConfig(epochs=1), load_mnist(), device, out_path):
         ...
@@ -54,7 +55,7 @@ from genai_studio.core.state import (
 from genai_studio.core.stepping import beta_scale as _beta_scale  # noqa: F401 - tests
 from genai_studio.core.stepping import warm_up  # noqa: F401 - the workers' entry
 from genai_studio.core.tasks import TrainingTask, default_binarize, make_task
-from genai_studio.core.validate import check_fields, check_model_size
+from genai_studio.core.validate import check_fields, check_model_size, finite_number
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,9 @@ def train(
     )
     if run.steps_per_epoch == 0:
         raise UsageError("no training images")
+    if run.batch_size < 2 and any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                                  for m in run.model.modules()):
+        raise UsageError("this model uses BatchNorm: it needs at least 2 images per batch")
     suspended = 0.0  # seconds spent paused at a yield, excluded from speed and wall time
 
     def emit(event: Event) -> Iterator[Event]:
@@ -263,10 +267,15 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
             torch.manual_seed(config.seed)
             model = build_model(model_config)
         model.to(device)
+    check_data_fits(model_config, data)
     data = data.head(config.limit)
     data_sha256 = data_fingerprint(data)
     data = data.to(device)
     binarize = config.binarize or default_binarize(model_config.kind)
+    if binarize == "dynamic" and data.image_shape[0] != 1:
+        if config.binarize is not None:
+            raise UsageError("--binarize dynamic is for grey images; this data set is in colour")
+        binarize = "none"  # the VAE default, but colour channels are not black or white
     speed = speed or SpeedOptions()
     accel.configure_device(device, model)
     model.to(memory_format=accel.memory_format(model, device))
@@ -283,6 +292,28 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
     if loaded is None:
         return run, None
     return run, _restore(run, loaded, allow_data_change)
+
+
+def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
+    """Refuse, with a reason, a data set the model cannot train on."""
+    from genai_studio.core.models.base import MNIST_SHAPE
+
+    wanted = getattr(model_config, "image_shape", MNIST_SHAPE)
+    if data.image_shape != tuple(wanted):
+        raise UsageError(f"the model makes {_shape_text(wanted)} images; the data set "
+                         f"{data.name!r} holds {_shape_text(data.image_shape)} ones")
+    if (getattr(model_config, "conditional", False) or model_config.kind == "judge") \
+            and not data.has_labels:
+        raise UsageError(f"the data set {data.name!r} has no labels: conditional models and "
+                         "the judge train on MNIST")
+    if len(data) < 2:
+        raise UsageError(f"the data set {data.name!r} has {len(data)} image(s); training needs "
+                         "at least 2")
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    c, h, w = shape
+    return f"{h}x{w} {'grey' if c == 1 else 'RGB'}"
 
 
 def _saved_train_config(saved: Any, epochs: int, name: str) -> TrainConfig:
@@ -323,9 +354,9 @@ def _restore(run: _Run, loaded: LoadedModel, allow_data_change: bool) -> torch.T
     restore_generator(run.noise_gen, loaded.state.get("rng.noise"), "rng.noise", name)
     run.step = saved["step"]
     run.last_good = (loaded.path, run.step)
-    wall = loaded.metadata.get("training", {}).get("wall_time_s", 0.0)
-    run.wall_time_s = float(wall) if isinstance(wall, int | float) and math.isfinite(wall) \
-        and wall >= 0 else 0.0
+    training = loaded.metadata.get("training")
+    wall = training.get("wall_time_s") if isinstance(training, dict) else None
+    run.wall_time_s = float(wall) if finite_number(wall, low=0.0) else 0.0
     return check_generator_state(loaded.state.get("rng.shuffle_epoch_start"),
                                  "rng.shuffle_epoch_start", name)
 
@@ -384,7 +415,7 @@ def _summary(run: _Run) -> dict[str, Any]:
 
 def _metadata(run: _Run, summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
     dataset = {"name": run.data.name, "split": run.data.split, "num_images": len(run.data),
-               "binarize": run.binarize}
+               "binarize": run.binarize, **(run.data.info or {})}
     return model_metadata(run.model, dataset=dataset, training=summary, metrics={}, **extra)
 
 
