@@ -248,3 +248,15 @@ def test_a_conditional_model_with_no_classes_is_refused(capsys, tmp_path):
                           num_classes=0)
     code, _, err = run_cli(capsys, "sample", path, "--npy", tmp_path / "o.npy")
     assert_one_line_error(code, err, "num_classes")
+
+
+def test_a_fifo_in_the_data_cache_is_passed_over(tmp_path, monkeypatch):
+    import genai_studio.core.data as data_module
+
+    data = make_mnist_dir(tmp_path / "data", n=32)
+    monkeypatch.setattr("genai_studio.core.resources.user_cache_dir", lambda: tmp_path / "cache")
+    images = data / "train-images-idx3-ubyte.gz"
+    entry = data_module._cache_file(images.read_bytes())
+    entry.parent.mkdir(parents=True)
+    os.mkfifo(entry)
+    assert data_module.read_idx(images).shape == (32, 28, 28)  # decoded afresh, no hang
