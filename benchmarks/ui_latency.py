@@ -1,4 +1,4 @@
-"""UI latency benchmark (issue 3 budgets, DESIGN §6).
+"""UI latency benchmark (issue 3 budgets; docs/architecture.md, Budgets).
 
     QT_QPA_PLATFORM=offscreen python benchmarks/ui_latency.py [--model FILE] [--quick]
 
@@ -105,38 +105,65 @@ def heartbeat(seconds: float) -> list[float]:
     return lags[1:]
 
 
+def start_run(w, limit: int | None) -> None:  # noqa: ANN001 - MainWindow
+    from dataclasses import replace
+
+    from genai_studio.app import wait_until
+
+    w.state.training_settings = replace(w.state.training_settings, kind="vae", latent_dim=2,
+                                        epochs=50)
+    w.run.limit = limit
+    w.run.start()
+    wait_until(lambda: w.run.progress_count > 3, 120)  # past data loading and the first steps
+
+
+def cancel_latency(w, runs: int, limit: int | None) -> list[float]:  # noqa: ANN001
+    """Seconds from Cancel to the run's thread joined (its checkpoint written)."""
+    from genai_studio.app import wait_until
+
+    out = []
+    for _ in range(runs):
+        start_run(w, limit)
+        t0 = time.perf_counter()
+        w.run.cancel()
+        wait_until(lambda: not w.run.is_running(), 60)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
 def in_process(args: argparse.Namespace, tmp: Path) -> list[dict]:
     from PySide6.QtCore import QSettings
 
     from genai_studio.app import create_main_window, wait_until
+    from genai_studio.ui.guard import GUARD
 
+    GUARD.checking = True  # records slots over 8 ms
     models = tmp / "models"
     make_model(models, args.model)
     w = create_main_window(models, tmp / "user", QSettings(str(tmp / "s.ini"),
                                                            QSettings.Format.IniFormat))
     w.show()
-    wait_until(lambda: w.generations > 0 and w.warm, 120)  # start-up work all done
+    wait_until(lambda: w.generations > 0 and w.studio.warm, 120)  # start-up work all done
     wait_until(lambda: False, 1.0)
     moves = 200 if args.quick else 600
     wall, cpu = drag(w, moves)
     results = [summary("pad drag -> preview pixels, idle", wall),
                summary("pad drag, GUI-thread CPU time per move, idle", cpu)]
     results.append(summary("GUI heartbeat lag, idle", heartbeat(2.0 if args.quick else 5.0)))
-    t = w.training
-    t.limit = None if not args.quick else 20000
-    t.epochs.setValue(50)
-    t.start()
-    wait_until(lambda: t.progress_count > 3, 120)  # past data loading and the first steps
+    limit = None if not args.quick else 20000
+    start_run(w, limit)
     seconds = 4.0 if args.quick else 15.0
     results.append(summary("GUI heartbeat lag, training on CPU", heartbeat(seconds)))
-    ips = t.last_progress.images_per_s if t.last_progress else 0.0
+    ips = w.run.last_progress.images_per_s if w.run.last_progress else 0.0
     results[-1]["training_images_per_s"] = round(ips)
     wall, cpu = drag(w, moves)
     results.append(summary("pad drag -> preview pixels, while training", wall))
     results.append(summary("pad drag, GUI-thread CPU time per move, training", cpu))
-    from genai_studio.ui import guard
-
-    slow = sorted(guard.SLOW, key=lambda item: -item[1])
+    w.run.cancel()
+    wait_until(lambda: not w.run.is_running(), 60)
+    results.append(summary("cancel -> run stopped and checkpointed (budget 1 s)",
+                           cancel_latency(w, 3 if args.quick else 5, limit)))
+    slow = sorted(GUARD.slow, key=lambda item: -item[1])
     results.append({"what": "GUI-thread slots over 8 ms during the run (incl. GIL waits)",
                     "count": len(slow), "worst": [(n, round(ms, 1)) for n, ms in slow[:4]]})
     w.close()
@@ -164,7 +191,8 @@ w = app.create_main_window(sys.argv[1], sys.argv[2], settings)
 f = FirstPaint(); w.installEventFilter(f)
 def done():
     marks["interactive_s"] = time.time() - T0
-    marks["torch_import_s"] = w.startup_report.seconds if w.startup_report else None
+    report = w.studio.startup_report
+    marks["torch_import_s"] = report.seconds if report else None
     QTimer.singleShot(0, w.close)
 w.interactive.connect(done)
 w.show()

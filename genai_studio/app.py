@@ -1,4 +1,4 @@
-"""Composition root: the QApplication, settings, paths and the window (DESIGN §1).
+"""Composition root: the QApplication, settings, paths and the window (docs/architecture.md).
 
 Torch is not imported on the way to the first paint: the window shows, then the inference
 worker imports torch, warms up training and loads the model. ``run``, ``self_test`` and
@@ -55,8 +55,9 @@ def create_main_window(
     """Build (not show) the studio window; tests pass temporary folders and settings."""
     _ensure_app()
     from genai_studio.core import resources
-    from genai_studio.ui.main_window import MainWindow, StudioPaths
+    from genai_studio.ui.main_window import MainWindow
     from genai_studio.ui.settings import Preferences, open_settings
+    from genai_studio.ui.studio import StudioPaths
 
     paths = StudioPaths(
         shipped_models=Path(shipped_dir) if shipped_dir else resources.shipped_models_dir(),
@@ -121,8 +122,7 @@ def screenshot(path: str) -> int:
     window = create_main_window()
     window.persist_settings = False
     window.show()
-    wait_until(lambda: window.is_interactive and window.handle is None
-               or window.generations > 0, 60)
+    wait_until(lambda: window.is_interactive, 60)
     wait_until(lambda: False, 0.3)  # let the pad background and previews land
     ok = window.grab().save(str(path))
     window.close()

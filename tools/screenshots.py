@@ -1,9 +1,12 @@
-"""Screenshots of the window's main states (empty, generating, training, morphing).
+"""Screenshots of the window's main states at several window sizes.
 
     QT_QPA_PLATFORM=offscreen python tools/screenshots.py OUT_DIR [MODELS_DIR]
 
-MODELS_DIR holds .safetensors models to show as "shipped"; without it only the empty state
-and training are shot. Settings and the user library go to a temporary folder.
+MODELS_DIR holds .safetensors models to show as "shipped" (default: models/). Writes
+``OUT_DIR/studio-WxH.png`` for each size (a first launch at that size: the layout reset for
+it), ``morphing.png``, ``training.png``, ``corners.png`` (a model with more than two latent
+dimensions, if one is there), ``light.png``, ``empty.png``, ``help.png`` and ``about.png``.
+Settings and the user library go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -11,56 +14,101 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+SIZES = [(1024, 640), (1280, 800), (1366, 768), (1920, 1080), (2560, 1440)]
 
-def main(out: Path, models: Path | None) -> None:
-    from PySide6.QtCore import QPoint, QSettings, Qt
-    from PySide6.QtTest import QTest
+
+def _window(models: Path, tmp: Path, name: str):  # noqa: ANN202
+    from PySide6.QtCore import QSettings
 
     from genai_studio.app import create_main_window, wait_until
 
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="genai-shots-"))
-    settings = QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat)
-    w = create_main_window(models or tmp / "none", tmp / "user", settings)
+    settings = QSettings(str(tmp / f"{name}.ini"), QSettings.Format.IniFormat)
+    w = create_main_window(models, tmp / f"user-{name}", settings)
+    w.persist_settings = False
     w.show()
     wait_until(lambda: w.is_interactive, 60)
-    wait_until(lambda: False, 0.5)
-    name = "generating" if w.handle is not None else "empty"
-    w.grab().save(str(out / f"{name}.png"))
-    if w.handle is not None:
-        sq = w.pad_panel.pad.square()
-        QTest.mousePress(w.pad_panel.pad, Qt.MouseButton.LeftButton,
-                         pos=QPoint(int(sq.left() + sq.width() * 0.3), int(sq.top() + 40)))
-        w.canvas.select(3)
-        w.on_tile_action("morph_start", 3)
-        w.on_tile_action("morph_end", 12)
-        wait_until(lambda: len(w.morph.images) > 0, 10)
-        w.morph.set_playing(True)
-        wait_until(lambda: False, 0.6)
-        w.grab().save(str(out / "morphing.png"))
-        w.morph.set_playing(False)
+    return w
+
+
+def _settle(seconds: float = 0.6) -> None:
+    from genai_studio.app import wait_until
+
+    wait_until(lambda: False, seconds)
+
+
+def _shoot(w, path: Path, size: tuple[int, int] | None = None) -> None:  # noqa: ANN001
+    if size is not None:
+        w.resize(*size)
+        w.reset_layout()
+        _settle(0.4)
+    w.grab().save(str(path))
+    print("wrote", path)
+
+
+def main(out: Path, models: Path) -> None:
     from PySide6.QtWidgets import QDialog
 
-    w.show_shortcuts()
-    w.show_about()
-    wait_until(lambda: False, 0.2)
-    for name in ("helpDialog", "aboutDialog"):
+    from genai_studio.app import wait_until
+
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="genai-shots-"))
+    w = _window(models, tmp, "main")
+    _settle(1.0)
+    for size in SIZES:
+        _shoot(w, out / f"studio-{size[0]}x{size[1]}.png", size)
+    s = w.state
+    s.selected = 3
+    w.actions["morph_start"].trigger()
+    s.selected = 12
+    w.actions["morph_end"].trigger()
+    wait_until(lambda: s.morph_frames is not None, 10)
+    s.pad_point = (0.3, 0.2)
+    w.actions["play_morph"].trigger()
+    _settle()
+    _shoot(w, out / "morphing.png", (1366, 768))
+    w.actions["play_morph"].trigger()
+    w.actions["shortcuts"].trigger()
+    w.actions["about"].trigger()
+    _settle(0.3)
+    for name, file in (("helpDialog", "help.png"), ("aboutDialog", "about.png")):
         dialog = w.findChild(QDialog, name)
         if dialog is not None:
-            dialog.grab().save(str(out / f"{name}.png"))
+            dialog.grab().save(str(out / file))
             dialog.close()
-    w.training.limit = 6000
-    w.training.epochs.setValue(3)
-    w.training.start()
-    wait_until(lambda: w.training.progress_count > 12, 120)
-    w.grab().save(str(out / "training.png"))
+    s.training_settings = replace(s.training_settings, epochs=3)
+    w.run.limit = 6000
+    w.actions["train"].trigger()
+    wait_until(lambda: w.run.progress_count > 12, 120)
+    _shoot(w, out / "training.png", (1366, 768))
+    w.run.cancel()
+    wait_until(lambda: not w.run.is_running(), 30)
+    from genai_studio.ui.state import Theme
+
+    s.theme = Theme.LIGHT
+    _settle(0.4)
+    _shoot(w, out / "light.png", (1366, 768))
+    s.theme = Theme.DARK
+    corners = next((e.path for e in s.library.entries
+                    if e.is_generator and e.metadata.get("latent_dim") != 2), None)
+    if corners is not None:
+        w.studio.load(corners)
+        wait_until(lambda: s.model is not None and s.model.path == corners and s.grid
+                   is not None and s.grid.handle is s.model, 30)
+        wait_until(lambda: s.pad_background is not None, 10)
+        s.pad_point = (0.35, 0.6)
+        _settle()
+        _shoot(w, out / "corners.png", (1366, 768))
     w.close()
-    print("screenshots in", out)
+    empty = _window(tmp / "no-models", tmp, "empty")
+    _settle(0.3)
+    _shoot(empty, out / "empty.png", (1024, 640))
+    empty.close()
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else Path("models"))

@@ -137,7 +137,8 @@ def window_launch(argv: Sequence[str]) -> argparse.Namespace | None:
     """The arguments of a plain window launch, or None for anything else.
 
     Building the full parser imports every command's module and so torch (~2 s on the 2-core
-    machine); the window must paint before torch loads (DESIGN §6), so its launches skip it.
+    machine); the window must paint before torch loads (docs/architecture.md, Budgets), so
+    its launches skip it.
     """
     screenshot = None
     if list(argv) in ([], ["--self-test"]):

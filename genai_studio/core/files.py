@@ -200,7 +200,6 @@ def _write_with(path: Path, fill: Callable[[BinaryIO], object],
     _fsync_folder(folder)
     return real
 
-
 def _read_umask() -> int:
     # os.umask can only be read by setting it: do it once, at import, before any threads.
     mask = os.umask(0)

@@ -1,4 +1,5 @@
-"""Pad <-> latent maths for the latent pad (DESIGN §5). NumPy only: no torch, no Qt.
+"""Pad <-> latent maths for the latent pad (docs/architecture.md, The latent pad).
+NumPy only: no torch, no Qt.
 
 Pad coordinates are (u, v) in [0, 1]^2 with (0, 0) at the top left. Two mappings:
 
@@ -94,3 +95,9 @@ def morph_path(a: np.ndarray, b: np.ndarray, frames: int) -> np.ndarray:
     if frames < 2:
         raise ValueError("a morph needs at least two frames")
     return np.stack([slerp(a, b, i / (frames - 1)) for i in range(frames)])
+
+
+def atlas_latents_corners(corners: np.ndarray, n: int) -> np.ndarray:
+    """Latents (n*n, D) at the centres of an n x n grid of pad cells on the corner plane."""
+    centres = (np.arange(n) + 0.5) / n
+    return np.stack([pad_to_latent_corners(corners, u, v) for v in centres for u in centres])

@@ -1,5 +1,6 @@
-"""Training as a plain generator of events (DESIGN §2): the CLI prints them, the GUI worker emits
-them as signals. Cancel between steps; pause by not pulling; resume from a checkpoint file.
+"""Training as a plain generator of events (docs/architecture.md, Threads): the CLI prints
+them, the GUI worker emits them as signals. Cancel between steps; pause by not pulling;
+resume from a checkpoint file.
 
     for event in train(VAEConfig(), TrainConfig(epochs=1), load_mnist(), device, out_path):
         ...

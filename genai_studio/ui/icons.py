@@ -73,9 +73,14 @@ def _draw(name: str, p: QPainter) -> None:
     p.drawPath(path)
 
 
+def icon(name: str, colour: str | None = None) -> QIcon:
+    """A 48 px icon (drawn at 2x so it stays sharp on high-DPI screens), in ``colour`` or the
+    current scheme's text colour."""
+    return _icon(name, colour or theme.TEXT)
+
+
 @cache
-def icon(name: str, colour: str = theme.TEXT) -> QIcon:
-    """A 48 px icon (drawn at 2x so it stays sharp on high-DPI screens)."""
+def _icon(name: str, colour: str) -> QIcon:
     pix = QPixmap(48, 48)
     pix.fill(Qt.GlobalColor.transparent)
     p = QPainter(pix)

@@ -1,10 +1,12 @@
 """The latent pad: drag a point over a plane of latent space and watch the decoded digit.
 
-Two faces (DESIGN §5). With a 2-D latent the pad is the latent plane (through the inverse
-normal CDF) over an optional atlas / encoded-digit map. With larger latents it is the slerp
-plane through four corner anchors, whose thumbnails sit in the corners; canvas tiles dropped
-onto a corner replace it. Decoding is coalesced: moves only record the newest point and one
-zero-delay timer decodes whatever is newest when the event queue drains.
+Two faces (docs/architecture.md, The latent pad). With a 2-D latent the pad is the latent
+plane (through the inverse normal CDF) over an optional atlas / encoded-digit map. With larger
+latents it is the slerp plane through four corner anchors, whose thumbnails sit in the corners
+over a faint atlas of that plane; canvas tiles dropped onto a corner replace it. The point
+lives in the studio state (``pad_point``); arrow keys nudge it. Decoding is coalesced: moves
+only record the newest point and one zero-delay timer decodes whatever is newest when the
+event queue drains.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -28,33 +31,35 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from genai_studio.ui import theme
+from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.imaging import gray_image
 from genai_studio.ui.sample_canvas import TILE_MIME
+from genai_studio.ui.state import Corner, StudioState
 
 if TYPE_CHECKING:
     import numpy as np
 
-CORNER_UV = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)]
+NUDGE = 0.01  # an arrow key moves the point 1% of the pad (Shift: 10%)
 
 
 class LatentPad(QWidget):
-    """The square pad. Emits ``point_changed(u, v)`` in [0, 1]^2 while dragging."""
+    """The square pad; writes ``state.pad_point`` (u, v in [0, 1]^2) while dragged."""
 
-    point_changed = Signal(float, float)
     tile_dropped = Signal(int, int)  # canvas tile index, corner 0..3
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: StudioState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("latentPad")
-        self.setMinimumSize(220, 220)
+        self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setToolTip("Drag to explore latent space; drop canvas tiles on corners")
-        self.point = (0.5, 0.5)
+        self.setToolTip("Drag (or use the arrow keys) to explore latent space; drop canvas "
+                        "tiles on corners")
+        self.state = state
+        self.point = state.pad_point  # the cursor drawn now (state.pad_point once painted)
         self.mode = "empty"  # "empty" | "plane" (2-D latent) | "corners"
-        self.show_atlas = True
-        self.show_points = True
         self._atlas: QImage | None = None
         # Empty until a 2-D model's background arrives; no NumPy before the first paint.
         self._points: np.ndarray | tuple = ()
@@ -63,6 +68,18 @@ class LatentPad(QWidget):
         self._corners: list[QImage | None] = [None] * 4
         self._drop_corner = -1
         self._static: QPixmap | None = None
+        state.pad_point_changed.connect(self.on_point)
+        for signal in (state.show_atlas_changed, state.show_points_changed,
+                       state.dot_opacity_changed, state.theme_changed):
+            signal.connect(self.on_layers)
+
+    @property
+    def show_atlas(self) -> bool:
+        return self.state.show_atlas
+
+    @property
+    def show_points(self) -> bool:
+        return self.state.show_points
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(360, 360)
@@ -78,8 +95,9 @@ class LatentPad(QWidget):
         self._corners = [None] * 4
         self.invalidate()
 
-    def set_background(self, atlas: np.ndarray, points: np.ndarray, labels: np.ndarray) -> None:
-        self._atlas = gray_image(atlas)
+    def set_background(self, atlas: np.ndarray | None, points: np.ndarray | None,
+                       labels: np.ndarray | None) -> None:
+        self._atlas = gray_image(atlas) if atlas is not None else None
         self._points = points if points is not None else ()
         self._point_labels = labels if labels is not None else ()
         self._dots = None
@@ -92,8 +110,9 @@ class LatentPad(QWidget):
         self._corners[corner] = gray_image(image)
         self.invalidate()
 
-    def set_layers(self, atlas: bool, points: bool) -> None:
-        self.show_atlas, self.show_points = atlas, points
+    @gui_slot(object)
+    def on_layers(self, _value: object = None) -> None:
+        self._dots = None
         self.invalidate()
 
     # ---------------------------------------------------------------- painting
@@ -105,7 +124,8 @@ class LatentPad(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         # Everything but the cursor is cached in one pixmap: a drag repaints only the small
-        # regions the cursor left and entered, by blitting that pixmap (DESIGN §5 budget).
+        # regions the cursor left and entered, by blitting that pixmap (docs/architecture.md,
+        # Budgets).
         if self._static is None or self._static.deviceIndependentSize().toSize() != self.size():
             self._static = self._render_static()
         p = QPainter(self)
@@ -132,7 +152,9 @@ class LatentPad(QWidget):
             p.end()
             return pix
         if self.show_atlas and self._atlas is not None:
-            p.setOpacity(0.45)  # faint: the atlas is a map, the preview is the picture
+            # Faint: the atlas is a map, the preview is the picture; fainter still under
+            # strong dots, so the two layers balance (the dots' slider sets both).
+            p.setOpacity(0.55 - 0.25 * self.state.dot_opacity if self.has_points() else 0.5)
             p.drawImage(sq, self._atlas)
             p.setOpacity(1.0)
         if self.show_points and len(self._points):
@@ -157,17 +179,19 @@ class LatentPad(QWidget):
             q = QPainter(img)
             q.setRenderHint(QPainter.RenderHint.Antialiasing)
             q.setPen(Qt.PenStyle.NoPen)
+            strength = self.state.dot_opacity
+            alpha, radius = int(40 + 200 * strength), 1.4 + 1.6 * strength
             for (u, v), label in zip(self._points, self._point_labels, strict=True):
                 colour = QColor(theme.CLASS_COLOURS[int(label) % 10])
-                colour.setAlpha(170)
+                colour.setAlpha(alpha)
                 q.setBrush(colour)
-                q.drawEllipse(QPointF(u * side, v * side), 2.2, 2.2)
+                q.drawEllipse(QPointF(u * side, v * side), radius, radius)
             q.end()
             self._dots = img
         return self._dots
 
     def _paint_grid(self, p: QPainter, sq: QRectF) -> None:
-        p.setPen(QPen(QColor(255, 255, 255, 22), 1))
+        p.setPen(QPen(theme.qcolour("GRID_LINE"), 1))
         for k in (1, 2, 3):
             x = sq.left() + sq.width() * k / 4
             y = sq.top() + sq.height() * k / 4
@@ -176,7 +200,7 @@ class LatentPad(QWidget):
 
     def _paint_corners(self, p: QPainter, sq: QRectF) -> None:
         size = max(36.0, sq.width() / 6)
-        for k, (u, v) in enumerate(CORNER_UV):
+        for k, (u, v) in ((c.value, c.uv) for c in Corner):
             x = sq.left() + 6 if u == 0 else sq.right() - size - 6
             y = sq.top() + 6 if v == 0 else sq.bottom() - size - 6
             rect = QRectF(x, y, size, size)
@@ -211,10 +235,13 @@ class LatentPad(QWidget):
         return min(max(u, 0.0), 1.0), min(max(v, 0.0), 1.0)
 
     def set_point(self, u: float, v: float) -> None:
+        self.state.pad_point = (u, v)
+
+    @gui_slot(object)
+    def on_point(self, point: tuple[float, float]) -> None:
         before = self._cursor_rect()
-        self.point = (u, v)
+        self.point = point
         self.update(before.united(self._cursor_rect()))
-        self.point_changed.emit(u, v)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton and self.mode != "empty":
@@ -223,6 +250,17 @@ class LatentPad(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.buttons() & Qt.MouseButton.LeftButton and self.mode != "empty":
             self.set_point(*self._uv(event.position()))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        steps = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0),
+                 Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+        step = steps.get(Qt.Key(event.key()))
+        if step is None or self.mode == "empty":
+            super().keyPressEvent(event)
+            return
+        size = NUDGE * (10 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)
+        u, v = self.state.pad_point
+        self.set_point(u + step[0] * size, v + step[1] * size)
 
     def _corner_at(self, pos: QPointF) -> int:
         u, v = self._uv(pos)

@@ -1,407 +1,391 @@
-"""The studio window: wires canvas, pad, morph strip, library and training to the workers.
-
-Nothing here runs long work: loading, grids, morphs and pad backgrounds go to the inference
-worker, training to its own worker; only the pad's single-image decode runs here.
+"""The studio window. It composes: the state, the controllers and the widgets that bind to
+them, the docks, the menus built from the action table, the status bar. It holds no state and
+runs no work of its own (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import logging
-import random
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
     QApplication,
+    QComboBox,
     QDockWidget,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
 
-from genai_studio.ui import tile_actions, window_state
-from genai_studio.ui.chrome import WindowChrome
-from genai_studio.ui.guard import gui_slot
+from genai_studio.core.events import RunState
+from genai_studio.core.library import UnfinishedRun
+from genai_studio.ui import actions as table
+from genai_studio.ui import theme, window_state
+from genai_studio.ui.bind import bind_check
+from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog, show_error
+from genai_studio.ui.guard import GUARD, gui_slot
+from genai_studio.ui.library_actions import LibraryActions, first_usable
 from genai_studio.ui.model_library import ModelLibrary
 from genai_studio.ui.morph_strip import MorphStrip
 from genai_studio.ui.pad_panel import PadPanel
 from genai_studio.ui.sample_canvas import SampleCanvas
 from genai_studio.ui.scores import headline
-from genai_studio.ui.settings import Preferences
-from genai_studio.ui.tile_actions import TileAnchors
-from genai_studio.ui.toolbar import MAX_SEED, EmptyState, StudioToolbar
+from genai_studio.ui.settings import GRID_SIZES, Preferences
+from genai_studio.ui.state import Corner, MorphEnd, StudioState, Theme, TrainingSettings
+from genai_studio.ui.studio import Studio, StudioPaths
+from genai_studio.ui.tile_actions import TileActions, TileOp
+from genai_studio.ui.toolbar import EmptyState, StudioToolbar
 from genai_studio.ui.training_panel import TrainingPanel
-from genai_studio.workers.inference import (
-    BackgroundRequest,
-    GenerateRequest,
-    InferenceService,
-    LoadRequest,
-    ModelHandle,
-    MorphRequest,
-)
+from genai_studio.ui.training_run import TrainingRun
+from genai_studio.workers.messages import LoadReason
 
 log = logging.getLogger(__name__)
+SPACE_TAKERS = (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSpinBox,
+                QAbstractSlider)
 
 
-@dataclass(frozen=True)
-class StudioPaths:
-    shipped_models: Path
-    user_models: Path
+class SpaceForFocus(QObject):
+    """Space presses the focused button (or toggles the focused list item) instead of firing
+    the window's Generate shortcut: the widget under the keyboard wins."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Space \
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier \
+                and isinstance(QApplication.focusWidget(), SPACE_TAKERS):
+            event.accept()
+            return True
+        return False
 
 
-class MainWindow(QMainWindow, WindowChrome, TileAnchors):
+class MainWindow(QMainWindow):
     interactive = Signal()  # the first grid is on screen (or the empty state is final)
 
     def __init__(self, paths: StudioPaths, prefs: Preferences) -> None:
         super().__init__()
+        self._painted = False
         self.setObjectName("mainWindow")
         self.setWindowTitle("GenAI Studio")
         self.paths, self.prefs = paths, prefs
-        self.handle: ModelHandle | None = None
-        self.devices: list[str] = []
-        self.startup_report: Any = None
         self.persist_settings = True  # --screenshot looks, it does not rewrite the user's layout
-        self.started = False
-        self.is_interactive = False
-        self.warm = False  # the training warm-up step has run
         self.last_error = ""
-        self.generations = 0
-        self._morph_next = "a"
-        self._morph_labels: dict[str, int | None] = {}
-        self.inference = InferenceService(self)
+        self.state = StudioState(self)
+        window_state.restore_state(self.state, prefs)
+        self.studio = Studio(self.state, paths, self)
+        self.run = TrainingRun(self.state, paths.user_models, paths.judge, self._trained, self)
+        self.tiles = TileActions(self.state, paths, self.studio.jobs, self, self)
+        self.library_actions = LibraryActions(self.state, paths.shipped_models,
+                                              paths.user_models, self.studio.jobs,
+                                              self.studio.load, self, self)
+        self.actions = table.build_actions(self, self._handlers())
         self._build()
+        self._menus()
         self._connect()
-        self.shortcuts = tile_actions.install(self)
-        window_state.restore(self)
+        window_state.restore_layout(self, prefs)
+        self.space_filter = SpaceForFocus(self)
+        QApplication.instance().installEventFilter(self.space_filter)
         # If the application quits without closing the window, still join the workers.
         QApplication.instance().aboutToQuit.connect(self.shutdown_workers)
+
+    # ---------------------------------------------------------------- commands
+
+    def _handlers(self) -> dict[str, Callable[[], object]]:
+        s, t, lib, run = self.state, self.tiles, self.library_actions, self.run
+        handlers: dict[str, Callable[[], object]] = {
+            "load_model": lib.load_selected, "import_model": lib.ask_import,
+            "export_model": lib.ask_export, "rename_model": lib.ask_rename,
+            "delete_model": lib.ask_delete, "score_model": lib.score_selected,
+            "resume_run": lambda: lib.resume_selected(self.resume),
+            "quit": self.close,
+            "generate": lambda: s.request_generate(fresh=True),
+            "grid_bigger": lambda: self._grid_step(1),
+            "grid_smaller": lambda: self._grid_step(-1),
+            "copy_tile": lambda: t.run(TileOp.COPY), "save_tile": lambda: t.run(TileOp.SAVE),
+            "favourite_tile": lambda: t.run(TileOp.FAVOURITE),
+            "morph_start": lambda: t.run(TileOp.MORPH_START),
+            "morph_end": lambda: t.run(TileOp.MORPH_END),
+            "morph_start_from_pad": lambda: t.morph_from_pad(
+                MorphEnd.START, self.pad_panel.current_latent()),
+            "morph_end_from_pad": lambda: t.morph_from_pad(
+                MorphEnd.END, self.pad_panel.current_latent()),
+            "train": self.train, "pause_training": run.toggle_pause,
+            "cancel_training": run.cancel,
+            "shortcuts": self.show_shortcuts, "about": self.show_about,
+            "reset_layout": self.reset_layout,
+        }
+        for corner in Corner:
+            handlers[f"corner_{corner.value}"] = lambda c=corner: t.send_to_corner(c)
+        return handlers
+
+    def _grid_step(self, step: int) -> None:
+        self.state.grid_size = min(max(self.state.grid_size + step, GRID_SIZES[0]),
+                                   GRID_SIZES[-1])
+
+    def train(self) -> None:
+        self.docks["training"].raise_()
+        self.run.start()
+
+    def quick_train(self) -> None:
+        """The empty state's offer: a 2-D VAE for 1 epoch, on the studio's device."""
+        self.state.training_settings = TrainingSettings(kind="vae", latent_dim=2, epochs=1)
+        self.train()
+
+    def resume(self, run: UnfinishedRun) -> None:
+        self.docks["training"].raise_()
+        self.run.start(resume_from=run.checkpoint)
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(table.help_rows(self.actions), self).open()
+
+    def show_about(self) -> None:
+        AboutDialog(self).open()
 
     # ---------------------------------------------------------------- layout
 
     def _build(self) -> None:
-        self.toolbar = StudioToolbar(self)
+        s, a = self.state, self.actions
+        self.toolbar = StudioToolbar(s, a, self)
         self.addToolBar(self.toolbar)
-        self.canvas = SampleCanvas()
-        self.empty = EmptyState()
+        self.canvas = SampleCanvas(s, table.tile_actions(a))
+        self.empty = EmptyState(a)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.canvas)
         self.setCentralWidget(self.stack)
-        self.library = ModelLibrary(self.paths.shipped_models, self.paths.user_models)
-        self.pad_panel = PadPanel()
-        self.morph = MorphStrip()
-        self.training = TrainingPanel(self.paths.user_models,
-                                      self.paths.shipped_models / "judge.safetensors")
+        self.library = ModelLibrary(s, a)
+        self.pad_panel = PadPanel(s, a)
+        self.morph = MorphStrip(s, a)
+        self.training = TrainingPanel(s, self.run, a)
         area = Qt.DockWidgetArea
-        # The pad's dock runs the full height: the pad and its preview get room to be large.
+        # Side docks run the full height: the pad and its preview get room to be large, and
+        # the morph strip sits right under the canvas it morphs.
         self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
         self.docks = {
             "library": self._dock("Library", self.library, area.LeftDockWidgetArea),
+            "training": self._dock("Training", _scrolling(self.training),
+                                   area.LeftDockWidgetArea),
             "pad": self._dock("Latent pad", self.pad_panel, area.RightDockWidgetArea),
             "morph": self._dock("Morph", self.morph, area.BottomDockWidgetArea),
-            "training": self._dock("Training", self.training, area.BottomDockWidgetArea),
         }
-        # The morph strip spans the width above the training panel, as in DESIGN §9.
-        self.splitDockWidget(self.docks["morph"], self.docks["training"],
-                             Qt.Orientation.Vertical)
-        # Default proportions (a saved layout overrides them): a roomy pad, a slim library.
-        self.resizeDocks([self.docks["library"], self.docks["pad"]], [240, 470],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["morph"], self.docks["training"]], [90, 240],
-                         Qt.Orientation.Vertical)
+        # Training waits in a tab behind the library: idle, it takes no room at all.
+        self.tabifyDockWidget(self.docks["library"], self.docks["training"])
+        self.docks["library"].raise_()
         self.status = {name: QLabel("") for name in ("device", "model", "quality", "training")}
-        for label in self.status.values():
+        for name, label in self.status.items():
+            label.setObjectName(f"status_{name}")
             self.statusBar().addPermanentWidget(label)
-        self.status["training"].setText("idle")
-        self.resize(1440, 920)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{title.lower().replace(' ', '_')}_dock")
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(area, dock)
         return dock
 
-    def _connect(self) -> None:
-        w, t = self.inference.worker, self.toolbar
-        w.started_up.connect(self.on_started_up)
-        w.warmed_up.connect(self.on_warmed_up)
-        w.model_loaded.connect(self.on_model_loaded)
-        w.load_failed.connect(self.on_load_failed)
-        w.generated.connect(self.on_generated)
-        w.morphed.connect(self.on_morphed)
-        w.background_ready.connect(self.on_background)
-        w.failed.connect(self.on_worker_failed)
-        t.generate.clicked.connect(self.generate)
-        t.device.currentIndexChanged.connect(self.on_device_changed)
-        t.grid.currentIndexChanged.connect(self.on_grid_changed)
-        t.digit.currentIndexChanged.connect(self.on_digit_changed)
-        self.canvas.tile_action.connect(self.on_tile_action)
-        self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
-        self.morph.requested.connect(self.request_morph)
-        self.morph.frame_shown.connect(self.pad_panel.show_frame)
-        self.morph.set_from_pad.connect(self.on_morph_from_pad)
-        self.library.load_requested.connect(self.load_model)
-        self.library.import_requested.connect(self.import_model)
-        self.library.removed.connect(self.on_model_removed)
-        self.library.renamed.connect(self.on_model_renamed)
-        self.training.state_changed.connect(self.on_training_state)
-        self.training.model_trained.connect(self.on_model_trained)
-        self.training.failed.connect(self.on_training_failed)
-        self.empty.quick_train.connect(self.quick_train)
-        self.empty.import_model.connect(self.library.ask_import)
+    def reset_layout(self) -> None:
+        """Every dock where it starts, sized for the window as it is now: a slim library with
+        training in a tab behind it, a roomy pad, a slim morph strip; the canvas gets the rest."""
+        area = Qt.DockWidgetArea
+        for name, where in (("library", area.LeftDockWidgetArea),
+                            ("training", area.LeftDockWidgetArea),
+                            ("pad", area.RightDockWidgetArea),
+                            ("morph", area.BottomDockWidgetArea)):
+            dock = self.docks[name]
+            dock.setFloating(False)
+            self.addDockWidget(where, dock)
+            dock.show()
+        self.tabifyDockWidget(self.docks["library"], self.docks["training"])
+        self.docks["library"].raise_()
+        width = self.width()
+        side = int(min(max(0.18 * width, 240), 380))
+        pad = int(min(max(0.28 * width, 290), 720))
+        self.resizeDocks([self.docks["library"], self.docks["pad"]], [side, pad],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["morph"]], [max(72, int(0.09 * self.height()))],
+                         Qt.Orientation.Vertical)
 
-    # ---------------------------------------------------------------- start-up
+    def _menus(self) -> None:
+        menus = {menu: self.menuBar().addMenu(menu.value) for menu in table.Menu}
+        for spec in table.ACTIONS:
+            if spec.menu is not None:
+                menus[spec.menu].addAction(self.actions[spec.name])
+        view = menus[table.Menu.VIEW]
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        themes = view.addMenu("Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[Theme, QAction] = {}
+        for choice in Theme:
+            action = themes.addAction(choice.value.capitalize())
+            action.setCheckable(True)
+            action.setObjectName(f"theme_{choice.value}")
+            group.addAction(action)
+            action.triggered.connect(self._theme_chosen)
+            self.theme_actions[choice] = action
+        self.theme_actions[self.state.theme].setChecked(True)
+
+    # ---------------------------------------------------------------- wiring
+
+    def _connect(self) -> None:
+        s, a = self.state, self.actions
+        for name, field in (("lock_seed", "seed_locked"), ("smooth", "smooth"),
+                            ("show_atlas", "show_atlas"), ("show_points", "show_points")):
+            bind_check(a[name], s, field)
+        GUARD.report = s.report_error
+        s.error_reported.connect(self.on_error)
+        s.message_posted.connect(self.on_message)
+        s.model_changed.connect(self.on_model)
+        s.model_info_changed.connect(self.on_model)
+        s.training_changed.connect(self.on_training)
+        s.device_changed.connect(self._update_status)
+        s.theme_changed.connect(self.on_theme)
+        self.studio.started_up.connect(self.on_started_up)
+        self.studio.interactive.connect(self.interactive)
+        self.canvas.activated.connect(self.on_tile_activated)
+        self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
+        self.morph.frame_shown.connect(self.pad_panel.show_frame)
+        self.empty.train_button.clicked.connect(self.quick_train)
+        QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
+        self.on_theme(self.state.theme)
+        self._update_status()
 
     def event(self, event: QEvent) -> bool:
-        if not getattr(self, "started", True) and event.type() == QEvent.Type.Paint:
-            self.started = True
+        # getattr: Qt sends events (a title change) before __init__ has set the flag.
+        if not getattr(self, "_painted", True) and event.type() == QEvent.Type.Paint:
+            self._painted = True
             # Only after the first paint does the worker import torch: an import running in
-            # parallel would hold the GIL while the window tries to paint (DESIGN §1).
-            QTimer.singleShot(0, self.inference.request_start_up.emit)
+            # parallel would hold the GIL while the window tries to paint.
+            QTimer.singleShot(0, self.studio.start)
         return super().event(event)
 
     @gui_slot(object)
-    def on_started_up(self, report: Any) -> None:
-        self.startup_report = report
-        self.devices = list(report.devices)
-        self.toolbar.device.blockSignals(True)
-        for name in self.devices:
-            self.toolbar.device.addItem("CPU" if name == "cpu" else name.upper(), name)
-        wanted = self.prefs.get_str("device", ["auto", *self.devices])
-        self.toolbar.device.setCurrentIndex(max(self.toolbar.device.findData(wanted), 0))
-        self.toolbar.device.blockSignals(False)
-        self.training.set_devices(self.devices)
-        self.training.app_device = wanted
-        self.library.refresh()
-        last = Path(self.prefs.get_str("last_model")) if self.prefs.get_str("last_model") else None
-        usable = {e.path for e in self.library.entries if e.is_generator}
-        target = last if last in usable else self.library.first_usable()
-        self._update_status()
-        if target is None:
-            self.empty.set_state("empty")
-            self.empty.train_button.setFocus()
-            self._mark_interactive()
-        else:
-            self.load_model(target)
+    def on_started_up(self, _report: object) -> None:
+        last = self.prefs.get_str("last_model")
+        self.library_actions.refresh(
+            then=lambda snapshot: self.studio.open_first(
+                first_usable(snapshot, Path(last) if last else None)))
 
-    @gui_slot()
-    def on_warmed_up(self) -> None:
-        self.warm = True
-
-    def _mark_interactive(self) -> None:
-        if not self.is_interactive:
-            self.is_interactive = True
-            self.interactive.emit()
-            # Now, not when the artist presses Train: the first training step's lazy imports
-            # would otherwise freeze the GUI (DESIGN §2). Queued behind the first grid.
-            self.inference.request_warm_up.emit()
-
-    # ---------------------------------------------------------------- models
-
-    def device_name(self) -> str:
-        return str(self.toolbar.device.currentData() or "auto")
+    def _trained(self, path: Path | None, reason: LoadReason) -> None:
+        self.library_actions.refresh()
+        if path is not None:
+            self.studio.load(path, reason)
 
     @gui_slot(object)
-    def load_model(self, path: Path, reason: str = "open") -> None:
-        self.inference.request_load.emit(LoadRequest(Path(path), self.device_name(), reason))
-
-    @gui_slot(object)
-    def import_model(self, path: Path) -> None:
-        """Validate by loading (off the GUI thread); copied into the library only if it loads."""
-        self.load_model(path, "import")
-
-    @gui_slot(object, object)
-    def on_model_loaded(self, handle: ModelHandle, request: LoadRequest) -> None:
-        if request.reason == "import":
-            handle.path = self.library.adopt(request.path)
-        self.handle = handle
-        self.library.set_active(handle.path)
-        self.toolbar.model_label.setText(handle.name)
-        self.toolbar.set_conditional(handle.conditional)
-        label = self.toolbar.label() if handle.conditional else None
-        self.pad_panel.label = label
-        self.pad_panel.set_model(handle, seed=self.toolbar.seed.value())
-        self.morph.clear()
-        self._morph_labels.clear()
-        self.stack.setCurrentWidget(self.canvas)
-        self.canvas.setFocus()  # so Space, arrows and tile keys act on the canvas
-        self.prefs.set("last_model", str(handle.path))
-        self._update_status()
-        self.generate()  # queued first: the grid matters more than the pad's backdrop
-        if handle.latent_dim == 2:
-            self.inference.request_background.emit(BackgroundRequest(handle, label=label))
-
-    @gui_slot(str, object)
-    def on_load_failed(self, message: str, request: LoadRequest) -> None:
-        what = {"import": "Could not import this model",
-                "device": "Could not move the model to that device"}.get(
-            request.reason, "Could not load this model")
-        keep = " The current model stays active." if self.handle is not None else ""
-        self.show_error(what, f"{message}.{keep}" if not message.endswith(".") else
-                        f"{message}{keep}")
-        if request.reason == "device" and self.handle is not None:
-            # Back to the device the active model really is on, or the next load fails too.
-            selector = self.toolbar.device
-            selector.blockSignals(True)
-            selector.setCurrentIndex(max(selector.findData(self.handle.device), 0))
-            selector.blockSignals(False)
-            self.training.app_device = self.device_name()
-            self._update_status()
-        if self.handle is None and request.reason != "import":
-            self.empty.set_state("empty")
-            self._mark_interactive()
-
-    @gui_slot(object, object)
-    def on_model_renamed(self, old: Path, new: Path) -> None:
-        if self.handle is not None and self.handle.path == old:
-            self.handle.path = new
-            self.toolbar.model_label.setText(self.handle.name)
-            self._update_status()
-
-    @gui_slot(object)
-    def on_model_removed(self, path: Path) -> None:
-        if self.handle is not None and self.handle.path == path:
-            # The weights are in memory: keep drawing with them until another model is loaded.
-            self.statusBar().showMessage(f"{path.name} was deleted; it stays open until you "
-                                         "load another model", 6000)
-
-    # ---------------------------------------------------------------- generating
-
-    @gui_slot()
-    def generate(self) -> None:
-        if self.handle is None:
-            return
-        if not self.toolbar.lock.isChecked():
-            self.toolbar.seed.setValue(random.randint(0, MAX_SEED))
-        n = self.toolbar.grid_size()
-        label = self.toolbar.label() if self.handle.conditional else None
-        self.inference.request_generate.emit(
-            GenerateRequest(self.handle, n * n, self.toolbar.seed.value(), label))
-
-    @gui_slot(object)
-    def on_generated(self, result: Any) -> None:
-        if result.handle is not self.handle:
-            return  # made by a model that is no longer active
-        self.canvas.set_samples(result.images, result.latents, result.labels)
-        self.generations += 1
-        self.statusBar().showMessage(f"{len(result.images)} samples in "
-                                     f"{result.seconds * 1000:.0f} ms (seed {result.seed})", 4000)
-        self._mark_interactive()
-
-    @gui_slot(int)
-    def on_grid_changed(self, _index: int) -> None:
-        self.generate()
-
-    @gui_slot(int)
-    def on_digit_changed(self, _index: int) -> None:
-        if self.handle is not None and self.handle.conditional:
-            label = self.toolbar.label()
-            self.pad_panel.set_label(label)
-            self.generate()
-            if self.handle.latent_dim == 2:  # the atlas shows the chosen digit's plane
-                self.inference.request_background.emit(
-                    BackgroundRequest(self.handle, label=label))
-
-    @gui_slot(int)
-    def on_device_changed(self, _index: int) -> None:
-        self.training.app_device = self.device_name()
-        if self.handle is not None:
-            self.load_model(self.handle.path, "device")
+    def on_model(self, _handle: object) -> None:
+        if self.state.model is not None:
+            self.stack.setCurrentWidget(self.canvas)
+            if self.stack.isVisible() and not self.focusWidget():
+                self.canvas.setFocus()  # so Space, arrows and tile keys act on the canvas
+            self.prefs.set("last_model", str(self.state.model.path))
         self._update_status()
 
-    # ---------------------------------------------------------------- tiles, pad, morph
+    @gui_slot(object)
+    def on_training(self, status: object) -> None:
+        state = self.state.training.state
+        if self.state.model is None:
+            self.empty.set_state("training" if state.active else "empty")
+        label = self.state.training.detail if state.active else state.value
+        self.status["training"].setText(f"training {label}" if state.active and
+                                        not label.startswith(("training", "paused"))
+                                        else label)
 
-    @gui_slot(str)
-    def on_morph_from_pad(self, which: str) -> None:
-        z = self.pad_panel.current_latent()
-        if z is not None:
-            self.set_morph_anchor(which, z)
+    @gui_slot(int)
+    def on_tile_activated(self, index: int) -> None:
+        self.tiles.run(TileOp.MORPH_NEXT, index)
+
+    @gui_slot(int, int)
+    def on_tile_dropped(self, index: int, corner: int) -> None:
+        self.tiles.send_to_corner(Corner(corner), index)
+
+    @gui_slot(str, str)
+    def on_error(self, title: str, message: str) -> None:
+        self.last_error = message
+        log.warning("%s: %s", title, message)
+        show_error(self, title, message)
+
+    @gui_slot(str, int)
+    def on_message(self, text: str, ms: int) -> None:
+        self.statusBar().showMessage(text, ms)
 
     @gui_slot()
-    def request_morph(self) -> None:
-        if self.handle is None or not self.morph.ready():
-            return
-        assert self.morph.start is not None and self.morph.end is not None
-        if self.morph.start.shape[-1] != self.handle.latent_dim:
-            return
-        self.inference.request_morph.emit(MorphRequest(
-            self.handle, self.morph.start, self.morph.end, self.morph.frame_count(),
-            self.morph_label()))
+    def _theme_chosen(self) -> None:
+        for choice, action in self.theme_actions.items():
+            if action.isChecked():
+                self.state.theme = choice
 
     @gui_slot(object)
-    def on_morphed(self, result: Any) -> None:
-        if result.handle is self.handle:
-            self.morph.set_frames(result.images)
-            self.morph.show_frame(0)
+    def on_theme(self, choice: Theme) -> None:
+        theme.apply_theme(QApplication.instance(), choice.value)
+        table.tint_icons(self.actions)
+        self.theme_actions[choice].setChecked(True)
 
     @gui_slot(object)
-    def on_background(self, background: Any) -> None:
-        self.pad_panel.set_background(background)
+    def on_system_scheme(self, _scheme: object) -> None:
+        if self.state.theme is Theme.SYSTEM:
+            self.on_theme(Theme.SYSTEM)
+            self.state.theme_changed.emit(Theme.SYSTEM)  # widgets re-tint their icons
 
-    # ---------------------------------------------------------------- training
+    def _update_status(self, *_args: object) -> None:
+        handle = self.state.model
+        self.status["device"].setText(f"device: {handle.device if handle else self.state.device}")
+        self.status["model"].setText(f"model: {handle.name if handle else 'none'}")
+        self.status["quality"].setText(headline(handle.metadata.get("metrics")) if handle
+                                       else "")
+        if self.state.training.state is RunState.IDLE:
+            self.status["training"].setText("idle")
 
-    @gui_slot()
-    def quick_train(self) -> None:
-        """The empty state's offer: a 2-D VAE for 1 epoch, on the app's device."""
-        t = self.training
-        t.kind.setCurrentIndex(t.kind.findData("vae"))
-        t.conditional.setChecked(False)
-        t.latent.setValue(2)
-        t.epochs.setValue(1)
-        self.docks["training"].raise_()
-        t.start()
-        if self.handle is None:
-            self.empty.set_state("training")
-
-    @gui_slot(str)
-    def on_training_state(self, state: str) -> None:
-        self.status["training"].setText(state if state.startswith("train") else
-                                        f"training {state}")
-        if self.handle is None and state.startswith(("loading", "train")):
-            self.empty.set_state("training")
-        elif self.handle is None and state in ("cancelled", "failed"):
-            self.empty.set_state("empty")
-
-    @gui_slot(object)
-    def on_model_trained(self, path: Path) -> None:
-        self.library.refresh()
-        self.load_model(path, "trained")
-
-    @gui_slot(str)
-    def on_training_failed(self, message: str) -> None:
-        self.show_error("Training stopped", message)
-        if self.handle is None:
-            self.empty.set_state("empty")
-
-    @gui_slot(str)
-    def on_worker_failed(self, message: str) -> None:
-        self.show_error("Something went wrong", message)
-
-    # ---------------------------------------------------------------- chrome
-
-    def _update_status(self) -> None:
-        device = self.handle.device if self.handle else self.device_name()
-        self.status["device"].setText(f"device: {device}")
-        self.status["model"].setText(f"model: {self.handle.name if self.handle else 'none'}")
-        metrics = self.handle.metadata.get("metrics") if self.handle else None
-        self.status["quality"].setText(headline(metrics) if self.handle else "")
+    # ---------------------------------------------------------------- closing
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Cancel training (its checkpoint is written), then join every worker thread."""
         if self.persist_settings:
-            window_state.save(self)
+            window_state.save_state(self.state, self.prefs)
+            window_state.save_layout(self, self.prefs)
+            self.prefs.sync()
         self.shutdown_workers()
         super().closeEvent(event)
 
     @gui_slot()
     def shutdown_workers(self) -> None:
-        self.morph.set_playing(False)
-        self.training.shutdown()
-        self.inference.shutdown()
+        QApplication.instance().removeEventFilter(self.space_filter)
+        self.actions["play_morph"].setChecked(False)
+        self.run.shutdown()
+        self.studio.shutdown()
+
+    # ---------------------------------------------------------------- for tests and tools
+
+    @property
+    def handle(self):  # noqa: ANN201 - ModelHandle | None
+        return self.state.model
+
+    @property
+    def generations(self) -> int:
+        return self.state.generations
+
+    @property
+    def is_interactive(self) -> bool:
+        return self.studio.is_interactive
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """A panel in a scroll area: its natural height never sets the window's minimum."""
+    scroll = QScrollArea()
+    scroll.setWidget(widget)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setObjectName(f"{widget.objectName()}Scroll")
+    return scroll

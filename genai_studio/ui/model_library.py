@@ -1,70 +1,39 @@
-"""The model library: shipped models (read-only) and the artist's own, with their metadata."""
+"""The model library: shipped models (read-only), the artist's own, unfinished runs, tools.
+
+Draws ``state.library`` (a snapshot the jobs thread made) and writes the artist's selection to
+``state.library_selection``; its buttons are the window's actions (load, import, export,
+rename, delete, score, resume), so they do exactly what the menus and shortcuts do.
+"""
 
 from __future__ import annotations
 
 import html
-import shutil
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from genai_studio.ui import icons, theme
+from genai_studio.core.library import Entry, UnfinishedRun
+from genai_studio.ui import theme
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.scores import SCORE_NOTE, score_rows
+from genai_studio.ui.state import LibrarySnapshot, StudioState
 
-GENERATORS = ("vae", "gan")  # kinds that draw digits; others (the judge) are tools
-
-SUFFIX = ".safetensors"
-
-
-@dataclass(frozen=True)
-class Entry:
-    path: Path
-    shipped: bool
-    metadata: dict[str, Any] | None  # None: unreadable (the error is in ``problem``)
-    problem: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.path.name.removesuffix(SUFFIX)
-
-    @property
-    def is_generator(self) -> bool:
-        """Only these can be loaded to draw; a classifier file would break the canvas."""
-        return self.metadata is not None and self.metadata.get("kind") in GENERATORS
-
-
-def scan(folder: Path, shipped: bool) -> list[Entry]:
-    """Model files in ``folder`` (checkpoints excluded), each with its header's metadata."""
-    from genai_studio.core.checkpoints import read_metadata
-    from genai_studio.core.errors import GenAIError
-
-    if not folder.is_dir():
-        return []
-    entries = []
-    for path in sorted(folder.glob(f"*{SUFFIX}")):
-        if path.name.endswith(f".ckpt{SUFFIX}"):
-            continue
-        try:
-            entries.append(Entry(path, shipped, read_metadata(path)))
-        except GenAIError as exc:
-            entries.append(Entry(path, shipped, None, str(exc)))
-    return entries
+PATH_ROLE = Qt.ItemDataRole.UserRole
+BUTTONS = ("load_model", "import_model", "export_model", "rename_model", "score_model",
+           "resume_run", "delete_model")
 
 
 def _table(rows: list[tuple[str, Any]]) -> str:
@@ -73,8 +42,16 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     return f"<table>{body}</table>"
 
 
-def describe(entry: Entry) -> str:
+def describe(entry: Entry | UnfinishedRun | None) -> str:
     """Rich text for the info box: what the model is, how it scores, how it was trained."""
+    if entry is None:
+        return (f"<span style='color:{theme.MUTED}'>Select a model to see what it is and how "
+                "it was trained.</span>")
+    if isinstance(entry, UnfinishedRun):
+        return (f"<b>{html.escape(entry.name)}</b><br>An unfinished {entry.kind.upper()} run: "
+                f"{100 * entry.fraction:.0f}% of {entry.epochs} epochs done "
+                f"(step {entry.step} of {entry.total_steps}). Resume continues it exactly "
+                "where it stopped.")
     if entry.metadata is None:
         return f"<b>{html.escape(entry.name)}</b><br><span style='color:{theme.DANGER}'>" \
                f"{html.escape(entry.problem)}</span>"
@@ -89,7 +66,6 @@ def describe(entry: Entry) -> str:
         ("epochs", t.get("epochs_done", t.get("epochs"))),
         ("trained", f"{t.get('wall_time_s', '?')} s on {t.get('device', '?')}"),
         ("speed", f"{t.get('images_per_s', '?')} img/s"),
-        ("losses", ", ".join(f"{k} {v:.3g}" for k, v in (t.get("final_losses") or {}).items())),
         ("finished", t.get("finished_at", "")),
         ("where", "shipped (read-only)" if entry.shipped else "my models"),
     ]
@@ -115,221 +91,160 @@ def describe_tool(entry: Entry) -> str:
            f"meter while training); it does not draw digits.{_table(rows)}"
 
 
-def _detail(meta: dict[str, Any]) -> str:
+def _detail(entry: Entry | UnfinishedRun) -> str:
     """The list's second line: kind, size and the headline score (or that there is none)."""
-    kind = str(meta.get("kind", "?")).upper()
-    if kind.lower() not in GENERATORS:
-        return f"{kind} · scores models"
+    if isinstance(entry, UnfinishedRun):
+        return f"{entry.kind.upper()} · {100 * entry.fraction:.0f}% done"
+    if entry.metadata is None:
+        return "unreadable"
+    meta = entry.metadata
+    if not entry.is_generator:
+        return f"{entry.kind.upper()} · scores models"
     confidence = (meta.get("metrics") or {}).get("mean_confidence")
     score = f"conf {confidence:.2f}" if isinstance(confidence, float) else "not scored"
-    return f"{kind} · {meta.get('latent_dim', '?')}-D · {score}"
+    return f"{entry.kind.upper()} · {meta.get('latent_dim', '?')}-D · {score}"
 
 
-# Opened on a first launch when present (models/vae-2d.safetensors ships).
-FIRST_LAUNCH_MODEL = "vae-2d"
+GROUPS = (
+    ("SHIPPED", lambda e: isinstance(e, Entry) and e.shipped
+     and (e.is_generator or e.metadata is None)),
+    ("MY MODELS", lambda e: isinstance(e, Entry) and not e.shipped
+     and (e.is_generator or e.metadata is None)),
+    ("UNFINISHED RUNS", lambda e: isinstance(e, UnfinishedRun)),
+    ("TOOLS", lambda e: isinstance(e, Entry) and e.metadata is not None
+     and not e.is_generator),
+)
+
+
+def path_of(item: Entry | UnfinishedRun) -> Path:
+    return item.path if isinstance(item, Entry) else item.checkpoint
 
 
 class ModelLibrary(QWidget):
-    """Lists models; emits ``load_requested(path)`` / ``import_requested(path)``."""
-
-    load_requested = Signal(object)
-    import_requested = Signal(object)
-    removed = Signal(object)  # a file the active model may have been
-    renamed = Signal(object, object)  # old path, new path
-
-    def __init__(self, shipped_dir: Path, user_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, state: StudioState, actions: Mapping[str, QAction],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("modelLibrary")
-        self.shipped_dir, self.user_dir = Path(shipped_dir), Path(user_dir)
-        self.entries: list[Entry] = []
-        self.active: Path | None = None
-        self._build()
+        self.state = state
+        self._build(actions)
+        state.library_changed.connect(self.on_library)
+        state.model_changed.connect(self.on_active)
+        state.model_info_changed.connect(self.on_active)
+        state.library_selection_changed.connect(self.on_selection)
+        self.on_library(state.library)
 
-    def _build(self) -> None:
+    def _build(self, actions: Mapping[str, QAction]) -> None:
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 10, 10, 10)
-        layout.setSpacing(8)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
         self.list = QListWidget()
+        self.list.setObjectName("libraryList")
         self.list.setToolTip("Double-click (or Enter) loads a model")
-        self.list.currentItemChanged.connect(self._selection_changed)
+        self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemActivated.connect(self._activated)
+        self.activate_action = actions["load_model"]
         layout.addWidget(self.list, 3)
         row = QHBoxLayout()
-        row.setSpacing(4)
+        row.setSpacing(3)
         self.buttons: dict[str, QToolButton] = {}
-        for name, icon_name, tip, slot in (
-            ("load", "open", "Load the selected model (Enter)", self._load_clicked),
-            ("import", "import", "Import a .safetensors model file (Ctrl+O)", self.ask_import),
-            ("export", "export", "Export the selected model (Ctrl+E)", self.ask_export),
-            ("rename", "rename", "Rename the selected model (F2)", self.ask_rename),
-            ("delete", "trash", "Delete the selected model (Del)", self.ask_delete),
-        ):
+        for name in BUTTONS:
             button = QToolButton()
-            button.setIcon(icons.icon(icon_name, theme.DANGER if name == "delete" else theme.TEXT))
-            button.setToolTip(tip)
-            button.clicked.connect(slot)
+            button.setDefaultAction(actions[name])
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+            button.setObjectName(f"library_{name}")
+            button.setProperty("compact", True)
             self.buttons[name] = button
             row.addWidget(button)
         row.addStretch(1)
         layout.addLayout(row)
+        for name in ("load_model", "rename_model", "delete_model"):
+            self.addAction(actions[name])  # Enter, F2 and Del work while the list has focus
         self.info = QTextBrowser()
-        self.info.setMinimumHeight(150)
+        self.info.setObjectName("libraryInfo")
+        self.info.setMinimumHeight(90)
         layout.addWidget(self.info, 2)
-        self.empty_label = QLabel("No models yet.\nTrain one (Ctrl+T) or import a file.")
+        self.empty_label = QLabel("Looking for models…")
         self.empty_label.setProperty("role", "hint")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
         layout.addWidget(self.empty_label)
 
-    # ---------------------------------------------------------------- content
+    # ---------------------------------------------------------------- drawing the state
 
-    def refresh(self, select: Path | None = None) -> None:
-        self.entries = scan(self.shipped_dir, True) + scan(self.user_dir, False)
+    def items(self) -> list[Entry | UnfinishedRun]:
+        snapshot: LibrarySnapshot | None = self.state.library
+        return [] if snapshot is None else [*snapshot.entries, *snapshot.unfinished]
+
+    @gui_slot(object)
+    def on_library(self, _snapshot: object) -> None:
+        items = self.items()
         self.list.blockSignals(True)
         self.list.clear()
-        groups = (("SHIPPED", lambda e: e.shipped and (e.is_generator or e.metadata is None)),
-                  ("MY MODELS", lambda e: not e.shipped and (e.is_generator or e.metadata is None)),
-                  ("TOOLS", lambda e: e.metadata is not None and not e.is_generator))
-        for title, belongs in groups:
-            group = [e for e in self.entries if belongs(e)]
+        active = self.state.model.path if self.state.model is not None else None
+        for title, belongs in GROUPS:
+            group = [e for e in items if belongs(e)]
             if not group:
                 continue
             header = QListWidgetItem(title)
             header.setFlags(Qt.ItemFlag.NoItemFlags)
             self.list.addItem(header)
             for entry in group:
-                self.list.addItem(self._item(entry))
+                self.list.addItem(self._item(entry, path_of(entry) == active))
         self.list.blockSignals(False)
-        self.empty_label.setVisible(not self.entries)
-        self.list.setVisible(bool(self.entries))
-        self.info.setVisible(bool(self.entries))
-        self.select_path(select or self.active)
+        scanned = self.state.library is not None
+        self.empty_label.setText("No models yet.\nTrain one (Ctrl+T) or import a file (Ctrl+O)."
+                                 if scanned else "Looking for models…")
+        self.empty_label.setVisible(not items)
+        self.list.setVisible(bool(items))
+        self.info.setVisible(bool(items))
+        self.on_selection(self.state.library_selection)
 
-    def _item(self, entry: Entry) -> QListWidgetItem:
-        badge = "●  " if entry.path == self.active else "    "
-        meta = entry.metadata or {}
-        detail = _detail(meta) if entry.metadata else "unreadable"
-        item = QListWidgetItem(f"{badge}{entry.name}\n      {detail}")
-        item.setData(Qt.ItemDataRole.UserRole, str(entry.path))
-        item.setToolTip(str(entry.path))
-        if not entry.is_generator:
+    def _item(self, entry: Entry | UnfinishedRun, active: bool) -> QListWidgetItem:
+        badge = "●  " if active else "    "
+        item = QListWidgetItem(f"{badge}{entry.name}\n      {_detail(entry)}")
+        item.setData(PATH_ROLE, str(path_of(entry)))
+        item.setToolTip(str(path_of(entry)))
+        if isinstance(entry, Entry) and not entry.is_generator:
             item.setForeground(Qt.GlobalColor.gray)
         return item
 
-    def select_path(self, path: Path | None) -> None:
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            if path is not None and item.data(Qt.ItemDataRole.UserRole) == str(path):
-                self.list.setCurrentRow(row)
-                return
-        self._selection_changed(self.list.currentItem(), None)
-
-    def set_active(self, path: Path | None) -> None:
-        self.active = Path(path) if path else None
-        self.refresh(self.active)
-
-    def selected(self) -> Entry | None:
-        item = self.list.currentItem()
-        path = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        return next((e for e in self.entries if str(e.path) == path), None)
-
-    def first_usable(self) -> Path | None:
-        """The model a first launch opens: the pad's native 2-D VAE if it ships, which shows
-        off the latent pad best, else the first generator listed."""
-        generators = [e.path for e in self.entries if e.is_generator]
-        preferred = [p for p in generators if p.stem == FIRST_LAUNCH_MODEL]
-        return (preferred or generators or [None])[0]
-
-    @gui_slot(object, object)
-    def _selection_changed(self, current: Any, _previous: Any) -> None:
-        entry = self.selected()
-        self.info.setHtml(describe(entry) if entry else
-                          f"<span style='color:{theme.MUTED}'>Select a model to see what it "
-                          "is and how it was trained.</span>")
-        own = entry is not None and not entry.shipped
-        self.buttons["load"].setEnabled(entry is not None and entry.is_generator)
-        self.buttons["export"].setEnabled(entry is not None)
-        self.buttons["rename"].setEnabled(own)
-        self.buttons["delete"].setEnabled(own)
+    @gui_slot(object)
+    def on_active(self, _handle: object) -> None:
+        self.on_library(self.state.library)
+        if self.state.model is not None and self.state.library_selection is None:
+            self.state.library_selection = self.state.model.path
 
     @gui_slot(object)
-    def _activated(self, _item: Any) -> None:
-        self._load_clicked()
+    def on_selection(self, path: Path | None) -> None:
+        self.list.blockSignals(True)
+        self.list.setCurrentRow(-1)
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if path is not None and item.data(PATH_ROLE) == str(path):
+                self.list.setCurrentRow(row)
+                break
+        self.list.blockSignals(False)
+        entry = next((e for e in self.items() if path_of(e) == path), None)
+        self.info.setHtml(describe(entry))
+        own = isinstance(entry, Entry) and not entry.shipped
+        enabled = {
+            "load_model": isinstance(entry, Entry) and entry.is_generator,
+            "export_model": isinstance(entry, Entry),
+            "rename_model": own,
+            "score_model": isinstance(entry, Entry) and entry.is_generator,
+            "resume_run": isinstance(entry, UnfinishedRun),
+            "delete_model": own or isinstance(entry, UnfinishedRun),
+        }
+        for name, on in enabled.items():
+            self.buttons[name].defaultAction().setEnabled(on)
 
-    @gui_slot()
-    def _load_clicked(self) -> None:
-        entry = self.selected()
-        if entry is not None and entry.is_generator:
-            self.load_requested.emit(entry.path)
+    # ---------------------------------------------------------------- the artist's choice
 
-    # ---------------------------------------------------------------- file actions
+    @gui_slot(object, object)
+    def _current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        path = current.data(PATH_ROLE) if current is not None else None
+        self.state.library_selection = Path(path) if path else None
 
-    @gui_slot()
-    def ask_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a model", str(Path.home()),
-                                              "Model files (*.safetensors);;All files (*)")
-        if path:
-            self.import_requested.emit(Path(path))
-
-    def adopt(self, source: Path) -> Path:
-        """Copy an imported (already validated) file into the user's folder; the new path."""
-        self.user_dir.mkdir(parents=True, exist_ok=True)
-        target = self.user_dir / source.name
-        if not target.name.endswith(SUFFIX):
-            target = target.with_name(target.name + SUFFIX)
-        stem, k = target.name.removesuffix(SUFFIX), 2
-        while target.exists():
-            target = self.user_dir / f"{stem}-{k}{SUFFIX}"
-            k += 1
-        shutil.copyfile(source, target)
-        return target
-
-    @gui_slot()
-    def ask_export(self) -> None:
-        entry = self.selected()
-        if entry is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export model", str(Path.home() /
-                                              entry.path.name), "Model files (*.safetensors)")
-        if path:
-            shutil.copyfile(entry.path, path)
-
-    @gui_slot()
-    def ask_rename(self) -> None:
-        entry = self.selected()
-        if entry is None or entry.shipped:
-            return
-        name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=entry.name)
-        if ok and name.strip():
-            self.rename(entry, name.strip())
-
-    def rename(self, entry: Entry, name: str) -> Path:
-        safe = "".join(c for c in name if c.isalnum() or c in "-_ .").strip() or entry.name
-        target = entry.path.with_name(safe + SUFFIX)
-        if target.exists():
-            QMessageBox.warning(self, "Rename model", f"A model called {safe} already exists.")
-            return entry.path
-        entry.path.rename(target)
-        checkpoint = entry.path.with_name(entry.name + ".ckpt" + SUFFIX)
-        if checkpoint.exists():  # the resume file follows its model
-            checkpoint.rename(target.with_name(safe + ".ckpt" + SUFFIX))
-        if self.active == entry.path:
-            self.active = target
-        self.renamed.emit(entry.path, target)
-        self.refresh(target)
-        return target
-
-    @gui_slot()
-    def ask_delete(self) -> None:
-        entry = self.selected()
-        if entry is None or entry.shipped:
-            return
-        answer = QMessageBox.question(self, "Delete model", f"Delete {entry.name} for good?")
-        if answer == QMessageBox.StandardButton.Yes:
-            self.delete(entry)
-
-    def delete(self, entry: Entry) -> None:
-        entry.path.unlink(missing_ok=True)
-        checkpoint = entry.path.with_name(entry.name + ".ckpt" + SUFFIX)
-        checkpoint.unlink(missing_ok=True)
-        self.removed.emit(entry.path)
-        self.refresh()
+    @gui_slot(object)
+    def _activated(self, _item: object) -> None:
+        self.activate_action.trigger()

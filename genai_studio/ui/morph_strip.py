@@ -1,22 +1,33 @@
-"""The morph strip: N frames along the slerp between anchors A and B, playable as a loop."""
+"""The morph strip: N frames along the slerp between anchors A and B, playable as a loop.
+
+Draws ``state.morph_frames`` (decoded on the worker when A, B or the frame count change) and
+its ends; the frame count is bound to the state. Left/Right step through the frames when the
+strip has focus; P plays them as a ping-pong loop.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSizePolicy,
-    QSpinBox,
-    QWidget,
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
 )
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QSpinBox, QToolButton, QWidget
 
-from genai_studio.ui import icons, theme
+from genai_studio.ui import theme
+from genai_studio.ui.bind import bind_spin
+from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.imaging import gray_image
+from genai_studio.ui.state import MORPH_FRAMES, Anchor, StudioState
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,33 +36,37 @@ FPS = 12
 
 
 class FrameRow(QWidget):
-    """Paints the frames in one row (crisp); click picks one."""
+    """Paints the frames in one row (crisp); click or arrow keys pick one."""
 
-    clicked = Signal(int)
+    picked = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: StudioState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(56)
+        self.setObjectName("morphFrames")
+        self.setMinimumHeight(40)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.state = state
         self.frames: list[QImage] = []
         self.current = -1
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(600, 72)
+        return QSize(600, 64)
 
     def _rect(self, k: int) -> QRectF:
         n = max(len(self.frames), 1)
-        side = min(self.height() - 4, (self.width() - 4) / n - 4)
-        left = (self.width() - n * (side + 4)) / 2
-        return QRectF(left + k * (side + 4) + 2, (self.height() - side) / 2, side, side)
+        side = max(min(self.height() - 4, (self.width() - 4) / n - 3), 4.0)
+        left = (self.width() - n * (side + 3)) / 2
+        return QRectF(left + k * (side + 3) + 1.5, (self.height() - side) / 2, side, side)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
         if not self.frames:
             p.setPen(QColor(theme.MUTED))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                        "Double-click two tiles (or press A and B) to morph between them")
             return
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.state.smooth)
         for k, image in enumerate(self.frames):
             rect = self._rect(k)
             p.fillRect(rect, QColor(theme.TILE))
@@ -59,118 +74,119 @@ class FrameRow(QWidget):
             if k == self.current:
                 p.setPen(QPen(QColor(theme.ACCENT), 2))
                 p.drawRect(rect.adjusted(-1, -1, 1, 1))
+        if self.hasFocus():
+            p.setPen(QPen(QColor(theme.ACCENT_DIM), 1))
+            p.drawRect(self.rect().adjusted(0, 0, -1, -1))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.setFocus()
         for k in range(len(self.frames)):
             if self._rect(k).contains(event.position()):
-                self.clicked.emit(k)
+                self.picked.emit(k)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(Qt.Key(event.key()))
+        if step is None or not self.frames:
+            super().keyPressEvent(event)
+            return
+        self.picked.emit(min(max(self.current + step, 0), len(self.frames) - 1))
 
 
 class MorphStrip(QWidget):
-    """A/B anchors, the frame row, frame count and play; asks for frames via ``requested``."""
+    """A/B ends, the frame row, the frame count and Play."""
 
-    requested = Signal()  # A, B or the frame count changed: the owner decodes new frames
-    frame_shown = Signal(object)  # (28, 28) image of the frame now showing
-    set_from_pad = Signal(str)  # "a" | "b": take the pad's current point
+    frame_shown = Signal(object, int)  # (H, W) image of the frame now showing, its index
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: StudioState, actions: Mapping[str, QAction],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("morphStrip")
-        self.start: np.ndarray | None = None
-        self.end: np.ndarray | None = None
+        self.state = state
         self.images: np.ndarray | tuple = ()
         self._direction = 1
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // FPS)
         self.timer.timeout.connect(self._tick)
-        self._build()
+        self.play_action = actions["play_morph"]
+        self._build(actions)
+        state.morph_frames_changed.connect(self.on_frames)
+        state.morph_start_changed.connect(self.on_ends)
+        state.morph_end_changed.connect(self.on_ends)
+        state.smooth_changed.connect(self.row.update)
+        state.model_changed.connect(self.on_model)
+        self.play_action.toggled.connect(self.set_playing)
+        self.on_ends(None)
 
-    def _build(self) -> None:
+    def _build(self, actions: Mapping[str, QAction]) -> None:
         row = QHBoxLayout(self)
-        row.setContentsMargins(10, 6, 10, 6)
-        row.setSpacing(8)
-        self.a_button = QPushButton("A ← pad")
-        self.a_button.setToolTip("Use the pad's point as the morph start (Shift+A)")
-        self.b_button = QPushButton("B ← pad")
-        self.b_button.setToolTip("Use the pad's point as the morph end (Shift+B)")
-        self.row = FrameRow()
+        row.setContentsMargins(8, 4, 8, 4)
+        row.setSpacing(6)
+        self.a_button = self._button(actions["morph_start_from_pad"])
+        self.b_button = self._button(actions["morph_end_from_pad"])
+        self.row = FrameRow(self.state)
+        self.row.picked.connect(self.show_frame)
         self.frames_spin = QSpinBox()
-        self.frames_spin.setRange(2, 48)
-        self.frames_spin.setValue(16)
-        self.frames_spin.setToolTip("Number of frames between A and B")
-        self.play_button = QPushButton(icons.icon("play"), "Play")
-        self.play_button.setCheckable(True)
-        self.play_button.setToolTip("Play the morph as a loop (P)")
-        self.a_button.clicked.connect(self._a_from_pad)
-        self.b_button.clicked.connect(self._b_from_pad)
-        self.frames_spin.valueChanged.connect(self._frames_changed)
-        self.play_button.toggled.connect(self.set_playing)
-        self.row.clicked.connect(self.show_frame)
-        for widget in (self.a_button, self.row, self.b_button, QLabel("frames"),
-                       self.frames_spin, self.play_button):
+        self.frames_spin.setObjectName("morphFrameCount")
+        self.frames_spin.setRange(*MORPH_FRAMES)
+        self.frames_spin.setToolTip("Number of frames from A to B")
+        self.frames_spin.setSuffix(" frames")
+        bind_spin(self.frames_spin, self.state, "morph_frame_count")
+        self.play_button = self._button(self.play_action)
+        self.play_button.setObjectName("morphPlay")
+        for widget in (self.a_button, self.row, self.b_button, self.frames_spin,
+                       self.play_button):
             row.addWidget(widget, 1 if widget is self.row else 0)
 
-    @Slot()
-    def _a_from_pad(self) -> None:
-        self.set_from_pad.emit("a")
+    def _button(self, action: QAction) -> QToolButton:
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        return button
 
-    @Slot()
-    def _b_from_pad(self) -> None:
-        self.set_from_pad.emit("b")
+    @gui_slot(object)
+    def on_ends(self, _anchor: Anchor | None) -> None:
+        for button, anchor, end in ((self.a_button, self.state.morph_start, "A"),
+                                    (self.b_button, self.state.morph_end, "B")):
+            where = f"{end}: {anchor.source}" if anchor is not None else f"{end}: not set"
+            button.setToolTip(f"{where}. Click to use the pad's point as {end} "
+                              f"(Shift+{end}); double-click a tile, or press {end} on one")
 
-    @Slot(int)
-    def _frames_changed(self, _value: int) -> None:
-        if self.ready():
-            self.requested.emit()
+    @gui_slot(object)
+    def on_model(self, _handle: object) -> None:
+        self.play_action.setChecked(False)
 
-    def set_anchor(self, which: str, z: np.ndarray) -> None:
-        import numpy as np
-        if which == "a":
-            self.start = np.asarray(z, np.float32).copy()
-        else:
-            self.end = np.asarray(z, np.float32).copy()
-        if self.ready():
-            self.requested.emit()
-
-    def ready(self) -> bool:
-        return (self.start is not None and self.end is not None
-                and self.start.shape == self.end.shape)
+    @gui_slot(object)
+    def on_frames(self, images: np.ndarray | None) -> None:
+        self.images = () if images is None else images
+        self.row.frames = [gray_image(img) for img in self.images]
+        self.row.current = 0 if len(self.images) else -1
+        self.row.update()
+        self.play_action.setEnabled(len(self.images) > 1)
+        if len(self.images) < 2:
+            self.play_action.setChecked(False)
 
     def frame_count(self) -> int:
-        return self.frames_spin.value()
+        return self.state.morph_frame_count
 
-    def clear(self) -> None:
-        import numpy as np
-        self.set_playing(False)
-        self.start = self.end = None
-        self.set_frames(np.zeros((0, 28, 28), np.float32))
-
-    def set_frames(self, images: np.ndarray) -> None:
-        self.images = images
-        self.row.frames = [gray_image(img) for img in images]
-        self.row.current = -1
-        self.row.update()
-
-    @Slot(bool)
+    @gui_slot(bool)
     def set_playing(self, playing: bool) -> None:
-        if self.play_button.isChecked() != playing:
-            self.play_button.setChecked(playing)  # re-enters with the same value
+        if self.play_action.isChecked() != playing:
+            self.play_action.setChecked(playing)  # re-enters with the same value
             return
-        self.play_button.setIcon(icons.icon("pause" if playing else "play"))
-        self.play_button.setText("Pause" if playing else "Play")
-        if playing and len(self.images):
+        self.play_action.setIconText("Pause" if playing else "Play")
+        if playing and len(self.images) > 1:
             self.timer.start()
         else:
             self.timer.stop()
 
-    @Slot(int)
+    @gui_slot(int)
     def show_frame(self, k: int) -> None:
         if 0 <= k < len(self.images):
             self.row.current = k
             self.row.update()
-            self.frame_shown.emit(self.images[k])
+            self.frame_shown.emit(self.images[k], k)
 
-    @Slot()
+    @gui_slot()
     def _tick(self) -> None:
         n = len(self.images)
         if n < 2:

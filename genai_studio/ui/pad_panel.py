@@ -1,19 +1,37 @@
-"""The pad side of the window: the latent pad, its layer toggles and legend, the live preview."""
+"""The pad side of the window: the latent pad, its layers and legend, the live preview.
+
+It draws what the state holds (the model, the corners, the pad point and backdrop) and does the
+one small decode the GUI thread may do: the newest pad point (and the four corner thumbnails),
+through ``core.sampling``, the path every other decode takes.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from genai_studio.ui import theme
+from genai_studio.ui.bind import bind_slider
+from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.latent_pad import Coalescer, LatentPad, PadPreview
+from genai_studio.ui.state import Corner, StudioState
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from genai_studio.workers.inference import ModelHandle, PadBackground
+    from genai_studio.workers.messages import ModelHandle, PadBackground
 
 
 class Legend(QWidget):
@@ -23,166 +41,208 @@ class Legend(QWidget):
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(4)
+        row.setSpacing(2)
         for digit, colour in enumerate(theme.CLASS_COLOURS):
             chip = QLabel(str(digit))
             chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            chip.setFixedSize(22, 20)
+            chip.setFixedSize(17, 17)
             chip.setStyleSheet(f"background:{colour}; color:#111; border-radius:4px;"
-                               "font-weight:600; font-size:9pt;")
+                               "font-weight:600; font-size:8pt;")
             row.addWidget(chip)
         row.addStretch(1)
 
 
+def corner_weights(u: float, v: float) -> str:
+    """How much of each corner the point holds (bilinear shares), for the caption."""
+    shares = ((1 - u) * (1 - v), u * (1 - v), (1 - u) * v, u * v)
+    return "  ".join(f"{c.arrow}{100 * w:.0f}%" for c, w in zip(Corner, shares, strict=True))
+
+
 class PadPanel(QWidget):
-    """Owns the pad's latent geometry for the active model and decodes the newest point."""
+    """Shows the pad for the state's model and decodes the newest point."""
 
-    latent_changed = Signal()
+    decoded = Signal()  # a new preview is on screen (benchmarks count them)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: StudioState, actions: Mapping[str, QAction],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.handle: ModelHandle | None = None
-        self.label: int | None = None
-        self.corners: np.ndarray | None = None  # (4, D) anchors in corners mode
-        self.pad = LatentPad()
+        self.state = state
+        self.pad = LatentPad(state)
         self.preview = PadPreview()
         self.coalescer = Coalescer(self)
         self.decodes = 0
-        self._build()
-        self.pad.point_changed.connect(self._on_point)
+        self._build(actions)
+        state.model_changed.connect(self.on_model)
+        state.corners_changed.connect(self.on_corners)
+        state.pad_background_changed.connect(self.on_background)
+        state.pad_point_changed.connect(self.on_point)
+        state.digit_changed.connect(self.on_digit)
+        state.pad_digit_changed.connect(self.on_digit)
+        state.smooth_changed.connect(self.on_smooth)
+        state.morph_frames_changed.connect(self.on_morph_frames)
         self.coalescer.fire.connect(self._decode)
+        self.on_model(state.model)
 
-    def _build(self) -> None:
+    def _build(self, actions: Mapping[str, QAction]) -> None:
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 10, 10, 10)
-        layout.setSpacing(8)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
         top = QHBoxLayout()
-        self.title = QLabel("Drag to explore")
-        self.title.setProperty("role", "hint")
-        top.addWidget(self.title)
+        self.digit = QComboBox()
+        self.digit.setObjectName("padDigit")
+        self.digit.setToolTip("The digit the pad draws (the toolbar's 'any digit' leaves the "
+                              "choice to the pad)")
+        for d in range(10):
+            self.digit.addItem(f"digit {d}", d)
+        self.digit.currentIndexChanged.connect(self._digit_chosen)
+        top.addWidget(self.digit)
+        self.atlas_button = self._toggle(actions["show_atlas"])
+        self.points_button = self._toggle(actions["show_points"])
         top.addStretch(1)
-        self.atlas_button = self._toggle("Atlas", "Show a faint atlas of decoded digits (G)")
-        self.points_button = self._toggle("Digits", "Show encoded test digits by class (D)")
-        self.atlas_button.setVisible(False)
-        self.points_button.setVisible(False)
         top.addWidget(self.atlas_button)
         top.addWidget(self.points_button)
         layout.addLayout(top)
         layout.addWidget(self.pad, 3)
+        legend_row = QHBoxLayout()
         self.legend = Legend()
-        self.legend.setVisible(False)
-        layout.addWidget(self.legend)
+        legend_row.addWidget(self.legend, 1)
+        self.dots = QSlider(Qt.Orientation.Horizontal)
+        self.dots.setObjectName("dotOpacity")
+        self.dots.setRange(0, 100)
+        self.dots.setMinimumWidth(50)
+        self.dots.setMaximumWidth(110)
+        self.dots.setToolTip("Balance: strong coloured dots (right) or a clear atlas (left)")
+        bind_slider(self.dots, self.state, "dot_opacity", 100)
+        legend_row.addWidget(self.dots)
+        self.legend_holder = QWidget()
+        self.legend_holder.setLayout(legend_row)
+        legend_row.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.legend_holder)
         self.hint = QLabel("")
         self.hint.setProperty("role", "hint")
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
-        caption = QLabel("Live preview")
-        caption.setProperty("role", "section")
-        layout.addWidget(caption)
         layout.addWidget(self.preview, 2)
 
-    def _toggle(self, text: str, tip: str) -> QToolButton:
+    def _toggle(self, action: QAction) -> QToolButton:
         button = QToolButton()
-        button.setText(text)
-        button.setCheckable(True)
-        button.setChecked(True)
-        button.setToolTip(tip)
-        button.toggled.connect(self._layers_changed)
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         return button
 
-    @Slot(bool)
-    def _layers_changed(self, _checked: bool) -> None:
-        atlas, points = self.atlas_button.isChecked(), self.points_button.isChecked()
-        self.pad.set_layers(atlas, points)
-        self.legend.setVisible(points and self.pad.has_points())
+    # ---------------------------------------------------------------- model and layers
 
-    # ---------------------------------------------------------------- model
-
-    def set_model(self, handle: ModelHandle | None, seed: int = 0) -> None:
-        import numpy as np
-        self.handle = handle
+    @gui_slot(object)
+    def on_model(self, handle: ModelHandle | None) -> None:
         if handle is None:
             self.pad.set_mode("empty")
             self.hint.setText("")
-            for button in (self.atlas_button, self.points_button):
-                button.setVisible(False)
+            self._show_controls(False, False)
             return
         plane = handle.latent_dim == 2
         self.pad.set_mode("plane" if plane else "corners")
-        for button in (self.atlas_button, self.points_button):
-            button.setVisible(plane)
-        self.legend.setVisible(False)
         if plane:
-            self.hint.setText("The pad is the 2-D latent plane (spaced by the prior's mass).")
+            self.hint.setText("The pad is the 2-D latent plane, spaced so that each area holds "
+                              "an equal share of the prior.")
         else:
             self.hint.setText(f"{handle.latent_dim}-D latent: the pad spans a plane through "
                               "four corner anchors. Drop canvas tiles on corners to steer it.")
-            rng = np.random.default_rng(seed)
-            self.corners = rng.standard_normal((4, handle.latent_dim)).astype(np.float32)
-            self._refresh_corners()
-        self._on_point(*self.pad.point)
+        self._show_controls(plane, handle.conditional)
+        self.on_corners(self.state.corners)
+        self.on_digit(None)
 
-    def set_label(self, label: int | None) -> None:
-        self.label = label
-        if self.handle is not None:
-            if self.pad.mode == "corners":
-                self._refresh_corners()
-            self._on_point(*self.pad.point)
+    def _show_controls(self, plane: bool, conditional: bool) -> None:
+        self.atlas_button.setVisible(self.state.model is not None)
+        self.points_button.setVisible(plane and not conditional)
+        self.legend_holder.setVisible(False)
+        self.digit.setVisible(conditional)
 
-    def set_background(self, background: PadBackground) -> None:
-        if background.handle is not self.handle:
-            return  # made for a model that is no longer active
-        self.pad.set_background(background.atlas, background.points, background.labels)
-        self._layers_changed(True)
+    @gui_slot(object)
+    def on_background(self, background: PadBackground | None) -> None:
+        if background is None:
+            self.pad.set_background(None, None, None)
+        else:
+            self.pad.set_background(background.atlas, background.points, background.labels)
+        self.legend_holder.setVisible(self.pad.has_points())
 
-    def set_corner(self, corner: int, z: np.ndarray) -> None:
-        import numpy as np
-        if self.handle is None or self.pad.mode != "corners":
-            return
-        self.corners[corner] = np.asarray(z, np.float32)
-        self._refresh_corners()
-        self._on_point(*self.pad.point)
+    @gui_slot(object)
+    def on_digit(self, _digit: object) -> None:
+        s = self.state
+        self.digit.blockSignals(True)
+        self.digit.setCurrentIndex(s.effective_pad_digit or 0)
+        self.digit.setEnabled(s.digit is None)
+        self.digit.blockSignals(False)
+        if s.model is not None:
+            self.on_corners(s.corners)
 
-    def _refresh_corners(self) -> None:
-        from genai_studio.workers.inference import decode_batch
+    @gui_slot(int)
+    def _digit_chosen(self, index: int) -> None:
+        self.state.pad_digit = index
 
-        assert self.handle is not None
-        images = decode_batch(self.handle, self.corners, self.label)
-        for k in range(4):
-            self.pad.set_corner_image(k, images[k])
+    @gui_slot(bool)
+    def on_smooth(self, smooth: bool) -> None:
+        self.preview.smooth = smooth
+        self.preview.update()
 
     # ---------------------------------------------------------------- decoding
 
+    @gui_slot(object)
+    def on_corners(self, corners: object) -> None:
+        """Corner thumbnails: four small decodes on the GUI thread (well under 1 ms each)."""
+        import numpy as np
+
+        from genai_studio.core.sampling import decode
+
+        s = self.state
+        if s.model is not None and s.corners is not None and self.pad.mode == "corners":
+            latents = np.stack([a.latent for a in s.corners])
+            images = decode(s.model.model, latents, s.effective_pad_digit)
+            for k in range(4):
+                self.pad.set_corner_image(k, images[k])
+        self.on_point(s.pad_point)
+
     def latent_at(self, u: float, v: float) -> np.ndarray:
+        import numpy as np
+
         from genai_studio.core import latent
 
         if self.pad.mode == "plane":
             return latent.pad_to_latent_2d(u, v)
-        return latent.pad_to_latent_corners(self.corners, u, v)
+        corners = np.stack([a.latent for a in self.state.corners or ()])
+        return latent.pad_to_latent_corners(corners, u, v)
 
     def current_latent(self) -> np.ndarray | None:
-        return None if self.handle is None else self.latent_at(*self.pad.point)
+        return None if self.pad.mode == "empty" else self.latent_at(*self.state.pad_point)
 
-    @Slot(float, float)
-    def _on_point(self, u: float, v: float) -> None:
-        self.coalescer.push((u, v))
+    @gui_slot(object)
+    def on_point(self, point: tuple[float, float]) -> None:
+        self.coalescer.push(point)
 
-    @Slot(object)
-    def _decode(self, uv: Any) -> None:
-        """One small decode on the GUI thread (DESIGN §1 allows it: well under 1 ms)."""
-        import numpy as np
+    @gui_slot(object)
+    def _decode(self, uv: tuple[float, float]) -> None:
+        """One small decode on the GUI thread: the newest point only (well under 1 ms)."""
+        from genai_studio.core.sampling import decode
 
-        from genai_studio.workers.inference import decode_batch
-
-        if self.handle is None:
+        s = self.state
+        if s.model is None or self.pad.mode == "empty":
             return
         z = self.latent_at(*uv)
-        image = decode_batch(self.handle, z[None, :], self.label)[0]
+        image = decode(s.model.model, z[None, :], s.effective_pad_digit)[0]
         self.decodes += 1
-        caption = f"({z[0]:+.2f}, {z[1]:+.2f})" if len(z) == 2 else f"|z| = {np.linalg.norm(z):.2f}"
-        self.preview.set_pixels(image, caption)
-        self.latent_changed.emit()
+        self.preview.set_pixels(image, self._caption(z, uv))
+        self.decoded.emit()
 
-    @Slot(object)
-    def show_frame(self, image: np.ndarray) -> None:
-        self.preview.set_pixels(image, "morph")
+    def _caption(self, z: np.ndarray, uv: tuple[float, float]) -> str:
+        digit = self.state.effective_pad_digit
+        prefix = f"digit {digit} · " if digit is not None else ""
+        if len(z) == 2 and self.pad.mode == "plane":
+            return f"{prefix}z = ({z[0]:+.2f}, {z[1]:+.2f})"
+        return prefix + corner_weights(*uv)
+
+    @gui_slot(object)
+    def on_morph_frames(self, frames: np.ndarray | None) -> None:
+        if frames is not None and len(frames):
+            self.show_frame(frames[0], 0)
+
+    def show_frame(self, image: np.ndarray, index: int) -> None:
+        self.preview.set_pixels(image, f"morph frame {index + 1}")

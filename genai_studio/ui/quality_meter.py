@@ -1,9 +1,11 @@
 """The quality meter: the judge's verdict on each training preview, and its trend.
 
 The training worker scores the fixed-noise preview batch (``core.quality``) and sends the
-numbers; this widget only draws them. Confidence is the headline (a bar), the rest is one
-line of numbers, and a sparkline of confidence over the run answers "does more training
-still help?" at a glance.
+numbers; this widget only draws them. The headline (a bar) is a quality figure that a
+model cannot game by drawing one crisp digit over and over: the judge's confidence times the
+share of the digits that appear (for conditional models: times the share drawn as asked).
+Under it one line of the raw numbers, and a sparkline of quality over the run answers "does
+more training still help?" at a glance.
 """
 
 from __future__ import annotations
@@ -15,10 +17,21 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from genai_studio.ui import theme
+from genai_studio.ui.guard import gui_slot
 
-GOAL = 0.90  # the shipped GAN's confidence goal (issue 4): a faint line on the trend
-GOOD, FAIR = "#84dcc6", "#f6bd60"  # bar colours: confident / getting there
+GOAL = 0.90  # a faint line on the trend: confident, varied digits
 IDLE_TEXT = "The judge scores each preview while a model trains."
+
+
+def quality(scores: Any) -> float:
+    """Confidence x variety in [0, 1]: 1 only for crisp digits that are the right ones.
+
+    Unconditional: confidence x (digits present / 10), so one crisp digit repeated scores 0.1
+    whatever its confidence. Conditional: confidence x the share judged as the digit asked for.
+    """
+    variety = scores.label_accuracy if scores.label_accuracy is not None \
+        else scores.digits_present / 10
+    return float(scores.mean_confidence) * float(variety)
 
 
 def verdict_colour(scores: Any) -> str:
@@ -30,7 +43,7 @@ def verdict_colour(scores: Any) -> str:
         variety_good, variety_poor = scores.digits_present >= 9, scores.digits_present <= 5
     if scores.mean_confidence < 0.7 or variety_poor:
         return theme.DANGER
-    return GOOD if scores.mean_confidence >= GOAL and variety_good else FAIR
+    return theme.GOOD if scores.mean_confidence >= GOAL and variety_good else theme.FAIR
 
 
 def _span(values: list[float]) -> tuple[float, float]:
@@ -116,12 +129,12 @@ class QualityMeter(QWidget):
         layout.setColumnStretch(1, 3)
         layout.setColumnStretch(2, 2)
         self.setToolTip("The quality judge scores every training preview (the same fixed noise "
-                        "each time).\nConfidence: how sure it is of each digit (1 = crisp).\n"
-                        "Digits: how many of the ten appear; balance: the furthest any digit's "
-                        "share is from 10%.\nThe line shows confidence over the run; the dashes "
-                        "mark 0.90.\nGreen: confident and all digits there (conditional "
-                        "models: the digits asked for); amber: getting there; red: blurry or "
-                        "few digits.\n"
+                        "each time).\nQuality = confidence × variety: confidence is how sure "
+                        "the judge is of each digit (1 = crisp); variety is the share of the ten "
+                        "digits that appear (conditional models: the share drawn as asked).\n"
+                        "Balance: the furthest any digit's share is from 10%.\nThe line shows "
+                        "quality over the run; the dashes mark 0.90.\nGreen: confident and all "
+                        "digits there; amber: getting there; red: blurry or few digits.\n"
                         "A flat line means more training no longer helps.")
         self.reset("idle")
 
@@ -134,22 +147,25 @@ class QualityMeter(QWidget):
         self.bar.setFormat("–")
         self.detail.setText(IDLE_TEXT if state == "idle" else "waiting for the first preview…")
 
+    @gui_slot(object)
     def set_scores(self, scores: Any) -> None:
         self.state, self.last = "live", scores
         self.updates += 1
-        confidence = scores.mean_confidence
-        self.bar.setValue(int(1000 * confidence))
-        self.bar.setFormat(f"confidence {confidence:.2f}")
+        value = quality(scores)
+        self.bar.setValue(int(1000 * value))
+        self.bar.setFormat(f"quality {value:.2f}")
         self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {verdict_colour(scores)}; }}")
-        parts = [f"{scores.digits_present}/10 digits",
+        parts = [f"confidence {scores.mean_confidence:.2f}",
+                 f"{scores.digits_present}/10 digits",
                  f"balance ±{100 * scores.max_class_deviation:.0f} pts"]
         if scores.label_accuracy is not None:
             parts.append(f"{100 * scores.label_accuracy:.0f}% as asked")
         self.detail.setText(" · ".join(parts))
         self.bar.setToolTip(f"the judge on the preview at step {scores.step} ({scores.n} digits)")
-        self.trend.values.append(confidence)
+        self.trend.values.append(value)
         self.trend.update()
 
+    @gui_slot(str)
     def set_unavailable(self, reason: str) -> None:
         """No judge (missing or broken file): say so; training is unaffected."""
         self.state = "no judge"

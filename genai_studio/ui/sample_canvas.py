@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QAction,
     QColor,
     QContextMenuEvent,
     QDrag,
@@ -20,89 +21,63 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QMenu, QSizePolicy, QWidget
 
 from genai_studio.ui import theme
+from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.imaging import gray_image
+from genai_studio.ui.state import Grid, StudioState
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
 TILE_MIME = "application/x-genai-studio-tile"
 GAP = 6
 
-# (action id, menu text, shortcut shown in the menu)
-TILE_ACTIONS = [
-    ("copy", "Copy image", "Ctrl+C"),
-    ("save", "Save as PNG…", "Ctrl+S"),
-    ("favourite", "Favourite", "F"),
-    ("corner0", "Send to pad corner ↖", "1"),
-    ("corner1", "Send to pad corner ↗", "2"),
-    ("corner2", "Send to pad corner ↙", "3"),
-    ("corner3", "Send to pad corner ↘", "4"),
-    ("morph_start", "Set as morph start", "A"),
-    ("morph_end", "Set as morph end", "B"),
-]
-
-
 class SampleCanvas(QWidget):
-    """Paints ``images`` as a square-ish grid; emits ``tile_action(action, index)``."""
+    """Paints ``state.grid`` as a square-ish grid; click selects, double-click or Enter sends
+    a tile to the morph (``activated``), right-click offers the tile actions."""
 
-    tile_action = Signal(str, int)
-    selection_changed = Signal(int)
+    activated = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: StudioState, tile_actions: list[QAction],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sampleCanvas")
-        self.setMinimumSize(280, 280)
+        self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMouseTracking(True)
         self.setToolTip("Click selects a tile; right-click for actions; drag a tile onto a "
                         "pad corner to make it an anchor")
-        self.images: np.ndarray | tuple = ()  # (n, 28, 28) once a grid arrives
-        self.latents: np.ndarray | tuple = ()  # (n, D)
-        self.labels: np.ndarray | None = None
-        self.favourites: set[int] = set()
-        self.selected = -1
-        self.smooth = False
+        self.state = state
+        self.tile_actions = tile_actions
         self._qimages: list[QImage] = []
         self._columns = 1
-        self._empty = ("", "")
         self._press: QPoint | None = None
+        state.grid_changed.connect(self.on_grid)
+        state.favourites_changed.connect(self.on_repaint)
+        state.selected_changed.connect(self.on_repaint)
+        state.smooth_changed.connect(self.on_repaint)
+        self.on_grid(state.grid)
 
     # ---------------------------------------------------------------- content
 
-    def set_samples(self, images: np.ndarray, latents: np.ndarray,
-                    labels: np.ndarray | None) -> None:
-        self.images, self.latents, self.labels = images, latents, labels
+    @gui_slot(object)
+    def on_grid(self, grid: Grid | None) -> None:
+        images = () if grid is None else grid.images
         self._qimages = [gray_image(img) for img in images]
         self._columns = max(1, math.ceil(math.sqrt(len(images))))
-        self.favourites.clear()
-        self.selected = min(self.selected, len(images) - 1) if len(images) else -1
+        if self.state.selected >= len(images):
+            self.state.selected = len(images) - 1
         self.update()
 
-    def set_empty_message(self, title: str, hint: str) -> None:
-        """Shown while there are no samples (no model yet, or loading)."""
-        self._empty = (title, hint)
+    @gui_slot(object)
+    def on_repaint(self, _value: object = None) -> None:
         self.update()
-
-    def clear(self) -> None:
-        import numpy as np
-        self.set_samples(np.zeros((0, 28, 28), np.float32), np.zeros((0, 0), np.float32), None)
 
     def tile_count(self) -> int:
         return len(self._qimages)
 
-    def image_at(self, index: int) -> np.ndarray:
-        return self.images[index]
-
-    def set_smooth(self, smooth: bool) -> None:
-        self.smooth = smooth
-        self.update()
-
     def select(self, index: int) -> None:
-        if 0 <= index < self.tile_count() and index != self.selected:
-            self.selected = index
-            self.selection_changed.emit(index)
-            self.update()
+        if 0 <= index < self.tile_count():
+            self.state.selected = index
 
     # ---------------------------------------------------------------- geometry
 
@@ -140,34 +115,24 @@ class SampleCanvas(QWidget):
             self._paint_empty(p)
             return
         # Nearest-neighbour unless the artist chose smoothing: digits stay crisp at any size.
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.state.smooth)
+        favourites, selected = self.state.favourites, self.state.selected
         for k, img in enumerate(self._qimages):
             rect = self.tile_rect(k)
             p.fillRect(rect.adjusted(-1, -1, 1, 1), QColor(theme.TILE))
             p.drawImage(QRectF(rect), img)
-            if k in self.favourites:
+            if k in favourites:
                 p.setPen(QColor("#ffd43b"))
                 p.drawText(rect.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignTop
                            | Qt.AlignmentFlag.AlignRight, "★")
-        if 0 <= self.selected < len(self._qimages):
+        if 0 <= selected < len(self._qimages):
             p.setPen(QPen(QColor(theme.ACCENT), 2))
             p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRoundedRect(self.tile_rect(self.selected).adjusted(-2, -2, 2, 2), 3, 3)
+            p.drawRoundedRect(self.tile_rect(selected).adjusted(-2, -2, 2, 2), 3, 3)
 
     def _paint_empty(self, p: QPainter) -> None:
-        title, hint = self._empty
-        p.setPen(QColor(theme.TEXT))
-        font = p.font()
-        font.setPointSize(15)
-        p.setFont(font)
-        mid = self.rect().adjusted(40, 0, -40, -self.height() // 2 + 10)
-        p.drawText(mid, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, title)
-        font.setPointSize(10)
-        p.setFont(font)
         p.setPen(QColor(theme.MUTED))
-        low = self.rect().adjusted(60, self.height() // 2 + 20, -60, 0)
-        p.drawText(low, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-                   | Qt.TextFlag.TextWordWrap, hint)
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Drawing the first grid…")
 
     # ---------------------------------------------------------------- input
 
@@ -185,24 +150,24 @@ class SampleCanvas(QWidget):
                 < QApplication.startDragDistance():
             return
         self._press = None
-        self._start_drag(self.selected)
+        self._start_drag(self.state.selected)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         """Arrow keys walk the selection over the grid; Enter sends the tile to the morph."""
         steps = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1,
                  Qt.Key.Key_Up: -self._columns, Qt.Key.Key_Down: self._columns}
-        key = Qt.Key(event.key())
+        key, selected = Qt.Key(event.key()), self.state.selected
         if key in steps and self.tile_count():
-            self.select(min(max(self.selected + steps[key], 0), self.tile_count() - 1))
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.selected >= 0:
-            self.tile_action.emit("morph_next", self.selected)
+            self.select(min(max(selected + steps[key], 0), self.tile_count() - 1))
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and selected >= 0:
+            self.activated.emit(selected)
         else:
             super().keyPressEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         index = self.index_at(event.position().toPoint())
         if index >= 0:
-            self.tile_action.emit("morph_next", index)
+            self.activated.emit(index)
 
     def _start_drag(self, index: int) -> None:
         mime = QMimeData()
@@ -216,11 +181,7 @@ class SampleCanvas(QWidget):
         index = self.index_at(event.pos())
         if index < 0:
             return
-        self.select(index)
+        self.select(index)  # the tile actions act on the selected tile
         menu = QMenu(self)
-        for action_id, text, shortcut in TILE_ACTIONS:
-            action = menu.addAction(f"{text}\t{shortcut}")
-            action.setData(action_id)
-        chosen = menu.exec(event.globalPos())
-        if chosen is not None:
-            self.tile_action.emit(str(chosen.data()), index)
+        menu.addActions(self.tile_actions)
+        menu.exec(event.globalPos())

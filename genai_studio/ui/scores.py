@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 NOT_SCORED = "not scored yet"
-SCORE_HINT = "run 'genai-studio eval MODEL --write' to score it"
+SCORE_HINT = "press Score in the library to let the judge score it"
 # The library's rows stay short (a narrow dock); this note says once what they mean.
 SCORE_NOTE = ("confidence: the judge's certainty, 1 = crisp digits · balance: how far the "
               "commonest or rarest digit is from 10% of samples · FD: distance of the samples' "

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "seed": 1234,
     "seed_locked": False,
     "smooth": False,
+    "theme": "system",
+    "dot_opacity": 55,
 }
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -14,46 +17,60 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genai_studio.core.events import RunState
 from genai_studio.ui import icons, theme
+from genai_studio.ui.bind import bind_combo_data, bind_spin
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.settings import GRID_SIZES
+from genai_studio.ui.state import MAX_SEED, StudioState, TrainingStatus
+from genai_studio.workers.messages import ModelHandle
 
-MAX_SEED = 2**31 - 1
+
+class SeedField(QSpinBox):
+    """The seed; Enter draws the grid of the seed typed (not a random one)."""
+
+    entered = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("seedField")
+        self.setRange(0, MAX_SEED)
+        self.setMinimumWidth(104)
+        self.setToolTip("Seed of the grid: type one and press Enter to draw it; lock it "
+                        "(Ctrl+L) to get the same grid again")
+        self.setKeyboardTracking(False)  # the state hears the whole number, not each digit
+
+    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.entered.emit()
 
 
 class StudioToolbar(QToolBar):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: StudioState, actions: Mapping[str, QAction],
+                 parent: QWidget | None = None) -> None:
         super().__init__("Main", parent)
         self.setObjectName("mainToolbar")
         self.setMovable(False)
         self.setIconSize(QSize(18, 18))
+        self.state = state
         self.model_label = QLabel("no model")
         self.model_label.setObjectName("activeModel")
-        self.model_label.setStyleSheet(f"color:{theme.TEXT}; font-weight:600; padding:0 10px;")
+        self.model_label.setProperty("role", "strong")
         self.device = QComboBox()
         self.device.setObjectName("deviceSelector")
-        self.device.addItem("Auto", "auto")
         self.device.setToolTip("Compute device; switching reloads the model there (no restart)")
-        self.generate = QPushButton(icons.icon("dice", "#10131a"), "Generate")
+        self.generate = QPushButton("Generate")
         self.generate.setObjectName("generateButton")
         self.generate.setProperty("accent", True)
         self.generate.setToolTip("Generate a new grid (Space)")
-        self.seed = QSpinBox()
-        self.seed.setObjectName("seedField")
-        self.seed.setRange(0, MAX_SEED)
-        self.seed.setMinimumWidth(110)
-        self.seed.setToolTip("Seed of the grid; lock it to get the same grid again "
-                             "(type, scroll or use the arrow keys)")
+        self.generate.clicked.connect(actions["generate"].trigger)
+        self.seed = SeedField()
+        self.seed.entered.connect(self._seed_entered)
         self.lock = QToolButton()
         self.lock.setObjectName("seedLock")
-        self.lock.setCheckable(True)
-        self.lock.setToolTip("Lock the seed (Ctrl+L)")
-        self.lock.toggled.connect(self._lock_toggled)
-        self._lock_toggled(False)
-        self._make_pickers()
-        self._lay_out()
-
-    def _make_pickers(self) -> None:
+        self.lock.setDefaultAction(actions["lock_seed"])
+        self.lock.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.grid = QComboBox()
         self.grid.setObjectName("gridSize")
         for n in GRID_SIZES:
@@ -61,57 +78,104 @@ class StudioToolbar(QToolBar):
         self.grid.setToolTip("Grid size (+ / -)")
         self.digit = QComboBox()
         self.digit.setObjectName("digitPicker")
-        self.digit.addItem("any", None)
+        self.digit.addItem("any digit", None)
         for d in range(10):
-            self.digit.addItem(str(d), d)
-        self.digit.setToolTip("Digit to draw (conditional models only)")
+            self.digit.addItem(f"digit {d}", d)
+        self.digit.setToolTip("The digit a conditional model draws ('any': 0-9 in turn)")
+        self._lay_out()
+        self._bind()
 
     def _lay_out(self) -> None:
-        self._add("Model", self.model_label)
-        self._add("Device", self.device)
+        self.addWidget(self.model_label)
+        self.addWidget(self.device)
         self.addSeparator()
         self.addWidget(self.generate)
-        self._add("Seed", self.seed)
+        self.addWidget(_caption("Seed"))
+        self.addWidget(self.seed)
         self.addWidget(self.lock)
-        self._add("Grid", self.grid)
+        self.addWidget(self.grid)
         # Widgets in a toolbar are shown/hidden through their actions, not setVisible.
-        self.digit_label_action = self.addWidget(QLabel("Digit"))
         self.digit_action = self.addWidget(self.digit)
-        self.set_conditional(False)
 
-    def _add(self, label: str, widget: QWidget) -> None:
-        self.addWidget(QLabel(label))
-        self.addWidget(widget)
+    def _bind(self) -> None:
+        s = self.state
+        bind_spin(self.seed, s, "seed")
+        bind_combo_data(self.grid, s, "grid_size")
+        bind_combo_data(self.digit, s, "digit")
+        self.device_binding = bind_combo_data(self.device, s, "device")
+        s.devices_changed.connect(self.on_devices)
+        s.model_changed.connect(self.on_model)
+        s.model_info_changed.connect(self.on_model)
+        s.loading_changed.connect(self.on_loading)
+        s.seed_locked_changed.connect(self.on_locked)
+        s.training_changed.connect(self.on_training)
+        s.theme_changed.connect(self.on_theme)
+        self.on_devices(s.devices)
+        self.on_model(s.model)
+        self.on_locked(s.seed_locked)
+        self.on_theme(None)
+
+    @gui_slot()
+    def _seed_entered(self) -> None:
+        self.seed.interpretText()
+        self.state.seed = self.seed.value()
+        self.state.request_generate(fresh=False)
+
+    @gui_slot(object)
+    def on_devices(self, devices: tuple[str, ...]) -> None:
+        self.device.blockSignals(True)
+        self.device.clear()
+        self.device.addItem("Auto", "auto")
+        for name in devices:
+            self.device.addItem("CPU" if name == "cpu" else name.upper(), name)
+        self.device.blockSignals(False)
+        self.device_binding.from_state(self.state.device)
+
+    @gui_slot(object)
+    def on_model(self, handle: ModelHandle | None) -> None:
+        self.model_label.setText(handle.name if handle is not None else "no model")
+        self.model_label.setToolTip(str(handle.path) if handle is not None else "")
+        self.digit_action.setVisible(handle is not None and handle.conditional)
+        self.generate.setEnabled(handle is not None)
 
     @gui_slot(bool)
-    def _lock_toggled(self, locked: bool) -> None:
-        self.lock.setIcon(icons.icon("lock" if locked else "unlock",
-                                     theme.ACCENT if locked else theme.MUTED))
+    def on_loading(self, loading: bool) -> None:
+        if loading:
+            self.model_label.setText("loading…")
+        else:
+            self.on_model(self.state.model)
 
-    def set_conditional(self, conditional: bool) -> None:
-        self.digit_label_action.setVisible(conditional)
-        self.digit_action.setVisible(conditional)
+    @gui_slot(bool)
+    def on_locked(self, locked: bool) -> None:
+        action = self.lock.defaultAction()
+        action.setIcon(icons.icon("lock" if locked else "unlock",
+                                  theme.ACCENT if locked else theme.MUTED))
+        action.setToolTip(("Unlock" if locked else "Lock") + " the seed (Ctrl+L)")
 
-    def grid_size(self) -> int:
-        return int(self.grid.currentData())
+    @gui_slot(object)
+    def on_training(self, status: TrainingStatus) -> None:
+        # The device cannot change under a running training run's feet.
+        self.device.setEnabled(status.state in (RunState.IDLE, *_ENDED))
 
-    def set_grid_size(self, n: int) -> None:
-        index = self.grid.findData(n)
-        if index >= 0:
-            self.grid.setCurrentIndex(index)
+    @gui_slot(object)
+    def on_theme(self, _theme: object) -> None:
+        self.generate.setIcon(icons.icon("dice", theme.ON_ACCENT))
+        self.on_locked(self.state.seed_locked)
 
-    def label(self) -> int | None:
-        data = self.digit.currentData()
-        return None if data is None else int(data)
+
+_ENDED = (RunState.CANCELLED, RunState.FINISHED, RunState.FAILED)
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "hint")
+    return label
 
 
 class EmptyState(QWidget):
     """What the canvas shows with no model: say what to do next, offer it as a button."""
 
-    quick_train = Signal()
-    import_model = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, actions: Mapping[str, QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("emptyState")
         layout = QVBoxLayout(self)
@@ -121,15 +185,15 @@ class EmptyState(QWidget):
         self.text = QLabel("")
         self.text.setProperty("role", "hint")
         self.text.setWordWrap(True)
-        self.train_button = QPushButton(icons.icon("bolt", "#10131a"), "Train a quick model")
+        self.text.setMaximumWidth(460)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.train_button = QPushButton("Train a quick model")
         self.train_button.setObjectName("quickTrainButton")
         self.train_button.setProperty("accent", True)
         self.train_button.setToolTip("A 2-D VAE, 1 epoch on MNIST: about a minute on a laptop CPU")
         self.import_button = QPushButton(icons.icon("import"), "Import a model file…")
-        self.train_button.clicked.connect(self.quick_train)
-        self.import_button.clicked.connect(self.import_model)
-        self.text.setFixedWidth(440)  # a fixed width lets the wrapped text take its full height
-        self.text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.import_button.setObjectName("emptyImportButton")
+        self.import_button.clicked.connect(actions["import_model"].trigger)
         layout.addWidget(self.title, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addSpacing(6)
         layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -140,20 +204,20 @@ class EmptyState(QWidget):
         layout.addStretch(3)
         self.set_state("loading")
 
+    TEXTS = {
+        "loading": ("Starting…", "Loading your models."),
+        "empty": ("No model yet", "GenAI Studio draws digits with models you train here. "
+                  "Train a quick one now — it runs in the background and appears here when "
+                  "it is done — or import a .safetensors model file."),
+        "training": ("Training your first model…", "Watch it learn in the Training panel. "
+                     "It becomes active here the moment it is finished."),
+    }
+
     def set_state(self, state: str) -> None:
         """"loading" | "empty" | "training"."""
-        titles = {
-            "loading": ("Starting…", "Loading your models."),
-            "empty": ("No model yet", "GenAI Studio draws digits with models you train here. "
-                      "Train a quick one now — it runs in the background and appears here when "
-                      "it is done — or import a .safetensors model file."),
-            "training": ("Training your first model…", "Watch it learn in the training panel "
-                         "below. It becomes active here the moment it is finished."),
-        }
-        title, text = titles[state]
+        title, text = self.TEXTS[state]
         self.title.setText(title)
         self.text.setText(text)
-        # A wrapped label inside an aligned layout item gets its one-line height; ask for more.
-        self.text.setFixedHeight(self.text.heightForWidth(self.text.width()) + 6)
+        self.train_button.setIcon(icons.icon("bolt", theme.ON_ACCENT))
         self.train_button.setVisible(state == "empty")
         self.import_button.setVisible(state == "empty")

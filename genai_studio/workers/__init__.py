@@ -1,4 +1,5 @@
-"""The only QThread code: QObject workers that drive the core on their own threads (DESIGN §2).
+"""The only QThread code: QObject workers that drive the core on their own threads
+(docs/architecture.md, Threads).
 
 Rules kept here: workers are moved to a QThread and started through ``thread.started``; their
 signals carry copies (NumPy arrays, plain dataclasses), are connected only to ``@Slot`` methods of

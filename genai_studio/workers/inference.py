@@ -1,120 +1,37 @@
-"""Model loading, grid generation, morph frames and pad backgrounds, off the GUI thread.
+"""Model loading, grid generation, morph frames and pad backdrops, off the GUI thread.
 
-One long-lived worker thread serves every request in order. Requests carry the model handle
-they were made for, so a result that arrives after the artist switched models is recognisable
-(``handle`` is compared by identity on the GUI side) and dropped there.
+One long-lived worker thread serves every request in order; each slot handles one request and
+emits one result (or one failure). Decoding goes through ``core.sampling``, the one path the
+CLI and the training previews take too.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from genai_studio.workers import track
-
-if TYPE_CHECKING:
-    import numpy as np
+from genai_studio.workers.jobs import one_line
+from genai_studio.workers.messages import (
+    BackgroundRequest,
+    GenerateRequest,
+    GenerateResult,
+    LoadRequest,
+    ModelHandle,
+    MorphRequest,
+    MorphResult,
+    PadBackground,
+    StartupReport,
+)
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(eq=False)
-class ModelHandle:
-    """A loaded model and what the GUI needs to know about it (compared by identity)."""
-
-    model: Any  # core.models.Generator, on ``device``
-    path: Path
-    metadata: dict[str, Any]
-    device: str
-
-    @property
-    def kind(self) -> str:
-        return str(self.metadata.get("kind", "?"))
-
-    @property
-    def latent_dim(self) -> int:
-        return int(self.model.latent_dim)
-
-    @property
-    def conditional(self) -> bool:
-        return bool(self.model.conditional)
-
-    @property
-    def name(self) -> str:
-        return self.path.name.removesuffix(".safetensors")
-
-
-@dataclass(frozen=True)
-class LoadRequest:
-    path: Path
-    device: str = "auto"
-    reason: str = "open"  # "open" | "import" | "device" | "trained": how the GUI reacts
-
-
-@dataclass(frozen=True)
-class GenerateRequest:
-    handle: ModelHandle
-    count: int
-    seed: int
-    label: int | None  # None: any digit (conditional models get one label per tile, cycling)
-
-
-@dataclass(frozen=True)
-class GenerateResult:
-    handle: ModelHandle
-    seed: int
-    images: np.ndarray  # (n, 28, 28) float32 copy
-    latents: np.ndarray  # (n, D) float32 copy
-    labels: np.ndarray | None  # (n,) int64 or None
-    seconds: float
-
-
-@dataclass(frozen=True)
-class MorphRequest:
-    handle: ModelHandle
-    start: np.ndarray
-    end: np.ndarray
-    frames: int
-    label: int | None
-
-
-@dataclass(frozen=True)
-class MorphResult:
-    handle: ModelHandle
-    images: np.ndarray  # (frames, 28, 28)
-    latents: np.ndarray
-
-
-@dataclass(frozen=True)
-class BackgroundRequest:
-    handle: ModelHandle
-    atlas_cells: int = 20
-    encoded_count: int = 2000
-    label: int | None = None
-
-
-@dataclass(frozen=True)
-class PadBackground:
-    handle: ModelHandle
-    atlas: np.ndarray  # (H, W) uint8, the decoded atlas tiled over the pad
-    points: np.ndarray | None = None  # (n, 2) pad coords of encoded test digits, or None
-    labels: np.ndarray | None = None  # (n,) their classes
-
-
-@dataclass(frozen=True)
-class StartupReport:
-    torch_version: str
-    devices: list[str]
-    seconds: float
-
-
 class InferenceWorker(QObject):
-    """Lives on the inference thread; each slot handles one request and emits one result."""
+    """Lives on the inference thread."""
 
     started_up = Signal(object)  # StartupReport
     warmed_up = Signal()
@@ -123,7 +40,7 @@ class InferenceWorker(QObject):
     generated = Signal(object)  # GenerateResult
     morphed = Signal(object)  # MorphResult
     background_ready = Signal(object)  # PadBackground
-    failed = Signal(str)
+    failed = Signal(str, str)  # title, one-line message
 
     @Slot()
     def start_up(self) -> None:
@@ -133,7 +50,7 @@ class InferenceWorker(QObject):
 
         from genai_studio.core.devices import available_devices
 
-        self.started_up.emit(StartupReport(torch.__version__, available_devices(),
+        self.started_up.emit(StartupReport(torch.__version__, tuple(available_devices()),
                                            time.perf_counter() - t0))
 
     @Slot()
@@ -157,123 +74,98 @@ class InferenceWorker(QObject):
     @Slot(object)
     def load(self, request: LoadRequest) -> None:
         from genai_studio.core.checkpoints import load_model
+        from genai_studio.core.defaults import GENERATOR_KINDS
         from genai_studio.core.devices import resolve_device
-        from genai_studio.core.errors import GenAIError
 
         try:
             device = resolve_device(request.device)
-            loaded = load_model(request.path, device)
-        except GenAIError as exc:
-            self.load_failed.emit(str(exc), request)
-            return
-        except Exception as exc:  # noqa: BLE001 - any failure must reach the artist, not crash
-            log.exception("loading %s failed", request.path)
-            self.load_failed.emit(f"{Path(request.path).name}: {exc}", request)
+            loaded = load_model(request.path, device, expect_kind=GENERATOR_KINDS)
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the artist
+            if not _is_user_error(exc):
+                log.exception("loading %s failed", request.path)
+            self.load_failed.emit(one_line(exc), request)
             return
         handle = ModelHandle(loaded.model, Path(request.path), loaded.metadata, str(device))
         self.model_loaded.emit(handle, request)
 
     @Slot(object)
     def generate(self, request: GenerateRequest) -> None:
+        from genai_studio.core.sampling import sample
+
+        t0 = time.perf_counter()
         try:
-            self.generated.emit(_generate(request))
+            drawn = sample(request.handle.model, request.count, request.seed, request.digit)
         except Exception as exc:  # noqa: BLE001
-            log.exception("generation failed")
-            self.failed.emit(f"Generation failed: {exc}")
+            self._fail("Generation failed", exc)
+            return
+        self.generated.emit(GenerateResult(request, drawn.images, drawn.latents, drawn.labels,
+                                           time.perf_counter() - t0))
 
     @Slot(object)
     def morph(self, request: MorphRequest) -> None:
         from genai_studio.core.latent import morph_path
+        from genai_studio.core.sampling import decode
 
         try:
             z = morph_path(request.start, request.end, request.frames)
-            images = decode_batch(request.handle, z, request.label)
-            self.morphed.emit(MorphResult(request.handle, images, z))
+            images = decode(request.handle.model, z, request.label)
         except Exception as exc:  # noqa: BLE001
-            log.exception("morph failed")
-            self.failed.emit(f"Morph failed: {exc}")
+            self._fail("Morph failed", exc)
+            return
+        self.morphed.emit(MorphResult(request, images, z))
 
     @Slot(object)
     def background(self, request: BackgroundRequest) -> None:
         try:
-            self.background_ready.emit(_background(request))
+            self.background_ready.emit(pad_background(request))
         except Exception as exc:  # noqa: BLE001
-            log.exception("pad background failed")
-            self.failed.emit(f"Pad background failed: {exc}")
+            self._fail("The pad's backdrop failed", exc)
+
+    def _fail(self, title: str, exc: Exception) -> None:
+        if not _is_user_error(exc):
+            log.exception(title)
+        self.failed.emit(title, one_line(exc))
 
 
-def decode_batch(handle: ModelHandle, z: np.ndarray, label: int | None) -> np.ndarray:
-    """Decode latents (n, D) -> images (n, 28, 28) float32, a copy safe to hand across threads.
+def _is_user_error(exc: BaseException) -> bool:
+    from genai_studio.core.errors import GenAIError
 
-    Also used on the GUI thread for the pad's single-point preview (well under a millisecond).
-    """
+    return isinstance(exc, GenAIError)
+
+
+def pad_background(request: BackgroundRequest) -> PadBackground:
+    """A decoded atlas of the pad's plane and, for unconditional 2-D VAEs, encoded digits."""
     import numpy as np
-    import torch
 
-    from genai_studio.core.threads import use_inference_threads
+    from genai_studio.core.images import tile_grid
+    from genai_studio.core.latent import atlas_latents_2d, atlas_latents_corners
+    from genai_studio.core.sampling import decode
 
-    use_inference_threads()  # one thread while a training run shares the CPU
-    model = handle.model
-    device = next(model.parameters()).device
-    zt = torch.from_numpy(np.ascontiguousarray(z, dtype=np.float32)).to(device)
-    labels = None
-    if model.conditional:
-        labels = torch.full((len(z),), int(label or 0), dtype=torch.long, device=device)
-    with torch.inference_mode():
-        images = model.decode(zt, labels)
-    return images.to("cpu").numpy().astype(np.float32, copy=True)
-
-
-def _generate(request: GenerateRequest) -> GenerateResult:
-    import numpy as np
-    import torch
-
-    t0 = time.perf_counter()
-    model = request.handle.model
-    gen = torch.Generator().manual_seed(request.seed)
-    z = model.prior(request.count, gen).to("cpu").numpy().astype(np.float32, copy=True)
-    labels = None
-    if model.conditional:
-        if request.label is None:
-            labels = np.arange(request.count, dtype=np.int64) % model.num_classes
-        else:
-            labels = np.full(request.count, request.label, dtype=np.int64)
-    images = _decode_labelled(request.handle, z, labels)
-    return GenerateResult(request.handle, request.seed, images, z, labels,
-                          time.perf_counter() - t0)
+    model, n = request.handle.model, request.atlas_cells
+    if request.corners is None:
+        latents = atlas_latents_2d(n)
+    else:
+        latents = atlas_latents_corners(np.asarray(request.corners, np.float32), n)
+    atlas = tile_grid(decode(model, latents, request.label), columns=n, padding=0)
+    if request.corners is not None or not hasattr(model, "encode") or model.conditional \
+            or request.encoded_count <= 0:
+        return PadBackground(request, atlas)
+    points, labels = _encoded_digits(model, request.encoded_count)
+    return PadBackground(request, atlas, points, labels)
 
 
-def _decode_labelled(handle: ModelHandle, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
-    import numpy as np
-    import torch
-
-    from genai_studio.core.threads import use_inference_threads
-
-    use_inference_threads()  # one thread while a training run shares the CPU
-    model = handle.model
-    device = next(model.parameters()).device
-    zt = torch.from_numpy(z).to(device)
-    lt = torch.from_numpy(labels).to(device) if labels is not None else None
-    with torch.inference_mode():
-        return model.decode(zt, lt).to("cpu").numpy().astype(np.float32, copy=True)
-
-
-def _background(request: BackgroundRequest) -> PadBackground:
-    """For a 2-D latent: a decoded atlas and, for unconditional VAEs, encoded test digits."""
+def _encoded_digits(model, count: int):  # noqa: ANN001, ANN202 - torch types stay lazy
+    """Pad coordinates and classes of the first ``count`` MNIST test digits' posterior means
+    (those within the pad's +-3 sigma)."""
     import numpy as np
     import torch
 
     from genai_studio.core.data import load_mnist
-    from genai_studio.core.images import tile_grid
-    from genai_studio.core.latent import PAD_SIGMA, atlas_latents_2d, latent_2d_to_pad
+    from genai_studio.core.latent import PAD_SIGMA, latent_2d_to_pad
+    from genai_studio.core.threads import use_inference_threads
 
-    handle, n = request.handle, request.atlas_cells
-    images = decode_batch(handle, atlas_latents_2d(n), request.label)
-    atlas = tile_grid(images, columns=n, padding=0)
-    model = handle.model
-    if not hasattr(model, "encode") or model.conditional or request.encoded_count <= 0:
-        return PadBackground(handle, atlas)
-    test = load_mnist("test", limit=request.encoded_count)
+    use_inference_threads()  # one thread while a training run shares the CPU
+    test = load_mnist("test", limit=count)
     device = next(model.parameters()).device
     x = test.images.to(device).unsqueeze(1).float().div_(255.0)
     with torch.inference_mode():
@@ -282,7 +174,7 @@ def _background(request: BackgroundRequest) -> PadBackground:
     # Judge "off the pad" in latent units: far-out means saturate the CDF to exactly 1.0.
     inside = np.all(np.abs(mu_np) < PAD_SIGMA, axis=1)
     points = latent_2d_to_pad(mu_np, clip=False)
-    return PadBackground(handle, atlas, points[inside], test.labels.numpy()[inside].copy())
+    return points[inside], test.labels.numpy()[inside].copy()
 
 
 class InferenceService(QObject):

@@ -19,6 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from genai_studio.core.events import Event, Progress
 from genai_studio.workers import track
 
 log = logging.getLogger(__name__)
@@ -47,16 +48,17 @@ class TrainRequest:
     log_every: int = 10
     preview_every: int = 50
     judge_path: Path | None = None  # scores each preview for the quality meter; None: no meter
+    resume_from: Path | None = None  # a checkpoint: continue its run (its model and settings)
 
 
 class TrainingWorker(QObject):
     """Runs one training request on its thread; ``done`` is always its last signal."""
 
-    started = Signal(object)  # core.training.Started
-    progress = Signal(object)  # Progress
-    preview = Signal(object)  # Preview (images are a copy)
-    checkpoint = Signal(object)  # Checkpoint
-    finished = Signal(object)  # Finished
+    started = Signal(object)  # core.events.Started
+    progress = Signal(object)  # core.events.Progress
+    preview = Signal(object)  # core.events.Preview (images are a copy)
+    checkpoint = Signal(object)  # core.events.Checkpoint
+    finished = Signal(object)  # core.events.Finished
     quality = Signal(object)  # core.quality.QuickScores of a preview (plain numbers)
     quality_unavailable = Signal(str)  # why there is no meter this run ("no judge: ...")
     failed = Signal(str)  # a one-line message for the artist
@@ -118,14 +120,15 @@ class TrainingWorker(QObject):
         )
         r.out_path.parent.mkdir(parents=True, exist_ok=True)
         self._judge = self._load_judge(device)
-        events = training.train(_model_config(r), config, data, device, r.out_path,
-                                cancel=self._cancel)
+        model_config = None if r.resume_from is not None else _model_config(r)
+        events = training.train(model_config, config, data, device, r.out_path,
+                                cancel=self._cancel, resume_from=r.resume_from)
         pending: Any = None  # the newest throttled Progress, sent before Finished
         for event in events:
             pending = self._dispatch(event, training, pending)
             self._wait_while_paused()
 
-    def _dispatch(self, event: Any, training: Any, pending: Any) -> Any:
+    def _dispatch(self, event: Event, training: Any, pending: Progress | None) -> Any:
         now = time.perf_counter()
         if isinstance(event, training.Progress):
             if now - self._last.get("progress", 0.0) < PROGRESS_INTERVAL_S:

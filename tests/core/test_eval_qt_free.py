@@ -1,4 +1,4 @@
-"""The judge, the metrics and the eval command import no Qt (DESIGN §1)."""
+"""The judge, the metrics and the eval command import no Qt (docs/architecture.md, Layers)."""
 
 from __future__ import annotations
 

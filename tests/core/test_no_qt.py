@@ -1,4 +1,4 @@
-"""The engine and the headless CLI run with Qt made unimportable (DESIGN §1)."""
+"""The engine and the headless CLI run with Qt made unimportable (docs/architecture.md, Layers)."""
 
 import subprocess
 import sys

@@ -85,23 +85,25 @@ class _CancelAfter:
                                                          conditional=True)])
 def test_cancel_mid_epoch_then_resume_equals_an_uninterrupted_run(tiny_train_set, tmp_path,
                                                                   config):
-    train_config = TrainConfig(epochs=2, batch_size=64, log_every=5, seed=3)
-    _run(config, train_config, tiny_train_set, tmp_path / "straight.safetensors")
+    # 512 images in batches of 64: 8 steps an epoch; cancelled at step 12, inside the second.
+    data = tiny_train_set.head(512)
+    train_config = TrainConfig(epochs=2, batch_size=64, log_every=4, seed=3)
+    _run(config, train_config, data, tmp_path / "straight.safetensors")
 
     out = tmp_path / "split.safetensors"
     cancel = _CancelAfter()
     events = []
-    for event in train(config, train_config, tiny_train_set, CPU, out, cancel=cancel):
+    for event in train(config, train_config, data, CPU, out, cancel=cancel):
         events.append(event)
-        if isinstance(event, Progress) and event.step == 20:  # inside the second epoch
+        if isinstance(event, Progress) and event.step == 12:
             cancel.event.set()
     assert isinstance(events[-1], Finished) and events[-1].cancelled and events[-1].path is None
     assert not out.exists(), "a cancelled run writes only its checkpoint"
     checkpoint = events[-1].checkpoint
-    assert read_metadata(checkpoint)["training_state"]["step"] == 20
+    assert read_metadata(checkpoint)["training_state"]["step"] == 12
 
-    resumed = _run(None, train_config, tiny_train_set, out, resume_from=checkpoint)
-    assert resumed[0].start_step == 20
+    resumed = _run(None, train_config, data, out, resume_from=checkpoint)
+    assert resumed[0].start_step == 12
     assert isinstance(resumed[-1], Finished) and not resumed[-1].cancelled
     _assert_same_weights(_weights(tmp_path / "straight.safetensors"), _weights(out))
 

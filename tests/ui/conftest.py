@@ -1,4 +1,5 @@
-"""pytest-qt fixtures for the studio window: offscreen, isolated settings, no stray threads."""
+"""pytest-qt fixtures for the studio: offscreen, isolated settings, no stray threads, and no
+fault left unreported (every test fails on a slot fault or a slot run off the GUI thread)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,28 @@ from PySide6.QtCore import QSettings  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path):
-    """Keep every test away from the user's real settings (DESIGN §8)."""
+    """Keep every test away from the user's real settings."""
     folder = tmp_path / "qsettings"
     folder.mkdir()
     for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
         QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
     yield folder
+
+
+@pytest.fixture(autouse=True)
+def guard_checks(monkeypatch):
+    """Each test starts with empty fault records and checking on; any fault a slot raised, or
+    any slot that ran off the GUI thread, fails the test."""
+    from genai_studio.ui.guard import GUARD
+
+    GUARD.reset()
+    monkeypatch.setattr(GUARD, "checking", True)
+    monkeypatch.setattr(GUARD, "report", GUARD.report)  # a window replaces it; undo that
+    yield GUARD
+    faults, violations = list(GUARD.faults), list(GUARD.violations)
+    GUARD.reset()
+    assert not faults, f"slots raised: {faults}"
+    assert not violations, f"slots ran off the GUI thread: {violations}"
 
 
 @pytest.fixture(autouse=True)
@@ -41,14 +58,17 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
     import torch
 
     from genai_studio.core.checkpoints import model_metadata, save_model
-    from genai_studio.core.models import GANConfig, VAEConfig, build_model
+    from genai_studio.core.models import GANConfig, JudgeConfig, VAEConfig, build_model
 
     folder = tmp_path_factory.mktemp("models")
     out = {}
     torch.manual_seed(0)
     for name, config in (("vae", VAEConfig(latent_dim=2, hidden=(32,))),
+                         ("vae8", VAEConfig(latent_dim=8, hidden=(32,))),
                          ("gan", GANConfig(latent_dim=8, channels=8)),
-                         ("cvae", VAEConfig(latent_dim=2, hidden=(32,), conditional=True))):
+                         ("cvae", VAEConfig(latent_dim=2, hidden=(32,), conditional=True)),
+                         ("cgan", GANConfig(latent_dim=8, channels=8, conditional=True)),
+                         ("judge", JudgeConfig(channels=4))):
         model = build_model(config)
         sub = folder / name
         sub.mkdir()
@@ -57,12 +77,14 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-def _make_window(qtbot, shipped: Path, tmp_path: Path, settings: QSettings | None = None):
+def _make_window(qtbot, shipped: Path, tmp_path: Path, settings: QSettings | None = None,
+                 size: tuple[int, int] = (1280, 800)):
     from genai_studio.app import create_main_window
 
     settings = settings or QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
     w = create_main_window(shipped, tmp_path / "user", settings)
     qtbot.addWidget(w)
+    w.resize(*size)
     w.show()
     return w
 
@@ -73,18 +95,49 @@ def make_window():
     return _make_window
 
 
+def _ready(qtbot, w):
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=90_000)
+    return w
+
+
 @pytest.fixture
 def window(qtbot, tmp_path, model_files):
     """The studio on the tiny 2-D VAE, with its first grid on screen."""
-    w = _make_window(qtbot, model_files["vae"].parent, tmp_path)
-    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
+    w = _ready(qtbot, _make_window(qtbot, model_files["vae"].parent, tmp_path))
     yield w
     w.close()
 
 
 @pytest.fixture
 def gan_window(qtbot, tmp_path, model_files):
-    w = _make_window(qtbot, model_files["gan"].parent, tmp_path)
-    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
+    w = _ready(qtbot, _make_window(qtbot, model_files["gan"].parent, tmp_path))
     yield w
     w.close()
+
+
+@pytest.fixture
+def cvae_window(qtbot, tmp_path, model_files):
+    w = _ready(qtbot, _make_window(qtbot, model_files["cvae"].parent, tmp_path))
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def state(qapp):
+    """A studio state on its own: widgets under test bind to it, no window, no threads."""
+    from genai_studio.ui.state import StudioState
+
+    return StudioState()
+
+
+@pytest.fixture
+def handle(model_files):
+    """``handle(name)`` -> a ModelHandle of a tiny model, loaded on the CPU."""
+    from genai_studio.core.checkpoints import load_model
+    from genai_studio.workers.messages import ModelHandle
+
+    def make(name: str) -> ModelHandle:
+        loaded = load_model(model_files[name], "cpu")
+        return ModelHandle(loaded.model, model_files[name], loaded.metadata, "cpu")
+
+    return make

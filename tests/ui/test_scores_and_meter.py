@@ -1,4 +1,4 @@
-"""Scores in the library and status bar; the quality meter during training (DESIGN §8)."""
+"""Scores in the library and status bar; the quality meter during training."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QWidget
 
-from genai_studio.ui import guard
-from genai_studio.ui.model_library import ModelLibrary
+from genai_studio.ui.guard import GUARD
 from genai_studio.ui.scores import headline
+from tests.ui.helpers import start_training
 
 METRICS = {"class_shares": [0.1] * 9 + [0.09], "max_class_deviation": 0.021,
            "mean_confidence": 0.93, "judge_fd": 4.2, "neg_elbo_nats": 140.2,
@@ -46,30 +47,43 @@ def shipped(tmp_path, model_files, tiny_judge) -> Path:
     return folder
 
 
-def test_library_shows_scores_or_not_scored_and_keeps_the_judge_apart(qtbot, shipped, tmp_path):
-    lib = ModelLibrary(shipped, tmp_path / "user")
-    qtbot.addWidget(lib)
-    lib.refresh()
-    lib.select_path(shipped / "a-scored.safetensors")
+def test_library_shows_scores_or_not_scored_and_keeps_the_judge_apart(qtbot, shipped, tmp_path,
+                                                                    state):
+    from genai_studio.ui.actions import build_actions
+    from genai_studio.ui.library_actions import scan_all
+    from genai_studio.ui.model_library import ModelLibrary
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    lib = ModelLibrary(state, build_actions(host, _no_handlers()), host)
+    state.library = scan_all(shipped, tmp_path / "user")
+    state.library_selection = shipped / "a-scored.safetensors"
     text = lib.info.toPlainText()
     assert "confidence" in text and "0.93" in text and "2.1 pts" in text
     assert "135.1 nats" in text and "4.2" in text and "not scored" not in text
-    lib.select_path(shipped / "b-plain.safetensors")
+    state.library_selection = shipped / "b-plain.safetensors"
     assert "not scored yet" in lib.info.toPlainText()
+    assert "Score" in lib.info.toPlainText()  # the way to a score, in words an artist uses
     rows = [lib.list.item(r).text() for r in range(lib.list.count())]
     assert rows.index("TOOLS") < next(i for i, t in enumerate(rows) if "judge" in t)
-    assert any("conf 0.93" in t for t in rows) and any("not scored" in t for t in rows)
-    lib.select_path(shipped / "judge.safetensors")
-    assert not lib.buttons["load"].isEnabled() and "does not draw" in lib.info.toPlainText()
-    assert lib.first_usable() == shipped / "a-scored.safetensors"
 
 
-def test_a_first_launch_opens_the_shipped_2d_vae(qtbot, shipped, tmp_path):
+def _no_handlers():
+    from genai_studio.ui.actions import ACTIONS
+
+    return {spec.name: (lambda: None) for spec in ACTIONS}
+
+
+def test_a_first_launch_opens_the_shipped_2d_vae_and_later_the_last_model(shipped, tmp_path):
+    from genai_studio.ui.library_actions import first_usable, scan_all
+
     (shipped / "a-scored.safetensors").rename(shipped / "vae-2d.safetensors")
-    lib = ModelLibrary(shipped, tmp_path / "user")
-    qtbot.addWidget(lib)
-    lib.refresh()
-    assert lib.first_usable() == shipped / "vae-2d.safetensors"
+    snapshot = scan_all(shipped, tmp_path / "user")
+    assert first_usable(snapshot, None) == shipped / "vae-2d.safetensors"
+    plain = shipped / "b-plain.safetensors"
+    assert first_usable(snapshot, plain) == plain
+    # A last model that is gone, or the judge, is never opened.
+    assert first_usable(snapshot, shipped / "judge.safetensors") == shipped / "vae-2d.safetensors"
 
 
 def test_headline_reads_scores_or_says_none():
@@ -87,13 +101,8 @@ def test_status_bar_shows_the_active_models_headline(qtbot, tmp_path, shipped, m
 
 
 def _train(window, qtbot, judge: Path | None, epochs: int, limit: int):
-    t = window.training
-    t.judge_path = judge
-    t.limit = limit
-    t.epochs.setValue(epochs)
-    t.batch.setValue(64)
-    t.start()
-    return t
+    window.run.judge_path = judge
+    return start_training(window, qtbot, epochs=epochs, limit=limit, wait=False)
 
 
 def test_quality_meter_updates_from_the_worker_thread(window, qtbot, tiny_judge, monkeypatch):
@@ -111,18 +120,17 @@ def test_quality_meter_updates_from_the_worker_thread(window, qtbot, tiny_judge,
     monkeypatch.setattr(training_worker, "JUDGE_INTERVAL_S", 0.0)  # judge every preview
     t = window.training
     t.conditional.setChecked(True)  # label accuracy too
-    before = guard.CALLS["TrainingPanel.on_quality"]
     _train(window, qtbot, tiny_judge, epochs=3, limit=3200)  # 50 steps/epoch: a preview each
     qtbot.waitUntil(lambda: t.meter.updates >= 2, timeout=60_000)
     assert t.meter.state == "live" and len(t.meter.trend.values) >= 2
     assert 0.0 <= t.meter.last.mean_confidence <= 1.0 and t.meter.last.n == 64
     assert t.meter.last.label_accuracy is not None and "% as asked" in t.meter.detail.text()
-    assert t.meter.bar.format().startswith("confidence")
-    t.cancel()
-    qtbot.waitUntil(lambda: not t.is_running(), timeout=10_000)
+    assert t.meter.bar.format().startswith("quality")
+    window.run.cancel()
+    qtbot.waitUntil(lambda: not window.run.is_running(), timeout=10_000)
     assert len(threads) == t.meter.updates  # one judge pass per meter update
     assert threads and all(th is not threading.main_thread() for th in threads)
-    assert guard.CALLS["TrainingPanel.on_quality"] > before and guard.VIOLATIONS == []
+    assert GUARD.calls["QualityMeter.set_scores"] == t.meter.updates
 
 
 @pytest.mark.parametrize("judge", ["missing", "broken"])
@@ -133,8 +141,9 @@ def test_training_goes_on_without_a_judge(window, qtbot, tmp_path, judge):
     t = _train(window, qtbot, path, epochs=1, limit=128)
     qtbot.waitUntil(lambda: window.handle.path.parent == window.paths.user_models,
                     timeout=60_000)
-    assert t.meter.state == "no judge" and t.meter.bar.format() == "no judge"
-    assert t.meter.updates == 0 and t.preview.image is not None
+    meter = window.training.meter
+    assert meter.state == "no judge" and meter.bar.format() == "no judge"
+    assert meter.updates == 0 and window.training.preview.image is not None
     qtbot.waitUntil(lambda: not t.is_running(), timeout=5_000)
 
 
@@ -147,24 +156,30 @@ def test_judge_is_throttled_but_scores_the_finished_model(window, qtbot, tiny_ju
     qtbot.waitUntil(lambda: window.handle.path.parent == window.paths.user_models,
                     timeout=60_000)
     qtbot.waitUntil(lambda: not t.is_running(), timeout=5_000)
-    assert t.meter.updates == 2
-    assert t.meter.last.step == t.last_progress.step == 200  # the finished model was judged
+    meter = window.training.meter
+    assert meter.updates == 2
+    assert meter.last.step == t.last_progress.step == 200  # the finished model was judged
 
 
-def test_meter_colour_wants_confidence_and_variety(qtbot):
+def test_meter_headlines_quality_not_confidence(qtbot):
     from genai_studio.core.quality import QuickScores
-    from genai_studio.ui.quality_meter import FAIR, GOOD, QualityMeter, verdict_colour
+    from genai_studio.ui import theme
+    from genai_studio.ui.quality_meter import QualityMeter, quality, verdict_colour
 
     def scores(conf, digits, accuracy=None):
         return QuickScores(10, 64, conf, digits, 0.05, accuracy)
 
-    assert verdict_colour(scores(0.95, 10)) == GOOD
-    assert verdict_colour(scores(0.98, 1)) != GOOD  # one crisp digit, over and over
-    assert verdict_colour(scores(0.85, 10)) == FAIR
-    assert verdict_colour(scores(0.95, 3, accuracy=0.97)) == GOOD  # conditional: as asked
+    assert verdict_colour(scores(0.95, 10)) == theme.GOOD
+    assert verdict_colour(scores(0.98, 1)) != theme.GOOD  # one crisp digit, over and over
+    assert verdict_colour(scores(0.85, 10)) == theme.FAIR
+    assert verdict_colour(scores(0.95, 3, accuracy=0.97)) == theme.GOOD  # conditional: as asked
+    # Noise in which one digit appears, confidently: the headline says 0.10, not 1.00.
+    assert quality(scores(1.0, 1)) == pytest.approx(0.1)
+    assert quality(scores(0.9, 3, accuracy=0.5)) == pytest.approx(0.45)
     meter = QualityMeter()
     qtbot.addWidget(meter)
     meter.show()
-    meter.set_scores(scores(0.5, 4))
+    meter.set_scores(scores(1.0, 1))
     meter.grab()  # paints the one-point trend
-    assert meter.state == "live" and meter.bar.value() == 500
+    assert meter.state == "live" and meter.bar.value() == 100
+    assert meter.bar.format() == "quality 0.10" and "confidence 1.00" in meter.detail.text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt
 
 from genai_studio.ui.settings import DEFAULTS, Preferences
+from genai_studio.ui.state import Theme
 
 
 def test_settings_round_trip(qtbot, tmp_path, model_files, make_window):
@@ -12,9 +13,12 @@ def test_settings_round_trip(qtbot, tmp_path, model_files, make_window):
     w = make_window(qtbot, model_files["vae"].parent, tmp_path,
                     QSettings(ini, QSettings.Format.IniFormat))
     qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
-    w.toolbar.set_grid_size(5)
-    w.toolbar.lock.setChecked(True)
-    w.toolbar.seed.setValue(4242)
+    s = w.state
+    s.grid_size = 5
+    s.seed_locked = True
+    s.seed = 4242
+    s.theme = Theme.LIGHT
+    s.dot_opacity = 0.2
     right = Qt.DockWidgetArea.RightDockWidgetArea
     w.addDockWidget(right, w.docks["library"])  # the artist moved the library dock
     w.close()
@@ -22,11 +26,14 @@ def test_settings_round_trip(qtbot, tmp_path, model_files, make_window):
     w2 = make_window(qtbot, model_files["vae"].parent, tmp_path,
                      QSettings(ini, QSettings.Format.IniFormat))
     qtbot.waitUntil(lambda: w2.generations > 0, timeout=30_000)
-    assert w2.toolbar.grid_size() == 5
-    assert w2.toolbar.lock.isChecked() and w2.toolbar.seed.value() == 4242
+    s2 = w2.state
+    assert s2.grid_size == 5 and s2.seed_locked and s2.seed == 4242
+    assert s2.grid.seed == 4242  # the locked seed's grid is what reopens
+    assert s2.theme is Theme.LIGHT and abs(s2.dot_opacity - 0.2) < 1e-9
     assert w2.dockWidgetArea(w2.docks["library"]) == right  # the layout came back
     assert not QSettings(ini, QSettings.Format.IniFormat).value("geometry").isEmpty()
     assert w2.handle.path == model_files["vae"]  # the last model is reopened
+    s2.theme = Theme.DARK
     w2.close()
 
 
@@ -35,14 +42,15 @@ def test_corrupt_settings_fall_back_to_defaults(qtbot, tmp_path, model_files, ma
     ini.write_bytes(b"[General]\ngrid=banana\nseed=-7\nseed_locked=maybe\n"
                     b"geometry=@ByteArray(\\xff\\x00garbage)\nwindow_state=12\n"
                     b"device=warp-drive\nlast_model=/no/such/model.safetensors\n"
+                    b"theme=neon\ndot_opacity=999\n"
                     b"\x00\xff\xfe binary junk \x81\n[[[")
     w = make_window(qtbot, model_files["vae"].parent, tmp_path,
                     QSettings(str(ini), QSettings.Format.IniFormat))
     qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
-    assert w.toolbar.grid_size() == DEFAULTS["grid"]
-    assert w.toolbar.seed.value() >= 0
-    assert not w.toolbar.lock.isChecked()
-    assert w.device_name() == "auto"
+    s = w.state
+    assert s.grid_size == DEFAULTS["grid"] and s.seed >= 0 and not s.seed_locked
+    assert s.device == "auto" and s.theme is Theme.SYSTEM
+    assert abs(s.dot_opacity - DEFAULTS["dot_opacity"] / 100) < 1e-9
     assert w.handle.path == model_files["vae"]  # a missing last model: the first usable one
     w.close()
 

@@ -1,26 +1,38 @@
-"""Tile actions (copy, PNG export, favourite, drop on a pad corner) and library file actions."""
+"""Tile actions (copy, PNG, favourite, drop on a pad corner) and the library's file actions,
+all of whose files are written off the GUI thread and whose failures are shown."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+import pytest
 from PIL import Image
 from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
-from genai_studio.ui import tile_actions
+from genai_studio.ui import ask
 from genai_studio.ui.sample_canvas import TILE_MIME
 
 
+def _jobs_done(window, qtbot):
+    qtbot.waitUntil(lambda: window.studio.jobs.pending() == 0, timeout=10_000)
+
+
 def test_copy_puts_a_crisp_upscaled_tile_on_the_clipboard(window):
-    window.canvas.select(2)
-    tile_actions.run(window, "copy", 2)
+    window.state.selected = 2
+    window.actions["copy_tile"].trigger()
     image = QGuiApplication.clipboard().image()
     assert image.width() == 280 and image.height() == 280
 
 
-def test_save_png_is_crisp_at_the_chosen_size(window, tmp_path):
+def test_save_png_is_crisp_at_the_chosen_size(window, qtbot, tmp_path, monkeypatch):
     path = tmp_path / "digit.png"
-    tile_actions.write_tile_png(window, 5, path, 112)
+    monkeypatch.setattr(ask, "integer", lambda *a, **k: 112)
+    monkeypatch.setattr(ask, "save_path", lambda *a, **k: path)
+    window.state.selected = 5
+    window.actions["save_tile"].trigger()
+    _jobs_done(window, qtbot)
     pixels = np.asarray(Image.open(path))
     assert pixels.shape == (112, 112)
     # Nearest-neighbour: every 4x4 block is one flat source pixel.
@@ -28,10 +40,33 @@ def test_save_png_is_crisp_at_the_chosen_size(window, tmp_path):
     assert (blocks == blocks[:, :1, :, :1]).all()
 
 
-def test_favourite_stars_the_tile_and_keeps_a_copy(window):
-    tile_actions.run(window, "favourite", 1)
-    assert 1 in window.canvas.favourites
-    assert list((window.paths.user_models.parent / "favourites").glob("*.png"))
+@pytest.mark.parametrize("where", ["missing", "a file", "unwritable"])
+def test_saving_into_a_bad_folder_says_so(window, qtbot, tmp_path, monkeypatch, where):
+    folder = tmp_path / "nope"
+    if where == "a file":
+        folder.write_text("not a folder")
+    if where == "unwritable":
+        folder.mkdir()
+        folder.chmod(0o500)
+        if os.access(folder, os.W_OK):  # root writes anywhere
+            pytest.skip("running as root: every folder is writable")
+    monkeypatch.setattr(ask, "integer", lambda *a, **k: 56)
+    monkeypatch.setattr(ask, "save_path", lambda *a, **k: folder / "digit.png")
+    window.state.selected = 1
+    window.actions["save_tile"].trigger()
+    qtbot.waitUntil(lambda: bool(window.last_error), timeout=10_000)
+    assert str(folder) in window.last_error
+    assert not (folder / "digit.png").exists()
+
+
+def test_favourite_stars_the_tile_and_keeps_a_named_copy(window, qtbot):
+    window.state.selected = 1
+    window.actions["favourite_tile"].trigger()
+    assert 1 in window.state.favourites
+    _jobs_done(window, qtbot)
+    files = list(window.paths.favourites.glob("*.png"))
+    seed = window.state.grid.seed
+    assert len(files) == 1 and files[0].name.startswith(f"tiny-vae-seed{seed}-tile2-")
 
 
 def test_tile_dropped_on_a_pad_corner_becomes_that_anchor(gan_window):
@@ -44,26 +79,64 @@ def test_tile_dropped_on_a_pad_corner_becomes_that_anchor(gan_window):
     event = QDropEvent(corner, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
                        Qt.KeyboardModifier.NoModifier)
     pad.dropEvent(event)
-    assert np.allclose(w.pad_panel.corners[1], w.canvas.latents[6])
+    assert np.allclose(w.state.corners[1].latent, w.state.grid.latents[6])
 
 
-def test_library_lists_metadata_renames_and_deletes(window, qtbot, model_files):
-    lib = window.library
-    window.import_model(model_files["gan"])
+def test_library_imports_renames_scores_and_deletes(window, qtbot, model_files, monkeypatch):
+    s, lib = window.state, window.library
+    window.library_actions.import_file(model_files["gan"])
     qtbot.waitUntil(lambda: window.handle.kind == "gan", timeout=10_000)
-    own = next(e for e in lib.entries if not e.shipped)
-    lib.select_path(own.path)
-    assert "GAN" in lib.info.toPlainText() and lib.buttons["delete"].isEnabled()
-    renamed = lib.rename(own, "my gan")
-    assert renamed.name == "my gan.safetensors" and renamed.exists()
-    assert window.library.active == renamed == window.handle.path
-    entry = next(e for e in lib.entries if e.path == renamed)
-    lib.delete(entry)
-    assert not renamed.exists()
-    assert all(e.path != renamed for e in lib.entries)
-    shipped = next(e for e in lib.entries if e.shipped)
-    lib.select_path(shipped.path)
-    assert not lib.buttons["delete"].isEnabled()  # shipped models are read-only
+    own = window.handle.path
+    qtbot.waitUntil(lambda: s.library_selection == own and "GAN" in lib.info.toPlainText(),
+                    timeout=10_000)
+    assert window.actions["delete_model"].isEnabled()
+    monkeypatch.setattr(ask, "text", lambda *a, **k: "my gan")
+    window.actions["rename_model"].trigger()
+    renamed = own.with_name("my gan.safetensors")
+    qtbot.waitUntil(lambda: window.handle.path == renamed, timeout=10_000)
+    assert renamed.exists() and not own.exists()
+    assert window.toolbar.model_label.text() == "my gan"
+    qtbot.waitUntil(lambda: any(e.path == renamed for e in s.library.entries), timeout=10_000)
+    monkeypatch.setattr(ask, "confirm", lambda *a, **k: True)
+    window.actions["delete_model"].trigger()
+    qtbot.waitUntil(lambda: not renamed.exists(), timeout=10_000)
+    qtbot.waitUntil(lambda: all(e.path != renamed for e in s.library.entries), timeout=10_000)
+    shipped = next(e for e in s.library.entries if e.shipped)
+    s.library_selection = shipped.path
+    assert not window.actions["delete_model"].isEnabled()  # shipped models are read-only
+
+
+def test_export_into_a_missing_folder_is_a_dialog_not_a_traceback(window, qtbot, tmp_path,
+                                                                  monkeypatch):
+    s = window.state
+    qtbot.waitUntil(lambda: s.library is not None, timeout=10_000)
+    s.library_selection = s.model.path
+    monkeypatch.setattr(ask, "save_path", lambda *a, **k: tmp_path / "gone" / "x.safetensors")
+    window.actions["export_model"].trigger()
+    qtbot.waitUntil(lambda: bool(window.last_error), timeout=10_000)
+    assert "does not exist" in window.last_error
+    good = tmp_path / "exported.safetensors"
+    monkeypatch.setattr(ask, "save_path", lambda *a, **k: good)
+    window.actions["export_model"].trigger()
+    _jobs_done(window, qtbot)
+    assert good.read_bytes() == s.model.path.read_bytes()
+
+
+def test_score_runs_on_the_worker_and_shows_the_result(window, qtbot, model_files, tmp_path):
+    import shutil
+
+    s = window.state
+    shutil.copyfile(model_files["judge"], window.paths.judge)
+    window.library_actions.import_file(model_files["vae"])
+    qtbot.waitUntil(lambda: s.model.path.parent == window.paths.user_models, timeout=10_000)
+    qtbot.waitUntil(lambda: s.library_selection == s.model.path, timeout=10_000)
+    window.actions["score_model"].trigger()
+    qtbot.waitUntil(lambda: "mean_confidence" in (s.model.metadata.get("metrics") or {}),
+                    timeout=60_000)
+    assert "confidence" in window.status["quality"].text()
+    from genai_studio.core.checkpoints import read_metadata
+
+    assert "mean_confidence" in read_metadata(s.model.path)["metrics"]  # kept in the file
 
 
 def test_arrow_keys_walk_the_selection(window, qtbot):
@@ -72,4 +145,17 @@ def test_arrow_keys_walk_the_selection(window, qtbot):
     canvas.select(0)
     qtbot.keyClick(canvas, Qt.Key.Key_Right)
     qtbot.keyClick(canvas, Qt.Key.Key_Down)
-    assert canvas.selected == 1 + 8  # one right, one row down in the 8 x 8 grid
+    assert window.state.selected == 1 + 8  # one right, one row down in the 8 x 8 grid
+
+
+def test_space_presses_a_focused_button_instead_of_generating(window, qtbot):
+    count, lock = window.generations, window.toolbar.lock
+    assert not window.state.seed_locked
+    lock.setFocus()
+    qtbot.keyClick(lock, Qt.Key.Key_Space)
+    assert window.state.seed_locked  # the focused button got the key
+    qtbot.wait(100)
+    assert window.generations == count  # ... and Generate did not fire
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Space)  # elsewhere Space generates
+    qtbot.waitUntil(lambda: window.generations > count, timeout=10_000)

@@ -2,119 +2,126 @@
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 
 from PySide6.QtCore import Qt
 
-from genai_studio.ui import guard
+from genai_studio.core.events import RunState
 from genai_studio.workers import running_threads
+from tests.ui.helpers import start_training
 
 
-def _start(window, qtbot, epochs: int = 200):
-    t = window.training
-    t.limit = 512  # 8 steps of 64 per epoch: seconds, not minutes
-    t.epochs.setValue(epochs)
-    t.batch.setValue(64)
-    qtbot.mouseClick(t.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: t.progress_count > 0, timeout=60_000)
-    return t
-
-
-def test_training_progresses_pauses_resumes_and_cancels_within_1s(window, qtbot):
-    t = _start(window, qtbot)
-    assert not t.train_button.isEnabled() and t.pause_button.isEnabled()
-    assert t.last_progress.step > 0 and t.progress_bar.value() > 0
+def test_training_progresses_pauses_resumes_and_cancels(window, qtbot):
+    run, panel, s = window.run, window.training, window.state
+    start_training(window, qtbot)
+    assert not panel.train_button.isEnabled() and panel.pause_button.isEnabled()
+    assert run.last_progress.step > 0 and panel.progress_bar.value() > 0
     assert window.status["training"].text().startswith("training")
 
     # The canvas and the pad keep working while the model trains.
     count, decodes = window.generations, window.pad_panel.decodes
-    window.generate()
+    window.actions["generate"].trigger()
     window.pad_panel.pad.set_point(0.2, 0.8)
     qtbot.waitUntil(lambda: window.generations > count, timeout=10_000)
     qtbot.waitUntil(lambda: window.pad_panel.decodes > decodes, timeout=5_000)
 
-    qtbot.mouseClick(t.pause_button, Qt.MouseButton.LeftButton)
-    assert t.pause_button.text() == "Resume"
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    assert s.training.state is RunState.PAUSED and panel.pause_button.text() == "Resume"
+    assert "ETA" not in panel.progress_bar.format() and "paused" in panel.progress_bar.format()
     qtbot.wait(300)  # let signals already in the queue land
-    paused_step = t.last_progress.step
+    paused_step = run.last_progress.step
     qtbot.wait(500)
-    assert t.last_progress.step == paused_step, "training kept going while paused"
+    assert run.last_progress.step == paused_step, "training kept going while paused"
 
-    qtbot.mouseClick(t.pause_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: t.last_progress.step > paused_step, timeout=10_000)
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: run.last_progress.step > paused_step, timeout=10_000)
 
-    t0 = time.perf_counter()
-    qtbot.mouseClick(t.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not t.is_running(), timeout=5_000)
-    assert time.perf_counter() - t0 <= 1.0
-    assert t.train_button.isEnabled() and not t.cancel_button.isEnabled()
+    qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=10_000)
+    assert s.training.state is RunState.CANCELLED
+    assert panel.train_button.isEnabled() and not panel.cancel_button.isEnabled()
     checkpoints = list(window.paths.user_models.glob("*.ckpt.safetensors"))
     assert checkpoints, "cancel must keep the last checkpoint"
 
 
+def test_a_cancelled_run_is_listed_and_resumes_from_the_library(window, qtbot):
+    run, s = window.run, window.state
+    start_training(window, qtbot, epochs=3, limit=512)
+    run.cancel()
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=10_000)
+    qtbot.waitUntil(lambda: s.library is not None and len(s.library.unfinished) == 1,
+                    timeout=10_000)
+    unfinished = s.library.unfinished[0]
+    assert 0 < unfinished.step < unfinished.total_steps
+    s.library_selection = unfinished.checkpoint
+    assert window.actions["resume_run"].isEnabled()
+    window.actions["resume_run"].trigger()
+    qtbot.waitUntil(lambda: s.model is not None and s.model.path == unfinished.model_path,
+                    timeout=60_000)  # finished: the model is written beside its checkpoint
+    assert s.training.state is RunState.FINISHED
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=5_000)
+    qtbot.waitUntil(lambda: not s.library.unfinished, timeout=10_000)
+
+
 def test_cancel_while_paused_still_ends(window, qtbot):
-    t = _start(window, qtbot)
-    t.toggle_pause()
-    t0 = time.perf_counter()
-    t.cancel()
-    qtbot.waitUntil(lambda: not t.is_running(), timeout=5_000)
-    assert time.perf_counter() - t0 <= 1.0
+    run = start_training(window, qtbot)
+    run.toggle_pause()
+    run.cancel()
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=10_000)
 
 
 def test_finished_model_is_saved_to_library_and_becomes_active(window, qtbot):
-    t = window.training
-    t.limit = 256
-    t.epochs.setValue(1)
-    t.batch.setValue(64)
-    t.start()
-    qtbot.waitUntil(lambda: window.handle is not None
-                    and window.handle.path.parent == window.paths.user_models, timeout=60_000)
+    run = start_training(window, qtbot, epochs=1, limit=256, wait=False)
+    qtbot.waitUntil(lambda: window.handle.path.parent == window.paths.user_models,
+                    timeout=60_000)
     assert window.handle.path.exists()
-    assert any(e.path == window.handle.path for e in window.library.entries)
-    assert t.preview.image is not None  # the final preview arrived
+    qtbot.waitUntil(lambda: any(e.path == window.handle.path
+                                for e in window.state.library.entries), timeout=10_000)
+    assert window.training.preview.image is not None  # the final preview arrived
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=5_000)
 
 
 def test_close_during_training_leaves_no_thread_running(qtbot, tmp_path, model_files,
                                                       make_window):
-
     w = make_window(qtbot, model_files["vae"].parent, tmp_path)
     qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
-    _start(w, qtbot)
+    start_training(w, qtbot)
     w.close()  # must cancel, write the checkpoint and join the threads
     assert running_threads() == []
     assert list((tmp_path / "user").glob("*.ckpt.safetensors"))
 
 
-def test_worker_error_surfaces_and_reenables_controls(window, qtbot, monkeypatch):
-    t = window.training
-    monkeypatch.setattr(t, "app_device", "no-such-device")
-    t.start()
-    qtbot.waitUntil(lambda: not t.is_running(), timeout=30_000)
-    assert "unknown device" in window.last_error
-    assert t.train_button.isEnabled() and not t.pause_button.isEnabled()
-
-
-def test_widget_slots_ran_on_the_gui_thread(window, qtbot):
-    before = guard.CALLS["TrainingPanel.on_progress"]
-    _start(window, qtbot)
-    window.training.cancel()
-    qtbot.waitUntil(lambda: not window.training.is_running(), timeout=5_000)
-    assert guard.CALLS["TrainingPanel.on_progress"] > before
-    assert guard.CALLS["MainWindow.on_generated"] > 0
-    assert guard.VIOLATIONS == []
+def test_worker_error_surfaces_and_reenables_controls(window, qtbot):
+    s = window.state
+    s.training_settings = replace(s.training_settings, device="no-such-device")
+    run = start_training(window, qtbot, wait=False)
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=30_000)
+    assert "unknown device" in window.last_error and s.training.state is RunState.FAILED
+    panel = window.training
+    assert panel.train_button.isEnabled() and not panel.pause_button.isEnabled()
 
 
 def test_gan_trained_from_the_panel_becomes_active_in_corner_mode(window, qtbot):
-    t = window.training
-    t.kind.setCurrentIndex(t.kind.findData("gan"))
-    assert t.latent.value() == 64 and t.lr.value() == 0.0002  # the kind's defaults
-    t.latent.setValue(16)
-    t.limit = 128
-    t.epochs.setValue(1)
-    t.batch.setValue(64)
-    t.start()
+    panel = window.training
+    panel.kind.setCurrentIndex(panel.kind.findData("gan"))
+    t = window.state.training_settings
+    assert t.kind == "gan" and t.latent_dim == 64 and t.lr == 0.0002  # the kind's defaults
+    run = start_training(window, qtbot, kind="gan", epochs=1, limit=128, latent=16, wait=False)
     qtbot.waitUntil(lambda: window.handle is not None and window.handle.kind == "gan",
                     timeout=60_000)
     assert window.handle.latent_dim == 16
     assert window.pad_panel.pad.mode == "corners"
-    qtbot.waitUntil(lambda: not t.is_running(), timeout=5_000)
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=5_000)
+
+
+def test_loss_names_are_plain_with_formulas(window, qtbot):
+    run = start_training(window, qtbot)
+    panel = window.training
+    qtbot.waitUntil(lambda: panel.legend.count() == 3, timeout=20_000)
+    chips = [panel.legend.itemAt(k).widget() for k in range(panel.legend.count())]
+    names = [c.text().split("</span> ")[-1] for c in chips]
+    assert names == ["−ELBO", "reconstruction", "KL"]
+    assert all(c.toolTip() for c in chips)  # the formula, on hover
+    assert "neg_elbo" not in panel.stats.text() and "reconstruction" in panel.stats.text()
+    run.cancel()
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=10_000)

@@ -11,10 +11,11 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from genai_studio.ui.guard import VIOLATIONS
+from genai_studio.ui.state import Corner
 
 NAMES = ["sampleCanvas", "latentPad", "padPreview", "trainButton", "pauseButton",
-         "cancelButton", "modelLibrary", "deviceSelector", "generateButton"]
+         "cancelButton", "modelLibrary", "deviceSelector", "generateButton", "seedField",
+         "seedLock", "gridSize", "morphStrip", "trainingPanel"]
 
 
 def test_window_opens_with_named_widgets(window):
@@ -44,46 +45,83 @@ def test_window_paints_before_torch_is_imported(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
 
 
-def test_generate_changes_canvas_and_locked_seed_reproduces(window, qtbot):
-    first = window.canvas.images.copy()
+def _wait_grid(qtbot, w, after: int):
+    qtbot.waitUntil(lambda: w.generations > after, timeout=10_000)
+
+
+def test_generate_draws_a_new_seed_unless_locked(window, qtbot):
+    s = window.state
+    first, seed = s.grid.images.copy(), s.seed
     count = window.generations
     qtbot.mouseClick(window.toolbar.generate, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.generations > count, timeout=10_000)
-    second = window.canvas.images.copy()
-    assert not np.array_equal(first, second)  # unlocked: a new seed, a new grid
-    window.toolbar.lock.setChecked(True)
+    _wait_grid(qtbot, window, count)
+    assert s.seed != seed and not np.array_equal(first, s.grid.images)
+    second = s.grid.images.copy()
+    s.seed_locked = True
     for _ in range(2):
         count = window.generations
-        window.generate()
-        qtbot.waitUntil(lambda count=count: window.generations > count, timeout=10_000)
-        assert np.array_equal(window.canvas.images, second)
+        window.actions["generate"].trigger()
+        _wait_grid(qtbot, window, count)
+        assert np.array_equal(s.grid.images, second)
 
 
-def test_grid_size_changes_tile_count(window, qtbot):
+def test_a_typed_seed_is_drawn_by_generate_and_by_enter(window, qtbot):
+    s, seed_field = window.state, window.toolbar.seed
+    seed_field.setValue(4242)  # the artist typed a seed; Generate must draw it, not a random one
     count = window.generations
-    window.toolbar.set_grid_size(4)
-    qtbot.waitUntil(lambda: window.generations > count, timeout=10_000)
-    assert window.canvas.tile_count() == 16
+    window.toolbar.generate.click()
+    _wait_grid(qtbot, window, count)
+    assert s.grid.seed == 4242
+    seed_field.setFocus()
+    seed_field.selectAll()
+    QTest.keyClicks(seed_field, "777")
+    count = window.generations
+    QTest.keyClick(seed_field, Qt.Key.Key_Return)
+    _wait_grid(qtbot, window, count)
+    assert s.grid.seed == 777 and s.seed == 777
+
+
+def test_a_bigger_grid_keeps_the_first_tiles(window, qtbot):
+    s = window.state
+    small = s.grid
+    count = window.generations
+    s.grid_size = 10
+    _wait_grid(qtbot, window, count)
+    assert window.canvas.tile_count() == 100 and s.grid.seed == small.seed
+    np.testing.assert_array_equal(s.grid.latents[:64], small.latents)
 
 
 def test_pad_drag_changes_preview(window, qtbot):
-    pad, preview = window.pad_panel.pad, window.pad_panel.preview
+    pad, preview, panel = window.pad_panel.pad, window.pad_panel.preview, window.pad_panel
     sq = pad.square()
-    start = QPoint(int(sq.left() + 5), int(sq.top() + 5))
-    QTest.mousePress(pad, Qt.MouseButton.LeftButton, pos=start)
-    qtbot.waitUntil(lambda: window.pad_panel.decodes > 0, timeout=5_000)
-    before = preview.pixels.copy()
-    decodes = window.pad_panel.decodes
+    QTest.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(int(sq.left() + 5),
+                                                                int(sq.top() + 5)))
+    qtbot.waitUntil(lambda: panel.decodes > 0, timeout=5_000)
+    before, decodes = preview.pixels.copy(), panel.decodes
     QTest.mouseMove(pad, QPoint(int(sq.right() - 5), int(sq.bottom() - 5)))
     QTest.mouseRelease(pad, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.pad_panel.decodes > decodes, timeout=5_000)
+    qtbot.waitUntil(lambda: panel.decodes > decodes, timeout=5_000)
     assert not np.array_equal(before, preview.pixels)
-    assert pad.point[0] > 0.9 and pad.point[1] > 0.9
+    u, v = window.state.pad_point
+    assert u > 0.9 and v > 0.9
+
+
+def test_arrow_keys_nudge_the_pad_point(window, qtbot):
+    pad, s = window.pad_panel.pad, window.state
+    pad.setFocus()
+    s.pad_point = (0.5, 0.5)
+    QTest.keyClick(pad, Qt.Key.Key_Right)
+    QTest.keyClick(pad, Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier)
+    u, v = s.pad_point
+    assert abs(u - 0.51) < 1e-9 and abs(v - 0.4) < 1e-9
+    decodes = window.pad_panel.decodes
+    qtbot.waitUntil(lambda: window.pad_panel.decodes > decodes, timeout=5_000)
 
 
 def test_pad_coalesces_a_burst_of_moves(window, qtbot):
     panel = window.pad_panel
     qtbot.waitUntil(lambda: panel.decodes > 0, timeout=5_000)
+    qtbot.wait(50)
     decodes = panel.decodes
     for k in range(20):  # twenty moves before the event loop runs: one decode, the newest
         panel.pad.set_point(k / 20, 0.5)
@@ -91,102 +129,133 @@ def test_pad_coalesces_a_burst_of_moves(window, qtbot):
     qtbot.wait(50)
     assert panel.decodes == decodes + 1
     expected = panel.latent_at(19 / 20, 0.5)
-    assert panel.preview.caption == f"({expected[0]:+.2f}, {expected[1]:+.2f})"
+    assert panel.preview.caption == f"z = ({expected[0]:+.2f}, {expected[1]:+.2f})"
 
 
 def test_two_d_pad_gets_atlas_and_encoded_digits(window, qtbot):
     qtbot.waitUntil(lambda: window.pad_panel.pad.has_points(), timeout=20_000)
     assert window.pad_panel.pad.mode == "plane"
-    assert window.pad_panel.legend.isVisibleTo(window.pad_panel)
+    assert window.pad_panel.legend_holder.isVisibleTo(window.pad_panel)
 
 
-def test_gan_pad_uses_corner_anchors_and_tiles_replace_them(gan_window, qtbot):
-    w = gan_window
+def test_gan_pad_uses_corner_anchors_that_tiles_replace(gan_window, qtbot):
+    w, s = gan_window, gan_window.state
     assert w.pad_panel.pad.mode == "corners"
-    old = w.pad_panel.corners.copy()
-    w.on_tile_action("corner2", 5)
-    assert np.allclose(w.pad_panel.corners[2], w.canvas.latents[5])
-    assert np.allclose(w.pad_panel.corners[0], old[0])
+    # The corner plane has an atlas too: the pad is never blank inside.
+    qtbot.waitUntil(lambda: s.pad_background is not None, timeout=10_000)
+    assert s.pad_background.atlas.shape[0] > 28
+    old = [a.latent.copy() for a in s.corners]
+    s.selected = 5
+    w.actions["corner_2"].trigger()  # the key 3
+    assert np.allclose(s.corners[Corner.BOTTOM_LEFT].latent, s.grid.latents[5])
+    assert np.allclose(s.corners[Corner.TOP_LEFT].latent, old[0])
     # At the corner the pad decodes exactly that anchor.
-    assert np.allclose(w.pad_panel.latent_at(0.0, 1.0), w.canvas.latents[5], atol=1e-5)
+    assert np.allclose(w.pad_panel.latent_at(0.0, 1.0), s.grid.latents[5], atol=1e-5)
+    assert "↖" in w.pad_panel.preview.caption  # corner shares, not a meaningless |z|
+
+
+def test_number_keys_send_the_selected_tile_to_a_corner(gan_window, qtbot):
+    w, s = gan_window, gan_window.state
+    w.canvas.setFocus()
+    s.selected = 3
+    QTest.keyClick(w.canvas, Qt.Key.Key_4)
+    assert np.allclose(s.corners[Corner.BOTTOM_RIGHT].latent, s.grid.latents[3])
 
 
 def test_morph_strip_builds_and_plays_frames(window, qtbot):
-    window.on_tile_action("morph_start", 0)
-    window.on_tile_action("morph_end", 7)
-    qtbot.waitUntil(lambda: len(window.morph.images) == window.morph.frame_count(),
-                    timeout=10_000)
-    assert np.allclose(window.morph.images[0], window.canvas.images[0], atol=1e-5)
-    assert np.allclose(window.morph.images[-1], window.canvas.images[7], atol=1e-5)
-    window.morph.set_playing(True)
+    s = window.state
+    s.selected = 0
+    window.actions["morph_start"].trigger()
+    s.selected = 7
+    window.actions["morph_end"].trigger()
+    qtbot.waitUntil(lambda: s.morph_frames is not None
+                    and len(s.morph_frames) == s.morph_frame_count, timeout=10_000)
+    assert np.allclose(s.morph_frames[0], s.grid.images[0], atol=1e-5)
+    assert np.allclose(s.morph_frames[-1], s.grid.images[7], atol=1e-5)
+    window.actions["play_morph"].trigger()
     qtbot.waitUntil(lambda: window.morph.row.current >= 2, timeout=5_000)
-    window.morph.set_playing(False)
+    window.actions["play_morph"].trigger()
     assert not window.morph.timer.isActive()
+    window.morph.row.setFocus()
+    current = window.morph.row.current
+    QTest.keyClick(window.morph.row, Qt.Key.Key_Left)
+    assert window.morph.row.current == current - 1  # the strip takes keyboard focus
+
+
+def test_double_click_sends_tiles_to_a_then_b(window, qtbot):
+    s, canvas = window.state, window.canvas
+    for index in (2, 9):
+        QTest.mouseDClick(canvas, Qt.MouseButton.LeftButton,
+                          pos=canvas.tile_rect(index).center())
+    assert s.morph_start.source == "tile 3" and s.morph_end.source == "tile 10"
 
 
 def test_broken_model_import_shows_error_and_keeps_model(window, qtbot, tmp_path):
     active = window.handle
     bad = tmp_path / "evil.safetensors"
     bad.write_bytes(b"\x80\x04\x95" + b"not really a model" * 10)  # a pickle in disguise
-    window.import_model(bad)
+    window.library_actions.import_file(bad)
     qtbot.waitUntil(lambda: bool(window.last_error), timeout=10_000)
     assert "pickle" in window.last_error
     assert window.handle is active
-    assert not (tmp_path / "user" / "evil.safetensors").exists()
+    assert not list((tmp_path / "user").glob("evil*"))
+
+
+def test_a_judge_file_is_refused_not_adopted(window, qtbot, model_files):
+    active = window.handle
+    window.library_actions.import_file(model_files["judge"])
+    qtbot.waitUntil(lambda: bool(window.last_error), timeout=10_000)
+    assert "does not draw" in window.last_error
+    assert window.handle is active and window.toolbar.model_label.text() == active.name
 
 
 def test_good_model_import_is_copied_and_activated(window, qtbot, model_files):
-    window.import_model(model_files["gan"])
-    qtbot.waitUntil(lambda: window.handle is not None and window.handle.kind == "gan",
-                    timeout=10_000)
+    window.library_actions.import_file(model_files["gan"])
+    qtbot.waitUntil(lambda: window.handle.kind == "gan", timeout=10_000)
     assert window.handle.path.parent == window.paths.user_models
     assert window.handle.path.exists()
+    assert window.toolbar.model_label.text() == window.handle.name
 
 
-def test_no_slot_ran_off_the_gui_thread():
-    assert VIOLATIONS == []
-
-
-def test_conditional_model_offers_a_digit_picker(qtbot, tmp_path, model_files, make_window):
-    w = make_window(qtbot, model_files["cvae"].parent, tmp_path)
-    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
+def test_conditional_model_offers_a_digit_picker(cvae_window, qtbot):
+    w, s = cvae_window, cvae_window.state
     assert w.toolbar.digit_action.isVisible()
-    assert sorted(set(w.canvas.labels.tolist())) == list(range(10))  # "any": every digit
+    assert sorted(set(s.grid.labels.tolist())) == list(range(10))  # "any": every digit
+    assert w.pad_panel.digit.isVisibleTo(w.pad_panel)  # the pad says which digit it draws
+    assert w.pad_panel.preview.caption.startswith("digit 0")
     count = w.generations
     w.toolbar.digit.setCurrentIndex(w.toolbar.digit.findData(3))
-    qtbot.waitUntil(lambda: w.generations > count, timeout=10_000)
-    assert set(w.canvas.labels.tolist()) == {3}
-    assert w.pad_panel.label == 3
-    w.close()
+    _wait_grid(qtbot, w, count)
+    assert set(s.grid.labels.tolist()) == {3}
+    assert s.effective_pad_digit == 3 and w.pad_panel.digit.currentIndex() == 3
 
 
-def test_conditional_morph_keeps_the_tiles_digit(qtbot, tmp_path, model_files, make_window):
-    w = make_window(qtbot, model_files["cvae"].parent, tmp_path)
-    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
-    assert w.canvas.labels[3] == 3  # "any": tiles cycle through the digits
-    w.on_tile_action("morph_start", 3)
-    w.on_tile_action("morph_end", 13)
-    qtbot.waitUntil(lambda: len(w.morph.images) > 0, timeout=10_000)
+def test_conditional_morph_keeps_the_tiles_digit(cvae_window, qtbot):
+    w, s = cvae_window, cvae_window.state
+    assert s.grid.labels[3] == 3  # "any": tiles cycle through the digits
+    s.selected = 3
+    w.actions["morph_start"].trigger()
+    s.selected = 13
+    w.actions["morph_end"].trigger()
+    qtbot.waitUntil(lambda: s.morph_frames is not None, timeout=10_000)
     # Frame 0 is exactly tile 3: decoded with tile 3's digit, not a default one.
-    assert np.allclose(w.morph.images[0], w.canvas.images[3], atol=1e-5)
-    w.close()
+    assert np.allclose(s.morph_frames[0], s.grid.images[3], atol=1e-5)
 
 
-def test_device_switch_reloads_the_model_without_restart(window, qtbot):
-    old = window.handle
+def test_choosing_the_device_the_model_is_on_does_not_reload_it(window, qtbot):
+    old = window.handle  # "auto" resolved to the CPU here
     selector = window.toolbar.device
     selector.setCurrentIndex(selector.findData("cpu"))
-    qtbot.waitUntil(lambda: window.handle is not old, timeout=10_000)
-    assert window.handle.device == "cpu" and window.handle.path == old.path
-    assert window.status["device"].text() == "device: cpu"
-    assert window.training.app_device == "cpu"
+    assert window.state.device == "cpu"
+    qtbot.wait(100)
+    assert window.handle is old and window.status["device"].text() == "device: cpu"
 
 
 def test_unavailable_device_is_refused_and_the_selector_reverts(window, qtbot):
-    selector = window.toolbar.device
     active = window.handle
-    selector.addItem("MPS", "mps")  # not on this machine: the load must fail cleanly
-    selector.setCurrentIndex(selector.findData("mps"))
+    window.state.devices = (*window.state.devices, "mps")  # pretend: the load must fail
+    window.state.device = "mps"
     qtbot.waitUntil(lambda: bool(window.last_error), timeout=10_000)
     assert "MPS" in window.last_error and window.handle is active
-    assert window.device_name() == active.device
+    assert window.state.device == active.device
+    assert window.toolbar.device.currentData() == active.device

@@ -1,0 +1,288 @@
+"""The studio's behaviour: state changes and intents in, worker requests out, results back.
+
+:class:`Studio` is the one object that talks to the inference worker. It listens to the
+:class:`StudioState` (the artist chose a model, a seed, a grid size, a digit, corners, morph
+ends) and to the worker's results, and writes what came back into the state, which every widget
+draws. Nothing here paints or builds a widget; nothing here runs torch on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from genai_studio.ui.guard import gui_slot
+from genai_studio.ui.state import MAX_SEED, Anchor, Grid, StudioState
+from genai_studio.workers.inference import InferenceService
+from genai_studio.workers.jobs import JobRunner
+from genai_studio.workers.messages import (
+    BackgroundRequest,
+    GenerateRequest,
+    GenerateResult,
+    LoadReason,
+    LoadRequest,
+    ModelHandle,
+    MorphRequest,
+    MorphResult,
+    PadBackground,
+    StartupReport,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StudioPaths:
+    shipped_models: Path
+    user_models: Path
+
+    @property
+    def judge(self) -> Path:
+        from genai_studio.core.defaults import JUDGE_FILE
+
+        return self.shipped_models / JUDGE_FILE
+
+    @property
+    def favourites(self) -> Path:
+        return self.user_models.parent / "favourites"
+
+
+class Studio(QObject):
+    """Drives the inference worker and the jobs thread from the state."""
+
+    interactive = Signal()  # the first grid is on screen (or the empty state is final)
+    started_up = Signal(object)  # StartupReport: devices are known, the library may scan
+
+    def __init__(self, state: StudioState, paths: StudioPaths,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.paths = state, paths
+        self.inference = InferenceService(self)
+        self.jobs = JobRunner(self)
+        self.startup_report: StartupReport | None = None
+        self.is_interactive = False
+        self.warm = False  # the training warm-up step has run
+        self.first_model: Path | None = None  # what start-up opens, decided by the library
+        self._pending_generate = False
+        # Corner and morph changes come in bursts (a dropped tile, a new model): decode once.
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(0)
+        self._refresh.timeout.connect(self._refresh_derived)
+        self._dirty: set[str] = set()
+        self._connect()
+
+    def _connect(self) -> None:
+        w, s = self.inference.worker, self.state
+        w.started_up.connect(self.on_started_up)
+        w.warmed_up.connect(self.on_warmed_up)
+        w.model_loaded.connect(self.on_model_loaded)
+        w.load_failed.connect(self.on_load_failed)
+        w.generated.connect(self.on_generated)
+        w.morphed.connect(self.on_morphed)
+        w.background_ready.connect(self.on_background)
+        w.failed.connect(self.on_worker_failed)
+        self.jobs.job_failed.connect(self.on_worker_failed)
+        s.generate_requested.connect(self.generate)
+        s.load_requested.connect(self.load)
+        s.grid_size_changed.connect(self.on_grid_size_changed)
+        s.digit_changed.connect(self.on_digit_changed)
+        s.pad_digit_changed.connect(self.on_pad_digit_changed)
+        s.device_changed.connect(self.on_device_changed)
+        s.corners_changed.connect(self.on_corners_changed)
+        for signal in (s.morph_start_changed, s.morph_end_changed, s.morph_frame_count_changed):
+            signal.connect(self.on_morph_changed)
+
+    def start(self) -> None:
+        """After the first paint: the worker imports torch (never before the window shows)."""
+        self.inference.request_start_up.emit()
+
+    # ---------------------------------------------------------------- start-up
+
+    @gui_slot(object)
+    def on_started_up(self, report: StartupReport) -> None:
+        self.startup_report = report
+        self.state.devices = report.devices
+        if self.state.device not in ("auto", *report.devices):
+            self.state.device = "auto"
+        self.started_up.emit(report)
+
+    def open_first(self, path: Path | None) -> None:
+        """Start-up's last step (the library scan decided): open ``path`` or stay empty."""
+        if path is None:
+            self.mark_interactive()
+        else:
+            self.load(path)
+
+    @gui_slot()
+    def on_warmed_up(self) -> None:
+        self.warm = True
+
+    def mark_interactive(self) -> None:
+        if not self.is_interactive:
+            self.is_interactive = True
+            self.interactive.emit()
+            # Now, not when the artist presses Train: the first training step's lazy imports
+            # would otherwise freeze the GUI. Queued behind the first grid.
+            self.inference.request_warm_up.emit()
+
+    # ---------------------------------------------------------------- models
+
+    @gui_slot(object)
+    def load(self, path: Path, reason: LoadReason = LoadReason.OPEN) -> None:
+        self.state.loading = True
+        self.inference.request_load.emit(LoadRequest(Path(path), self.state.device, reason))
+
+    @gui_slot(object, object)
+    def on_model_loaded(self, handle: ModelHandle, request: LoadRequest) -> None:
+        s = self.state
+        s.loading = False
+        previous = s.model
+        s.model = handle
+        s.morph_start = s.morph_end = None
+        s.morph_frames = None
+        if previous is None or previous.latent_dim != handle.latent_dim \
+                or request.reason is not LoadReason.DEVICE:
+            s.corners = self._random_corners(handle) if handle.latent_dim != 2 else None
+        s.pad_background = None
+        self.generate(fresh=False)  # queued first: the grid matters more than the backdrop
+        self._mark_dirty("background")
+
+    def _random_corners(self, handle: ModelHandle) -> tuple[Anchor, ...]:
+        import numpy as np
+
+        rng = np.random.default_rng(self.state.seed)
+        z = rng.standard_normal((4, handle.latent_dim)).astype(np.float32)
+        return tuple(Anchor(z[k], None, "random") for k in range(4))
+
+    @gui_slot(str, object)
+    def on_load_failed(self, message: str, request: LoadRequest) -> None:
+        s = self.state
+        s.loading = False
+        keep = " The current model stays active." if s.model is not None else ""
+        s.report_error(request.reason.value, message.rstrip(".") + "." + keep)
+        if request.reason is LoadReason.DEVICE and s.model is not None:
+            s.device = s.model.device  # back to where the model really is
+        if s.model is None:
+            self.mark_interactive()
+
+    @gui_slot(str)
+    def on_device_changed(self, _device: str) -> None:
+        if self.state.model is not None and self.state.model.device != self._resolved():
+            self.load(self.state.model.path, LoadReason.DEVICE)
+
+    def _resolved(self) -> str:
+        device = self.state.device
+        return self.state.devices[0] if device == "auto" and self.state.devices else device
+
+    # ---------------------------------------------------------------- generating
+
+    @gui_slot(bool)
+    def generate(self, fresh: bool = True) -> None:
+        """A new grid. ``fresh``: a new random seed, unless the seed is locked or the artist
+        typed a seed that has not been drawn yet (then that seed is used)."""
+        s = self.state
+        if s.model is None:
+            return
+        if fresh and not s.seed_locked and s.grid is not None and s.grid.seed == s.seed:
+            s.seed = random.randint(0, MAX_SEED)
+        n = s.grid_size
+        self.inference.request_generate.emit(
+            GenerateRequest(s.model, n * n, s.seed, s.digit if s.conditional else None))
+
+    @gui_slot(object)
+    def on_generated(self, result: GenerateResult) -> None:
+        request, s = result.request, self.state
+        if request.handle is not s.model:
+            return  # made by a model that is no longer active
+        s.grid = Grid(request.handle, request.seed, request.digit, result.images,
+                      result.latents, result.labels, result.seconds)
+        s.favourites = frozenset()
+        s.generations += 1
+        s.post(f"{len(result.images)} samples in {result.seconds * 1000:.0f} ms "
+               f"(seed {request.seed})")
+        self.mark_interactive()
+
+    @gui_slot(int)
+    def on_grid_size_changed(self, _n: int) -> None:
+        self.generate(fresh=False)  # the same seed: the first tiles stay, new ones join
+
+    @gui_slot(object)
+    def on_digit_changed(self, _digit: int | None) -> None:
+        if self.state.conditional:
+            self.generate(fresh=False)
+            self._mark_dirty("background", "morph")
+
+    @gui_slot(int)
+    def on_pad_digit_changed(self, _digit: int) -> None:
+        if self.state.conditional and self.state.digit is None:
+            self._mark_dirty("background", "morph")
+
+    # ---------------------------------------------------------------- pad and morph
+
+    @gui_slot(object)
+    def on_corners_changed(self, _corners: object) -> None:
+        self._mark_dirty("background")
+
+    @gui_slot(object)
+    def on_morph_changed(self, _value: object = None) -> None:
+        self._mark_dirty("morph")
+
+    def _mark_dirty(self, *what: str) -> None:
+        self._dirty.update(what)
+        self._refresh.start()
+
+    @gui_slot()
+    def _refresh_derived(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        if "background" in dirty:
+            self._request_background()
+        if "morph" in dirty:
+            self._request_morph()
+
+    def _request_background(self) -> None:
+        import numpy as np
+
+        s = self.state
+        if s.model is None:
+            return
+        corners = None if s.corners is None else np.stack([a.latent for a in s.corners])
+        if corners is None and s.model.latent_dim != 2:
+            return
+        self.inference.request_background.emit(
+            BackgroundRequest(s.model, label=s.effective_pad_digit, corners=corners))
+
+    @gui_slot(object)
+    def on_background(self, background: PadBackground) -> None:
+        if background.handle is self.state.model:
+            self.state.pad_background = background
+
+    def _request_morph(self) -> None:
+        s = self.state
+        a, b = s.morph_start, s.morph_end
+        if s.model is None or a is None or b is None or a.latent.shape != b.latent.shape \
+                or a.latent.shape[-1] != s.model.latent_dim:
+            s.morph_frames = None
+            return
+        self.inference.request_morph.emit(MorphRequest(
+            s.model, a.latent, b.latent, s.morph_frame_count, s.morph_label()))
+
+    @gui_slot(object)
+    def on_morphed(self, result: MorphResult) -> None:
+        if result.request.handle is self.state.model:
+            self.state.morph_frames = result.images
+
+    # ---------------------------------------------------------------- faults
+
+    @gui_slot(str, str)
+    def on_worker_failed(self, title: str, message: str) -> None:
+        self.state.loading = False
+        self.state.report_error(title, message)
+
+    def shutdown(self) -> None:
+        self.jobs.shutdown()
+        self.inference.shutdown()

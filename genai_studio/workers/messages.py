@@ -1,0 +1,128 @@
+"""What the GUI asks the inference worker for and what comes back: plain data, no Qt, no torch.
+
+Requests carry the model handle they were made for, so a result that arrives after the artist
+switched models is recognisable (handles compare by identity) and dropped by the controller.
+Arrays in results are NumPy copies: safe to hand from the worker thread to the GUI thread.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from genai_studio.core.defaults import model_stem
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass(eq=False)
+class ModelHandle:
+    """A loaded model and what the GUI needs to know about it (compared by identity)."""
+
+    model: Any  # core.models.Generator, on ``device``
+    path: Path
+    metadata: dict[str, Any]
+    device: str
+
+    @property
+    def kind(self) -> str:
+        return str(self.metadata.get("kind", "?"))
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.model.latent_dim)
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.model.conditional)
+
+    @property
+    def name(self) -> str:
+        return model_stem(self.path)
+
+    def renamed(self, path: Path) -> ModelHandle:
+        """The same loaded model under its new file name (a new handle: identity changes)."""
+        return ModelHandle(self.model, Path(path), self.metadata, self.device)
+
+
+class LoadReason(enum.Enum):
+    """Why a model is loaded: decides what the studio says when it fails."""
+
+    OPEN = "Could not load this model"
+    IMPORT = "Could not import this model"
+    DEVICE = "Could not move the model to that device"
+    TRAINED = "Could not open the model just trained"
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    path: Path
+    device: str = "auto"
+    reason: LoadReason = LoadReason.OPEN
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    handle: ModelHandle
+    count: int
+    seed: int
+    digit: int | None  # None: any digit (conditional models get one per tile, cycling)
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    request: GenerateRequest
+    images: np.ndarray  # (n, H, W) float32 copy
+    latents: np.ndarray  # (n, D) float32 copy
+    labels: np.ndarray | None  # (n,) int64 or None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class MorphRequest:
+    handle: ModelHandle
+    start: np.ndarray
+    end: np.ndarray
+    frames: int
+    label: int | None
+
+
+@dataclass(frozen=True)
+class MorphResult:
+    request: MorphRequest
+    images: np.ndarray  # (frames, H, W)
+    latents: np.ndarray
+
+
+@dataclass(frozen=True)
+class BackgroundRequest:
+    """The pad's backdrop: a decoded atlas of the plane the pad shows and, for unconditional
+    2-D VAEs, the encoded test digits coloured by class."""
+
+    handle: ModelHandle
+    label: int | None = None
+    corners: np.ndarray | None = None  # (4, D): the corner plane; None: the 2-D latent plane
+    atlas_cells: int = 20
+    encoded_count: int = 2000
+
+
+@dataclass(frozen=True)
+class PadBackground:
+    request: BackgroundRequest
+    atlas: np.ndarray  # (H, W) uint8, the decoded atlas tiled over the pad
+    points: np.ndarray | None = None  # (n, 2) pad coords of encoded test digits, or None
+    labels: np.ndarray | None = None  # (n,) their classes
+
+    @property
+    def handle(self) -> ModelHandle:
+        return self.request.handle
+
+
+@dataclass(frozen=True)
+class StartupReport:
+    torch_version: str
+    devices: tuple[str, ...]
+    seconds: float

@@ -1,0 +1,70 @@
+"""The window fits every screen from 1024x640 to 2560x1440: no dock covers another, the canvas
+keeps a usable size and grows with the window, and the help fits a laptop screen."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QDialog
+
+SIZES = [(1024, 640), (1280, 800), (1366, 768), (1920, 1080), (2560, 1440)]
+
+
+def _rect(widget) -> QRect:  # noqa: ANN001
+    return QRect(widget.mapTo(widget.window(), widget.rect().topLeft()), widget.size())
+
+
+@pytest.fixture
+def studio(qtbot, tmp_path, model_files, make_window):
+    w = make_window(qtbot, model_files["vae"].parent, tmp_path)
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
+    yield w
+    w.close()
+
+
+def test_the_window_can_shrink_to_a_small_laptop(studio):
+    hint = studio.minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 640, hint
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_docks_do_not_overlap_and_the_canvas_is_usable(studio, qtbot, size):
+    studio.resize(*size)
+    studio.reset_layout()
+    qtbot.wait(50)
+    assert (studio.width(), studio.height()) == size
+    visible = [d for d in studio.docks.values()
+               if d.isVisible() and not d.visibleRegion().isEmpty()]
+    assert {d.objectName() for d in visible} >= {"library_dock", "latent_pad_dock", "morph_dock"}
+    rects = [_rect(d) for d in visible] + [_rect(studio.centralWidget())]
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert not a.intersects(b), f"{a} overlaps {b}"
+    canvas = studio.canvas
+    side = min(canvas.width(), canvas.height())
+    assert side >= 0.55 * min(size), f"canvas {canvas.size()} at {size}"
+    assert canvas.width() * canvas.height() >= 0.2 * size[0] * size[1]
+    cell = canvas.tile_rect(0)
+    assert cell.width() >= 36  # an 8x8 grid's tiles stay big enough to see
+    for name in ("library", "pad"):
+        dock = studio.docks[name]
+        assert dock.width() <= 0.3 * size[0] + 10  # the side panels never crowd the canvas
+
+
+def test_the_canvas_grows_with_the_window(studio, qtbot):
+    studio.resize(1366, 768)
+    studio.reset_layout()
+    qtbot.wait(50)
+    small = studio.canvas.size()
+    studio.resize(1920, 1080)
+    qtbot.wait(50)
+    large = studio.canvas.size()
+    assert large.width() > small.width() + 300 and large.height() > small.height() + 200
+
+
+def test_the_help_scrolls_and_fits_800_px(studio, qtbot):
+    studio.actions["shortcuts"].trigger()
+    dialog = studio.findChild(QDialog, "helpDialog")
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=5_000)
+    assert dialog.height() <= 800 and dialog.width() <= 800
+    dialog.close()
