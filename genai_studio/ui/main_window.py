@@ -10,7 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeyEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -42,6 +49,7 @@ from genai_studio.ui.scores import headline
 from genai_studio.ui.settings import GRID_SIZES, Preferences
 from genai_studio.ui.state import Corner, MorphEnd, StudioState, Theme, TrainingSettings
 from genai_studio.ui.studio import Studio, StudioPaths
+from genai_studio.ui.take_out import TakeOut, dropped_images
 from genai_studio.ui.tile_actions import TileActions, TileOp
 from genai_studio.ui.toolbar import EmptyState, StudioToolbar
 from genai_studio.ui.training_panel import TrainingPanel
@@ -83,6 +91,8 @@ class MainWindow(QMainWindow):
         self.studio = Studio(self.state, paths, self)
         self.run = TrainingRun(self.state, paths.user_models, paths.judge, self._trained, self)
         self.tiles = TileActions(self.state, paths, self.studio.jobs, self, self)
+        self.take_out = TakeOut(self.state, self.studio, paths.favourites, self)
+        self.setAcceptDrops(True)  # an exported image dropped on the window reopens
         self.library_actions = LibraryActions(self.state, paths.shipped_models,
                                               paths.user_models, self.studio.jobs,
                                               self.studio.load, self, self)
@@ -106,6 +116,7 @@ class MainWindow(QMainWindow):
             "delete_model": lib.ask_delete, "score_model": lib.score_selected,
             "resume_run": lambda: lib.resume_selected(self.resume),
             "quit": self.close,
+            **self.take_out.handlers(),
             "generate": lambda: s.request_generate(fresh=True),
             "grid_bigger": lambda: self._grid_step(1),
             "grid_smaller": lambda: self._grid_step(-1),
@@ -142,6 +153,16 @@ class MainWindow(QMainWindow):
     def resume(self, run: UnfinishedRun) -> None:
         self.docks["training"].raise_()
         self.run.start(resume_from=run.checkpoint)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if dropped_images(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        images = dropped_images(event.mimeData())
+        if images:
+            event.acceptProposedAction()
+            self.state.open_image_requested.emit(images[0])
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(table.help_rows(self.actions), self).open()
@@ -243,6 +264,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         s, a = self.state, self.actions
         for name, field in (("lock_seed", "seed_locked"), ("smooth", "smooth"),
+                            ("record_path", "recording"),
                             ("show_atlas", "show_atlas"), ("show_points", "show_points")):
             bind_check(a[name], s, field)
         GUARD.report = s.report_error
@@ -258,6 +280,8 @@ class MainWindow(QMainWindow):
         self.canvas.activated.connect(self.on_tile_activated)
         self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
         self.morph.frame_shown.connect(self.pad_panel.show_frame)
+        s.history_changed.connect(self.on_history)
+        self.on_history()
         self.empty.train_button.clicked.connect(self.quick_train)
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
         self.on_theme(self.state.theme)
@@ -302,6 +326,12 @@ class MainWindow(QMainWindow):
         self.status["training"].setText(f"training {label}" if state.active and
                                         not label.startswith(("training", "paused"))
                                         else label)
+
+    @gui_slot()
+    def on_history(self) -> None:
+        h = self.state.history
+        self.actions["history_back"].setEnabled(h.can_back)
+        self.actions["history_forward"].setEnabled(h.can_forward)
 
     @gui_slot(int)
     def on_tile_activated(self, index: int) -> None:

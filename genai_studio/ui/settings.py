@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "smooth": False,
     "theme": "system",
     "dot_opacity": 55,
+    "export": "",  # the export dialog's last settings, JSON (ui.export_settings)
 }
 
 
