@@ -3,7 +3,7 @@
     QT_QPA_PLATFORM=offscreen python tools/screenshots_export.py OUT_DIR [MODELS_DIR]
 
 Writes ``export-dialog.png`` (the dialog on the morph, animated GIF, ink style),
-``export-dialog-tile.png``, ``recorder-WxH.png`` (a path recorded on the 2-D VAE's pad, at
+``export-dialog-grid.png``, ``gallery.png``, ``recorder-WxH.png`` (a path recorded on the 2-D VAE's pad, at
 1024x640, 1366x768 and 1920x1080) into OUT_DIR. Settings go to a temporary folder.
 """
 
@@ -59,6 +59,18 @@ def main(out: Path, models: Path) -> None:
     dialog.grab().save(str(out / "export-dialog-grid.png"))
     print("wrote", out / "export-dialog.png", out / "export-dialog-grid.png")
     dialog.close()
+    for index in (2, 9, 21, 30):  # favourites, then two exports: a sheet and the morph
+        s.selected = index
+        w.actions["favourite_tile"].trigger()
+    w.take_out.exports.start("grid", tmp / "grid.png")
+    wait_until(lambda: not w.take_out.exports.busy, 30)
+    w.take_out.exports.start("morph", tmp / "morph.gif")
+    wait_until(lambda: not w.take_out.exports.busy, 30)
+    wait_until(lambda: len(s.gallery) >= 6, 30)
+    w.docks["gallery"].raise_()
+    w.gallery.list.item(1).setSelected(True)
+    _settle(0.5)
+    _shoot(w, out / "gallery.png")
     w.close()
 
 

@@ -39,6 +39,7 @@ from genai_studio.ui import actions as table
 from genai_studio.ui import theme, window_state
 from genai_studio.ui.bind import bind_check
 from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog, show_error
+from genai_studio.ui.gallery import GalleryPanel
 from genai_studio.ui.guard import GUARD, gui_slot
 from genai_studio.ui.library_actions import LibraryActions, first_usable
 from genai_studio.ui.model_library import ModelLibrary
@@ -91,7 +92,7 @@ class MainWindow(QMainWindow):
         self.studio = Studio(self.state, paths, self)
         self.run = TrainingRun(self.state, paths.user_models, paths.judge, self._trained, self)
         self.tiles = TileActions(self.state, paths, self.studio.jobs, self, self)
-        self.take_out = TakeOut(self.state, self.studio, paths.favourites, self)
+        self.take_out = TakeOut(self.state, self.studio, paths.favourites, prefs, self)
         self.setAcceptDrops(True)  # an exported image dropped on the window reopens
         self.library_actions = LibraryActions(self.state, paths.shipped_models,
                                               paths.user_models, self.studio.jobs,
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
         self.pad_panel = PadPanel(s, a)
         self.morph = MorphStrip(s, a)
         self.training = TrainingPanel(s, self.run, a)
+        self.gallery = GalleryPanel(s, self.take_out.gallery)
         area = Qt.DockWidgetArea
         # Side docks run the full height: the pad and its preview get room to be large, and
         # the morph strip sits right under the canvas it morphs.
@@ -197,9 +199,11 @@ class MainWindow(QMainWindow):
                                    area.LeftDockWidgetArea),
             "pad": self._dock("Latent pad", self.pad_panel, area.RightDockWidgetArea),
             "morph": self._dock("Morph", self.morph, area.BottomDockWidgetArea),
+            "gallery": self._dock("Gallery", self.gallery, area.LeftDockWidgetArea),
         }
-        # Training waits in a tab behind the library: idle, it takes no room at all.
+        # Training and the gallery wait in tabs behind the library: they take no room.
         self.tabifyDockWidget(self.docks["library"], self.docks["training"])
+        self.tabifyDockWidget(self.docks["library"], self.docks["gallery"])
         self.docks["library"].raise_()
         self.status = {name: QLabel("") for name in ("device", "model", "quality", "training")}
         for name, label in self.status.items():
@@ -223,12 +227,14 @@ class MainWindow(QMainWindow):
         for name, where in (("library", area.LeftDockWidgetArea),
                             ("training", area.LeftDockWidgetArea),
                             ("pad", area.RightDockWidgetArea),
-                            ("morph", area.BottomDockWidgetArea)):
+                            ("morph", area.BottomDockWidgetArea),
+                            ("gallery", area.LeftDockWidgetArea)):
             dock = self.docks[name]
             dock.setFloating(False)
             self.addDockWidget(where, dock)
             dock.show()
         self.tabifyDockWidget(self.docks["library"], self.docks["training"])
+        self.tabifyDockWidget(self.docks["library"], self.docks["gallery"])
         self.docks["library"].raise_()
         width = self.width()
         side = int(min(max(0.18 * width, 240), 380))
@@ -277,6 +283,8 @@ class MainWindow(QMainWindow):
         s.theme_changed.connect(self.on_theme)
         self.studio.started_up.connect(self.on_started_up)
         self.studio.interactive.connect(self.interactive)
+        self.studio.interactive.connect(self.take_out.gallery.refresh)
+        self.tiles.favourite_written.connect(self.take_out.gallery.refresh)
         self.canvas.activated.connect(self.on_tile_activated)
         self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
         self.morph.frame_shown.connect(self.pad_panel.show_frame)

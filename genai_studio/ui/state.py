@@ -227,6 +227,7 @@ class StudioState(QObject):
     recording_changed = Signal(bool)
     pad_path_changed = Signal(object)  # RecordedPath | None
     history_changed = Signal()  # a step was added, or Back / Forward moved
+    gallery_changed = Signal(object)  # tuple[core.gallery.GalleryItem, ...]
 
     # ---------------------------------------------------------------- intents (-> Studio)
     generate_requested = Signal(bool)  # fresh: True = a new seed unless locked or typed
@@ -270,6 +271,7 @@ class StudioState(QObject):
     export_settings = Field(ExportSettings())
     recording = Field(False, bool)
     pad_path: Field[RecordedPath | None] = Field(None)
+    gallery: Field[tuple[Any, ...]] = Field((), tuple)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -13,9 +13,11 @@ from PySide6.QtWidgets import QWidget
 from genai_studio.ui import ask
 from genai_studio.ui.export_dialog import ExportDialog
 from genai_studio.ui.exports import Exports
+from genai_studio.ui.gallery import GalleryActions
 from genai_studio.ui.history_control import HistoryControl
 from genai_studio.ui.recorder import PathPlayer
 from genai_studio.ui.reopen import IMAGE_FILTER, Reopen
+from genai_studio.ui.settings import Preferences
 from genai_studio.ui.state import StudioState
 from genai_studio.ui.studio import Studio
 
@@ -30,11 +32,12 @@ def dropped_images(mime: QMimeData) -> list[Path]:
 
 class TakeOut(QObject):
     def __init__(self, state: StudioState, studio: Studio, favourites: Path,
-                 window: QWidget) -> None:
+                 prefs: Preferences, window: QWidget) -> None:
         super().__init__(window)
         self.state, self.window, self.favourites = state, window, favourites
         self.history = HistoryControl(state, studio, self)
-        self.exports = Exports(state, studio.jobs, parent=self)
+        self.gallery = GalleryActions(state, studio.jobs, favourites, prefs, self)
+        self.exports = Exports(state, studio.jobs, on_written=self.gallery.add, parent=self)
         self.reopen = Reopen(state, studio, self)
         self.path_player = PathPlayer(state, self)
         self.dialog: ExportDialog | None = None

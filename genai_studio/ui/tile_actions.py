@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -41,6 +41,7 @@ def _slug(text: str) -> str:
 
 
 class TileActions(QObject):
+    favourite_written = Signal(object)  # Path of the new favourite (the gallery shows it)
     def __init__(self, state: StudioState, paths: StudioPaths, jobs: JobRunner,
                  dialog_parent: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -127,7 +128,11 @@ class TileActions(QObject):
         handle = grid.handle
         self.jobs.submit(Job("Could not keep the favourite",
                              lambda ctx: _write_favourite(job, handle, ctx),
-                             done=lambda p: self.state.post(f"Favourite saved in {p.parent}")))
+                             done=self._favourite_kept))
+
+    def _favourite_kept(self, path: Path) -> None:
+        self.state.post(f"Favourite saved in {path.parent}")
+        self.favourite_written.emit(path)
 
 
 def _write_favourite(job: Any, handle: Any, context: Any) -> Path:

@@ -185,3 +185,34 @@ def test_export_settings_survive_a_restart_and_bad_values_fall_back(tmp_path):
         assert ExportSettings.from_json(junk).style == ExportSettings().style
     hostile = ExportSettings.from_json('{"frames": 100000, "animation_format": "exe"}')
     assert hostile.frames == 600 and hostile.animation_format == "gif"
+
+
+def test_gallery_shows_favourites_and_exports_reopens_compares_and_deletes(window, qtbot,
+                                                                          tmp_path,
+                                                                          monkeypatch):
+    s = window.state
+    s.selected = 3
+    window.actions["favourite_tile"].trigger()
+    dialog = window.take_out.show_export("grid")
+    monkeypatch.setattr(ask, "save_path", lambda *a, **k: tmp_path / "sheet.png")
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: len(s.gallery) == 2, timeout=20_000)
+    panel = window.gallery
+    assert panel.list.count() == 2 and all(item.prov is not None for item in s.gallery)
+    panel.list.selectAll()
+    monkeypatch.setattr(ask, "folder", lambda *a, **k: tmp_path / "copies")
+    (tmp_path / "copies").mkdir()
+    panel.buttons["export"].click()
+    _jobs_done(window, qtbot)
+    assert len(list((tmp_path / "copies").iterdir())) == 2
+    panel.buttons["compare"].click()
+    from PySide6.QtWidgets import QDialog
+    compare = window.findChild(QDialog, "compareDialog")
+    assert compare is not None and compare.isVisible()
+    compare.close()
+    monkeypatch.setattr(ask, "confirm", lambda *a, **k: True)
+    panel.list.clearSelection()
+    panel.list.item([i.path.name for i in s.gallery].index("sheet.png")).setSelected(True)
+    panel.buttons["delete"].click()
+    qtbot.waitUntil(lambda: len(s.gallery) == 1, timeout=20_000)
+    assert not (tmp_path / "sheet.png").exists()
