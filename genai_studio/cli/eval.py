@@ -12,7 +12,7 @@ from typing import Any
 
 from genai_studio.cli import add_threads_option, int_in, seed_int
 from genai_studio.core.defaults import DEVICE_CHOICES, JUDGE_FILE
-from genai_studio.core.errors import ModelFileError
+from genai_studio.core.errors import ModelFileError, UsageError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -62,6 +62,10 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     device = resolve_device(args.device)
     # The model first: a judge or a damaged file is refused before any work is done.
     loaded = load_model(args.model, device, expect_kind=("vae", "gan"))
+    trained_on = (loaded.metadata.get("dataset") or {}).get("name", "mnist")
+    if trained_on != "mnist":
+        raise UsageError(f"{args.model.name} was trained on {trained_on!r}; eval scores models "
+                         "of MNIST digits (the judge and the test set are MNIST's)")
     judge_path = args.judge or default_judge_path()
     if not judge_path.exists():
         raise ModelFileError(f"judge file not found: {judge_path} (make one with "

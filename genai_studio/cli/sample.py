@@ -41,9 +41,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
                    help="PNG grid to write (default grid.png unless --npy is given)")
     p.add_argument("--npy", type=Path, default=None, metavar="FILE",
-                   help="also write a float32 array (n, 28, 28) in [0, 1]")
+                   help="also write a float32 array (n, H, W), or (n, H, W, 3) for colour "
+                   "models, in [0, 1]")
     p.add_argument("--scale", type=int_in(1, 64), default=2,
-                   help="PNG pixels per MNIST pixel, nearest-neighbour, 1 to 64 (default 2)")
+                   help="PNG pixels per model pixel, nearest-neighbour, 1 to 64 (default 2)")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                    help="compute device (default auto: CUDA, then MPS, then the CPU)")
     add_threads_option(p)

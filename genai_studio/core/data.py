@@ -192,28 +192,44 @@ def load_mnist_arrays(
 
 @dataclass
 class ImageSet:
-    """A whole split on one device: ``images`` (N, 28, 28) uint8, ``labels`` (N,) int64."""
+    """A whole image set on one device: ``images`` uint8 in the studio's layout, (N, H, W) grey
+    or (N, H, W, 3) colour; ``labels`` (N,) int64 (zeros for a set without labels).
+
+    ``info`` is what a model trained on it records about its data (for a dataset file: its
+    source, options and counts), so that images brought in later are prepared the same way.
+    """
 
     images: torch.Tensor
     labels: torch.Tensor
     name: str = "mnist"
     split: str = "train"
+    has_labels: bool = True
+    info: dict | None = None
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """(channels, height, width) of one image."""
+        shape = tuple(int(v) for v in self.images.shape[1:])
+        return (1, *shape) if len(shape) == 2 else (shape[2], shape[0], shape[1])
+
+    def _replace(self, images: torch.Tensor, labels: torch.Tensor) -> ImageSet:
+        return ImageSet(images, labels, self.name, self.split, self.has_labels, self.info)
 
     @property
     def device(self) -> torch.device:
         return self.images.device
 
     def to(self, device: torch.device | str) -> ImageSet:
-        return ImageSet(self.images.to(device), self.labels.to(device), self.name, self.split)
+        return self._replace(self.images.to(device), self.labels.to(device))
 
     def head(self, limit: int | None) -> ImageSet:
         """The first ``limit`` samples (all of them for None)."""
         if limit is None or limit >= len(self):
             return self
-        return ImageSet(self.images[:limit], self.labels[:limit], self.name, self.split)
+        return self._replace(self.images[:limit], self.labels[:limit])
 
     def batch(
         self,
@@ -221,14 +237,16 @@ class ImageSet:
         binarize: Binarize = "none",
         generator: torch.Generator | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Images (B, 1, 28, 28) float in [0, 1] and labels (B,) for ``index``.
+        """Images (B, C, H, W) float in [0, 1] and labels (B,) for ``index``.
 
         ``binarize="dynamic"`` draws a fresh Bernoulli sample of every pixel each time an image
         is used: the standard protocol behind published MNIST likelihoods.
         """
         import torch
 
-        x = self.images[index].unsqueeze(1).to(torch.float32).div_(255.0)
+        x = self.images[index]
+        x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
+        x = x.to(torch.float32).div_(255.0)
         if binarize == "dynamic":
             x = torch.bernoulli(x, generator=generator)
         return x, self.labels[index]

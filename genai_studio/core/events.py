@@ -40,7 +40,7 @@ class Progress:
 @dataclass(frozen=True)
 class Preview:
     step: int
-    images: np.ndarray  # (n, 28, 28) float32 in [0, 1], a copy: safe to send across threads
+    images: np.ndarray  # (n, H, W) grey or (n, H, W, 3) colour, float32 in [0, 1], a copy
     labels: np.ndarray | None = None  # (n,) digits asked for (conditional models), a copy
 
 

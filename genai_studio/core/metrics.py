@@ -141,11 +141,22 @@ def reference_stats(judge: nn.Module, test_set: ImageSet) -> tuple[torch.Tensor,
     return cached_stats(judge, test_set, compute)
 
 
+def check_judgeable(model: Generator) -> None:
+    """The judge reads 28x28 grey digits: refuse to score anything else."""
+    from genai_studio.core.models.base import MNIST_SHAPE
+
+    if tuple(model.image_shape) != MNIST_SHAPE:
+        c, h, w = model.image_shape
+        raise UsageError(f"the judge scores 28x28 grey digits; this model makes {h}x{w} "
+                         f"{'grey' if c == 1 else 'RGB'} images")
+
+
 def judge_generator(
     model: Generator, judge: nn.Module, test_set: ImageSet, n: int = 10000, seed: int = 0
 ) -> dict[str, Any]:
     """All judge scores of ``model`` from n samples drawn with ``seed``, and the seconds that
     drawing and judging the samples and getting the real digits' statistics took."""
+    check_judgeable(model)
     started = time.perf_counter()
     images, requested = draw_samples(model, n, seed)
     probs, features = judge_outputs(judge, images)

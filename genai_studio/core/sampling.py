@@ -7,7 +7,8 @@ pad's live decode all come through here, so a seed and a digit mean the same ima
   ``SAMPLE_BATCH`` (so the first n of a larger draw are the same n images);
 * a conditional model asked for "any digit" gets the digits 0, 1, ..., 9, 0, ... in turn, so
   every digit has n/10 samples (+-1); asked for one digit, every sample is that digit;
-* results are float32 NumPy copies, safe to hand to another thread.
+* results are float32 NumPy copies, safe to hand to another thread, in the studio's layout:
+  (n, H, W) for grey models, (n, H, W, 3) channels-last for colour ones.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ SAMPLE_BATCH = 500  # fixed, so that a seed gives the same samples whatever n is
 
 @dataclass(frozen=True)
 class Samples:
-    images: np.ndarray  # (n, H, W) float32 in [0, 1]
+    images: np.ndarray  # (n, H, W) grey or (n, H, W, 3) colour, float32 in [0, 1]
     latents: np.ndarray  # (n, D) float32
     labels: np.ndarray | None  # (n,) int64 digits asked for; None for unconditional models
     seed: int
@@ -67,7 +68,7 @@ def _device(model: torch.nn.Module) -> torch.device:
 @torch.inference_mode()
 def decode_tensor(model: Generator, z: torch.Tensor,
                   labels: torch.Tensor | None = None) -> torch.Tensor:
-    """Images (n, H, W) on the model's device for latents z (n, D), in chunks."""
+    """Images (n, H, W) or (n, H, W, 3) on the model's device for latents z (n, D), in chunks."""
     from genai_studio.core.threads import use_inference_threads
 
     use_inference_threads()  # one thread while a training run in this process shares the CPU
@@ -82,8 +83,9 @@ def decode_tensor(model: Generator, z: torch.Tensor,
 
 def decode(model: Generator, z: np.ndarray | torch.Tensor,
            labels: int | np.ndarray | torch.Tensor | None = None) -> np.ndarray:
-    """Latents (n, D) -> images (n, H, W) float32 NumPy copy. ``labels``: None (any digit,
-    in turn, for a conditional model), one digit for all, or one per latent."""
+    """Latents (n, D) -> images (n, H, W) grey or (n, H, W, 3) colour, a float32 NumPy copy.
+    ``labels``: None (any digit, in turn, for a conditional model), one digit for all, or one
+    per latent."""
     zt = torch.as_tensor(np.asarray(z, dtype=np.float32)) if not torch.is_tensor(z) else z
     if zt.ndim != 2 or zt.shape[1] != model.latent_dim:
         raise UsageError(f"expected latents of shape (n, {model.latent_dim}), "

@@ -82,7 +82,7 @@ class TrainingTask:
         generator: torch.Generator,
         beta_scale: float,
     ) -> torch.Tensor:
-        """One update from x (B, 1, 28, 28) in [0, 1]; losses as a (len(loss_names),) tensor."""
+        """One update from x (B, C, H, W) in [0, 1]; losses as a (len(loss_names),) tensor."""
         raise NotImplementedError
 
 

@@ -264,10 +264,15 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
             torch.manual_seed(config.seed)
             model = build_model(model_config)
         model.to(device)
+    check_data_fits(model_config, data)
     data = data.head(config.limit)
     data_sha256 = data_fingerprint(data)
     data = data.to(device)
     binarize = config.binarize or default_binarize(model_config.kind)
+    if binarize == "dynamic" and data.image_shape[0] != 1:
+        if config.binarize is not None:
+            raise UsageError("--binarize dynamic is for grey images; this data set is in colour")
+        binarize = "none"  # the VAE default, but colour channels are not black or white
     speed = speed or SpeedOptions()
     accel.configure_device(device, model)
     model.to(memory_format=accel.memory_format(model, device))
@@ -284,6 +289,28 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
     if loaded is None:
         return run, None
     return run, _restore(run, loaded, allow_data_change)
+
+
+def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
+    """Refuse, with a reason, a data set the model cannot train on."""
+    from genai_studio.core.models.base import MNIST_SHAPE
+
+    wanted = getattr(model_config, "image_shape", MNIST_SHAPE)
+    if data.image_shape != tuple(wanted):
+        raise UsageError(f"the model makes {_shape_text(wanted)} images; the data set "
+                         f"{data.name!r} holds {_shape_text(data.image_shape)} ones")
+    if (getattr(model_config, "conditional", False) or model_config.kind == "judge") \
+            and not data.has_labels:
+        raise UsageError(f"the data set {data.name!r} has no labels: conditional models and "
+                         "the judge train on MNIST")
+    if len(data) < 2:
+        raise UsageError(f"the data set {data.name!r} has {len(data)} image(s); training needs "
+                         "at least 2")
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    c, h, w = shape
+    return f"{h}x{w} {'grey' if c == 1 else 'RGB'}"
 
 
 def _saved_train_config(saved: Any, epochs: int, name: str) -> TrainConfig:
@@ -385,7 +412,7 @@ def _summary(run: _Run) -> dict[str, Any]:
 
 def _metadata(run: _Run, summary: dict[str, Any], **extra: Any) -> dict[str, Any]:
     dataset = {"name": run.data.name, "split": run.data.split, "num_images": len(run.data),
-               "binarize": run.binarize}
+               "binarize": run.binarize, **(run.data.info or {})}
     return model_metadata(run.model, dataset=dataset, training=summary, metrics={}, **extra)
 
 

@@ -11,8 +11,11 @@ from torch import nn
 from genai_studio.core.errors import ModelFileError, UsageError
 from genai_studio.core.validate import MAX_DIMENSION, check_fields
 
-IMAGE_SIZE = 28
+IMAGE_SIZE = 28  # MNIST's side; the judge's and the default generators' images
 NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
+MNIST_SHAPE = (1, IMAGE_SIZE, IMAGE_SIZE)
+IMAGE_CHANNELS = (1, 3)  # grey or RGB
+MIN_SIDE, MAX_SIDE = 8, 128
 
 C = TypeVar("C", bound="ModelConfig")
 
@@ -45,21 +48,70 @@ class ModelConfig:
             raise ModelFileError(f"invalid {cls.kind} config: {exc}") from None
 
 
+def check_image_shape(shape: tuple[int, ...], conv: bool) -> tuple[int, int, int]:
+    """(channels, height, width) as a tuple of ints, or a ValueError saying what is wrong.
+
+    Generators carry the shape of the images they make in their config (``image_shape``); a
+    file written before shapes existed has none and loads as MNIST's (1, 28, 28).
+    """
+    try:
+        c, h, w = (int(v) for v in shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"image_shape must be (channels, height, width), not {shape!r}") from None
+    if c not in IMAGE_CHANNELS:
+        raise ValueError(f"images must have 1 (grey) or 3 (RGB) channels, not {c}")
+    if not (MIN_SIDE <= h <= MAX_SIDE and MIN_SIDE <= w <= MAX_SIDE):
+        raise ValueError(f"image sides must be {MIN_SIDE} to {MAX_SIDE} px, not {h}x{w}")
+    if conv and conv_levels(h, w) < 2:
+        raise ValueError(f"convolutional models need sides divisible by 4 and at least 20 px, "
+                         f"not {h}x{w}")
+    return c, h, w
+
+
+def conv_levels(height: int, width: int) -> int:
+    """How many stride-2 steps the conv models take: halve while both sides are even and
+    above 8 px. 28 -> 14 -> 7 and 32 -> 16 -> 8 take two, 64 -> 32 -> 16 -> 8 three."""
+    levels = 0
+    while height % 2 == 0 and width % 2 == 0 and min(height, width) > 8:
+        height, width, levels = height // 2, width // 2, levels + 1
+    return levels
+
+
+def to_studio_layout(x: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) -> the studio's image layout: (B, H, W) grey, (B, H, W, 3) colour."""
+    return x.squeeze(1) if x.shape[1] == 1 else x.permute(0, 2, 3, 1)
+
+
+def from_studio_layout(x: torch.Tensor) -> torch.Tensor:
+    """(B, H, W) grey or (B, H, W, 3) colour -> (B, C, H, W)."""
+    return x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
+
+
 def one_hot(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
     return nn.functional.one_hot(labels.long(), num_classes).to(torch.float32)
 
 
 class Generator(nn.Module):
-    """A model that turns latent vectors (and, if conditional, labels) into 28x28 images."""
+    """A model that turns latent vectors (and, if conditional, labels) into images of
+    ``image_shape`` (channels, height, width): MNIST's (1, 28, 28) unless trained otherwise.
+
+    Torch code inside the models works in (B, C, H, W); what ``decode`` hands out is in the
+    studio's layout, (B, H, W) for grey and (B, H, W, 3) for colour, as NumPy arrays are.
+    """
 
     config: ModelConfig
     latent_dim: int
     conditional: bool
     num_classes: int
+    image_shape: tuple[int, int, int] = MNIST_SHAPE
+
+    def decode_images(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Images (B, C, H, W) in [0, 1] for latents z (B, latent_dim); differentiable."""
+        raise NotImplementedError
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Images (n, 28, 28) in [0, 1] for latents z (n, latent_dim)."""
-        raise NotImplementedError
+        """Images (B, H, W) grey or (B, H, W, 3) colour in [0, 1] for latents z (B, D)."""
+        return to_studio_layout(self.decode_images(z, labels))
 
     def check_labels(self, labels: torch.Tensor | None, n: int) -> torch.Tensor | None:
         """Labels to condition on, or a clear error when they do not fit this model."""
@@ -89,7 +141,7 @@ class Generator(nn.Module):
         generator: torch.Generator | None = None,
         labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """n images (n, 28, 28) in [0, 1] drawn from the prior."""
+        """n images in the studio's layout, in [0, 1], drawn from the prior."""
         if n <= 0:
             raise UsageError("the number of samples must be positive")
         labels = self.check_labels(labels, n)
