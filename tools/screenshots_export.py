@@ -3,8 +3,9 @@
     QT_QPA_PLATFORM=offscreen python tools/screenshots_export.py OUT_DIR [MODELS_DIR]
 
 Writes ``export-dialog.png`` (the dialog on the morph, animated GIF, ink style),
-``export-dialog-grid.png``, ``gallery.png``, ``recorder-WxH.png`` (a path recorded on the 2-D VAE's pad, at
-1024x640, 1366x768 and 1920x1080) into OUT_DIR. Settings go to a temporary folder.
+``export-dialog-grid.png``, ``gallery.png`` and ``recorder-WxH.png`` (a path recorded on the
+2-D VAE's pad, at 1024x640, 1366x768 and 1920x1080) into OUT_DIR. Settings go to a temporary
+folder.
 """
 
 from __future__ import annotations
