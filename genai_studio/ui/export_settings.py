@@ -11,8 +11,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from genai_studio.core.errors import GenAIError
-from genai_studio.core.export import ANIMATION_FORMATS, Timing
-from genai_studio.core.render import ExportStyle
+from genai_studio.core.export_options import ANIMATION_FORMATS, ExportStyle, Timing
 
 SOURCE_FORMATS = {
     "tile": ("png",),

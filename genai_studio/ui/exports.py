@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from genai_studio.ui.state import StudioState
@@ -29,6 +28,8 @@ SOURCES = {"tile": "Selected tile", "grid": "Whole grid (contact sheet)",
 
 def source_from_state(state: StudioState, kind: str) -> Source:
     """What ``kind`` means now, or a UsageError saying what is missing."""
+    import numpy as np
+
     from genai_studio.core.errors import UsageError
     from genai_studio.core.export_jobs import Source
 

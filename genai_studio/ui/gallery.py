@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -124,7 +125,8 @@ class GalleryPanel(QWidget):
         self.list.setSpacing(4)
         self.list.itemDoubleClicked.connect(self._reopen)
         layout.addWidget(self.list, 1)
-        row = QHBoxLayout()
+        rows = QGridLayout()  # two rows: the dock stays as narrow as the library beside it
+        rows.setSpacing(4)
         self.buttons = {}
         for name, text, tip in (
                 ("reopen", "Reopen", "Bring back the model, seed, grid and pad point"),
@@ -133,7 +135,7 @@ class GalleryPanel(QWidget):
                 ("delete", "Delete", "Delete the selected images from the disk"),
                 ("refresh", "Refresh", "Look for new favourites and exports")):
             button = QPushButton(text, objectName=f"gallery_{name}", toolTip=tip)
-            row.addWidget(button)
+            rows.addWidget(button, len(self.buttons) // 3, len(self.buttons) % 3)
             self.buttons[name] = button
         self.buttons["reopen"].clicked.connect(self._reopen)
         self.buttons["compare"].clicked.connect(self._compare)
@@ -141,7 +143,7 @@ class GalleryPanel(QWidget):
             lambda: actions.export_selection(self.selected(), self))
         self.buttons["delete"].clicked.connect(lambda: actions.delete(self.selected(), self))
         self.buttons["refresh"].clicked.connect(actions.refresh)
-        layout.addLayout(row)
+        layout.addLayout(rows)
         state.gallery_changed.connect(self.on_gallery)
         self.on_gallery(state.gallery)
 

@@ -102,6 +102,8 @@ class PadPanel(QWidget):
         self.record_button.setObjectName("recordButton")
         self.replay_button = self._toggle(actions["replay_path"])
         self.replay_button.setObjectName("replayButton")
+        for button in (self.record_button, self.replay_button):  # icons: the pad stays narrow
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         top.addWidget(self.record_button)
         top.addWidget(self.replay_button)
         top.addStretch(1)
