@@ -68,6 +68,9 @@ def busy_cores(samples: int = 5, interval_s: float = 0.002, path: str = _LOADAVG
     return sorted(counts)[len(counts) // 2]
 
 
+MAX_THREADS = 1024
+
+
 def parse_threads(text: str, source: str) -> int:
     try:
         value = int(text)
@@ -75,6 +78,8 @@ def parse_threads(text: str, source: str) -> int:
         raise UsageError(f"{source} must be a whole number of threads, not {text!r}") from None
     if value <= 0:
         raise UsageError(f"{source} must be positive, not {value}")
+    if value > MAX_THREADS:  # torch cannot even take the number past 2**31
+        raise UsageError(f"{source} must be at most {MAX_THREADS}, not {value}")
     return value
 
 
