@@ -130,7 +130,7 @@ class Exports(QObject):
         if self.job_id is not None:
             self.jobs.cancel(self.job_id)
             self._end(())
-            self.state.post("Export cancelled: nothing was written")
+            self.state.post("Export cancelled")
 
     def _done(self, paths: tuple[Path, ...]) -> None:
         self._end(paths)

@@ -94,6 +94,7 @@ class LatentPad(QWidget):
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
+        self._trail = []  # a path half-drawn on another model's pad means nothing here
         self._atlas, self._dots = None, None
         self._points, self._point_labels = (), ()
         self._corners = [None] * 4
