@@ -147,13 +147,25 @@ def training_active() -> bool:
     return _training_runs > 0
 
 
+def _base_threads() -> int:
+    """The plan's count; without a plan (the engine used as a library), what torch has."""
+    if _plan is not None:
+        return _plan.threads
+    import torch
+
+    return torch.get_num_threads()
+
+
 def inference_threads() -> int:
     """Threads for a decode: one while a training run shares the CPU, else the plan's."""
-    return 1 if training_active() else current().threads
+    return 1 if training_active() else _base_threads()
 
 
 def use_inference_threads() -> None:
-    """Give the calling thread (GUI or inference worker) its inference thread count."""
+    """Give the calling thread (GUI or inference worker) its inference thread count; without
+    a plan and without training, leave the caller's setting alone."""
+    if _plan is None and not training_active():
+        return
     set_torch_threads(inference_threads())
 
 
@@ -164,7 +176,7 @@ def training_threads(beside_window: bool) -> int:
     (17.9k vs 7.6k images/s, the machine busy) and cut the GUI heartbeat's p99 lag from 23 to
     16 ms: the window's frames need a core of their own.
     """
-    threads = current().threads
+    threads = _base_threads()
     return max(1, threads - 1) if beside_window else threads
 
 
@@ -177,7 +189,7 @@ def training_run(device_type: str, beside_window: bool = True) -> Iterator[int]:
     """
     global _training_runs
     if device_type != "cpu":
-        yield current().threads
+        yield _base_threads()
         return
     import torch
 
