@@ -134,7 +134,7 @@ def shoot_datasets(w, out: Path, folder: Path) -> None:  # noqa: ANN001
     dialog.grab().save(str(out / "byo-dataset-dialog.png"))
     dialog.keep()
     _wait(lambda: any(d.name == "my-glyphs" for d in w.state.datasets), 120)
-    w.docks["datasets"].raise_()
+    w.show_datasets()
     _settle(1.5)
     w.grab().save(str(out / "byo-datasets.png"))
     info = next(d for d in w.state.datasets if d.name == "my-glyphs")

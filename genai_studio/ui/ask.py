@@ -41,3 +41,12 @@ def confirm(parent: QWidget, title: str, question: str) -> bool:
 def folder(parent: QWidget, title: str, start: Path) -> Path | None:
     path = QFileDialog.getExistingDirectory(parent, title, str(start))
     return Path(path) if path else None
+
+
+def colour(parent: QWidget, title: str, current: str) -> str | None:
+    """A colour as #rrggbb."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QColorDialog
+
+    chosen = QColorDialog.getColor(QColor(current), parent, title)
+    return chosen.name() if chosen.isValid() else None

@@ -10,7 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeyEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -23,6 +30,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QStackedWidget,
+    QTabWidget,
     QWidget,
 )
 
@@ -34,6 +42,7 @@ from genai_studio.ui.bind import bind_check
 from genai_studio.ui.dataset_actions import DatasetActions
 from genai_studio.ui.dataset_panel import DatasetPanel
 from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog, show_error
+from genai_studio.ui.gallery import GalleryPanel
 from genai_studio.ui.guard import GUARD, gui_slot
 from genai_studio.ui.library_actions import LibraryActions, first_usable
 from genai_studio.ui.material import MaterialController
@@ -46,6 +55,7 @@ from genai_studio.ui.scores import headline
 from genai_studio.ui.settings import GRID_SIZES, Preferences
 from genai_studio.ui.state import Corner, MorphEnd, StudioState, Theme, TrainingSettings
 from genai_studio.ui.studio import Studio, StudioPaths
+from genai_studio.ui.take_out import TakeOut, dropped_images
 from genai_studio.ui.tile_actions import TileActions, TileOp
 from genai_studio.ui.toolbar import EmptyState, StudioToolbar
 from genai_studio.ui.training_panel import TrainingPanel
@@ -53,6 +63,7 @@ from genai_studio.ui.training_run import TrainingRun
 from genai_studio.workers.messages import LoadReason
 
 log = logging.getLogger(__name__)
+TABBED_BEHIND_LIBRARY = ("training", "gallery", "material")
 SPACE_TAKERS = (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSpinBox,
                 QAbstractSlider)
 
@@ -87,6 +98,8 @@ class MainWindow(QMainWindow):
         self.studio = Studio(self.state, paths, self)
         self.run = TrainingRun(self.state, paths.user_models, paths.judge, self._trained, self)
         self.tiles = TileActions(self.state, paths, self.studio.jobs, self, self)
+        self.take_out = TakeOut(self.state, self.studio, paths.favourites, prefs, self)
+        self.setAcceptDrops(True)  # an exported image dropped on the window reopens
         self.library_actions = LibraryActions(self.state, paths.shipped_models,
                                               paths.user_models, self.studio.jobs,
                                               self.studio.load, self, self)
@@ -113,6 +126,7 @@ class MainWindow(QMainWindow):
             "delete_model": lib.ask_delete, "score_model": lib.score_selected,
             "resume_run": lambda: lib.resume_selected(self.resume),
             "quit": self.close,
+            **self.take_out.handlers(),
             "generate": lambda: s.request_generate(fresh=True),
             "grid_bigger": lambda: self._grid_step(1),
             "grid_smaller": lambda: self._grid_step(-1),
@@ -128,7 +142,7 @@ class MainWindow(QMainWindow):
             "cancel_training": run.cancel,
             "shortcuts": self.show_shortcuts, "about": self.show_about,
             "reset_layout": self.reset_layout,
-            "open_image": self.material.open_image,
+            "encode_image": self.material.open_image,
             "new_dataset": self.dataset_actions.ask_new,
             "repair_tile": self.material.repair_tile,
         }
@@ -157,6 +171,16 @@ class MainWindow(QMainWindow):
         self.docks["training"].raise_()
         self.run.start(resume_from=run.checkpoint)
 
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if dropped_images(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        images = dropped_images(event.mimeData())
+        if images:
+            event.acceptProposedAction()
+            self.state.open_image_requested.emit(images[0])
+
     def show_shortcuts(self) -> None:
         ShortcutsDialog(table.help_rows(self.actions), self).open()
 
@@ -181,31 +205,45 @@ class MainWindow(QMainWindow):
         self.training = TrainingPanel(s, self.run, a)
         self.material_panel = MaterialPanel(s, self.material, self.material.repair_material)
         self.datasets = DatasetPanel(s, self.dataset_actions)
+        self.gallery = GalleryPanel(s, self.take_out.gallery)
         area = Qt.DockWidgetArea
         # Side docks run the full height: the pad and its preview get room to be large, and
         # the morph strip sits right under the canvas it morphs.
         self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
         self.docks = {
-            "library": self._dock("Library", self.library, area.LeftDockWidgetArea),
+            "library": self._dock("Library", self._library_tabs(), area.LeftDockWidgetArea),
             "training": self._dock("Training", _scrolling(self.training),
                                    area.LeftDockWidgetArea),
             "pad": self._dock("Latent pad", self.pad_panel, area.RightDockWidgetArea),
             "morph": self._dock("Morph", self.morph, area.BottomDockWidgetArea),
-            "material": self._dock("Sketch and images", _scrolling(self.material_panel),
-                                   area.LeftDockWidgetArea),
-            "datasets": self._dock("Datasets", _scrolling(self.datasets),
+            "gallery": self._dock("Gallery", self.gallery, area.LeftDockWidgetArea),
+            "material": self._dock("Sketch", _scrolling(self.material_panel),
                                    area.LeftDockWidgetArea),
         }
-        # Training, the sketch and the datasets wait in tabs behind the library: no room
-        # taken until asked for.
-        for name in ("training", "material", "datasets"):
+        # Training, the gallery, the sketch and the datasets wait in tabs behind the library:
+        # they take no room until asked for.
+        for name in TABBED_BEHIND_LIBRARY:
             self.tabifyDockWidget(self.docks["library"], self.docks[name])
         self.docks["library"].raise_()
         self.status = {name: QLabel("") for name in ("device", "model", "quality", "training")}
         for name, label in self.status.items():
             label.setObjectName(f"status_{name}")
             self.statusBar().addPermanentWidget(label)
+
+    def _library_tabs(self) -> QTabWidget:
+        """The library: the models, and the artist's datasets as a second section."""
+        self.library_tabs = QTabWidget()
+        self.library_tabs.setObjectName("libraryTabs")
+        self.library_tabs.setDocumentMode(True)
+        self.library_tabs.addTab(self.library, "Models")
+        self.library_tabs.addTab(_scrolling(self.datasets), "Datasets")
+        return self.library_tabs
+
+    def show_datasets(self) -> None:
+        self.docks["library"].show()
+        self.docks["library"].raise_()
+        self.library_tabs.setCurrentIndex(1)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -224,15 +262,18 @@ class MainWindow(QMainWindow):
         for name, where in (("library", area.LeftDockWidgetArea),
                             ("training", area.LeftDockWidgetArea),
                             ("material", area.LeftDockWidgetArea),
-                            ("datasets", area.LeftDockWidgetArea),
                             ("pad", area.RightDockWidgetArea),
-                            ("morph", area.BottomDockWidgetArea)):
+                            ("morph", area.BottomDockWidgetArea),
+                            ("gallery", area.LeftDockWidgetArea)):
             dock = self.docks[name]
             dock.setFloating(False)
-            self.addDockWidget(where, dock)
+            # Tab each at once: docks stacked one under another even for a moment make the
+            # window as tall as their sum, and it does not shrink back.
+            if name in TABBED_BEHIND_LIBRARY:
+                self.tabifyDockWidget(self.docks["library"], dock)
+            else:
+                self.addDockWidget(where, dock)
             dock.show()
-        for name in ("training", "material", "datasets"):
-            self.tabifyDockWidget(self.docks["library"], self.docks[name])
         self.docks["library"].raise_()
         width = self.width()
         side = int(min(max(0.18 * width, 240), 380))
@@ -268,6 +309,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         s, a = self.state, self.actions
         for name, field in (("lock_seed", "seed_locked"), ("smooth", "smooth"),
+                            ("record_path", "recording"),
                             ("show_atlas", "show_atlas"), ("show_points", "show_points")):
             bind_check(a[name], s, field)
         GUARD.report = s.report_error
@@ -280,11 +322,15 @@ class MainWindow(QMainWindow):
         s.theme_changed.connect(self.on_theme)
         self.studio.started_up.connect(self.on_started_up)
         self.studio.interactive.connect(self.interactive)
+        self.studio.interactive.connect(self.take_out.gallery.refresh)
+        self.tiles.favourite_written.connect(self.take_out.gallery.refresh)
         self.canvas.activated.connect(self.on_tile_activated)
         self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
         self.pad_panel.pad.image_dropped.connect(self.material.on_dropped_on_pad)
         self.canvas.image_dropped.connect(self.material.on_dropped_on_canvas)
         self.morph.frame_shown.connect(self.pad_panel.show_frame)
+        s.history_changed.connect(self.on_history)
+        self.on_history()
         self.empty.train_button.clicked.connect(self.quick_train)
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
         self.on_theme(self.state.theme)
@@ -330,6 +376,12 @@ class MainWindow(QMainWindow):
         self.status["training"].setText(f"training {label}" if state.active and
                                         not label.startswith(("training", "paused"))
                                         else label)
+
+    @gui_slot()
+    def on_history(self) -> None:
+        h = self.state.history
+        self.actions["history_back"].setEnabled(h.can_back)
+        self.actions["history_forward"].setEnabled(h.can_forward)
 
     @gui_slot(int)
     def on_tile_activated(self, index: int) -> None:

@@ -69,7 +69,7 @@ def test_a_hostile_image_is_refused_in_a_dialog(window, qtbot, tmp_path, monkeyp
     bomb.write_bytes(png_with_header_size(30000, 30000))
     monkeypatch.setattr(ask, "open_path", lambda *a, **k: bomb)
     before = window.state.pad_point
-    window.actions["open_image"].trigger()
+    window.actions["encode_image"].trigger()
     qtbot.waitUntil(lambda: "decompression bomb" in window.last_error, timeout=30_000)
     assert window.state.material is None and window.state.pad_point == before
 
