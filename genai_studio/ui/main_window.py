@@ -49,6 +49,10 @@ from genai_studio.ui.training_run import TrainingRun
 from genai_studio.workers.messages import LoadReason
 
 log = logging.getLogger(__name__)
+DOCK_AREAS = {"library": Qt.DockWidgetArea.LeftDockWidgetArea,
+              "training": Qt.DockWidgetArea.LeftDockWidgetArea,
+              "pad": Qt.DockWidgetArea.RightDockWidgetArea,
+              "morph": Qt.DockWidgetArea.BottomDockWidgetArea}
 SPACE_TAKERS = (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSpinBox,
                 QAbstractSlider)
 
@@ -171,11 +175,10 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
         self.docks = {
-            "library": self._dock("Library", self.library, area.LeftDockWidgetArea),
-            "training": self._dock("Training", _scrolling(self.training),
-                                   area.LeftDockWidgetArea),
-            "pad": self._dock("Latent pad", self.pad_panel, area.RightDockWidgetArea),
-            "morph": self._dock("Morph", self.morph, area.BottomDockWidgetArea),
+            "library": self._dock("library", "Library", self.library),
+            "training": self._dock("training", "Training", _scrolling(self.training)),
+            "pad": self._dock("pad", "Latent pad", self.pad_panel),
+            "morph": self._dock("morph", "Morph", self.morph),
         }
         # Training waits in a tab behind the library: idle, it takes no room at all.
         self.tabifyDockWidget(self.docks["library"], self.docks["training"])
@@ -185,29 +188,29 @@ class MainWindow(QMainWindow):
             label.setObjectName(f"status_{name}")
             self.statusBar().addPermanentWidget(label)
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{title.lower().replace(' ', '_')}_dock")
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(area, dock)
+        self.addDockWidget(DOCK_AREAS[name], dock)
         return dock
 
     def reset_layout(self) -> None:
         """Every dock where it starts, sized for the window as it is now: a slim library with
-        training in a tab behind it, a roomy pad, a slim morph strip; the canvas gets the rest."""
-        area = Qt.DockWidgetArea
-        for name, where in (("library", area.LeftDockWidgetArea),
-                            ("training", area.LeftDockWidgetArea),
-                            ("pad", area.RightDockWidgetArea),
-                            ("morph", area.BottomDockWidgetArea)):
-            dock = self.docks[name]
-            dock.setFloating(False)
-            self.addDockWidget(where, dock)
+        training in a tab behind it, a roomy pad, a slim morph strip; the canvas gets the rest.
+
+        Docks already in place are only resized: re-docking them (or ``restoreState``) makes
+        Qt leave a stale copy of the tab bar behind, drawn over the status bar."""
+        for name, dock in self.docks.items():
+            if dock.isFloating() or self.dockWidgetArea(dock) != DOCK_AREAS[name]:
+                dock.setFloating(False)
+                self.addDockWidget(DOCK_AREAS[name], dock)
             dock.show()
-        self.tabifyDockWidget(self.docks["library"], self.docks["training"])
+        if self.docks["training"] not in self.tabifiedDockWidgets(self.docks["library"]):
+            self.tabifyDockWidget(self.docks["library"], self.docks["training"])
         self.docks["library"].raise_()
         width = self.width()
         side = int(min(max(0.18 * width, 240), 380))
@@ -254,7 +257,7 @@ class MainWindow(QMainWindow):
         s.device_changed.connect(self._update_status)
         s.theme_changed.connect(self.on_theme)
         self.studio.started_up.connect(self.on_started_up)
-        self.studio.interactive.connect(self.interactive)
+        self.studio.interactive.connect(self.on_interactive)
         self.canvas.activated.connect(self.on_tile_activated)
         self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
         self.morph.frame_shown.connect(self.pad_panel.show_frame)
@@ -272,6 +275,13 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.studio.start)
         return super().event(event)
 
+    @gui_slot()
+    def on_interactive(self) -> None:
+        if self.state.model is None:  # start-up found nothing to open: say what to do next
+            self.empty.set_state("training" if self.state.training.state.active else "empty")
+            self.empty.train_button.setFocus()
+        self.interactive.emit()
+
     @gui_slot(object)
     def on_started_up(self, _report: object) -> None:
         last = self.prefs.get_str("last_model")
@@ -288,7 +298,8 @@ class MainWindow(QMainWindow):
     def on_model(self, _handle: object) -> None:
         if self.state.model is not None:
             self.stack.setCurrentWidget(self.canvas)
-            if self.stack.isVisible() and not self.focusWidget():
+            focus = self.focusWidget()
+            if focus is None or isinstance(focus, QComboBox) or not self.studio.is_interactive:
                 self.canvas.setFocus()  # so Space, arrows and tile keys act on the canvas
             self.prefs.set("last_model", str(self.state.model.path))
         self._update_status()
@@ -387,5 +398,6 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     scroll.setWidget(widget)
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setObjectName(f"{widget.objectName()}Scroll")
     return scroll
