@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from genai_studio.ui.guard import gui_slot
-from genai_studio.ui.state import Corner
+from genai_studio.ui.state import Corner, StudioState
 
 
 class Menu(enum.Enum):
@@ -50,6 +50,7 @@ class ActionSpec:
     tip: str = ""
     icon: str = ""  # a name in ui.icons; drawn in the scheme's colours (danger for "trash")
     short: str = ""  # the text on a small button that shows this action (Qt's iconText)
+    field: str = ""  # checkable rows: the StudioState field the check mark is bound to
 
 
 _CORNERS = tuple(
@@ -74,7 +75,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("quit", "Quit", "Ctrl+Q", Menu.FILE),
     ActionSpec("generate", "Generate a new grid", "Space", Menu.SAMPLE),
     ActionSpec("lock_seed", "Lock the seed", "Ctrl+L", Menu.SAMPLE, checkable=True,
-               icon="lock"),
+               icon="lock", field="seed_locked"),
     ActionSpec("grid_bigger", "Bigger grid", "+", Menu.SAMPLE),
     ActionSpec("grid_smaller", "Smaller grid", "-", Menu.SAMPLE),
     ActionSpec("copy_tile", "Copy image", "Ctrl+C", Menu.SAMPLE, tile=True),
@@ -89,12 +90,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
                short="B ← pad"),
     ActionSpec("play_morph", "Play the morph", "P", Menu.VIEW, checkable=True, icon="play",
                short="Play"),
-    ActionSpec("smooth", "Smooth pixels", "S", Menu.VIEW, checkable=True,
+    ActionSpec("smooth", "Smooth pixels", "S", Menu.VIEW, checkable=True, field="smooth",
                tip="Smooth (bilinear) or crisp (nearest-neighbour) digits"),
     ActionSpec("show_atlas", "Pad: atlas layer", "G", Menu.VIEW, checkable=True,
-               short="Atlas", tip="Show a faint atlas of decoded digits under the pad"),
+               short="Atlas", tip="Show a faint atlas of decoded digits under the pad",
+               field="show_atlas"),
     ActionSpec("show_points", "Pad: encoded digits layer", "D", Menu.VIEW, checkable=True,
-               short="Digits", tip="Show where the test digits encode, coloured by class"),
+               short="Digits", tip="Show where the test digits encode, coloured by class",
+               field="show_points"),
     ActionSpec("reset_layout", "Reset the layout", "", Menu.VIEW,
                tip="Put every panel back where it starts, sized for this window"),
     ActionSpec("train", "Train a new model", "Ctrl+T", Menu.TRAIN),
@@ -155,6 +158,15 @@ def build_actions(owner: QWidget, handlers: Mapping[str, Callable[[], object]]
         actions[spec.name] = action
     tint_icons(actions)
     return actions
+
+
+def bind_actions(actions: Mapping[str, QAction], state: StudioState) -> None:
+    """Tie each checkable row with a ``field`` to that field of the state, both ways."""
+    from genai_studio.ui.bind import bind_check
+
+    for spec in ACTIONS:
+        if spec.field:
+            bind_check(actions[spec.name], state, spec.field)
 
 
 def tint_icons(actions: Mapping[str, QAction]) -> None:

@@ -30,7 +30,6 @@ from genai_studio.core.events import RunState
 from genai_studio.core.library import UnfinishedRun
 from genai_studio.ui import actions as table
 from genai_studio.ui import theme, window_state
-from genai_studio.ui.bind import bind_check
 from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog, show_error
 from genai_studio.ui.guard import GUARD, gui_slot
 from genai_studio.ui.library_actions import LibraryActions, first_usable
@@ -244,10 +243,8 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- wiring
 
     def _connect(self) -> None:
-        s, a = self.state, self.actions
-        for name, field in (("lock_seed", "seed_locked"), ("smooth", "smooth"),
-                            ("show_atlas", "show_atlas"), ("show_points", "show_points")):
-            bind_check(a[name], s, field)
+        s = self.state
+        table.bind_actions(self.actions, s)
         GUARD.report = s.report_error
         s.error_reported.connect(self.on_error)
         s.message_posted.connect(self.on_message)

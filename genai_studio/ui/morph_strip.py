@@ -119,6 +119,7 @@ class MorphStrip(QWidget):
         state.model_changed.connect(self.on_model)
         self.play_action.toggled.connect(self.set_playing)
         self.on_ends(None)
+        self.on_frames(state.morph_frames)
 
     def _build(self, actions: Mapping[str, QAction]) -> None:
         row = QHBoxLayout(self)
