@@ -87,6 +87,9 @@ def run() -> int:
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), close_on_signal)
+    # A session logout asks the application to commit its data: do what closing does (the
+    # run is checkpointed, settings saved), before the session manager ends the process.
+    app.commitDataRequest.connect(lambda _manager: window.close())
     ticker = QTimer()
     ticker.timeout.connect(_idle)
     ticker.start(250)

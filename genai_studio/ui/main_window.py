@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -58,13 +58,22 @@ SPACE_TAKERS = (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSpinBox,
 
 class SpaceForFocus(QObject):
     """Space presses the focused button (or toggles the focused list item) instead of firing
-    the window's Generate shortcut: the widget under the keyboard wins."""
+    the window's Generate shortcut: the widget under the keyboard wins.
+
+    Qt offers Space to the window's shortcuts first unless the focused widget claims it (a
+    ShortcutOverride event, which buttons do not claim). The filter sits on each such widget
+    when it takes the focus, not on the whole application: an application-wide Python filter
+    would run for every event, every frame of a pad drag included."""
+
+    @Slot(object, object)
+    def focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if isinstance(new, SPACE_TAKERS):
+            new.installEventFilter(self)  # installing twice keeps one filter
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
                 and event.key() == Qt.Key.Key_Space \
-                and event.modifiers() == Qt.KeyboardModifier.NoModifier \
-                and isinstance(QApplication.focusWidget(), SPACE_TAKERS):
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier:
             event.accept()
             return True
         return False
@@ -81,6 +90,7 @@ class MainWindow(QMainWindow):
         self.paths, self.prefs = paths, prefs
         self.persist_settings = True  # --screenshot looks, it does not rewrite the user's layout
         self.last_error = ""
+        self._shut_down = False
         self.state = StudioState(self)
         window_state.restore_state(self.state, prefs)
         self.studio = Studio(self.state, paths, self)
@@ -95,7 +105,7 @@ class MainWindow(QMainWindow):
         self._connect()
         window_state.restore_layout(self, prefs)
         self.space_filter = SpaceForFocus(self)
-        QApplication.instance().installEventFilter(self.space_filter)
+        QApplication.instance().focusChanged.connect(self.space_filter.focus_changed)
         # If the application quits without closing the window, still join the workers.
         QApplication.instance().aboutToQuit.connect(self.shutdown_workers)
 
@@ -369,7 +379,11 @@ class MainWindow(QMainWindow):
 
     @gui_slot()
     def shutdown_workers(self) -> None:
-        QApplication.instance().removeEventFilter(self.space_filter)
+        """Close and the application's quit both come here; the second call does nothing."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        QApplication.instance().focusChanged.disconnect(self.space_filter.focus_changed)
         self.actions["play_morph"].setChecked(False)
         self.run.shutdown()
         self.studio.shutdown()
