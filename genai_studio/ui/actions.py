@@ -14,9 +14,16 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QWidget,
+)
 
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.state import Corner, StudioState
@@ -118,6 +125,10 @@ GESTURES: tuple[tuple[str, str], ...] = (
 )
 
 
+SPACE_TAKERS = (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSpinBox,
+                QAbstractSlider)
+
+
 class _Trigger(QObject):
     """Runs one action's handler as a guarded slot (``triggered(bool)`` passes its flag, which
     the handler never sees: a lambda default would be overwritten by it)."""
@@ -130,6 +141,29 @@ class _Trigger(QObject):
     @gui_slot(bool, title="That command failed")
     def run(self, _checked: bool = False) -> None:
         self.handler()
+
+
+class SpaceForFocus(QObject):
+    """Space presses the focused button (or toggles the focused list item) instead of firing
+    the window's Generate shortcut: the widget under the keyboard wins.
+
+    Qt offers Space to the window's shortcuts first unless the focused widget claims it (a
+    ShortcutOverride event, which buttons do not claim). The filter sits on each such widget
+    when it takes the focus, not on the whole application: an application-wide Python filter
+    would run for every event, every frame of a pad drag included."""
+
+    @Slot(object, object)
+    def focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if isinstance(new, SPACE_TAKERS):
+            new.installEventFilter(self)  # installing twice keeps one filter
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Space \
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            event.accept()
+            return True
+        return False
 
 
 def build_actions(owner: QWidget, handlers: Mapping[str, Callable[[], object]]

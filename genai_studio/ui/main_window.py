@@ -9,27 +9,20 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QApplication,
     QComboBox,
-    QDockWidget,
     QLabel,
     QMainWindow,
-    QScrollArea,
     QStackedWidget,
-    QWidget,
 )
 
 from genai_studio.core.events import RunState
 from genai_studio.core.library import UnfinishedRun
 from genai_studio.ui import actions as table
-from genai_studio.ui import theme, window_state
+from genai_studio.ui import docks, theme, window_state
 from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog, show_error
 from genai_studio.ui.guard import GUARD, gui_slot
 from genai_studio.ui.library_actions import LibraryActions, first_usable
@@ -48,35 +41,6 @@ from genai_studio.ui.training_run import TrainingRun
 from genai_studio.workers.messages import LoadReason
 
 log = logging.getLogger(__name__)
-DOCK_AREAS = {"library": Qt.DockWidgetArea.LeftDockWidgetArea,
-              "training": Qt.DockWidgetArea.LeftDockWidgetArea,
-              "pad": Qt.DockWidgetArea.RightDockWidgetArea,
-              "morph": Qt.DockWidgetArea.BottomDockWidgetArea}
-SPACE_TAKERS = (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSpinBox,
-                QAbstractSlider)
-
-
-class SpaceForFocus(QObject):
-    """Space presses the focused button (or toggles the focused list item) instead of firing
-    the window's Generate shortcut: the widget under the keyboard wins.
-
-    Qt offers Space to the window's shortcuts first unless the focused widget claims it (a
-    ShortcutOverride event, which buttons do not claim). The filter sits on each such widget
-    when it takes the focus, not on the whole application: an application-wide Python filter
-    would run for every event, every frame of a pad drag included."""
-
-    @Slot(object, object)
-    def focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if isinstance(new, SPACE_TAKERS):
-            new.installEventFilter(self)  # installing twice keeps one filter
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
-                and event.key() == Qt.Key.Key_Space \
-                and event.modifiers() == Qt.KeyboardModifier.NoModifier:
-            event.accept()
-            return True
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -104,7 +68,7 @@ class MainWindow(QMainWindow):
         self._menus()
         self._connect()
         window_state.restore_layout(self, prefs)
-        self.space_filter = SpaceForFocus(self)
+        self.space_filter = table.SpaceForFocus(self)
         QApplication.instance().focusChanged.connect(self.space_filter.focus_changed)
         # If the application quits without closing the window, still join the workers.
         QApplication.instance().aboutToQuit.connect(self.shutdown_workers)
@@ -184,10 +148,11 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
         self.docks = {
-            "library": self._dock("library", "Library", self.library),
-            "training": self._dock("training", "Training", _scrolling(self.training)),
-            "pad": self._dock("pad", "Latent pad", self.pad_panel),
-            "morph": self._dock("morph", "Morph", self.morph),
+            "library": docks.make_dock(self, "library", "Library", self.library),
+            "training": docks.make_dock(self, "training", "Training",
+                                        docks.scrolling(self.training)),
+            "pad": docks.make_dock(self, "pad", "Latent pad", self.pad_panel),
+            "morph": docks.make_dock(self, "morph", "Morph", self.morph),
         }
         # Training waits in a tab behind the library: idle, it takes no room at all.
         self.tabifyDockWidget(self.docks["library"], self.docks["training"])
@@ -197,37 +162,9 @@ class MainWindow(QMainWindow):
             label.setObjectName(f"status_{name}")
             self.statusBar().addPermanentWidget(label)
 
-    def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"{title.lower().replace(' ', '_')}_dock")
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(DOCK_AREAS[name], dock)
-        return dock
-
     def reset_layout(self) -> None:
-        """Every dock where it starts, sized for the window as it is now: a slim library with
-        training in a tab behind it, a roomy pad, a slim morph strip; the canvas gets the rest.
-
-        Docks already in place are only resized: re-docking them (or ``restoreState``) makes
-        Qt leave a stale copy of the tab bar behind, drawn over the status bar."""
-        for name, dock in self.docks.items():
-            if dock.isFloating() or self.dockWidgetArea(dock) != DOCK_AREAS[name]:
-                dock.setFloating(False)
-                self.addDockWidget(DOCK_AREAS[name], dock)
-            dock.show()
-        if self.docks["training"] not in self.tabifiedDockWidgets(self.docks["library"]):
-            self.tabifyDockWidget(self.docks["library"], self.docks["training"])
-        self.docks["library"].raise_()
-        width = self.width()
-        side = int(min(max(0.18 * width, 240), 380))
-        pad = int(min(max(0.28 * width, 290), 720))
-        self.resizeDocks([self.docks["library"], self.docks["pad"]], [side, pad],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["morph"]], [max(72, int(0.09 * self.height()))],
-                         Qt.Orientation.Vertical)
+        """Every panel back in its place, sized for the window as it is now."""
+        docks.reset_layout(self, self.docks)
 
     def _menus(self) -> None:
         menus = {menu: self.menuBar().addMenu(menu.value) for menu in table.Menu}
@@ -401,14 +338,3 @@ class MainWindow(QMainWindow):
     @property
     def is_interactive(self) -> bool:
         return self.studio.is_interactive
-
-
-def _scrolling(widget: QWidget) -> QScrollArea:
-    """A panel in a scroll area: its natural height never sets the window's minimum."""
-    scroll = QScrollArea()
-    scroll.setWidget(widget)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setObjectName(f"{widget.objectName()}Scroll")
-    return scroll
