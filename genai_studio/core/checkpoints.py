@@ -181,6 +181,12 @@ def _metadata_from_header(path: Path, header: dict[str, Any]) -> dict[str, Any]:
         raise ModelFileError(f"{Path(path).name}: metadata lacks the model kind or config")
     if not isinstance(metadata["kind"], str) or not isinstance(metadata["config"], dict):
         raise ModelFileError(f"{Path(path).name}: damaged metadata block")
+    # Readers (the library, info, resume) index into these: each is what it claims or absent.
+    sections = ("dataset", "training", "metrics", "training_state")
+    if (any(not isinstance(metadata.get(key, {}), dict) for key in sections)
+            or not isinstance(metadata.get("conditional", False), bool)
+            or not isinstance(metadata.get("latent_dim"), int | None)):
+        raise ModelFileError(f"{Path(path).name}: damaged metadata block")
     return metadata
 
 

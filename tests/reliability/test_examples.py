@@ -240,3 +240,27 @@ def test_a_grid_too_large_to_write_is_refused(capsys, model_file):
     code, _, err = run_cli(capsys, "sample", model_file, "--n", "100000", "--scale", "64",
                            "--out", model_file.with_name("g.png"), "--seed", "1")
     assert_one_line_error(code, err, "pixels wide")
+
+
+def test_a_gan_batch_of_one_image_is_refused_not_an_internal_error(capsys, tmp_path):
+    out = tmp_path / "g.safetensors"
+    for extra in (("--limit", "1"), ("--limit", "64", "--batch-size", "1")):
+        code, _, err = run_cli(capsys, "train", "gan", "--channels", "4", "--latent-dim", "4",
+                               "--epochs", "1", "--out", out, *extra)
+        assert_one_line_error(code, err, "at least 2 images per batch")
+    assert _names(tmp_path) == []
+
+
+def test_a_conditional_model_with_no_classes_is_refused(capsys, tmp_path):
+    path = save_tiny_vae(tmp_path / "c.safetensors", conditional=True)
+    data = path.read_bytes()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    meta = json.loads(header["__metadata__"]["metadata"])
+    meta["config"]["num_classes"] = 0
+    header["__metadata__"]["metadata"] = json.dumps(meta)
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + n:])
+    code, _, err = run_cli(capsys, "sample", path, "--npy", tmp_path / "o.npy")
+    assert_one_line_error(code, err, "num_classes")
