@@ -44,6 +44,9 @@ def _ensure_app(offscreen: bool = False) -> QApplication:
         app.setOrganizationName(ORGANISATION)
         app.setApplicationName(APPLICATION)
         apply_theme(app)
+    from genai_studio.ui import collector
+
+    collector.install(app)  # cycles are collected on the GUI thread, never on a worker's
     return app
 
 
