@@ -1,6 +1,7 @@
 """The window's docks: where each panel lives, and putting them back there.
 
-The library and the training panel share the left side as tabs (idle, training takes no room),
+The library, the training panel and the gallery share the left side as tabs (idle, they take
+no room),
 the latent pad runs the full height on the right, the morph strip sits under the canvas; the
 canvas takes the rest (docs/architecture.md, Layout and look).
 """
@@ -13,7 +14,9 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
 DOCK_AREAS = {"library": Qt.DockWidgetArea.LeftDockWidgetArea,
               "training": Qt.DockWidgetArea.LeftDockWidgetArea,
               "pad": Qt.DockWidgetArea.RightDockWidgetArea,
-              "morph": Qt.DockWidgetArea.BottomDockWidgetArea}
+              "morph": Qt.DockWidgetArea.BottomDockWidgetArea,
+              "gallery": Qt.DockWidgetArea.LeftDockWidgetArea}
+TABBED = ("training", "gallery")  # in tabs behind the library
 
 
 def make_dock(window: QMainWindow, name: str, title: str, widget: QWidget) -> QDockWidget:
@@ -49,8 +52,9 @@ def reset_layout(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
             dock.setFloating(False)
             window.addDockWidget(DOCK_AREAS[name], dock)
         dock.show()
-    if docks["training"] not in window.tabifiedDockWidgets(docks["library"]):
-        window.tabifyDockWidget(docks["library"], docks["training"])
+    for name in TABBED:
+        if docks[name] not in window.tabifiedDockWidgets(docks["library"]):
+            window.tabifyDockWidget(docks["library"], docks[name])
     docks["library"].raise_()
     width = window.width()
     side = int(min(max(0.18 * width, 240), 380))

@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPixmap,
+    QPolygonF,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -34,7 +35,7 @@ from genai_studio.ui import theme
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.imaging import gray_image
 from genai_studio.ui.sample_canvas import TILE_MIME
-from genai_studio.ui.state import Corner, StudioState
+from genai_studio.ui.state import Corner, RecordedPath, StudioState
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,7 +69,10 @@ class LatentPad(QWidget):
         self._corners: list[QImage | None] = [None] * 4
         self._drop_corner = -1
         self._static: QPixmap | None = None
+        self._trail: list[tuple[float, float]] = []  # the path being recorded
         state.pad_point_changed.connect(self.on_point)
+        state.recording_changed.connect(self.on_recording)
+        state.pad_path_changed.connect(self.on_pad_path)
         for signal in (state.show_atlas_changed, state.show_points_changed,
                        state.dot_opacity_changed, state.theme_changed):
             signal.connect(self.on_layers)
@@ -90,6 +94,7 @@ class LatentPad(QWidget):
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
+        self._trail = []  # a path half-drawn on another model's pad means nothing here
         self._atlas, self._dots = None, None
         self._points, self._point_labels = (), ()
         self._corners = [None] * 4
@@ -132,6 +137,7 @@ class LatentPad(QWidget):
         p.drawPixmap(0, 0, self._static)
         if self.mode != "empty":
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_path(p, self.square())
             self._paint_cursor(p, self.square())
 
     def _render_static(self) -> QPixmap:
@@ -213,6 +219,49 @@ class LatentPad(QWidget):
                 p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
                 p.drawImage(rect, image)
 
+    def _path_points(self) -> list[tuple[float, float]]:
+        if self._trail:
+            return self._trail
+        path = self.state.pad_path
+        if path is None or path.handle is not self.state.model:
+            return []
+        return [(float(u), float(v)) for u, v in path.points]
+
+    def _paint_path(self, p: QPainter, sq: QRectF) -> None:
+        points = self._path_points()
+        if len(points) < 2:
+            return
+        colour = QColor(theme.DANGER if self._trail else theme.ACCENT)
+        colour.setAlpha(200 if self._trail else 150)
+        p.setPen(QPen(colour, 2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                      Qt.PenJoinStyle.RoundJoin))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPolyline(QPolygonF([QPointF(sq.left() + u * sq.width(), sq.top() + v * sq.height())
+                                  for u, v in points]))
+
+    @gui_slot(bool)
+    def on_recording(self, on: bool) -> None:
+        """Record on: collect every point the pad moves to. Off: they become the state's
+        recorded path (with the plane they were drawn on), if the pen moved at all."""
+        s = self.state
+        if on:
+            self._trail = [s.pad_point] if self.mode != "empty" else []
+        else:
+            trail, self._trail = self._trail, []
+            if len(set(trail)) >= 2 and s.model is not None:
+                import numpy as np
+
+                corners = None if s.corners is None else np.stack([a.latent for a in s.corners])
+                s.pad_path = RecordedPath(np.array(trail, np.float32), corners, s.model,
+                                          s.effective_pad_digit)
+            elif trail:
+                s.post("Nothing recorded: drag on the pad while Record is on")
+        self.update()
+
+    @gui_slot(object)
+    def on_pad_path(self, _path: object) -> None:
+        self.update()
+
     def _paint_cursor(self, p: QPainter, sq: QRectF) -> None:
         u, v = self.point
         c = QPointF(sq.left() + u * sq.width(), sq.top() + v * sq.height())
@@ -241,6 +290,8 @@ class LatentPad(QWidget):
     def on_point(self, point: tuple[float, float]) -> None:
         before = self._cursor_rect()
         self.point = point
+        if self.state.recording and self.mode != "empty":
+            self._trail.append(point)  # the new segment lies within the two cursor boxes
         self.update(before.united(self._cursor_rect()))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802

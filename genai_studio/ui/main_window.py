@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -24,6 +24,7 @@ from genai_studio.core.library import UnfinishedRun
 from genai_studio.ui import actions as table
 from genai_studio.ui import docks, theme, window_state
 from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog, show_error
+from genai_studio.ui.gallery import GalleryPanel
 from genai_studio.ui.guard import GUARD, gui_slot
 from genai_studio.ui.library_actions import LibraryActions, first_usable
 from genai_studio.ui.model_library import ModelLibrary
@@ -34,6 +35,7 @@ from genai_studio.ui.scores import headline
 from genai_studio.ui.settings import GRID_SIZES, Preferences
 from genai_studio.ui.state import Corner, MorphEnd, StudioState, Theme, TrainingSettings
 from genai_studio.ui.studio import Studio, StudioPaths
+from genai_studio.ui.take_out import TakeOut, dropped_images
 from genai_studio.ui.tile_actions import TileActions, TileOp
 from genai_studio.ui.toolbar import EmptyState, StudioToolbar
 from genai_studio.ui.training_panel import TrainingPanel
@@ -60,6 +62,8 @@ class MainWindow(QMainWindow):
         self.studio = Studio(self.state, paths, self)
         self.run = TrainingRun(self.state, paths.user_models, paths.judge, self._trained, self)
         self.tiles = TileActions(self.state, paths, self.studio.jobs, self, self)
+        self.take_out = TakeOut(self.state, self.studio, paths.favourites, prefs, self)
+        self.setAcceptDrops(True)  # an exported image dropped on the window reopens
         self.library_actions = LibraryActions(self.state, paths.shipped_models,
                                               paths.user_models, self.studio.jobs,
                                               self.studio.load, self, self)
@@ -83,6 +87,7 @@ class MainWindow(QMainWindow):
             "delete_model": lib.ask_delete, "score_model": lib.score_selected,
             "resume_run": lambda: lib.resume_selected(self.resume),
             "quit": self.close,
+            **self.take_out.handlers(),
             "generate": lambda: s.request_generate(fresh=True),
             "grid_bigger": lambda: self._grid_step(1),
             "grid_smaller": lambda: self._grid_step(-1),
@@ -120,6 +125,16 @@ class MainWindow(QMainWindow):
         self.docks["training"].raise_()
         self.run.start(resume_from=run.checkpoint)
 
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if dropped_images(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        images = dropped_images(event.mimeData())
+        if images:
+            event.acceptProposedAction()
+            self.state.open_image_requested.emit(images[0])
+
     def show_shortcuts(self) -> None:
         ShortcutsDialog(table.help_rows(self.actions), self).open()
 
@@ -142,6 +157,7 @@ class MainWindow(QMainWindow):
         self.pad_panel = PadPanel(s, a)
         self.morph = MorphStrip(s, a)
         self.training = TrainingPanel(s, self.run, a)
+        self.gallery = GalleryPanel(s, self.take_out.gallery)
         area = Qt.DockWidgetArea
         # Side docks run the full height: the pad and its preview get room to be large, and
         # the morph strip sits right under the canvas it morphs.
@@ -153,9 +169,11 @@ class MainWindow(QMainWindow):
                                         docks.scrolling(self.training)),
             "pad": docks.make_dock(self, "pad", "Latent pad", self.pad_panel),
             "morph": docks.make_dock(self, "morph", "Morph", self.morph),
+            "gallery": docks.make_dock(self, "gallery", "Gallery", self.gallery),
         }
-        # Training waits in a tab behind the library: idle, it takes no room at all.
-        self.tabifyDockWidget(self.docks["library"], self.docks["training"])
+        # Training and the gallery wait in tabs behind the library: they take no room.
+        for name in docks.TABBED:
+            self.tabifyDockWidget(self.docks["library"], self.docks[name])
         self.docks["library"].raise_()
         self.status = {name: QLabel("") for name in ("device", "model", "quality", "training")}
         for name, label in self.status.items():
@@ -202,9 +220,13 @@ class MainWindow(QMainWindow):
         s.theme_changed.connect(self.on_theme)
         self.studio.started_up.connect(self.on_started_up)
         self.studio.interactive.connect(self.on_interactive)
+        self.studio.interactive.connect(self.take_out.gallery.refresh)
+        self.tiles.favourite_written.connect(self.take_out.gallery.refresh)
         self.canvas.activated.connect(self.on_tile_activated)
         self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
         self.morph.frame_shown.connect(self.pad_panel.show_frame)
+        s.history_changed.connect(self.on_history)
+        self.on_history()
         self.empty.train_button.clicked.connect(self.quick_train)
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
         self.on_theme(self.state.theme)
@@ -257,6 +279,12 @@ class MainWindow(QMainWindow):
         self.status["training"].setText(f"training {label}" if state.active and
                                         not label.startswith(("training", "paused"))
                                         else label)
+
+    @gui_slot()
+    def on_history(self) -> None:
+        h = self.state.history
+        self.actions["history_back"].setEnabled(h.can_back)
+        self.actions["history_forward"].setEnabled(h.can_forward)
 
     @gui_slot(int)
     def on_tile_activated(self, index: int) -> None:

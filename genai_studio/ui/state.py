@@ -24,6 +24,8 @@ from PySide6.QtCore import QObject, Signal
 
 from genai_studio.core.defaults import DEFAULT_BATCH, DEFAULT_EPOCHS
 from genai_studio.core.events import RunState
+from genai_studio.ui.export_settings import ExportSettings
+from genai_studio.ui.history import History
 from genai_studio.ui.settings import GRID_SIZES
 
 if TYPE_CHECKING:
@@ -94,6 +96,28 @@ class Anchor:
     latent: np.ndarray  # (D,)
     label: int | None = None
     source: str = ""  # "tile 12", "pad", ...: shown in tooltips
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the history: a grid exactly as shown, its stars and the pad's corners."""
+
+    grid: Grid
+    favourites: frozenset[int]
+    corners: tuple[Anchor, ...] | None
+
+    def nbytes(self) -> int:
+        return int(self.grid.images.nbytes + self.grid.latents.nbytes)
+
+
+@dataclass(frozen=True)
+class RecordedPath:
+    """A path drawn on the pad while Record was on: its points and the plane it was drawn on."""
+
+    points: np.ndarray  # (m, 2) pad coordinates in [0, 1]
+    corners: np.ndarray | None  # (4, D) the corner plane; None: a 2-D model's latent plane
+    handle: ModelHandle
+    label: int | None  # the digit the pad drew (conditional models)
 
 
 @dataclass(frozen=True)
@@ -199,11 +223,18 @@ class StudioState(QObject):
     show_points_changed = Signal(bool)
     dot_opacity_changed = Signal(float)
     theme_changed = Signal(object)  # Theme
+    export_settings_changed = Signal(object)  # ExportSettings
+    recording_changed = Signal(bool)
+    pad_path_changed = Signal(object)  # RecordedPath | None
+    history_changed = Signal()  # a step was added, or Back / Forward moved
+    gallery_changed = Signal(object)  # tuple[core.gallery.GalleryItem, ...]
 
     # ---------------------------------------------------------------- intents (-> Studio)
     generate_requested = Signal(bool)  # fresh: True = a new seed unless locked or typed
     load_requested = Signal(object)  # Path
     tile_action_requested = Signal(object, int)  # TileAction, tile index
+    export_requested = Signal(str)  # what to export: "tile", "grid", "batch", "morph", "path"
+    open_image_requested = Signal(object)  # Path of an image to restore from its provenance
     # ---------------------------------------------------------------- reports (-> window)
     error_reported = Signal(str, str)  # title, one-paragraph message
     message_posted = Signal(str, int)  # status-bar text, milliseconds
@@ -237,10 +268,15 @@ class StudioState(QObject):
     show_points = Field(True, bool)
     dot_opacity = Field(0.55, _unit)
     theme = Field(Theme.SYSTEM, Theme)
+    export_settings = Field(ExportSettings())
+    recording = Field(False, bool)
+    pad_path: Field[RecordedPath | None] = Field(None)
+    gallery: Field[tuple[Any, ...]] = Field((), tuple)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.generations = 0  # grids shown so far (tests and benchmarks wait on it)
+        self.history: History[Step] = History(size_of=Step.nbytes)
 
     # ---------------------------------------------------------------- derived
 

@@ -82,6 +82,11 @@ class StudioToolbar(QToolBar):
         for d in range(10):
             self.digit.addItem(f"digit {d}", d)
         self.digit.setToolTip("The digit a conditional model draws ('any': 0-9 in turn)")
+        self.back, self.forward = QToolButton(), QToolButton()
+        for button, name in ((self.back, "history_back"), (self.forward, "history_forward")):
+            button.setObjectName(f"{name}Button")
+            button.setDefaultAction(actions[name])
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self._lay_out()
         self._bind()
 
@@ -89,6 +94,8 @@ class StudioToolbar(QToolBar):
         self.addWidget(self.model_label)
         self.addWidget(self.device)
         self.addSeparator()
+        self.addWidget(self.back)
+        self.addWidget(self.forward)
         self.addWidget(self.generate)
         self.addWidget(_caption("Seed"))
         self.addWidget(self.seed)
