@@ -10,7 +10,6 @@ weights and ``--lr 1e308`` gave exit 0. Figures go to benchmarks/RESULTS.md with
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 import subprocess
@@ -23,20 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.reliability.conftest import child_env, make_mnist_dir, save_tiny_vae  # noqa: E402
-
-
-def rewrite_config(path: Path, **changes) -> Path:
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    meta = json.loads(header["__metadata__"]["metadata"])
-    meta["config"].update(changes)
-    header["__metadata__"]["metadata"] = json.dumps(meta)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    path.write_bytes(struct.pack("<Q", len(text)) + text + raw[8 + n:])
-    return path
+from tests.reliability.conftest import (  # noqa: E402
+    child_env,
+    make_mnist_dir,
+    rewrite_config,
+    save_tiny_vae,
+)
 
 
 def make_cases(tmp: Path) -> list[tuple[str, list[str]]]:

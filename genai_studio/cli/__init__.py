@@ -14,6 +14,7 @@ import errno
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
@@ -154,7 +155,9 @@ def window_launch(argv: Sequence[str]) -> argparse.Namespace | None:
 def main(argv: Sequence[str] | None = None) -> int:
     # Anything unexpected becomes one line + a crash log in the user log folder, not a traceback.
     crash.install()
-    previous = {s: signal.signal(s, _raise_terminated) for s in TERMINATING_SIGNALS}
+    # Signal handlers belong to the main thread (a test may call main from another).
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, _raise_terminated) for s in TERMINATING_SIGNALS if in_main}
     try:
         return _dispatch(argv)
     except GenAIError as exc:
