@@ -20,6 +20,8 @@ FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts",
                 "~/.local/share/fonts", "/Library/Fonts", "/System/Library/Fonts",
                 "C:/Windows/Fonts")
 DEFAULT_CHARS = string.digits + string.ascii_uppercase + string.ascii_lowercase
+INKS = ((200, 30, 30), (30, 110, 200), (30, 140, 60), (210, 120, 20), (130, 40, 170),
+        (25, 25, 25))  # --colour: pens of six colours on light paper
 
 
 def find_fonts() -> list[Path]:
@@ -36,15 +38,15 @@ def find_fonts() -> list[Path]:
 
 def render(font_path: Path, char: str, side: int, rng: random.Random, colour: bool = False):
     """One glyph at a random size, rotation (+-15 degrees) and shift: dark on light, or with
-    ``colour`` a random saturated ink on a random light paper."""
+    ``colour`` one of six coloured inks on a slightly tinted light paper."""
     from PIL import Image, ImageDraw, ImageFont
 
     scale = 4  # draw large, then downsample: smooth edges like a scan
     big = side * scale
     font = ImageFont.truetype(str(font_path), int(big * rng.uniform(0.45, 0.8)))
     if colour:
-        paper = tuple(rng.randint(180, 255) for _ in range(3))
-        ink = tuple(rng.choice((rng.randint(0, 60), rng.randint(120, 200))) for _ in range(3))
+        paper = tuple(rng.randint(225, 255) for _ in range(3))
+        ink = INKS[rng.randrange(len(INKS))]
         mode = "RGB"
     else:
         paper, ink, mode = 255, rng.randint(0, 60), "L"
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=64, help="side of each PNG in px")
     parser.add_argument("--chars", default=DEFAULT_CHARS, help="characters to draw")
     parser.add_argument("--colour", action="store_true",
-                        help="random coloured ink on random light paper (RGB files)")
+                        help="coloured inks on tinted light paper (RGB files)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     fonts = find_fonts()

@@ -14,12 +14,19 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QWidget,
+)
 
 from genai_studio.ui.guard import gui_slot
-from genai_studio.ui.state import Corner
+from genai_studio.ui.state import Corner, StudioState
 
 
 class Menu(enum.Enum):
@@ -50,6 +57,7 @@ class ActionSpec:
     tip: str = ""
     icon: str = ""  # a name in ui.icons; drawn in the scheme's colours (danger for "trash")
     short: str = ""  # the text on a small button that shows this action (Qt's iconText)
+    field: str = ""  # checkable rows: the StudioState field the check mark is bound to
 
 
 _CORNERS = tuple(
@@ -89,7 +97,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("history_forward", "Forward", "Ctrl+Shift+Z", Menu.SAMPLE, icon="forward",
                tip="The grid shown after this one"),
     ActionSpec("lock_seed", "Lock the seed", "Ctrl+L", Menu.SAMPLE, checkable=True,
-               icon="lock"),
+               icon="lock", field="seed_locked"),
     ActionSpec("grid_bigger", "Bigger grid", "+", Menu.SAMPLE),
     ActionSpec("grid_smaller", "Smaller grid", "-", Menu.SAMPLE),
     ActionSpec("copy_tile", "Copy image", "Ctrl+C", Menu.SAMPLE, tile=True),
@@ -107,16 +115,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("play_morph", "Play the morph", "P", Menu.VIEW, checkable=True, icon="play",
                short="Play"),
     ActionSpec("record_path", "Record a pad path", "R", Menu.VIEW, checkable=True,
-               icon="record", short="Record",
+               icon="record", short="Record", field="recording",
                tip="On: drag on the pad to draw a path; off: it becomes an animation"),
     ActionSpec("replay_path", "Replay the recorded path", "Shift+R", Menu.VIEW, icon="play",
                short="Replay", tip="Walk the pad along the recorded path"),
-    ActionSpec("smooth", "Smooth pixels", "S", Menu.VIEW, checkable=True,
+    ActionSpec("smooth", "Smooth pixels", "S", Menu.VIEW, checkable=True, field="smooth",
                tip="Smooth (bilinear) or crisp (nearest-neighbour) digits"),
     ActionSpec("show_atlas", "Pad: atlas layer", "G", Menu.VIEW, checkable=True,
-               short="Atlas", tip="Show a faint atlas of decoded digits under the pad"),
+               short="Atlas", tip="Show a faint atlas of decoded digits under the pad",
+               field="show_atlas"),
     ActionSpec("show_points", "Pad: encoded digits layer", "D", Menu.VIEW, checkable=True,
-               short="Digits", tip="Show where the test digits encode, coloured by class"),
+               short="Digits", tip="Show where the test digits encode, coloured by class",
+               field="show_points"),
     ActionSpec("reset_layout", "Reset the layout", "", Menu.VIEW,
                tip="Put every panel back where it starts, sized for this window"),
     ActionSpec("train", "Train a new model", "Ctrl+T", Menu.TRAIN),
@@ -139,6 +149,10 @@ GESTURES: tuple[tuple[str, str], ...] = (
 )
 
 
+SPACE_TAKERS = (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSpinBox,
+                QAbstractSlider)
+
+
 class _Trigger(QObject):
     """Runs one action's handler as a guarded slot (``triggered(bool)`` passes its flag, which
     the handler never sees: a lambda default would be overwritten by it)."""
@@ -151,6 +165,29 @@ class _Trigger(QObject):
     @gui_slot(bool, title="That command failed")
     def run(self, _checked: bool = False) -> None:
         self.handler()
+
+
+class SpaceForFocus(QObject):
+    """Space presses the focused button (or toggles the focused list item) instead of firing
+    the window's Generate shortcut: the widget under the keyboard wins.
+
+    Qt offers Space to the window's shortcuts first unless the focused widget claims it (a
+    ShortcutOverride event, which buttons do not claim). The filter sits on each such widget
+    when it takes the focus, not on the whole application: an application-wide Python filter
+    would run for every event, every frame of a pad drag included."""
+
+    @Slot(object, object)
+    def focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if isinstance(new, SPACE_TAKERS):
+            new.installEventFilter(self)  # installing twice keeps one filter
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Space \
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            event.accept()
+            return True
+        return False
 
 
 def build_actions(owner: QWidget, handlers: Mapping[str, Callable[[], object]]
@@ -179,6 +216,15 @@ def build_actions(owner: QWidget, handlers: Mapping[str, Callable[[], object]]
         actions[spec.name] = action
     tint_icons(actions)
     return actions
+
+
+def bind_actions(actions: Mapping[str, QAction], state: StudioState) -> None:
+    """Tie each checkable row with a ``field`` to that field of the state, both ways."""
+    from genai_studio.ui.bind import bind_check
+
+    for spec in ACTIONS:
+        if spec.field:
+            bind_check(actions[spec.name], state, spec.field)
 
 
 def tint_icons(actions: Mapping[str, QAction]) -> None:

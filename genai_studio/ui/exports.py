@@ -74,6 +74,7 @@ def run_export(job: ExportJob, model: object, model_path: Path,
     from genai_studio.core.export_jobs import run_job
     from genai_studio.core.provenance import file_sha256
 
+    _nice_once()  # the GUI's frames come first when the two cores are busy
     source = dataclasses.replace(job.source, model_sha256=file_sha256(model_path))
     events = run_job(dataclasses.replace(job, source=source), model)
     try:
@@ -86,6 +87,20 @@ def run_export(job: ExportJob, model: object, model_path: Path,
     finally:
         events.close()
     return ()
+
+
+_NICED: set[int] = set()  # native ids of the threads already made nicer
+
+
+def _nice_once() -> None:
+    import threading
+
+    from genai_studio.workers.training import lower_thread_priority
+
+    tid = threading.get_native_id()
+    if tid not in _NICED:
+        _NICED.add(tid)
+        lower_thread_priority()
 
 
 class Exports(QObject):

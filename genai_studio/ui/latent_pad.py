@@ -402,8 +402,11 @@ class PadPreview(QWidget):
             inner = QRectF(inner.left() + shrink / 2, inner.top(), inner.width() - shrink,
                            inner.height() - shrink)
             p.setPen(QColor(theme.MUTED))
-            p.drawText(sq.adjusted(10, 4, -10, -3), Qt.AlignmentFlag.AlignBottom
-                       | Qt.AlignmentFlag.AlignHCenter, self.caption)
+            box = sq.adjusted(10, 4, -10, -3)
+            caption = p.fontMetrics().elidedText(self.caption, Qt.TextElideMode.ElideRight,
+                                                 int(box.width()))
+            p.drawText(box, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
+                       caption)
         if self.image is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)
             p.drawImage(inner, self.image)

@@ -9,36 +9,21 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeyEvent,
-)
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QApplication,
     QComboBox,
-    QDockWidget,
     QLabel,
     QMainWindow,
-    QScrollArea,
     QStackedWidget,
     QTabWidget,
-    QWidget,
 )
 
 from genai_studio.core.events import RunState
 from genai_studio.core.library import UnfinishedRun
 from genai_studio.ui import actions as table
-from genai_studio.ui import theme, window_state
-from genai_studio.ui.bind import bind_check
+from genai_studio.ui import docks, theme, window_state
 from genai_studio.ui.dataset_actions import DatasetActions
 from genai_studio.ui.dataset_panel import DatasetPanel
 from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog, show_error
@@ -63,23 +48,6 @@ from genai_studio.ui.training_run import TrainingRun
 from genai_studio.workers.messages import LoadReason
 
 log = logging.getLogger(__name__)
-TABBED_BEHIND_LIBRARY = ("training", "gallery", "material")
-SPACE_TAKERS = (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSpinBox,
-                QAbstractSlider)
-
-
-class SpaceForFocus(QObject):
-    """Space presses the focused button (or toggles the focused list item) instead of firing
-    the window's Generate shortcut: the widget under the keyboard wins."""
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
-                and event.key() == Qt.Key.Key_Space \
-                and event.modifiers() == Qt.KeyboardModifier.NoModifier \
-                and isinstance(QApplication.focusWidget(), SPACE_TAKERS):
-            event.accept()
-            return True
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -93,6 +61,7 @@ class MainWindow(QMainWindow):
         self.paths, self.prefs = paths, prefs
         self.persist_settings = True  # --screenshot looks, it does not rewrite the user's layout
         self.last_error = ""
+        self._shut_down = False
         self.state = StudioState(self)
         window_state.restore_state(self.state, prefs)
         self.studio = Studio(self.state, paths, self)
@@ -111,8 +80,8 @@ class MainWindow(QMainWindow):
         self._menus()
         self._connect()
         window_state.restore_layout(self, prefs)
-        self.space_filter = SpaceForFocus(self)
-        QApplication.instance().installEventFilter(self.space_filter)
+        self.space_filter = table.SpaceForFocus(self)
+        QApplication.instance().focusChanged.connect(self.space_filter.focus_changed)
         # If the application quits without closing the window, still join the workers.
         QApplication.instance().aboutToQuit.connect(self.shutdown_workers)
 
@@ -162,6 +131,11 @@ class MainWindow(QMainWindow):
         self.docks["training"].show()
         self.docks["training"].raise_()
 
+    def show_datasets(self) -> None:
+        self.docks["library"].show()
+        self.docks["library"].raise_()
+        self.library_tabs.setCurrentIndex(1)
+
     def quick_train(self) -> None:
         """The empty state's offer: a 2-D VAE for 1 epoch, on the studio's device."""
         self.state.training_settings = TrainingSettings(kind="vae", latent_dim=2, epochs=1)
@@ -203,27 +177,32 @@ class MainWindow(QMainWindow):
         self.pad_panel = PadPanel(s, a)
         self.morph = MorphStrip(s, a)
         self.training = TrainingPanel(s, self.run, a)
+        self.gallery = GalleryPanel(s, self.take_out.gallery)
         self.material_panel = MaterialPanel(s, self.material, self.material.repair_material)
         self.datasets = DatasetPanel(s, self.dataset_actions)
-        self.gallery = GalleryPanel(s, self.take_out.gallery)
+        # The library: the models, and the artist's datasets as its second section.
+        self.library_tabs = QTabWidget()
+        self.library_tabs.setObjectName("libraryTabs")
+        self.library_tabs.setDocumentMode(True)
+        self.library_tabs.addTab(self.library, "Models")
+        self.library_tabs.addTab(docks.scrolling(self.datasets), "Datasets")
         area = Qt.DockWidgetArea
         # Side docks run the full height: the pad and its preview get room to be large, and
         # the morph strip sits right under the canvas it morphs.
         self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
         self.docks = {
-            "library": self._dock("Library", self._library_tabs(), area.LeftDockWidgetArea),
-            "training": self._dock("Training", _scrolling(self.training),
-                                   area.LeftDockWidgetArea),
-            "pad": self._dock("Latent pad", self.pad_panel, area.RightDockWidgetArea),
-            "morph": self._dock("Morph", self.morph, area.BottomDockWidgetArea),
-            "gallery": self._dock("Gallery", self.gallery, area.LeftDockWidgetArea),
-            "material": self._dock("Sketch", _scrolling(self.material_panel),
-                                   area.LeftDockWidgetArea),
+            "library": docks.make_dock(self, "library", "Library", self.library_tabs),
+            "training": docks.make_dock(self, "training", "Training",
+                                        docks.scrolling(self.training)),
+            "pad": docks.make_dock(self, "pad", "Latent pad", self.pad_panel),
+            "morph": docks.make_dock(self, "morph", "Morph", self.morph),
+            "gallery": docks.make_dock(self, "gallery", "Gallery", self.gallery),
+            "material": docks.make_dock(self, "material", "Sketch",
+                                        docks.scrolling(self.material_panel)),
         }
-        # Training, the gallery, the sketch and the datasets wait in tabs behind the library:
-        # they take no room until asked for.
-        for name in TABBED_BEHIND_LIBRARY:
+        # Training, the gallery and the sketch wait in tabs behind the library: no room taken.
+        for name in docks.TABBED:
             self.tabifyDockWidget(self.docks["library"], self.docks[name])
         self.docks["library"].raise_()
         self.status = {name: QLabel("") for name in ("device", "model", "quality", "training")}
@@ -231,57 +210,9 @@ class MainWindow(QMainWindow):
             label.setObjectName(f"status_{name}")
             self.statusBar().addPermanentWidget(label)
 
-    def _library_tabs(self) -> QTabWidget:
-        """The library: the models, and the artist's datasets as a second section."""
-        self.library_tabs = QTabWidget()
-        self.library_tabs.setObjectName("libraryTabs")
-        self.library_tabs.setDocumentMode(True)
-        self.library_tabs.addTab(self.library, "Models")
-        self.library_tabs.addTab(_scrolling(self.datasets), "Datasets")
-        return self.library_tabs
-
-    def show_datasets(self) -> None:
-        self.docks["library"].show()
-        self.docks["library"].raise_()
-        self.library_tabs.setCurrentIndex(1)
-
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"{title.lower().replace(' ', '_')}_dock")
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(area, dock)
-        return dock
-
     def reset_layout(self) -> None:
-        """Every dock where it starts, sized for the window as it is now: a slim library with
-        training in a tab behind it, a roomy pad, a slim morph strip; the canvas gets the rest."""
-        area = Qt.DockWidgetArea
-        for name, where in (("library", area.LeftDockWidgetArea),
-                            ("training", area.LeftDockWidgetArea),
-                            ("material", area.LeftDockWidgetArea),
-                            ("pad", area.RightDockWidgetArea),
-                            ("morph", area.BottomDockWidgetArea),
-                            ("gallery", area.LeftDockWidgetArea)):
-            dock = self.docks[name]
-            dock.setFloating(False)
-            # Tab each at once: docks stacked one under another even for a moment make the
-            # window as tall as their sum, and it does not shrink back.
-            if name in TABBED_BEHIND_LIBRARY:
-                self.tabifyDockWidget(self.docks["library"], dock)
-            else:
-                self.addDockWidget(where, dock)
-            dock.show()
-        self.docks["library"].raise_()
-        width = self.width()
-        side = int(min(max(0.18 * width, 240), 380))
-        pad = int(min(max(0.28 * width, 290), 720))
-        self.resizeDocks([self.docks["library"], self.docks["pad"]], [side, pad],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["morph"]], [max(72, int(0.09 * self.height()))],
-                         Qt.Orientation.Vertical)
+        """Every panel back in its place, sized for the window as it is now."""
+        docks.reset_layout(self, self.docks)
 
     def _menus(self) -> None:
         menus = {menu: self.menuBar().addMenu(menu.value) for menu in table.Menu}
@@ -307,11 +238,8 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- wiring
 
     def _connect(self) -> None:
-        s, a = self.state, self.actions
-        for name, field in (("lock_seed", "seed_locked"), ("smooth", "smooth"),
-                            ("record_path", "recording"),
-                            ("show_atlas", "show_atlas"), ("show_points", "show_points")):
-            bind_check(a[name], s, field)
+        s = self.state
+        table.bind_actions(self.actions, s)
         GUARD.report = s.report_error
         s.error_reported.connect(self.on_error)
         s.message_posted.connect(self.on_message)
@@ -321,7 +249,7 @@ class MainWindow(QMainWindow):
         s.device_changed.connect(self._update_status)
         s.theme_changed.connect(self.on_theme)
         self.studio.started_up.connect(self.on_started_up)
-        self.studio.interactive.connect(self.interactive)
+        self.studio.interactive.connect(self.on_interactive)
         self.studio.interactive.connect(self.take_out.gallery.refresh)
         self.tiles.favourite_written.connect(self.take_out.gallery.refresh)
         self.canvas.activated.connect(self.on_tile_activated)
@@ -345,6 +273,13 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.studio.start)
         return super().event(event)
 
+    @gui_slot()
+    def on_interactive(self) -> None:
+        if self.state.model is None:  # start-up found nothing to open: say what to do next
+            self.empty.set_state("training" if self.state.training.state.active else "empty")
+            self.empty.train_button.setFocus()
+        self.interactive.emit()
+
     @gui_slot(object)
     def on_started_up(self, _report: object) -> None:
         last = self.prefs.get_str("last_model")
@@ -362,7 +297,8 @@ class MainWindow(QMainWindow):
     def on_model(self, _handle: object) -> None:
         if self.state.model is not None:
             self.stack.setCurrentWidget(self.canvas)
-            if self.stack.isVisible() and not self.focusWidget():
+            focus = self.focusWidget()
+            if focus is None or isinstance(focus, QComboBox) or not self.studio.is_interactive:
                 self.canvas.setFocus()  # so Space, arrows and tile keys act on the canvas
             self.prefs.set("last_model", str(self.state.model.path))
         self._update_status()
@@ -441,7 +377,11 @@ class MainWindow(QMainWindow):
 
     @gui_slot()
     def shutdown_workers(self) -> None:
-        QApplication.instance().removeEventFilter(self.space_filter)
+        """Close and the application's quit both come here; the second call does nothing."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        QApplication.instance().focusChanged.disconnect(self.space_filter.focus_changed)
         self.actions["play_morph"].setChecked(False)
         self.run.shutdown()
         self.studio.shutdown()
@@ -459,13 +399,3 @@ class MainWindow(QMainWindow):
     @property
     def is_interactive(self) -> bool:
         return self.studio.is_interactive
-
-
-def _scrolling(widget: QWidget) -> QScrollArea:
-    """A panel in a scroll area: its natural height never sets the window's minimum."""
-    scroll = QScrollArea()
-    scroll.setWidget(widget)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    scroll.setObjectName(f"{widget.objectName()}Scroll")
-    return scroll

@@ -55,7 +55,7 @@ class Legend(QWidget):
 def corner_weights(u: float, v: float) -> str:
     """How much of each corner the point holds (bilinear shares), for the caption."""
     shares = ((1 - u) * (1 - v), u * (1 - v), (1 - u) * v, u * v)
-    return "  ".join(f"{c.arrow}{100 * w:.0f}%" for c, w in zip(Corner, shares, strict=True))
+    return " ".join(f"{c.arrow}{100 * w:.0f}%" for c, w in zip(Corner, shares, strict=True))
 
 
 class PadPanel(QWidget):
@@ -114,6 +114,9 @@ class PadPanel(QWidget):
         legend_row = QHBoxLayout()
         self.legend = Legend()
         legend_row.addWidget(self.legend, 1)
+        dots_caption = QLabel("dots")
+        dots_caption.setProperty("role", "hint")
+        legend_row.addWidget(dots_caption)
         self.dots = QSlider(Qt.Orientation.Horizontal)
         self.dots.setObjectName("dotOpacity")
         self.dots.setRange(0, 100)
@@ -241,11 +244,11 @@ class PadPanel(QWidget):
         self.decoded.emit()
 
     def _caption(self, z: np.ndarray, uv: tuple[float, float]) -> str:
-        digit = self.state.effective_pad_digit
-        prefix = f"digit {digit} · " if digit is not None else ""
+        """Where the point is: its latent on the 2-D plane, each corner's share elsewhere
+        (the digit a conditional model draws is shown by the pad's digit picker)."""
         if len(z) == 2 and self.pad.mode == "plane":
-            return f"{prefix}z = ({z[0]:+.2f}, {z[1]:+.2f})"
-        return prefix + corner_weights(*uv)
+            return f"z = ({z[0]:+.2f}, {z[1]:+.2f})"
+        return corner_weights(*uv)
 
     @gui_slot(object)
     def on_morph_frames(self, frames: np.ndarray | None) -> None:

@@ -192,7 +192,7 @@ class EmptyState(QWidget):
         self.text = QLabel("")
         self.text.setProperty("role", "hint")
         self.text.setWordWrap(True)
-        self.text.setMaximumWidth(460)
+        self.text.setFixedWidth(420)  # a fixed width lets the wrapped text take its full height
         self.text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.train_button = QPushButton("Train a quick model")
         self.train_button.setObjectName("quickTrainButton")
@@ -225,6 +225,8 @@ class EmptyState(QWidget):
         title, text = self.TEXTS[state]
         self.title.setText(title)
         self.text.setText(text)
+        # A wrapped label inside an aligned layout item gets its one-line height; ask for more.
+        self.text.setFixedHeight(self.text.heightForWidth(self.text.width()) + 6)
         self.train_button.setIcon(icons.icon("bolt", theme.ON_ACCENT))
         self.train_button.setVisible(state == "empty")
         self.import_button.setVisible(state == "empty")

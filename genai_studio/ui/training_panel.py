@@ -116,6 +116,7 @@ class TrainingPanel(QWidget):
         self.preview = PadPreview()
         self.preview.setObjectName("trainingPreview")
         self.preview.setMinimumSize(120, 120)
+        self.preview.setMaximumHeight(360)
         right.addWidget(self.preview, 1)
         self.box.addLayout(right, 1)
 
@@ -128,7 +129,8 @@ class TrainingPanel(QWidget):
         self.kind.addItem("VAE", "vae")
         self.kind.addItem("GAN", "gan")
         self.kind.setToolTip("VAE: a smooth latent space, great for the pad. GAN: sharper digits")
-        self.conditional = QCheckBox("conditional (pick the digit)")
+        self.conditional = QCheckBox("conditional")
+        self.conditional.setToolTip("A conditional model draws the digit you pick")
         self.latent = _spin(1, 256, 2, "Latent size: 2 makes the pad a map of all digits")
         self.epochs = _spin(1, 500, 5, "Passes over the 60,000 MNIST digits")
         self.batch = _spin(8, 4096, 128, "Images per step")
@@ -144,22 +146,17 @@ class TrainingPanel(QWidget):
         self.data.setObjectName("trainData")
         self.data.setToolTip("What to train on: the bundled MNIST digits, or one of your "
                              "datasets (File > New dataset from folder)")
-        cells = (("Model", self.kind), ("Latent", self.latent), ("Epochs", self.epochs),
-                 ("Batch", self.batch), ("LR", self.lr), ("Device", self.device))
-        for k, (label, widget) in enumerate(cells):
-            row, col = divmod(k, 2)
+        self.form = form
+        self.form_cells = []
+        for label, widget in (("Model", self.kind), ("Latent", self.latent),
+                              ("Epochs", self.epochs), ("Batch", self.batch), ("LR", self.lr),
+                              ("Device", self.device), ("Data", self.data)):
             text = QLabel(label)
             text.setProperty("role", "hint")
             text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            form.addWidget(text, row, col * 2)
-            form.addWidget(widget, row, col * 2 + 1)
-            widget.setMinimumWidth(70)
-        data_label = QLabel("Data")
-        data_label.setProperty("role", "hint")
-        data_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.addWidget(data_label, 3, 0)
-        form.addWidget(self.data, 3, 1, 1, 3)
-        form.addWidget(self.conditional, 4, 1, 1, 3)
+            widget.setMinimumWidth(60)
+            self.form_cells.append((text, widget))
+        self._place_form(pairs_per_row=1)
         self.inputs = (self.kind, self.conditional, self.latent, self.epochs, self.batch,
                        self.lr, self.device, self.data)
         self.kind.currentIndexChanged.connect(self._kind_changed)
@@ -169,8 +166,34 @@ class TrainingPanel(QWidget):
             signal.connect(self._form_changed)
         return form
 
-    def _build_buttons(self, actions: Mapping[str, QAction]) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _place_form(self, pairs_per_row: int) -> None:
+        """Two label/field pairs a row when wide, one when narrow (a side dock)."""
+        for text, widget in self.form_cells:
+            self.form.removeWidget(text)
+            self.form.removeWidget(widget)
+        self.form.removeWidget(self.conditional)
+        for k, (text, widget) in enumerate(self.form_cells):
+            row, col = divmod(k, pairs_per_row)
+            self.form.addWidget(text, row, col * 2)
+            self.form.addWidget(widget, row, col * 2 + 1)
+        rows = -(-len(self.form_cells) // pairs_per_row)
+        self.form.addWidget(self.conditional, rows, 1, 1, 2 * pairs_per_row - 1)
+
+    def _place_buttons(self, one_row: bool) -> None:
+        for button in (self.train_button, self.pause_button, self.cancel_button):
+            self.button_grid.removeWidget(button)
+        if one_row:
+            for k, button in enumerate((self.train_button, self.pause_button,
+                                        self.cancel_button)):
+                self.button_grid.addWidget(button, 0, k)
+        else:  # Train across, then Pause | Cancel: fits a 240 px side dock
+            self.button_grid.addWidget(self.train_button, 0, 0, 1, 2)
+            self.button_grid.addWidget(self.pause_button, 1, 0)
+            self.button_grid.addWidget(self.cancel_button, 1, 1)
+
+    def _build_buttons(self, actions: Mapping[str, QAction]) -> QGridLayout:
+        row = QGridLayout()
+        self.button_grid = row
         self.train_button = QPushButton("Train")
         self.train_button.setObjectName("trainButton")
         self.train_button.setProperty("accent", True)
@@ -185,8 +208,7 @@ class TrainingPanel(QWidget):
         for button, name in ((self.train_button, "train"), (self.pause_button, "pause_training"),
                              (self.cancel_button, "cancel_training")):
             button.clicked.connect(actions[name].trigger)
-            row.addWidget(button)
-        row.addStretch(1)
+        self._place_buttons(one_row=False)
         return row
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
@@ -194,6 +216,9 @@ class TrainingPanel(QWidget):
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if self.box.direction() != direction:
             self.box.setDirection(direction)
+            self._place_form(pairs_per_row=2 if wide else 1)
+            self._place_buttons(one_row=wide)
+            self.meter.set_compact(not wide)
         super().resizeEvent(event)
 
     # ---------------------------------------------------------------- the form <-> the state
