@@ -232,13 +232,14 @@ class PadPanel(QWidget):
     @gui_slot(object)
     def _decode(self, uv: tuple[float, float]) -> None:
         """One small decode on the GUI thread: the newest point only (well under 1 ms)."""
-        from genai_studio.core.sampling import decode
+        from genai_studio.core.sampling import decode_live
 
         s = self.state
         if s.model is None or self.pad.mode == "empty":
             return
         z = self.latent_at(*uv)
-        image = decode(s.model.model, z[None, :], s.effective_pad_digit)[0]
+        # On CUDA on a stream of its own: it never waits behind a training run's kernels.
+        image = decode_live(s.model.model, z[None, :], s.effective_pad_digit)[0]
         self.decodes += 1
         self.preview.set_pixels(image, self._caption(z, uv))
         self.decoded.emit()

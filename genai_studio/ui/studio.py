@@ -131,7 +131,7 @@ class Studio(QObject):
             self.interactive.emit()
             # Now, not when the artist presses Train: the first training step's lazy imports
             # would otherwise freeze the GUI. Queued behind the first grid.
-            self.inference.request_warm_up.emit()
+            self.inference.request_warm_up.emit(self.state.device)
 
     # ---------------------------------------------------------------- models
 

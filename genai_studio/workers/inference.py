@@ -60,9 +60,11 @@ class InferenceWorker(QObject):
         self.started_up.emit(StartupReport(torch.__version__, tuple(available_devices()),
                                            time.perf_counter() - t0))
 
-    @Slot()
-    def warm_up(self) -> None:
-        """One throw-away training step, so the first real one does not stall the GUI.
+    @Slot(str)
+    def warm_up(self, device: str = "auto") -> None:
+        """One throw-away training step on ``device`` (the studio's: where Train will run),
+        so the first real one does not stall the GUI; on a GPU it also creates the context and
+        the math libraries' handles, a second or more.
 
         Also pre-imports the plotting library: importing it takes ~250 ms, which on the GUI
         thread (at the first Train) would be a visible freeze. Only module code runs here;
@@ -71,9 +73,10 @@ class InferenceWorker(QObject):
         import pyqtgraph  # noqa: F401
 
         from genai_studio.core import training
+        from genai_studio.core.devices import resolve_device
 
         try:
-            training.warm_up()
+            training.warm_up(resolve_device(device))
         except Exception:  # noqa: BLE001 - an optimisation only; training reports real errors
             log.exception("training warm-up failed")
         self.warmed_up.emit()
@@ -221,7 +224,7 @@ class InferenceService(QObject):
     """GUI-side owner of the inference thread: request signals in, the worker's signals out."""
 
     request_start_up = Signal()
-    request_warm_up = Signal()
+    request_warm_up = Signal(str)  # the device training will use
     request_load = Signal(object)
     request_generate = Signal(object)
     request_morph = Signal(object)

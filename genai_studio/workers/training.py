@@ -42,7 +42,7 @@ class TrainRequest:
     batch_size: int
     lr: float | None
     device: str
-    out_path: Path
+    out_path: Path  # a model file, or a folder: a new, unique name is chosen (and locked) there
     limit: int | None = None
     seed: int = 0
     log_every: int = 10
@@ -122,16 +122,16 @@ class TrainingWorker(QObject):
             epochs=r.epochs, batch_size=r.batch_size, lr=r.lr, seed=r.seed, limit=r.limit,
             log_every=r.log_every, preview_every=r.preview_every,
         )
-        r.out_path.parent.mkdir(parents=True, exist_ok=True)
         self._data_is_own = data_path is not None
         self._judge = self._load_judge(device)
         model_config = None if r.resume_from is not None else _model_config(r, data.image_shape)
-        events = training.train(model_config, config, data, device, r.out_path,
-                                cancel=self._cancel, resume_from=r.resume_from)
-        pending: Any = None  # the newest throttled Progress, sent before Finished
-        for event in events:
-            pending = self._dispatch(event, training, pending)
-            self._wait_while_paused()
+        with _lock_output(r) as lock:  # another run (window or CLI) never writes over this one
+            events = training.train(model_config, config, data, device, lock.path,
+                                    cancel=self._cancel, resume_from=r.resume_from)
+            pending: Any = None  # the newest throttled Progress, sent before Finished
+            for event in events:
+                pending = self._dispatch(event, training, pending)
+                self._wait_while_paused()
 
     def _dispatch(self, event: Event, training: Any, pending: Progress | None) -> Any:
         now = time.perf_counter()
@@ -225,6 +225,25 @@ def _mnist_train() -> Any:
         if "train" not in _DATA:
             _DATA["train"] = load_mnist("train")
         return _DATA["train"]
+
+
+def _lock_output(r: TrainRequest) -> Any:
+    """The run's output, locked for its whole life: the model file asked for, or in a folder
+    the first free default name (two runs started in the same second get different names)."""
+    from genai_studio.core.defaults import MODEL_SUFFIX, default_model_name
+    from genai_studio.core.errors import OutputError
+    from genai_studio.core.files import OutputLock, lock_new_output
+
+    is_file = r.out_path.name.endswith(MODEL_SUFFIX)
+    folder = r.out_path.parent if is_file else r.out_path
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot make {folder}: {exc.strerror or exc}") from None
+    if is_file:
+        return OutputLock(r.out_path).acquire()
+    return lock_new_output(lambda: folder / default_model_name(
+        r.kind, r.conditional, r.latent_dim, folder=folder))
 
 
 def _dataset_of(checkpoint: Path) -> Path | None:
