@@ -44,6 +44,9 @@ def _ensure_app(offscreen: bool = False) -> QApplication:
         app.setOrganizationName(ORGANISATION)
         app.setApplicationName(APPLICATION)
         apply_theme(app)
+    from genai_studio.ui import collector
+
+    collector.install(app)  # cycles are collected on the GUI thread, never on a worker's
     return app
 
 
@@ -87,6 +90,9 @@ def run() -> int:
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), close_on_signal)
+    # A session logout asks the application to commit its data: do what closing does (the
+    # run is checkpointed, settings saved), before the session manager ends the process.
+    app.commitDataRequest.connect(lambda _manager: window.close())
     ticker = QTimer()
     ticker.timeout.connect(_idle)
     ticker.start(250)

@@ -2,7 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen python tools/screenshots.py OUT_DIR [MODELS_DIR]
 
-MODELS_DIR holds .safetensors models to show as "shipped" (default: models/). Writes
+MODELS_DIR holds .safetensors models to show as "shipped" (default: models/). With
+QT_SCALE_FACTOR=2 set, writes only ``studio-1366x768@2x.png``. Otherwise writes
 ``OUT_DIR/studio-WxH.png`` for each size (a first launch at that size: the layout reset for
 it), ``morphing.png``, ``training.png``, ``corners.png`` (a model with more than two latent
 dimensions, if one is there), ``light.png``, ``empty.png``, ``help.png`` and ``about.png``.
@@ -59,6 +60,11 @@ def main(out: Path, models: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="genai-shots-"))
     w = _window(models, tmp, "main")
     _settle(1.0)
+    scale = os.environ.get("QT_SCALE_FACTOR")
+    if scale:  # a high-DPI run: the studio at a laptop size, drawn at that scale, then done
+        _shoot(w, out / f"studio-1366x768@{scale}x.png", (1366, 768))
+        w.close()
+        return
     for size in SIZES:
         _shoot(w, out / f"studio-{size[0]}x{size[1]}.png", size)
     s = w.state
@@ -82,9 +88,11 @@ def main(out: Path, models: Path) -> None:
             dialog.close()
     s.training_settings = replace(s.training_settings, epochs=3)
     w.run.limit = 6000
-    w.actions["train"].trigger()
+    w.resize(1366, 768)
+    w.reset_layout()
+    w.actions["train"].trigger()  # raises the Training tab
     wait_until(lambda: w.run.progress_count > 12, 120)
-    _shoot(w, out / "training.png", (1366, 768))
+    _shoot(w, out / "training.png")
     w.run.cancel()
     wait_until(lambda: not w.run.is_running(), 30)
     from genai_studio.ui.state import Theme

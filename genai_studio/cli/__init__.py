@@ -14,6 +14,7 @@ import errno
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
@@ -104,16 +105,16 @@ def positive_float(text: str) -> float:
 
 def add_threads_option(parser: argparse.ArgumentParser) -> None:
     """``--threads N``: a command's CPU threads (see ``core.threads`` for the default)."""
-    from genai_studio.core.threads import ENV_VAR
+    from genai_studio.core.threads import ENV_VAR, MAX_THREADS
 
-    parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
+    parser.add_argument("--threads", type=int_in(1, MAX_THREADS), default=None, metavar="N",
                         help=f"CPU threads for torch (default: the {ENV_VAR} environment "
                         "variable, else OMP_NUM_THREADS, else the cores other programs are "
                         "not using right now); OpenMP threads wait passively either way")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from genai_studio.cli import animate, info, sample, train
+    from genai_studio.cli import animate, dataset, encode, info, repair, sample, train
     from genai_studio.cli import eval as eval_command
 
     parser = OneLineParser(
@@ -128,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="FILE",
                         help="write a PNG of the window as a user first sees it, then exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
-    for module in (train, sample, animate, info, eval_command):
+    for module in (train, sample, animate, info, eval_command, encode, repair, dataset):
         module.register(commands)
     return parser
 
@@ -154,7 +155,9 @@ def window_launch(argv: Sequence[str]) -> argparse.Namespace | None:
 def main(argv: Sequence[str] | None = None) -> int:
     # Anything unexpected becomes one line + a crash log in the user log folder, not a traceback.
     crash.install()
-    previous = {s: signal.signal(s, _raise_terminated) for s in TERMINATING_SIGNALS}
+    # Signal handlers belong to the main thread (a test may call main from another).
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, _raise_terminated) for s in TERMINATING_SIGNALS if in_main}
     try:
         return _dispatch(argv)
     except GenAIError as exc:

@@ -64,6 +64,7 @@ def default_judge_path() -> Path:
 
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """The scores of ``args.model`` as one JSON-ready dict."""
+    from genai_studio.core.accel import full_precision
     from genai_studio.core.checkpoints import load_model
     from genai_studio.core.data import load_mnist
     from genai_studio.core.devices import resolve_device
@@ -83,19 +84,20 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     judge = load_model(judge_path, device, expect_kind="judge")
     test_set = load_mnist("test", device)
     started = time.perf_counter()
-    scores = judge_generator(loaded.model, judge.model, test_set, n=args.n, seed=args.seed)
-    timings = {f"judge_{part}": seconds for part, seconds in scores.pop("judge_seconds").items()}
-    if loaded.kind in ENCODER_KINDS:
-        t0 = time.perf_counter()
-        # Each encoder sees the test digits as it saw its training digits.
-        binarized = (loaded.metadata.get("dataset") or {}).get("binarize") == "dynamic"
-        scores.update(judge_reconstructions(loaded.model, judge.model, test_set,
-                                            args.seed if binarized else None))
-        timings["reconstructions"] = round(time.perf_counter() - t0, 2)
-    for name, estimate in likelihood_estimators(loaded.model, test_set, args):
-        t0 = time.perf_counter()
-        scores.update(estimate())
-        timings[name] = round(time.perf_counter() - t0, 2)  # each estimator's own time
+    with full_precision(device):  # scores in plain fp32 products, never TF32
+        scores = judge_generator(loaded.model, judge.model, test_set, n=args.n, seed=args.seed)
+        timings = {f"judge_{part}": sec for part, sec in scores.pop("judge_seconds").items()}
+        if loaded.kind in ENCODER_KINDS:
+            t0 = time.perf_counter()
+            # Each encoder sees the test digits as it saw its training digits.
+            binarized = (loaded.metadata.get("dataset") or {}).get("binarize") == "dynamic"
+            scores.update(judge_reconstructions(loaded.model, judge.model, test_set,
+                                                args.seed if binarized else None))
+            timings["reconstructions"] = round(time.perf_counter() - t0, 2)
+        for name, estimate in likelihood_estimators(loaded.model, test_set, args):
+            t0 = time.perf_counter()
+            scores.update(estimate())
+            timings[name] = round(time.perf_counter() - t0, 2)  # each estimator's own time
     judge_accuracy = judge.metadata.get("metrics", {}).get("test_accuracy")
     scores.update({
         "kind": loaded.kind, "conditional": bool(loaded.model.conditional),

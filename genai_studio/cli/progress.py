@@ -70,3 +70,30 @@ class ProgressLine:
             self.stream.write("\n")
             self.stream.flush()
             self._width = 0
+
+
+class StatusLine:
+    """A one-line status (scan, projection, repair) on stderr: redrawn on a terminal, written
+    every few seconds and at the end in a log."""
+
+    def __init__(self, stream: TextIO, log_interval_s: float = 5.0) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.log_interval_s = log_interval_s
+        self._last = 0.0
+        self._width = 0
+
+    def show(self, text: str, final: bool = False) -> None:
+        if self.tty:
+            self.stream.write("\r" + text + " " * max(self._width - len(text), 0))
+            self._width = len(text)
+            if final:
+                self.stream.write("\n")
+                self._width = 0
+            self.stream.flush()
+            return
+        now = time.monotonic()
+        if final or now - self._last >= self.log_interval_s:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+            self._last = now

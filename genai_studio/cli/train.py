@@ -84,9 +84,11 @@ def ema_decay(text: str) -> float:
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
-        "train", help="train a VAE, a GAN, a VAE-GAN or the quality judge on MNIST",
-        description="Train a model on the bundled MNIST training set. Writes the model to --out "
-        "and, every epoch and on Ctrl-C, SIGTERM or SIGHUP, a resume checkpoint beside it "
+        "train", help="train a VAE, a GAN, a VAE-GAN or the quality judge on MNIST or your "
+        "own dataset",
+        description="Train a model on the bundled MNIST training set, or on a dataset made with "
+        "'genai-studio dataset create' (--data). Writes the model to --out and, every epoch "
+        "and on Ctrl-C, SIGTERM or SIGHUP, a resume checkpoint beside it "
         "(NAME.ckpt.safetensors). A run whose losses turn NaN stops and keeps its last good "
         "checkpoint (and so does a GAN or VAE-GAN whose discriminator wins outright). Two runs "
         "never share an --out.",
@@ -149,8 +151,10 @@ def register(commands: argparse._SubParsersAction) -> None:
                    "levels (default for GANs)")
     p.add_argument("--limit", type=positive_int, default=None, metavar="N",
                    help="train on the first N images only")
-    p.add_argument("--data", type=Path, default=None, metavar="DIR",
-                   help="folder holding the four MNIST IDX files (default: the bundled copy)")
+    p.add_argument("--data", default=None, metavar="NAME_OR_PATH",
+                   help="what to train on: a dataset's name (see 'genai-studio dataset list'), a "
+                   "dataset file, a folder holding MNIST's IDX files, or mnist (the default: "
+                   "the bundled copy). The model takes the dataset's image size and colour")
     p.add_argument("--seed", type=seed_int, default=None, metavar="S",
                    help="random seed; the same seed on the CPU gives the same weights "
                    "(default 0)")
@@ -181,7 +185,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def model_config_from_args(args: argparse.Namespace):
+def model_config_from_args(args: argparse.Namespace,
+                           image_shape: tuple[int, int, int] = (1, 28, 28)):
     from genai_studio.core.models import GANConfig, VAEConfig
 
     if args.kind == "judge":
@@ -192,21 +197,23 @@ def model_config_from_args(args: argparse.Namespace):
         hidden = args.hidden or ((400,) if arch == "mlp" else (256,))
         return VAEConfig(arch=arch, latent_dim=args.latent_dim or DEFAULT_LATENT["vae"],
                          hidden=hidden, channels=args.channels or 32,
-                         conditional=args.conditional)
+                         conditional=args.conditional, image_shape=image_shape)
     if args.arch is not None:
         raise UsageError("--arch applies to VAEs only")
     if args.kind == "vaegan":
-        return vaegan_config_from_args(args)
+        return vaegan_config_from_args(args, image_shape)
     if args.hidden is not None:
         raise UsageError("--hidden applies to VAE-GANs and VAEs only")
     _refuse("a GAN", args, VAEGAN_OPTIONS)
     return GANConfig(latent_dim=args.latent_dim or DEFAULT_LATENT["gan"],
                      channels=args.channels or 64, conditional=args.conditional,
-                     loss=args.loss or "bce", norm=args.d_norm or "batch",
-                     ema_decay=args.ema or 0.0, d_channels=args.d_channels)
+                     image_shape=image_shape, loss=args.loss or "bce",
+                     norm=args.d_norm or "batch", ema_decay=args.ema or 0.0,
+                     d_channels=args.d_channels)
 
 
-def vaegan_config_from_args(args: argparse.Namespace):
+def vaegan_config_from_args(args: argparse.Namespace,
+                            image_shape: tuple[int, int, int] = (1, 28, 28)):
     from genai_studio.core.models import VAEGANConfig
 
     _refuse("a VAE-GAN", args, GAN_OPTIONS)
@@ -219,7 +226,7 @@ def vaegan_config_from_args(args: argparse.Namespace):
         hidden=args.hidden[0] if args.hidden else defaults.hidden,
         conditional=args.conditional, gamma=args.gamma or defaults.gamma,
         adversarial=args.adversarial or defaults.adversarial,
-        norm=args.d_norm or defaults.norm,
+        norm=args.d_norm or defaults.norm, image_shape=image_shape,
     )
 
 
@@ -313,16 +320,14 @@ def _lock_output(args: argparse.Namespace):
 
 
 def _check_outputs(out: Path, args: argparse.Namespace) -> None:
-    from genai_studio.core.data import MNIST_FILES
+    from genai_studio.core.datasets import training_data_files
     from genai_studio.core.defaults import checkpoint_path_for, is_checkpoint
     from genai_studio.core.files import check_writable
-    from genai_studio.core.resources import mnist_dir
 
     if is_checkpoint(out):
         raise UsageError(f"--out {out.name} names a checkpoint; give the model's file name "
                          f"(the checkpoint goes beside it)")
-    data_dir = args.data or mnist_dir()
-    inputs = [data_dir / name for pair in MNIST_FILES.values() for name in pair]
+    inputs = training_data_files(args.data)
     check_writable(out, [args.resume, *inputs])
     # Continuing a run rewrites its own checkpoint; any other input stays untouched.
     check_writable(checkpoint_path_for(out), inputs)
@@ -341,20 +346,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, device, world) -> int:
-    from genai_studio.core.data import load_mnist
+    from genai_studio.core.datasets import load_training_data
 
     if args.allow_data_change and args.resume is None:
         raise UsageError("--allow-data-change applies only with --resume")
     if args.resume is not None:
         model_config, config = None, resume_config_from_args(args)
-    else:
+    data = load_training_data(args.data)  # first: the model takes the data's image shape
+    if args.resume is None:
         try:
-            model_config = model_config_from_args(args)
+            model_config = model_config_from_args(args, data.image_shape)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         config = train_config_from_args(args, device.type)
     if not world.is_main:  # rank 0 checks, locks and writes the files; the others train
-        data = load_mnist("train", root=args.data)
         out = args.out or Path("unwritten-by-this-rank.safetensors")
         finished, signum = _train_until_signal(args, model_config, config, data, device, out,
                                                world)
@@ -364,7 +369,6 @@ def _run(args: argparse.Namespace, device, world) -> int:
     lock = _lock_output(args)
     try:
         _check_outputs(lock.path, args)
-        data = load_mnist("train", root=args.data)
         started = time.perf_counter()
         finished, signum = _train_until_signal(args, model_config, config, data, device,
                                                lock.path, world)

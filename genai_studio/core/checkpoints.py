@@ -181,6 +181,12 @@ def _metadata_from_header(path: Path, header: dict[str, Any]) -> dict[str, Any]:
         raise ModelFileError(f"{Path(path).name}: metadata lacks the model kind or config")
     if not isinstance(metadata["kind"], str) or not isinstance(metadata["config"], dict):
         raise ModelFileError(f"{Path(path).name}: damaged metadata block")
+    # Readers (the library, info, resume) index into these: each is what it claims or absent.
+    sections = ("dataset", "training", "metrics", "training_state")
+    if (any(not isinstance(metadata.get(key, {}), dict) for key in sections)
+            or not isinstance(metadata.get("conditional", False), bool)
+            or not isinstance(metadata.get("latent_dim"), int | None)):
+        raise ModelFileError(f"{Path(path).name}: damaged metadata block")
     return metadata
 
 
@@ -221,9 +227,8 @@ def load_model(
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise ModelFileError(f"{path.name}: refused: {name} holds NaN or infinite values "
                                  "(a diverged training run?)")
-    model = _materialise(skeleton, config)
     try:
-        model.load_state_dict(weights, strict=True)
+        model = _materialise(skeleton, config, weights)
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()
         detail = first[1].strip() if len(first) > 1 else first[0]
@@ -232,13 +237,19 @@ def load_model(
     return LoadedModel(model=model, config=config, metadata=metadata, path=path, state=state)
 
 
-def _materialise(skeleton: nn.Module, config: ModelConfig) -> nn.Module:
-    """Real (uninitialised) memory for a meta-built model whose state dict covers all of it;
-    a model with buffers outside its state dict is built afresh instead."""
+def _materialise(skeleton: nn.Module, config: ModelConfig,
+                 weights: dict[str, torch.Tensor]) -> nn.Module:
+    """The meta-built model with the file's weights put in its place (``assign``: no second
+    allocation, and none of ``to_empty``'s first-call cost, which imports SymPy: 1-2 s of the
+    window's start-up on the 2-core machine). A model with buffers outside its state dict is
+    built afresh instead."""
     persistent = set(skeleton.state_dict())
     if all(name in persistent for name, _ in skeleton.named_buffers()):
-        return skeleton.to_empty(device="cpu")
-    return build_model(config)
+        skeleton.load_state_dict(weights, strict=True, assign=True)
+        return skeleton
+    model = build_model(config)
+    model.load_state_dict(weights, strict=True)
+    return model
 
 
 def _check_weights_fit(path: Path, table: dict[str, tuple[tuple[int, ...], str]],

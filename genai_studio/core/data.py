@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from genai_studio.core.errors import DataError
-from genai_studio.core.files import read_untrusted
+from genai_studio.core.files import open_regular, read_untrusted
 from genai_studio.core.resources import mnist_dir
 
 if TYPE_CHECKING:
@@ -111,11 +111,12 @@ def _cache_file(compressed: bytes) -> Path | None:
 
 
 def _load_cached(cache_file: Path, max_bytes: int) -> np.ndarray | None:
-    try:
-        if cache_file.stat().st_size > max_bytes + 4096:  # + the .npy header
-            return None
-        array = np.load(cache_file, allow_pickle=False)
-    except (OSError, ValueError, EOFError):
+    try:  # a regular file only: a FIFO put in the cache folder must not hang a run
+        with open_regular(cache_file, DataError, "cache file") as fh:
+            if os.fstat(fh.fileno()).st_size > max_bytes + 4096:  # + the .npy header
+                return None
+            array = np.load(fh, allow_pickle=False)
+    except (OSError, ValueError, EOFError, DataError):
         return None  # missing or damaged: decode again (and rewrite it)
     if array.dtype not in _IDX_DTYPES.values() or not 1 <= array.ndim <= 4:
         return None

@@ -24,10 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from genai_studio.core.errors import UsageError
+from genai_studio.core.export_options import ANIMATION_FORMATS, Timing  # noqa: F401
 from genai_studio.core.files import check_writable, write_atomic, write_group
 from genai_studio.core.imagemeta import gif_comment, png_info, webp_xmp
 from genai_studio.core.images import to_uint8
-from genai_studio.core.motion import EASINGS, PLAYBACK, check_frames
+from genai_studio.core.motion import check_frames
 from genai_studio.core.provenance import Provenance
 from genai_studio.core.render import (
     ExportStyle,
@@ -39,7 +40,6 @@ from genai_studio.core.render import (
     render_levels,
 )
 
-ANIMATION_FORMATS = ("gif", "apng", "webp", "frames", "sprite")
 SUFFIXES = {".gif": "gif", ".png": "apng", ".webp": "webp"}
 MAX_ANIMATION_BYTES = 1 << 30  # rendered frames held in memory before encoding
 # zlib level 6 (Pillow's default): level 3 saves 35-45% of the encode time on these images but
@@ -60,28 +60,6 @@ class ExportDone:
 
 
 ExportEvent = ExportProgress | ExportDone
-
-
-@dataclass(frozen=True)
-class Timing:
-    """How an animation plays: frames per second, once / loop / ping-pong, easing."""
-
-    fps: float = 12.0
-    playback: str = "loop"
-    easing: str = "linear"
-
-    def __post_init__(self) -> None:
-        if not 0.1 <= self.fps <= 100:
-            raise UsageError(f"fps must be 0.1 to 100, not {self.fps}")
-        if self.playback not in PLAYBACK:
-            raise UsageError(f"playback must be one of {', '.join(PLAYBACK)}")
-        if self.easing not in EASINGS:
-            raise UsageError(f"easing must be one of {', '.join(EASINGS)}")
-
-    def duration_ms(self, fmt: str) -> int:
-        """One frame's duration as the format stores it (GIF counts in 10 ms steps)."""
-        ms = 1000.0 / self.fps
-        return max(20, int(round(ms / 10.0)) * 10) if fmt == "gif" else max(1, round(ms))
 
 
 def format_for(target: str | Path) -> str:

@@ -22,10 +22,9 @@ import numpy as np
 
 from genai_studio.core.defaults import MAX_ANIMATION_FRAMES
 from genai_studio.core.errors import UsageError
+from genai_studio.core.export_options import EASINGS, PLAYBACK  # noqa: F401 - API
 from genai_studio.core.latent import slerp
 
-PLAYBACK = ("once", "loop", "ping-pong")
-EASINGS = ("linear", "ease-in-out")
 MAX_FRAMES = MAX_ANIMATION_FRAMES
 
 

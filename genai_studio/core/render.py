@@ -14,82 +14,20 @@ turns the blurry grey edge of a stroke into a clean, anti-aliased one.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 
-from genai_studio.core.defaults import MAX_EXPORT_SIDE
 from genai_studio.core.errors import UsageError
+from genai_studio.core.export_options import (  # noqa: F401 - part of this module's API
+    MAX_SHEET_PIXELS,
+    MAX_SIDE,
+    RESAMPLING,
+    SCALE_PRESETS,
+    ExportStyle,
+    parse_colour,
+)
 from genai_studio.core.images import to_uint8
-
-RESAMPLING = ("nearest", "lanczos", "ink")
-SCALE_PRESETS = (4, 8, 16, 32)
-MAX_SIDE = MAX_EXPORT_SIDE  # px, for one frame
-MAX_SHEET_PIXELS = 200_000_000  # a 10x10 sheet at x32 is ~81 MP
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def parse_colour(text: str) -> tuple[int, int, int]:
-    """``#rrggbb`` -> (r, g, b)."""
-    if not isinstance(text, str) or not _COLOUR.match(text):
-        raise UsageError(f"a colour is written #rrggbb, not {text!r}")
-    return int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16)
-
-
-@dataclass(frozen=True)
-class ExportStyle:
-    """How images leave the studio. Either ``scale`` (a whole multiple of the model's size) or
-    ``size`` (the output width in px; the height follows the image's aspect) sets the size."""
-
-    scale: int | None = None  # x8 when neither is given
-    size: int | None = None
-    resampling: str = "nearest"
-    ink: str = "#ffffff"
-    paper: str = "#000000"
-    invert: bool = False
-    transparent: bool = False
-
-    def __post_init__(self) -> None:
-        if self.scale is not None and self.size is not None:
-            raise UsageError("give either a scale (x4..x32) or a size in px, not both")
-        if self.scale is None and self.size is None:
-            object.__setattr__(self, "scale", 8)
-        if self.scale is not None and not 1 <= self.scale <= 64:
-            raise UsageError(f"the scale must be 1 to 64, not {self.scale}")
-        if self.size is not None and not 1 <= self.size <= MAX_SIDE:
-            raise UsageError(f"the size must be 1 to {MAX_SIDE} px, not {self.size}")
-        if self.resampling not in RESAMPLING:
-            raise UsageError(f"unknown resampling {self.resampling!r}; "
-                             f"choose one of {', '.join(RESAMPLING)}")
-        parse_colour(self.ink)
-        parse_colour(self.paper)
-
-    def output_size(self, height: int, width: int) -> tuple[int, int]:
-        """(height, width) of one output image for an input of (height, width)."""
-        if self.scale is not None:
-            out = (height * self.scale, width * self.scale)
-        else:
-            out = (max(1, round(self.size * height / width)), int(self.size))
-        if max(out) > MAX_SIDE:
-            raise UsageError(f"{out[1]}x{out[0]} px is too large (at most {MAX_SIDE} px a side)")
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ExportStyle:
-        """A style from saved settings; unknown keys are ignored, bad values refused."""
-        if not isinstance(data, dict):
-            raise UsageError("an export style must be a JSON object")
-        fields = cls.__dataclass_fields__
-        try:
-            return cls(**{k: v for k, v in data.items() if k in fields})
-        except TypeError as exc:
-            raise UsageError(f"bad export style: {exc}") from None
 
 
 def _check_image(image: np.ndarray) -> np.ndarray:

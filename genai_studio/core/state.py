@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
 import torch
 
 from genai_studio.core.errors import ModelFileError
+from genai_studio.core.validate import finite_number
 
 
 def optimizer_state_to_tensors(
@@ -55,8 +55,7 @@ _GROUP_KEYS = {"lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "ini
 
 
 def _finite_number(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value) and value >= 0)
+    return finite_number(value, low=0.0)
 
 
 def _bad(path_name: str, what: str) -> ModelFileError:

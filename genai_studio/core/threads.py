@@ -68,6 +68,9 @@ def busy_cores(samples: int = 5, interval_s: float = 0.002, path: str = _LOADAVG
     return sorted(counts)[len(counts) // 2]
 
 
+MAX_THREADS = 1024
+
+
 def parse_threads(text: str, source: str) -> int:
     try:
         value = int(text)
@@ -75,6 +78,8 @@ def parse_threads(text: str, source: str) -> int:
         raise UsageError(f"{source} must be a whole number of threads, not {text!r}") from None
     if value <= 0:
         raise UsageError(f"{source} must be positive, not {value}")
+    if value > MAX_THREADS:  # torch cannot even take the number past 2**31
+        raise UsageError(f"{source} must be at most {MAX_THREADS}, not {value}")
     return value
 
 
@@ -142,13 +147,25 @@ def training_active() -> bool:
     return _training_runs > 0
 
 
+def _base_threads() -> int:
+    """The plan's count; without a plan (the engine used as a library), what torch has."""
+    if _plan is not None:
+        return _plan.threads
+    import torch
+
+    return torch.get_num_threads()
+
+
 def inference_threads() -> int:
     """Threads for a decode: one while a training run shares the CPU, else the plan's."""
-    return 1 if training_active() else current().threads
+    return 1 if training_active() else _base_threads()
 
 
 def use_inference_threads() -> None:
-    """Give the calling thread (GUI or inference worker) its inference thread count."""
+    """Give the calling thread (GUI or inference worker) its inference thread count; without
+    a plan and without training, leave the caller's setting alone."""
+    if _plan is None and not training_active():
+        return
     set_torch_threads(inference_threads())
 
 
@@ -159,7 +176,7 @@ def training_threads(beside_window: bool) -> int:
     (17.9k vs 7.6k images/s, the machine busy) and cut the GUI heartbeat's p99 lag from 23 to
     16 ms: the window's frames need a core of their own.
     """
-    threads = current().threads
+    threads = _base_threads()
     return max(1, threads - 1) if beside_window else threads
 
 
@@ -172,7 +189,7 @@ def training_run(device_type: str, beside_window: bool = True) -> Iterator[int]:
     """
     global _training_runs
     if device_type != "cpu":
-        yield current().threads
+        yield _base_threads()
         return
     import torch
 

@@ -55,7 +55,7 @@ from genai_studio.core.state import (
 from genai_studio.core.stepping import beta_scale as _beta_scale  # noqa: F401 - tests
 from genai_studio.core.stepping import warm_up  # noqa: F401 - the workers' entry
 from genai_studio.core.tasks import TrainingTask, default_binarize, make_task
-from genai_studio.core.validate import check_fields, check_model_size
+from genai_studio.core.validate import check_fields, check_model_size, finite_number
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,9 @@ def train(
     )
     if run.steps_per_epoch == 0:
         raise UsageError("no training images")
+    if run.batch_size < 2 and any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                                  for m in run.model.modules()):
+        raise UsageError("this model uses BatchNorm: it needs at least 2 images per batch")
     suspended = 0.0  # seconds spent paused at a yield, excluded from speed and wall time
 
     def emit(event: Event) -> Iterator[Event]:
@@ -353,9 +356,9 @@ def _restore(run: _Run, loaded: LoadedModel, allow_data_change: bool) -> torch.T
     restore_generator(run.noise_gen, loaded.state.get("rng.noise"), "rng.noise", name)
     run.step = saved["step"]
     run.last_good = (loaded.path, run.step)
-    wall = loaded.metadata.get("training", {}).get("wall_time_s", 0.0)
-    run.wall_time_s = float(wall) if isinstance(wall, int | float) and math.isfinite(wall) \
-        and wall >= 0 else 0.0
+    training = loaded.metadata.get("training")
+    wall = training.get("wall_time_s") if isinstance(training, dict) else None
+    run.wall_time_s = float(wall) if finite_number(wall, low=0.0) else 0.0
     return check_generator_state(loaded.state.get("rng.shuffle_epoch_start"),
                                  "rng.shuffle_epoch_start", name)
 

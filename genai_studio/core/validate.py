@@ -62,6 +62,16 @@ def loads_json(text: str | bytes, what: str, error: type[GenAIError] = InputErro
 # ----------------------------------------------------------------------------- typed fields
 
 
+def finite_number(value: Any, low: float = -1e300, high: float = 1e300) -> bool:
+    """A JSON number (not a bool) within [low, high]: never NaN, never infinite.
+
+    The comparison comes first: ``math.isfinite`` raises OverflowError on ints past 1e308,
+    which JSON happily gives.
+    """
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and low <= value <= high and math.isfinite(value))
+
+
 def _matches(value: Any, hint: Any, max_int: int) -> bool:
     """Whether a JSON value fits a field's type hint (and the range of its kind)."""
     origin = typing.get_origin(hint)
@@ -78,8 +88,7 @@ def _matches(value: Any, hint: Any, max_int: int) -> bool:
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= max_int
     if hint is float:
-        return (isinstance(value, int | float) and not isinstance(value, bool)
-                and math.isfinite(value) and abs(value) <= 1e300)
+        return finite_number(value)
     if hint is str:
         return isinstance(value, str) and len(value) <= MAX_STRING
     if origin in (tuple, list):

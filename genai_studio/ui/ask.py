@@ -36,3 +36,17 @@ def integer(parent: QWidget, title: str, label: str, value: int, low: int, high:
 def confirm(parent: QWidget, title: str, question: str) -> bool:
     answer = QMessageBox.question(parent, title, question)
     return answer == QMessageBox.StandardButton.Yes
+
+
+def folder(parent: QWidget, title: str, start: Path) -> Path | None:
+    path = QFileDialog.getExistingDirectory(parent, title, str(start))
+    return Path(path) if path else None
+
+
+def colour(parent: QWidget, title: str, current: str) -> str | None:
+    """A colour as #rrggbb."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QColorDialog
+
+    chosen = QColorDialog.getColor(QColor(current), parent, title)
+    return chosen.name() if chosen.isValid() else None

@@ -27,14 +27,15 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPixmap,
+    QPolygonF,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from genai_studio.ui import theme
 from genai_studio.ui.guard import gui_slot
-from genai_studio.ui.imaging import gray_image
+from genai_studio.ui.imaging import dropped_image, gray_image
 from genai_studio.ui.sample_canvas import TILE_MIME
-from genai_studio.ui.state import Corner, StudioState
+from genai_studio.ui.state import Corner, RecordedPath, StudioState
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,6 +47,7 @@ class LatentPad(QWidget):
     """The square pad; writes ``state.pad_point`` (u, v in [0, 1]^2) while dragged."""
 
     tile_dropped = Signal(int, int)  # canvas tile index, corner 0..3
+    image_dropped = Signal(object, int)  # an image file's Path, corner 0..3 or -1 (the point)
 
     def __init__(self, state: StudioState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,7 +58,7 @@ class LatentPad(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Drag (or use the arrow keys) to explore latent space; drop canvas "
-                        "tiles on corners")
+                        "tiles on corners; drop an image file to find it in latent space")
         self.state = state
         self.point = state.pad_point  # the cursor drawn now (state.pad_point once painted)
         self.marker: tuple[float, float] | None = None  # the inside view's sampled z, if shown
@@ -69,7 +71,10 @@ class LatentPad(QWidget):
         self._corners: list[QImage | None] = [None] * 4
         self._drop_corner = -1
         self._static: QPixmap | None = None
+        self._trail: list[tuple[float, float]] = []  # the path being recorded
         state.pad_point_changed.connect(self.on_point)
+        state.recording_changed.connect(self.on_recording)
+        state.pad_path_changed.connect(self.on_pad_path)
         for signal in (state.show_atlas_changed, state.show_points_changed,
                        state.dot_opacity_changed, state.theme_changed):
             signal.connect(self.on_layers)
@@ -91,6 +96,7 @@ class LatentPad(QWidget):
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
+        self._trail = []  # a path half-drawn on another model's pad means nothing here
         self._atlas, self._dots = None, None
         self._points, self._point_labels = (), ()
         self._corners = [None] * 4
@@ -133,6 +139,7 @@ class LatentPad(QWidget):
         p.drawPixmap(0, 0, self._static)
         if self.mode != "empty":
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_path(p, self.square())
             self._paint_cursor(p, self.square())
             if self.marker is not None:
                 self._paint_marker(p, self.square())
@@ -237,6 +244,48 @@ class LatentPad(QWidget):
         p.setPen(QPen(QColor(0, 0, 0, 180), 1.5))
         p.setBrush(QColor(theme.TEXT))
         p.drawPolygon(diamond)
+    def _path_points(self) -> list[tuple[float, float]]:
+        if self._trail:
+            return self._trail
+        path = self.state.pad_path
+        if path is None or path.handle is not self.state.model:
+            return []
+        return [(float(u), float(v)) for u, v in path.points]
+
+    def _paint_path(self, p: QPainter, sq: QRectF) -> None:
+        points = self._path_points()
+        if len(points) < 2:
+            return
+        colour = QColor(theme.DANGER if self._trail else theme.ACCENT)
+        colour.setAlpha(200 if self._trail else 150)
+        p.setPen(QPen(colour, 2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                      Qt.PenJoinStyle.RoundJoin))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPolyline(QPolygonF([QPointF(sq.left() + u * sq.width(), sq.top() + v * sq.height())
+                                  for u, v in points]))
+
+    @gui_slot(bool)
+    def on_recording(self, on: bool) -> None:
+        """Record on: collect every point the pad moves to. Off: they become the state's
+        recorded path (with the plane they were drawn on), if the pen moved at all."""
+        s = self.state
+        if on:
+            self._trail = [s.pad_point] if self.mode != "empty" else []
+        else:
+            trail, self._trail = self._trail, []
+            if len(set(trail)) >= 2 and s.model is not None:
+                import numpy as np
+
+                corners = None if s.corners is None else np.stack([a.latent for a in s.corners])
+                s.pad_path = RecordedPath(np.array(trail, np.float32), corners, s.model,
+                                          s.effective_pad_digit)
+            elif trail:
+                s.post("Nothing recorded: drag on the pad while Record is on")
+        self.update()
+
+    @gui_slot(object)
+    def on_pad_path(self, _path: object) -> None:
+        self.update()
 
     def _paint_cursor(self, p: QPainter, sq: QRectF) -> None:
         u, v = self.point
@@ -266,6 +315,8 @@ class LatentPad(QWidget):
     def on_point(self, point: tuple[float, float]) -> None:
         before = self._cursor_rect()
         self.point = point
+        if self.state.recording and self.mode != "empty":
+            self._trail.append(point)  # the new segment lies within the two cursor boxes
         self.update(before.united(self._cursor_rect()))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -291,12 +342,28 @@ class LatentPad(QWidget):
         u, v = self._uv(pos)
         return (1 if u >= 0.5 else 0) + (2 if v >= 0.5 else 0)
 
+    def _drop_target(self, event: QDragMoveEvent | QDropEvent) -> int:
+        """-2: not for the pad; -1: the point; 0..3: a corner (corner planes only, and for
+        images only near a corner thumbnail)."""
+        mime = event.mimeData()
+        if self.mode == "empty":
+            return -2
+        if mime.hasFormat(TILE_MIME):
+            return self._corner_at(event.position()) if self.mode == "corners" else -2
+        if dropped_image(mime) is None:
+            return -2
+        if self.mode != "corners":
+            return -1
+        u, v = self._uv(event.position())
+        near = min(u, 1 - u) < 0.2 and min(v, 1 - v) < 0.2
+        return self._corner_at(event.position()) if near else -1
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if self.mode == "corners" and event.mimeData().hasFormat(TILE_MIME):
+        if self._drop_target(event) != -2:
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
-        self._drop_corner = self._corner_at(event.position())
+        self._drop_corner = self._drop_target(event)
         self.invalidate()
         event.acceptProposedAction()
 
@@ -306,8 +373,13 @@ class LatentPad(QWidget):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         self._drop_corner = -1
-        index = int(bytes(event.mimeData().data(TILE_MIME)).decode() or -1)
-        self.tile_dropped.emit(index, self._corner_at(event.position()))
+        target = self._drop_target(event)
+        image = dropped_image(event.mimeData())
+        if image is not None and target != -2:
+            self.image_dropped.emit(image, target)
+        elif target >= 0:
+            index = int(bytes(event.mimeData().data(TILE_MIME)).decode() or -1)
+            self.tile_dropped.emit(index, target)
         event.acceptProposedAction()
         self.invalidate()
 
@@ -354,8 +426,11 @@ class PadPreview(QWidget):
             inner = QRectF(inner.left() + shrink / 2, inner.top(), inner.width() - shrink,
                            inner.height() - shrink)
             p.setPen(QColor(theme.MUTED))
-            p.drawText(sq.adjusted(10, 4, -10, -3), Qt.AlignmentFlag.AlignBottom
-                       | Qt.AlignmentFlag.AlignHCenter, self.caption)
+            box = sq.adjusted(10, 4, -10, -3)
+            caption = p.fontMetrics().elidedText(self.caption, Qt.TextElideMode.ElideRight,
+                                                 int(box.width()))
+            p.drawText(box, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
+                       caption)
         if self.image is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)
             p.drawImage(inner, self.image)

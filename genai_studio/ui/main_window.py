@@ -9,33 +9,31 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QApplication,
     QComboBox,
-    QDockWidget,
     QLabel,
     QMainWindow,
-    QScrollArea,
     QStackedWidget,
-    QWidget,
+    QTabWidget,
 )
 
 from genai_studio.core.events import RunState
 from genai_studio.core.library import UnfinishedRun
 from genai_studio.ui import actions as table
-from genai_studio.ui import theme, window_state
-from genai_studio.ui.bind import bind_check
+from genai_studio.ui import docks, theme, window_state
+from genai_studio.ui.dataset_actions import DatasetActions
+from genai_studio.ui.dataset_panel import DatasetPanel
 from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog, show_error
+from genai_studio.ui.gallery import GalleryPanel
 from genai_studio.ui.guard import GUARD, gui_slot
 from genai_studio.ui.inside import InsideLens
 from genai_studio.ui.inside_view import InsideView
 from genai_studio.ui.library_actions import LibraryActions, first_usable
+from genai_studio.ui.material import MaterialController
+from genai_studio.ui.material_panel import MaterialPanel
 from genai_studio.ui.model_library import ModelLibrary
 from genai_studio.ui.morph_strip import MorphStrip
 from genai_studio.ui.pad_panel import PadPanel
@@ -44,6 +42,7 @@ from genai_studio.ui.scores import headline
 from genai_studio.ui.settings import GRID_SIZES, Preferences
 from genai_studio.ui.state import Corner, MorphEnd, StudioState, Theme, TrainingSettings
 from genai_studio.ui.studio import Studio, StudioPaths
+from genai_studio.ui.take_out import TakeOut, dropped_images
 from genai_studio.ui.tile_actions import TileActions, TileOp
 from genai_studio.ui.toolbar import EmptyState, StudioToolbar
 from genai_studio.ui.training_panel import TrainingPanel
@@ -51,22 +50,6 @@ from genai_studio.ui.training_run import TrainingRun
 from genai_studio.workers.messages import LoadReason
 
 log = logging.getLogger(__name__)
-SPACE_TAKERS = (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSpinBox,
-                QAbstractSlider)
-
-
-class SpaceForFocus(QObject):
-    """Space presses the focused button (or toggles the focused list item) instead of firing
-    the window's Generate shortcut: the widget under the keyboard wins."""
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
-                and event.key() == Qt.Key.Key_Space \
-                and event.modifiers() == Qt.KeyboardModifier.NoModifier \
-                and isinstance(QApplication.focusWidget(), SPACE_TAKERS):
-            event.accept()
-            return True
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -80,22 +63,28 @@ class MainWindow(QMainWindow):
         self.paths, self.prefs = paths, prefs
         self.persist_settings = True  # --screenshot looks, it does not rewrite the user's layout
         self.last_error = ""
+        self._shut_down = False
         self.state = StudioState(self)
         window_state.restore_state(self.state, prefs)
         self.studio = Studio(self.state, paths, self)
         self.run = TrainingRun(self.state, paths.user_models, paths.judge, self._trained, self)
         self.tiles = TileActions(self.state, paths, self.studio.jobs, self, self)
+        self.take_out = TakeOut(self.state, self.studio, paths.favourites, prefs, self)
+        self.setAcceptDrops(True)  # an exported image dropped on the window reopens
         self.library_actions = LibraryActions(self.state, paths.shipped_models,
                                               paths.user_models, self.studio.jobs,
                                               self.studio.load, self, self)
+        self.material = MaterialController(self.state, self.studio, self, self)
+        self.dataset_actions = DatasetActions(self.state, self.studio.jobs, self,
+                                              self.show_training, parent=self)
         self.lens = InsideLens(self.state, self.studio.inference, self.studio.jobs, self)
         self.actions = table.build_actions(self, self._handlers())
         self._build()
         self._menus()
         self._connect()
         window_state.restore_layout(self, prefs)
-        self.space_filter = SpaceForFocus(self)
-        QApplication.instance().installEventFilter(self.space_filter)
+        self.space_filter = table.SpaceForFocus(self)
+        QApplication.instance().focusChanged.connect(self.space_filter.focus_changed)
         # If the application quits without closing the window, still join the workers.
         QApplication.instance().aboutToQuit.connect(self.shutdown_workers)
 
@@ -109,6 +98,7 @@ class MainWindow(QMainWindow):
             "delete_model": lib.ask_delete, "score_model": lib.score_selected,
             "resume_run": lambda: lib.resume_selected(self.resume),
             "quit": self.close,
+            **self.take_out.handlers(),
             "generate": lambda: s.request_generate(fresh=True),
             "grid_bigger": lambda: self._grid_step(1),
             "grid_smaller": lambda: self._grid_step(-1),
@@ -124,6 +114,9 @@ class MainWindow(QMainWindow):
             "cancel_training": run.cancel,
             "shortcuts": self.show_shortcuts, "about": self.show_about,
             "reset_layout": self.reset_layout,
+            "encode_image": self.material.open_image,
+            "new_dataset": self.dataset_actions.ask_new,
+            "repair_tile": self.material.repair_tile,
         }
         for corner in Corner:
             handlers[f"corner_{corner.value}"] = lambda c=corner: t.send_to_corner(c)
@@ -137,6 +130,15 @@ class MainWindow(QMainWindow):
         self.docks["training"].raise_()
         self.run.start()
 
+    def show_training(self) -> None:
+        self.docks["training"].show()
+        self.docks["training"].raise_()
+
+    def show_datasets(self) -> None:
+        self.docks["library"].show()
+        self.docks["library"].raise_()
+        self.library_tabs.setCurrentIndex(1)
+
     def quick_train(self) -> None:
         """The empty state's offer: a 2-D VAE for 1 epoch, on the studio's device."""
         self.state.training_settings = TrainingSettings(kind="vae", latent_dim=2, epochs=1)
@@ -145,6 +147,16 @@ class MainWindow(QMainWindow):
     def resume(self, run: UnfinishedRun) -> None:
         self.docks["training"].raise_()
         self.run.start(resume_from=run.checkpoint)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if dropped_images(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        images = dropped_images(event.mimeData())
+        if images:
+            event.acceptProposedAction()
+            self.state.open_image_requested.emit(images[0])
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(table.help_rows(self.actions), self).open()
@@ -169,71 +181,44 @@ class MainWindow(QMainWindow):
         self.morph = MorphStrip(s, a)
         self.training = TrainingPanel(s, self.run, a)
         self.inside_view = InsideView(s)
+        self.gallery = GalleryPanel(s, self.take_out.gallery)
+        self.material_panel = MaterialPanel(s, self.material, self.material.repair_material)
+        self.datasets = DatasetPanel(s, self.dataset_actions)
+        # The library: the models, and the artist's datasets as its second section.
+        self.library_tabs = QTabWidget()
+        self.library_tabs.setObjectName("libraryTabs")
+        self.library_tabs.setDocumentMode(True)
+        self.library_tabs.addTab(self.library, "Models")
+        self.library_tabs.addTab(docks.scrolling(self.datasets), "Datasets")
         area = Qt.DockWidgetArea
         # Side docks run the full height: the pad and its preview get room to be large, and
         # the morph strip sits right under the canvas it morphs.
         self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
         self.docks = {
-            "library": self._dock("Library", self.library, area.LeftDockWidgetArea),
-            "training": self._dock("Training", _scrolling(self.training),
-                                   area.LeftDockWidgetArea),
-            "pad": self._dock("Latent pad", self.pad_panel, area.RightDockWidgetArea),
-            "morph": self._dock("Morph", self.morph, area.BottomDockWidgetArea),
-            "inside": self._dock("Inside view", self.inside_view, area.BottomDockWidgetArea),
+            "library": docks.make_dock(self, "library", "Library", self.library_tabs),
+            "training": docks.make_dock(self, "training", "Training",
+                                        docks.scrolling(self.training)),
+            "pad": docks.make_dock(self, "pad", "Latent pad", self.pad_panel),
+            "morph": docks.make_dock(self, "morph", "Morph", self.morph),
+            "gallery": docks.make_dock(self, "gallery", "Gallery", self.gallery),
+            "material": docks.make_dock(self, "material", "Sketch",
+                                        docks.scrolling(self.material_panel)),
+            "inside": docks.make_dock(self, "inside", "Inside view", self.inside_view),
         }
-        # The inside view opens from View > Inside view, in a tab beside the morph strip under
-        # the canvas (a wide strip suits its left-to-right diagram; side by side, the two
-        # strips' minimum widths would add up and stop the window fitting a small laptop).
-        self.tabifyDockWidget(self.docks["morph"], self.docks["inside"])
-        self.docks["inside"].hide()
-        self.docks["morph"].raise_()
-        # Training waits in a tab behind the library: idle, it takes no room at all.
-        self.tabifyDockWidget(self.docks["library"], self.docks["training"])
+        docks.place_inside_view(self, self.docks)
+        # Training, the gallery and the sketch wait in tabs behind the library: no room taken.
+        for name in docks.TABBED:
+            self.tabifyDockWidget(self.docks["library"], self.docks[name])
         self.docks["library"].raise_()
         self.status = {name: QLabel("") for name in ("device", "model", "quality", "training")}
         for name, label in self.status.items():
             label.setObjectName(f"status_{name}")
             self.statusBar().addPermanentWidget(label)
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"{title.lower().replace(' ', '_')}_dock")
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(area, dock)
-        return dock
-
     def reset_layout(self) -> None:
-        """Every dock where it starts, sized for the window as it is now: a slim library with
-        training in a tab behind it, a roomy pad, a slim morph strip; the canvas gets the rest."""
-        area = Qt.DockWidgetArea
-        for name, where in (("library", area.LeftDockWidgetArea),
-                            ("training", area.LeftDockWidgetArea),
-                            ("pad", area.RightDockWidgetArea),
-                            ("morph", area.BottomDockWidgetArea)):
-            dock = self.docks[name]
-            dock.setFloating(False)
-            self.addDockWidget(where, dock)
-            dock.show()
-        inside = self.docks["inside"]  # closed, in its tab beside the morph strip
-        inside.hide()
-        inside.setFloating(False)
-        self.addDockWidget(area.BottomDockWidgetArea, inside)
-        self.tabifyDockWidget(self.docks["morph"], inside)
-        inside.hide()
-        self.docks["morph"].raise_()
-        self.tabifyDockWidget(self.docks["library"], self.docks["training"])
-        self.docks["library"].raise_()
-        width = self.width()
-        side = int(min(max(0.18 * width, 240), 380))
-        pad = int(min(max(0.28 * width, 290), 720))
-        self.resizeDocks([self.docks["library"], self.docks["pad"]], [side, pad],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["morph"]], [max(72, int(0.09 * self.height()))],
-                         Qt.Orientation.Vertical)
+        """Every panel back in its place, sized for the window as it is now."""
+        docks.reset_layout(self, self.docks)
 
     def _menus(self) -> None:
         menus = {menu: self.menuBar().addMenu(menu.value) for menu in table.Menu}
@@ -259,10 +244,8 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- wiring
 
     def _connect(self) -> None:
-        s, a = self.state, self.actions
-        for name, field in (("lock_seed", "seed_locked"), ("smooth", "smooth"),
-                            ("show_atlas", "show_atlas"), ("show_points", "show_points")):
-            bind_check(a[name], s, field)
+        s = self.state
+        table.bind_actions(self.actions, s)
         GUARD.report = s.report_error
         s.error_reported.connect(self.on_error)
         s.message_posted.connect(self.on_message)
@@ -272,14 +255,20 @@ class MainWindow(QMainWindow):
         s.device_changed.connect(self._update_status)
         s.theme_changed.connect(self.on_theme)
         self.studio.started_up.connect(self.on_started_up)
-        self.studio.interactive.connect(self.interactive)
+        self.studio.interactive.connect(self.on_interactive)
+        self.studio.interactive.connect(self.take_out.gallery.refresh)
+        self.tiles.favourite_written.connect(self.take_out.gallery.refresh)
         self.canvas.activated.connect(self.on_tile_activated)
         self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
+        self.pad_panel.pad.image_dropped.connect(self.material.on_dropped_on_pad)
+        self.canvas.image_dropped.connect(self.material.on_dropped_on_canvas)
         self.morph.frame_shown.connect(self.pad_panel.show_frame)
         self.docks["inside"].visibilityChanged.connect(self.on_inside_visible)
         self.docks["inside"].toggleViewAction().triggered.connect(self.on_inside_toggled)
         self.inside_view.image_dropped.connect(self.lens.open_image)
         self.run.progress.connect(self.inside_view.on_progress)
+        s.history_changed.connect(self.on_history)
+        self.on_history()
         self.empty.train_button.clicked.connect(self.quick_train)
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
         self.on_theme(self.state.theme)
@@ -294,9 +283,17 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.studio.start)
         return super().event(event)
 
+    @gui_slot()
+    def on_interactive(self) -> None:
+        if self.state.model is None:  # start-up found nothing to open: say what to do next
+            self.empty.set_state("training" if self.state.training.state.active else "empty")
+            self.empty.train_button.setFocus()
+        self.interactive.emit()
+
     @gui_slot(object)
     def on_started_up(self, _report: object) -> None:
         last = self.prefs.get_str("last_model")
+        self.dataset_actions.refresh()
         self.library_actions.refresh(
             then=lambda snapshot: self.studio.open_first(
                 first_usable(snapshot, Path(last) if last else None)))
@@ -310,7 +307,8 @@ class MainWindow(QMainWindow):
     def on_model(self, _handle: object) -> None:
         if self.state.model is not None:
             self.stack.setCurrentWidget(self.canvas)
-            if self.stack.isVisible() and not self.focusWidget():
+            focus = self.focusWidget()
+            if focus is None or isinstance(focus, QComboBox) or not self.studio.is_interactive:
                 self.canvas.setFocus()  # so Space, arrows and tile keys act on the canvas
             self.prefs.set("last_model", str(self.state.model.path))
         self._update_status()
@@ -324,6 +322,12 @@ class MainWindow(QMainWindow):
         self.status["training"].setText(f"training {label}" if state.active and
                                         not label.startswith(("training", "paused"))
                                         else label)
+
+    @gui_slot()
+    def on_history(self) -> None:
+        h = self.state.history
+        self.actions["history_back"].setEnabled(h.can_back)
+        self.actions["history_forward"].setEnabled(h.can_forward)
 
     @gui_slot(bool)
     def on_inside_visible(self, visible: bool) -> None:
@@ -402,7 +406,11 @@ class MainWindow(QMainWindow):
 
     @gui_slot()
     def shutdown_workers(self) -> None:
-        QApplication.instance().removeEventFilter(self.space_filter)
+        """Close and the application's quit both come here; the second call does nothing."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        QApplication.instance().focusChanged.disconnect(self.space_filter.focus_changed)
         self.actions["play_morph"].setChecked(False)
         self.run.shutdown()
         self.studio.shutdown()
@@ -420,13 +428,3 @@ class MainWindow(QMainWindow):
     @property
     def is_interactive(self) -> bool:
         return self.studio.is_interactive
-
-
-def _scrolling(widget: QWidget) -> QScrollArea:
-    """A panel in a scroll area: its natural height never sets the window's minimum."""
-    scroll = QScrollArea()
-    scroll.setWidget(widget)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    scroll.setObjectName(f"{widget.objectName()}Scroll")
-    return scroll

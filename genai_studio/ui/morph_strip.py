@@ -63,8 +63,11 @@ class FrameRow(QWidget):
         p = QPainter(self)
         if not self.frames:
             p.setPen(QColor(theme.MUTED))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                       "Double-click two tiles (or press A and B) to morph between them")
+            hint = "Double-click two tiles (or press A and B) to morph between them"
+            if p.fontMetrics().horizontalAdvance(hint) > self.width():
+                hint = "Double-click two tiles to morph"
+            text = p.fontMetrics().elidedText(hint, Qt.TextElideMode.ElideRight, self.width())
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
             return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.state.smooth)
         for k, image in enumerate(self.frames):
@@ -116,6 +119,7 @@ class MorphStrip(QWidget):
         state.model_changed.connect(self.on_model)
         self.play_action.toggled.connect(self.set_playing)
         self.on_ends(None)
+        self.on_frames(state.morph_frames)
 
     def _build(self, actions: Mapping[str, QAction]) -> None:
         row = QHBoxLayout(self)

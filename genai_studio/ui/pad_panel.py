@@ -55,7 +55,7 @@ class Legend(QWidget):
 def corner_weights(u: float, v: float) -> str:
     """How much of each corner the point holds (bilinear shares), for the caption."""
     shares = ((1 - u) * (1 - v), u * (1 - v), (1 - u) * v, u * v)
-    return "  ".join(f"{c.arrow}{100 * w:.0f}%" for c, w in zip(Corner, shares, strict=True))
+    return " ".join(f"{c.arrow}{100 * w:.0f}%" for c, w in zip(Corner, shares, strict=True))
 
 
 class PadPanel(QWidget):
@@ -100,6 +100,14 @@ class PadPanel(QWidget):
         top.addWidget(self.digit)
         self.atlas_button = self._toggle(actions["show_atlas"])
         self.points_button = self._toggle(actions["show_points"])
+        self.record_button = self._toggle(actions["record_path"])
+        self.record_button.setObjectName("recordButton")
+        self.replay_button = self._toggle(actions["replay_path"])
+        self.replay_button.setObjectName("replayButton")
+        for button in (self.record_button, self.replay_button):  # icons: the pad stays narrow
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        top.addWidget(self.record_button)
+        top.addWidget(self.replay_button)
         top.addStretch(1)
         top.addWidget(self.atlas_button)
         top.addWidget(self.points_button)
@@ -108,6 +116,9 @@ class PadPanel(QWidget):
         legend_row = QHBoxLayout()
         self.legend = Legend()
         legend_row.addWidget(self.legend, 1)
+        dots_caption = QLabel("dots")
+        dots_caption.setProperty("role", "hint")
+        legend_row.addWidget(dots_caption)
         self.dots = QSlider(Qt.Orientation.Horizontal)
         self.dots.setObjectName("dotOpacity")
         self.dots.setRange(0, 100)
@@ -223,23 +234,24 @@ class PadPanel(QWidget):
     @gui_slot(object)
     def _decode(self, uv: tuple[float, float]) -> None:
         """One small decode on the GUI thread: the newest point only (well under 1 ms)."""
-        from genai_studio.core.sampling import decode
+        from genai_studio.core.sampling import decode_live
 
         s = self.state
         if s.model is None or self.pad.mode == "empty":
             return
         z = self.latent_at(*uv)
-        image = decode(s.model.model, z[None, :], s.effective_pad_digit)[0]
+        # On CUDA on a stream of its own: it never waits behind a training run's kernels.
+        image = decode_live(s.model.model, z[None, :], s.effective_pad_digit)[0]
         self.decodes += 1
         self.preview.set_pixels(image, self._caption(z, uv))
         self.decoded.emit()
 
     def _caption(self, z: np.ndarray, uv: tuple[float, float]) -> str:
-        digit = self.state.effective_pad_digit
-        prefix = f"digit {digit} · " if digit is not None else ""
+        """Where the point is: its latent on the 2-D plane, each corner's share elsewhere
+        (the digit a conditional model draws is shown by the pad's digit picker)."""
         if len(z) == 2 and self.pad.mode == "plane":
-            return f"{prefix}z = ({z[0]:+.2f}, {z[1]:+.2f})"
-        return prefix + corner_weights(*uv)
+            return f"z = ({z[0]:+.2f}, {z[1]:+.2f})"
+        return corner_weights(*uv)
 
     @gui_slot(object)
     def on_inside(self, _value: object = None) -> None:

@@ -122,12 +122,8 @@ class QualityMeter(QWidget):
         # lines so a wrapped line is not clipped by the widgets below it.
         self.detail.setMinimumHeight(2 * self.detail.fontMetrics().lineSpacing())
         self.trend = Sparkline()
-        layout.addWidget(caption, 0, 0)
-        layout.addWidget(self.bar, 0, 1)
-        layout.addWidget(self.trend, 0, 2)
-        layout.addWidget(self.detail, 1, 1, 1, 2)
-        layout.setColumnStretch(1, 3)
-        layout.setColumnStretch(2, 2)
+        self.grid, self.caption = layout, caption
+        self.set_compact(True)
         self.setToolTip("The quality judge scores every training preview (the same fixed noise "
                         "each time).\nQuality = confidence × variety: confidence is how sure "
                         "the judge is of each digit (1 = crisp); variety is the share of the ten "
@@ -137,6 +133,26 @@ class QualityMeter(QWidget):
                         "digits there; amber: getting there; red: blurry or few digits.\n"
                         "A flat line means more training no longer helps.")
         self.reset("idle")
+
+    def set_compact(self, compact: bool) -> None:
+        """Wide: [caption][bar][trend] over the numbers; compact (a side dock): the caption
+        over the bar, then the trend, then the numbers."""
+        g = self.grid
+        for widget in (self.caption, self.bar, self.trend, self.detail):
+            g.removeWidget(widget)
+        if compact:
+            g.addWidget(self.caption, 0, 0, 1, 2)
+            g.addWidget(self.bar, 1, 0, 1, 2)
+            g.addWidget(self.trend, 2, 0, 1, 2)
+            g.addWidget(self.detail, 3, 0, 1, 2)
+            g.setColumnStretch(2, 0)
+        else:
+            g.addWidget(self.caption, 0, 0)
+            g.addWidget(self.bar, 0, 1)
+            g.addWidget(self.trend, 0, 2)
+            g.addWidget(self.detail, 1, 1, 1, 2)
+            g.setColumnStretch(2, 2)
+        g.setColumnStretch(1, 3)
 
     def reset(self, state: str = "waiting") -> None:
         """A new run (``waiting``) or no run yet (``idle``)."""

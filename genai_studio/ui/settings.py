@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "smooth": False,
     "theme": "system",
     "dot_opacity": 55,
+    "export": "",  # the export dialog's last settings, JSON (ui.export_settings)
+    "gallery_files": "[]",  # exported files the gallery shows, JSON list of paths
 }
 
 

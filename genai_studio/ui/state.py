@@ -24,6 +24,8 @@ from PySide6.QtCore import QObject, Signal
 
 from genai_studio.core.defaults import DEFAULT_BATCH, DEFAULT_EPOCHS
 from genai_studio.core.events import RunState
+from genai_studio.ui.export_settings import ExportSettings
+from genai_studio.ui.history import History
 from genai_studio.ui.settings import GRID_SIZES
 
 if TYPE_CHECKING:
@@ -98,6 +100,28 @@ class Anchor:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One step of the history: a grid exactly as shown, its stars and the pad's corners."""
+
+    grid: Grid
+    favourites: frozenset[int]
+    corners: tuple[Anchor, ...] | None
+
+    def nbytes(self) -> int:
+        return int(self.grid.images.nbytes + self.grid.latents.nbytes)
+
+
+@dataclass(frozen=True)
+class RecordedPath:
+    """A path drawn on the pad while Record was on: its points and the plane it was drawn on."""
+
+    points: np.ndarray  # (m, 2) pad coordinates in [0, 1]
+    corners: np.ndarray | None  # (4, D) the corner plane; None: a 2-D model's latent plane
+    handle: ModelHandle
+    label: int | None  # the digit the pad drew (conditional models)
+
+
+@dataclass(frozen=True)
 class TrainingStatus:
     state: RunState = RunState.IDLE
     fraction: float = 0.0  # 0..1 of the run's steps
@@ -116,6 +140,27 @@ class TrainingSettings:
     lr: float = 1e-3
     device: str = "app"  # "app": the studio's own device
     resume_from: Path | None = None  # a checkpoint to continue instead of a new run
+    data: Path | None = None  # a dataset file (core.datasets); None: the bundled MNIST
+
+
+@dataclass(frozen=True)
+class Material:
+    """An image the artist brought (opened, dropped, sketched or repaired), prepared for the
+    active model, and where it landed in latent space (None while it is being encoded)."""
+
+    handle: ModelHandle  # the model it was prepared and encoded for
+    prepared: np.ndarray  # the model's input: (H, W) or (H, W, 3) float32 in [0, 1]
+    source: str  # "drawing.png", "sketch", "repair of tile 3"
+    latent: np.ndarray | None = None  # (D,)
+    label: int | None = None  # the digit it was encoded under (conditional models)
+    reconstruction: np.ndarray | None = None  # the model's own version of it
+    error: float | None = None  # RMSE between the two
+    note: str | None = None  # "unlike the model's data ..."
+
+    def anchor(self) -> Anchor | None:
+        if self.latent is None:
+            return None
+        return Anchor(self.latent, self.label, self.source)
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -204,11 +249,20 @@ class StudioState(QObject):
     inside_source_changed = Signal(str)  # what it looks at: "pad" | "tile" | "image"
     inside_image_changed = Signal(object)  # np.ndarray (H, W) | None: an image dropped on it
     inside_open_changed = Signal(bool)  # the inside view is on screen (it works only then)
+    datasets_changed = Signal(object)  # tuple[core.datasets.DatasetInfo, ...]
+    material_changed = Signal(object)  # Material | None
+    export_settings_changed = Signal(object)  # ExportSettings
+    recording_changed = Signal(bool)
+    pad_path_changed = Signal(object)  # RecordedPath | None
+    history_changed = Signal()  # a step was added, or Back / Forward moved
+    gallery_changed = Signal(object)  # tuple[core.gallery.GalleryItem, ...]
 
     # ---------------------------------------------------------------- intents (-> Studio)
     generate_requested = Signal(bool)  # fresh: True = a new seed unless locked or typed
     load_requested = Signal(object)  # Path
     tile_action_requested = Signal(object, int)  # TileAction, tile index
+    export_requested = Signal(str)  # what to export: "tile", "grid", "batch", "morph", "path"
+    open_image_requested = Signal(object)  # Path of an image to restore from its provenance
     # ---------------------------------------------------------------- reports (-> window)
     error_reported = Signal(str, str)  # title, one-paragraph message
     message_posted = Signal(str, int)  # status-bar text, milliseconds
@@ -246,10 +300,17 @@ class StudioState(QObject):
     inside_source = Field("pad", lambda v: v if v in INSIDE_SOURCES else "pad")
     inside_image = Field(None)
     inside_open = Field(False, bool)
+    datasets: Field[tuple[Any, ...]] = Field((), tuple)
+    material: Field[Material | None] = Field(None)
+    export_settings = Field(ExportSettings())
+    recording = Field(False, bool)
+    pad_path: Field[RecordedPath | None] = Field(None)
+    gallery: Field[tuple[Any, ...]] = Field((), tuple)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.generations = 0  # grids shown so far (tests and benchmarks wait on it)
+        self.history: History[Step] = History(size_of=Step.nbytes)
 
     # ---------------------------------------------------------------- derived
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +76,7 @@ class Studio(QObject):
         self._refresh.setInterval(0)
         self._refresh.timeout.connect(self._refresh_derived)
         self._dirty: set[str] = set()
+        self._quiet = False  # history is restoring: field changes must not draw a new grid
         self._connect()
 
     def _connect(self) -> None:
@@ -128,7 +131,7 @@ class Studio(QObject):
             self.interactive.emit()
             # Now, not when the artist presses Train: the first training step's lazy imports
             # would otherwise freeze the GUI. Queued behind the first grid.
-            self.inference.request_warm_up.emit()
+            self.inference.request_warm_up.emit(self.state.device)
 
     # ---------------------------------------------------------------- models
 
@@ -151,6 +154,25 @@ class Studio(QObject):
         s.pad_background = None
         self.generate(fresh=False)  # queued first: the grid matters more than the backdrop
         self._mark_dirty("background")
+
+    def adopt(self, handle: ModelHandle, corners: tuple[Anchor, ...] | None) -> None:
+        """Make an already loaded model active again (history), with the corners it had."""
+        s = self.state
+        s.model = handle
+        s.morph_start = s.morph_end = None
+        s.morph_frames = None
+        s.corners = corners if handle.latent_dim != 2 else None
+        s.pad_background = None
+        self._mark_dirty("background")
+
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Change seed, grid size and digit without drawing a grid for each change."""
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
 
     def _random_corners(self, handle: ModelHandle) -> tuple[Anchor, ...]:
         import numpy as np
@@ -209,12 +231,14 @@ class Studio(QObject):
 
     @gui_slot(int)
     def on_grid_size_changed(self, _n: int) -> None:
-        self.generate(fresh=False)  # the same seed: the first tiles stay, new ones join
+        if not self._quiet:
+            self.generate(fresh=False)  # the same seed: the first tiles stay, new ones join
 
     @gui_slot(object)
     def on_digit_changed(self, _digit: int | None) -> None:
         if self.state.conditional:
-            self.generate(fresh=False)
+            if not self._quiet:
+                self.generate(fresh=False)
             self._mark_dirty("background", "morph")
 
     @gui_slot(int)

@@ -10,14 +10,12 @@ import enum
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from genai_studio.ui import ask
-from genai_studio.ui.imaging import gray_image, to_uint8, upscale_nearest
 from genai_studio.ui.state import Anchor, Corner, Grid, MorphEnd, StudioState
 from genai_studio.workers.jobs import Job, JobRunner
 
@@ -43,6 +41,7 @@ def _slug(text: str) -> str:
 
 
 class TileActions(QObject):
+    favourite_written = Signal(object)  # Path of the new favourite (the gallery shows it)
     def __init__(self, state: StudioState, paths: StudioPaths, jobs: JobRunner,
                  dialog_parent: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -64,11 +63,9 @@ class TileActions(QObject):
             return
         grid, index = picked
         if op is TileOp.COPY:
-            pixels = upscale_nearest(to_uint8(grid.images[index]), COPY_SIZE)
-            QGuiApplication.clipboard().setImage(gray_image(pixels))
-            self.state.post(f"Tile {index + 1} copied")
+            self.copy(grid, index)
         elif op is TileOp.SAVE:
-            self.save(grid, index)
+            self.state.export_requested.emit("tile")
         elif op is TileOp.FAVOURITE:
             self.favourite(grid, index)
         else:
@@ -106,42 +103,44 @@ class TileActions(QObject):
 
     # ---------------------------------------------------------------- files (on the worker)
 
-    def save(self, grid: Grid, index: int) -> None:
-        size = ask.integer(self.dialog_parent, "Save as PNG", "Size in pixels (crisp upscale):",
-                           COPY_SIZE, 28, 4096, 28)
-        if size is None:
-            return
-        name = f"{_slug(grid.handle.name)}-seed{grid.seed}-{index + 1}.png"
-        path = ask.save_path(self.dialog_parent, "Save as PNG", Path.home() / name,
-                             "PNG images (*.png)")
-        if path is None:
-            return
-        pixels = upscale_nearest(to_uint8(grid.images[index]), size)
-        self.jobs.submit(Job("Could not save the image", lambda _ctx: _write_png(path, pixels),
-                             done=lambda p: self.state.post(f"Saved {p}")))
+    def copy(self, grid: Grid, index: int) -> None:
+        """The tile on the clipboard at the export dialog's size and style."""
+        from genai_studio.core.render import render
+        from genai_studio.ui.export_dialog import style_image
+
+        style = self.state.export_settings.style
+        QGuiApplication.clipboard().setImage(style_image(render(grid.images[index], style)))
+        h, w = style.output_size(*grid.images[index].shape[:2])
+        self.state.post(f"Tile {index + 1} copied ({w} x {h} px)")
 
     def favourite(self, grid: Grid, index: int) -> None:
-        """Star the tile and keep a copy, named for its model and seed, in the favourites."""
+        """Star the tile and keep a copy, named for its model and seed, in the favourites,
+        with its provenance (so the gallery can reopen it)."""
         starred = self.state.toggle_favourite(index)
         if not starred:
             return
+        from genai_studio.ui.exports import job_for
+
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = self.paths.favourites / (f"{_slug(grid.handle.name)}-seed{grid.seed}-"
                                         f"tile{index + 1}-{stamp}.png")
-        pixels = upscale_nearest(to_uint8(grid.images[index]), COPY_SIZE)
+        job = job_for(self.state, "tile", path)
+        handle = grid.handle
         self.jobs.submit(Job("Could not keep the favourite",
-                             lambda _ctx: _write_png(path, pixels, make_folder=True),
-                             done=lambda p: self.state.post(f"Favourite saved in {p.parent}")))
+                             lambda ctx: _write_favourite(job, handle, ctx),
+                             done=self._favourite_kept))
+
+    def _favourite_kept(self, path: Path) -> None:
+        self.state.post(f"Favourite saved in {path.parent}")
+        self.favourite_written.emit(path)
 
 
-def _write_png(path: Path, pixels: np.ndarray, make_folder: bool = False) -> Path:
+def _write_favourite(job: Any, handle: Any, context: Any) -> Path:
     from genai_studio.core.errors import OutputError
-    from genai_studio.core.images import save_png
+    from genai_studio.ui.exports import run_export
 
-    if make_folder:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot make {path.parent}: {exc.strerror or exc}") from None
-    save_png(path, pixels)
-    return path
+    try:
+        job.target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot make {job.target.parent}: {exc.strerror or exc}") from None
+    return run_export(job, handle.model, handle.path, context)[0]

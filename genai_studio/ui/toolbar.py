@@ -82,6 +82,11 @@ class StudioToolbar(QToolBar):
         for d in range(10):
             self.digit.addItem(f"digit {d}", d)
         self.digit.setToolTip("The digit a conditional model draws ('any': 0-9 in turn)")
+        self.back, self.forward = QToolButton(), QToolButton()
+        for button, name in ((self.back, "history_back"), (self.forward, "history_forward")):
+            button.setObjectName(f"{name}Button")
+            button.setDefaultAction(actions[name])
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self._lay_out()
         self._bind()
 
@@ -89,6 +94,8 @@ class StudioToolbar(QToolBar):
         self.addWidget(self.model_label)
         self.addWidget(self.device)
         self.addSeparator()
+        self.addWidget(self.back)
+        self.addWidget(self.forward)
         self.addWidget(self.generate)
         self.addWidget(_caption("Seed"))
         self.addWidget(self.seed)
@@ -185,7 +192,7 @@ class EmptyState(QWidget):
         self.text = QLabel("")
         self.text.setProperty("role", "hint")
         self.text.setWordWrap(True)
-        self.text.setMaximumWidth(460)
+        self.text.setFixedWidth(420)  # a fixed width lets the wrapped text take its full height
         self.text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.train_button = QPushButton("Train a quick model")
         self.train_button.setObjectName("quickTrainButton")
@@ -218,6 +225,8 @@ class EmptyState(QWidget):
         title, text = self.TEXTS[state]
         self.title.setText(title)
         self.text.setText(text)
+        # A wrapped label inside an aligned layout item gets its one-line height; ask for more.
+        self.text.setFixedHeight(self.text.heightForWidth(self.text.width()) + 6)
         self.train_button.setIcon(icons.icon("bolt", theme.ON_ACCENT))
         self.train_button.setVisible(state == "empty")
         self.import_button.setVisible(state == "empty")

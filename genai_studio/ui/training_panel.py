@@ -62,12 +62,14 @@ class TrainingPanel(QWidget):
         state.training_changed.connect(self.on_status)
         state.training_settings_changed.connect(self.on_settings)
         state.devices_changed.connect(self.on_devices)
+        state.datasets_changed.connect(self.on_datasets)
         run.started.connect(self.on_run_started)
         run.progress.connect(self.on_progress)
         run.preview.connect(self.on_preview)
         run.quality.connect(self.meter.set_scores)
         run.quality_unavailable.connect(self.meter.set_unavailable)
         self.on_devices(state.devices)
+        self.on_datasets(state.datasets)
         self.on_settings(state.training_settings)
         self.on_status(state.training)
 
@@ -114,6 +116,7 @@ class TrainingPanel(QWidget):
         self.preview = PadPreview()
         self.preview.setObjectName("trainingPreview")
         self.preview.setMinimumSize(120, 120)
+        self.preview.setMaximumHeight(360)
         right.addWidget(self.preview, 1)
         self.box.addLayout(right, 1)
 
@@ -128,7 +131,8 @@ class TrainingPanel(QWidget):
         self.kind.addItem("VAE-GAN", "vaegan")
         self.kind.setToolTip("VAE: a smooth latent space, great for the pad. GAN: sharper digits. "
                              "VAE-GAN: a GAN's sharpness with an encoder for the pad")
-        self.conditional = QCheckBox("conditional (pick the digit)")
+        self.conditional = QCheckBox("conditional")
+        self.conditional.setToolTip("A conditional model draws the digit you pick")
         self.latent = _spin(1, 256, 2, "Latent size: 2 makes the pad a map of all digits")
         self.epochs = _spin(1, 500, 5, "Passes over the 60,000 MNIST digits")
         self.batch = _spin(8, 4096, 128, "Images per step")
@@ -140,28 +144,58 @@ class TrainingPanel(QWidget):
         self.device = QComboBox()
         self.device.setObjectName("trainDeviceSelector")
         self.device.setToolTip("Where to train; the studio's device by default")
-        cells = (("Model", self.kind), ("Latent", self.latent), ("Epochs", self.epochs),
-                 ("Batch", self.batch), ("LR", self.lr), ("Device", self.device))
-        for k, (label, widget) in enumerate(cells):
-            row, col = divmod(k, 2)
+        self.data = QComboBox()
+        self.data.setObjectName("trainData")
+        self.data.setToolTip("What to train on: the bundled MNIST digits, or one of your "
+                             "datasets (File > New dataset from folder)")
+        self.form = form
+        self.form_cells = []
+        for label, widget in (("Model", self.kind), ("Latent", self.latent),
+                              ("Epochs", self.epochs), ("Batch", self.batch), ("LR", self.lr),
+                              ("Device", self.device), ("Data", self.data)):
             text = QLabel(label)
             text.setProperty("role", "hint")
             text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            form.addWidget(text, row, col * 2)
-            form.addWidget(widget, row, col * 2 + 1)
-            widget.setMinimumWidth(70)
-        form.addWidget(self.conditional, 3, 1, 1, 3)
+            widget.setMinimumWidth(60)
+            self.form_cells.append((text, widget))
+        self._place_form(pairs_per_row=1)
         self.inputs = (self.kind, self.conditional, self.latent, self.epochs, self.batch,
-                       self.lr, self.device)
+                       self.lr, self.device, self.data)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         for signal in (self.conditional.toggled, self.latent.valueChanged,
                        self.epochs.valueChanged, self.batch.valueChanged, self.lr.valueChanged,
-                       self.device.currentIndexChanged):
+                       self.device.currentIndexChanged, self.data.currentIndexChanged):
             signal.connect(self._form_changed)
         return form
 
-    def _build_buttons(self, actions: Mapping[str, QAction]) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _place_form(self, pairs_per_row: int) -> None:
+        """Two label/field pairs a row when wide, one when narrow (a side dock)."""
+        for text, widget in self.form_cells:
+            self.form.removeWidget(text)
+            self.form.removeWidget(widget)
+        self.form.removeWidget(self.conditional)
+        for k, (text, widget) in enumerate(self.form_cells):
+            row, col = divmod(k, pairs_per_row)
+            self.form.addWidget(text, row, col * 2)
+            self.form.addWidget(widget, row, col * 2 + 1)
+        rows = -(-len(self.form_cells) // pairs_per_row)
+        self.form.addWidget(self.conditional, rows, 1, 1, 2 * pairs_per_row - 1)
+
+    def _place_buttons(self, one_row: bool) -> None:
+        for button in (self.train_button, self.pause_button, self.cancel_button):
+            self.button_grid.removeWidget(button)
+        if one_row:
+            for k, button in enumerate((self.train_button, self.pause_button,
+                                        self.cancel_button)):
+                self.button_grid.addWidget(button, 0, k)
+        else:  # Train across, then Pause | Cancel: fits a 240 px side dock
+            self.button_grid.addWidget(self.train_button, 0, 0, 1, 2)
+            self.button_grid.addWidget(self.pause_button, 1, 0)
+            self.button_grid.addWidget(self.cancel_button, 1, 1)
+
+    def _build_buttons(self, actions: Mapping[str, QAction]) -> QGridLayout:
+        row = QGridLayout()
+        self.button_grid = row
         self.train_button = QPushButton("Train")
         self.train_button.setObjectName("trainButton")
         self.train_button.setProperty("accent", True)
@@ -176,8 +210,7 @@ class TrainingPanel(QWidget):
         for button, name in ((self.train_button, "train"), (self.pause_button, "pause_training"),
                              (self.cancel_button, "cancel_training")):
             button.clicked.connect(actions[name].trigger)
-            row.addWidget(button)
-        row.addStretch(1)
+        self._place_buttons(one_row=False)
         return row
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
@@ -185,6 +218,9 @@ class TrainingPanel(QWidget):
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if self.box.direction() != direction:
             self.box.setDirection(direction)
+            self._place_form(pairs_per_row=2 if wide else 1)
+            self._place_buttons(one_row=wide)
+            self.meter.set_compact(not wide)
         super().resizeEvent(event)
 
     # ---------------------------------------------------------------- the form <-> the state
@@ -200,9 +236,10 @@ class TrainingPanel(QWidget):
     def _form_changed(self, *_args: object) -> None:
         self.state.training_settings = replace(
             self.state.training_settings, kind=str(self.kind.currentData()),
-            conditional=self.conditional.isChecked(), latent_dim=self.latent.value(),
+            latent_dim=self.latent.value(),
             epochs=self.epochs.value(), batch_size=self.batch.value(), lr=self.lr.value(),
-            device=str(self.device.currentData() or "app"))
+            device=str(self.device.currentData() or "app"), data=self.data.currentData(),
+            conditional=self.conditional.isChecked() and self.data.currentData() is None)
 
     @gui_slot(object)
     def on_settings(self, t: TrainingSettings) -> None:
@@ -215,8 +252,26 @@ class TrainingPanel(QWidget):
         self.batch.setValue(t.batch_size)
         self.lr.setValue(t.lr)
         self.device.setCurrentIndex(max(self.device.findData(t.device), 0))
+        self.data.setCurrentIndex(max(self.data.findData(t.data), 0))
+        # Datasets have no labels: conditional models train on MNIST.
+        self.conditional.setEnabled(t.data is None and not self.state.training.state.active)
         for widget in self.inputs:
             widget.blockSignals(False)
+
+    @gui_slot(object)
+    def on_datasets(self, datasets: tuple) -> None:
+        self.data.blockSignals(True)
+        self.data.clear()
+        self.data.addItem("MNIST digits (bundled)", None)
+        for info in datasets:
+            c, h, w = info.image_shape
+            self.data.addItem(f"{info.name} · {info.num_images} · {h}px "
+                              f"{'grey' if c == 1 else 'RGB'}", info.path)
+        self.data.blockSignals(False)
+        settings = self.state.training_settings
+        if settings.data is not None and all(i.path != settings.data for i in datasets):
+            self.state.training_settings = replace(settings, data=None)  # it was deleted
+        self.on_settings(self.state.training_settings)
 
     @gui_slot(object)
     def on_devices(self, devices: tuple[str, ...]) -> None:
@@ -243,6 +298,7 @@ class TrainingPanel(QWidget):
         self.cancel_button.setIcon(icons.icon("stop", theme.DANGER))
         for widget in self.inputs:
             widget.setEnabled(not active)
+        self.conditional.setEnabled(not active and self.state.training_settings.data is None)
         self.progress_bar.setValue(int(1000 * status.fraction))
         self.progress_bar.setFormat(status.detail or status.state.value)
         if status.state is RunState.FINISHED:

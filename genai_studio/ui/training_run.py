@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from genai_studio.core.defaults import MODEL_SUFFIX, default_model_name, model_stem
+from genai_studio.core.defaults import MODEL_SUFFIX, model_stem
 from genai_studio.core.events import Finished, Preview, Progress, RunState, Started
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.state import StudioState, TrainingStatus
@@ -62,11 +62,11 @@ class TrainingRun(QObject):
         if t.resume_from is not None:
             out = t.resume_from.with_name(model_stem(t.resume_from) + MODEL_SUFFIX)
         else:
-            out = self.models_dir / default_model_name(t.kind, t.conditional, t.latent_dim)
+            out = self.models_dir  # the worker picks a free name there and locks it
         return TrainRequest(kind=t.kind, conditional=t.conditional, latent_dim=t.latent_dim,
                             epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, device=device,
                             out_path=out, limit=self.limit, judge_path=self.judge_path,
-                            resume_from=t.resume_from)
+                            resume_from=t.resume_from, data=t.data)
 
     def _set(self, state: RunState, fraction: float | None = None, detail: str = "") -> None:
         old = self.state.training

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect
 
+from genai_studio.ui.export_settings import ExportSettings
 from genai_studio.ui.settings import GRID_SIZES
 from genai_studio.ui.state import MAX_SEED, Theme
 
@@ -29,6 +30,7 @@ def restore_state(state: StudioState, prefs: Preferences) -> None:
     state.device = prefs.get_str("device", ["auto", "cpu", "cuda", "mps"])
     state.theme = Theme(prefs.get_str("theme", [t.value for t in Theme]))
     state.dot_opacity = prefs.get_int("dot_opacity", 0, 100) / 100
+    state.export_settings = ExportSettings.from_json(prefs.get_str("export"))
 
 
 def save_state(state: StudioState, prefs: Preferences) -> None:
@@ -39,6 +41,7 @@ def save_state(state: StudioState, prefs: Preferences) -> None:
     prefs.set("device", state.device)
     prefs.set("theme", state.theme.value)
     prefs.set("dot_opacity", round(100 * state.dot_opacity))
+    prefs.set("export", state.export_settings.to_json())
     if state.model is not None:
         prefs.set("last_model", str(state.model.path))
 

@@ -17,6 +17,7 @@ from genai_studio.workers import track
 from genai_studio.workers.jobs import one_line
 from genai_studio.workers.messages import (
     BackgroundRequest,
+    EncodeRequest,
     GenerateRequest,
     GenerateResult,
     InsideRequest,
@@ -26,6 +27,7 @@ from genai_studio.workers.messages import (
     MorphRequest,
     MorphResult,
     PadBackground,
+    RepairRequest,
     StartupReport,
 )
 
@@ -43,6 +45,11 @@ class InferenceWorker(QObject):
     morphed = Signal(object)  # MorphResult
     background_ready = Signal(object)  # PadBackground
     inside_ready = Signal(object)  # InsideResult
+    encode_progress = Signal(object)  # EncodeProgress (a GAN's projection)
+    encoded = Signal(object)  # EncodeResult
+    encode_failed = Signal(object, str)  # EncodeRequest, one-line message
+    repair_progress = Signal(int, int)  # step, steps
+    repaired = Signal(object)  # RepairResult
     failed = Signal(str, str)  # title, one-line message
 
     @Slot()
@@ -56,9 +63,11 @@ class InferenceWorker(QObject):
         self.started_up.emit(StartupReport(torch.__version__, tuple(available_devices()),
                                            time.perf_counter() - t0))
 
-    @Slot()
-    def warm_up(self) -> None:
-        """One throw-away training step, so the first real one does not stall the GUI.
+    @Slot(str)
+    def warm_up(self, device: str = "auto") -> None:
+        """One throw-away training step on ``device`` (the studio's: where Train will run),
+        so the first real one does not stall the GUI; on a GPU it also creates the context and
+        the math libraries' handles, a second or more.
 
         Also pre-imports the plotting library: importing it takes ~250 ms, which on the GUI
         thread (at the first Train) would be a visible freeze. Only module code runs here;
@@ -67,9 +76,10 @@ class InferenceWorker(QObject):
         import pyqtgraph  # noqa: F401
 
         from genai_studio.core import training
+        from genai_studio.core.devices import resolve_device
 
         try:
-            training.warm_up()
+            training.warm_up(resolve_device(device))
         except Exception:  # noqa: BLE001 - an optimisation only; training reports real errors
             log.exception("training warm-up failed")
         self.warmed_up.emit()
@@ -146,6 +156,30 @@ class InferenceWorker(QObject):
             return
         self.inside_ready.emit(InsideResult(request, inside, index))
 
+    @Slot(object)
+    def encode(self, request: EncodeRequest) -> None:
+        from genai_studio.workers.material import encode_request
+
+        try:
+            result = encode_request(request, self.encode_progress.emit)
+        except Exception as exc:  # noqa: BLE001 - a bad file is the artist's one-line message
+            if not _is_user_error(exc):
+                log.exception("encoding %s failed", request.source)
+            self.encode_failed.emit(request, one_line(exc))
+            return
+        self.encoded.emit(result)
+
+    @Slot(object)
+    def repair(self, request: RepairRequest) -> None:
+        from genai_studio.workers.material import repair_request
+
+        try:
+            result = repair_request(request, self.repair_progress.emit)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("Repair failed", exc)
+            return
+        self.repaired.emit(result)
+
     def _fail(self, title: str, exc: Exception) -> None:
         if not _is_user_error(exc):
             log.exception(title)
@@ -173,10 +207,19 @@ def pad_background(request: BackgroundRequest) -> PadBackground:
         latents = atlas_latents_corners(np.asarray(request.corners, np.float32), n)
     atlas = tile_grid(decode(model, latents, request.label), columns=n, padding=0)
     if request.corners is not None or not hasattr(model, "encode") or model.conditional \
-            or request.encoded_count <= 0:
+            or request.encoded_count <= 0 or not _knows_mnist(request.handle):
         return PadBackground(request, atlas)
     points, labels = _encoded_digits(model, request.encoded_count)
     return PadBackground(request, atlas, points, labels)
+
+
+def _knows_mnist(handle: ModelHandle) -> bool:
+    """The coloured dots are MNIST's test digits: only for models of MNIST's shape that were
+    not trained on a dataset of the artist's (``core.datasets`` records its options)."""
+    from genai_studio.core.models.base import MNIST_SHAPE
+
+    dataset = handle.metadata.get("dataset") or {}
+    return tuple(handle.model.image_shape) == MNIST_SHAPE and "options" not in dataset
 
 
 def _encoded_digits(model, count: int):  # noqa: ANN001, ANN202 - torch types stay lazy
@@ -206,12 +249,14 @@ class InferenceService(QObject):
     """GUI-side owner of the inference thread: request signals in, the worker's signals out."""
 
     request_start_up = Signal()
-    request_warm_up = Signal()
+    request_warm_up = Signal(str)  # the device training will use
     request_load = Signal(object)
     request_generate = Signal(object)
     request_morph = Signal(object)
     request_background = Signal(object)
     request_inside = Signal(object)
+    request_encode = Signal(object)
+    request_repair = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -227,6 +272,8 @@ class InferenceService(QObject):
         self.request_morph.connect(self.worker.morph)
         self.request_background.connect(self.worker.background)
         self.request_inside.connect(self.worker.inside)
+        self.request_encode.connect(self.worker.encode)
+        self.request_repair.connect(self.worker.repair)
         self.thread.finished.connect(self.worker.deleteLater)
         self.thread.start()
 

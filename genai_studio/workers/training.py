@@ -42,13 +42,14 @@ class TrainRequest:
     batch_size: int
     lr: float | None
     device: str
-    out_path: Path
+    out_path: Path  # a model file, or a folder: a new, unique name is chosen (and locked) there
     limit: int | None = None
     seed: int = 0
     log_every: int = 10
     preview_every: int = 50
     judge_path: Path | None = None  # scores each preview for the quality meter; None: no meter
     resume_from: Path | None = None  # a checkpoint: continue its run (its model and settings)
+    data: Path | None = None  # a dataset file (core.datasets); None: the bundled MNIST
 
 
 class TrainingWorker(QObject):
@@ -73,6 +74,7 @@ class TrainingWorker(QObject):
         self._last: dict[str, float] = {}
         self._judge: Any = None  # loaded once per run, on this worker's thread
         self._unjudged: Any = None  # the newest preview the throttle skipped
+        self._data_is_own = False  # training on a dataset of the artist's: no quality meter
 
     # These three are called from the GUI thread; threading.Events make them safe.
     def pause(self) -> None:
@@ -113,20 +115,23 @@ class TrainingWorker(QObject):
         from genai_studio.core import training
 
         r = self.request
-        data = _mnist_train()
+        data_path = r.data if r.data is not None or r.resume_from is None \
+            else _dataset_of(r.resume_from)
+        data = _mnist_train() if data_path is None else _dataset(data_path)
         config = training.TrainConfig(
             epochs=r.epochs, batch_size=r.batch_size, lr=r.lr, seed=r.seed, limit=r.limit,
             log_every=r.log_every, preview_every=r.preview_every,
         )
-        r.out_path.parent.mkdir(parents=True, exist_ok=True)
+        self._data_is_own = data_path is not None
         self._judge = self._load_judge(device)
-        model_config = None if r.resume_from is not None else _model_config(r)
-        events = training.train(model_config, config, data, device, r.out_path,
-                                cancel=self._cancel, resume_from=r.resume_from)
-        pending: Any = None  # the newest throttled Progress, sent before Finished
-        for event in events:
-            pending = self._dispatch(event, training, pending)
-            self._wait_while_paused()
+        model_config = None if r.resume_from is not None else _model_config(r, data.image_shape)
+        with _lock_output(r) as lock:  # another run (window or CLI) never writes over this one
+            events = training.train(model_config, config, data, device, lock.path,
+                                    cancel=self._cancel, resume_from=r.resume_from)
+            pending: Any = None  # the newest throttled Progress, sent before Finished
+            for event in events:
+                pending = self._dispatch(event, training, pending)
+                self._wait_while_paused()
 
     def _dispatch(self, event: Event, training: Any, pending: Progress | None) -> Any:
         now = time.perf_counter()
@@ -160,6 +165,10 @@ class TrainingWorker(QObject):
 
         if self.request.judge_path is None:
             self.quality_unavailable.emit("no judge")
+            return None
+        if self._data_is_own:
+            self.quality_unavailable.emit("the judge scores MNIST digits; this run trains on "
+                                          "your own images")
             return None
         try:
             return load_judge(self.request.judge_path, device)
@@ -218,14 +227,60 @@ def _mnist_train() -> Any:
         return _DATA["train"]
 
 
-def _model_config(r: TrainRequest) -> Any:
+def _lock_output(r: TrainRequest) -> Any:
+    """The run's output, locked for its whole life: the model file asked for, or in a folder
+    the first free default name (two runs started in the same second get different names)."""
+    from genai_studio.core.defaults import MODEL_SUFFIX, default_model_name
+    from genai_studio.core.errors import OutputError
+    from genai_studio.core.files import OutputLock, lock_new_output
+
+    is_file = r.out_path.name.endswith(MODEL_SUFFIX)
+    folder = r.out_path.parent if is_file else r.out_path
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot make {folder}: {exc.strerror or exc}") from None
+    if is_file:
+        return OutputLock(r.out_path).acquire()
+    return lock_new_output(lambda: folder / default_model_name(
+        r.kind, r.conditional, r.latent_dim, folder=folder))
+
+
+def _dataset_of(checkpoint: Path) -> Path | None:
+    """The dataset file a run trained on (from its checkpoint), or None for MNIST."""
+    from genai_studio.core.checkpoints import read_metadata
+    from genai_studio.core.datasets import user_datasets_dir
+
+    dataset = read_metadata(checkpoint).get("dataset") or {}
+    name, file = dataset.get("name", "mnist"), dataset.get("file")
+    if name == "mnist" or not isinstance(file, str):
+        return None
+    return user_datasets_dir() / Path(file).name
+
+
+def _dataset(path: Path) -> Any:
+    """A dataset file, read and checked on this (the training) thread."""
+    from genai_studio.core.datasets import load_dataset
+
+    return load_dataset(path)
+
+
+def _model_config(r: TrainRequest, image_shape: tuple[int, int, int] = (1, 28, 28)) -> Any:
+    """MNIST: the studio's MLP VAE, DCGAN or VAE-GAN. Other images: the DCGAN, the VAE-GAN or
+    the conv VAE (its convolutions suit larger and colour images), at the data's shape."""
     from genai_studio.core.models import GANConfig, VAEConfig, VAEGANConfig
+    from genai_studio.core.models.base import MNIST_SHAPE
 
     if r.kind == "gan":
-        return GANConfig(latent_dim=r.latent_dim, conditional=r.conditional)
+        return GANConfig(latent_dim=r.latent_dim, conditional=r.conditional,
+                         image_shape=image_shape)
     if r.kind == "vaegan":
-        return VAEGANConfig(latent_dim=r.latent_dim, conditional=r.conditional)
-    return VAEConfig(latent_dim=r.latent_dim, conditional=r.conditional)
+        return VAEGANConfig(latent_dim=r.latent_dim, conditional=r.conditional,
+                            image_shape=image_shape)
+    if tuple(image_shape) == MNIST_SHAPE and r.data is None:
+        return VAEConfig(latent_dim=r.latent_dim, conditional=r.conditional)
+    return VAEConfig(arch="conv", hidden=(256,), latent_dim=r.latent_dim,
+                     conditional=r.conditional, image_shape=image_shape)
 
 
 class TrainingController(QObject):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from genai_studio.core.adversarial import GANTask, VAEGANTask
 from genai_studio.core.checkpoints import load_model, read_metadata
 from genai_studio.core.errors import TrainingDiverged
 from genai_studio.core.models import GANConfig, VAEGANConfig
-from genai_studio.core.tasks import GANTask, VAEGANTask
 from genai_studio.core.training import Checkpoint, TrainConfig, checkpoint_path_for, train
 
 CPU = torch.device("cpu")

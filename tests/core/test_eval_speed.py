@@ -76,5 +76,6 @@ def test_eval_reports_each_parts_seconds_and_bounds_the_nll(tmp_path, capsys):
                  "--k", "2", "--nll-n", "50", "--json"])
     scores = json.loads(capsys.readouterr().out)
     assert code == 0 and scores["nll_images"] == 50
-    assert set(scores["seconds"]) == {"judge_samples", "judge_reference", "iwae"}
+    assert set(scores["seconds"]) == {"judge_samples", "judge_reference", "reconstructions",
+                                      "iwae", "converging"}
     assert scores["device"] == "cpu"

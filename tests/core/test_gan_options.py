@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from genai_studio.core.adversarial import GANTask
 from genai_studio.core.checkpoints import load_model, model_metadata, save_model
 from genai_studio.core.models import GAN, GANConfig, config_from_dict
 from genai_studio.core.models.gan import discriminator_loss, generator_loss
-from genai_studio.core.tasks import GANTask
 from genai_studio.core.training import TrainConfig, train
 
 CPU = torch.device("cpu")

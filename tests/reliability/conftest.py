@@ -7,6 +7,7 @@ in a child process.
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import struct
 import subprocess
@@ -35,6 +36,28 @@ def save_tiny_vae(path: Path, hidden: int = 16, seed: int = 0, **config) -> Path
     model = VAE(VAEConfig(hidden=(hidden,), **config))
     save_model(path, model, model_metadata(model))
     return Path(path)
+
+
+def split_model(raw: bytes) -> tuple[dict, bytes]:
+    """A model file's bytes as its parsed safetensors header and its tensor data."""
+    (n,) = struct.unpack("<Q", raw[:8])
+    return json.loads(raw[8:8 + n]), raw[8 + n:]
+
+
+def join_model(header: dict, data: bytes) -> bytes:
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def rewrite_config(path: Path, **changes) -> Path:
+    """Change fields of a model file's config in place, keeping its tensors as they are."""
+    header, data = split_model(path.read_bytes())
+    meta = json.loads(header["__metadata__"]["metadata"])
+    meta["config"].update(changes)
+    header["__metadata__"]["metadata"] = json.dumps(meta)
+    path.write_bytes(join_model(header, data))
+    return path
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ signals, kill -9, disk full, memory limits, concurrent runs.)
 
 from __future__ import annotations
 
-import json
 import os
-import struct
 
 import pytest
 import torch
@@ -22,8 +20,10 @@ from tests.reliability.conftest import (
     assert_last_line_error,
     assert_one_line_error,
     make_mnist_dir,
+    rewrite_config,
     run_cli,
     save_tiny_vae,
+    split_model,
 )
 
 TRAIN = ("train", "vae", "--hidden", "16", "--epochs", "1", "--batch-size", "64")
@@ -107,7 +107,7 @@ def _checkpoint(capsys, tmp_path, *extra):
 
 def test_an_adam_state_of_the_wrong_shape_is_refused_not_a_crash(capsys, tmp_path):
     _, ckpt = _checkpoint(capsys, tmp_path)
-    header = json.loads(ckpt.read_bytes()[8:8 + struct.unpack("<Q", ckpt.read_bytes()[:8])[0]])
+    header, _ = split_model(ckpt.read_bytes())
     tensors = load_file(ckpt)
     for key in [k for k in tensors if k.endswith(("exp_avg", "exp_avg_sq"))]:
         tensors[key] = torch.zeros(3)
@@ -128,16 +128,8 @@ def test_a_fifo_given_as_a_model_is_refused_by_every_command(capsys, tmp_path):
 
 
 def test_a_small_file_asking_for_a_huge_model_is_refused_by_the_cli(capsys, tmp_path):
-    path = save_tiny_vae(tmp_path / "bomb.safetensors", hidden=8)
-    data = path.read_bytes()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    meta = json.loads(header["__metadata__"]["metadata"])
-    meta["config"]["hidden"] = [400000]
-    header["__metadata__"]["metadata"] = json.dumps(meta)
-    raw = json.dumps(header).encode()
-    raw += b" " * (-len(raw) % 8)
-    path.write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + n:])
+    path = rewrite_config(save_tiny_vae(tmp_path / "bomb.safetensors", hidden=8),
+                          hidden=[400000])
     code, _, err = run_cli(capsys, "sample", path, "--npy", tmp_path / "o.npy")
     assert_one_line_error(code, err, "parameters")
 
@@ -240,3 +232,31 @@ def test_a_grid_too_large_to_write_is_refused(capsys, model_file):
     code, _, err = run_cli(capsys, "sample", model_file, "--n", "100000", "--scale", "64",
                            "--out", model_file.with_name("g.png"), "--seed", "1")
     assert_one_line_error(code, err, "pixels wide")
+
+
+def test_a_gan_batch_of_one_image_is_refused_not_an_internal_error(capsys, tmp_path):
+    out = tmp_path / "g.safetensors"
+    for extra in (("--limit", "1"), ("--limit", "64", "--batch-size", "1")):
+        code, _, err = run_cli(capsys, "train", "gan", "--channels", "4", "--latent-dim", "4",
+                               "--epochs", "1", "--out", out, *extra)
+        assert_one_line_error(code, err, "at least 2 images per batch")
+    assert _names(tmp_path) == []
+
+
+def test_a_conditional_model_with_no_classes_is_refused(capsys, tmp_path):
+    path = rewrite_config(save_tiny_vae(tmp_path / "c.safetensors", conditional=True),
+                          num_classes=0)
+    code, _, err = run_cli(capsys, "sample", path, "--npy", tmp_path / "o.npy")
+    assert_one_line_error(code, err, "num_classes")
+
+
+def test_a_fifo_in_the_data_cache_is_passed_over(tmp_path, monkeypatch):
+    import genai_studio.core.data as data_module
+
+    data = make_mnist_dir(tmp_path / "data", n=32)
+    monkeypatch.setattr("genai_studio.core.resources.user_cache_dir", lambda: tmp_path / "cache")
+    images = data / "train-images-idx3-ubyte.gz"
+    entry = data_module._cache_file(images.read_bytes())
+    entry.parent.mkdir(parents=True)
+    os.mkfifo(entry)
+    assert data_module.read_idx(images).shape == (32, 28, 28)  # decoded afresh, no hang

@@ -14,6 +14,7 @@ import os
 import random
 import resource
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
@@ -26,7 +27,13 @@ import pytest
 from genai_studio.core.checkpoints import load_model
 from genai_studio.core.defaults import checkpoint_path_for
 from genai_studio.core.files import write_atomic
-from tests.reliability.conftest import child_env, make_mnist_dir, save_tiny_vae, spawn_cli
+from tests.reliability.conftest import (
+    child_env,
+    make_mnist_dir,
+    rewrite_config,
+    save_tiny_vae,
+    spawn_cli,
+)
 
 pytestmark = [
     pytest.mark.skipif(sys.platform != "linux", reason="POSIX limits and signals"),
@@ -197,7 +204,8 @@ def test_kill_9_during_training_keeps_the_last_checkpoint(tmp_path):
     data = make_mnist_dir(tmp_path / "data", n=512)
     out = tmp_path / "m.safetensors"
     proc = spawn_cli(tmp_path, "train", "vae", "--hidden", "32", "--epochs", "500",
-                     "--batch-size", "64", "--data", data, "--out", out)
+                     "--batch-size", "64", "--data", data, "--out", out,
+                     "--checkpoint-every", "0")  # every epoch, not once a minute
     try:
         for line in proc.stderr:
             if line.startswith("checkpoint:"):
@@ -309,20 +317,10 @@ def _memory_limit() -> list[tuple[int, int]]:
 
 
 def test_memory_bombs_are_refused_within_a_memory_limit(tmp_path):
-    import json
-    import struct
-
-    bomb = save_tiny_vae(tmp_path / "bomb.safetensors", hidden=8)
+    # 54 KB asking for 2.5 GB of weights.
+    bomb = rewrite_config(save_tiny_vae(tmp_path / "bomb.safetensors", hidden=8),
+                          hidden=[400000])
     raw = bomb.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    meta = json.loads(header["__metadata__"]["metadata"])
-    meta["config"]["hidden"] = [400000]  # 54 KB asking for 2.5 GB of weights
-    header["__metadata__"]["metadata"] = json.dumps(meta)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    bomb.write_bytes(struct.pack("<Q", len(text)) + text + raw[8 + n:])
-
     sparse = tmp_path / "sparse.safetensors"  # 3 GB on paper, no blocks on disk
     with open(sparse, "wb") as fh:
         fh.write(raw[:64])

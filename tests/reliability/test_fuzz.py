@@ -28,7 +28,7 @@ from genai_studio.core.checkpoints import load_model, read_metadata
 from genai_studio.core.data import read_idx
 from genai_studio.core.errors import DataError, GenAIError, InputError, ModelFileError
 from genai_studio.core.validate import loads_json
-from tests.reliability.conftest import save_tiny_vae
+from tests.reliability.conftest import join_model, save_tiny_vae, split_model
 
 SCALE = max(1, int(os.environ.get("GENAI_FUZZ_SCALE", "1")))
 _TMP = Path(tempfile.mkdtemp(prefix="genai-fuzz-"))
@@ -67,17 +67,6 @@ def base_checkpoint() -> tuple[bytes, Path]:
     return out.with_name("m.ckpt.safetensors").read_bytes(), out
 
 
-def split(raw: bytes) -> tuple[dict, bytes]:
-    (n,) = struct.unpack("<Q", raw[:8])
-    return json.loads(raw[8:8 + n]), raw[8 + n:]
-
-
-def join(header: dict, data: bytes) -> bytes:
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    return struct.pack("<Q", len(text)) + text + data
-
-
 def write(raw: bytes, name: str = "fuzz.safetensors") -> Path:
     path = _TMP / name
     path.write_bytes(raw)
@@ -99,7 +88,8 @@ def load_or_refuse(path: Path) -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+    | st.sampled_from([10**400, -(10**400), 2**63, 1e308, -0.0]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
                                                                 max_size=4),
     max_leaves=12)
@@ -141,7 +131,7 @@ def test_model_files_with_bytes_flipped_cut_or_inserted(data):
                             "config.extra", "training", "dataset", "metrics"]),
        value=json_values, drop=st.booleans())
 def test_model_metadata_and_config_rewritten_with_any_json(key, value, drop):
-    header, data = split(base_model())
+    header, data = split_model(base_model())
     meta = json.loads(header["__metadata__"]["metadata"])
     target, _, leaf = key.rpartition(".")
     owner = meta[target] if target else meta
@@ -150,7 +140,7 @@ def test_model_metadata_and_config_rewritten_with_any_json(key, value, drop):
     else:
         owner[leaf] = value
     header["__metadata__"]["metadata"] = json.dumps(meta)
-    load_or_refuse(write(join(header, data)))
+    load_or_refuse(write(join_model(header, data)))
 
 
 @fuzz(300)
@@ -158,7 +148,7 @@ def test_model_metadata_and_config_rewritten_with_any_json(key, value, drop):
        value=json_values | st.lists(st.integers(-2**70, 2**70), max_size=4),
        which=st.integers(0, 100))
 def test_tensor_tables_rewritten_with_any_json(field, value, which):
-    header, data = split(base_model())
+    header, data = split_model(base_model())
     names = sorted(k for k in header if k != "__metadata__")
     name = names[which % len(names)]
     if field == "entry":
@@ -167,7 +157,7 @@ def test_tensor_tables_rewritten_with_any_json(field, value, which):
         header[str(value)[:40]] = header.pop(name)
     else:
         header[name][field] = value
-    load_or_refuse(write(join(header, data)))
+    load_or_refuse(write(join_model(header, data)))
 
 
 # ----------------------------------------------------------------------------- checkpoints
@@ -192,14 +182,16 @@ def resume_or_refuse(path: Path, out: Path) -> None:
                             "train_config.epochs", "train_config.binarize",
                             "train_config.batch_size", "train_config.beta", "optimizers",
                             "optimizers.vae", "optimizers.vae.param_groups",
-                            "optimizers.vae.scalars", "data_sha256", "extra"]),
+                            "optimizers.vae.scalars", "data_sha256", "extra",
+                            "/training", "/training.wall_time_s", "/dataset", "/config"]),
        value=json_values, drop=st.booleans())
 def test_checkpoint_training_state_rewritten_with_any_json(key, value, drop):
     raw, out = base_checkpoint()
-    header, data = split(raw)
+    header, data = split_model(raw)
     meta = json.loads(header["__metadata__"]["metadata"])
-    owner, *path = ["training_state", *key.split(".")]
-    node = meta[owner]
+    # "/x" names a top-level metadata key, anything else one inside the training state.
+    path = key[1:].split(".") if key.startswith("/") else ["training_state", *key.split(".")]
+    node = meta
     for part in path[:-1]:
         node = node[part]
     if drop:
@@ -207,7 +199,7 @@ def test_checkpoint_training_state_rewritten_with_any_json(key, value, drop):
     else:
         node[path[-1]] = value
     header["__metadata__"]["metadata"] = json.dumps(meta)
-    resume_or_refuse(write(join(header, data), "fuzz.ckpt.safetensors"), out)
+    resume_or_refuse(write(join_model(header, data), "fuzz.ckpt.safetensors"), out)
 
 
 @fuzz(200)
@@ -220,7 +212,7 @@ def test_checkpoint_state_tensors_of_any_shape(which, shape, dtype, fill):
     from safetensors.torch import save as save_bytes
 
     raw, out = base_checkpoint()
-    header, _ = split(raw)
+    header, _ = split_model(raw)
     tensors = load_bytes(raw)
     names = sorted(k for k in tensors if k.startswith("state."))
     name = names[which % len(names)]

@@ -41,10 +41,16 @@ def guard_checks(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_threads_left(qapp):
-    """Fail a test that leaves a worker QThread running (and stop it, so Qt does not abort)."""
+    """Fail a test that leaves a worker QThread running (and stop it, so Qt does not abort);
+    then collect the test's garbage here, on the GUI thread (docs: ui/collector.py)."""
+    import gc
+
+    from genai_studio.ui import collector
     from genai_studio.workers import running_threads
 
+    collector.install(qapp)
     yield
+    gc.collect()
     left = running_threads()
     for thread in left:
         thread.quit()

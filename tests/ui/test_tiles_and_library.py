@@ -20,18 +20,27 @@ def _jobs_done(window, qtbot):
 
 
 def test_copy_puts_a_crisp_upscaled_tile_on_the_clipboard(window):
+    # At the export dialog's size and style (issue 9): crisp x8 until the artist changes it.
     window.state.selected = 2
     window.actions["copy_tile"].trigger()
     image = QGuiApplication.clipboard().image()
-    assert image.width() == 280 and image.height() == 280
+    assert image.width() == 224 and image.height() == 224
+
+
+def _save_through_the_export_dialog(window, scale):
+    """Save (Ctrl+S) opens the export dialog on the tile (issue 9); Export writes it."""
+    window.actions["save_tile"].trigger()
+    dialog = window.take_out.dialog
+    assert dialog.isVisible() and dialog.kind == "tile"
+    dialog.scale.setCurrentIndex(dialog.scale.findData(scale))
+    dialog.export_button.click()
 
 
 def test_save_png_is_crisp_at_the_chosen_size(window, qtbot, tmp_path, monkeypatch):
     path = tmp_path / "digit.png"
-    monkeypatch.setattr(ask, "integer", lambda *a, **k: 112)
     monkeypatch.setattr(ask, "save_path", lambda *a, **k: path)
     window.state.selected = 5
-    window.actions["save_tile"].trigger()
+    _save_through_the_export_dialog(window, 4)
     _jobs_done(window, qtbot)
     pixels = np.asarray(Image.open(path))
     assert pixels.shape == (112, 112)
@@ -50,10 +59,9 @@ def test_saving_into_a_bad_folder_says_so(window, qtbot, tmp_path, monkeypatch, 
         folder.chmod(0o500)
         if os.access(folder, os.W_OK):  # root writes anywhere
             pytest.skip("running as root: every folder is writable")
-    monkeypatch.setattr(ask, "integer", lambda *a, **k: 56)
     monkeypatch.setattr(ask, "save_path", lambda *a, **k: folder / "digit.png")
     window.state.selected = 1
-    window.actions["save_tile"].trigger()
+    _save_through_the_export_dialog(window, 2)
     qtbot.waitUntil(lambda: bool(window.last_error), timeout=10_000)
     assert str(folder) in window.last_error
     assert not (folder / "digit.png").exists()

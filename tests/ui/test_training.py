@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from PySide6.QtCore import Qt
 
 from genai_studio.core.events import RunState
@@ -125,3 +126,19 @@ def test_loss_names_are_plain_with_formulas(window, qtbot):
     assert "neg_elbo" not in panel.stats.text() and "reconstruction" in panel.stats.text()
     run.cancel()
     qtbot.waitUntil(lambda: not run.is_running(), timeout=10_000)
+
+
+def test_a_window_run_locks_its_output_against_other_runs(window, qtbot):
+    from genai_studio.core.errors import OutputBusy
+    from genai_studio.core.files import OutputLock
+
+    run = start_training(window, qtbot, epochs=50)
+    locks = list(window.paths.user_models.glob(".*.lock"))
+    assert len(locks) == 1
+    out = window.paths.user_models / locks[0].name[1:].removesuffix(".lock")
+    with pytest.raises(OutputBusy, match="being written by another run"):
+        OutputLock(out).acquire()  # a CLI run with --out on the same file is refused
+    run.cancel()
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=10_000)
+    with OutputLock(out):  # released with the run
+        pass

@@ -222,7 +222,7 @@ def test_conditional_model_offers_a_digit_picker(cvae_window, qtbot):
     assert w.toolbar.digit_action.isVisible()
     assert sorted(set(s.grid.labels.tolist())) == list(range(10))  # "any": every digit
     assert w.pad_panel.digit.isVisibleTo(w.pad_panel)  # the pad says which digit it draws
-    assert w.pad_panel.preview.caption.startswith("digit 0")
+    assert w.pad_panel.digit.currentText() == "digit 0"
     count = w.generations
     w.toolbar.digit.setCurrentIndex(w.toolbar.digit.findData(3))
     _wait_grid(qtbot, w, count)
@@ -259,3 +259,14 @@ def test_unavailable_device_is_refused_and_the_selector_reverts(window, qtbot):
     assert "MPS" in window.last_error and window.handle is active
     assert window.state.device == active.device
     assert window.toolbar.device.currentData() == active.device
+
+
+def test_with_no_model_the_studio_says_what_to_do_next(qtbot, tmp_path, make_window):
+    w = make_window(qtbot, tmp_path / "no-models", tmp_path)
+    qtbot.waitUntil(lambda: w.is_interactive, timeout=90_000)
+    empty = w.empty
+    assert w.stack.currentWidget() is empty and empty.title.text() == "No model yet"
+    assert empty.train_button.isVisible() and empty.import_button.isVisible()
+    assert empty.text.height() >= 3 * empty.text.fontMetrics().lineSpacing()  # not clipped
+    assert not w.toolbar.generate.isEnabled()
+    w.close()

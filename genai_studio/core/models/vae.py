@@ -52,6 +52,8 @@ class VAEConfig(ModelConfig):
             raise ValueError(f"arch must be 'mlp' or 'conv', not {self.arch!r}")
         if self.latent_dim < 1 or not self.hidden or min(self.hidden) < 1 or self.channels < 1:
             raise ValueError("latent_dim, hidden widths and channels must be positive")
+        if self.num_classes < 1:
+            raise ValueError("num_classes must be positive")
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         object.__setattr__(self, "image_shape",
                            check_image_shape(self.image_shape, conv=self.arch == "conv"))

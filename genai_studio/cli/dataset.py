@@ -1,0 +1,160 @@
+"""``genai-studio dataset {create,list,info,preview,delete}``: the user's own image sets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from genai_studio.cli import positive_int
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    from genai_studio.cli import OneLineParser
+
+    p = commands.add_parser(
+        "dataset", help="make, list, preview and delete datasets of your own images",
+        description="Datasets are folders of your images, prepared once (size, colour, fit) and "
+        "kept as one file in your GenAI Studio data folder; train on one with "
+        "'genai-studio train vae --data NAME'.",
+    )
+    sub = p.add_subparsers(dest="dataset_command", metavar="ACTION", required=True,
+                           parser_class=OneLineParser)
+    c = sub.add_parser("create", help="scan a folder (recursively) into a dataset",
+                       description="Scan FOLDER and its sub-folders, prepare every image, print a "
+                       "report (counts; every skipped file and why), then keep the dataset as "
+                       "NAME. Nothing is written when no image is usable or with --dry-run.")
+    c.add_argument("folder", type=Path, metavar="FOLDER")
+    c.add_argument("--out", required=True, metavar="NAME",
+                   help="dataset name (kept in your data folder), or a path ending in "
+                   ".safetensors")
+    c.add_argument("--size", type=int, choices=(28, 32, 64), default=28,
+                   help="side of the square images in px (default 28)")
+    c.add_argument("--colour", "--color", choices=("grey", "rgb"), default="grey",
+                   help="grey or RGB (default grey)")
+    c.add_argument("--fit", choices=("crop", "pad", "digit"), default=None,
+                   help="crop: the centred square; pad: the whole image, padded with its border "
+                   "colour; digit: MNIST's preparation (ink cropped, fitted in 20/28 of the "
+                   "field, centred by mass; grey only). Default: digit for grey, crop for RGB")
+    c.add_argument("--dry-run", action="store_true", help="report only; keep nothing")
+    c.add_argument("--force", action="store_true", help="replace a dataset of the same name")
+    c.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    c.set_defaults(handler=run_create)
+    ls = sub.add_parser("list", help="the datasets in your data folder")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(handler=run_list)
+    info = sub.add_parser("info", help="a dataset's metadata as JSON")
+    info.add_argument("name", metavar="NAME_OR_PATH")
+    info.set_defaults(handler=run_info)
+    pv = sub.add_parser("preview", help="a PNG grid of a dataset's first images")
+    pv.add_argument("name", metavar="NAME_OR_PATH")
+    pv.add_argument("--out", type=Path, required=True, metavar="FILE")
+    pv.add_argument("--n", type=positive_int, default=64)
+    pv.add_argument("--scale", type=positive_int, default=2)
+    pv.set_defaults(handler=run_preview)
+    rm = sub.add_parser("delete", help="delete a dataset file")
+    rm.add_argument("name", metavar="NAME_OR_PATH")
+    rm.set_defaults(handler=run_delete)
+
+
+def run_create(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from genai_studio.cli.progress import StatusLine
+    from genai_studio.core.datasets import dataset_path, save_dataset
+    from genai_studio.core.errors import OutputError, UsageError
+    from genai_studio.core.files import check_writable
+    from genai_studio.core.folder_import import ScanProgress, import_metadata, scan_folder
+    from genai_studio.core.prepare import PrepareSpec
+
+    fit = args.fit or ("digit" if args.colour == "grey" else "crop")
+    spec = PrepareSpec(args.size, args.colour, fit)
+    out = dataset_path(args.out)
+    if not args.dry_run:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        check_writable(out)
+        if out.exists() and not args.force:
+            raise OutputError(f"a dataset {out.name} exists already; choose another name or "
+                              "pass --force")
+    cancel = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    status = StatusLine(sys.stderr)
+    started = time.perf_counter()
+    try:
+        for event in scan_folder(args.folder, spec, cancel=cancel):
+            if isinstance(event, ScanProgress):
+                status.show(f"scanning: {event.done}/{event.total} files, {event.kept} images "
+                            "kept", final=event.done == event.total)
+            else:
+                report = event
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    seconds = time.perf_counter() - started
+    if args.json:
+        print(json.dumps({**report.to_dict(), "seconds": round(seconds, 2)}, sort_keys=True))
+    else:
+        print("\n".join(report.lines()), file=sys.stderr)
+    if report.cancelled:
+        print("interrupted: nothing was kept", file=sys.stderr)
+        return 130
+    if report.kept == 0:
+        raise UsageError(f"no usable image in {args.folder}: nothing was kept")
+    if args.dry_run:
+        print(f"dry run: nothing kept ({seconds:.1f} s)", file=sys.stderr)
+        return 0
+    name = out.name.removesuffix(".safetensors")
+    save_dataset(out, report.images, import_metadata(report, name))
+    print(f"dataset: {out} ({report.kept} images, {seconds:.1f} s)", file=sys.stderr)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from genai_studio.core.datasets import list_datasets, user_datasets_dir
+
+    found, problems = list_datasets()
+    if args.json:
+        print(json.dumps([{"name": d.name, "path": str(d.path), "num_images": d.num_images,
+                           "image_shape": list(d.image_shape)} for d in found]))
+    else:
+        if not found:
+            print(f"no datasets in {user_datasets_dir()}", file=sys.stderr)
+        for d in found:
+            c, h, w = d.image_shape
+            print(f"{d.name}\t{d.num_images} images\t{h}x{w} {'grey' if c == 1 else 'RGB'}"
+                  f"\t{d.path}")
+    for line in problems:
+        print(f"warning: {line}", file=sys.stderr)
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from genai_studio.core.datasets import dataset_path, read_dataset_info
+
+    info, _ = read_dataset_info(dataset_path(args.name))
+    print(json.dumps(info.metadata, indent=2, sort_keys=True))
+    return 0
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    from genai_studio.core.datasets import dataset_path, load_dataset_arrays
+    from genai_studio.core.files import check_writable
+    from genai_studio.core.images import save_png, tile_grid
+
+    check_writable(args.out)
+    info, images = load_dataset_arrays(dataset_path(args.name))
+    first = images[:args.n].astype("float32") / 255.0
+    save_png(args.out, tile_grid(first, scale=args.scale))
+    print(f"wrote {len(first)} of {info.num_images} images: {args.out}", file=sys.stderr)
+    return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    from genai_studio.core.datasets import dataset_path, delete_dataset
+
+    path = dataset_path(args.name)
+    delete_dataset(path)
+    print(f"deleted {path}", file=sys.stderr)
+    return 0

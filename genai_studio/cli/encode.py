@@ -1,0 +1,95 @@
+"""``genai-studio encode MODEL IMAGE...``: where images land in a model's latent space."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from genai_studio.cli import positive_int
+from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """--seed, --label and --device, shared by encode and repair."""
+    from genai_studio.cli.sample import digit
+
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="seed of the optimisation's starts (GANs, repair; default 0)")
+    p.add_argument("--label", type=digit, default=None, metavar="L",
+                   help="conditional models: the digit to condition on (default: the most "
+                   "likely one)")
+    p.add_argument("--steps", type=positive_int, default=None, metavar="N",
+                   help="optimisation steps of a GAN's projection or a repair (default 200 / "
+                   "150)")
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
+                   help="compute device (default cpu)")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "encode", help="find the latent points of your images (VAE: encoder; GAN: projection)",
+        description="Prepare each image the way the model's training data was (for MNIST "
+        "models: grey, light ink on dark, cropped to the ink, fitted in 20x20, centred by mass "
+        "in 28x28) and find its latent: a VAE's encoder mean, or for a GAN the latent whose "
+        "image is closest (seeded optimisation). Prints each latent, the reconstruction error "
+        "and a note when an image is unlike the model's data.",
+    )
+    p.add_argument("model", type=Path, metavar="MODEL", help="a VAE or GAN .safetensors file")
+    p.add_argument("images", type=Path, nargs="+", metavar="IMAGE",
+                   help="PNG, JPEG, WebP, BMP or GIF (first frame) files")
+    add_model_options(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=run)
+
+
+def load_generator(path: Path, device_name: str):
+    from genai_studio.core.checkpoints import load_model
+    from genai_studio.core.devices import resolve_device
+    from genai_studio.core.prepare import spec_for_model
+
+    loaded = load_model(path, resolve_device(device_name), expect_kind=GENERATOR_KINDS)
+    spec = spec_for_model(loaded.model.image_shape, loaded.metadata.get("dataset"))
+    return loaded, spec
+
+
+def run(args: argparse.Namespace) -> int:
+    from genai_studio.cli.progress import StatusLine
+    from genai_studio.core.encoding import Encoded, encode
+    from genai_studio.core.image_input import ImageRefused, open_image
+    from genai_studio.core.latent_fit import FitProgress
+    from genai_studio.core.prepare import BlankImage, prepare
+
+    loaded, spec = load_generator(args.model, args.device)
+    results, refused = [], 0
+    status = StatusLine(sys.stderr)
+    for path in args.images:
+        try:
+            prepared = prepare(open_image(path).image, spec)
+        except (ImageRefused, BlankImage) as exc:
+            refused += 1
+            results.append({"image": str(path), "refused": str(exc)})
+            print(f"genai-studio: refused: {exc}", file=sys.stderr)
+            continue
+        steps = {} if args.steps is None else {"steps": args.steps}
+        for event in encode(loaded.model, prepared, seed=args.seed, label=args.label, **steps):
+            if isinstance(event, FitProgress):
+                status.show(f"projecting {path.name}: step {event.step}/{event.steps}, "
+                            f"error {event.error:.3f}", final=event.step == event.steps)
+            elif isinstance(event, Encoded):
+                results.append({"image": str(path), **event.to_dict()})
+    if args.json:
+        print(json.dumps({"model": str(args.model), "kind": loaded.kind,
+                          "latent_dim": loaded.model.latent_dim, "images": results},
+                         sort_keys=True))
+    else:
+        for r in results:
+            if "refused" in r:
+                continue
+            z = ", ".join(f"{v:.3f}" for v in r["latent"])
+            digit = f", digit {r['label']}" if r["label"] is not None else ""
+            print(f"{r['image']}: z = [{z}] ({r['method']}{digit}, error {r['error']:.3f})")
+            if r["note"]:
+                print(f"  note: {r['note']}")
+    return 2 if refused else 0

@@ -1,0 +1,82 @@
+"""The window's docks: where each panel lives, and putting them back there.
+
+The library (models and datasets), the training panel, the gallery and the sketch share the
+left side as tabs (idle, they take no room),
+the latent pad runs the full height on the right, the morph strip sits under the canvas (the
+inside view, opened from the View menu, in a tab beside it); the canvas takes the rest
+(docs/architecture.md, Layout and look).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
+
+DOCK_AREAS = {"library": Qt.DockWidgetArea.LeftDockWidgetArea,
+              "training": Qt.DockWidgetArea.LeftDockWidgetArea,
+              "pad": Qt.DockWidgetArea.RightDockWidgetArea,
+              "morph": Qt.DockWidgetArea.BottomDockWidgetArea,
+              "gallery": Qt.DockWidgetArea.LeftDockWidgetArea,
+              "material": Qt.DockWidgetArea.LeftDockWidgetArea,
+              "inside": Qt.DockWidgetArea.BottomDockWidgetArea}
+TABBED = ("training", "gallery", "material")  # in tabs behind the library
+CLOSED = ("inside",)  # opened from the View menu
+
+
+def make_dock(window: QMainWindow, name: str, title: str, widget: QWidget) -> QDockWidget:
+    dock = QDockWidget(title, window)
+    dock.setObjectName(f"{title.lower().replace(' ', '_')}_dock")
+    dock.setWidget(widget)
+    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                     | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                     | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+    window.addDockWidget(DOCK_AREAS[name], dock)
+    return dock
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """A panel in a scroll area: its natural height never sets the window's minimum."""
+    scroll = QScrollArea()
+    scroll.setWidget(widget)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setObjectName(f"{widget.objectName()}Scroll")
+    return scroll
+
+
+def reset_layout(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
+    """Every dock where it starts, sized for the window as it is now: a slim library with
+    training in a tab behind it, a roomy pad, a slim morph strip; the canvas gets the rest.
+
+    Docks already in place are only resized: re-docking them (or ``restoreState``) makes Qt
+    leave a stale copy of the tab bar behind, drawn over the status bar."""
+    for name, dock in docks.items():
+        if dock.isFloating() or window.dockWidgetArea(dock) != DOCK_AREAS[name]:
+            dock.setFloating(False)
+            window.addDockWidget(DOCK_AREAS[name], dock)
+        if name not in CLOSED:
+            dock.show()
+    place_inside_view(window, docks)
+    for name in TABBED:
+        if docks[name] not in window.tabifiedDockWidgets(docks["library"]):
+            window.tabifyDockWidget(docks["library"], docks[name])
+    docks["library"].raise_()
+    width = window.width()
+    side = int(min(max(0.18 * width, 240), 380))
+    pad = int(min(max(0.28 * width, 290), 720))
+    window.resizeDocks([docks["library"], docks["pad"]], [side, pad], Qt.Orientation.Horizontal)
+    window.resizeDocks([docks["morph"]], [max(72, int(0.09 * window.height()))],
+                       Qt.Orientation.Vertical)
+
+
+def place_inside_view(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
+    """The inside view: closed, in a tab beside the morph strip under the canvas (a wide strip
+    suits its left-to-right diagram; side by side, the two strips' minimum widths would add up
+    and stop the window fitting a small laptop)."""
+    inside = docks["inside"]
+    inside.hide()
+    if inside not in window.tabifiedDockWidgets(docks["morph"]):
+        window.tabifyDockWidget(docks["morph"], inside)
+        inside.hide()
+    docks["morph"].raise_()
