@@ -194,6 +194,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from genai_studio.cli.gui import run_gui
 
         return run_gui(args)
+    if getattr(args, "computes", True):  # ``info`` reads headers only: no torch to load
+        from genai_studio.core.threads import prepare_compute
+
+        prepare_compute()
     return args.handler(args)
 
 
