@@ -206,7 +206,6 @@ def score_model(path: Path, judge_path: Path, n: int = 10000, seed: int = 0,
     from genai_studio.core.data import load_mnist
     from genai_studio.core.devices import resolve_device
     from genai_studio.core.metrics import judge_generator
-
     from genai_studio.core.threads import prepare_compute
 
     prepare_compute()  # the jobs thread's torch settings, before its first operation
