@@ -118,13 +118,17 @@ def _best_labels(model: Generator, x: torch.Tensor, label: int | None) -> torch.
 
 def project(model: Generator, image: np.ndarray, *, seed: int = 0, label: int | None = None,
             starts: int = PROJECTION_STARTS, steps: int = PROJECTION_STEPS,
+            init: np.ndarray | None = None,
             cancel: CancelToken | None = None) -> Iterator[FitProgress | Encoded]:
-    """Fit a GAN's latent to a prepared image; yields progress, then the Encoded."""
+    """Fit a GAN's latent to a prepared image; yields progress, then the Encoded. ``init``
+    (D,) replaces the first start: a sketch's last latent, so each stroke refines it."""
     check_shape(model, image)
     device = _device(model)
     target = from_numpy_image(image, device)
     visible = torch.ones_like(target)
     z0, labels = seeded_starts(model, starts, seed, label, device)
+    if init is not None and np.shape(init) == (model.latent_dim,):
+        z0[0] = torch.as_tensor(np.asarray(init, np.float32), device=device)
     result: FitResult | None = None
     for event in fit_latents(model, target, visible, z0, labels, steps=steps, cancel=cancel):
         if isinstance(event, FitResult):
@@ -158,11 +162,13 @@ def seeded_starts(model: Generator, starts: int, seed: int, label: int | None,
 
 
 def encode(model: Generator, image: np.ndarray, *, seed: int = 0, label: int | None = None,
-           steps: int = PROJECTION_STEPS, cancel: CancelToken | None = None
+           steps: int = PROJECTION_STEPS, starts: int = PROJECTION_STARTS,
+           init: np.ndarray | None = None, cancel: CancelToken | None = None
            ) -> Iterator[FitProgress | Encoded]:
     """One prepared image into latent space, whatever the model: yields (for GANs) progress,
     then the Encoded."""
     if hasattr(model, "encode"):
         yield encode_vae(model, np.asarray(image, np.float32)[None], label)[0]
     else:
-        yield from project(model, image, seed=seed, label=label, steps=steps, cancel=cancel)
+        yield from project(model, image, seed=seed, label=label, steps=steps, starts=starts,
+                           init=init, cancel=cancel)

@@ -101,3 +101,41 @@ def atlas_latents_corners(corners: np.ndarray, n: int) -> np.ndarray:
     """Latents (n*n, D) at the centres of an n x n grid of pad cells on the corner plane."""
     centres = (np.arange(n) + 0.5) / n
     return np.stack([pad_to_latent_corners(corners, u, v) for v in centres for u in centres])
+
+
+def _slerp_many(a: np.ndarray, b: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """:func:`slerp` from a to b at every t of ``ts``: (len(ts), D), float64."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    ts = np.asarray(ts, np.float64)[:, None]
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na < 1e-12 or nb < 1e-12:
+        return (1 - ts) * a + ts * b
+    ua, ub = a / na, b / nb
+    omega = math.acos(float(np.clip(np.dot(ua, ub), -1.0, 1.0)))
+    if omega < 1e-6:
+        direction = (1 - ts) * ua + ts * ub
+    else:
+        direction = (np.sin((1 - ts) * omega) * ua + np.sin(ts * omega) * ub) / math.sin(omega)
+    direction /= np.maximum(np.linalg.norm(direction, axis=1, keepdims=True), 1e-12)
+    return direction * ((1 - ts) * na + ts * nb)
+
+
+def nearest_pad_point(corners: np.ndarray, z: np.ndarray, n: int = 33) -> tuple[float, float]:
+    """The pad point (u, v) whose latent on the corner plane is nearest to ``z`` (a latent
+    that need not lie on the plane, such as an encoded image): the best of an n x n grid,
+    then of a grid as fine again around it."""
+    corners = np.asarray(corners, np.float64)
+    z = np.asarray(z, np.float64)
+    us = vs = np.linspace(0.0, 1.0, n)
+    for _ in range(2):
+        top = _slerp_many(corners[0], corners[1], us)
+        bottom = _slerp_many(corners[2], corners[3], us)
+        # distance[i, j]: pad point (us[i], vs[j])
+        distance = np.stack([((_slerp_many(t, b, vs) - z) ** 2).sum(axis=1)
+                             for t, b in zip(top, bottom, strict=True)])
+        i, j = np.unravel_index(int(np.argmin(distance)), distance.shape)
+        u, v = float(us[i]), float(vs[j])
+        half = 1.0 / (n - 1)
+        us = np.clip(np.linspace(u - half, u + half, n), 0.0, 1.0)
+        vs = np.clip(np.linspace(v - half, v + half, n), 0.0, 1.0)
+    return u, v

@@ -85,6 +85,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open_image", "Open an exported image…", "Ctrl+Shift+O", Menu.FILE,
                icon="open", tip="Bring back the model, seed, grid, pad point or morph an "
                "exported image was made with (or drop the image on the window)"),
+    ActionSpec("encode_image", "Bring an image into latent space…", "Ctrl+I", Menu.FILE,
+               icon="import", tip="Any picture of yours (PNG, JPEG, WebP, BMP, GIF), prepared "
+               "as the model's data was (or drop it on the pad or the canvas)"),
+    ActionSpec("new_dataset", "New dataset from folder…", "Ctrl+Shift+N", Menu.FILE,
+               tip="Make a training set of your own images"),
     ActionSpec("quit", "Quit", "Ctrl+Q", Menu.FILE),
     ActionSpec("generate", "Generate a new grid", "Space", Menu.SAMPLE),
     ActionSpec("history_back", "Back", "Ctrl+Z", Menu.SAMPLE, icon="back",
@@ -98,6 +103,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("copy_tile", "Copy image", "Ctrl+C", Menu.SAMPLE, tile=True),
     ActionSpec("save_tile", "Save as PNG…", "Ctrl+S", Menu.SAMPLE, tile=True),
     ActionSpec("favourite_tile", "Favourite", "F", Menu.SAMPLE, tile=True),
+    ActionSpec("repair_tile", "Repair…", "R", Menu.SAMPLE, tile=True,
+               tip="Mask a part of the tile and let the model fill it in"),
     *_CORNERS,
     ActionSpec("morph_start", "Set as morph start (A)", "A", Menu.SAMPLE, tile=True),
     ActionSpec("morph_end", "Set as morph end (B)", "B", Menu.SAMPLE, tile=True),
@@ -136,6 +143,8 @@ GESTURES: tuple[tuple[str, str], ...] = (
     ("Enter / double-click", "Send the tile to the morph (A, then B)"),
     ("Drag a tile", "Drop it on a pad corner to make it an anchor"),
     ("Drag on the pad", "Decode the point under the cursor, live"),
+    ("Drop an image file on the pad", "Find it in latent space (on a corner: its anchor)"),
+    ("Drop an image file on the canvas", "Make it a morph end"),
     ("Enter in the seed field", "Generate with the seed you typed"),
 )
 

@@ -1,7 +1,7 @@
 """The window's docks: where each panel lives, and putting them back there.
 
-The library, the training panel and the gallery share the left side as tabs (idle, they take
-no room),
+The library (models and datasets), the training panel, the gallery and the sketch share the
+left side as tabs (idle, they take no room),
 the latent pad runs the full height on the right, the morph strip sits under the canvas; the
 canvas takes the rest (docs/architecture.md, Layout and look).
 """
@@ -15,8 +15,9 @@ DOCK_AREAS = {"library": Qt.DockWidgetArea.LeftDockWidgetArea,
               "training": Qt.DockWidgetArea.LeftDockWidgetArea,
               "pad": Qt.DockWidgetArea.RightDockWidgetArea,
               "morph": Qt.DockWidgetArea.BottomDockWidgetArea,
-              "gallery": Qt.DockWidgetArea.LeftDockWidgetArea}
-TABBED = ("training", "gallery")  # in tabs behind the library
+              "gallery": Qt.DockWidgetArea.LeftDockWidgetArea,
+              "material": Qt.DockWidgetArea.LeftDockWidgetArea}
+TABBED = ("training", "gallery", "material")  # in tabs behind the library
 
 
 def make_dock(window: QMainWindow, name: str, title: str, widget: QWidget) -> QDockWidget:

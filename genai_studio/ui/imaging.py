@@ -3,6 +3,7 @@ built on a NumPy buffer only borrows it, and the buffer may be gone before the p
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QImage
@@ -17,19 +18,36 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
 
 
 def gray_image(pixels: np.ndarray) -> QImage:
-    """(h, w) uint8 or float in [0, 1] -> an owning Format_Grayscale8 QImage."""
+    """(h, w) grey or (h, w, 3) RGB, uint8 or float in [0, 1] -> an owning QImage
+    (Format_Grayscale8 or Format_RGB888): colour models are drawn in colour everywhere."""
     import numpy as np
     if pixels.dtype != np.uint8:
         pixels = to_uint8(pixels)
     pixels = np.ascontiguousarray(pixels)
-    h, w = pixels.shape
+    h, w = pixels.shape[:2]
+    if pixels.ndim == 3:
+        return QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
     return QImage(pixels.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
 
 
 def upscale_nearest(pixels: np.ndarray, size: int) -> np.ndarray:
-    """A crisp square upscale of one (28, 28) image to ``size`` px (nearest neighbour)."""
+    """A crisp square upscale of one (h, w) or (h, w, 3) image to ``size`` px (nearest
+    neighbour)."""
     import numpy as np
-    h, w = pixels.shape
+    h, w = pixels.shape[:2]
     rows = (np.arange(size) * h // size).clip(0, h - 1)
     cols = (np.arange(size) * w // size).clip(0, w - 1)
     return pixels[rows][:, cols]
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".webp", ".bmp", ".dib", ".gif")
+
+
+def dropped_image(mime) -> Path | None:  # noqa: ANN001 - QMimeData
+    """The first local image file a drag carries (by its name: the worker checks the content)."""
+    if not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile() and url.toLocalFile().lower().endswith(IMAGE_SUFFIXES):
+            return Path(url.toLocalFile())
+    return None

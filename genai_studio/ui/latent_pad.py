@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from genai_studio.ui import theme
 from genai_studio.ui.guard import gui_slot
-from genai_studio.ui.imaging import gray_image
+from genai_studio.ui.imaging import dropped_image, gray_image
 from genai_studio.ui.sample_canvas import TILE_MIME
 from genai_studio.ui.state import Corner, RecordedPath, StudioState
 
@@ -47,6 +47,7 @@ class LatentPad(QWidget):
     """The square pad; writes ``state.pad_point`` (u, v in [0, 1]^2) while dragged."""
 
     tile_dropped = Signal(int, int)  # canvas tile index, corner 0..3
+    image_dropped = Signal(object, int)  # an image file's Path, corner 0..3 or -1 (the point)
 
     def __init__(self, state: StudioState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,7 +58,7 @@ class LatentPad(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Drag (or use the arrow keys) to explore latent space; drop canvas "
-                        "tiles on corners")
+                        "tiles on corners; drop an image file to find it in latent space")
         self.state = state
         self.point = state.pad_point  # the cursor drawn now (state.pad_point once painted)
         self.mode = "empty"  # "empty" | "plane" (2-D latent) | "corners"
@@ -317,12 +318,28 @@ class LatentPad(QWidget):
         u, v = self._uv(pos)
         return (1 if u >= 0.5 else 0) + (2 if v >= 0.5 else 0)
 
+    def _drop_target(self, event: QDragMoveEvent | QDropEvent) -> int:
+        """-2: not for the pad; -1: the point; 0..3: a corner (corner planes only, and for
+        images only near a corner thumbnail)."""
+        mime = event.mimeData()
+        if self.mode == "empty":
+            return -2
+        if mime.hasFormat(TILE_MIME):
+            return self._corner_at(event.position()) if self.mode == "corners" else -2
+        if dropped_image(mime) is None:
+            return -2
+        if self.mode != "corners":
+            return -1
+        u, v = self._uv(event.position())
+        near = min(u, 1 - u) < 0.2 and min(v, 1 - v) < 0.2
+        return self._corner_at(event.position()) if near else -1
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if self.mode == "corners" and event.mimeData().hasFormat(TILE_MIME):
+        if self._drop_target(event) != -2:
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
-        self._drop_corner = self._corner_at(event.position())
+        self._drop_corner = self._drop_target(event)
         self.invalidate()
         event.acceptProposedAction()
 
@@ -332,8 +349,13 @@ class LatentPad(QWidget):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         self._drop_corner = -1
-        index = int(bytes(event.mimeData().data(TILE_MIME)).decode() or -1)
-        self.tile_dropped.emit(index, self._corner_at(event.position()))
+        target = self._drop_target(event)
+        image = dropped_image(event.mimeData())
+        if image is not None and target != -2:
+            self.image_dropped.emit(image, target)
+        elif target >= 0:
+            index = int(bytes(event.mimeData().data(TILE_MIME)).decode() or -1)
+            self.tile_dropped.emit(index, target)
         event.acceptProposedAction()
         self.invalidate()
 

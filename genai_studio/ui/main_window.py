@@ -17,16 +17,21 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QStackedWidget,
+    QTabWidget,
 )
 
 from genai_studio.core.events import RunState
 from genai_studio.core.library import UnfinishedRun
 from genai_studio.ui import actions as table
 from genai_studio.ui import docks, theme, window_state
+from genai_studio.ui.dataset_actions import DatasetActions
+from genai_studio.ui.dataset_panel import DatasetPanel
 from genai_studio.ui.dialogs import AboutDialog, ShortcutsDialog, show_error
 from genai_studio.ui.gallery import GalleryPanel
 from genai_studio.ui.guard import GUARD, gui_slot
 from genai_studio.ui.library_actions import LibraryActions, first_usable
+from genai_studio.ui.material import MaterialController
+from genai_studio.ui.material_panel import MaterialPanel
 from genai_studio.ui.model_library import ModelLibrary
 from genai_studio.ui.morph_strip import MorphStrip
 from genai_studio.ui.pad_panel import PadPanel
@@ -67,6 +72,9 @@ class MainWindow(QMainWindow):
         self.library_actions = LibraryActions(self.state, paths.shipped_models,
                                               paths.user_models, self.studio.jobs,
                                               self.studio.load, self, self)
+        self.material = MaterialController(self.state, self.studio, self, self)
+        self.dataset_actions = DatasetActions(self.state, self.studio.jobs, self,
+                                              self.show_training, parent=self)
         self.actions = table.build_actions(self, self._handlers())
         self._build()
         self._menus()
@@ -103,6 +111,9 @@ class MainWindow(QMainWindow):
             "cancel_training": run.cancel,
             "shortcuts": self.show_shortcuts, "about": self.show_about,
             "reset_layout": self.reset_layout,
+            "encode_image": self.material.open_image,
+            "new_dataset": self.dataset_actions.ask_new,
+            "repair_tile": self.material.repair_tile,
         }
         for corner in Corner:
             handlers[f"corner_{corner.value}"] = lambda c=corner: t.send_to_corner(c)
@@ -115,6 +126,15 @@ class MainWindow(QMainWindow):
     def train(self) -> None:
         self.docks["training"].raise_()
         self.run.start()
+
+    def show_training(self) -> None:
+        self.docks["training"].show()
+        self.docks["training"].raise_()
+
+    def show_datasets(self) -> None:
+        self.docks["library"].show()
+        self.docks["library"].raise_()
+        self.library_tabs.setCurrentIndex(1)
 
     def quick_train(self) -> None:
         """The empty state's offer: a 2-D VAE for 1 epoch, on the studio's device."""
@@ -158,20 +178,30 @@ class MainWindow(QMainWindow):
         self.morph = MorphStrip(s, a)
         self.training = TrainingPanel(s, self.run, a)
         self.gallery = GalleryPanel(s, self.take_out.gallery)
+        self.material_panel = MaterialPanel(s, self.material, self.material.repair_material)
+        self.datasets = DatasetPanel(s, self.dataset_actions)
+        # The library: the models, and the artist's datasets as its second section.
+        self.library_tabs = QTabWidget()
+        self.library_tabs.setObjectName("libraryTabs")
+        self.library_tabs.setDocumentMode(True)
+        self.library_tabs.addTab(self.library, "Models")
+        self.library_tabs.addTab(docks.scrolling(self.datasets), "Datasets")
         area = Qt.DockWidgetArea
         # Side docks run the full height: the pad and its preview get room to be large, and
         # the morph strip sits right under the canvas it morphs.
         self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
         self.docks = {
-            "library": docks.make_dock(self, "library", "Library", self.library),
+            "library": docks.make_dock(self, "library", "Library", self.library_tabs),
             "training": docks.make_dock(self, "training", "Training",
                                         docks.scrolling(self.training)),
             "pad": docks.make_dock(self, "pad", "Latent pad", self.pad_panel),
             "morph": docks.make_dock(self, "morph", "Morph", self.morph),
             "gallery": docks.make_dock(self, "gallery", "Gallery", self.gallery),
+            "material": docks.make_dock(self, "material", "Sketch",
+                                        docks.scrolling(self.material_panel)),
         }
-        # Training and the gallery wait in tabs behind the library: they take no room.
+        # Training, the gallery and the sketch wait in tabs behind the library: no room taken.
         for name in docks.TABBED:
             self.tabifyDockWidget(self.docks["library"], self.docks[name])
         self.docks["library"].raise_()
@@ -224,6 +254,8 @@ class MainWindow(QMainWindow):
         self.tiles.favourite_written.connect(self.take_out.gallery.refresh)
         self.canvas.activated.connect(self.on_tile_activated)
         self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
+        self.pad_panel.pad.image_dropped.connect(self.material.on_dropped_on_pad)
+        self.canvas.image_dropped.connect(self.material.on_dropped_on_canvas)
         self.morph.frame_shown.connect(self.pad_panel.show_frame)
         s.history_changed.connect(self.on_history)
         self.on_history()
@@ -251,6 +283,7 @@ class MainWindow(QMainWindow):
     @gui_slot(object)
     def on_started_up(self, _report: object) -> None:
         last = self.prefs.get_str("last_model")
+        self.dataset_actions.refresh()
         self.library_actions.refresh(
             then=lambda snapshot: self.studio.open_first(
                 first_usable(snapshot, Path(last) if last else None)))

@@ -11,6 +11,8 @@ from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
     QDrag,
+    QDragEnterEvent,
+    QDropEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSizePolicy, QWidget
 
 from genai_studio.ui import theme
 from genai_studio.ui.guard import gui_slot
-from genai_studio.ui.imaging import gray_image
+from genai_studio.ui.imaging import dropped_image, gray_image
 from genai_studio.ui.state import Grid, StudioState
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ class SampleCanvas(QWidget):
     a tile to the morph (``activated``), right-click offers the tile actions."""
 
     activated = Signal(int)
+    image_dropped = Signal(object)  # an image file's Path: into latent space, a morph end
 
     def __init__(self, state: StudioState, tile_actions: list[QAction],
                  parent: QWidget | None = None) -> None:
@@ -45,7 +48,8 @@ class SampleCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("Click selects a tile; right-click for actions; drag a tile onto a "
-                        "pad corner to make it an anchor")
+                        "pad corner to make it an anchor; drop an image file to morph from it")
+        self.setAcceptDrops(True)
         self.state = state
         self.tile_actions = tile_actions
         self._qimages: list[QImage] = []
@@ -185,3 +189,13 @@ class SampleCanvas(QWidget):
         menu = QMenu(self)
         menu.addActions(self.tile_actions)
         menu.exec(event.globalPos())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if self.state.model is not None and dropped_image(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        path = dropped_image(event.mimeData())
+        if path is not None:
+            self.image_dropped.emit(path)
+            event.acceptProposedAction()

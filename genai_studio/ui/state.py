@@ -139,6 +139,27 @@ class TrainingSettings:
     lr: float = 1e-3
     device: str = "app"  # "app": the studio's own device
     resume_from: Path | None = None  # a checkpoint to continue instead of a new run
+    data: Path | None = None  # a dataset file (core.datasets); None: the bundled MNIST
+
+
+@dataclass(frozen=True)
+class Material:
+    """An image the artist brought (opened, dropped, sketched or repaired), prepared for the
+    active model, and where it landed in latent space (None while it is being encoded)."""
+
+    handle: ModelHandle  # the model it was prepared and encoded for
+    prepared: np.ndarray  # the model's input: (H, W) or (H, W, 3) float32 in [0, 1]
+    source: str  # "drawing.png", "sketch", "repair of tile 3"
+    latent: np.ndarray | None = None  # (D,)
+    label: int | None = None  # the digit it was encoded under (conditional models)
+    reconstruction: np.ndarray | None = None  # the model's own version of it
+    error: float | None = None  # RMSE between the two
+    note: str | None = None  # "unlike the model's data ..."
+
+    def anchor(self) -> Anchor | None:
+        if self.latent is None:
+            return None
+        return Anchor(self.latent, self.label, self.source)
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -223,6 +244,8 @@ class StudioState(QObject):
     show_points_changed = Signal(bool)
     dot_opacity_changed = Signal(float)
     theme_changed = Signal(object)  # Theme
+    datasets_changed = Signal(object)  # tuple[core.datasets.DatasetInfo, ...]
+    material_changed = Signal(object)  # Material | None
     export_settings_changed = Signal(object)  # ExportSettings
     recording_changed = Signal(bool)
     pad_path_changed = Signal(object)  # RecordedPath | None
@@ -268,6 +291,8 @@ class StudioState(QObject):
     show_points = Field(True, bool)
     dot_opacity = Field(0.55, _unit)
     theme = Field(Theme.SYSTEM, Theme)
+    datasets: Field[tuple[Any, ...]] = Field((), tuple)
+    material: Field[Material | None] = Field(None)
     export_settings = Field(ExportSettings())
     recording = Field(False, bool)
     pad_path: Field[RecordedPath | None] = Field(None)

@@ -62,12 +62,14 @@ class TrainingPanel(QWidget):
         state.training_changed.connect(self.on_status)
         state.training_settings_changed.connect(self.on_settings)
         state.devices_changed.connect(self.on_devices)
+        state.datasets_changed.connect(self.on_datasets)
         run.started.connect(self.on_run_started)
         run.progress.connect(self.on_progress)
         run.preview.connect(self.on_preview)
         run.quality.connect(self.meter.set_scores)
         run.quality_unavailable.connect(self.meter.set_unavailable)
         self.on_devices(state.devices)
+        self.on_datasets(state.datasets)
         self.on_settings(state.training_settings)
         self.on_status(state.training)
 
@@ -140,11 +142,15 @@ class TrainingPanel(QWidget):
         self.device = QComboBox()
         self.device.setObjectName("trainDeviceSelector")
         self.device.setToolTip("Where to train; the studio's device by default")
+        self.data = QComboBox()
+        self.data.setObjectName("trainData")
+        self.data.setToolTip("What to train on: the bundled MNIST digits, or one of your "
+                             "datasets (File > New dataset from folder)")
         self.form = form
         self.form_cells = []
         for label, widget in (("Model", self.kind), ("Latent", self.latent),
                               ("Epochs", self.epochs), ("Batch", self.batch), ("LR", self.lr),
-                              ("Device", self.device)):
+                              ("Device", self.device), ("Data", self.data)):
             text = QLabel(label)
             text.setProperty("role", "hint")
             text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -152,11 +158,11 @@ class TrainingPanel(QWidget):
             self.form_cells.append((text, widget))
         self._place_form(pairs_per_row=1)
         self.inputs = (self.kind, self.conditional, self.latent, self.epochs, self.batch,
-                       self.lr, self.device)
+                       self.lr, self.device, self.data)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         for signal in (self.conditional.toggled, self.latent.valueChanged,
                        self.epochs.valueChanged, self.batch.valueChanged, self.lr.valueChanged,
-                       self.device.currentIndexChanged):
+                       self.device.currentIndexChanged, self.data.currentIndexChanged):
             signal.connect(self._form_changed)
         return form
 
@@ -228,9 +234,10 @@ class TrainingPanel(QWidget):
     def _form_changed(self, *_args: object) -> None:
         self.state.training_settings = replace(
             self.state.training_settings, kind=str(self.kind.currentData()),
-            conditional=self.conditional.isChecked(), latent_dim=self.latent.value(),
+            latent_dim=self.latent.value(),
             epochs=self.epochs.value(), batch_size=self.batch.value(), lr=self.lr.value(),
-            device=str(self.device.currentData() or "app"))
+            device=str(self.device.currentData() or "app"), data=self.data.currentData(),
+            conditional=self.conditional.isChecked() and self.data.currentData() is None)
 
     @gui_slot(object)
     def on_settings(self, t: TrainingSettings) -> None:
@@ -243,8 +250,26 @@ class TrainingPanel(QWidget):
         self.batch.setValue(t.batch_size)
         self.lr.setValue(t.lr)
         self.device.setCurrentIndex(max(self.device.findData(t.device), 0))
+        self.data.setCurrentIndex(max(self.data.findData(t.data), 0))
+        # Datasets have no labels: conditional models train on MNIST.
+        self.conditional.setEnabled(t.data is None and not self.state.training.state.active)
         for widget in self.inputs:
             widget.blockSignals(False)
+
+    @gui_slot(object)
+    def on_datasets(self, datasets: tuple) -> None:
+        self.data.blockSignals(True)
+        self.data.clear()
+        self.data.addItem("MNIST digits (bundled)", None)
+        for info in datasets:
+            c, h, w = info.image_shape
+            self.data.addItem(f"{info.name} · {info.num_images} · {h}px "
+                              f"{'grey' if c == 1 else 'RGB'}", info.path)
+        self.data.blockSignals(False)
+        settings = self.state.training_settings
+        if settings.data is not None and all(i.path != settings.data for i in datasets):
+            self.state.training_settings = replace(settings, data=None)  # it was deleted
+        self.on_settings(self.state.training_settings)
 
     @gui_slot(object)
     def on_devices(self, devices: tuple[str, ...]) -> None:
@@ -271,6 +296,7 @@ class TrainingPanel(QWidget):
         self.cancel_button.setIcon(icons.icon("stop", theme.DANGER))
         for widget in self.inputs:
             widget.setEnabled(not active)
+        self.conditional.setEnabled(not active and self.state.training_settings.data is None)
         self.progress_bar.setValue(int(1000 * status.fraction))
         self.progress_bar.setFormat(status.detail or status.state.value)
         if status.state is RunState.FINISHED:

@@ -66,7 +66,7 @@ class TrainingRun(QObject):
         return TrainRequest(kind=t.kind, conditional=t.conditional, latent_dim=t.latent_dim,
                             epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, device=device,
                             out_path=out, limit=self.limit, judge_path=self.judge_path,
-                            resume_from=t.resume_from)
+                            resume_from=t.resume_from, data=t.data)
 
     def _set(self, state: RunState, fraction: float | None = None, detail: str = "") -> None:
         old = self.state.training

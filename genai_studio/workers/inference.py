@@ -17,6 +17,7 @@ from genai_studio.workers import track
 from genai_studio.workers.jobs import one_line
 from genai_studio.workers.messages import (
     BackgroundRequest,
+    EncodeRequest,
     GenerateRequest,
     GenerateResult,
     LoadRequest,
@@ -24,6 +25,7 @@ from genai_studio.workers.messages import (
     MorphRequest,
     MorphResult,
     PadBackground,
+    RepairRequest,
     StartupReport,
 )
 
@@ -40,6 +42,11 @@ class InferenceWorker(QObject):
     generated = Signal(object)  # GenerateResult
     morphed = Signal(object)  # MorphResult
     background_ready = Signal(object)  # PadBackground
+    encode_progress = Signal(object)  # EncodeProgress (a GAN's projection)
+    encoded = Signal(object)  # EncodeResult
+    encode_failed = Signal(object, str)  # EncodeRequest, one-line message
+    repair_progress = Signal(int, int)  # step, steps
+    repaired = Signal(object)  # RepairResult
     failed = Signal(str, str)  # title, one-line message
 
     @Slot()
@@ -127,6 +134,30 @@ class InferenceWorker(QObject):
         except Exception as exc:  # noqa: BLE001
             self._fail("The pad's backdrop failed", exc)
 
+    @Slot(object)
+    def encode(self, request: EncodeRequest) -> None:
+        from genai_studio.workers.material import encode_request
+
+        try:
+            result = encode_request(request, self.encode_progress.emit)
+        except Exception as exc:  # noqa: BLE001 - a bad file is the artist's one-line message
+            if not _is_user_error(exc):
+                log.exception("encoding %s failed", request.source)
+            self.encode_failed.emit(request, one_line(exc))
+            return
+        self.encoded.emit(result)
+
+    @Slot(object)
+    def repair(self, request: RepairRequest) -> None:
+        from genai_studio.workers.material import repair_request
+
+        try:
+            result = repair_request(request, self.repair_progress.emit)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("Repair failed", exc)
+            return
+        self.repaired.emit(result)
+
     def _fail(self, title: str, exc: Exception) -> None:
         if not _is_user_error(exc):
             log.exception(title)
@@ -154,10 +185,19 @@ def pad_background(request: BackgroundRequest) -> PadBackground:
         latents = atlas_latents_corners(np.asarray(request.corners, np.float32), n)
     atlas = tile_grid(decode(model, latents, request.label), columns=n, padding=0)
     if request.corners is not None or not hasattr(model, "encode") or model.conditional \
-            or request.encoded_count <= 0:
+            or request.encoded_count <= 0 or not _knows_mnist(request.handle):
         return PadBackground(request, atlas)
     points, labels = _encoded_digits(model, request.encoded_count)
     return PadBackground(request, atlas, points, labels)
+
+
+def _knows_mnist(handle: ModelHandle) -> bool:
+    """The coloured dots are MNIST's test digits: only for models of MNIST's shape that were
+    not trained on a dataset of the artist's (``core.datasets`` records its options)."""
+    from genai_studio.core.models.base import MNIST_SHAPE
+
+    dataset = handle.metadata.get("dataset") or {}
+    return tuple(handle.model.image_shape) == MNIST_SHAPE and "options" not in dataset
 
 
 def _encoded_digits(model, count: int):  # noqa: ANN001, ANN202 - torch types stay lazy
@@ -192,6 +232,8 @@ class InferenceService(QObject):
     request_generate = Signal(object)
     request_morph = Signal(object)
     request_background = Signal(object)
+    request_encode = Signal(object)
+    request_repair = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -206,6 +248,8 @@ class InferenceService(QObject):
         self.request_generate.connect(self.worker.generate)
         self.request_morph.connect(self.worker.morph)
         self.request_background.connect(self.worker.background)
+        self.request_encode.connect(self.worker.encode)
+        self.request_repair.connect(self.worker.repair)
         self.thread.finished.connect(self.worker.deleteLater)
         self.thread.start()
 

@@ -112,7 +112,7 @@ class BackgroundRequest:
 @dataclass(frozen=True)
 class PadBackground:
     request: BackgroundRequest
-    atlas: np.ndarray  # (H, W) uint8, the decoded atlas tiled over the pad
+    atlas: np.ndarray  # (H, W) or (H, W, 3) uint8, the decoded atlas tiled over the pad
     points: np.ndarray | None = None  # (n, 2) pad coords of encoded test digits, or None
     labels: np.ndarray | None = None  # (n,) their classes
 
@@ -126,3 +126,62 @@ class StartupReport:
     torch_version: str
     devices: tuple[str, ...]
     seconds: float
+
+
+@dataclass(frozen=True)
+class EncodeRequest:
+    """An image into the model's latent space: a file (opened on the worker: it is
+    untrusted) or pixels (the sketch, a repaired image). ``cancel`` is a threading.Event the
+    worker checks between the steps of a GAN's projection."""
+
+    handle: ModelHandle
+    source: str  # what the artist calls it: "drawing.png", "sketch"
+    path: Path | None = None
+    pixels: np.ndarray | None = None  # (H, W) or (H, W, 3), uint8 or float in [0, 1]
+    prepared: bool = False  # pixels are already the model's input (no preparation)
+    live: bool = False  # a sketch stroke: a short projection, warm-started from ``init``
+    init: np.ndarray | None = None  # (D,)
+    corners: np.ndarray | None = None  # (4, D): also find the pad point nearest the latent
+    seed: int = 0
+    target: Any = None  # where the artist sent it (the controller's business)
+    cancel: Any = None  # threading.Event
+
+
+@dataclass(frozen=True)
+class EncodeProgress:
+    request: EncodeRequest
+    step: int
+    steps: int
+    error: float
+
+
+@dataclass(frozen=True)
+class EncodeResult:
+    request: EncodeRequest
+    prepared: np.ndarray  # the model's input
+    latent: np.ndarray  # (D,)
+    label: int | None
+    reconstruction: np.ndarray
+    error: float
+    note: str | None
+    cancelled: bool
+    pad_point: tuple[float, float] | None  # where the latent sits on (or nearest to) the pad
+
+
+@dataclass(frozen=True)
+class RepairRequest:
+    handle: ModelHandle
+    image: np.ndarray  # the model's input, (H, W) or (H, W, 3) float32
+    hole: np.ndarray  # (H, W) bool, True = missing
+    alternatives: int = 4
+    seed: int = 0
+    cancel: Any = None  # threading.Event
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    request: RepairRequest
+    images: np.ndarray  # (k, H, W[, 3]) best first
+    latents: np.ndarray  # (k, D)
+    labels: np.ndarray | None
+    cancelled: bool

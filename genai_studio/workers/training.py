@@ -49,6 +49,7 @@ class TrainRequest:
     preview_every: int = 50
     judge_path: Path | None = None  # scores each preview for the quality meter; None: no meter
     resume_from: Path | None = None  # a checkpoint: continue its run (its model and settings)
+    data: Path | None = None  # a dataset file (core.datasets); None: the bundled MNIST
 
 
 class TrainingWorker(QObject):
@@ -73,6 +74,7 @@ class TrainingWorker(QObject):
         self._last: dict[str, float] = {}
         self._judge: Any = None  # loaded once per run, on this worker's thread
         self._unjudged: Any = None  # the newest preview the throttle skipped
+        self._data_is_own = False  # training on a dataset of the artist's: no quality meter
 
     # These three are called from the GUI thread; threading.Events make them safe.
     def pause(self) -> None:
@@ -113,13 +115,16 @@ class TrainingWorker(QObject):
         from genai_studio.core import training
 
         r = self.request
-        data = _mnist_train()
+        data_path = r.data if r.data is not None or r.resume_from is None \
+            else _dataset_of(r.resume_from)
+        data = _mnist_train() if data_path is None else _dataset(data_path)
         config = training.TrainConfig(
             epochs=r.epochs, batch_size=r.batch_size, lr=r.lr, seed=r.seed, limit=r.limit,
             log_every=r.log_every, preview_every=r.preview_every,
         )
+        self._data_is_own = data_path is not None
         self._judge = self._load_judge(device)
-        model_config = None if r.resume_from is not None else _model_config(r)
+        model_config = None if r.resume_from is not None else _model_config(r, data.image_shape)
         with _lock_output(r) as lock:  # another run (window or CLI) never writes over this one
             events = training.train(model_config, config, data, device, lock.path,
                                     cancel=self._cancel, resume_from=r.resume_from)
@@ -160,6 +165,10 @@ class TrainingWorker(QObject):
 
         if self.request.judge_path is None:
             self.quality_unavailable.emit("no judge")
+            return None
+        if self._data_is_own:
+            self.quality_unavailable.emit("the judge scores MNIST digits; this run trains on "
+                                          "your own images")
             return None
         try:
             return load_judge(self.request.judge_path, device)
@@ -237,12 +246,38 @@ def _lock_output(r: TrainRequest) -> Any:
         r.kind, r.conditional, r.latent_dim, folder=folder))
 
 
-def _model_config(r: TrainRequest) -> Any:
+def _dataset_of(checkpoint: Path) -> Path | None:
+    """The dataset file a run trained on (from its checkpoint), or None for MNIST."""
+    from genai_studio.core.checkpoints import read_metadata
+    from genai_studio.core.datasets import user_datasets_dir
+
+    dataset = read_metadata(checkpoint).get("dataset") or {}
+    name, file = dataset.get("name", "mnist"), dataset.get("file")
+    if name == "mnist" or not isinstance(file, str):
+        return None
+    return user_datasets_dir() / Path(file).name
+
+
+def _dataset(path: Path) -> Any:
+    """A dataset file, read and checked on this (the training) thread."""
+    from genai_studio.core.datasets import load_dataset
+
+    return load_dataset(path)
+
+
+def _model_config(r: TrainRequest, image_shape: tuple[int, int, int] = (1, 28, 28)) -> Any:
+    """MNIST: the studio's MLP VAE or DCGAN, as before. Other images: the DCGAN, or the conv
+    VAE (its convolutions suit larger and colour images), at the data's shape."""
     from genai_studio.core.models import GANConfig, VAEConfig
+    from genai_studio.core.models.base import MNIST_SHAPE
 
     if r.kind == "gan":
-        return GANConfig(latent_dim=r.latent_dim, conditional=r.conditional)
-    return VAEConfig(latent_dim=r.latent_dim, conditional=r.conditional)
+        return GANConfig(latent_dim=r.latent_dim, conditional=r.conditional,
+                         image_shape=image_shape)
+    if tuple(image_shape) == MNIST_SHAPE and r.data is None:
+        return VAEConfig(latent_dim=r.latent_dim, conditional=r.conditional)
+    return VAEConfig(arch="conv", hidden=(256,), latent_dim=r.latent_dim,
+                     conditional=r.conditional, image_shape=image_shape)
 
 
 class TrainingController(QObject):

@@ -1,0 +1,99 @@
+"""The inference worker's share of bringing material in: preparing and encoding an image,
+repairing one. Plain functions of plain requests (``workers/messages.py``), run on the
+inference thread; ``progress`` is called between the steps of an optimisation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from genai_studio.workers.messages import (
+    EncodeProgress,
+    EncodeRequest,
+    EncodeResult,
+    RepairRequest,
+    RepairResult,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+LIVE_STEPS = 30  # a sketch stroke's projection (GANs): short, warm-started from the last one
+LIVE_STARTS = 2
+
+
+def model_input(request: EncodeRequest) -> np.ndarray:
+    """The request's image, prepared the way the model's data was."""
+    import numpy as np
+    from PIL import Image
+
+    from genai_studio.core.image_input import open_image
+    from genai_studio.core.images import to_uint8
+    from genai_studio.core.prepare import prepare, spec_for_model
+
+    handle = request.handle
+    spec = spec_for_model(handle.model.image_shape, handle.metadata.get("dataset"))
+    if request.path is not None:
+        return prepare(open_image(request.path).image, spec)
+    pixels = np.asarray(request.pixels)
+    if request.prepared:
+        return pixels.astype(np.float32, copy=True)
+    if pixels.dtype != np.uint8:
+        pixels = to_uint8(pixels)
+    return prepare(Image.fromarray(np.ascontiguousarray(pixels)), spec)
+
+
+def encode_request(request: EncodeRequest,
+                   progress: Callable[[EncodeProgress], None]) -> EncodeResult:
+    from genai_studio.core.encoding import Encoded, encode
+    from genai_studio.core.latent_fit import FitProgress
+    from genai_studio.core.threads import use_inference_threads
+
+    use_inference_threads()
+    prepared = model_input(request)
+    model = request.handle.model
+    steps = {"steps": LIVE_STEPS, "starts": LIVE_STARTS} if request.live else {}
+    result: Encoded | None = None
+    for event in encode(model, prepared, seed=request.seed, init=request.init,
+                        cancel=request.cancel, **steps):
+        if isinstance(event, FitProgress):
+            progress(EncodeProgress(request, event.step, event.steps, event.error))
+        else:
+            result = event
+    assert result is not None
+    return EncodeResult(request, prepared, result.latent, result.label,
+                        result.reconstruction, result.error, result.note, result.cancelled,
+                        pad_point_of(request, result.latent))
+
+
+def pad_point_of(request: EncodeRequest, latent: np.ndarray) -> tuple[float, float] | None:
+    """Where a latent sits on the pad: exactly, on a 2-D latent plane; the nearest point of
+    the corner plane otherwise."""
+    from genai_studio.core.latent import latent_2d_to_pad, nearest_pad_point
+
+    if len(latent) == 2:
+        u, v = latent_2d_to_pad(latent)[0]
+        return float(u), float(v)
+    if request.corners is not None:
+        return nearest_pad_point(request.corners, latent)
+    return None
+
+
+def repair_request(request: RepairRequest,
+                   progress: Callable[[int, int], None]) -> RepairResult:
+    from genai_studio.core.latent_fit import FitProgress
+    from genai_studio.core.repair import Repair, repair
+    from genai_studio.core.threads import use_inference_threads
+
+    use_inference_threads()
+    result: Repair | None = None
+    for event in repair(request.handle.model, request.image, request.hole,
+                        alternatives=request.alternatives, seed=request.seed,
+                        cancel=request.cancel):
+        if isinstance(event, FitProgress):
+            progress(event.step, event.steps)
+        else:
+            result = event
+    assert result is not None
+    return RepairResult(request, result.images, result.latents, result.labels,
+                        result.cancelled)
