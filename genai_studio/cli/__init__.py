@@ -194,11 +194,12 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from genai_studio.cli.gui import run_gui
 
         return run_gui(args)
-    if getattr(args, "computes", True):  # ``info`` reads headers only: no torch to load
-        from genai_studio.core.threads import prepare_compute
+    if not getattr(args, "computes", True):  # ``info`` reads headers only: no torch to load
+        return args.handler(args)
+    from genai_studio.core.threads import computing
 
-        prepare_compute()
-    return args.handler(args)
+    with computing():
+        return args.handler(args)
 
 
 def say(line: str) -> None:

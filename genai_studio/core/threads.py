@@ -137,30 +137,53 @@ def current() -> ThreadPlan:
 
 
 def set_torch_threads(count: int) -> None:
-    """Set the calling thread's torch thread count (a no-op when it is already that), and
-    have it flush denormal floats to zero (see :func:`prepare_compute`)."""
+    """Set the calling thread's torch thread count (a no-op when it is already that)."""
     import torch
 
-    if not getattr(_thread_state, "flushes_denormals", False):
-        torch.set_flush_denormal(True)
-        _thread_state.flushes_denormals = True
     if torch.get_num_threads() != count:
         torch.set_num_threads(count)
 
 
-def prepare_compute() -> ThreadPlan:
-    """Set up the calling thread before its first torch operation: the plan's thread count,
-    and denormal floats flushed to zero.
+def flush_denormals(on: bool = True) -> bool:
+    """Have the calling thread flush denormal floats to zero (or stop); the previous setting.
 
-    Flushing matters: a trained decoder's confident logits (|l| > 87) send ``softplus`` and
-    ``exp`` through denormal numbers, which x86 cores handle in microcode: eval's likelihood
-    ran 1.5x slower with them (softplus 4x), to the same figure at 4 decimals (values below
-    1e-38 nats change nothing). It must come first: OpenMP's helper threads copy the floating-
-    point mode of the thread that starts them, at their first parallel region.
+    A trained decoder's confident logits (|l| > 87) send ``softplus`` and ``exp`` through
+    denormal numbers, which x86 cores handle in microcode: eval's likelihood ran 1.5x slower
+    with them (softplus 4x), to the same figure at 4 decimals (values below 1e-38 change
+    nothing). It is processor state of the thread, Python's own float arithmetic included, so
+    only threads doing compute set it, and a command run on a caller's thread gives it back.
+    It must come before the thread's first parallel region: OpenMP's helper threads copy the
+    floating-point mode of the thread that starts them.
     """
+    import torch
+
+    before = bool(getattr(_thread_state, "flushes_denormals", False))
+    if on != before:
+        torch.set_flush_denormal(on)
+        _thread_state.flushes_denormals = on
+    return before
+
+
+def prepare_compute() -> ThreadPlan:
+    """A worker thread the studio owns, before its first torch operation: the plan's thread
+    count and denormals flushed, for the thread's life."""
     plan = current()
     set_torch_threads(plan.threads)
+    flush_denormals(True)
     return plan
+
+
+@contextmanager
+def computing() -> Iterator[ThreadPlan]:
+    """A command run on the caller's thread: :func:`prepare_compute` for its duration, the
+    thread's floating-point mode given back afterwards."""
+    plan = current()
+    set_torch_threads(plan.threads)
+    before = flush_denormals(True)
+    try:
+        yield plan
+    finally:
+        flush_denormals(before)
 
 
 def training_active() -> bool:
@@ -217,6 +240,7 @@ def training_run(device_type: str, beside_window: bool = True) -> Iterator[int]:
     count = training_threads(beside_window)
     with _lock:
         _training_runs += 1
+    flushed = flush_denormals(True)
     try:
         set_torch_threads(count)
         yield count
@@ -224,3 +248,4 @@ def training_run(device_type: str, beside_window: bool = True) -> Iterator[int]:
         with _lock:
             _training_runs -= 1
         set_torch_threads(before)
+        flush_denormals(flushed)

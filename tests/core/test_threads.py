@@ -136,3 +136,15 @@ def test_prepared_threads_flush_denormals_and_others_do_not():
         thread.join()
     assert seen["prepared"] == 0.0
     assert seen["bare"] == pytest.approx(tiny, rel=1e-6)
+
+
+def test_a_command_gives_its_callers_thread_back_its_floating_point_mode():
+    import torch
+
+    from genai_studio.core.threads import computing
+
+    tiny = torch.finfo(torch.float32).tiny / 4
+    with computing():
+        assert float(torch.tensor([tiny]) * 1.0) == 0.0
+    assert float(torch.tensor([tiny]) * 1.0) == pytest.approx(tiny, rel=1e-6)
+    assert tiny * 1.0 > 0.0  # Python's own floats, which Hypothesis checks, are IEEE again
