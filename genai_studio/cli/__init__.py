@@ -194,7 +194,12 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from genai_studio.cli.gui import run_gui
 
         return run_gui(args)
-    return args.handler(args)
+    if not getattr(args, "computes", True):  # ``info`` reads headers only: no torch to load
+        return args.handler(args)
+    from genai_studio.core.threads import computing
+
+    with computing():
+        return args.handler(args)
 
 
 def say(line: str) -> None:

@@ -16,7 +16,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "GenAI Studio wrote (PNG, APNG, WebP, GIF: model name and sha256, seed, latents, ...), "
         "as JSON.")
     p.add_argument("file", type=Path, metavar="FILE", help="a .safetensors model or an image")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, computes=False)  # headers and image metadata: no torch
 
 
 def is_image(path: Path) -> bool:

@@ -206,11 +206,14 @@ def score_model(path: Path, judge_path: Path, n: int = 10000, seed: int = 0,
     from genai_studio.core.data import load_mnist
     from genai_studio.core.devices import resolve_device
     from genai_studio.core.metrics import judge_generator
+    from genai_studio.core.threads import computing
 
-    device = resolve_device(device)
-    loaded = load_model(path, device, expect_kind=GENERATOR_KINDS)
-    judge = load_model(judge_path, device, expect_kind="judge").model
-    scores = judge_generator(loaded.model, judge, load_mnist("test", device), n=n, seed=seed)
+    with computing():  # the calling thread's torch settings, before its first operation
+        device = resolve_device(device)
+        loaded = load_model(path, device, expect_kind=GENERATOR_KINDS)
+        judge = load_model(judge_path, device, expect_kind="judge").model
+        scores = judge_generator(loaded.model, judge, load_mnist("test", device), n=n,
+                                 seed=seed)
     metrics = {**(loaded.metadata.get("metrics") or {}), **scores}
     if write:
         write_metrics(path, metrics)

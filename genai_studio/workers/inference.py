@@ -59,6 +59,9 @@ class InferenceWorker(QObject):
         import torch
 
         from genai_studio.core.devices import available_devices
+        from genai_studio.core.threads import prepare_compute
+
+        prepare_compute()  # this thread's torch settings, before its first operation
 
         self.started_up.emit(StartupReport(torch.__version__, tuple(available_devices()),
                                            time.perf_counter() - t0))

@@ -109,3 +109,42 @@ def test_cli_threads_option_is_validated(capsys):
         main(["train", "vae", "--threads", "0"])
     assert exc.value.code == 2
     assert "--threads" in capsys.readouterr().err
+
+
+def test_prepared_threads_flush_denormals_and_others_do_not():
+    """prepare_compute flushes denormal floats on the calling thread only (the speed of
+    softplus on a trained decoder's logits depends on it; see core/threads.py)."""
+    import threading
+
+    import torch
+
+    from genai_studio.core.threads import prepare_compute
+
+    tiny = torch.finfo(torch.float32).tiny / 4  # a denormal
+    seen = {}
+
+    def worker() -> None:
+        prepare_compute()
+        seen["prepared"] = float(torch.tensor([tiny]) * 1.0)
+
+    def bare() -> None:
+        seen["bare"] = float(torch.tensor([tiny]) * 1.0)
+
+    for target in (worker, bare):
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+    assert seen["prepared"] == 0.0
+    assert seen["bare"] == pytest.approx(tiny, rel=1e-6)
+
+
+def test_a_command_gives_its_callers_thread_back_its_floating_point_mode():
+    import torch
+
+    from genai_studio.core.threads import computing
+
+    tiny = torch.finfo(torch.float32).tiny / 4
+    with computing():
+        assert float(torch.tensor([tiny]) * 1.0) == 0.0
+    assert float(torch.tensor([tiny]) * 1.0) == pytest.approx(tiny, rel=1e-6)
+    assert tiny * 1.0 > 0.0  # Python's own floats, which Hypothesis checks, are IEEE again

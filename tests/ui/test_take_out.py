@@ -153,6 +153,7 @@ def test_reopening_an_exported_tile_restores_seed_grid_tile_and_pad(window, qtbo
     dialog.export_button.click()
     _jobs_done(window, qtbot)
     s.grid_size = 4
+    qtbot.waitUntil(lambda: len(s.grid) == 16, timeout=10_000)  # same seed, smaller grid
     _generate(window, qtbot)
     assert s.grid.seed != seed
     monkeypatch.setattr(ask, "open_path", lambda *a, **k: tmp_path / "t.png")
