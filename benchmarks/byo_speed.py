@@ -36,7 +36,7 @@ from genai_studio.core.data import ImageSet
 from genai_studio.core.encoding import encode_vae
 from genai_studio.core.events import Finished
 from genai_studio.core.folder_import import ImportReport, scan_folder
-from genai_studio.core.image_input import open_image
+from genai_studio.core.image_input import WORK_SIDE, open_image
 from genai_studio.core.models import GANConfig, VAEConfig
 from genai_studio.core.prepare import MNIST_SPEC, PrepareSpec, prepare
 from genai_studio.core.training import TrainConfig, train
@@ -86,7 +86,7 @@ def bench_encode(files: dict[str, Path], repeats: int) -> dict:
     for _ in range(repeats):
         for name, path in files.items():  # interleaved: background load hits both alike
             t, c = time.perf_counter(), time.thread_time()
-            prepared = prepare(open_image(path).image, MNIST_SPEC)
+            prepared = prepare(open_image(path, reduce_to=WORK_SIDE).image, MNIST_SPEC)
             encode_vae(model, prepared[None])
             times[name].append(time.perf_counter() - t)
             cpu[name].append(time.thread_time() - c)

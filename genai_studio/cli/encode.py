@@ -57,7 +57,7 @@ def load_generator(path: Path, device_name: str):
 def run(args: argparse.Namespace) -> int:
     from genai_studio.cli.progress import StatusLine
     from genai_studio.core.encoding import Encoded, encode
-    from genai_studio.core.image_input import ImageRefused, open_image
+    from genai_studio.core.image_input import WORK_SIDE, ImageRefused, open_image
     from genai_studio.core.latent_fit import FitProgress
     from genai_studio.core.prepare import BlankImage, prepare
 
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     status = StatusLine(sys.stderr)
     for path in args.images:
         try:
-            prepared = prepare(open_image(path).image, spec)
+            prepared = prepare(open_image(path, reduce_to=WORK_SIDE).image, spec)
         except (ImageRefused, BlankImage) as exc:
             refused += 1
             results.append({"image": str(path), "refused": str(exc)})

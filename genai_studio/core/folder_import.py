@@ -26,7 +26,13 @@ import numpy as np
 
 from genai_studio.core.datasets import MAX_IMAGES
 from genai_studio.core.errors import DataError
-from genai_studio.core.image_input import MIN_SIDE, ImageRefused, open_image, read_file_bytes
+from genai_studio.core.image_input import (
+    MIN_SIDE,
+    WORK_SIDE,
+    ImageRefused,
+    open_image,
+    read_file_bytes,
+)
 from genai_studio.core.images import to_uint8
 from genai_studio.core.prepare import BlankImage, PrepareSpec, prepare
 
@@ -137,7 +143,8 @@ def _prepare_file(path: Path, folder: Path, spec: PrepareSpec
     try:
         data = read_file_bytes(path, MAX_IMPORT_FILE_BYTES)
         digest = hashlib.blake2b(data, digest_size=16).digest()
-        image = open_image(data, name=name, allow_animated=False, min_side=MIN_SIDE)
+        image = open_image(data, name=name, allow_animated=False, min_side=MIN_SIDE,
+                           reduce_to=WORK_SIDE)
         return digest, to_uint8(prepare(image.image, spec))
     except ImageRefused as exc:
         return digest, Skipped(name, exc.reason, exc.detail)

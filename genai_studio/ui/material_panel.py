@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -56,7 +57,7 @@ class MaterialPanel(QWidget):
         self.sketch = SketchSurface()
         layout.addWidget(self.sketch, 3)
         views = QHBoxLayout()
-        self.prepared = _preview("materialPrepared", "the model sees")
+        self.prepared = _preview("materialPrepared", "model input")
         self.version = _preview("materialVersion", "its version")
         views.addWidget(self.prepared)
         views.addWidget(self.version)
@@ -65,6 +66,8 @@ class MaterialPanel(QWidget):
         self.caption.setObjectName("materialCaption")
         self.caption.setProperty("role", "hint")
         self.caption.setWordWrap(True)
+        # Ignored width: a long file name wraps instead of widening the dock.
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.caption)
         layout.addLayout(self._drawing_row())
         busy = QHBoxLayout()
@@ -98,7 +101,7 @@ class MaterialPanel(QWidget):
         for name, text, slot, tip in (
                 ("sketchUndo", "Undo", self.sketch.undo, "Undo the last stroke"),
                 ("sketchClear", "Clear", self.sketch.clear, "Start a new sketch"),
-                ("materialOpen", "Open image…", self.controller.open_image,
+                ("materialOpen", "Open…", self.controller.open_image,
                  "Open an image (PNG, JPEG, WebP, BMP, GIF): it is prepared the way the "
                  "model's data was and placed on the pad. You can also drop one on the pad "
                  "or the canvas")):
@@ -163,17 +166,15 @@ class MaterialPanel(QWidget):
         self.repair_button.setEnabled(material is not None)
         if material is None:
             self.prepared.image = self.version.image = None
-            self.prepared.caption, self.version.caption = "what the model sees", \
-                "the model's version"
+            self.prepared.caption, self.version.caption = "model input", "its version"
             self.prepared.update()
             self.version.update()
             self.caption.setText("Sketch, open (Ctrl+I) or drop an image: it lands in latent "
                                  "space, and you can morph from it or repair it.")
             return
-        self.prepared.set_pixels(material.prepared, "what the model sees", immediate=False)
+        self.prepared.set_pixels(material.prepared, "model input", immediate=False)
         if material.reconstruction is not None:
-            self.version.set_pixels(material.reconstruction, "the model's version",
-                                    immediate=False)
+            self.version.set_pixels(material.reconstruction, "its version", immediate=False)
         text = f"{material.source}: reconstruction error {material.error:.3f}"
         if material.label is not None:
             text += f", digit {material.label}"

@@ -183,9 +183,12 @@ class QualityMeter(QWidget):
 
     @gui_slot(str)
     def set_unavailable(self, reason: str) -> None:
-        """No judge (missing or broken file): say so; training is unaffected."""
+        """No judge (missing or broken file, or a run on the artist's own images, which the
+        MNIST judge cannot score): say so; training is unaffected."""
         self.state = "no judge"
         self.bar.setValue(0)
-        self.bar.setFormat("no judge")
-        self.detail.setText("judge file missing or damaged; training goes on")
+        own_data = reason.startswith("the judge scores MNIST")
+        self.bar.setFormat("not judged" if own_data else "no judge")
+        self.detail.setText("the judge reads MNIST digits, not this dataset" if own_data
+                            else "judge file missing or damaged; training goes on")
         self.detail.setToolTip(reason)

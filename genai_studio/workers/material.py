@@ -27,14 +27,14 @@ def model_input(request: EncodeRequest) -> np.ndarray:
     import numpy as np
     from PIL import Image
 
-    from genai_studio.core.image_input import open_image
+    from genai_studio.core.image_input import WORK_SIDE, open_image
     from genai_studio.core.images import to_uint8
     from genai_studio.core.prepare import prepare, spec_for_model
 
     handle = request.handle
     spec = spec_for_model(handle.model.image_shape, handle.metadata.get("dataset"))
     if request.path is not None:
-        return prepare(open_image(request.path).image, spec)
+        return prepare(open_image(request.path, reduce_to=WORK_SIDE).image, spec)
     pixels = np.asarray(request.pixels)
     if request.prepared:
         return pixels.astype(np.float32, copy=True)
