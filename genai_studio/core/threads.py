@@ -125,7 +125,9 @@ def configure(requested: int | None = None,
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if plan.source != "OMP_NUM_THREADS":
         env["OMP_NUM_THREADS"] = str(plan.threads)
-    env.setdefault("MKL_NUM_THREADS", str(plan.threads))
+    # Torch sizes its OpenMP pool to MKL's count when it loads, so a stray MKL_NUM_THREADS
+    # (set by a CI runner or a conda activation script) would undo the plan.
+    env["MKL_NUM_THREADS"] = str(plan.threads)
     if "torch" in sys.modules:
         set_torch_threads(plan.threads)
     return plan

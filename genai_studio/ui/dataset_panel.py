@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from genai_studio.ui import theme
 from genai_studio.ui.dataset_actions import DatasetActions
 from genai_studio.ui.guard import gui_slot
-from genai_studio.ui.latent_pad import PadPreview
+from genai_studio.ui.preview import PadPreview
 from genai_studio.ui.state import StudioState
 
 

@@ -14,13 +14,11 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, Q
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QLabel,
     QMainWindow,
     QStackedWidget,
     QTabWidget,
 )
 
-from genai_studio.core.events import RunState
 from genai_studio.core.library import UnfinishedRun
 from genai_studio.ui import actions as table
 from genai_studio.ui import docks, theme, window_state
@@ -38,9 +36,9 @@ from genai_studio.ui.model_library import ModelLibrary
 from genai_studio.ui.morph_strip import MorphStrip
 from genai_studio.ui.pad_panel import PadPanel
 from genai_studio.ui.sample_canvas import SampleCanvas
-from genai_studio.ui.scores import headline
 from genai_studio.ui.settings import GRID_SIZES, Preferences
 from genai_studio.ui.state import Corner, MorphEnd, StudioState, Theme, TrainingSettings
+from genai_studio.ui.status_bar import StudioStatusBar
 from genai_studio.ui.studio import Studio, StudioPaths
 from genai_studio.ui.take_out import TakeOut, dropped_images
 from genai_studio.ui.tile_actions import TileActions, TileOp
@@ -211,10 +209,8 @@ class MainWindow(QMainWindow):
         for name in docks.TABBED:
             self.tabifyDockWidget(self.docks["library"], self.docks[name])
         self.docks["library"].raise_()
-        self.status = {name: QLabel("") for name in ("device", "model", "quality", "training")}
-        for name, label in self.status.items():
-            label.setObjectName(f"status_{name}")
-            self.statusBar().addPermanentWidget(label)
+        self.setStatusBar(StudioStatusBar(s, self))
+        self.status = self.statusBar().labels
 
     def reset_layout(self) -> None:
         """Every panel back in its place, sized for the window as it is now."""
@@ -248,11 +244,9 @@ class MainWindow(QMainWindow):
         table.bind_actions(self.actions, s)
         GUARD.report = s.report_error
         s.error_reported.connect(self.on_error)
-        s.message_posted.connect(self.on_message)
         s.model_changed.connect(self.on_model)
         s.model_info_changed.connect(self.on_model)
         s.training_changed.connect(self.on_training)
-        s.device_changed.connect(self._update_status)
         s.theme_changed.connect(self.on_theme)
         self.studio.started_up.connect(self.on_started_up)
         self.studio.interactive.connect(self.on_interactive)
@@ -272,7 +266,6 @@ class MainWindow(QMainWindow):
         self.empty.train_button.clicked.connect(self.quick_train)
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
         self.on_theme(self.state.theme)
-        self._update_status()
 
     def event(self, event: QEvent) -> bool:
         # getattr: Qt sends events (a title change) before __init__ has set the flag.
@@ -311,17 +304,11 @@ class MainWindow(QMainWindow):
             if focus is None or isinstance(focus, QComboBox) or not self.studio.is_interactive:
                 self.canvas.setFocus()  # so Space, arrows and tile keys act on the canvas
             self.prefs.set("last_model", str(self.state.model.path))
-        self._update_status()
 
     @gui_slot(object)
     def on_training(self, status: object) -> None:
-        state = self.state.training.state
         if self.state.model is None:
-            self.empty.set_state("training" if state.active else "empty")
-        label = self.state.training.detail if state.active else state.value
-        self.status["training"].setText(f"training {label}" if state.active and
-                                        not label.startswith(("training", "paused"))
-                                        else label)
+            self.empty.set_state("training" if self.state.training.state.active else "empty")
 
     @gui_slot()
     def on_history(self) -> None:
@@ -362,10 +349,6 @@ class MainWindow(QMainWindow):
         log.warning("%s: %s", title, message)
         show_error(self, title, message)
 
-    @gui_slot(str, int)
-    def on_message(self, text: str, ms: int) -> None:
-        self.statusBar().showMessage(text, ms)
-
     @gui_slot()
     def _theme_chosen(self) -> None:
         for choice, action in self.theme_actions.items():
@@ -383,15 +366,6 @@ class MainWindow(QMainWindow):
         if self.state.theme is Theme.SYSTEM:
             self.on_theme(Theme.SYSTEM)
             self.state.theme_changed.emit(Theme.SYSTEM)  # widgets re-tint their icons
-
-    def _update_status(self, *_args: object) -> None:
-        handle = self.state.model
-        self.status["device"].setText(f"device: {handle.device if handle else self.state.device}")
-        self.status["model"].setText(f"model: {handle.name if handle else 'none'}")
-        self.status["quality"].setText(headline(handle.metadata.get("metrics")) if handle
-                                       else "")
-        if self.state.training.state is RunState.IDLE:
-            self.status["training"].setText("idle")
 
     # ---------------------------------------------------------------- closing
 

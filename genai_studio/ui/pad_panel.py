@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 from genai_studio.ui import theme
 from genai_studio.ui.bind import bind_slider
 from genai_studio.ui.guard import gui_slot
-from genai_studio.ui.latent_pad import Coalescer, LatentPad, PadPreview
+from genai_studio.ui.latent_pad import LatentPad
+from genai_studio.ui.preview import Coalescer, PadPreview
 from genai_studio.ui.state import Corner, StudioState
 
 if TYPE_CHECKING:

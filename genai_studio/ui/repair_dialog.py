@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from genai_studio.ui.guard import gui_slot
 from genai_studio.ui.imaging import gray_image
-from genai_studio.ui.latent_pad import PadPreview
 from genai_studio.ui.material import MaterialController, Target
+from genai_studio.ui.preview import PadPreview
 from genai_studio.ui.state import MorphEnd
 
 if TYPE_CHECKING:

@@ -37,7 +37,7 @@ from genai_studio.core.defaults import DEFAULT_LATENT, DEFAULT_LR
 from genai_studio.core.events import Preview, Progress, RunState
 from genai_studio.ui import icons, theme
 from genai_studio.ui.guard import gui_slot
-from genai_studio.ui.latent_pad import PadPreview
+from genai_studio.ui.preview import PadPreview
 from genai_studio.ui.quality_meter import QualityMeter
 from genai_studio.ui.state import StudioState, TrainingSettings, TrainingStatus
 from genai_studio.ui.training_run import TrainingRun

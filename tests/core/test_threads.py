@@ -64,11 +64,15 @@ def test_configure_sets_passive_waiting_and_keeps_a_users_policy():
     assert env["OMP_WAIT_POLICY"] == "ACTIVE"
 
 
-def test_a_process_started_with_the_policy_runs_torch_on_that_many_passive_threads():
+@pytest.mark.parametrize("inherited", [{}, {"MKL_NUM_THREADS": "2"}])
+def test_a_process_started_with_the_policy_runs_torch_on_that_many_passive_threads(inherited):
+    # An inherited MKL_NUM_THREADS is what a CI runner had: torch sizes its pool to it on load.
     code = ("from genai_studio.core import threads; threads.configure(1); import torch, os; "
             "print(torch.get_num_threads(), os.environ['OMP_WAIT_POLICY'])")
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS",
-                                                               "OMP_WAIT_POLICY")}
+                                                               "OMP_WAIT_POLICY",
+                                                               "MKL_NUM_THREADS")}
+    env.update(inherited)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, timeout=120, check=True).stdout.split()
     assert out == ["1", "PASSIVE"]

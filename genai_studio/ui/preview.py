@@ -1,0 +1,95 @@
+"""The big picture of one image (the pad's point, a morph frame, a training preview, a
+sketch's reading) and the coalescer that keeps only the newest of a burst of requests."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from genai_studio.ui import theme
+from genai_studio.ui.imaging import gray_image
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class PadPreview(QWidget):
+    """The large live preview of the decoded point; counts frames for the benchmark."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("padPreview")
+        self.setMinimumSize(160, 160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.image: QImage | None = None
+        self.pixels: np.ndarray | None = None
+        self.smooth = False
+        self.caption = ""
+        self.frames_painted = 0
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(280, 280)
+
+    def set_pixels(self, pixels: np.ndarray, caption: str = "", immediate: bool = True) -> None:
+        """``immediate`` repaints now (the artist's hand is on the pad); otherwise Qt
+        coalesces the paint with others (training previews)."""
+        self.pixels = pixels
+        self.image = gray_image(pixels)
+        self.caption = caption
+        if immediate:
+            self.repaint()
+        else:
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        side = min(self.width(), self.height()) - 2
+        sq = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QPen(QColor(theme.BORDER), 1))
+        p.setBrush(QColor(theme.TILE))
+        p.drawRoundedRect(sq, 8, 8)
+        inner = sq.adjusted(8, 8, -8, -8)
+        if self.caption:  # keep a strip under the image for the caption, image still square
+            shrink = 18.0
+            inner = QRectF(inner.left() + shrink / 2, inner.top(), inner.width() - shrink,
+                           inner.height() - shrink)
+            p.setPen(QColor(theme.MUTED))
+            box = sq.adjusted(10, 4, -10, -3)
+            caption = p.fontMetrics().elidedText(self.caption, Qt.TextElideMode.ElideRight,
+                                                 int(box.width()))
+            p.drawText(box, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
+                       caption)
+        if self.image is not None:
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)
+            p.drawImage(inner, self.image)
+        self.frames_painted += 1
+
+
+class Coalescer(QObject):
+    """Keeps only the newest value and hands it to ``callback`` once the queue drains."""
+
+    fire = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._value: object = None
+        self._pending = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._flush)
+
+    def push(self, value: object) -> None:
+        self._value = value
+        if not self._pending:
+            self._pending = True
+            self._timer.start()
+
+    @Slot()
+    def _flush(self) -> None:
+        self._pending = False
+        self.fire.emit(self._value)
