@@ -6,7 +6,8 @@ MODELS_DIR holds .safetensors models to show as "shipped" (default: models/). Wi
 QT_SCALE_FACTOR=2 set, writes only ``studio-1366x768@2x.png``. Otherwise writes
 ``OUT_DIR/studio-WxH.png`` for each size (a first launch at that size: the layout reset for
 it), ``morphing.png``, ``training.png``, ``corners.png`` (a model with more than two latent
-dimensions, if one is there), ``light.png``, ``empty.png``, ``help.png`` and ``about.png``.
+dimensions, if one is there), ``light.png``, ``empty.png``, ``help.png``, ``about.png`` and
+``inside-<model>.png`` (the inside view on a 2-D VAE, the GAN and the VAE-GAN, where there).
 Settings and the user library go to a temporary folder.
 """
 
@@ -111,11 +112,38 @@ def main(out: Path, models: Path) -> None:
         s.pad_point = (0.35, 0.6)
         _settle()
         _shoot(w, out / "corners.png", (1366, 768))
+    _inside_views(w, out)
     w.close()
     empty = _window(tmp / "no-models", tmp, "empty")
     _settle(0.3)
     _shoot(empty, out / "empty.png", (1024, 640))
     empty.close()
+
+
+def _inside_views(w, out: Path) -> None:  # noqa: ANN001
+    """``inside-<model>.png``: the inside view open on the pad's point, for each shipped
+    generator kind (a 2-D VAE, a GAN, a VAE-GAN) that is there."""
+    from genai_studio.app import wait_until
+
+    s = w.state
+    w.resize(1366, 768)
+    w.reset_layout()
+    w.docks["inside"].show()
+    w.docks["inside"].raise_()
+    wait_until(lambda: s.inside_open, 5)
+    for name in ("vae-2d", "gan", "vaegan"):
+        entry = next((e for e in s.library.entries if e.path.stem == name), None)
+        if entry is None:
+            continue
+        path = entry.path
+        w.studio.load(path)
+        wait_until(lambda p=path: s.model is not None and s.model.path == p
+                   and s.grid is not None and s.grid.handle is s.model, 30)
+        s.pad_point = (0.42, 0.58)
+        wait_until(lambda: s.inside is not None and s.inside.request.handle is s.model, 20)
+        _settle()
+        _shoot(w, out / f"inside-{name}.png")
+    w.docks["inside"].hide()
 
 
 if __name__ == "__main__":

@@ -74,8 +74,8 @@ def default_model_name(kind: str, conditional: bool, latent_dim: int | None = No
 
     With ``folder``, the name is unique there: ``-2``, ``-3``... are added while a model, its
     checkpoint or a live run's lock file (``.NAME.lock``) already has it. Two runs that start
-    in the same second then get different names once each locks its own (``files.OutputLock``,
-    ``files.lock_new_output``).
+    in the same second then get different names once each locks its own
+    (``output_lock.OutputLock``, ``output_lock.lock_new_output``).
     """
     stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
     latent = f"-{latent_dim}d" if latent_dim else ""

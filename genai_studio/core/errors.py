@@ -31,7 +31,7 @@ class OutputError(GenAIError):
 
 
 class OutputBusy(OutputError):
-    """Another live run holds the output (see ``files.OutputLock``)."""
+    """Another live run holds the output (see ``output_lock.OutputLock``)."""
 
 
 class TrainingDiverged(GenAIError):

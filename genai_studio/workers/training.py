@@ -232,7 +232,7 @@ def _lock_output(r: TrainRequest) -> Any:
     the first free default name (two runs started in the same second get different names)."""
     from genai_studio.core.defaults import MODEL_SUFFIX, default_model_name
     from genai_studio.core.errors import OutputError
-    from genai_studio.core.files import OutputLock, lock_new_output
+    from genai_studio.core.output_lock import OutputLock, lock_new_output
 
     is_file = r.out_path.name.endswith(MODEL_SUFFIX)
     folder = r.out_path.parent if is_file else r.out_path

@@ -1,4 +1,5 @@
-"""core/files.py: checked atomic writes and copies, bounded reads, output locks."""
+"""core/files.py and core/output_lock.py: checked atomic writes and copies, bounded reads,
+output locks."""
 
 import os
 import socket
@@ -12,15 +13,14 @@ import pytest
 from genai_studio.core.defaults import default_model_name
 from genai_studio.core.errors import InputError, OutputBusy, OutputError
 from genai_studio.core.files import (
-    OutputLock,
     check_writable,
     clean_stale_temps,
     copy_atomic,
-    lock_new_output,
     open_regular,
     read_untrusted,
     write_atomic,
 )
+from genai_studio.core.output_lock import OutputLock, lock_new_output
 
 
 def _names(folder):
@@ -183,7 +183,7 @@ def test_an_output_lock_refuses_a_second_holder_until_released(tmp_path):
 
 def test_the_lock_of_a_killed_run_is_free_again(tmp_path):
     out = tmp_path / "run.safetensors"
-    code = ("import sys, time; from genai_studio.core.files import OutputLock; "
+    code = ("import sys, time; from genai_studio.core.output_lock import OutputLock; "
             f"lock = OutputLock({str(out)!r}).acquire(); print('held', flush=True); time.sleep(60)")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:

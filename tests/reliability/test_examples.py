@@ -14,8 +14,8 @@ from safetensors.torch import load_file, save_file
 
 from genai_studio.core.checkpoints import load_model, model_metadata, save_model
 from genai_studio.core.defaults import checkpoint_path_for
-from genai_studio.core.files import OutputLock
 from genai_studio.core.models import VAE, VAEConfig
+from genai_studio.core.output_lock import OutputLock
 from tests.reliability.conftest import (
     assert_last_line_error,
     assert_one_line_error,

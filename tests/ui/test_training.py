@@ -130,7 +130,7 @@ def test_loss_names_are_plain_with_formulas(window, qtbot):
 
 def test_a_window_run_locks_its_output_against_other_runs(window, qtbot):
     from genai_studio.core.errors import OutputBusy
-    from genai_studio.core.files import OutputLock
+    from genai_studio.core.output_lock import OutputLock
 
     run = start_training(window, qtbot, epochs=50)
     locks = list(window.paths.user_models.glob(".*.lock"))
