@@ -18,16 +18,21 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
 
 
 def gray_image(pixels: np.ndarray) -> QImage:
-    """(h, w) grey or (h, w, 3) RGB, uint8 or float in [0, 1] -> an owning QImage
-    (Format_Grayscale8 or Format_RGB888): colour models are drawn in colour everywhere."""
+    """(h, w) grey or (h, w, 3) RGB, uint8 or float in [0, 1] -> an owning QImage in
+    Format_RGB32: colour models are drawn in colour everywhere, and RGB32 is the raster
+    painter's own format (a Grayscale8 image was converted on every paint: scaling one to the
+    pad's preview took 0.6-0.8 ms against 0.2 ms, measured)."""
     import numpy as np
     if pixels.dtype != np.uint8:
         pixels = to_uint8(pixels)
-    pixels = np.ascontiguousarray(pixels)
     h, w = pixels.shape[:2]
-    if pixels.ndim == 3:
-        return QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    return QImage(pixels.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+    channels = pixels.astype(np.uint32)
+    if pixels.ndim == 2:
+        r = g = b = channels
+    else:
+        r, g, b = channels[..., 0], channels[..., 1], channels[..., 2]
+    argb = np.ascontiguousarray(0xFF000000 | (r << 16) | (g << 8) | b, dtype=np.uint32)
+    return QImage(argb.data, w, h, 4 * w, QImage.Format.Format_RGB32).copy()
 
 
 def upscale_nearest(pixels: np.ndarray, size: int) -> np.ndarray:

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, paths: StudioPaths, prefs: Preferences) -> None:
         super().__init__()
-        self._painted = False
+        self.installEventFilter(self)  # until the first paint (eventFilter)
         self.setObjectName("mainWindow")
         self.setWindowTitle("GenAI Studio")
         self.paths, self.prefs = paths, prefs
@@ -267,14 +267,15 @@ class MainWindow(QMainWindow):
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
         self.on_theme(self.state.theme)
 
-    def event(self, event: QEvent) -> bool:
-        # getattr: Qt sends events (a title change) before __init__ has set the flag.
-        if not getattr(self, "_painted", True) and event.type() == QEvent.Type.Paint:
-            self._painted = True
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self and event.type() == QEvent.Type.Paint:
             # Only after the first paint does the worker import torch: an import running in
-            # parallel would hold the GIL while the window tries to paint.
+            # parallel would hold the GIL while the window tries to paint. The filter then
+            # goes: an `event` override would run Python for every event of the window,
+            # each repaint behind the pad's preview included.
+            self.removeEventFilter(self)
             QTimer.singleShot(0, self.studio.start)
-        return super().event(event)
+        return False
 
     @gui_slot()
     def on_interactive(self) -> None:

@@ -8,10 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QImage
+from PySide6.QtGui import QDropEvent
 
 from genai_studio.core.latent import latent_2d_to_pad
 from genai_studio.ui import ask
+from genai_studio.ui.imaging import to_uint8
 from genai_studio.ui.material import Target
 from tests.core.byo_files import digit_drawing, mixed_folder, png_with_header_size
 
@@ -192,7 +193,11 @@ def test_a_colour_model_trained_in_the_window_draws_in_colour(data_home, window,
                     and window.state.grid.handle is window.state.model, timeout=120_000)
     grid = window.state.grid
     assert grid.images.shape[1:] == (32, 32, 3)
-    assert window.canvas._qimages[0].format() == QImage.Format.Format_RGB888
+    shown = window.canvas._qimages[0]  # drawn in its colours, not in grey
+    first = grid.images[0]
+    want = (first if first.dtype == np.uint8 else to_uint8(first))[16, 16]
+    got = shown.pixelColor(16, 16)
+    assert (got.red(), got.green(), got.blue()) == tuple(int(c) for c in want)
     assert window.state.model.metadata["dataset"]["name"] == "red"
     window.material.import_image(_drawing(tmp_path), Target("show"))
     qtbot.waitUntil(lambda: window.state.material is not None, timeout=30_000)
