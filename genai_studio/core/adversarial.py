@@ -35,7 +35,14 @@ class AdversarialTask(TrainingTask):
 
     def check(self, losses, steps):
         real, fake = losses["d_real"], losses[self.fake_key]
-        if real > 1 - self.outright_margin and fake < self.outright_margin:
+        if "d_hinge" in losses:
+            # A hinge discriminator's scores stop at its margin (no gradient past +-1), so
+            # the logistic of them never nears 1 and 0: it has won when its loss is ~0,
+            # every real digit above +1 and every generated one below -1.
+            winning = losses["d_hinge"] < self.outright_margin
+        else:
+            winning = real > 1 - self.outright_margin and fake < self.outright_margin
+        if winning:
             self._winning_steps += steps
         else:
             self._winning_steps = 0

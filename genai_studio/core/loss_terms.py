@@ -19,18 +19,18 @@ LOSS_TERMS: dict[str, tuple[str, str]] = {
             "decoded image against the input, summed over its pixels, nats per image"),
     "kl": ("KL", "KL(q(z|x) ‖ p(z)) = ½ Σ_j (μ_j² + σ_j² − log σ_j² − 1) for a diagonal "
            "Gaussian q and the standard normal prior, nats per image"),
-    "d_loss": ("discriminator", "L_D = −log D(x) − log(1 − D(G(z))), averaged over a real "
-               "and a generated batch (the discriminator's cross-entropy; log 4 ≈ 1.39 when it "
-               "cannot tell them apart)"),
+    "d_loss": ("discriminator", "L_D = −log D(x) − log(1 − D(G(z))), each term averaged over "
+               "its batch (real, generated) and the two summed (the discriminator's "
+               "cross-entropy; log 4 ≈ 1.39 when it cannot tell them apart)"),
     "g_loss": ("generator", "L_G = −log D(G(z)): the non-saturating generator loss "
                "(minimising log(1 − D(G(z))) instead gives vanishing gradients early on)"),
     "d_real": ("D(real)", "mean D(x): how sure the discriminator is that real digits are real"),
     "d_fake": ("D(fake)", "mean D(G(z)): how sure the discriminator is that generated digits "
                "are real (0.5 at the game's equilibrium)"),
     # The GAN with the hinge loss (Lim & Ye 2017; Miyato et al. 2018): D outputs a score.
-    "d_hinge": ("discriminator", "L_D = max(0, 1 − D(x)) + max(0, 1 + D(G(z))), averaged over a "
-                "real and a generated batch, D(·) a score (0 when real digits score above 1 and "
-                "generated ones below −1)"),
+    "d_hinge": ("discriminator", "L_D = max(0, 1 − D(x)) + max(0, 1 + D(G(z))), each term "
+                "averaged over its batch and the two summed, D(·) a score (0 when real digits "
+                "score above 1 and generated ones below −1)"),
     "g_hinge": ("generator", "L_G = −D(G(z)): the generator raises the discriminator's score "
                 "of its samples"),
     # The VAE-GAN (Larsen et al. 2016): x~ = Dec(z), z ~ q(z|x); x_p = Dec(z_p), z_p ~ N(0, I).

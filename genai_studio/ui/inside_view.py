@@ -13,10 +13,18 @@ dropped on the view becomes its input.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from genai_studio.core import loss_terms
@@ -26,9 +34,6 @@ from genai_studio.ui.imaging import gray_image
 from genai_studio.ui.sample_canvas import TILE_MIME
 from genai_studio.ui.state import StudioState
 
-if TYPE_CHECKING:
-    pass
-
 LOSS_INTERVAL_S = 0.1  # the loss rows change at most ten times a second
 BAR_RANGE = 3.0  # latent bars span -3..3 (the prior's +-3 sigma)
 
@@ -36,7 +41,8 @@ TIPS = {
     "x": "The input image x: {source}",
     "encoder": "Encoder q(z|x) = N(μ(x), diag σ²(x)): a network maps the image to the mean and "
                "spread of a Gaussian over latent codes",
-    "musigma": "μ (bars) and ±σ (whiskers) of q(z|x), per latent dimension{more}",
+    "musigma": "μ (bars) and ±σ (whiskers) of q(z|x), per latent dimension, drawn from −3 to "
+               "3 (a cap marks a mean beyond){more}",
     "sample": "z = μ + σ ⊙ ε, ε ~ N(0, I): the reparameterised sample the decoder gets",
     "z": "The latent code z{more}",
     "decoder": "Decoder: maps z to an image (a VAE's Bernoulli means; a VAE-GAN's decoder is "
@@ -45,7 +51,8 @@ TIPS = {
     "out": "The decoded / generated image x~",
     "disc": "Discriminator D: the probability it gives an image of being a real digit (for a "
             "hinge GAN, the logistic of its score)",
-    "real": "A real digit for the discriminator: the MNIST test digit nearest the sample",
+    "real": "The real image the discriminator judges: the MNIST test digit nearest the sample, "
+            "or the image you dropped on the view",
 }
 
 
@@ -201,6 +208,14 @@ class Diagram(QWidget):
             m = max(-BAR_RANGE, min(BAR_RANGE, float(mean[d])))
             p.fillRect(QRectF(x + 0.15 * width, mid - max(m, 0) * scale, 0.7 * width,
                               abs(m) * scale), colour)
+            if abs(float(mean[d])) > BAR_RANGE:  # clipped: a cap says the mean lies beyond
+                edge = mid - m * scale
+                tip = edge - (4 if m > 0 else -4)
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(theme.qcolour("TEXT"))
+                p.drawPolygon(QPolygonF([QPointF(x + 0.15 * width, edge),
+                                         QPointF(x + 0.85 * width, edge),
+                                         QPointF(x + width / 2, tip)]))
             if spread is not None:
                 s = float(spread[d])
                 p.setPen(QPen(theme.qcolour("TEXT"), 1))
@@ -257,16 +272,18 @@ class LossRows(QWidget):
         self._last = 0.0
         self.updates = 0
 
-    def show_losses(self, losses: dict[str, float], force: bool = False) -> None:
+    def show_losses(self, losses: dict[str, float], force: bool = False) -> bool:
+        """Show ``losses`` unless the last update was under 0.1 s ago; whether it did."""
         now = time.perf_counter()
         if not force and now - self._last < LOSS_INTERVAL_S:
-            return
+            return False
         self._last = now
         self.updates += 1
         if list(losses) != list(self.rows):
             self._relabel(list(losses)[: self.POOL])
         for key, (_, value) in self.rows.items():
             value.setText(f"{losses[key]:.4g}")
+        return True
 
     def _relabel(self, keys: list[str]) -> None:
         self.rows = {}
@@ -306,6 +323,11 @@ class InsideView(QWidget):
         layout.addWidget(self.diagram, 1)
         layout.addWidget(self.losses)
         self._latest_losses: dict[str, float] | None = None
+        # A skipped update is shown once the interval has passed: a run's last losses stay.
+        self._trailing = QTimer(self)
+        self._trailing.setSingleShot(True)
+        self._trailing.setInterval(int(LOSS_INTERVAL_S * 1000))
+        self._trailing.timeout.connect(self._show_latest)
         state.inside_changed.connect(self.on_inside)
         state.model_changed.connect(self.on_inside)
         state.inside_open_changed.connect(self.on_open)
@@ -332,8 +354,14 @@ class InsideView(QWidget):
     def on_progress(self, event: Any) -> None:
         """A training Progress event: show its losses (throttled; only while on screen)."""
         self._latest_losses = event.losses
-        if self.state.inside_open:
-            self.losses.show_losses(event.losses)
+        if self.state.inside_open and not self.losses.show_losses(event.losses):
+            if not self._trailing.isActive():
+                self._trailing.start()
+
+    @gui_slot()
+    def _show_latest(self) -> None:
+        if self.state.inside_open and self._latest_losses is not None:
+            self.losses.show_losses(self._latest_losses, force=True)
 
     # ---------------------------------------------------------------- drops
 

@@ -38,13 +38,27 @@ def score_rows(metrics: dict[str, Any] | None) -> list[tuple[str, str]]:
     if (fd := _num(metrics, "judge_fd")) is not None:
         rows.append(("judge FD", f"{fd:.1f}"))
     if (nll := _num(metrics, "nll_nats")) is not None:
-        k = metrics.get("k")
-        rows.append(("test NLL", f"{nll:.1f} nats" + (f" (k={k})" if k else "")))
+        rows.append(("test NLL", f"{nll:.1f} nats ({_nll_method(metrics)})"))
+    iwae = _num(metrics, "nll_iwae_nats")
+    if iwae is not None and isinstance(metrics.get("nll_estimate"), dict):
+        rows.append(("IWAE bound", f"{iwae:.1f} nats (k={metrics.get('k')})"))
+    if (recon := _num(metrics, "reconstruction_accuracy")) is not None:
+        rows.append(("reconstructions", f"{100 * recon:.1f}% judged as the input digit"))
     if (elbo := _num(metrics, "neg_elbo_nats")) is not None:
         rows.append(("neg. ELBO", f"{elbo:.1f} nats"))
     if (n := metrics.get("n")) is not None:
         rows.append(("scored on", f"{n} samples"))
     return rows
+
+
+def _nll_method(metrics: dict[str, Any]) -> str:
+    """How the NLL was estimated: files scored before the converging estimate say IWAE."""
+    estimate = metrics.get("nll_estimate")
+    if not isinstance(estimate, dict):
+        return f"IWAE k={metrics.get('k')}" if metrics.get("k") else "IWAE"
+    if estimate.get("method") == "grid":
+        return "integrated over the plane"
+    return f"refined importance sampling, k={estimate.get('k')}"
 
 
 def headline(metrics: dict[str, Any] | None) -> str:

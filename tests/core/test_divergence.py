@@ -89,3 +89,15 @@ def test_a_discriminator_ahead_for_a_moment_is_not_divergence():
     assert task.check({"d_real": 0.8, "d_fake": 0.3}, 20) is None  # the generator caught up
     assert task.check(winning, 200) is None
     assert "won outright" in task.check(winning, 200)
+
+
+def test_a_hinge_discriminator_at_its_margin_has_won_outright():
+    # Its scores stop near +-1 (sigmoid 0.73 / 0.27): the probabilities never look decisive.
+    task = GANTask.__new__(GANTask)
+    task._winning_steps = 0
+    at_margin = {"d_hinge": 0.0, "g_hinge": 1.0, "d_real": 0.73, "d_fake": 0.27}
+    assert task.check(at_margin, 200) is None
+    assert "won outright" in task.check(at_margin, 200)
+    task._winning_steps = 0
+    playing = {"d_hinge": 1.6, "g_hinge": 0.3, "d_real": 0.73, "d_fake": 0.27}
+    assert task.check(playing, 400) is None

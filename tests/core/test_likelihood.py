@@ -62,6 +62,36 @@ def test_grid_matches_a_brute_force_fine_grid():
 
 
 @torch.no_grad()
+def test_the_check_refines_every_digit_one_level_further():
+    vae, x = _vae(2, seed=3), _digits(4, seed=2)
+    with torch.no_grad():
+        vae.decoder_body[0].weight.mul_(30.0)
+    estimate, spacing, _ = grid_log_px(vae, x, h0=0.125, radius=4.0)
+    finer, finer_spacing, _ = grid_log_px(vae, x, h0=0.125, radius=4.0, extra_levels=1)
+    torch.testing.assert_close(finer_spacing, spacing / 2)  # each digit's grid, twice as fine
+    torch.testing.assert_close(finer, estimate, atol=0.05, rtol=0)
+
+
+@torch.no_grad()
+def test_an_odd_number_of_samples_keeps_the_mixture_estimate_exact():
+    vae, x = _vae(5, constant=True), _digits(3)
+    # Two different components, 7 draws split 4 / 3: the weights must use those shares.
+    wide, narrow = (torch.zeros(3, 5), torch.full((3, 5), 0.5)), (torch.ones(3, 5),
+                                                                 torch.full((3, 5), -1.0))
+    estimate = mixture_iwae_log_px(vae, x.reshape(-1, 1, 28, 28), None, [wide, narrow], 7,
+                                   torch.Generator().manual_seed(0))
+    # A constant decoder: p(x|z) does not depend on z, so only the prior / proposal ratio
+    # varies; averaged over many seeds it is 1 only if the weights are right.
+    runs = torch.stack([mixture_iwae_log_px(vae, x.reshape(-1, 1, 28, 28), None,
+                                            [wide, narrow], 7,
+                                            torch.Generator().manual_seed(s)).exp().double()
+                        / _exact_constant_log_px(vae, x).exp().double() for s in range(400)])
+    assert estimate.shape == (3,)
+    torch.testing.assert_close(runs.mean(0), torch.ones(3, dtype=torch.float64), atol=0.1,
+                               rtol=0)
+
+
+@torch.no_grad()
 def test_importance_sampling_from_the_exact_posterior_is_exact():
     vae, x = _vae(5, constant=True), _digits(3)
     prior = (torch.zeros(3, 5), torch.zeros(3, 5))  # the posterior of a constant decoder

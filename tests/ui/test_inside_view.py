@@ -117,3 +117,12 @@ def test_training_losses_show_plain_names_and_formulas(qtbot, window):
     for step in range(50):
         rows.show_losses({**losses, "kl": float(step)})
     assert rows.updates - count <= 1
+
+
+def test_the_last_losses_of_a_burst_are_shown(qtbot, window):
+    _open_inside(qtbot, window)
+    view = window.inside_view
+    losses = {"neg_elbo": 100.0, "rec": 90.0, "kl": 10.0}
+    for step in range(30):  # faster than ten a second: most are skipped as they come
+        view.on_progress(Progress(step, 30, 1, 1, {**losses, "kl": float(step)}, 1.0, 0.0, 0.0))
+    qtbot.waitUntil(lambda: view.losses.rows["kl"][1].text() == "29", timeout=2000)

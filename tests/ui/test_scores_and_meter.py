@@ -183,3 +183,20 @@ def test_meter_headlines_quality_not_confidence(qtbot):
     meter.grab()  # paints the one-point trend
     assert meter.state == "live" and meter.bar.value() == 100
     assert meter.bar.format() == "quality 0.10" and "confidence 1.00" in meter.detail.text()
+
+
+def test_the_info_box_names_how_each_likelihood_was_estimated():
+    from genai_studio.ui.scores import score_rows
+
+    old = dict(score_rows({"nll_nats": 130.8017, "k": 500}))
+    assert old["test NLL"] == "130.8 nats (IWAE k=500)" and "IWAE bound" not in old
+    grid = dict(score_rows({"nll_nats": 126.5537, "nll_iwae_nats": 130.8017, "k": 500,
+                            "nll_estimate": {"method": "grid", "n": 10000}}))
+    assert grid["test NLL"] == "126.6 nats (integrated over the plane)"
+    assert grid["IWAE bound"] == "130.8 nats (k=500)"
+    refined = dict(score_rows({"nll_nats": 86.9686, "nll_iwae_nats": 88.2125, "k": 500,
+                               "nll_estimate": {"method": "importance sampling", "k": 500}}))
+    assert refined["test NLL"] == "87.0 nats (refined importance sampling, k=500)"
+    vaegan = dict(score_rows({"mean_confidence": 0.9, "reconstruction_accuracy": 0.9721}))
+    assert vaegan["reconstructions"] == "97.2% judged as the input digit"
+    assert "test NLL" not in vaegan

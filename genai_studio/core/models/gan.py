@@ -16,7 +16,8 @@ The discriminator step sees G(z).detach().
 Options beyond DCGAN (each off in a config that does not name it, so format-1 files load as
 they were written):
   norm="spectral"  spectral normalisation of every discriminator weight (Miyato et al. 2018)
-                   instead of BatchNorm: D stays 1-Lipschitz, so it cannot win outright
+                   instead of BatchNorm: each layer's gain is held at 1, so D cannot
+                   sharpen without bound and saturates more slowly
   ema_decay > 0    samples come from an exponential moving average of the generator's weights
                    (Yazici et al. 2019): G_ema <- decay * G_ema + (1 - decay) * G after each step
                    (the decay ramps up over the first steps, see update_ema)

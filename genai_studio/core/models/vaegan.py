@@ -11,7 +11,8 @@ and Dis_l(.) the activations of the discriminator's last convolution (the paper'
           = 1/2 ||Dis_l(x) - Dis_l(x~)||^2 + (F/2) log 2 pi          (F features; the constant is
                                                                     dropped from the figures)
   L_GAN   = -[log Dis(x) + log(1 - Dis(x~)) + log(1 - Dis(x_p))]   (the discriminator's
-                                                                    cross-entropy, paper eq. 6)
+                                                                    cross-entropy: the negative
+                                                                    of the paper's eq. 6)
 
 and each network descends its own objective (paper, Algorithm 1):
 
@@ -19,7 +20,9 @@ and each network descends its own objective (paper, Algorithm 1):
   decoder        gamma * L_llike - L_GAN    (gamma weighs content against style)
   discriminator  L_GAN                      (L_llike does not train the discriminator)
 
-The paper's decoder term -L_GAN is the minimax generator loss: it lowers log(1 - Dis(x~)) +
+Written as the cross-entropy, L_GAN makes Algorithm 1's updates right as the paper prints
+them; with the sign of the paper's eq. 6 they would push the decoder and the discriminator the
+wrong way. The decoder term -L_GAN is the minimax generator loss: it lowers log(1 - Dis(x~)) +
 log(1 - Dis(x_p)). ``adversarial="non-saturating"`` swaps in -log Dis(x~) - log Dis(x_p)
 (Goodfellow et al.'s remedy for a generator whose samples the discriminator rejects easily:
 same fixed point, strong gradients early). Images are in [-1, 1] inside the networks (tanh).
