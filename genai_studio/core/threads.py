@@ -122,7 +122,8 @@ def configure(requested: int | None = None,
             _plan = choose(requested, env)
         plan = _plan
     # Read by libgomp when torch loads it; the user's own choice of policy is kept.
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if not env.get("OMP_WAIT_POLICY", "").strip():  # libgomp warns about an empty value
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
     if plan.source != "OMP_NUM_THREADS":
         env["OMP_NUM_THREADS"] = str(plan.threads)
     # Torch sizes its OpenMP pool to MKL's count when it loads, so a stray MKL_NUM_THREADS

@@ -62,6 +62,9 @@ def test_configure_sets_passive_waiting_and_keeps_a_users_policy():
     env = {"OMP_WAIT_POLICY": "ACTIVE"}
     threads.configure(2, env)
     assert env["OMP_WAIT_POLICY"] == "ACTIVE"
+    env = {"OMP_WAIT_POLICY": " "}  # set but empty: libgomp would print a warning line
+    threads.configure(2, env)
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE"
 
 
 @pytest.mark.parametrize("inherited", [{}, {"MKL_NUM_THREADS": "2"}])
