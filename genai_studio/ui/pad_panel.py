@@ -208,12 +208,20 @@ class PadPanel(QWidget):
         from genai_studio.core.sampling import decode
 
         s = self.state
-        if s.model is not None and s.corners is not None and self.pad.mode == "corners":
+        if self._corners_fit():
             latents = np.stack([a.latent for a in s.corners])
             images = decode(s.model.model, latents, s.effective_pad_digit)
             for k in range(4):
                 self.pad.set_corner_image(k, images[k])
         self.on_point(s.pad_point)
+
+    def _corners_fit(self) -> bool:
+        """Whether the corners belong to the model: while one model replaces another, the
+        model changes first and its own corners follow (a 64-D GAN's corners are no latents
+        of a 32-D VAE-GAN)."""
+        s = self.state
+        return (s.model is not None and s.corners is not None and self.pad.mode == "corners"
+                and all(a.latent.shape == (s.model.latent_dim,) for a in s.corners))
 
     def latent_at(self, u: float, v: float) -> np.ndarray:
         import numpy as np
@@ -238,7 +246,8 @@ class PadPanel(QWidget):
         from genai_studio.core.sampling import decode_live
 
         s = self.state
-        if s.model is None or self.pad.mode == "empty":
+        if s.model is None or self.pad.mode == "empty" or (
+                self.pad.mode == "corners" and not self._corners_fit()):
             return
         z = self.latent_at(*uv)
         # On CUDA on a stream of its own: it never waits behind a training run's kernels.

@@ -126,3 +126,28 @@ def test_the_last_losses_of_a_burst_are_shown(qtbot, window):
     for step in range(30):  # faster than ten a second: most are skipped as they come
         view.on_progress(Progress(step, 30, 1, 1, {**losses, "kl": float(step)}, 1.0, 0.0, 0.0))
     qtbot.waitUntil(lambda: view.losses.rows["kl"][1].text() == "29", timeout=2000)
+
+
+def test_switching_between_corner_models_of_different_sizes(qtbot, tmp_path, make_window,
+                                                            model_files, vaegan_file,
+                                                            monkeypatch):
+    from genai_studio.ui.guard import GUARD
+
+    # The GAN's 8-D corners are still in the state for a moment when the 4-D VAE-GAN becomes
+    # the model: nothing may decode them with it, and no error dialog may come of it.
+    w = make_window(qtbot, model_files["gan"].parent, tmp_path)
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=90_000)
+    reported: list[tuple[str, str]] = []
+    monkeypatch.setattr(GUARD, "report", lambda title, text: reported.append((title, text)))
+    try:
+        _open_inside(qtbot, w)
+        w.studio.load(vaegan_file)
+        qtbot.waitUntil(lambda: w.state.model.path == vaegan_file and w.state.grid is not None
+                        and w.state.grid.handle is w.state.model, timeout=30_000)
+        assert all(a.latent.shape == (4,) for a in w.state.corners)
+        _look(qtbot, w, "pad")
+        w.pad_panel.pad.set_point(0.7, 0.2)
+        qtbot.waitUntil(lambda: w.pad_panel.decodes > 0, timeout=5_000)
+        assert reported == []
+    finally:
+        w.close()
