@@ -109,37 +109,3 @@ def nearest_real(image: np.ndarray, label: int | None = None) -> tuple[int, np.n
     distances = ((bank[candidates] - image[None]) ** 2).reshape(len(candidates), -1).sum(1)
     index = int(candidates[int(np.argmin(distances))])
     return index, bank[index].copy()
-
-
-MAX_IMAGE_PIXELS = 4096 * 4096  # a dropped image larger than this is refused unread
-
-
-def read_digit_image(path: Any, shape: tuple[int, int, int]) -> np.ndarray:
-    """An image file as the model's input: (H, W) grey in [0, 1], light strokes on dark (as
-    MNIST's; a light page with dark ink is inverted), fitted into H x W keeping its aspect,
-    centred. Every failure is an ``ImageFileError`` with one line."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    from genai_studio.core.errors import ImageFileError
-    from genai_studio.core.files import open_regular
-
-    channels, height, width = shape
-    if channels != 1:
-        raise ImageFileError("the inside view reads images for grey models only")
-    with open_regular(path, ImageFileError, "image") as fh:
-        try:
-            with Image.open(fh) as img:
-                if img.width * img.height > MAX_IMAGE_PIXELS:
-                    raise ImageFileError(f"{path}: refused: {img.width}x{img.height} pixels")
-                grey = ImageOps.exif_transpose(img).convert("L")
-                grey.thumbnail((width, height), Image.Resampling.LANCZOS)
-        except (UnidentifiedImageError, OSError, ValueError,
-                Image.DecompressionBombError) as exc:
-            raise ImageFileError(f"{path}: not an image this app can read ({exc})") from None
-    pixels = np.asarray(grey, np.float32) / 255.0
-    if pixels.mean() > 0.5:  # dark ink on a light page
-        pixels = 1.0 - pixels
-    out = np.zeros((height, width), np.float32)
-    top, left = (height - pixels.shape[0]) // 2, (width - pixels.shape[1]) // 2
-    out[top:top + pixels.shape[0], left:left + pixels.shape[1]] = pixels
-    return out

@@ -64,14 +64,18 @@ class InsideLens(QObject):
         self.touch()
 
     def open_image(self, path: Path) -> None:
-        """Read an image file on the jobs thread, then look at it."""
-        from genai_studio.core.inside import read_digit_image
-        from genai_studio.core.models.base import MNIST_SHAPE
+        """Read an image file on the jobs thread, prepared as the model's data was (the way
+        the pad and the sketch panel take images), then look at it."""
+        from genai_studio.core.image_input import WORK_SIDE, open_image
+        from genai_studio.core.prepare import MNIST_SPEC, prepare, spec_for_model
 
         model = self.state.model
-        shape = tuple(model.model.image_shape) if model is not None else MNIST_SHAPE
-        self.jobs.submit(Job("Could not read this image",
-                             lambda _ctx: read_digit_image(path, shape), self._image_read))
+        spec = MNIST_SPEC if model is None else spec_for_model(model.model.image_shape,
+                                                               model.metadata.get("dataset"))
+        self.jobs.submit(Job(
+            "Could not read this image",
+            lambda _ctx: prepare(open_image(path, reduce_to=WORK_SIDE).image, spec),
+            self._image_read))
 
     def _image_read(self, image: object) -> None:
         self.state.inside_image = image
@@ -139,6 +143,6 @@ class InsideLens(QObject):
         u, v = s.pad_point
         if s.model.latent_dim == 2 and s.corners is None:
             return latent.pad_to_latent_2d(u, v)
-        if s.corners is None:
-            return None
+        if s.corners is None or any(a.latent.shape != (s.model.latent_dim,) for a in s.corners):
+            return None  # none yet, or still the previous model's (its own follow)
         return latent.pad_to_latent_corners(np.stack([a.latent for a in s.corners]), u, v)

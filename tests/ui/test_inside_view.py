@@ -151,3 +151,17 @@ def test_switching_between_corner_models_of_different_sizes(qtbot, tmp_path, mak
         assert reported == []
     finally:
         w.close()
+
+
+def test_a_dropped_drawing_is_prepared_as_the_pad_prepares_it(qtbot, window, tmp_path):
+    from genai_studio.core.image_input import open_image
+    from genai_studio.core.prepare import MNIST_SPEC, prepare
+    from tests.core.byo_files import digit_drawing
+
+    path = tmp_path / "seven.png"
+    digit_drawing().save(path)  # dark ink on light paper, 300 px
+    _open_inside(qtbot, window)
+    window.inside_view.image_dropped.emit(path)
+    inside = _look(qtbot, window, "dropped image")
+    np.testing.assert_allclose(inside.x, prepare(open_image(path).image, MNIST_SPEC), atol=1e-6)
+    assert inside.x.max() > 0.5 and inside.x[0].max() == 0  # light strokes, centred, on black
