@@ -331,6 +331,7 @@ class InsideView(QWidget):
         state.inside_changed.connect(self.on_inside)
         state.model_changed.connect(self.on_inside)
         state.inside_open_changed.connect(self.on_open)
+        state.training_changed.connect(self.on_training)
         self.on_inside(state.inside)
 
     @gui_slot(bool)
@@ -357,6 +358,15 @@ class InsideView(QWidget):
         if self.state.inside_open and not self.losses.show_losses(event.losses):
             if not self._trailing.isActive():
                 self._trailing.start()
+
+    @gui_slot(object)
+    def on_training(self, status: Any) -> None:
+        """The loss rows are the running run's: they go when it ends (a finished VAE's
+        losses under a GAN's diagram would mislead)."""
+        if not status.state.active and self._latest_losses is not None:
+            self._trailing.stop()
+            self._latest_losses = None
+            self.losses.clear()
 
     @gui_slot()
     def _show_latest(self) -> None:

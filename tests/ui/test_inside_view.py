@@ -165,3 +165,17 @@ def test_a_dropped_drawing_is_prepared_as_the_pad_prepares_it(qtbot, window, tmp
     inside = _look(qtbot, window, "dropped image")
     np.testing.assert_allclose(inside.x, prepare(open_image(path).image, MNIST_SPEC), atol=1e-6)
     assert inside.x.max() > 0.5 and inside.x[0].max() == 0  # light strokes, centred, on black
+
+
+def test_the_loss_rows_go_when_the_run_ends(qtbot, window):
+    from genai_studio.core.events import RunState
+    from genai_studio.ui.state import TrainingStatus
+
+    _open_inside(qtbot, window)
+    view = window.inside_view
+    view.on_progress(Progress(1, 10, 1, 1, {"neg_elbo": 1.0, "rec": 0.9, "kl": 0.1}, 1.0, 0.0,
+                              0.0))
+    window.state.training = TrainingStatus(RunState.TRAINING, 0.1, "10%")
+    assert view.losses.rows and not view.losses.rows["kl"][0].isHidden()
+    window.state.training = TrainingStatus(RunState.CANCELLED, 0.1, "cancelled")
+    assert view.losses.rows == {}
