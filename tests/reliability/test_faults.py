@@ -246,7 +246,9 @@ def test_two_training_runs_never_share_an_output(tmp_path):
     data = make_mnist_dir(tmp_path / "data", n=256)
     out = tmp_path / "run.safetensors"
     common = ("train", "vae", "--hidden", "16", "--batch-size", "64", "--data", data)
-    first = spawn_cli(tmp_path, *common, "--epochs", "200", "--out", out)
+    # Far more epochs than the test lasts: on a quiet machine 200 epochs of 256 digits were
+    # over before the second run had started, and the first exited 0 instead of on Ctrl-C.
+    first = spawn_cli(tmp_path, *common, "--epochs", "100000", "--out", out)
     try:
         assert "training on" in first.stderr.readline()
         second = _cli(tmp_path, *common, "--epochs", "1", "--out", out)
