@@ -143,6 +143,7 @@ class InsideLens(QObject):
         u, v = s.pad_point
         if s.model.latent_dim == 2 and s.corners is None:
             return latent.pad_to_latent_2d(u, v)
-        if s.corners is None or any(a.latent.shape != (s.model.latent_dim,) for a in s.corners):
+        corners = s.model_corners
+        if corners is None:
             return None  # none yet, or still the previous model's (its own follow)
-        return latent.pad_to_latent_corners(np.stack([a.latent for a in s.corners]), u, v)
+        return latent.pad_to_latent_corners(np.stack([a.latent for a in corners]), u, v)

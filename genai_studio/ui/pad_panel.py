@@ -216,12 +216,7 @@ class PadPanel(QWidget):
         self.on_point(s.pad_point)
 
     def _corners_fit(self) -> bool:
-        """Whether the corners belong to the model: while one model replaces another, the
-        model changes first and its own corners follow (a 64-D GAN's corners are no latents
-        of a 32-D VAE-GAN)."""
-        s = self.state
-        return (s.model is not None and s.corners is not None and self.pad.mode == "corners"
-                and all(a.latent.shape == (s.model.latent_dim,) for a in s.corners))
+        return self.pad.mode == "corners" and self.state.model_corners is not None
 
     def latent_at(self, u: float, v: float) -> np.ndarray:
         import numpy as np

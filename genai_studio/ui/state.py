@@ -326,6 +326,17 @@ class StudioState(QObject):
             return None
         return self.digit if self.digit is not None else self.pad_digit
 
+    @property
+    def model_corners(self) -> tuple[Anchor, ...] | None:
+        """The pad's corners if they belong to the model: while one model replaces another,
+        the model changes first and its own corners follow (a 64-D GAN's corners are no
+        latents of a 32-D VAE-GAN)."""
+        if self.model is None or self.corners is None:
+            return None
+        if any(a.latent.shape != (self.model.latent_dim,) for a in self.corners):
+            return None
+        return self.corners
+
     def morph_anchor(self, end: MorphEnd) -> Anchor | None:
         return self.morph_start if end is MorphEnd.START else self.morph_end
 

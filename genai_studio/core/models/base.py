@@ -105,6 +105,15 @@ class Generator(nn.Module):
     num_classes: int
     image_shape: tuple[int, int, int] = MNIST_SHAPE
 
+    def __init__(self, config: Any) -> None:
+        """Keep the config and the facts every front end reads off a generator."""
+        super().__init__()
+        self.config = config
+        self.latent_dim = config.latent_dim
+        self.conditional = config.conditional
+        self.num_classes = config.num_classes
+        self.image_shape = config.image_shape
+
     def decode_images(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Images (B, C, H, W) in [0, 1] for latents z (B, latent_dim); differentiable."""
         raise NotImplementedError

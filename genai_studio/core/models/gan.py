@@ -129,12 +129,7 @@ class GANDiscriminator(DownStack):
 
 class GAN(Generator):
     def __init__(self, config: GANConfig) -> None:
-        super().__init__()
-        self.config = config
-        self.latent_dim = config.latent_dim
-        self.conditional = config.conditional
-        self.num_classes = config.num_classes
-        self.image_shape = config.image_shape
+        super().__init__(config)
         classes = config.num_classes if config.conditional else 0
         self.generator = GANGenerator(config.latent_dim, config.channels, config.image_shape,
                                       classes)

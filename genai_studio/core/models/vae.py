@@ -78,12 +78,7 @@ def _mlp(sizes: list[int]) -> nn.Sequential:
 
 class VAE(Generator):
     def __init__(self, config: VAEConfig) -> None:
-        super().__init__()
-        self.config = config
-        self.latent_dim = config.latent_dim
-        self.conditional = config.conditional
-        self.num_classes = config.num_classes
-        self.image_shape = config.image_shape
+        super().__init__(config)
         cond = config.num_classes if config.conditional else 0
         d, hidden = config.latent_dim, list(config.hidden)
         channels, height, width = config.image_shape

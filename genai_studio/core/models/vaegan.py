@@ -82,12 +82,7 @@ class VAEGANConfig(ModelConfig):
 
 class VAEGAN(Generator):
     def __init__(self, config: VAEGANConfig) -> None:
-        super().__init__()
-        self.config = config
-        self.latent_dim = config.latent_dim
-        self.conditional = config.conditional
-        self.num_classes = config.num_classes
-        self.image_shape = config.image_shape
+        super().__init__(config)
         cond = config.num_classes if config.conditional else 0
         self.encoder = DownStack(config.channels, config.image_shape, norm="batch")
         self.encoder_body = nn.Sequential(
