@@ -24,6 +24,16 @@ def clean_env(tree: Path | None = None, **extra: str) -> dict[str, str]:
     return env
 
 
+def print_report(result: dict, json_path: Path | None) -> None:
+    """Print a benchmark's result as JSON, and write it to ``json_path`` when one was given."""
+    import json
+
+    text = json.dumps(result, indent=2)
+    print(text)
+    if json_path:
+        json_path.write_text(text + "\n")
+
+
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"

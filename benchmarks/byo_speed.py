@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import print_report
 from PIL import Image, ImageDraw
 
 from genai_studio.core.checkpoints import load_model
@@ -151,9 +151,7 @@ def main() -> int:
         report["encode"] = bench_encode(sample_files(Path(tmp)), args.repeats)
     report["train"] = bench_train(args.train_images)
     report["loadavg_end"] = load()
-    print(json.dumps(report, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print_report(report, args.json)
     return 0
 
 

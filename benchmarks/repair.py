@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import print_report
 
 from genai_studio.core.checkpoints import load_model
 from genai_studio.core.data import load_mnist_arrays
@@ -129,9 +130,7 @@ def main() -> int:
         # CPU seconds: the work itself, apart from waiting for a core on a shared machine.
         "one_repair_cpu_seconds_median": round(statistics.median(cpu), 3),
     }
-    print(json.dumps(report, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print_report(report, args.json)
     return 0
 
 

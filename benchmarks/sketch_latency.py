@@ -17,7 +17,6 @@ Also reported: how many live encodes came back during the sketch blocks.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -28,6 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import print_report  # noqa: E402
 from ui_latency import drag, summary  # noqa: E402
 
 
@@ -105,9 +105,7 @@ def main() -> int:
         "live_encodes_during_sketch_blocks": sketch_encodes,
     }
     w.close()
-    print(json.dumps(report, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print_report(report, args.json)
     return 0
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import _common
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -130,16 +130,7 @@ def run_ours(model_config, device: torch.device, limit: int, binarize: str) -> f
 
 
 def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "threads": torch.get_num_threads(), "torch": torch.__version__,
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {**_common.machine(), "threads": torch.get_num_threads(), "torch": torch.__version__}
 
 
 def main() -> int:
