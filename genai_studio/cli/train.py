@@ -35,6 +35,7 @@ from genai_studio.core.defaults import (
     DEFAULT_EPOCHS,
     DEFAULT_LATENT,
     DEFAULT_LR,
+    D_NORMS,
     DEVICE_CHOICES,
     GAN_LOSSES,
     MODEL_SUFFIX,
@@ -69,6 +70,18 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def adam_betas(text: str) -> tuple[float, float]:
+    try:
+        betas = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected two numbers like 0,0.99, got {text!r}") \
+            from None
+    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        raise argparse.ArgumentTypeError(f"expected two numbers in [0, 1) like 0,0.99, "
+                                         f"got {text!r}")
+    return betas  # type: ignore[return-value]
+
+
 def ema_decay(text: str) -> float:
     value = non_negative_float(text)
     if value >= 1.0:
@@ -93,7 +106,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--conditional", action="store_true",
                    help="condition on the digit label (CVAE / cGAN)")
     p.add_argument("--arch", choices=("mlp", "conv"), default=None,
-                   help="VAE architecture (default mlp; the GAN is always convolutional)")
+                   help="VAE and VAE-GAN architecture (default mlp for a VAE, conv for a "
+                   "VAE-GAN; the GAN is always convolutional)")
     p.add_argument("--hidden", type=hidden_sizes, default=None, metavar="H",
                    help="VAE hidden widths, e.g. 400 or 512,256 (default 400 for mlp, 256 for "
                    "conv)")
@@ -117,21 +131,36 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--d-lr", type=positive_float, default=None, metavar="LR",
                    help="GAN / VAE-GAN: the discriminator's own Adam rate (two time-scale update "
                    "rule, Heusel et al. 2017; default: the same as --lr)")
-    p.add_argument("--d-norm", choices=("batch", "spectral"), default=None,
+    p.add_argument("--d-norm", choices=D_NORMS, default=None,
                    help="GAN / VAE-GAN discriminator: batch (BatchNorm, DCGAN; the GAN's "
-                   "default) or spectral (spectral normalisation of every weight, Miyato et al. "
-                   "2018; the VAE-GAN's default)")
+                   "default), spectral (spectral normalisation of every weight, Miyato et al. "
+                   "2018; the VAE-GAN's default) or none (plain convolutions, for --r1)")
     p.add_argument("--d-channels", type=int_in(1, 1024), default=None, metavar="C",
                    help="GAN / VAE-GAN: discriminator base channels (default: --channels)")
     p.add_argument("--loss", choices=GAN_LOSSES, default=None,
                    help="GAN: bce (Goodfellow's cross-entropy, non-saturating generator loss; "
                    "default) or hinge (Miyato et al. 2018)")
     p.add_argument("--ema", type=ema_decay, default=None, metavar="DECAY",
-                   help="GAN: sample from an exponential moving average of the generator's "
-                   "weights with this decay per step, e.g. 0.999 (default 0: off)")
+                   help="GAN / VAE-GAN: sample from an exponential moving average of the "
+                   "generator's (decoder's) weights with this decay per step, e.g. 0.999 "
+                   "(default 0: off)")
+    p.add_argument("--r1", type=non_negative_float, default=None, metavar="GAMMA",
+                   help="GAN / VAE-GAN: the R1 penalty gamma/2 E||grad D(x)||^2 on real images "
+                   "(Mescheder et al. 2018), every 16 discriminator steps (default 0: off)")
+    p.add_argument("--mbstd", action="store_true", default=None,
+                   help="GAN: a minibatch standard-deviation feature in the discriminator "
+                   "(Karras et al. 2018)")
+    p.add_argument("--clusters", type=int_in(1, 1000), default=None, metavar="K",
+                   help="GAN: condition on K k-means clusters of the training images instead "
+                   "of labels (self-conditioning); samples come from a K-part mixture prior")
+    p.add_argument("--betas", type=adam_betas, default=None, metavar="B1,B2",
+                   help="GAN: Adam's betas for both players (default 0.5,0.999, DCGAN's)")
     p.add_argument("--gamma", type=positive_float, default=None, metavar="G",
                    help="VAE-GAN: the decoder's weight of the feature-space reconstruction "
                    "against the GAN loss (Larsen et al.'s gamma; default 0.01)")
+    p.add_argument("--init-from", type=Path, default=None, metavar="VAE_FILE",
+                   help="VAE-GAN (--arch mlp): start from a trained MLP VAE's encoder and "
+                   "decoder (the same --hidden and --latent-dim)")
     p.add_argument("--adversarial", choices=("minimax", "non-saturating"), default=None,
                    help="VAE-GAN: the decoder's GAN loss: minimax (the paper's -L_GAN; default) "
                    "or non-saturating (-log D)")
@@ -280,7 +309,7 @@ def _train_until_signal(args, model_config, config, data, device, out: Path,
     try:
         for event in train(model_config, config, data, device, out, cancel=cancel,
                            resume_from=args.resume, allow_data_change=args.allow_data_change,
-                           world=world, speed=speed):
+                           world=world, speed=speed, init_from=args.init_from):
             try:
                 line.update(event)
             except OSError:  # the terminal went away (SIGHUP): keep training to the checkpoint

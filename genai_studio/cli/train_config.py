@@ -18,9 +18,9 @@ from genai_studio.core.defaults import (
 from genai_studio.core.errors import UsageError
 
 # Options of one model kind only: given to another kind they are refused, not ignored.
-GAN_OPTIONS = ("--loss", "--ema")
-VAEGAN_OPTIONS = ("--gamma", "--adversarial")
-ADVERSARIAL_OPTIONS = ("--d-lr", "--d-norm", "--d-channels")
+GAN_OPTIONS = ("--loss", "--mbstd", "--clusters", "--betas")
+VAEGAN_OPTIONS = ("--gamma", "--adversarial", "--init-from")
+ADVERSARIAL_OPTIONS = ("--d-lr", "--d-norm", "--d-channels", "--ema", "--r1")
 # With --resume the checkpoint's settings hold; these may still be given (and apply).
 RESUME_OPTIONS = ("--epochs", "--device", "--out", "--data", "--allow-data-change",
                   "--precision", "--cuda-graph", "--checkpoint-every",
@@ -40,10 +40,10 @@ def model_config_from_args(args: argparse.Namespace,
         return VAEConfig(arch=arch, latent_dim=args.latent_dim or DEFAULT_LATENT["vae"],
                          hidden=hidden, channels=args.channels or 32,
                          conditional=args.conditional, image_shape=image_shape)
-    if args.arch is not None:
-        raise UsageError("--arch applies to VAEs only")
     if args.kind == "vaegan":
         return vaegan_config_from_args(args, image_shape)
+    if args.arch is not None:
+        raise UsageError("--arch applies to VAEs and VAE-GANs only")
     if args.hidden is not None:
         raise UsageError("--hidden applies to VAE-GANs and VAEs only")
     _refuse("a GAN", args, VAEGAN_OPTIONS)
@@ -51,7 +51,9 @@ def model_config_from_args(args: argparse.Namespace,
                      channels=args.channels or 64, conditional=args.conditional,
                      image_shape=image_shape, loss=args.loss or "bce",
                      norm=args.d_norm or "batch", ema_decay=args.ema or 0.0,
-                     d_channels=args.d_channels)
+                     d_channels=args.d_channels, mbstd=bool(args.mbstd),
+                     r1_gamma=args.r1 or 0.0, clusters=args.clusters or 0,
+                     betas=args.betas or (0.5, 0.999))
 
 
 def vaegan_config_from_args(args: argparse.Namespace,
@@ -59,13 +61,18 @@ def vaegan_config_from_args(args: argparse.Namespace,
     from genai_studio.core.models import VAEGANConfig
 
     _refuse("a VAE-GAN", args, GAN_OPTIONS)
-    if args.hidden is not None and len(args.hidden) != 1:
-        raise UsageError("a VAE-GAN's encoder has one hidden layer: give one width to --hidden")
+    arch = args.arch or "conv"
+    if arch == "conv" and args.hidden is not None and len(args.hidden) != 1:
+        raise UsageError("a conv VAE-GAN's encoder has one hidden layer: give one width to "
+                         "--hidden")
     defaults = VAEGANConfig()
+    mlp = arch == "mlp"
     return VAEGANConfig(
+        arch=arch, mlp_hidden=args.hidden if mlp and args.hidden else defaults.mlp_hidden,
+        ema_decay=args.ema or 0.0, r1_gamma=args.r1 or 0.0,
         latent_dim=args.latent_dim or DEFAULT_LATENT["vaegan"],
         channels=args.channels or defaults.channels, d_channels=args.d_channels,
-        hidden=args.hidden[0] if args.hidden else defaults.hidden,
+        hidden=args.hidden[0] if args.hidden and not mlp else defaults.hidden,
         conditional=args.conditional, gamma=args.gamma or defaults.gamma,
         adversarial=args.adversarial or defaults.adversarial,
         norm=args.d_norm or defaults.norm, image_shape=image_shape,

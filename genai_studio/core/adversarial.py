@@ -65,30 +65,51 @@ class GANTask(AdversarialTask):
         self._step = 0
         if model.generator_ema is not None:
             self.graph_blocker = "the moving average's decay ramps up with the step"
-        # DCGAN's Adam settings: beta1 = 0.5 keeps the two players from oscillating. d_lr: the
-        # discriminator's own rate (two time-scale update rule); by default the generator's.
+        if model.config.r1_gamma > 0:
+            self.graph_blocker = "the lazy R1 penalty runs on some steps only"
+        # Adam's betas from the config: DCGAN's (0.5, 0.999) by default; StyleGAN's (0, 0.99)
+        # with R1. d_lr: the discriminator's own rate (two time-scale update rule); by default
+        # the generator's.
+        betas = tuple(model.config.betas)
         self.optimizers["discriminator"] = _adam(
-            model.discriminator.parameters(), d_lr or lr, device, betas=(0.5, 0.999)
+            model.discriminator.parameters(), d_lr or lr, device, betas=betas
         )
-        self.optimizers["generator"] = _adam(
-            model.generator.parameters(), lr, device, betas=(0.5, 0.999)
-        )
+        self.optimizers["generator"] = _adam(model.generator.parameters(), lr, device,
+                                             betas=betas)
         self.g_net: nn.Module = model.generator
         self.d_net: nn.Module = model.discriminator
 
+    def prepare_data(self, images: torch.Tensor, seed: int) -> None:
+        """Before a new run: a GAN with clusters splits its training images into them."""
+        model: GAN = self.model  # type: ignore[assignment]
+        if model.mixture is not None:
+            model.fit_clusters(images, seed)
+
     def step(self, x, labels, generator, beta_scale):
         model: GAN = self.model  # type: ignore[assignment]
-        loss = model.config.loss
+        config = model.config
         cond = labels if model.conditional else None
         real = x * 2.0 - 1.0  # the generator's tanh range
-        z = torch.randn(self.noise_rows(x.shape[0]), model.latent_dim, generator=generator,
-                        device=x.device)[self.rows]
+        rows = self.noise_rows(x.shape[0])
+        if model.mixture is not None:  # clusters stand in for labels, in D only
+            z, drawn = model.mixture.draw(rows, generator)
+            z, d_fake = z[self.rows].to(x.device), drawn[self.rows].to(x.device)
+            d_real = model.cluster_of(x)
+        else:
+            z = torch.randn(rows, model.latent_dim, generator=generator,
+                            device=x.device)[self.rows]
+            d_real = d_fake = cond
+        lazy_r1 = config.r1_gamma > 0 and self._step % config.r1_every == 0
+        if lazy_r1:
+            real = real.detach().requires_grad_(True)
         with self.amp():
             fake = self.g_net(z, cond)
             # Discriminator, with G held fixed (detach).
-            real_logits = self.d_net(real, cond)
-            fake_logits = self.d_net(fake.detach(), cond)
-            d_loss = discriminator_loss(real_logits, fake_logits, loss)
+            real_logits = self.d_net(real, d_real)
+            fake_logits = self.d_net(fake.detach(), d_fake)
+            d_loss = discriminator_loss(real_logits, fake_logits, config.loss)
+        if lazy_r1:
+            d_loss = d_loss + r1_penalty(real_logits, real, config.r1_gamma * config.r1_every)
         d_opt = self.optimizers["discriminator"]
         d_opt.zero_grad(set_to_none=True)
         d_loss.backward()
@@ -97,14 +118,15 @@ class GANTask(AdversarialTask):
         # Generator, through the just-updated discriminator. Its weights are frozen meanwhile:
         # their gradients would be thrown away (8% of the FLOPs).
         with self.amp():
-            g_loss = self._generator_loss(model, fake, cond)
+            g_loss = self._generator_loss(model, fake, cond, d_fake)
         g_opt = self.optimizers["generator"]
         g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
         g_opt.step()
         model.update_ema(self._step)
         return torch.stack(
-            [d_loss, g_loss, torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()]
+            [d_loss.detach(), g_loss, torch.sigmoid(real_logits).mean(),
+             torch.sigmoid(fake_logits).mean()]
         ).detach()
 
     def set_progress(self, step: int, total_steps: int) -> None:
@@ -121,15 +143,23 @@ class GANTask(AdversarialTask):
         self.d_net = wrap(model.discriminator, world)
 
     @staticmethod
-    def _generator_loss(model: GAN, fake: torch.Tensor, cond: torch.Tensor | None):
+    def _generator_loss(model: GAN, fake: torch.Tensor, cond: torch.Tensor | None,
+                        d_cond: torch.Tensor | None):
         params = list(model.discriminator.parameters())
         for p in params:
             p.requires_grad_(False)
         try:
-            return generator_loss(model.discriminator(fake, cond), model.config.loss)
+            return generator_loss(model.discriminator(fake, d_cond), model.config.loss)
         finally:
             for p in params:
                 p.requires_grad_(True)
+
+
+def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor, gamma: float) -> torch.Tensor:
+    """gamma / 2 * E_x ||grad_x D(x)||^2 over the real batch (Mescheder et al. 2018, eq. 9),
+    differentiable in D's weights (``create_graph``)."""
+    (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+    return 0.5 * gamma * grad.pow(2).flatten(1).sum(dim=1).mean()
 
 
 class _ScaleGradient(torch.autograd.Function):
@@ -166,6 +196,9 @@ class VAEGANTask(AdversarialTask):
     graph_blocker = "the VAE-GAN's three-network step is not captured"
     distributed_blocker = "the VAE-GAN trains in one process"
 
+    def set_progress(self, step: int, total_steps: int) -> None:
+        self._step = step  # the EMA's ramp and the lazy R1's turns follow the loop's count
+
     def __init__(self, model: VAEGAN, lr: float, device: torch.device, beta: float = 1.0,
                  d_lr: float | None = None) -> None:
         super().__init__(model, lr, device)
@@ -173,9 +206,9 @@ class VAEGANTask(AdversarialTask):
         if model.config.adversarial == "non-saturating":
             self.loss_names = ("llike", "kl", "l_gan", "dec_gan_ns", "d_real", "d_prior")
         betas = (0.5, 0.999)  # DCGAN's, as for the GAN
-        encoder = [*model.encoder.parameters(), *model.encoder_body.parameters(),
-                   *model.mu_head.parameters(), *model.logvar_head.parameters()]
-        self.groups = {"encoder": encoder, "decoder": list(model.decoder.parameters()),
+        self._step = 0
+        self.groups = {"encoder": model.encoder_parameters(),
+                       "decoder": list(model.decoder.parameters()),
                        "discriminator": list(model.discriminator.parameters())}
         for name, params in self.groups.items():
             rate = (d_lr or lr) if name == "discriminator" else lr
@@ -188,6 +221,10 @@ class VAEGANTask(AdversarialTask):
         cond2 = None if cond is None else cond.repeat(2)
         cond3 = None if cond is None else cond.repeat(3)
         real = x * 2.0 - 1.0
+        config = model.config
+        lazy_r1 = config.r1_gamma > 0 and self._step % config.r1_every == 0
+        if lazy_r1:
+            real = real.detach().requires_grad_(True)
         with self.amp():
             mu, logvar = model.encode(x, cond)
             eps = torch.randn(mu.shape, generator=generator, device=x.device)
@@ -213,7 +250,10 @@ class VAEGANTask(AdversarialTask):
             else:
                 g_loss = F.softplus(-l_rec).mean() + F.softplus(-l_prior).mean()
         d_params = self.groups["discriminator"]
-        d_grads = torch.autograd.grad(d_loss, d_params, retain_graph=True)
+        d_objective = d_loss
+        if lazy_r1:
+            d_objective = d_loss + r1_penalty(l_real, real, config.r1_gamma * config.r1_every)
+        d_grads = torch.autograd.grad(d_objective, d_params, retain_graph=True)
         for opt in self.optimizers.values():
             opt.zero_grad(set_to_none=True)
         torch.autograd.backward(self.beta * beta_scale * kl + gamma * llike + g_loss,
@@ -222,5 +262,6 @@ class VAEGANTask(AdversarialTask):
             param.grad = grad
         for opt in self.optimizers.values():
             opt.step()
+        model.update_ema(self._step)
         return torch.stack([llike, kl, d_loss, g_loss, torch.sigmoid(l_real).mean(),
                             torch.sigmoid(l_prior).mean()]).detach()

@@ -23,6 +23,8 @@ DEFAULT_LR = {"vae": 1e-3, "gan": 2e-4, "vaegan": 2e-4, "judge": 1e-3}
 DEFAULT_LATENT = {"vae": 2, "gan": 64, "vaegan": 32}
 # GAN losses: Goodfellow's cross-entropy and the hinge loss (see core/models/gan.py).
 GAN_LOSSES = ("bce", "hinge")
+# A GAN or VAE-GAN discriminator's normalisation (core/models/blocks.py).
+D_NORMS = ("batch", "spectral", "none")
 DEFAULT_EPOCHS = 10
 DEFAULT_BATCH = 128
 # On CUDA a 128-image step of these small models is launch-bound: a larger batch does the same

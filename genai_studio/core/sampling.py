@@ -51,12 +51,13 @@ def labels_for(model: Generator, n: int, label: int | None = None) -> torch.Tens
     return torch.full((n,), int(label), dtype=torch.long)
 
 
-def draw_latents(model: Generator, n: int, seed: int) -> torch.Tensor:
-    """n latents (n, D) on the CPU from the prior, seeded (chunked as documented above)."""
+def draw_latents(model: Generator, n: int, seed: int, fitted: bool = False) -> torch.Tensor:
+    """n latents (n, D) on the CPU from the model's prior (``fitted``: its fitted prior),
+    seeded (chunked as documented above)."""
     if n <= 0:
         raise UsageError(f"the number of samples must be positive, not {n}")
     generator = torch.Generator().manual_seed(int(seed))
-    chunks = [torch.randn(min(SAMPLE_BATCH, n - start), model.latent_dim, generator=generator)
+    chunks = [model.prior(min(SAMPLE_BATCH, n - start), generator, fitted).cpu()
               for start in range(0, n, SAMPLE_BATCH)]
     return torch.cat(chunks)
 
@@ -123,10 +124,12 @@ def decode_live(model: Generator, z: np.ndarray | torch.Tensor,
     return images
 
 
-def sample(model: Generator, n: int, seed: int, label: int | None = None) -> Samples:
-    """n seeded samples: images, their latents and the digits asked for."""
+def sample(model: Generator, n: int, seed: int, label: int | None = None,
+           fitted: bool = False) -> Samples:
+    """n seeded samples: images, their latents and the digits asked for; ``fitted``: drawn
+    from the model's fitted prior."""
     model.eval()
-    z = draw_latents(model, n, seed)
+    z = draw_latents(model, n, seed, fitted)
     labels = labels_for(model, n, label)
     images = decode_tensor(model, z, labels).to("cpu").numpy().astype(np.float32, copy=True)
     return Samples(images, z.numpy().astype(np.float32, copy=True),

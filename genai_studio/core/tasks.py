@@ -80,6 +80,11 @@ class TrainingTask:
     def before_save(self) -> None:
         """Called before the model is written (checkpoint or final file)."""
 
+    def prepare_data(self, images: torch.Tensor, seed: int) -> None:
+        """Called once before a new (not a resumed) run with all its training images
+        (N, C, H, W) in [0, 1]: a task that learns something from the data set as a whole
+        (a GAN's clusters) does it here."""
+
     def set_progress(self, step: int, total_steps: int) -> None:
         """Called by the loop before each step; a task with a schedule adapts to it here.
 

@@ -123,6 +123,7 @@ class _Run:
     step_fn: Any = None  # global batch indices -> losses (eager or a replayed CUDA graph)
     stop_agreed: bool = False  # several processes: a cancel every rank has seen
     last_checkpoint_t: float = dataclasses.field(default_factory=time.perf_counter)
+    started_from: dict[str, Any] | None = None  # the model a warm-started run began from
 
     @property
     def batch_size(self) -> int:
@@ -151,6 +152,7 @@ def train(
     allow_data_change: bool = False,
     world: World = SINGLE,
     speed: SpeedOptions | None = None,
+    init_from: Path | None = None,
 ) -> Iterator[Event]:
     """Train a model and yield events; ``model_config`` may be None when resuming.
 
@@ -162,10 +164,11 @@ def train(
     refuses data other than what the checkpoint trained on unless ``allow_data_change``.
     Losses or weights that stop being finite raise :class:`TrainingDiverged`: nothing is saved
     from that point on, and the last checkpoint written (or resumed from) stays as it was.
+    ``init_from``: a trained model whose weights start a new run (a VAE-GAN from an MLP VAE).
     """
     run, epoch_start_state = _prepare(
         model_config, config, data, device, Path(out_path), resume_from, checkpoint_path,
-        allow_data_change, world, speed or SpeedOptions(),
+        allow_data_change, world, speed or SpeedOptions(), init_from,
     )
     if run.steps_per_epoch == 0:
         raise UsageError("no training images")
@@ -245,7 +248,7 @@ def train(
 
 
 def _prepare(model_config, config, data, device, out_path, resume_from, checkpoint_path,
-             allow_data_change=False, world=SINGLE, speed=None):
+             allow_data_change=False, world=SINGLE, speed=None, init_from=None):
     """Build (or restore) the run; returns it and the shuffle state of a resumed epoch."""
     loaded: LoadedModel | None = None
     if resume_from is not None:
@@ -268,6 +271,7 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             model = build_model(model_config)
+        started_from = warm_start(model, init_from) if init_from is not None else None
         model.to(device)
     check_data_fits(model_config, data)
     data = data.head(config.limit)
@@ -291,9 +295,29 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
         binarize=binarize, data_sha256=data_sha256, world=world, speed=speed,
     )
     stepping.set_up_steps(run)
+    if loaded is None and started_from is not None:
+        run.started_from = started_from
     if loaded is None:
+        with torch.random.fork_rng(devices=[]):
+            run.task.prepare_data(data.batch(torch.arange(len(data), device=data.device))[0],
+                                  config.seed)
         return run, None
     return run, _restore(run, loaded, allow_data_change)
+
+
+def warm_start(model: torch.nn.Module, path: Path) -> dict[str, Any]:
+    """Copy a trained model's weights into a new run's model (a VAE-GAN from an MLP VAE), or
+    refuse in one line; returns what the run's metadata records of it."""
+    if not hasattr(model, "warm_start"):
+        raise UsageError("only a VAE-GAN can start from another model (--init-from)")
+    start = load_model(path, "cpu")
+    why = model.warm_start_mismatch(start.model)
+    if why:
+        raise UsageError(f"cannot start from {Path(path).name}: {why}")
+    model.warm_start(start.model)
+    from genai_studio.core.provenance import file_sha256
+
+    return {"name": Path(path).name, "sha256": file_sha256(path)}
 
 
 def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
@@ -394,7 +418,7 @@ def _preview_batch(run: _Run) -> tuple[torch.Tensor, torch.Tensor | None]:
     """A fixed noise batch (pytorch/examples' ``fixed_noise``): previews compare across time."""
     gen = torch.Generator().manual_seed(run.config.seed + 2)
     n = run.config.preview_count
-    z = torch.randn(n, run.model.latent_dim, generator=gen).to(run.device)
+    z = run.model.prior(n, gen).to(run.device)
     labels = cycle_labels(n, run.model.num_classes).to(run.device)
     return z, labels if run.model.conditional else None
 
@@ -420,6 +444,7 @@ def _summary(run: _Run) -> dict[str, Any]:
         "images_per_s": round(done / run.wall_time_s, 1) if run.wall_time_s > 0 else None,
         "final_losses": run.last_losses, "torch_version": torch.__version__,
         "world_size": run.world.size, **accel.describe(run.report),
+        **({"started_from": run.started_from} if run.started_from else {}),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 

@@ -16,6 +16,7 @@ NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
 MNIST_SHAPE = (1, IMAGE_SIZE, IMAGE_SIZE)
 IMAGE_CHANNELS = (1, 3)  # grey or RGB
 MIN_SIDE, MAX_SIDE = 8, 128
+MAX_PRIOR_COMPONENTS = 256  # a fitted prior's mixture parts (each holds a D x D factor)
 
 C = TypeVar("C", bound="ModelConfig")
 
@@ -113,6 +114,14 @@ class Generator(nn.Module):
         self.conditional = config.conditional
         self.num_classes = config.num_classes
         self.image_shape = config.image_shape
+        # A mixture fitted to the encoded training set (``core.models.prior``), where the
+        # config asks for one: ``prior(fitted=True)`` draws from it instead of N(0, I).
+        self.fitted_prior: nn.Module | None = None
+        components = getattr(config, "prior_components", 0)
+        if components:
+            from genai_studio.core.models.prior import MixturePrior
+
+            self.fitted_prior = MixturePrior(components, config.latent_dim)
 
     def decode_images(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Images (B, C, H, W) in [0, 1] for latents z (B, latent_dim); differentiable."""
@@ -136,9 +145,19 @@ class Generator(nn.Module):
             raise UsageError(f"labels must be between 0 and {self.num_classes - 1}")
         return labels
 
-    def prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n latent vectors from the standard normal prior, on this model's device."""
-        device = next(self.parameters()).device
+    def _param_device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def prior(self, n: int, generator: torch.Generator | None = None,
+              fitted: bool = False) -> torch.Tensor:
+        """n latent vectors from the standard normal prior (or, with ``fitted``, the fitted
+        one), on this model's device."""
+        device = self._param_device()
+        if fitted:
+            if self.fitted_prior is None:
+                raise UsageError("this model has no fitted prior (genai-studio fit-prior "
+                                 "MODEL adds one)")
+            return self.fitted_prior.draw(n, generator)[0].to(device)
         # Draw where the generator lives, so a seed gives the same latents on every device.
         source = generator.device if generator is not None else device
         return torch.randn(n, self.latent_dim, generator=generator, device=source).to(device)

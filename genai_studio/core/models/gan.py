@@ -22,6 +22,24 @@ they were written):
                    (Yazici et al. 2019): G_ema <- decay * G_ema + (1 - decay) * G after each step
                    (the decay ramps up over the first steps, see update_ema)
   d_channels       a discriminator wider (or narrower) than the generator
+  norm="none"      no normalisation in the discriminator (for the R1 penalty)
+  mbstd            a minibatch standard-deviation feature in the discriminator (Karras et al.
+                   2018): it sees how varied a group of images is, so a generator that draws
+                   few different digits is caught
+  r1_gamma > 0     the R1 penalty on real images (Mescheder et al. 2018, eq. 9), added to L_D:
+                       R1 = gamma / 2 * E_x[ ||grad_x D(x)||^2 ]
+                   "lazily", every r1_every discriminator steps and multiplied by r1_every so
+                   its average weight stays gamma / 2 (Karras et al. 2020)
+  clusters = K     self-conditioning without labels (Liu et al. 2020): the training images are
+                   split into K k-means clusters (of their 2x-downsampled pixels) before
+                   training; the latent prior becomes a mixture of K unit Gaussians with fixed,
+                   well-separated means and the clusters' shares as weights
+                   (``core.models.prior``), and the discriminator is told which cluster each
+                   real image is in (its nearest centre) and which component each generated
+                   one was drawn from (projection, as for labels). No component can then be
+                   left without images of its cluster. The generator still maps one latent
+                   vector to one image, so the pad, morphs and genes work as for any GAN.
+  betas            Adam's (beta1, beta2) for both players
 Two time-scale learning rates (Heusel et al. 2017) are a training option (TrainConfig.d_lr).
 
 Images are ``image_shape`` = (channels, height, width), MNIST's (1, 28, 28) by default; the
@@ -48,6 +66,14 @@ from genai_studio.core.models.base import (
     one_hot,
 )
 from genai_studio.core.models.blocks import D_NORMS, DownStack, UpStack, spectral
+from genai_studio.core.models.prior import MixturePrior, kmeans, nearest_centre
+
+# Distance of each cluster's latent mean from the origin: component means this far apart
+# (random directions in 64 dimensions are nearly orthogonal, so about 4.2 apart) are told
+# apart from one draw's noise nearly always, so each region of the latent space draws one
+# cluster, while interpolating between two clusters' latents still passes through the
+# generator's trained range.
+CLUSTER_RADIUS = 3.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +89,11 @@ class GANConfig(ModelConfig):
     norm: str = "batch"  # the discriminator's normalisation
     ema_decay: float = 0.0  # 0: sample from the trained generator itself
     d_channels: int | None = None  # None: the same as channels
+    mbstd: bool = False  # a minibatch standard-deviation feature in the discriminator
+    r1_gamma: float = 0.0  # the R1 penalty's weight; 0: none
+    r1_every: int = 16  # lazy R1: every this many discriminator steps
+    clusters: int = 0  # self-conditioning on this many k-means clusters; 0: none
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam's, both players (DCGAN's by default)
 
     # What a config written before these options existed (format version 1's first files) meant.
     LEGACY: ClassVar[dict[str, Any]] = {"loss": "bce", "norm": "batch", "ema_decay": 0.0,
@@ -84,6 +115,16 @@ class GANConfig(ModelConfig):
             raise ValueError(f"norm must be one of {', '.join(D_NORMS)}, not {self.norm!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
+        if not (0.0 <= self.r1_gamma < 1e6) or not 1 <= self.r1_every <= 1000:
+            raise ValueError("r1_gamma must be in [0, 1e6) and r1_every in 1..1000")
+        if not 0 <= self.clusters <= 1000:
+            raise ValueError(f"clusters must be 0 to 1000, not {self.clusters}")
+        if self.clusters and self.conditional:
+            raise ValueError("a conditional GAN takes labels; clusters are for one without")
+        betas = tuple(float(b) for b in self.betas)
+        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), not {self.betas!r}")
+        object.__setattr__(self, "betas", betas)
         object.__setattr__(self, "image_shape", check_image_shape(self.image_shape, conv=True))
 
 
@@ -106,8 +147,8 @@ class GANDiscriminator(DownStack):
     the last convolution's activations (B, F): the VAE-GAN's learned similarity space."""
 
     def __init__(self, channels: int, image_shape: tuple[int, int, int], norm: str,
-                 num_classes: int = 0) -> None:
-        super().__init__(channels, image_shape, norm)
+                 num_classes: int = 0, mbstd: bool = False) -> None:
+        super().__init__(channels, image_shape, norm, mbstd)
         sn = norm == "spectral"
         self.head = spectral(nn.Linear(self.out_features, 1), sn)
         self.label_projection = (
@@ -134,12 +175,45 @@ class GAN(Generator):
         self.generator = GANGenerator(config.latent_dim, config.channels, config.image_shape,
                                       classes)
         self.discriminator = GANDiscriminator(config.d_channels or config.channels,
-                                              config.image_shape, config.norm, classes)
+                                              config.image_shape, config.norm,
+                                              classes or config.clusters, config.mbstd)
         self.apply(dcgan_init)
+        self.mixture: MixturePrior | None = None
+        if config.clusters:
+            self.mixture = MixturePrior(config.clusters, config.latent_dim)
+            c, h, w = cluster_feature_shape(config.image_shape)
+            self.register_buffer("cluster_centres", torch.zeros(config.clusters, c * h * w))
+            means = torch.randn(config.clusters, config.latent_dim)  # under the model's seed
+            means *= CLUSTER_RADIUS / means.norm(dim=1, keepdim=True)
+            self.mixture.set_isotropic(means, torch.ones(config.clusters))
         # A frozen copy whose weights follow the generator's (see update_ema).
         self.generator_ema = copy.deepcopy(self.generator) if config.ema_decay > 0 else None
         if self.generator_ema is not None:
             self.generator_ema.requires_grad_(False)
+
+    @torch.no_grad()
+    def fit_clusters(self, images: torch.Tensor, seed: int = 0) -> torch.Tensor:
+        """Split training images (N, C, H, W) in [0, 1] into the config's clusters (k-means on
+        ``cluster_features``), keep their centres and give each mixture component its
+        cluster's share of the images; returns each image's cluster (N,)."""
+        assert self.mixture is not None, "fit_clusters needs a GAN with clusters"
+        features = cluster_features(images.float()).cpu()
+        centres, assign = kmeans(features, self.config.clusters, seed=seed)
+        self.cluster_centres.copy_(centres)
+        shares = torch.bincount(assign, minlength=self.config.clusters).float()
+        self.mixture.set_isotropic(self.mixture.means.cpu(), shares.clamp(min=1.0))
+        return assign
+
+    def cluster_of(self, images: torch.Tensor) -> torch.Tensor:
+        """The cluster (N,) of images (N, C, H, W) in [0, 1]: their nearest centre."""
+        return nearest_centre(cluster_features(images.float()), self.cluster_centres)
+
+    def prior(self, n: int, generator: torch.Generator | None = None,
+              fitted: bool = False) -> torch.Tensor:
+        """n latents from the model's own prior: the cluster mixture when it has one."""
+        if self.mixture is None:
+            return super().prior(n, generator, fitted)
+        return self.mixture.draw(n, generator)[0].to(self._param_device())
 
     @property
     def sampler(self) -> nn.Module:
@@ -168,13 +242,7 @@ class GAN(Generator):
         ``refresh_ema_statistics`` before saving)."""
         if self.generator_ema is None:
             return
-        decay = min(self.config.ema_decay, (1.0 + step) / (10.0 + step))
-        ema = dict(self.generator_ema.named_parameters())
-        for name, param in self.generator.named_parameters():
-            ema[name].lerp_(param, 1.0 - decay)
-        ema_buffers = dict(self.generator_ema.named_buffers())
-        for name, buffer in self.generator.named_buffers():
-            ema_buffers[name].copy_(buffer)
+        ema_update(self.generator_ema, self.generator, self.config.ema_decay, step)
 
     @torch.no_grad()
     def refresh_ema_statistics(self, batches: int = 10, batch_size: int = 256,
@@ -200,6 +268,32 @@ class GAN(Generator):
         for m, momentum in zip(norms, saved, strict=True):
             m.momentum = momentum
         self.generator_ema.train(was_training)
+
+
+@torch.no_grad()
+def ema_update(ema: nn.Module, live: nn.Module, decay: float, step: int) -> None:
+    """ema <- d * ema + (1 - d) * live, d = min(decay, (1 + step) / (10 + step)); buffers (BatchNorm
+    statistics) are copied."""
+    d = min(decay, (1.0 + step) / (10.0 + step))
+    averaged = dict(ema.named_parameters())
+    for name, param in live.named_parameters():
+        averaged[name].lerp_(param, 1.0 - d)
+    buffers = dict(ema.named_buffers())
+    for name, buffer in live.named_buffers():
+        buffers[name].copy_(buffer)
+
+
+def cluster_feature_shape(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """(C, H, W) of ``cluster_features``: the image averaged over 2x2 blocks."""
+    c, h, w = image_shape
+    return c, h // 2, w // 2
+
+
+def cluster_features(images: torch.Tensor) -> torch.Tensor:
+    """What images (N, C, H, W) in [0, 1] are clustered by: their pixels averaged over 2x2
+    blocks and flattened (N, F). Halving the size makes the distances care about the shape of
+    the strokes more than about where exactly each pixel of them lies."""
+    return F.avg_pool2d(images, 2).flatten(1)
 
 
 def dcgan_init(module: nn.Module) -> None:

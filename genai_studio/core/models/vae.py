@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from genai_studio.core.models.base import (
+    MAX_PRIOR_COMPONENTS,
     MNIST_SHAPE,
     Generator,
     ModelConfig,
@@ -46,8 +47,11 @@ class VAEConfig(ModelConfig):
     conditional: bool = False
     num_classes: int = 10
     image_shape: tuple[int, int, int] = MNIST_SHAPE  # (channels, height, width)
+    prior_components: int = 0  # a fitted mixture prior of this many parts; 0: none
 
     def __post_init__(self) -> None:
+        if not 0 <= self.prior_components <= MAX_PRIOR_COMPONENTS:
+            raise ValueError(f"prior_components must be 0 to {MAX_PRIOR_COMPONENTS}")
         if self.arch not in ("mlp", "conv"):
             raise ValueError(f"arch must be 'mlp' or 'conv', not {self.arch!r}")
         if self.latent_dim < 1 or not self.hidden or min(self.hidden) < 1 or self.channels < 1:
