@@ -30,12 +30,12 @@ from genai_studio.cli.train_config import (
     train_config_from_args,
 )
 from genai_studio.core.defaults import (
+    D_NORMS,
     DEFAULT_BATCH,
     DEFAULT_BATCH_CUDA,
     DEFAULT_EPOCHS,
     DEFAULT_LATENT,
     DEFAULT_LR,
-    D_NORMS,
     DEVICE_CHOICES,
     GAN_LOSSES,
     MODEL_SUFFIX,
