@@ -31,15 +31,15 @@ import torch
 from _common import print_report
 from PIL import Image, ImageDraw
 
-from genai_studio.core.checkpoints import load_model
-from genai_studio.core.data import ImageSet
-from genai_studio.core.encoding import encode_vae
-from genai_studio.core.events import Finished
-from genai_studio.core.folder_import import ImportReport, scan_folder
-from genai_studio.core.image_input import WORK_SIDE, open_image
+from genai_studio.core.data.folder_import import ImportReport, scan_folder
+from genai_studio.core.data.image_input import WORK_SIDE, open_image
+from genai_studio.core.data.mnist import ImageSet
+from genai_studio.core.data.prepare import MNIST_SPEC, PrepareSpec, prepare
+from genai_studio.core.latent.encoding import encode_vae
 from genai_studio.core.models import GANConfig, VAEConfig
-from genai_studio.core.prepare import MNIST_SPEC, PrepareSpec, prepare
-from genai_studio.core.training import TrainConfig, train
+from genai_studio.core.store.checkpoints import load_model
+from genai_studio.core.train.events import Finished
+from genai_studio.core.train.loop import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
 

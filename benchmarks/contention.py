@@ -35,19 +35,19 @@ PAD = textwrap.dedent('''
     import json, sys, threading, time
     from pathlib import Path
     try:
-        from genai_studio.core import threads
+        from genai_studio.core.runtime import threads
         threads.configure()
     except ImportError:
         threads = None
     import numpy as np, torch
-    from genai_studio.core.checkpoints import load_model
+    from genai_studio.core.store.checkpoints import load_model
     model = load_model(sys.argv[1]).model.eval()
     mode, out = sys.argv[2], sys.argv[3]
     stop = threading.Event()
     def trainer():
-        from genai_studio.core.data import load_mnist
+        from genai_studio.core.data.mnist import load_mnist
         from genai_studio.core.models import VAEConfig
-        from genai_studio.core.training import TrainConfig, train
+        from genai_studio.core.train.loop import TrainConfig, train
         data = load_mnist("train", limit=20000)
         config = TrainConfig(epochs=50, log_every=10, preview_every=10**9)
         ctx = threads.training_run("cpu") if threads else None

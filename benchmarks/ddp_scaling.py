@@ -24,7 +24,7 @@ from pathlib import Path
 
 from _common import clean_env, cli, load, machine, timed
 
-from genai_studio.core.checkpoints import read_metadata
+from genai_studio.core.store.checkpoints import read_metadata
 
 MODELS = {
     "mlp-vae": ("vae", "--latent-dim", "20", "--hidden", "400", "--limit", "20000"),

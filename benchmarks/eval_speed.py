@@ -29,14 +29,14 @@ from _common import ROOT, clean_env, cli, load, machine, timed
 PARTS = textwrap.dedent('''
     import json, sys, time
     try:
-        from genai_studio.core import threads
+        from genai_studio.core.runtime import threads
         threads.configure()
     except ImportError:
         pass
     import torch
-    from genai_studio.core.checkpoints import load_model
-    from genai_studio.core.data import ImageSet, load_mnist
-    from genai_studio.core import metrics
+    from genai_studio.core.store.checkpoints import load_model
+    from genai_studio.core.data.mnist import ImageSet, load_mnist
+    from genai_studio.core.scoring import metrics
     digits, n, root = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     vae = load_model(root + "/models/vae-2d.safetensors").model
     judge = load_model(root + "/models/judge.safetensors").model.eval()

@@ -23,12 +23,12 @@ from pathlib import Path
 
 import torch
 
-from genai_studio.core import export
-from genai_studio.core.checkpoints import load_model
-from genai_studio.core.motion import morph_latents
-from genai_studio.core.provenance import Provenance, model_identity
-from genai_studio.core.render import ExportStyle
-from genai_studio.core.sampling import decode, sample
+from genai_studio.core.export import writers as export
+from genai_studio.core.export.options import ExportStyle
+from genai_studio.core.export.provenance import Provenance, model_identity
+from genai_studio.core.latent.motion import morph_latents
+from genai_studio.core.latent.sampling import decode, sample
+from genai_studio.core.store.checkpoints import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 

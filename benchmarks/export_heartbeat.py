@@ -54,9 +54,8 @@ def main() -> None:
     from PySide6.QtCore import QSettings
 
     from genai_studio.app import create_main_window, wait_until
-    from genai_studio.core.export import Timing
-    from genai_studio.core.render import ExportStyle
-    from genai_studio.ui.state import Anchor, MorphEnd
+    from genai_studio.core.export.options import ExportStyle, Timing
+    from genai_studio.ui.studio.kinds import Anchor, MorphEnd
 
     tmp = Path(tempfile.mkdtemp(prefix="genai-bench-"))
     make_model(tmp / "models", args.model)
@@ -65,9 +64,9 @@ def main() -> None:
     w.show()
     wait_until(lambda: w.generations > 0 and w.studio.warm, 120)
     s = w.state
-    s.set_morph_anchor(MorphEnd.START, Anchor(s.grid.latents[0]))
-    s.set_morph_anchor(MorphEnd.END, Anchor(s.grid.latents[1]))
-    s.export_settings = replace(s.export_settings, animation_format="apng", frames=64,
+    s.morph.set_anchor(MorphEnd.START, Anchor(s.canvas.grid.latents[0]))
+    s.morph.set_anchor(MorphEnd.END, Anchor(s.canvas.grid.latents[1]))
+    s.takeout.settings = replace(s.takeout.settings, animation_format="apng", frames=64,
                                 style=ExportStyle(size=512, resampling="lanczos"),
                                 timing=Timing(fps=24, playback="loop"))
     repeat = Repeater(w, tmp / "m.png")

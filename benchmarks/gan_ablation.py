@@ -50,11 +50,11 @@ COLOURS = {"dcgan": (150, 150, 150), "sn": (86, 180, 233), "hinge": (0, 158, 115
 def run(args: argparse.Namespace) -> None:
     import torch
 
-    from genai_studio.core.checkpoints import load_model
-    from genai_studio.core.data import load_mnist
-    from genai_studio.core.events import Checkpoint, Progress
+    from genai_studio.core.data.mnist import load_mnist
     from genai_studio.core.models import GANConfig
-    from genai_studio.core.training import TrainConfig, train
+    from genai_studio.core.store.checkpoints import load_model
+    from genai_studio.core.train.events import Checkpoint, Progress
+    from genai_studio.core.train.loop import TrainConfig, train
 
     torch.set_num_threads(1)
     model_options, train_options = VARIANTS[args.variant]
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> None:
 
 
 def _scores(model, judge, test, n: int) -> dict:
-    from genai_studio.core.metrics import judge_generator
+    from genai_studio.core.scoring.metrics import judge_generator
 
     t0 = time.perf_counter()
     s = judge_generator(model, judge, test, n=n, seed=0)

@@ -31,9 +31,9 @@ MODELS = Path(__file__).resolve().parent.parent / "models"
 def train_rate(config, train_options: dict, images: int) -> float:
     import torch
 
-    from genai_studio.core.data import load_mnist
-    from genai_studio.core.events import Finished
-    from genai_studio.core.training import TrainConfig, train
+    from genai_studio.core.data.mnist import load_mnist
+    from genai_studio.core.train.events import Finished
+    from genai_studio.core.train.loop import TrainConfig, train
 
     data = load_mnist("train", limit=images)
     settings = TrainConfig(epochs=1, batch_size=128, log_every=50, preview_every=10**9,
@@ -48,7 +48,7 @@ def train_rate(config, train_options: dict, images: int) -> float:
 
 
 def grid_ms(model, repeats: int = 30) -> float:
-    from genai_studio.core.sampling import sample
+    from genai_studio.core.latent.sampling import sample
 
     sample(model, 100, seed=0)  # warm-up
     times = []
@@ -61,8 +61,8 @@ def grid_ms(model, repeats: int = 30) -> float:
 
 def shipped_recipe(name: str):
     """(config, training options) the shipped file was trained with, from its metadata."""
-    from genai_studio.core.checkpoints import read_metadata
     from genai_studio.core.models import config_from_dict
+    from genai_studio.core.store.checkpoints import read_metadata
 
     meta = read_metadata(MODELS / f"{name}.safetensors")
     training = meta.get("training", {})
@@ -79,8 +79,8 @@ def main() -> int:
     args = parser.parse_args()
     import torch
 
-    from genai_studio.core.checkpoints import load_model
     from genai_studio.core.models import GANConfig
+    from genai_studio.core.store.checkpoints import load_model
 
     torch.set_num_threads(args.threads)
     runs = {"train-dcgan": lambda: train_rate(GANConfig(channels=32), {}, args.images)}

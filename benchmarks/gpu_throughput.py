@@ -24,16 +24,16 @@ from pathlib import Path
 
 from _common import load, machine
 
-from genai_studio.core.threads import configure
+from genai_studio.core.runtime.threads import configure
 
 configure()
 import torch  # noqa: E402
 
-from genai_studio.core.accel import SpeedOptions  # noqa: E402
-from genai_studio.core.data import load_mnist  # noqa: E402
+from genai_studio.core.data.mnist import load_mnist  # noqa: E402
 from genai_studio.core.defaults import default_batch, scaled_lr  # noqa: E402
 from genai_studio.core.models import GANConfig, VAEConfig  # noqa: E402
-from genai_studio.core.training import TrainConfig, _prepare  # noqa: E402
+from genai_studio.core.train.accel import SpeedOptions  # noqa: E402
+from genai_studio.core.train.loop import TrainConfig, _prepare  # noqa: E402
 
 MODELS = {
     "mlp-vae": (VAEConfig(latent_dim=20, hidden=(400,)), "none"),
@@ -83,8 +83,8 @@ def _sync(device: torch.device) -> None:
 
 def pad_latency_while_training(device: torch.device, seconds: float = 10.0) -> dict:
     """Decode one latent every 2 ms on the live stream while the DCGAN trains on the GPU."""
-    from genai_studio.core.checkpoints import load_model
-    from genai_studio.core.sampling import decode_live
+    from genai_studio.core.latent.sampling import decode_live
+    from genai_studio.core.store.checkpoints import load_model
 
     root = Path(__file__).resolve().parents[1]
     model = load_model(root / "models" / "vae-2d.safetensors", device).model

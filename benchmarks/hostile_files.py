@@ -33,8 +33,8 @@ from tests.reliability.conftest import (  # noqa: E402
 def make_cases(tmp: Path) -> list[tuple[str, list[str]]]:
     import torch
 
-    from genai_studio.core.checkpoints import model_metadata, save_model
     from genai_studio.core.models import VAE, VAEConfig
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     good = save_tiny_vae(tmp / "good.safetensors", hidden=8)
     bomb = rewrite_config(save_tiny_vae(tmp / "bomb.safetensors", hidden=8), hidden=[400000])

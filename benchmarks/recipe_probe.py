@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT))
 def score(path: Path, n: int, fitted: bool = False) -> dict:
     import torch
 
-    from genai_studio.core.checkpoints import load_model
-    from genai_studio.core.data import load_mnist
-    from genai_studio.core.metrics import judge_outputs, reference_stats, score_samples
-    from genai_studio.core.quality import load_judge
-    from genai_studio.core.sampling import sample
+    from genai_studio.core.data.mnist import load_mnist
+    from genai_studio.core.latent.sampling import sample
+    from genai_studio.core.scoring.metrics import judge_outputs, reference_stats, score_samples
+    from genai_studio.core.scoring.quality import load_judge
+    from genai_studio.core.store.checkpoints import load_model
 
     loaded = load_model(path, "cpu")
     model = loaded.model

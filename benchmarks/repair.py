@@ -8,8 +8,8 @@ the result:
   damaged   the damaged image as it is (the hole black, MNIST's background);
   nearest   the hole filled from the training image nearest on the visible pixels (L2, all
             60,000 training digits);
-  model     genai_studio.core.repair (MAP latent on the visible pixels under the prior, started
-            from iterated conditional imputation; the best of --starts starts).
+  model     genai_studio.core.latent.repair (MAP latent on the visible pixels under the prior,
+            started from iterated conditional imputation; the best of --starts starts).
 Reported: the share judged as the true digit, and the root-mean-square error in the hole
 against the undamaged digit (grey levels in [0, 1]). Goals (issue 10): (a) >= 90%, (b) >= 75%,
 both above both baselines. Also the time of one repair (one digit, 4 alternatives, as the
@@ -35,10 +35,10 @@ import numpy as np
 import torch
 from _common import print_report
 
-from genai_studio.core.checkpoints import load_model
-from genai_studio.core.data import load_mnist_arrays
-from genai_studio.core.quality import load_judge
-from genai_studio.core.repair import best_repairs, repair
+from genai_studio.core.data.mnist import load_mnist_arrays
+from genai_studio.core.latent.repair import best_repairs, repair
+from genai_studio.core.scoring.quality import load_judge
+from genai_studio.core.store.checkpoints import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 

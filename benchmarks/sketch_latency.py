@@ -42,7 +42,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from genai_studio.app import create_main_window, wait_until
-    from genai_studio.ui.material import Target
+    from genai_studio.ui.material.state import Target, TargetKind
 
     app = QApplication.instance() or QApplication(sys.argv)  # noqa: F841
     tmp = Path(tempfile.mkdtemp(prefix="genai-sketch-bench-"))
@@ -56,10 +56,10 @@ def main() -> int:
     w.show()
     wait_until(lambda: w.generations > 0, 120)
     w.docks["material"].raise_()
-    w.material.sketch_target = Target("show")
+    w.material.sketch_target = Target(TargetKind.SHOW)
     surface = w.material_panel.sketch
     encodes = [0]
-    w.state.material_changed.connect(lambda _m: encodes.__setitem__(0, encodes[0] + 1))
+    w.state.material.current_changed.connect(lambda _m: encodes.__setitem__(0, encodes[0] + 1))
     step = [0]
 
     def stroke() -> None:  # a GUI-thread timer: one more segment of a wavy stroke

@@ -6,7 +6,7 @@ Runs, interleaved so that background load hits both alike, and reports the media
              shuffle, no workers on the CPU), the reference 784-400-20 VAE, Adam 1e-3,
              loss.item() every batch. Reproduced here without torchvision (it does not import
              beside the pinned torch); each step mirrors torchvision's code.
-  ours-ref   the same model, optimiser and batch size through genai_studio.core.training.
+  ours-ref   the same model, optimiser and batch size through genai_studio.core.train.loop.
   ours-conv  our convolutional VAE (latent 20).
   ours-gan   our 28x28 DCGAN (latent 64).
 
@@ -32,10 +32,10 @@ from PIL import Image
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from genai_studio.core.data import load_mnist, load_mnist_arrays
-from genai_studio.core.devices import resolve_device
+from genai_studio.core.data.mnist import load_mnist, load_mnist_arrays
 from genai_studio.core.models import GANConfig, VAEConfig
-from genai_studio.core.training import Finished, TrainConfig, train
+from genai_studio.core.runtime.devices import resolve_device
+from genai_studio.core.train.loop import Finished, TrainConfig, train
 
 
 class TorchvisionStyleMNIST(Dataset):

@@ -64,7 +64,7 @@ class FirstPaint(QObject):
             m["paint"] = time.time() - T0; QTimer.singleShot(0, qt.quit)
         return False
 qt = app._ensure_app(); m["app"] = time.time() - T0
-import genai_studio.ui.main_window
+import genai_studio.ui.window.main_window
 m["mw_import"] = time.time() - T0
 ini = QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat)
 w = app.create_main_window(tmp / "m", tmp / "u", ini)

@@ -42,8 +42,8 @@ def make_model(folder: Path, model: Path | None) -> Path:
         target = folder / model.name
         target.write_bytes(model.read_bytes())
         return target
-    from genai_studio.core.checkpoints import model_metadata, save_model
     from genai_studio.core.models import VAEConfig, build_model
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     m = build_model(VAEConfig(latent_dim=2))
     return save_model(folder / "vae-2d.safetensors", m,
@@ -110,7 +110,7 @@ def start_run(w, limit: int | None) -> None:  # noqa: ANN001 - MainWindow
 
     from genai_studio.app import wait_until
 
-    w.state.training_settings = replace(w.state.training_settings, kind="vae", latent_dim=2,
+    w.state.training.settings = replace(w.state.training.settings, kind="vae", latent_dim=2,
                                         epochs=50)
     w.run.limit = limit
     w.run.start()
@@ -135,7 +135,7 @@ def in_process(args: argparse.Namespace, tmp: Path) -> list[dict]:
     from PySide6.QtCore import QSettings
 
     from genai_studio.app import create_main_window, wait_until
-    from genai_studio.ui.guard import GUARD
+    from genai_studio.ui.common.guard import GUARD
 
     GUARD.checking = True  # records slots over 8 ms
     models = tmp / "models"
@@ -154,7 +154,8 @@ def in_process(args: argparse.Namespace, tmp: Path) -> list[dict]:
     start_run(w, limit)
     seconds = 4.0 if args.quick else 15.0
     results.append(summary("GUI heartbeat lag, training on CPU", heartbeat(seconds)))
-    ips = w.run.last_progress.images_per_s if w.run.last_progress else 0.0
+    latest = w.state.training.progress
+    ips = latest.images_per_s if latest else 0.0
     results[-1]["training_images_per_s"] = round(ips)
     wall, cpu = drag(w, moves)
     results.append(summary("pad drag -> preview pixels, while training", wall))

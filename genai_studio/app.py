@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from genai_studio.ui.main_window import MainWindow
+    from genai_studio.ui.window.main_window import MainWindow
 
 LAUNCH_T0 = time.perf_counter()
 
@@ -27,13 +27,13 @@ LAUNCH_T0 = time.perf_counter()
 def _ensure_app(offscreen: bool = False) -> QApplication:
     if offscreen:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from genai_studio.core.threads import configure
+    from genai_studio.core.runtime.threads import configure
 
     configure()  # before the workers import torch (a no-op after the CLI's own call)
     from PySide6.QtWidgets import QApplication
 
-    from genai_studio.ui.settings import APPLICATION, ORGANISATION
-    from genai_studio.ui.theme import apply_theme
+    from genai_studio.ui.common.settings import APPLICATION, ORGANISATION
+    from genai_studio.ui.common.theme import apply_theme
 
     # The training thread's Python loop and the GUI share the GIL; a 1 ms switch interval
     # (default 5 ms) hands it back to the GUI thread sooner, keeping frames on time.
@@ -44,7 +44,7 @@ def _ensure_app(offscreen: bool = False) -> QApplication:
         app.setOrganizationName(ORGANISATION)
         app.setApplicationName(APPLICATION)
         apply_theme(app)
-    from genai_studio.ui import collector
+    from genai_studio.ui.common import collector
 
     collector.install(app)  # cycles are collected on the GUI thread, never on a worker's
     return app
@@ -57,10 +57,10 @@ def create_main_window(
 ) -> MainWindow:
     """Build (not show) the studio window; tests pass temporary folders and settings."""
     _ensure_app()
-    from genai_studio.core import resources
-    from genai_studio.ui.main_window import MainWindow
-    from genai_studio.ui.settings import Preferences, open_settings
-    from genai_studio.ui.studio import StudioPaths
+    from genai_studio.core.store import resources
+    from genai_studio.ui.common.settings import Preferences, open_settings
+    from genai_studio.ui.studio.controller import StudioPaths
+    from genai_studio.ui.window.main_window import MainWindow
 
     paths = StudioPaths(
         shipped_models=Path(shipped_dir) if shipped_dir else resources.shipped_models_dir(),

@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections import deque
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -35,6 +36,19 @@ class DisplayError(GenAIError):
     """No graphical display to open the window on."""
 
 
+# Faults that were caught and shown in one line, but were bugs (not the artist's doing): a
+# worker's or a job's exception that was not a GenAIError. Tests fail on any; the window's
+# guarded slots record theirs here too (ui.common.guard). Bounded; appended from any thread.
+FAULTS: deque[str] = deque(maxlen=200)
+
+
+def record_fault(where: str, exc: BaseException) -> None:
+    """Remember a bug that was caught and reported (never a ``GenAIError``: that is a
+    message for the artist, not a fault)."""
+    if not isinstance(exc, GenAIError):
+        FAULTS.append(f"{where}: {type(exc).__name__}: {exc}")
+
+
 def log_dir() -> Path:
     """The user log folder (e.g. ``~/.local/state/GenAI Studio/log`` on Linux); not created."""
     override = os.environ.get("GENAI_STUDIO_LOG_DIR")  # for tests and locked-down machines
@@ -42,7 +56,7 @@ def log_dir() -> Path:
         return Path(override)
     from platformdirs import user_log_path
 
-    from genai_studio.core.resources import APP_AUTHOR, APP_NAME
+    from genai_studio.core.store.resources import APP_AUTHOR, APP_NAME
 
     return user_log_path(APP_NAME, APP_AUTHOR)
 

@@ -10,8 +10,8 @@ from PySide6.QtTest import QTest
 
 def _tiny_model(folder: Path) -> Path:
     """An untrained 2-D VAE: enough to exercise every path without shipped models."""
-    from genai_studio.core.checkpoints import model_metadata, save_model
     from genai_studio.core.models import VAEConfig, build_model
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     model = build_model(VAEConfig(latent_dim=2, hidden=(64,)))
     folder.mkdir(parents=True, exist_ok=True)
@@ -61,7 +61,7 @@ def _train_and_cancel(w) -> list[str]:  # noqa: ANN001 - MainWindow
     from genai_studio.app import wait_until
 
     run, panel = w.run, w.training
-    w.state.training_settings = replace(w.state.training_settings, epochs=50, batch_size=64)
+    w.state.training.settings = replace(w.state.training.settings, epochs=50, batch_size=64)
     run.limit = 512
     panel.train_button.click()
     if not wait_until(lambda: run.progress_count > 0, 60):

@@ -25,7 +25,7 @@ FRAMES = 10
 
 
 def _save(path: Path, images: np.ndarray, columns: int) -> None:
-    from genai_studio.core.images import save_png, tile_grid
+    from genai_studio.core.export.images import save_png, tile_grid
 
     save_png(path, tile_grid(images, columns=columns, scale=2))
     print(f"wrote {path}", file=sys.stderr)
@@ -34,8 +34,8 @@ def _save(path: Path, images: np.ndarray, columns: int) -> None:
 def morphs(model, test) -> np.ndarray:  # noqa: ANN001 - a Generator with an encoder
     import torch
 
-    from genai_studio.core.latent import morph_path
-    from genai_studio.core.sampling import decode
+    from genai_studio.core.latent.pad import morph_path
+    from genai_studio.core.latent.sampling import decode
 
     rows = []
     for a, b in PAIRS:
@@ -50,10 +50,10 @@ def morphs(model, test) -> np.ndarray:  # noqa: ANN001 - a Generator with an enc
 
 
 def main() -> int:
-    from genai_studio.core.checkpoints import load_model
-    from genai_studio.core.data import load_mnist
-    from genai_studio.core.metrics import reconstruct
-    from genai_studio.core.sampling import sample
+    from genai_studio.core.data.mnist import load_mnist
+    from genai_studio.core.latent.sampling import sample
+    from genai_studio.core.scoring.metrics import reconstruct
+    from genai_studio.core.store.checkpoints import load_model
 
     models = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "models"
     out = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "docs" / "screenshots"

@@ -69,12 +69,12 @@ def main(out: Path, models: Path) -> None:
     for size in SIZES:
         _shoot(w, out / f"studio-{size[0]}x{size[1]}.png", size)
     s = w.state
-    s.selected = 3
+    s.canvas.selected = 3
     w.actions["morph_start"].trigger()
-    s.selected = 12
+    s.canvas.selected = 12
     w.actions["morph_end"].trigger()
-    wait_until(lambda: s.morph_frames is not None, 10)
-    s.pad_point = (0.3, 0.2)
+    wait_until(lambda: s.morph.frames is not None, 10)
+    s.pad.point = (0.3, 0.2)
     w.actions["play_morph"].trigger()
     _settle()
     _shoot(w, out / "morphing.png", (1366, 768))
@@ -87,7 +87,7 @@ def main(out: Path, models: Path) -> None:
         if dialog is not None:
             dialog.grab().save(str(out / file))
             dialog.close()
-    s.training_settings = replace(s.training_settings, epochs=3)
+    s.training.settings = replace(s.training.settings, epochs=3)
     w.run.limit = 6000
     w.resize(1366, 768)
     w.reset_layout()
@@ -96,20 +96,20 @@ def main(out: Path, models: Path) -> None:
     _shoot(w, out / "training.png")
     w.run.cancel()
     wait_until(lambda: not w.run.is_running(), 30)
-    from genai_studio.ui.state import Theme
+    from genai_studio.ui.studio.state import Theme
 
-    s.theme = Theme.LIGHT
+    s.view.theme = Theme.LIGHT
     _settle(0.4)
     _shoot(w, out / "light.png", (1366, 768))
-    s.theme = Theme.DARK
-    corners = next((e.path for e in s.library.entries
+    s.view.theme = Theme.DARK
+    corners = next((e.path for e in s.library.snapshot.entries
                     if e.is_generator and e.metadata.get("latent_dim") != 2), None)
     if corners is not None:
         w.studio.load(corners)
-        wait_until(lambda: s.model is not None and s.model.path == corners and s.grid
-                   is not None and s.grid.handle is s.model, 30)
-        wait_until(lambda: s.pad_background is not None, 10)
-        s.pad_point = (0.35, 0.6)
+        wait_until(lambda: s.session.model is not None and s.session.model.path == corners
+                   and s.canvas.grid is not None and s.canvas.grid.handle is s.session.model, 30)
+        wait_until(lambda: s.pad.background is not None, 10)
+        s.pad.point = (0.35, 0.6)
         _settle()
         _shoot(w, out / "corners.png", (1366, 768))
     _inside_views(w, out)
@@ -130,17 +130,18 @@ def _inside_views(w, out: Path) -> None:  # noqa: ANN001
     w.reset_layout()
     w.docks["inside"].show()
     w.docks["inside"].raise_()
-    wait_until(lambda: s.inside_open, 5)
+    wait_until(lambda: s.inside.open, 5)
     for name in ("vae-2d", "gan", "vaegan"):
-        entry = next((e for e in s.library.entries if e.path.stem == name), None)
+        entry = next((e for e in s.library.snapshot.entries if e.path.stem == name), None)
         if entry is None:
             continue
         path = entry.path
         w.studio.load(path)
-        wait_until(lambda p=path: s.model is not None and s.model.path == p
-                   and s.grid is not None and s.grid.handle is s.model, 30)
-        s.pad_point = (0.42, 0.58)
-        wait_until(lambda: s.inside is not None and s.inside.request.handle is s.model, 20)
+        wait_until(lambda p=path: s.session.model is not None and s.session.model.path == p
+                   and s.canvas.grid is not None and s.canvas.grid.handle is s.session.model, 30)
+        s.pad.point = (0.42, 0.58)
+        wait_until(lambda: s.inside.result is not None
+                   and s.inside.result.request.handle is s.session.model, 20)
         _settle()
         _shoot(w, out / f"inside-{name}.png")
     w.docks["inside"].hide()

@@ -55,7 +55,7 @@ def _window(models: Path, tmp: Path, size: tuple[int, int]):  # noqa: ANN202
 def _load(w, path: Path) -> None:  # noqa: ANN001
     before = w.generations
     w.studio.load(path)
-    _wait(lambda: w.state.model is not None and w.state.model.path == path
+    _wait(lambda: w.state.session.model is not None and w.state.session.model.path == path
           and w.generations > before)
     _settle(1.0)
 
@@ -88,16 +88,18 @@ def _sketch_three(surface) -> None:  # noqa: ANN001
 
 
 def shoot_material(w, out: Path, tmp: Path) -> None:  # noqa: ANN001
-    from genai_studio.ui.material import Target
+    from genai_studio.ui.material.state import Target, TargetKind
 
     w.docks["material"].raise_()
-    w.material.import_image(_drawing(tmp / "seven.png"), Target("pad"))
-    _wait(lambda: w.state.material is not None and w.state.material.source == "seven.png")
+    w.material.import_image(_drawing(tmp / "seven.png"), Target(TargetKind.PAD))
+    _wait(lambda: w.state.material.current is not None
+          and w.state.material.current.source == "seven.png")
     _settle(1.0)
     w.grab().save(str(out / "byo-image-on-pad.png"))
     w.material_panel.sketch.clear()
     _sketch_three(w.material_panel.sketch)
-    _wait(lambda: w.state.material is not None and w.state.material.source == "sketch")
+    _wait(lambda: w.state.material.current is not None
+          and w.state.material.current.source == "sketch")
     _settle(1.0)
     w.grab().save(str(out / "byo-sketch.png"))
 
@@ -105,9 +107,9 @@ def shoot_material(w, out: Path, tmp: Path) -> None:  # noqa: ANN001
 def shoot_repair(w, out: Path) -> None:  # noqa: ANN001
     from PySide6.QtWidgets import QApplication
 
-    from genai_studio.ui.repair_dialog import RepairDialog
+    from genai_studio.ui.material.repair_dialog import RepairDialog
 
-    w.state.selected = 2
+    w.state.canvas.selected = 2
     w.material.repair_tile()
     _settle(0.3)
     dialog = next(d for d in QApplication.topLevelWidgets()
@@ -133,13 +135,13 @@ def shoot_datasets(w, out: Path, folder: Path) -> None:  # noqa: ANN001
     _settle(0.3)
     dialog.grab().save(str(out / "byo-dataset-dialog.png"))
     dialog.keep()
-    _wait(lambda: any(d.name == "my-glyphs" for d in w.state.datasets), 120)
+    _wait(lambda: any(d.name == "my-glyphs" for d in w.state.library.datasets), 120)
     w.show_datasets()
     _settle(1.5)
     w.grab().save(str(out / "byo-datasets.png"))
-    info = next(d for d in w.state.datasets if d.name == "my-glyphs")
+    info = next(d for d in w.state.library.datasets if d.name == "my-glyphs")
     w.dataset_actions.train_on(info)
-    w.state.training_settings = replace(w.state.training_settings, epochs=100, batch_size=32)
+    w.state.training.settings = replace(w.state.training.settings, epochs=100, batch_size=32)
     w.training.train_button.click()
     _wait(lambda: w.run.progress_count >= 2, 300)
     _settle(3.0)
@@ -149,15 +151,15 @@ def shoot_datasets(w, out: Path, folder: Path) -> None:  # noqa: ANN001
 
 
 def shoot_model(w, out: Path, path: Path, name: str) -> None:  # noqa: ANN001
-    from genai_studio.ui.state import MorphEnd
+    from genai_studio.ui.studio.kinds import MorphEnd
 
     _load(w, path)
-    grid = w.state.grid
-    from genai_studio.ui.state import Anchor
+    grid = w.state.canvas.grid
+    from genai_studio.ui.studio.kinds import Anchor
 
-    w.state.set_morph_anchor(MorphEnd.START, Anchor(grid.latents[0], None, "tile 1"))
-    w.state.set_morph_anchor(MorphEnd.END, Anchor(grid.latents[5], None, "tile 6"))
-    w.state.pad_point = (0.35, 0.6)
+    w.state.morph.set_anchor(MorphEnd.START, Anchor(grid.latents[0], None, "tile 1"))
+    w.state.morph.set_anchor(MorphEnd.END, Anchor(grid.latents[5], None, "tile 6"))
+    w.state.pad.point = (0.35, 0.6)
     _settle(2.0)
     w.grab().save(str(out / name))
 

@@ -25,7 +25,7 @@ from screenshots import _settle, _shoot, _window  # noqa: E402
 
 def main(out: Path, models: Path) -> None:
     from genai_studio.app import wait_until
-    from genai_studio.core.render import ExportStyle
+    from genai_studio.core.export.options import ExportSource, ExportStyle
 
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="genai-shots-"))
@@ -39,16 +39,16 @@ def main(out: Path, models: Path) -> None:
         t = 2 * math.pi * k / 119
         w.pad_panel.pad.set_point(0.5 + 0.3 * math.cos(t), 0.5 + 0.25 * math.sin(2 * t))
     w.actions["record_path"].trigger()
-    s.pad_point = (0.8, 0.5)
+    s.pad.point = (0.8, 0.5)
     _settle(0.5)
     for size in ((1024, 640), (1366, 768), (1920, 1080)):
         _shoot(w, out / f"recorder-{size[0]}x{size[1]}.png", size)
-    s.selected = 5
+    s.canvas.selected = 5
     w.actions["morph_start"].trigger()
-    s.selected = 17
+    s.canvas.selected = 17
     w.actions["morph_end"].trigger()
-    wait_until(lambda: s.morph_frames is not None, 10)
-    s.export_settings = replace(s.export_settings,
+    wait_until(lambda: s.morph.frames is not None, 10)
+    s.takeout.settings = replace(s.takeout.settings,
                                 style=ExportStyle(scale=16, resampling="ink", ink="#1a237e",
                                                   paper="#fff8e1"))
     dialog = w.take_out.show_export("morph")
@@ -61,13 +61,13 @@ def main(out: Path, models: Path) -> None:
     print("wrote", out / "export-dialog.png", out / "export-dialog-grid.png")
     dialog.close()
     for index in (2, 9, 21, 30):  # favourites, then two exports: a sheet and the morph
-        s.selected = index
+        s.canvas.selected = index
         w.actions["favourite_tile"].trigger()
-    w.take_out.exports.start("grid", tmp / "grid.png")
+    w.take_out.exports.start(ExportSource.GRID, tmp / "grid.png")
     wait_until(lambda: not w.take_out.exports.busy, 30)
-    w.take_out.exports.start("morph", tmp / "morph.gif")
+    w.take_out.exports.start(ExportSource.MORPH, tmp / "morph.gif")
     wait_until(lambda: not w.take_out.exports.busy, 30)
-    wait_until(lambda: len(s.gallery) >= 6, 30)
+    wait_until(lambda: len(s.takeout.gallery) >= 6, 30)
     w.docks["gallery"].raise_()
     w.gallery.list.item(1).setSelected(True)
     _settle(0.5)

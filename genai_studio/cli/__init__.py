@@ -105,7 +105,7 @@ def positive_float(text: str) -> float:
 
 def add_threads_option(parser: argparse.ArgumentParser) -> None:
     """``--threads N``: a command's CPU threads (see ``core.threads`` for the default)."""
-    from genai_studio.core.threads import ENV_VAR, MAX_THREADS
+    from genai_studio.core.runtime.threads import ENV_VAR, MAX_THREADS
 
     parser.add_argument("--threads", type=int_in(1, MAX_THREADS), default=None, metavar="N",
                         help=f"CPU threads for torch (default: the {ENV_VAR} environment "
@@ -186,7 +186,7 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     if args is None:
         args = build_parser().parse_args(argv)
     # Before anything imports torch: OpenMP reads its settings once, when torch loads it.
-    from genai_studio.core.threads import configure
+    from genai_studio.core.runtime.threads import configure
 
     configure(getattr(args, "threads", None))
     if args.command is None:
@@ -196,7 +196,7 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         return run_gui(args)
     if not getattr(args, "computes", True):  # ``info`` reads headers only: no torch to load
         return args.handler(args)
-    from genai_studio.core.threads import computing
+    from genai_studio.core.runtime.threads import computing
 
     with computing():
         return args.handler(args)

@@ -64,8 +64,8 @@ def _anchors(args: argparse.Namespace, model, seed: int | None):
     """(anchors (k, D), digit of the first anchor or None)."""
     import numpy as np
 
-    from genai_studio.core.imagemeta import read_anchor
-    from genai_studio.core.sampling import draw_latents, labels_for
+    from genai_studio.core.export.imagemeta import read_anchor
+    from genai_studio.core.latent.sampling import draw_latents, labels_for
 
     if args.anchors is None:
         labels = labels_for(model, args.count)
@@ -79,19 +79,19 @@ def _anchors(args: argparse.Namespace, model, seed: int | None):
 def run(args: argparse.Namespace) -> int:
     import secrets
 
-    from genai_studio.core import export
-    from genai_studio.core.checkpoints import load_model
-    from genai_studio.core.devices import resolve_device
     from genai_studio.core.errors import UsageError
-    from genai_studio.core.motion import morph_latents
-    from genai_studio.core.provenance import Provenance, model_identity
-    from genai_studio.core.render import ExportStyle
-    from genai_studio.core.sampling import decode
+    from genai_studio.core.export import writers as export
+    from genai_studio.core.export.options import ExportStyle, Timing
+    from genai_studio.core.export.provenance import Provenance, model_identity
+    from genai_studio.core.latent.motion import morph_latents
+    from genai_studio.core.latent.sampling import decode
+    from genai_studio.core.runtime.devices import resolve_device
+    from genai_studio.core.store.checkpoints import load_model
 
     fmt = export.format_for(args.out)
     style = ExportStyle(size=args.size, resampling=args.resampling, ink=args.ink,
                         paper=args.paper, invert=args.invert, transparent=args.transparent)
-    timing = export.Timing(fps=args.fps, playback=args.playback, easing=args.easing)
+    timing = Timing(fps=args.fps, playback=args.playback, easing=args.easing)
     if args.anchors is not None and len(args.anchors) < 2:
         raise UsageError("--anchors: a morph needs at least two images")
     export.check_target(Path(args.out), fmt, [args.model, *(args.anchors or [])])

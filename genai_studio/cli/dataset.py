@@ -64,11 +64,11 @@ def run_create(args: argparse.Namespace) -> int:
     import threading
 
     from genai_studio.cli.progress import StatusLine
-    from genai_studio.core.datasets import dataset_path, save_dataset
+    from genai_studio.core.data.datasets import dataset_path, save_dataset
+    from genai_studio.core.data.folder_import import ScanProgress, import_metadata, scan_folder
+    from genai_studio.core.data.prepare import PrepareSpec
     from genai_studio.core.errors import OutputError, UsageError
-    from genai_studio.core.files import check_writable
-    from genai_studio.core.folder_import import ScanProgress, import_metadata, scan_folder
-    from genai_studio.core.prepare import PrepareSpec
+    from genai_studio.core.store.files import check_writable
 
     fit = args.fit or ("digit" if args.colour == "grey" else "crop")
     spec = PrepareSpec(args.size, args.colour, fit)
@@ -112,7 +112,7 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from genai_studio.core.datasets import list_datasets, user_datasets_dir
+    from genai_studio.core.data.datasets import list_datasets, user_datasets_dir
 
     found, problems = list_datasets()
     if args.json:
@@ -131,7 +131,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from genai_studio.core.datasets import dataset_path, read_dataset_info
+    from genai_studio.core.data.datasets import dataset_path, read_dataset_info
 
     info, _ = read_dataset_info(dataset_path(args.name))
     print(json.dumps(info.metadata, indent=2, sort_keys=True))
@@ -139,9 +139,9 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_preview(args: argparse.Namespace) -> int:
-    from genai_studio.core.datasets import dataset_path, load_dataset_arrays
-    from genai_studio.core.files import check_writable
-    from genai_studio.core.images import save_png, tile_grid
+    from genai_studio.core.data.datasets import dataset_path, load_dataset_arrays
+    from genai_studio.core.export.images import save_png, tile_grid
+    from genai_studio.core.store.files import check_writable
 
     check_writable(args.out)
     info, images = load_dataset_arrays(dataset_path(args.name))
@@ -152,7 +152,7 @@ def run_preview(args: argparse.Namespace) -> int:
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    from genai_studio.core.datasets import dataset_path, delete_dataset
+    from genai_studio.core.data.datasets import dataset_path, delete_dataset
 
     path = dataset_path(args.name)
     delete_dataset(path)

@@ -45,9 +45,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def load_generator(path: Path, device_name: str):
-    from genai_studio.core.checkpoints import load_model
-    from genai_studio.core.devices import resolve_device
-    from genai_studio.core.prepare import spec_for_model
+    from genai_studio.core.data.prepare import spec_for_model
+    from genai_studio.core.runtime.devices import resolve_device
+    from genai_studio.core.store.checkpoints import load_model
 
     loaded = load_model(path, resolve_device(device_name), expect_kind=GENERATOR_KINDS)
     spec = spec_for_model(loaded.model.image_shape, loaded.metadata.get("dataset"))
@@ -56,10 +56,10 @@ def load_generator(path: Path, device_name: str):
 
 def run(args: argparse.Namespace) -> int:
     from genai_studio.cli.progress import StatusLine
-    from genai_studio.core.encoding import Encoded, encode
-    from genai_studio.core.image_input import WORK_SIDE, ImageRefused, open_image
-    from genai_studio.core.latent_fit import FitProgress
-    from genai_studio.core.prepare import BlankImage, prepare
+    from genai_studio.core.data.image_input import WORK_SIDE, ImageRefused, open_image
+    from genai_studio.core.data.prepare import BlankImage, prepare
+    from genai_studio.core.latent.encoding import Encoded, encode
+    from genai_studio.core.latent.fit import FitProgress
 
     loaded, spec = load_generator(args.model, args.device)
     results, refused = [], 0

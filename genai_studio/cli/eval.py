@@ -57,18 +57,18 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def default_judge_path() -> Path:
-    from genai_studio.core.resources import shipped_models_dir
+    from genai_studio.core.store.resources import shipped_models_dir
 
     return shipped_models_dir() / JUDGE_FILE
 
 
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """The scores of ``args.model`` as one JSON-ready dict."""
-    from genai_studio.core.accel import full_precision
-    from genai_studio.core.checkpoints import load_model
-    from genai_studio.core.data import load_mnist
-    from genai_studio.core.devices import resolve_device
-    from genai_studio.core.metrics import judge_generator, judge_reconstructions
+    from genai_studio.core.data.mnist import load_mnist
+    from genai_studio.core.runtime.devices import resolve_device
+    from genai_studio.core.scoring.metrics import judge_generator, judge_reconstructions
+    from genai_studio.core.store.checkpoints import load_model
+    from genai_studio.core.train.accel import full_precision
 
     device = resolve_device(args.device)
     # The model first: a judge or a damaged file is refused before any work is done.
@@ -111,9 +111,9 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
 def likelihood_estimators(model: Any, test_set: Any, args: argparse.Namespace
                           ) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
     """The likelihood estimates to run for ``model``, each named for its timing: (name, run)."""
-    from genai_studio.core.likelihood import converging_likelihood
-    from genai_studio.core.metrics import vae_likelihood
     from genai_studio.core.models import VAE
+    from genai_studio.core.scoring.likelihood import converging_likelihood
+    from genai_studio.core.scoring.metrics import vae_likelihood
 
     if not isinstance(model, VAE):
         return []
@@ -185,7 +185,7 @@ def format_text(name: str, scores: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from genai_studio.core.checkpoints import write_metrics
+    from genai_studio.core.store.checkpoints import write_metrics
 
     scores = evaluate(args)
     if args.write:

@@ -22,7 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def is_image(path: Path) -> bool:
     """Decided by the first bytes, like model files: the extension proves nothing."""
     from genai_studio.core.errors import GenAIError
-    from genai_studio.core.files import open_regular
+    from genai_studio.core.store.files import open_regular
 
     try:  # regular files only: a FIFO must never block us
         with open_regular(Path(path)) as fh:
@@ -34,11 +34,11 @@ def is_image(path: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     if is_image(args.file):
-        from genai_studio.core.imagemeta import read_provenance
+        from genai_studio.core.export.imagemeta import read_provenance
 
         print(json.dumps(read_provenance(args.file).to_dict(), indent=2, sort_keys=True))
         return 0
-    from genai_studio.core.checkpoints import read_metadata
+    from genai_studio.core.store.checkpoints import read_metadata
 
     print(json.dumps(read_metadata(args.file), indent=2, sort_keys=True))
     return 0

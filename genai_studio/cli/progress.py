@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from genai_studio.core.events import Event
+    from genai_studio.core.train.events import Event
 
 
 def format_duration(seconds: float) -> str:
@@ -35,7 +35,7 @@ class ProgressLine:
     def update(self, event: Event) -> None:
         # Imported here, not at module level: `genai-studio` with no command builds this
         # parser on its way to the window, which must paint before torch is imported.
-        from genai_studio.core.events import Checkpoint, Progress, Started
+        from genai_studio.core.train.events import Checkpoint, Progress, Started
 
         if isinstance(event, Started):
             resumed = f", resuming at step {event.start_step}" if event.start_step else ""

@@ -47,7 +47,7 @@ def read_mask(path: Path) -> np.ndarray:
     transparent layer)."""
     import numpy as np
 
-    from genai_studio.core.image_input import open_image
+    from genai_studio.core.data.image_input import open_image
 
     image = open_image(path).image
     if image.mode in ("LA", "RGBA"):
@@ -62,12 +62,12 @@ def run(args: argparse.Namespace) -> int:
 
     from genai_studio.cli.encode import load_generator
     from genai_studio.cli.progress import StatusLine
-    from genai_studio.core.files import check_writable
-    from genai_studio.core.image_input import open_image
-    from genai_studio.core.images import save_png, tile_grid, to_uint8
-    from genai_studio.core.latent_fit import FitProgress
-    from genai_studio.core.prepare import prepare_with_hole
-    from genai_studio.core.repair import Repair, repair
+    from genai_studio.core.data.image_input import open_image
+    from genai_studio.core.data.prepare import prepare_with_hole
+    from genai_studio.core.export.images import save_png, tile_grid, to_uint8
+    from genai_studio.core.latent.fit import FitProgress
+    from genai_studio.core.latent.repair import Repair, repair
+    from genai_studio.core.store.files import check_writable
 
     for path in (args.out, args.strip):
         if path is not None:

@@ -62,13 +62,13 @@ def check_grid(image_shape: tuple[int, ...], n: int, scale: int) -> None:
 def run(args: argparse.Namespace) -> int:
     import secrets
 
-    from genai_studio.core.checkpoints import load_model
-    from genai_studio.core.devices import resolve_device
-    from genai_studio.core.files import check_writable
-    from genai_studio.core.imagemeta import png_info
-    from genai_studio.core.images import save_npy, save_png, tile_grid
-    from genai_studio.core.provenance import grid_provenance
-    from genai_studio.core.sampling import sample
+    from genai_studio.core.export.imagemeta import png_info
+    from genai_studio.core.export.images import save_npy, save_png, tile_grid
+    from genai_studio.core.export.provenance import grid_provenance
+    from genai_studio.core.latent.sampling import sample
+    from genai_studio.core.runtime.devices import resolve_device
+    from genai_studio.core.store.checkpoints import load_model
+    from genai_studio.core.store.files import check_writable
 
     device = resolve_device(args.device)
     out = args.out if args.out is not None or args.npy is not None else Path("grid.png")

@@ -161,6 +161,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--init-from", type=Path, default=None, metavar="VAE_FILE",
                    help="VAE-GAN (--arch mlp): start from a trained MLP VAE's encoder and "
                    "decoder (the same --hidden and --latent-dim)")
+    p.add_argument("--llike-variance", choices=("unit", "fitted"), default=None,
+                   help="VAE-GAN: the variance of the feature-space reconstruction likelihood: "
+                   "unit (Larsen et al.; default) or fitted (its maximum-likelihood value per "
+                   "batch, which keeps the encoder from collapsing to the prior)")
     p.add_argument("--adversarial", choices=("minimax", "non-saturating"), default=None,
                    help="VAE-GAN: the decoder's GAN loss: minimax (the paper's -L_GAN; default) "
                    "or non-saturating (-log D)")
@@ -211,8 +215,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _lock_output(args: argparse.Namespace):
     """Hold the model path this run writes: explicit, beside the resumed checkpoint, or new."""
     from genai_studio.core.defaults import model_stem
-    from genai_studio.core.output_lock import OutputLock, lock_new_output
-    from genai_studio.core.resources import user_models_dir
+    from genai_studio.core.store.output_lock import OutputLock, lock_new_output
+    from genai_studio.core.store.resources import user_models_dir
 
     if args.out is not None:
         return OutputLock(args.out).acquire()
@@ -229,9 +233,9 @@ def _lock_output(args: argparse.Namespace):
 
 
 def _check_outputs(out: Path, args: argparse.Namespace) -> None:
-    from genai_studio.core.datasets import training_data_files
+    from genai_studio.core.data.datasets import training_data_files
     from genai_studio.core.defaults import checkpoint_path_for, is_checkpoint
-    from genai_studio.core.files import check_writable
+    from genai_studio.core.store.files import check_writable
 
     if is_checkpoint(out):
         raise UsageError(f"--out {out.name} names a checkpoint; give the model's file name "
@@ -243,8 +247,8 @@ def _check_outputs(out: Path, args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from genai_studio.core import distributed
-    from genai_studio.core.devices import resolve_device
+    from genai_studio.core.runtime.devices import resolve_device
+    from genai_studio.core.train import distributed
 
     world = distributed.world_from_env()
     device = distributed.start(world, resolve_device(args.device))
@@ -255,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, device, world) -> int:
-    from genai_studio.core.datasets import load_training_data
+    from genai_studio.core.data.datasets import load_training_data
 
     if args.allow_data_change and args.resume is None:
         raise UsageError("--allow-data-change applies only with --resume")
@@ -290,9 +294,9 @@ def _train_until_signal(args, model_config, config, data, device, out: Path,
                         world) -> tuple[Any, int]:
     """Run the training loop; Ctrl-C, SIGTERM and SIGHUP cancel it at the next step (the loop
     then writes its checkpoint). Returns the Finished event and the signal that came, or 0."""
-    from genai_studio.core.accel import SpeedOptions
-    from genai_studio.core.events import Finished
-    from genai_studio.core.training import train
+    from genai_studio.core.train.accel import SpeedOptions
+    from genai_studio.core.train.events import Finished
+    from genai_studio.core.train.loop import train
 
     cancel, caught = threading.Event(), []
 
@@ -348,9 +352,9 @@ def _report(args, finished, signum: int, device, seconds: float) -> int:
 
 def record_judge_accuracy(path: Path, device) -> float:
     """Score a freshly trained judge on the MNIST test set and keep the figure in its file."""
-    from genai_studio.core.checkpoints import load_model, write_metrics
-    from genai_studio.core.data import load_mnist
-    from genai_studio.core.metrics import judge_accuracy
+    from genai_studio.core.data.mnist import load_mnist
+    from genai_studio.core.scoring.metrics import judge_accuracy
+    from genai_studio.core.store.checkpoints import load_model, write_metrics
 
     test_set = load_mnist("test", device)
     accuracy = judge_accuracy(load_model(path, device, expect_kind="judge").model, test_set)

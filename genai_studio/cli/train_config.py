@@ -19,7 +19,7 @@ from genai_studio.core.errors import UsageError
 
 # Options of one model kind only: given to another kind they are refused, not ignored.
 GAN_OPTIONS = ("--loss", "--mbstd", "--clusters", "--betas")
-VAEGAN_OPTIONS = ("--gamma", "--adversarial", "--init-from")
+VAEGAN_OPTIONS = ("--gamma", "--adversarial", "--init-from", "--llike-variance")
 ADVERSARIAL_OPTIONS = ("--d-lr", "--d-norm", "--d-channels", "--ema", "--r1")
 # With --resume the checkpoint's settings hold; these may still be given (and apply).
 RESUME_OPTIONS = ("--epochs", "--device", "--out", "--data", "--allow-data-change",
@@ -70,6 +70,7 @@ def vaegan_config_from_args(args: argparse.Namespace,
     return VAEGANConfig(
         arch=arch, mlp_hidden=args.hidden if mlp and args.hidden else defaults.mlp_hidden,
         ema_decay=args.ema or 0.0, r1_gamma=args.r1 or 0.0,
+        llike_variance=args.llike_variance or defaults.llike_variance,
         latent_dim=args.latent_dim or DEFAULT_LATENT["vaegan"],
         channels=args.channels or defaults.channels, d_channels=args.d_channels,
         hidden=args.hidden[0] if args.hidden and not mlp else defaults.hidden,
@@ -105,7 +106,7 @@ def judge_config_from_args(args: argparse.Namespace):
 
 
 def train_config_from_args(args: argparse.Namespace, device_type: str = "cpu"):
-    from genai_studio.core.training import TrainConfig
+    from genai_studio.core.train.loop import TrainConfig
 
     batch_size, lr = args.batch_size, args.lr
     if batch_size is None:  # the device's default batch, with its scaled learning rate
@@ -121,8 +122,8 @@ def train_config_from_args(args: argparse.Namespace, device_type: str = "cpu"):
 
 def resume_config_from_args(args: argparse.Namespace):
     """The settings of a resumed run: the checkpoint's, with --epochs if given."""
-    from genai_studio.core.checkpoints import read_metadata
-    from genai_studio.core.training import TrainConfig
+    from genai_studio.core.store.checkpoints import read_metadata
+    from genai_studio.core.train.loop import TrainConfig
 
     fixed = {"--conditional": args.conditional, "--arch": args.arch, "--hidden": args.hidden,
              "--channels": args.channels, "--latent-dim": args.latent_dim,

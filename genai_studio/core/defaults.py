@@ -5,6 +5,7 @@ Torch-free and Qt-free, so both front ends (and their help texts) read the same 
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,21 @@ CHECKPOINT_SUFFIX = ".ckpt.safetensors"
 JUDGE_FILE = "judge.safetensors"  # the shipped classifier that scores generators
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+class ModelKind(enum.StrEnum):
+    """A model file's kind (its metadata's "kind"), and what ``train`` makes."""
+
+    VAE = "vae"
+    GAN = "gan"
+    VAEGAN = "vaegan"
+    JUDGE = "judge"  # the classifier that scores generators: a tool, it draws nothing
+
+    @property
+    def title(self) -> str:
+        return {"vae": "VAE", "gan": "GAN", "vaegan": "VAE-GAN", "judge": "judge"}[self.value]
+
+
 GENERATOR_KINDS = ("vae", "gan", "vaegan")  # kinds that draw images; the judge is a tool
 ENCODER_KINDS = ("vae", "vaegan")  # generators with an encoder q(z|x): the pad can place images
 TRAINABLE_KINDS = (*GENERATOR_KINDS, "judge")
@@ -23,6 +39,9 @@ DEFAULT_LR = {"vae": 1e-3, "gan": 2e-4, "vaegan": 2e-4, "judge": 1e-3}
 DEFAULT_LATENT = {"vae": 2, "gan": 64, "vaegan": 32}
 # GAN losses: Goodfellow's cross-entropy and the hinge loss (see core/models/gan.py).
 GAN_LOSSES = ("bce", "hinge")
+# How an animation plays and eases (core/latent/motion.py; export options and provenance).
+PLAYBACK = ("once", "loop", "ping-pong")
+EASINGS = ("linear", "ease-in-out")
 # A GAN or VAE-GAN discriminator's normalisation (core/models/blocks.py).
 D_NORMS = ("batch", "spectral", "none")
 DEFAULT_EPOCHS = 10

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from genai_studio.crash import record_fault
 from genai_studio.workers import track
 from genai_studio.workers.jobs import one_line
 from genai_studio.workers.messages import (
@@ -58,8 +59,8 @@ class InferenceWorker(QObject):
         t0 = time.perf_counter()
         import torch
 
-        from genai_studio.core.devices import available_devices
-        from genai_studio.core.threads import prepare_compute
+        from genai_studio.core.runtime.devices import available_devices
+        from genai_studio.core.runtime.threads import prepare_compute
 
         prepare_compute()  # this thread's torch settings, before its first operation
 
@@ -78,20 +79,20 @@ class InferenceWorker(QObject):
         """
         import pyqtgraph  # noqa: F401
 
-        from genai_studio.core import training
-        from genai_studio.core.devices import resolve_device
+        from genai_studio.core.runtime.devices import resolve_device
+        from genai_studio.core.train.stepping import warm_up
 
         try:
-            training.warm_up(resolve_device(device))
+            warm_up(resolve_device(device))
         except Exception:  # noqa: BLE001 - an optimisation only; training reports real errors
             log.exception("training warm-up failed")
         self.warmed_up.emit()
 
     @Slot(object)
     def load(self, request: LoadRequest) -> None:
-        from genai_studio.core.checkpoints import load_model
         from genai_studio.core.defaults import GENERATOR_KINDS
-        from genai_studio.core.devices import resolve_device
+        from genai_studio.core.runtime.devices import resolve_device
+        from genai_studio.core.store.checkpoints import load_model
 
         try:
             device = resolve_device(request.device)
@@ -99,6 +100,7 @@ class InferenceWorker(QObject):
         except Exception as exc:  # noqa: BLE001 - any failure must reach the artist
             if not _is_user_error(exc):
                 log.exception("loading %s failed", request.path)
+                record_fault(f"loading {request.path.name}", exc)
             self.load_failed.emit(one_line(exc), request)
             return
         handle = ModelHandle(loaded.model, Path(request.path), loaded.metadata, str(device))
@@ -106,7 +108,7 @@ class InferenceWorker(QObject):
 
     @Slot(object)
     def generate(self, request: GenerateRequest) -> None:
-        from genai_studio.core.sampling import sample
+        from genai_studio.core.latent.sampling import sample
 
         t0 = time.perf_counter()
         try:
@@ -119,8 +121,8 @@ class InferenceWorker(QObject):
 
     @Slot(object)
     def morph(self, request: MorphRequest) -> None:
-        from genai_studio.core.latent import morph_path
-        from genai_studio.core.sampling import decode
+        from genai_studio.core.latent.pad import morph_path
+        from genai_studio.core.latent.sampling import decode
 
         try:
             z = morph_path(request.start, request.end, request.frames)
@@ -142,7 +144,7 @@ class InferenceWorker(QObject):
         """The inside view: one image or latent through the model, every tensor kept. A GAN
         (no encoder) is shown the MNIST test digit nearest its sample, as the real image its
         discriminator judges."""
-        from genai_studio.core.inside import look_inside, nearest_real
+        from genai_studio.core.latent.inside import look_inside, nearest_real
 
         try:
             model, kind = request.handle.model, request.handle.kind
@@ -168,6 +170,7 @@ class InferenceWorker(QObject):
         except Exception as exc:  # noqa: BLE001 - a bad file is the artist's one-line message
             if not _is_user_error(exc):
                 log.exception("encoding %s failed", request.source)
+                record_fault(f"encoding {request.source}", exc)
             self.encode_failed.emit(request, one_line(exc))
             return
         self.encoded.emit(result)
@@ -186,6 +189,7 @@ class InferenceWorker(QObject):
     def _fail(self, title: str, exc: Exception) -> None:
         if not _is_user_error(exc):
             log.exception(title)
+            record_fault(title, exc)
         self.failed.emit(title, one_line(exc))
 
 
@@ -199,9 +203,9 @@ def pad_background(request: BackgroundRequest) -> PadBackground:
     """A decoded atlas of the pad's plane and, for unconditional 2-D VAEs, encoded digits."""
     import numpy as np
 
-    from genai_studio.core.images import tile_grid
-    from genai_studio.core.latent import atlas_latents_2d, atlas_latents_corners
-    from genai_studio.core.sampling import decode
+    from genai_studio.core.export.images import tile_grid
+    from genai_studio.core.latent.pad import atlas_latents_2d, atlas_latents_corners
+    from genai_studio.core.latent.sampling import decode
 
     model, n = request.handle.model, request.atlas_cells
     if request.corners is None:
@@ -231,9 +235,9 @@ def _encoded_digits(model, count: int):  # noqa: ANN001, ANN202 - torch types st
     import numpy as np
     import torch
 
-    from genai_studio.core.data import load_mnist
-    from genai_studio.core.latent import PAD_SIGMA, latent_2d_to_pad
-    from genai_studio.core.threads import use_inference_threads
+    from genai_studio.core.data.mnist import load_mnist
+    from genai_studio.core.latent.pad import PAD_SIGMA, latent_2d_to_pad
+    from genai_studio.core.runtime.threads import use_inference_threads
 
     use_inference_threads()  # one thread while a training run shares the CPU
     test = load_mnist("test", limit=count)

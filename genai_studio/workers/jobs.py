@@ -20,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from genai_studio.crash import record_fault
 from genai_studio.workers import track
 
 log = logging.getLogger(__name__)
@@ -55,14 +56,22 @@ class JobContext:
 
 @dataclass
 class Job:
-    """``run`` runs on the jobs thread; ``done`` and ``failed`` on the GUI thread."""
+    """``run`` runs on the jobs thread, usually a ``core`` function; the rest on the GUI
+    thread, exactly one of ``done``, ``failed`` and ``cancelled`` per job. A job cancelled
+    after it finished still ends in ``done``: its files exist, and say so."""
 
     title: str  # what failed, for the dialog: "Could not export the model"
     run: Callable[[JobContext], Any]
     done: Callable[[Any], None] | None = None
     failed: Callable[[str], None] | None = None  # None: report to the studio (a dialog)
     progress: Callable[[float, str], None] | None = None
+    cancelled: Callable[[], None] | None = None
     context: JobContext | None = field(default=None, repr=False)
+
+    @property
+    def job_id(self) -> int | None:
+        """The id ``JobRunner.submit`` gave it (None before)."""
+        return None if self.context is None else self.context.job_id
 
 
 def one_line(exc: BaseException) -> str:
@@ -82,6 +91,14 @@ class JobWorker(QObject):
     cancelled = Signal(int)
     progress = Signal(int, float, str)
 
+    @Slot()
+    def on_thread_started(self) -> None:
+        # The GUI's frames come first when the cores are busy: a long export, a library scan
+        # or a score runs at a lower priority than the window.
+        from genai_studio.core.runtime.threads import lower_thread_priority
+
+        lower_thread_priority()
+
     @Slot(int, object)
     def run(self, job_id: int, context: JobContext) -> None:
         job = context.job
@@ -98,6 +115,7 @@ class JobWorker(QObject):
             self.failed.emit(job_id, one_line(exc))
         except Exception as exc:  # noqa: BLE001 - a job's fault is reported, never fatal
             log.exception("job %r failed", job.title)
+            record_fault(f"job {job.title!r}", exc)
             self.failed.emit(job_id, one_line(exc))
         else:
             self.finished.emit(job_id, result)
@@ -124,6 +142,7 @@ class JobRunner(QObject):
         self.worker.cancelled.connect(self._on_cancelled)
         self.worker.progress.connect(self._on_progress)
         self.thread.finished.connect(self.worker.deleteLater)
+        self.thread.started.connect(self.worker.on_thread_started)
         self.thread.start()
 
     def submit(self, job: Job) -> int:
@@ -168,7 +187,9 @@ class JobRunner(QObject):
 
     @Slot(int)
     def _on_cancelled(self, job_id: int) -> None:
-        self._pop(job_id)
+        job = self._pop(job_id)
+        if job is not None and job.cancelled is not None:
+            self._call(job, job.cancelled)
 
     @Slot(int, float, str)
     def _on_progress(self, job_id: int, fraction: float, text: str) -> None:

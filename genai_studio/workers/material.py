@@ -27,9 +27,9 @@ def model_input(request: EncodeRequest) -> np.ndarray:
     import numpy as np
     from PIL import Image
 
-    from genai_studio.core.image_input import WORK_SIDE, open_image
-    from genai_studio.core.images import to_uint8
-    from genai_studio.core.prepare import prepare, spec_for_model
+    from genai_studio.core.data.image_input import WORK_SIDE, open_image
+    from genai_studio.core.data.prepare import prepare, spec_for_model
+    from genai_studio.core.export.images import to_uint8
 
     handle = request.handle
     spec = spec_for_model(handle.model.image_shape, handle.metadata.get("dataset"))
@@ -45,9 +45,9 @@ def model_input(request: EncodeRequest) -> np.ndarray:
 
 def encode_request(request: EncodeRequest,
                    progress: Callable[[EncodeProgress], None]) -> EncodeResult:
-    from genai_studio.core.encoding import Encoded, encode
-    from genai_studio.core.latent_fit import FitProgress
-    from genai_studio.core.threads import use_inference_threads
+    from genai_studio.core.latent.encoding import Encoded, encode
+    from genai_studio.core.latent.fit import FitProgress
+    from genai_studio.core.runtime.threads import use_inference_threads
 
     use_inference_threads()
     prepared = model_input(request)
@@ -63,27 +63,14 @@ def encode_request(request: EncodeRequest,
     assert result is not None
     return EncodeResult(request, prepared, result.latent, result.label,
                         result.reconstruction, result.error, result.note, result.cancelled,
-                        pad_point_of(request, result.latent))
-
-
-def pad_point_of(request: EncodeRequest, latent: np.ndarray) -> tuple[float, float] | None:
-    """Where a latent sits on the pad: exactly, on a 2-D latent plane; the nearest point of
-    the corner plane otherwise."""
-    from genai_studio.core.latent import latent_2d_to_pad, nearest_pad_point
-
-    if len(latent) == 2:
-        u, v = latent_2d_to_pad(latent)[0]
-        return float(u), float(v)
-    if request.corners is not None:
-        return nearest_pad_point(request.corners, latent)
-    return None
+                        None if request.plane is None else request.plane.point_of(result.latent))
 
 
 def repair_request(request: RepairRequest,
                    progress: Callable[[int, int], None]) -> RepairResult:
-    from genai_studio.core.latent_fit import FitProgress
-    from genai_studio.core.repair import Repair, repair
-    from genai_studio.core.threads import use_inference_threads
+    from genai_studio.core.latent.fit import FitProgress
+    from genai_studio.core.latent.repair import Repair, repair
+    from genai_studio.core.runtime.threads import use_inference_threads
 
     use_inference_threads()
     result: Repair | None = None

@@ -17,6 +17,8 @@ from genai_studio.core.defaults import model_stem
 if TYPE_CHECKING:
     import numpy as np
 
+    from genai_studio.core.latent.pad import PadPlane
+
 
 @dataclass(eq=False)
 class ModelHandle:
@@ -42,10 +44,6 @@ class ModelHandle:
     @property
     def name(self) -> str:
         return model_stem(self.path)
-
-    def renamed(self, path: Path) -> ModelHandle:
-        """The same loaded model under its new file name (a new handle: identity changes)."""
-        return ModelHandle(self.model, Path(path), self.metadata, self.device)
 
 
 class LoadReason(enum.Enum):
@@ -161,7 +159,7 @@ class EncodeRequest:
     prepared: bool = False  # pixels are already the model's input (no preparation)
     live: bool = False  # a sketch stroke: a short projection, warm-started from ``init``
     init: np.ndarray | None = None  # (D,)
-    corners: np.ndarray | None = None  # (4, D): also find the pad point nearest the latent
+    plane: PadPlane | None = None  # the pad's plane: also find the pad point of the latent
     seed: int = 0
     target: Any = None  # where the artist sent it (the controller's business)
     cancel: Any = None  # threading.Event

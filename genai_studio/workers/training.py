@@ -9,8 +9,6 @@ finishes. The worker throttles what it sends: progress at most ~20 Hz and previe
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from genai_studio.core.events import Event, Progress
+from genai_studio.core.train.events import Event, Progress
 from genai_studio.workers import track
 
 log = logging.getLogger(__name__)
@@ -90,6 +88,7 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self) -> None:
         from genai_studio.core.errors import GenAIError
+        from genai_studio.core.runtime.threads import lower_thread_priority
 
         lower_thread_priority()
         try:
@@ -97,14 +96,17 @@ class TrainingWorker(QObject):
         except GenAIError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - surface it, re-enable the controls
+            from genai_studio.crash import record_fault
+
             log.exception("training failed")
+            record_fault("training", exc)
             self.failed.emit(f"Training failed: {type(exc).__name__}: {exc}")
         finally:
             self.done.emit()
 
     def _drive(self) -> None:
-        from genai_studio.core.devices import resolve_device
-        from genai_studio.core.threads import training_run
+        from genai_studio.core.runtime.devices import resolve_device
+        from genai_studio.core.runtime.threads import training_run
 
         device = resolve_device(self.request.device)
         # CPU runs leave a core to the window; inference drops to one thread meanwhile.
@@ -112,7 +114,7 @@ class TrainingWorker(QObject):
             self._train(device)
 
     def _train(self, device: Any) -> None:
-        from genai_studio.core import training
+        from genai_studio.core.train import loop as training
 
         r = self.request
         data_path = r.data if r.data is not None or r.resume_from is None \
@@ -161,7 +163,7 @@ class TrainingWorker(QObject):
     def _load_judge(self, device: Any) -> Any:
         """The judge for the quality meter, or None (then the meter says why; training goes on)."""
         from genai_studio.core.errors import GenAIError
-        from genai_studio.core.quality import load_judge
+        from genai_studio.core.scoring.quality import load_judge
 
         if self.request.judge_path is None:
             self.quality_unavailable.emit("no judge")
@@ -184,13 +186,16 @@ class TrainingWorker(QObject):
         if not force and now - self._last.get("judge", -JUDGE_INTERVAL_S) < JUDGE_INTERVAL_S:
             self._unjudged = event
             return
-        from genai_studio.core.quality import quick_scores
+        from genai_studio.core.scoring.quality import quick_scores
 
         self._last["judge"], self._unjudged = now, None
         try:
             self.quality.emit(quick_scores(self._judge, event.images, event.labels, event.step))
         except Exception as exc:  # noqa: BLE001 - a judge fault must never stop training
+            from genai_studio.crash import record_fault
+
             log.exception("judge pass failed; quality meter off for this run")
+            record_fault("the quality meter's judge", exc)
             self._judge = None
             self.quality_unavailable.emit(f"no judge: {type(exc).__name__}: {exc}")
 
@@ -200,26 +205,13 @@ class TrainingWorker(QObject):
                 return
 
 
-def lower_thread_priority(niceness: int = 10) -> None:
-    """Make the calling (worker) thread 'nicer' than the GUI thread, so that when the CPU is
-    short the scheduler runs the GUI's frames first. Linux applies nice per thread; elsewhere
-    this is a no-op (Qt's own thread priorities are ignored under Linux's default policy)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + niceness)
-    except OSError:
-        log.debug("could not lower the training thread's priority", exc_info=True)
-
-
 _DATA_LOCK = threading.Lock()
 _DATA: dict[str, Any] = {}
 
 
 def _mnist_train() -> Any:
     """The training split, parsed once per process (a few hundred ms) and then reused."""
-    from genai_studio.core.data import load_mnist
+    from genai_studio.core.data.mnist import load_mnist
 
     with _DATA_LOCK:
         if "train" not in _DATA:
@@ -232,7 +224,7 @@ def _lock_output(r: TrainRequest) -> Any:
     the first free default name (two runs started in the same second get different names)."""
     from genai_studio.core.defaults import MODEL_SUFFIX, default_model_name
     from genai_studio.core.errors import OutputError
-    from genai_studio.core.output_lock import OutputLock, lock_new_output
+    from genai_studio.core.store.output_lock import OutputLock, lock_new_output
 
     is_file = r.out_path.name.endswith(MODEL_SUFFIX)
     folder = r.out_path.parent if is_file else r.out_path
@@ -248,8 +240,8 @@ def _lock_output(r: TrainRequest) -> Any:
 
 def _dataset_of(checkpoint: Path) -> Path | None:
     """The dataset file a run trained on (from its checkpoint), or None for MNIST."""
-    from genai_studio.core.checkpoints import read_metadata
-    from genai_studio.core.datasets import user_datasets_dir
+    from genai_studio.core.data.datasets import user_datasets_dir
+    from genai_studio.core.store.checkpoints import read_metadata
 
     dataset = read_metadata(checkpoint).get("dataset") or {}
     name, file = dataset.get("name", "mnist"), dataset.get("file")
@@ -260,7 +252,7 @@ def _dataset_of(checkpoint: Path) -> Path | None:
 
 def _dataset(path: Path) -> Any:
     """A dataset file, read and checked on this (the training) thread."""
-    from genai_studio.core.datasets import load_dataset
+    from genai_studio.core.data.datasets import load_dataset
 
     return load_dataset(path)
 

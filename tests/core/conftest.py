@@ -27,7 +27,7 @@ def torch_threads():
 
 @pytest.fixture(scope="session")
 def tiny_train_set(torch_threads):
-    from genai_studio.core.data import load_mnist
+    from genai_studio.core.data.mnist import load_mnist
 
     return load_mnist("train", limit=1024)
 
@@ -35,8 +35,8 @@ def tiny_train_set(torch_threads):
 def _train_file(tmp_path_factory, name, model_config, **train_kwargs) -> Path:
     import torch
 
-    from genai_studio.core.data import load_mnist
-    from genai_studio.core.training import TrainConfig, train
+    from genai_studio.core.data.mnist import load_mnist
+    from genai_studio.core.train.loop import TrainConfig, train
 
     out = tmp_path_factory.mktemp(name) / f"{name}.safetensors"
     data = load_mnist("train", limit=train_kwargs.pop("limit", 512))

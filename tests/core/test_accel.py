@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from genai_studio.core import accel
-from genai_studio.core.accel import GraphedStep, SpeedOptions
-from genai_studio.core.events import Checkpoint, Finished
 from genai_studio.core.models import GANConfig, VAEConfig, build_model
-from genai_studio.core.tasks import make_task
-from genai_studio.core.training import TrainConfig, train
+from genai_studio.core.train import accel
+from genai_studio.core.train.accel import GraphedStep, SpeedOptions
+from genai_studio.core.train.events import Checkpoint, Finished
+from genai_studio.core.train.loop import TrainConfig, train
+from genai_studio.core.train.tasks import make_task
 
 CPU = torch.device("cpu")
 
@@ -108,7 +108,7 @@ def _train(out, data, speed=None, model=None, **config):
 
 
 def test_cuda_graph_asked_on_the_cpu_trains_the_same_weights(tiny_train_set, tmp_path):
-    from genai_studio.core.checkpoints import load_model
+    from genai_studio.core.store.checkpoints import load_model
 
     plain = _train(tmp_path / "a.safetensors", tiny_train_set, epochs=1)
     asked = _train(tmp_path / "b.safetensors", tiny_train_set, SpeedOptions(cuda_graph=True),
@@ -139,7 +139,7 @@ def test_checkpoints_on_a_timer(tiny_train_set, tmp_path):
 
 
 def test_warm_up_runs_on_the_chosen_device():
-    from genai_studio.core.training import warm_up
+    from genai_studio.core.train.stepping import warm_up
 
     warm_up("cpu")
     warm_up(CPU)
@@ -154,7 +154,7 @@ def test_gpu_defaults_scale_the_learning_rate_with_the_batch():
 
 
 def test_the_pads_live_decode_is_the_plain_decode_off_cuda():
-    from genai_studio.core.sampling import decode, decode_live
+    from genai_studio.core.latent.sampling import decode, decode_live
 
     torch.manual_seed(0)
     model = build_model(VAEConfig(hidden=(8,))).eval()

@@ -6,10 +6,15 @@ import struct
 import pytest
 import torch
 
-from genai_studio.core.checkpoints import load_model, model_metadata, read_metadata, save_model
 from genai_studio.core.errors import ModelFileError, OutputError
-from genai_studio.core.files import check_writable, write_atomic
 from genai_studio.core.models import GAN, VAE, GANConfig, VAEConfig
+from genai_studio.core.store.checkpoints import (
+    load_model,
+    model_metadata,
+    read_metadata,
+    save_model,
+)
+from genai_studio.core.store.files import check_writable, write_atomic
 
 
 def _saved_vae(path, **config):

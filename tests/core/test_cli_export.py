@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from genai_studio.core.imagemeta import KEY
+from genai_studio.core.export.imagemeta import KEY
 from tests.core.test_cli import assert_one_line_error, run_cli
 
 

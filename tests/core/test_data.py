@@ -5,9 +5,15 @@ import struct
 import numpy as np
 import pytest
 
-from genai_studio.core.data import MNIST_FILES, load_mnist, load_mnist_arrays, parse_idx, read_idx
+from genai_studio.core.data.mnist import (
+    MNIST_FILES,
+    load_mnist,
+    load_mnist_arrays,
+    parse_idx,
+    read_idx,
+)
 from genai_studio.core.errors import DataError
-from genai_studio.core.resources import mnist_dir
+from genai_studio.core.store.resources import mnist_dir
 
 # From the dataset's README (the original LeCun files).
 SHA256 = {
@@ -118,7 +124,7 @@ def test_batches_by_indexing_with_dynamic_binarisation(torch_threads):
 def test_decoded_idx_is_cached_and_a_changed_file_is_never_served_stale(tmp_path, monkeypatch):
     import gzip
 
-    from genai_studio.core import data
+    from genai_studio.core.data import mnist as data
 
     monkeypatch.setenv("GENAI_STUDIO_CACHE", str(tmp_path / "cache"))
     source = tmp_path / "labels.gz"

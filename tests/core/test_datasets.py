@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genai_studio.core.datasets import (
+from genai_studio.core.data.datasets import (
     delete_dataset,
     list_datasets,
     load_dataset,
@@ -17,15 +17,15 @@ from genai_studio.core.datasets import (
     read_dataset_info,
     save_dataset,
 )
-from genai_studio.core.errors import DataError
-from genai_studio.core.folder_import import (
+from genai_studio.core.data.folder_import import (
     ImportReport,
     ScanProgress,
     import_metadata,
     scan_folder,
     scan_to_report,
 )
-from genai_studio.core.prepare import PrepareSpec
+from genai_studio.core.data.prepare import PrepareSpec
+from genai_studio.core.errors import DataError
 from tests.core.byo_files import digit_drawing, encoded, mixed_folder
 
 DIGIT = PrepareSpec(28, "grey", "digit")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from genai_studio.core.checkpoints import load_model, read_metadata
-from genai_studio.core.distributed import World, world_from_env
 from genai_studio.core.errors import UsageError
+from genai_studio.core.store.checkpoints import load_model, read_metadata
+from genai_studio.core.train.distributed import World, world_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ["train", "vae", "--hidden", "32", "--latent-dim", "2", "--epochs", "2", "--limit", "512",
@@ -76,9 +76,9 @@ def test_two_gloo_processes_train_what_one_process_trains(tmp_path):
 
 
 def test_a_batch_norm_model_refuses_another_world_size(tmp_path):
-    from genai_studio.core.data import load_mnist
+    from genai_studio.core.data.mnist import load_mnist
     from genai_studio.core.models import GANConfig
-    from genai_studio.core.training import TrainConfig, train
+    from genai_studio.core.train.loop import TrainConfig, train
 
     out = tmp_path / "gan.safetensors"
     data = load_mnist("train", limit=128)
@@ -86,8 +86,8 @@ def test_a_batch_norm_model_refuses_another_world_size(tmp_path):
     for _ in train(GANConfig(latent_dim=4, channels=4), config, data, torch.device("cpu"), out):
         pass
     # Pretend the checkpoint came from 2 processes: its BatchNorm statistics would differ.
-    from genai_studio.core.checkpoints import load_model as load
-    from genai_studio.core.checkpoints import save_model
+    from genai_studio.core.store.checkpoints import load_model as load
+    from genai_studio.core.store.checkpoints import save_model
 
     ckpt = tmp_path / "gan.ckpt.safetensors"
     loaded = load(ckpt)

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from genai_studio.core.checkpoints import load_model
-from genai_studio.core.data import load_mnist_arrays
-from genai_studio.core.encoding import UNLIKE_RMSE, Encoded, encode, encode_vae, project
+from genai_studio.core.data.mnist import load_mnist_arrays
 from genai_studio.core.errors import UsageError
-from genai_studio.core.latent_fit import FitProgress
-from genai_studio.core.repair import Repair, best_repairs, repair
+from genai_studio.core.latent.encoding import UNLIKE_RMSE, Encoded, encode, encode_vae, project
+from genai_studio.core.latent.fit import FitProgress
+from genai_studio.core.latent.repair import Repair, best_repairs, repair
+from genai_studio.core.store.checkpoints import load_model
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 

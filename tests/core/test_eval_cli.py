@@ -8,8 +8,13 @@ import pytest
 import torch
 
 from genai_studio.cli import main
-from genai_studio.core.checkpoints import load_model, model_metadata, read_metadata, save_model
 from genai_studio.core.models import GAN, VAE, GANConfig, Judge, JudgeConfig, VAEConfig
+from genai_studio.core.store.checkpoints import (
+    load_model,
+    model_metadata,
+    read_metadata,
+    save_model,
+)
 
 
 @pytest.fixture()

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from genai_studio.cli import main
-from genai_studio.core.checkpoints import model_metadata, save_model
 from genai_studio.core.models import VAE, VAEGAN, Judge, JudgeConfig, VAEConfig, VAEGANConfig
+from genai_studio.core.store.checkpoints import model_metadata, save_model
 
 
 @pytest.fixture()

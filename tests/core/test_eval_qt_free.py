@@ -8,7 +8,7 @@ import sys
 CODE = """
 import sys
 sys.modules["PySide6"] = None  # any 'import PySide6' now raises ImportError
-import genai_studio.core.metrics, genai_studio.core.models.judge, genai_studio.cli.eval
+import genai_studio.core.scoring.metrics, genai_studio.core.models.judge, genai_studio.cli.eval
 from genai_studio.cli import build_parser
 build_parser()
 assert not any(name.startswith("PySide6") for name in sys.modules if sys.modules[name])

@@ -5,11 +5,11 @@ import json
 import pytest
 import torch
 
-from genai_studio.core import judge_cache
-from genai_studio.core.data import ImageSet
-from genai_studio.core.metrics import binary_log_likelihood, reference_stats, vae_likelihood
+from genai_studio.core.data.mnist import ImageSet
 from genai_studio.core.models import VAE, Judge, JudgeConfig, VAEConfig
 from genai_studio.core.models.vae import bernoulli_nll
+from genai_studio.core.scoring import judge_cache
+from genai_studio.core.scoring.metrics import binary_log_likelihood, reference_stats, vae_likelihood
 
 
 def _test_set(n=30):
@@ -47,7 +47,7 @@ def test_judge_reference_is_cached_per_judge_and_images(tmp_path, monkeypatch):
     test_set = _test_set()
     first = reference_stats(judge, test_set)
     assert len(list((tmp_path / "judge").iterdir())) == 1
-    monkeypatch.setattr("genai_studio.core.metrics.judge_outputs",
+    monkeypatch.setattr("genai_studio.core.scoring.metrics.judge_outputs",
                         lambda *a, **k: pytest.fail("recomputed a cached reference"))
     again = reference_stats(judge, test_set)
     assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
@@ -64,7 +64,7 @@ def test_judge_reference_is_cached_per_judge_and_images(tmp_path, monkeypatch):
 
 def test_eval_reports_each_parts_seconds_and_bounds_the_nll(tmp_path, capsys):
     from genai_studio.cli import main
-    from genai_studio.core.checkpoints import model_metadata, save_model
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     torch.manual_seed(0)
     paths = {}

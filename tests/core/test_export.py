@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genai_studio.core import export, imagemeta
 from genai_studio.core.errors import OutputError, UsageError
-from genai_studio.core.provenance import Provenance, grid_provenance
-from genai_studio.core.render import ExportStyle
+from genai_studio.core.export import imagemeta
+from genai_studio.core.export import writers as export
+from genai_studio.core.export.options import ExportStyle, Timing
+from genai_studio.core.export.provenance import Provenance, grid_provenance
 
 SHA = "ab" * 32
 
@@ -46,7 +47,7 @@ def _read_animation(path):
 def test_animations_round_trip(tmp_path, frames, fmt, playback):
     images, prov = frames
     target = tmp_path / f"anim.{ {'gif': 'gif', 'apng': 'png', 'webp': 'webp'}[fmt] }"
-    timing = export.Timing(fps=10, playback=playback)
+    timing = Timing(fps=10, playback=playback)
     style = ExportStyle(size=64, resampling="nearest", ink="#202020", paper="#e0e0e0")
     events = list(export.export_animation(target, images, prov, style, timing))
     assert isinstance(events[-1], export.ExportDone) and events[-1].paths == (target,)
@@ -70,7 +71,7 @@ def test_animations_round_trip(tmp_path, frames, fmt, playback):
 def test_frame_sequence_and_sprite_sheet_round_trip(tmp_path, frames):
     images, prov = frames
     style = ExportStyle(scale=2, transparent=True, ink="#ff0000")
-    timing = export.Timing(fps=25, playback="loop")
+    timing = Timing(fps=25, playback="loop")
     paths = export.run(export.export_animation(f"{tmp_path}/seq/", images, prov, style,
                                                timing)).paths
     assert [p.name for p in paths] == [f"frame_{i:04d}.png" for i in range(6)]
@@ -95,8 +96,8 @@ def test_frame_sequence_and_sprite_sheet_round_trip(tmp_path, frames):
 
 
 def test_reopened_tile_and_sheet_reproduce_their_pixels_from_the_model(tmp_path, cvae_file):
-    from genai_studio.core.checkpoints import load_model
-    from genai_studio.core.sampling import sample
+    from genai_studio.core.latent.sampling import sample
+    from genai_studio.core.store.checkpoints import load_model
 
     model = load_model(cvae_file).model
     drawn = sample(model, 16, seed=11, label=None)
@@ -135,9 +136,9 @@ def test_cancel_leaves_nothing(tmp_path, frames):
     for make in (lambda: export.export_stills(tmp_path, [(f"{k}.png", images[k], prov)
                                                          for k in range(6)], ExportStyle()),
                  lambda: export.export_animation(tmp_path / "a.gif", images, prov,
-                                                 ExportStyle(), export.Timing()),
+                                                 ExportStyle(), Timing()),
                  lambda: export.export_animation(tmp_path / "seq", images, prov,
-                                                 ExportStyle(), export.Timing(), "frames")):
+                                                 ExportStyle(), Timing(), "frames")):
         events = make()
         next(events), next(events)
         events.close()  # what the studio's worker does on Cancel
@@ -157,14 +158,14 @@ def test_a_full_disk_leaves_no_partial_file(tmp_path, frames, monkeypatch):
     monkeypatch.setattr(os, "fsync", fsync_fails_on_the_third_file)
     with pytest.raises(OutputError, match="No space left"):
         export.run(export.export_animation(tmp_path / "seq", images, prov, ExportStyle(),
-                                           export.Timing(), "frames"))
+                                           Timing(), "frames"))
     assert _nothing_but(tmp_path), "the frames already written and the new folder are gone"
     calls.clear()
     monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(
         OSError(errno.ENOSPC, "No space left on device")))
     with pytest.raises(OutputError, match="No space left"):
         export.run(export.export_animation(tmp_path / "a.webp", images, prov, ExportStyle(),
-                                           export.Timing()))
+                                           Timing()))
     assert _nothing_but(tmp_path)
 
 
@@ -179,9 +180,9 @@ def test_bad_targets_are_refused_before_any_work(tmp_path, frames):
         with pytest.raises(error, match=fragment):
             export.run(export.export_animation(str(target) + ("/" if target.name == "full"
                                                               else ""),
-                                               images, prov, ExportStyle(), export.Timing()))
+                                               images, prov, ExportStyle(), Timing()))
     assert _nothing_but(tmp_path, ["full"]) and _nothing_but(tmp_path / "full", ["keep.txt"])
     with pytest.raises(UsageError, match="too much"):
         export.run(export.export_animation(tmp_path / "big.gif", np.zeros((2000, 28, 28)),
                                            Provenance("g", SHA, np.zeros((2000, 8))),
-                                           ExportStyle(size=1024), export.Timing()))
+                                           ExportStyle(size=1024), Timing()))

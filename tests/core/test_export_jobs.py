@@ -11,23 +11,25 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genai_studio.core import export, export_jobs, gallery, imagemeta
 from genai_studio.core.errors import ImageFileError, ModelFileError, UsageError
-from genai_studio.core.export_jobs import ExportJob, Source
-from genai_studio.core.provenance import model_identity
-from genai_studio.core.render import ExportStyle
-from genai_studio.core.restore import locate_model, plan_restore
+from genai_studio.core.export import gallery, imagemeta
+from genai_studio.core.export import jobs as export_jobs
+from genai_studio.core.export import writers as export
+from genai_studio.core.export.jobs import ExportJob, Source
+from genai_studio.core.export.options import ExportStyle, Timing
+from genai_studio.core.export.provenance import model_identity
+from genai_studio.core.export.restore import locate_model, plan_restore
 
 
 @pytest.fixture(scope="module")
 def vae(vae_file):
-    from genai_studio.core.checkpoints import load_model
+    from genai_studio.core.store.checkpoints import load_model
 
     return load_model(vae_file).model
 
 
 def _source(vae_file, vae, kind, **fields):
-    from genai_studio.core.sampling import sample
+    from genai_studio.core.latent.sampling import sample
 
     name, sha = model_identity(vae_file)
     drawn = sample(vae, 16, seed=5)
@@ -47,13 +49,13 @@ def test_tile_sheet_morph_path_and_batch_jobs(tmp_path, vae_file, vae):
         assert im.width == 4 * 56 + 5 * 3 and im.height > im.width  # captions under rows
     anchors = np.array([[-1, -1], [1, 1], [1, -1]], np.float32)
     morph = ExportJob(_source(vae_file, vae, "morph", anchors=anchors), tmp_path / "m.gif",
-                      "gif", style, export.Timing(fps=10, playback="loop"), frames=9)
+                      "gif", style, Timing(fps=10, playback="loop"), frames=9)
     prov = imagemeta.read_provenance(export.run(export_jobs.run_job(morph, vae)).paths[0])
     assert len(prov.latent) == 9 and prov.kind == "morph"
     np.testing.assert_allclose(prov.latent[[0, 3, 6]], anchors, atol=1e-5)
     stroke = np.array([[0.1, 0.1], [0.5, 0.5], [0.9, 0.2]])
     path = ExportJob(_source(vae_file, vae, "path", path=stroke), tmp_path / "p.webp", "webp",
-                     style, export.Timing(playback="once"), frames=6, smoothing=0.02)
+                     style, Timing(playback="once"), frames=6, smoothing=0.02)
     prov = imagemeta.read_provenance(export.run(export_jobs.run_job(path, vae)).paths[0])
     np.testing.assert_allclose(prov.path, stroke, atol=1e-6)
     np.testing.assert_allclose(prov.latent[0], export_jobs.path_latents(stroke[:1], None)[0],
@@ -95,7 +97,7 @@ def test_reopening_finds_the_model_by_hash_not_by_name(tmp_path, vae_file, cvae_
         plan_restore(tmp_path / "t.png", [impostor])
     plan = plan_restore(tmp_path / "t.png", [impostor, renamed])
     assert plan.grid_size == 4 and plan.tile_index == 7 and plan.pad_point is not None
-    from genai_studio.core.latent import pad_to_latent_2d
+    from genai_studio.core.latent.pad import pad_to_latent_2d
     np.testing.assert_allclose(pad_to_latent_2d(*plan.pad_point), plan.prov.latent[0],
                                atol=1e-3)
 

@@ -1,5 +1,5 @@
-"""core/files.py and core/output_lock.py: checked atomic writes and copies, bounded reads,
-output locks."""
+"""core/store/files.py and core/store/output_lock.py: checked atomic writes and copies,
+bounded reads, output locks."""
 
 import os
 import socket
@@ -12,7 +12,7 @@ import pytest
 
 from genai_studio.core.defaults import default_model_name
 from genai_studio.core.errors import InputError, OutputBusy, OutputError
-from genai_studio.core.files import (
+from genai_studio.core.store.files import (
     check_writable,
     clean_stale_temps,
     copy_atomic,
@@ -20,7 +20,7 @@ from genai_studio.core.files import (
     read_untrusted,
     write_atomic,
 )
-from genai_studio.core.output_lock import OutputLock, lock_new_output
+from genai_studio.core.store.output_lock import OutputLock, lock_new_output
 
 
 def _names(folder):
@@ -112,7 +112,7 @@ def test_copy_atomic_copies_and_refuses_what_it_must(tmp_path):
 
 
 def test_a_read_error_during_a_copy_keeps_the_old_target(tmp_path, monkeypatch):
-    import genai_studio.core.files as files
+    import genai_studio.core.store.files as files
 
     source, target = tmp_path / "a", tmp_path / "b"
     source.write_bytes(b"x" * (3 << 20))
@@ -183,7 +183,7 @@ def test_an_output_lock_refuses_a_second_holder_until_released(tmp_path):
 
 def test_the_lock_of_a_killed_run_is_free_again(tmp_path):
     out = tmp_path / "run.safetensors"
-    code = ("import sys, time; from genai_studio.core.output_lock import OutputLock; "
+    code = ("import sys, time; from genai_studio.core.store.output_lock import OutputLock; "
             f"lock = OutputLock({str(out)!r}).acquire(); print('held', flush=True); time.sleep(60)")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:

@@ -9,9 +9,14 @@ import time
 import pytest
 import torch
 
-from genai_studio.core.checkpoints import load_model, model_metadata, read_metadata, save_model
 from genai_studio.core.errors import ModelFileError
 from genai_studio.core.models import VAE, VAEConfig
+from genai_studio.core.store.checkpoints import (
+    load_model,
+    model_metadata,
+    read_metadata,
+    save_model,
+)
 
 
 def _saved_vae(path, **config):

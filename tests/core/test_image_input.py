@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genai_studio.core.errors import UsageError
-from genai_studio.core.image_input import ImageRefused, open_image
-from genai_studio.core.prepare import (
+from genai_studio.core.data.image_input import ImageRefused, open_image
+from genai_studio.core.data.prepare import (
     MNIST_SPEC,
     BlankImage,
     PrepareSpec,
@@ -17,6 +16,7 @@ from genai_studio.core.prepare import (
     spec_for_model,
     stroke_width,
 )
+from genai_studio.core.errors import UsageError
 from tests.core.byo_files import (
     animated_gif,
     digit_drawing,

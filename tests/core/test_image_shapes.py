@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from genai_studio.core.checkpoints import load_model, save_model
-from genai_studio.core.data import ImageSet
+from genai_studio.core.data.mnist import ImageSet
 from genai_studio.core.errors import ModelFileError, UsageError
-from genai_studio.core.events import Finished, Preview
-from genai_studio.core.images import png_bytes, tile_grid
+from genai_studio.core.export.images import png_bytes, tile_grid
+from genai_studio.core.latent.sampling import decode, sample
 from genai_studio.core.models import GAN, VAE, GANConfig, VAEConfig, build_model, config_from_dict
 from genai_studio.core.models.base import conv_levels
-from genai_studio.core.sampling import decode, sample
-from genai_studio.core.training import TrainConfig, train
+from genai_studio.core.store.checkpoints import load_model, save_model
+from genai_studio.core.train.events import Finished, Preview
+from genai_studio.core.train.loop import TrainConfig, train
 
 SHAPES = [(1, 28, 28), (3, 32, 32), (1, 64, 64), (3, 64, 64)]
 
@@ -149,7 +149,7 @@ def test_training_refuses_data_the_model_cannot_take(torch_threads, tmp_path):
 
 
 def test_the_judge_refuses_to_score_other_shapes():
-    from genai_studio.core.metrics import check_judgeable
+    from genai_studio.core.scoring.metrics import check_judgeable
 
     check_judgeable(GAN(GANConfig(channels=4)))
     with pytest.raises(UsageError, match="32x32 RGB"):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import torch
 
 from genai_studio.cli import main
-from genai_studio.core.checkpoints import load_model, read_metadata
-from genai_studio.core.data import load_mnist
+from genai_studio.core.data.mnist import load_mnist
 from genai_studio.core.models import Judge, JudgeConfig
-from genai_studio.core.tasks import JudgeTask, default_binarize, make_task, random_shift
-from genai_studio.core.training import Finished, Preview, TrainConfig, train
+from genai_studio.core.store.checkpoints import load_model, read_metadata
+from genai_studio.core.train.loop import Finished, Preview, TrainConfig, train
+from genai_studio.core.train.tasks import JudgeTask, default_binarize, make_task, random_shift
 
 
 def test_judge_shapes_and_features():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from genai_studio.core import latent
+from genai_studio.core.latent import pad as latent
 
 
 def test_pad_centre_is_latent_origin_and_axes_point_the_right_way():

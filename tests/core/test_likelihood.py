@@ -8,13 +8,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from genai_studio.core.likelihood import (
+from genai_studio.core.models import VAE, VAEConfig
+from genai_studio.core.scoring.likelihood import (
     converging_likelihood,
     grid_log_px,
     mixture_iwae_log_px,
     refine_proposal,
 )
-from genai_studio.core.models import VAE, VAEConfig
 
 
 def _vae(latent_dim: int, seed: int = 0, constant: bool = False) -> VAE:
@@ -110,7 +110,7 @@ def test_refinement_moves_q_to_the_posterior():
 
 @pytest.mark.parametrize("latent_dim", [2, 3])
 def test_converging_estimate_is_at_least_the_plain_bound(tiny_train_set, latent_dim):
-    from genai_studio.core.metrics import vae_likelihood
+    from genai_studio.core.scoring.metrics import vae_likelihood
 
     vae = _vae(latent_dim, seed=5)
     test = tiny_train_set.head(20)

@@ -7,9 +7,11 @@ import math
 import pytest
 import torch
 
-from genai_studio.core.data import ImageSet
+from genai_studio.core.data.mnist import ImageSet
 from genai_studio.core.errors import UsageError
-from genai_studio.core.metrics import (
+from genai_studio.core.models import GAN, VAE, GANConfig, Judge, JudgeConfig, VAEConfig
+from genai_studio.core.models.vae import bernoulli_nll, gaussian_kl
+from genai_studio.core.scoring.metrics import (
     draw_samples,
     feature_stats,
     frechet_distance,
@@ -19,8 +21,6 @@ from genai_studio.core.metrics import (
     vae_likelihood,
     vae_likelihood_batch,
 )
-from genai_studio.core.models import GAN, VAE, GANConfig, Judge, JudgeConfig, VAEConfig
-from genai_studio.core.models.vae import bernoulli_nll, gaussian_kl
 
 
 def _random_spd(dim: int, gen: torch.Generator) -> torch.Tensor:

@@ -6,7 +6,8 @@ import pickle
 
 import torch
 
-from genai_studio.core.checkpoints import (
+from genai_studio.core.models import Judge, JudgeConfig
+from genai_studio.core.store.checkpoints import (
     _describe_foreign,
     load_model,
     model_metadata,
@@ -14,7 +15,6 @@ from genai_studio.core.checkpoints import (
     save_model,
     write_metrics,
 )
-from genai_studio.core.models import Judge, JudgeConfig
 
 
 def test_safetensors_header_length_starting_0x80_is_not_a_pickle():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genai_studio.core import motion
 from genai_studio.core.errors import UsageError
+from genai_studio.core.latent import motion
 
 
 @pytest.mark.parametrize("easing", motion.EASINGS)

@@ -6,7 +6,7 @@ import sys
 
 import torch
 
-from genai_studio.core.optim import LeanAdam, adam, lean_supported
+from genai_studio.core.train.optim import LeanAdam, adam, lean_supported
 
 
 def _train(model, optimizer, steps=4):
@@ -38,7 +38,7 @@ def test_a_training_step_never_imports_torch_dynamo():
     code = """
 import sys, torch
 from genai_studio.core.models import VAEConfig, build_model
-from genai_studio.core.tasks import make_task
+from genai_studio.core.train.tasks import make_task
 task = make_task(build_model(VAEConfig(hidden=(8,))), None, torch.device("cpu"), 1.0)
 x = torch.rand(4, 1, 28, 28)
 task.step(x, torch.zeros(4, dtype=torch.long), torch.Generator(), 1.0)

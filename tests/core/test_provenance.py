@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genai_studio.core import imagemeta
 from genai_studio.core.errors import ImageFileError
-from genai_studio.core.provenance import (
+from genai_studio.core.export import imagemeta
+from genai_studio.core.export.provenance import (
     MAX_JSON_BYTES,
     Provenance,
     check_model,

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from genai_studio.core.errors import UsageError
-from genai_studio.core.render import ExportStyle, contact_sheet, render, render_levels
+from genai_studio.core.export.options import ExportStyle
+from genai_studio.core.export.render import contact_sheet, render, render_levels
 
 
 @pytest.fixture

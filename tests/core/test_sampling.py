@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from genai_studio.core import sampling
 from genai_studio.core.errors import UsageError
+from genai_studio.core.latent import sampling
 from genai_studio.core.models import GANConfig, VAEConfig, build_model
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from genai_studio.core.checkpoints import read_metadata
 from genai_studio.core.defaults import GENERATOR_KINDS
+from genai_studio.core.store.checkpoints import read_metadata
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 SHIPPED = sorted(MODELS.glob("*.safetensors"))

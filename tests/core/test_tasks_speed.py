@@ -6,7 +6,7 @@ import torch
 
 from genai_studio.core.models import GANConfig, build_model
 from genai_studio.core.models.gan import discriminator_loss, generator_loss
-from genai_studio.core.tasks import make_task
+from genai_studio.core.train.tasks import make_task
 
 
 def _reference_gan_step(model, d_opt, g_opt, x, generator):

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from genai_studio.core import threads
 from genai_studio.core.errors import UsageError
+from genai_studio.core.runtime import threads
 
 
 @pytest.fixture(autouse=True)
@@ -70,8 +70,8 @@ def test_configure_sets_passive_waiting_and_keeps_a_users_policy():
 @pytest.mark.parametrize("inherited", [{}, {"MKL_NUM_THREADS": "2"}])
 def test_a_process_started_with_the_policy_runs_torch_on_that_many_passive_threads(inherited):
     # An inherited MKL_NUM_THREADS is what a CI runner had: torch sizes its pool to it on load.
-    code = ("from genai_studio.core import threads; threads.configure(1); import torch, os; "
-            "print(torch.get_num_threads(), os.environ['OMP_WAIT_POLICY'])")
+    code = ("from genai_studio.core.runtime import threads; threads.configure(1); "
+            "import torch, os; print(torch.get_num_threads(), os.environ['OMP_WAIT_POLICY'])")
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS",
                                                                "OMP_WAIT_POLICY",
                                                                "MKL_NUM_THREADS")}
@@ -120,12 +120,12 @@ def test_cli_threads_option_is_validated(capsys):
 
 def test_prepared_threads_flush_denormals_and_others_do_not():
     """prepare_compute flushes denormal floats on the calling thread only (the speed of
-    softplus on a trained decoder's logits depends on it; see core/threads.py)."""
+    softplus on a trained decoder's logits depends on it; see core/runtime/threads.py)."""
     import threading
 
     import torch
 
-    from genai_studio.core.threads import prepare_compute
+    from genai_studio.core.runtime.threads import prepare_compute
 
     tiny = torch.finfo(torch.float32).tiny / 4  # a denormal
     seen = {}
@@ -148,7 +148,7 @@ def test_prepared_threads_flush_denormals_and_others_do_not():
 def test_a_command_gives_its_callers_thread_back_its_floating_point_mode():
     import torch
 
-    from genai_studio.core.threads import computing
+    from genai_studio.core.runtime.threads import computing
 
     tiny = torch.finfo(torch.float32).tiny / 4
     with computing():

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from genai_studio.core.checkpoints import load_model, read_metadata
 from genai_studio.core.errors import ModelFileError, UsageError
 from genai_studio.core.models import GANConfig, VAEConfig
-from genai_studio.core.training import (
+from genai_studio.core.store.checkpoints import load_model, read_metadata
+from genai_studio.core.train.loop import (
     Checkpoint,
     Finished,
     Preview,
@@ -149,7 +149,8 @@ def test_train_config_rejects_nonsense(kwargs):
 
 
 def test_kl_warmup_ramps_beta(tiny_train_set, tmp_path):
-    from genai_studio.core.training import _beta_scale, _prepare
+    from genai_studio.core.train.loop import _prepare
+    from genai_studio.core.train.stepping import beta_scale as _beta_scale
 
     run, _ = _prepare(SMALL_VAE, TrainConfig(epochs=4, batch_size=128, kl_warmup_epochs=2),
                       tiny_train_set, CPU, tmp_path / "m.safetensors", None, None)

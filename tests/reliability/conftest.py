@@ -29,8 +29,8 @@ def save_tiny_vae(path: Path, hidden: int = 16, seed: int = 0, **config) -> Path
     """An untrained MLP VAE file (its samples are noise, its format is the real one)."""
     import torch
 
-    from genai_studio.core.checkpoints import model_metadata, save_model
     from genai_studio.core.models import VAE, VAEConfig
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     torch.manual_seed(seed)
     model = VAE(VAEConfig(hidden=(hidden,), **config))

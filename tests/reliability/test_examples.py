@@ -12,10 +12,10 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from genai_studio.core.checkpoints import load_model, model_metadata, save_model
 from genai_studio.core.defaults import checkpoint_path_for
 from genai_studio.core.models import VAE, VAEConfig
-from genai_studio.core.output_lock import OutputLock
+from genai_studio.core.store.checkpoints import load_model, model_metadata, save_model
+from genai_studio.core.store.output_lock import OutputLock
 from tests.reliability.conftest import (
     assert_last_line_error,
     assert_one_line_error,
@@ -157,7 +157,7 @@ def test_a_run_that_diverges_later_keeps_its_last_good_checkpoint(capsys, tmp_pa
                                                                    monkeypatch):
     out, ckpt = _checkpoint(capsys, tmp_path)
     good = ckpt.read_bytes()
-    import genai_studio.core.tasks as tasks
+    import genai_studio.core.train.tasks as tasks
 
     real_step = tasks.VAETask.step
 
@@ -251,10 +251,11 @@ def test_a_conditional_model_with_no_classes_is_refused(capsys, tmp_path):
 
 
 def test_a_fifo_in_the_data_cache_is_passed_over(tmp_path, monkeypatch):
-    import genai_studio.core.data as data_module
+    import genai_studio.core.data.mnist as data_module
 
     data = make_mnist_dir(tmp_path / "data", n=32)
-    monkeypatch.setattr("genai_studio.core.resources.user_cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr("genai_studio.core.store.resources.user_cache_dir",
+                        lambda: tmp_path / "cache")
     images = data / "train-images-idx3-ubyte.gz"
     entry = data_module._cache_file(images.read_bytes())
     entry.parent.mkdir(parents=True)

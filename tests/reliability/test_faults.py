@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from genai_studio.core.checkpoints import load_model
 from genai_studio.core.defaults import checkpoint_path_for
-from genai_studio.core.files import write_atomic
+from genai_studio.core.store.checkpoints import load_model
+from genai_studio.core.store.files import write_atomic
 from tests.reliability.conftest import (
     child_env,
     make_mnist_dir,
@@ -121,9 +121,9 @@ def test_disk_full_keeps_the_previous_model_checkpoint_and_copy(tmp_path):
     limit = [(resource.RLIMIT_FSIZE, 64 * 1024)]
     proc = _python(tmp_path, f"""
         import sys
-        from genai_studio.core.checkpoints import load_model, save_model
+        from genai_studio.core.store.checkpoints import load_model, save_model
         from genai_studio.core.errors import OutputError
-        from genai_studio.core.files import copy_atomic
+        from genai_studio.core.store.files import copy_atomic
         loaded = load_model({str(model)!r})
         try:
             save_model({str(model)!r}, loaded.model, loaded.metadata)
@@ -167,7 +167,7 @@ def test_disk_full_during_training_keeps_the_last_checkpoint(tmp_path):
 
 _WRITER = """
 import itertools, sys
-from genai_studio.core.files import write_atomic
+from genai_studio.core.store.files import write_atomic
 paths = sys.argv[1:3]
 contents = [open(p, "rb").read() for p in paths]
 print("ready", flush=True)
@@ -233,7 +233,7 @@ def test_concurrent_writers_of_one_file_leave_one_whole_file(tmp_path):
         sources[-1].write_bytes(data)
     target = tmp_path / "out" / "shared.bin"
     target.parent.mkdir()
-    code = ("import sys; from genai_studio.core.files import write_atomic; "
+    code = ("import sys; from genai_studio.core.store.files import write_atomic; "
             "data = open(sys.argv[1], 'rb').read(); "
             "[write_atomic(sys.argv[2], data) for _ in range(40)]")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(s), str(target)],

@@ -24,9 +24,9 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from genai_studio.core.checkpoints import load_model, read_metadata
-from genai_studio.core.data import read_idx
+from genai_studio.core.data.mnist import read_idx
 from genai_studio.core.errors import DataError, GenAIError, InputError, ModelFileError
+from genai_studio.core.store.checkpoints import load_model, read_metadata
 from genai_studio.core.validate import loads_json
 from tests.reliability.conftest import join_model, save_tiny_vae, split_model
 
@@ -49,7 +49,7 @@ def base_model() -> bytes:
 
 @cache
 def train_set():
-    from genai_studio.core.data import load_mnist
+    from genai_studio.core.data.mnist import load_mnist
 
     return load_mnist("train", limit=128)
 
@@ -57,7 +57,7 @@ def train_set():
 @cache
 def base_checkpoint() -> tuple[bytes, Path]:
     from genai_studio.core.models import VAEConfig
-    from genai_studio.core.training import TrainConfig, train
+    from genai_studio.core.train.loop import TrainConfig, train
 
     out = _TMP / "ckpt" / "m.safetensors"
     out.parent.mkdir()
@@ -165,7 +165,7 @@ def test_tensor_tables_rewritten_with_any_json(field, value, which):
 
 def resume_or_refuse(path: Path, out: Path) -> None:
     """Resume two epochs from ``path``: it trains (finite weights) or it is refused."""
-    from genai_studio.core.training import TrainConfig, train
+    from genai_studio.core.train.loop import TrainConfig, train
 
     try:
         for _ in train(None, TrainConfig(epochs=2), train_set(), torch.device("cpu"), out,

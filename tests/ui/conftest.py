@@ -27,7 +27,7 @@ def isolated_settings(tmp_path: Path):
 def guard_checks(monkeypatch):
     """Each test starts with empty fault records and checking on; any fault a slot raised, or
     any slot that ran off the GUI thread, fails the test."""
-    from genai_studio.ui.guard import GUARD
+    from genai_studio.ui.common.guard import GUARD
 
     GUARD.reset()
     monkeypatch.setattr(GUARD, "checking", True)
@@ -42,10 +42,10 @@ def guard_checks(monkeypatch):
 @pytest.fixture(autouse=True)
 def no_threads_left(qapp):
     """Fail a test that leaves a worker QThread running (and stop it, so Qt does not abort);
-    then collect the test's garbage here, on the GUI thread (docs: ui/collector.py)."""
+    then collect the test's garbage here, on the GUI thread (docs: ui/common/collector.py)."""
     import gc
 
-    from genai_studio.ui import collector
+    from genai_studio.ui.common import collector
     from genai_studio.workers import running_threads
 
     collector.install(qapp)
@@ -63,8 +63,8 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
     """Untrained tiny models saved as real model files: no dependence on models/."""
     import torch
 
-    from genai_studio.core.checkpoints import model_metadata, save_model
     from genai_studio.core.models import GANConfig, JudgeConfig, VAEConfig, build_model
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     folder = tmp_path_factory.mktemp("models")
     out = {}
@@ -131,7 +131,7 @@ def cvae_window(qtbot, tmp_path, model_files):
 @pytest.fixture
 def state(qapp):
     """A studio state on its own: widgets under test bind to it, no window, no threads."""
-    from genai_studio.ui.state import StudioState
+    from genai_studio.ui.studio.state import StudioState
 
     return StudioState()
 
@@ -139,7 +139,7 @@ def state(qapp):
 @pytest.fixture
 def handle(model_files):
     """``handle(name)`` -> a ModelHandle of a tiny model, loaded on the CPU."""
-    from genai_studio.core.checkpoints import load_model
+    from genai_studio.core.store.checkpoints import load_model
     from genai_studio.workers.messages import ModelHandle
 
     def make(name: str) -> ModelHandle:

@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from genai_studio.core.latent import latent_2d_to_pad
-from genai_studio.ui import ask
-from genai_studio.ui.imaging import to_uint8
-from genai_studio.ui.material import Target
+from genai_studio.core.latent.pad import latent_2d_to_pad
+from genai_studio.ui.common import ask
+from genai_studio.ui.common.imaging import to_uint8
+from genai_studio.ui.material.state import Target, TargetKind
 from tests.core.byo_files import digit_drawing, mixed_folder, png_with_header_size
 
 
@@ -40,12 +40,12 @@ def _drawing(tmp_path, name="seven.png"):
 def test_an_image_dropped_on_the_2d_pad_lands_where_it_encodes(window, qtbot, tmp_path):
     pad = window.pad_panel.pad
     _drop(pad, _drawing(tmp_path), pad.square().center())
-    qtbot.waitUntil(lambda: window.state.material is not None, timeout=30_000)
-    material = window.state.material
+    qtbot.waitUntil(lambda: window.state.material.current is not None, timeout=30_000)
+    material = window.state.material.current
     assert material.source == "seven.png" and material.prepared.shape == (28, 28)
     assert material.reconstruction.shape == (28, 28) and material.error is not None
     expected = latent_2d_to_pad(material.latent)[0]
-    assert np.allclose(window.state.pad_point, expected, atol=1e-6)
+    assert np.allclose(window.state.pad.point, expected, atol=1e-6)
     assert "seven.png" in window.material_panel.caption.text()
 
 
@@ -56,12 +56,12 @@ def test_images_become_corner_anchors_and_morph_ends(qtbot, tmp_path, model_file
     pad = w.pad_panel.pad
     sq = pad.square()
     _drop(pad, _drawing(tmp_path), QPointF(sq.right() - 3, sq.top() + 3))  # top-right corner
-    qtbot.waitUntil(lambda: w.state.corners[1].source == "seven.png", timeout=30_000)
+    qtbot.waitUntil(lambda: w.state.pad.corners[1].source == "seven.png", timeout=30_000)
     _drop(w.canvas, _drawing(tmp_path, "b.png"), QPointF(10, 10))
-    qtbot.waitUntil(lambda: w.state.morph_start is not None
-                    and w.state.morph_start.source == "b.png", timeout=30_000)
-    w.material.send(Target("pad"))
-    assert w.state.pad_point != (0.5, 0.5)
+    qtbot.waitUntil(lambda: w.state.morph.start is not None
+                    and w.state.morph.start.source == "b.png", timeout=30_000)
+    w.material.send(Target(TargetKind.PAD))
+    assert w.state.pad.point != (0.5, 0.5)
     w.close()
 
 
@@ -69,25 +69,25 @@ def test_a_hostile_image_is_refused_in_a_dialog(window, qtbot, tmp_path, monkeyp
     bomb = tmp_path / "bomb.png"
     bomb.write_bytes(png_with_header_size(30000, 30000))
     monkeypatch.setattr(ask, "open_path", lambda *a, **k: bomb)
-    before = window.state.pad_point
+    before = window.state.pad.point
     window.actions["encode_image"].trigger()
     qtbot.waitUntil(lambda: "decompression bomb" in window.last_error, timeout=30_000)
-    assert window.state.material is None and window.state.pad_point == before
+    assert window.state.material.current is None and window.state.pad.point == before
 
 
 def test_gan_projection_shows_progress_and_stops_when_asked(gan_window, qtbot, tmp_path):
     w = gan_window
     steps = []
-    w.material.progress.connect(lambda step, total, error: steps.append(step))
-    w.material.import_image(_drawing(tmp_path), Target("show"))
+    w.state.material.progress_changed.connect(lambda p: steps.append(p[0]))
+    w.material.import_image(_drawing(tmp_path), Target(TargetKind.SHOW))
     assert w.material_panel.stop_button.isVisibleTo(w.material_panel)
-    qtbot.waitUntil(lambda: w.state.material is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: w.state.material.current is not None, timeout=60_000)
     assert steps[-1] == 200 and steps == sorted(steps), "progress every 10 steps, in order"
     assert not w.material_panel.stop_button.isVisibleTo(w.material_panel)
-    w.state.material = None
-    w.material.import_image(_drawing(tmp_path, "again.png"), Target("show"))
+    w.state.material.current = None
+    w.material.import_image(_drawing(tmp_path, "again.png"), Target(TargetKind.SHOW))
     w.material_panel.stop_button.click()  # before the worker's first step: stops at once
-    qtbot.waitUntil(lambda: w.state.material is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: w.state.material.current is not None, timeout=60_000)
     assert "stopped early" in w.statusBar().currentMessage()
 
 
@@ -103,16 +103,16 @@ def _sketch(surface, points):
 def test_the_sketch_is_encoded_live_undone_and_cleared(window, qtbot):
     surface = window.material_panel.sketch
     _sketch(surface, [(0.5, 0.15), (0.5, 0.85)])
-    qtbot.waitUntil(lambda: window.state.material is not None
-                    and window.state.material.source == "sketch", timeout=30_000)
-    first = window.state.pad_point
-    assert np.allclose(first, latent_2d_to_pad(window.state.material.latent)[0], atol=1e-6)
+    qtbot.waitUntil(lambda: window.state.material.current is not None
+                    and window.state.material.current.source == "sketch", timeout=30_000)
+    first = window.state.pad.point
+    assert np.allclose(first, latent_2d_to_pad(window.state.material.current.latent)[0], atol=1e-6)
     _sketch(surface, [(0.2, 0.5), (0.8, 0.5)])
-    qtbot.waitUntil(lambda: window.state.pad_point != first, timeout=30_000)
+    qtbot.waitUntil(lambda: window.state.pad.point != first, timeout=30_000)
     assert surface.pixels().min() < 50, "ink on the paper"
     surface.undo()
     surface.clear()
-    assert surface.is_blank() and window.state.material is None
+    assert surface.is_blank() and window.state.material.current is None
     surface.undo()
     assert not surface.is_blank()
 
@@ -120,12 +120,12 @@ def test_the_sketch_is_encoded_live_undone_and_cleared(window, qtbot):
 def test_repair_a_tile_pick_an_alternative_and_send_it_to_the_pad(window, qtbot):
     from PySide6.QtWidgets import QApplication
 
-    from genai_studio.ui.repair_dialog import RepairDialog
+    from genai_studio.ui.material.repair_dialog import RepairDialog
 
-    window.state.selected = 3
+    window.state.canvas.selected = 3
     window.actions["repair_tile"].trigger()
     dialog = next(d for d in QApplication.topLevelWidgets() if isinstance(d, RepairDialog))
-    tile = window.state.grid.images[3]
+    tile = window.state.canvas.grid.images[3]
     dialog.canvas.paint_at(dialog.canvas.square().center(), True)
     assert dialog.canvas.hole.any()
     dialog.run()
@@ -135,8 +135,8 @@ def test_repair_a_tile_pick_an_alternative_and_send_it_to_the_pad(window, qtbot)
     assert np.array_equal(result.images[0][~hole], tile[~hole]), "visible pixels kept"
     dialog.choose(len(result.images) - 1)
     dialog.to_pad()
-    qtbot.waitUntil(lambda: window.state.material is not None, timeout=30_000)
-    assert window.state.material.source == "repair of tile 4"
+    qtbot.waitUntil(lambda: window.state.material.current is not None, timeout=30_000)
+    assert window.state.material.current.source == "repair of tile 4"
     dialog.close()
 
 
@@ -155,24 +155,24 @@ def test_a_dataset_from_a_folder_is_reported_kept_listed_trained_on_and_deleted(
         assert f"{path}: {reason}" in report
     assert "10 images kept" in dialog.summary.text() and dialog.progress.value() == 1000
     dialog.keep()
-    qtbot.waitUntil(lambda: len(window.state.datasets) == 1, timeout=30_000)
-    info = window.state.datasets[0]
+    qtbot.waitUntil(lambda: len(window.state.library.datasets) == 1, timeout=30_000)
+    info = window.state.library.datasets[0]
     assert info.name == "folder" and info.num_images == 10
     assert window.datasets.list.count() == 1
     qtbot.waitUntil(lambda: window.datasets.preview.image is not None, timeout=30_000)
     window.datasets.train_button.click()
-    assert window.state.training_settings.data == info.path
+    assert window.state.training.settings.data == info.path
     assert window.training.data.currentData() == info.path
     assert not window.training.conditional.isEnabled()
     monkeypatch.setattr(ask, "confirm", lambda *a, **k: True)
     window.datasets.delete_button.click()
-    qtbot.waitUntil(lambda: window.state.datasets == (), timeout=30_000)
-    assert window.state.training_settings.data is None, "a deleted dataset is not trained on"
+    qtbot.waitUntil(lambda: window.state.library.datasets == (), timeout=30_000)
+    assert window.state.training.settings.data is None, "a deleted dataset is not trained on"
 
 
 def test_a_colour_model_trained_in_the_window_draws_in_colour(data_home, window, qtbot,
                                                               tmp_path):
-    from genai_studio.core.datasets import save_dataset, user_datasets_dir
+    from genai_studio.core.data.datasets import save_dataset, user_datasets_dir
 
     rng = np.random.default_rng(0)
     images = np.zeros((64, 32, 32, 3), np.uint8)
@@ -182,23 +182,24 @@ def test_a_colour_model_trained_in_the_window_draws_in_colour(data_home, window,
     path = save_dataset(folder / "red.safetensors", images,
                         {"name": "red", "options": {"size": 32, "colour": "rgb", "fit": "crop"}})
     window.dataset_actions.refresh()
-    qtbot.waitUntil(lambda: len(window.state.datasets) == 1, timeout=30_000)
-    window.state.training_settings = replace(window.state.training_settings, kind="vae",
+    qtbot.waitUntil(lambda: len(window.state.library.datasets) == 1, timeout=30_000)
+    window.state.training.settings = replace(window.state.training.settings, kind="vae",
                                              latent_dim=3, epochs=1, batch_size=16, data=path)
-    before = window.state.model
+    before = window.state.session.model
     window.training.train_button.click()
-    qtbot.waitUntil(lambda: window.state.model is not before
-                    and window.state.model.model.image_shape == (3, 32, 32)
-                    and window.state.grid is not None
-                    and window.state.grid.handle is window.state.model, timeout=120_000)
-    grid = window.state.grid
+    qtbot.waitUntil(lambda: window.state.session.model is not before
+                    and window.state.session.model.model.image_shape == (3, 32, 32)
+                    and window.state.canvas.grid is not None
+                    and window.state.canvas.grid.handle is window.state.session.model,
+                    timeout=120_000)
+    grid = window.state.canvas.grid
     assert grid.images.shape[1:] == (32, 32, 3)
     shown = window.canvas._qimages[0]  # drawn in its colours, not in grey
     first = grid.images[0]
     want = (first if first.dtype == np.uint8 else to_uint8(first))[16, 16]
     got = shown.pixelColor(16, 16)
     assert (got.red(), got.green(), got.blue()) == tuple(int(c) for c in want)
-    assert window.state.model.metadata["dataset"]["name"] == "red"
-    window.material.import_image(_drawing(tmp_path), Target("show"))
-    qtbot.waitUntil(lambda: window.state.material is not None, timeout=30_000)
-    assert window.state.material.prepared.shape == (32, 32, 3)
+    assert window.state.session.model.metadata["dataset"]["name"] == "red"
+    window.material.import_image(_drawing(tmp_path), Target(TargetKind.SHOW))
+    qtbot.waitUntil(lambda: window.state.material.current is not None, timeout=30_000)
+    assert window.state.material.current.prepared.shape == (32, 32, 3)

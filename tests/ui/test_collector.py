@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from genai_studio.ui import collector
+from genai_studio.ui.common import collector
 
 
 class Cycle:

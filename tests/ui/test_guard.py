@@ -8,7 +8,7 @@ import threading
 from PySide6.QtCore import QObject, Signal
 
 from genai_studio.core.errors import OutputError
-from genai_studio.ui.guard import GUARD, gui_slot
+from genai_studio.ui.common.guard import GUARD, gui_slot
 
 
 class Target(QObject):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from genai_studio.ui.history import History
+from genai_studio.ui.studio.history import History
 
 
 def test_back_forward_and_a_new_step_drops_the_future():

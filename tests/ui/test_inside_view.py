@@ -8,15 +8,16 @@ import time
 import numpy as np
 import pytest
 
-from genai_studio.core.events import Progress
+from genai_studio.core.train.events import Progress, RunState
+from genai_studio.ui.training.state import TrainingStatus
 
 
 @pytest.fixture(scope="session")
 def vaegan_file(tmp_path_factory):
     import torch
 
-    from genai_studio.core.checkpoints import model_metadata, save_model
     from genai_studio.core.models import VAEGAN, VAEGANConfig
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     torch.manual_seed(0)
     model = VAEGAN(VAEGANConfig(latent_dim=4, channels=4, hidden=8))
@@ -28,14 +29,14 @@ def vaegan_file(tmp_path_factory):
 def _open_inside(qtbot, w):
     w.docks["inside"].show()
     w.docks["inside"].raise_()
-    qtbot.waitUntil(lambda: w.state.inside_open, timeout=5000)
+    qtbot.waitUntil(lambda: w.state.inside.open, timeout=5000)
 
 
 def _look(qtbot, w, source):
-    qtbot.waitUntil(lambda: w.state.inside is not None
-                    and w.state.inside.request.handle is w.state.model
-                    and w.state.inside.request.source.startswith(source), timeout=20_000)
-    return w.state.inside.inside
+    qtbot.waitUntil(lambda: w.state.inside.result is not None
+                    and w.state.inside.result.request.handle is w.state.session.model
+                    and w.state.inside.result.request.source.startswith(source), timeout=20_000)
+    return w.state.inside.result.inside
 
 
 @pytest.mark.parametrize("name", ["vae", "vae8", "gan", "cgan", "vaegan"])
@@ -46,11 +47,12 @@ def test_every_kind_shows_its_tensors(qtbot, tmp_path, make_window, model_files,
     qtbot.waitUntil(lambda: w.generations > 0, timeout=90_000)
     try:
         _open_inside(qtbot, w)
-        w.state.pad_point = (0.3, 0.6)
+        w.state.pad.point = (0.3, 0.6)
         inside = _look(qtbot, w, "pad")
         encoder = name != "gan" and name != "cgan"
         assert inside.has_encoder == encoder
-        assert inside.z.shape == (w.state.model.latent_dim,) and inside.x_out.shape == (28, 28)
+        assert inside.z.shape == (w.state.session.model.latent_dim,)
+        assert inside.x_out.shape == (28, 28)
         if encoder:  # the round trip: the pad's image, its q(z|x), a sample, its decoding
             assert inside.mu.shape == inside.sigma.shape == inside.z.shape
             assert bool((inside.sigma > 0).all()) and inside.x is not None
@@ -58,12 +60,12 @@ def test_every_kind_shows_its_tensors(qtbot, tmp_path, make_window, model_files,
         assert (inside.d_out is not None) == adversarial
         if adversarial:
             assert 0 < inside.d_out < 1 and 0 < inside.d_x < 1  # D of a real and a sample
-        w.state.selected = 3
+        w.state.canvas.selected = 3
         tile = _look(qtbot, w, "tile")
         if encoder:
-            np.testing.assert_allclose(tile.x, w.state.grid.images[3])
+            np.testing.assert_allclose(tile.x, w.state.canvas.grid.images[3])
         else:
-            np.testing.assert_allclose(tile.z, w.state.grid.latents[3], rtol=1e-6)
+            np.testing.assert_allclose(tile.z, w.state.canvas.grid.latents[3], rtol=1e-6)
         assert "tile 4" in w.inside_view.caption.text()
         w.inside_view.grab()  # paints without a fault
         assert w.inside_view.diagram.paints > 0
@@ -78,23 +80,23 @@ def test_a_drag_asks_at_most_ten_looks_a_second(qtbot, window):
     before, t0 = lens.sent, time.perf_counter()
     while time.perf_counter() - t0 < 1.5:
         u = (time.perf_counter() - t0) / 1.5
-        window.state.pad_point = (u, 1 - u)
+        window.state.pad.point = (u, 1 - u)
         qtbot.wait(5)
     seconds = time.perf_counter() - t0
     assert 1 <= lens.sent - before <= 10 * seconds + 1
-    qtbot.waitUntil(lambda: window.state.inside is not None
+    qtbot.waitUntil(lambda: window.state.inside.result is not None
                     and not lens._in_flight and not lens._timer.isActive(), timeout=10_000)
     # The last point is the one shown once the drag stops.
-    np.testing.assert_allclose(window.state.inside.request.latent,
-                               lens.pad_latent(), rtol=1e-6)
+    np.testing.assert_allclose(window.state.inside.result.request.latent,
+                               window.state.pad.latent(), rtol=1e-6)
 
 
 def test_closed_it_asks_for_nothing(qtbot, window):
     window.docks["inside"].hide()
-    qtbot.waitUntil(lambda: not window.state.inside_open, timeout=5000)
+    qtbot.waitUntil(lambda: not window.state.inside.open, timeout=5000)
     before = window.lens.sent
     for k in range(20):
-        window.state.pad_point = (k / 20, 0.5)
+        window.state.pad.point = (k / 20, 0.5)
         qtbot.wait(10)
     assert window.lens.sent == before
 
@@ -121,17 +123,18 @@ def test_training_losses_show_plain_names_and_formulas(qtbot, window):
 
 def test_the_last_losses_of_a_burst_are_shown(qtbot, window):
     _open_inside(qtbot, window)
-    view = window.inside_view
+    view, t = window.inside_view, window.state.training
+    t.status = TrainingStatus(RunState.TRAINING, 0.5)
     losses = {"neg_elbo": 100.0, "rec": 90.0, "kl": 10.0}
     for step in range(30):  # faster than ten a second: most are skipped as they come
-        view.on_progress(Progress(step, 30, 1, 1, {**losses, "kl": float(step)}, 1.0, 0.0, 0.0))
+        t.progress = Progress(step, 30, 1, 1, {**losses, "kl": float(step)}, 1.0, 0.0, 0.0)
     qtbot.waitUntil(lambda: view.losses.rows["kl"][1].text() == "29", timeout=2000)
 
 
 def test_switching_between_corner_models_of_different_sizes(qtbot, tmp_path, make_window,
                                                             model_files, vaegan_file,
                                                             monkeypatch):
-    from genai_studio.ui.guard import GUARD
+    from genai_studio.ui.common.guard import GUARD
 
     # The GAN's 8-D corners are still in the state for a moment when the 4-D VAE-GAN becomes
     # the model: nothing may decode them with it, and no error dialog may come of it.
@@ -142,9 +145,10 @@ def test_switching_between_corner_models_of_different_sizes(qtbot, tmp_path, mak
     try:
         _open_inside(qtbot, w)
         w.studio.load(vaegan_file)
-        qtbot.waitUntil(lambda: w.state.model.path == vaegan_file and w.state.grid is not None
-                        and w.state.grid.handle is w.state.model, timeout=30_000)
-        assert all(a.latent.shape == (4,) for a in w.state.corners)
+        qtbot.waitUntil(lambda: w.state.session.model.path == vaegan_file
+                        and w.state.canvas.grid is not None
+                        and w.state.canvas.grid.handle is w.state.session.model, timeout=30_000)
+        assert all(a.latent.shape == (4,) for a in w.state.pad.corners)
         _look(qtbot, w, "pad")
         w.pad_panel.pad.set_point(0.7, 0.2)
         qtbot.waitUntil(lambda: w.pad_panel.decodes > 0, timeout=5_000)
@@ -154,8 +158,8 @@ def test_switching_between_corner_models_of_different_sizes(qtbot, tmp_path, mak
 
 
 def test_a_dropped_drawing_is_prepared_as_the_pad_prepares_it(qtbot, window, tmp_path):
-    from genai_studio.core.image_input import open_image
-    from genai_studio.core.prepare import MNIST_SPEC, prepare
+    from genai_studio.core.data.image_input import open_image
+    from genai_studio.core.data.prepare import MNIST_SPEC, prepare
     from tests.core.byo_files import digit_drawing
 
     path = tmp_path / "seven.png"
@@ -168,14 +172,14 @@ def test_a_dropped_drawing_is_prepared_as_the_pad_prepares_it(qtbot, window, tmp
 
 
 def test_the_loss_rows_go_when_the_run_ends(qtbot, window):
-    from genai_studio.core.events import RunState
-    from genai_studio.ui.state import TrainingStatus
+    from genai_studio.core.train.events import RunState
+    from genai_studio.ui.training.state import TrainingStatus
 
     _open_inside(qtbot, window)
     view = window.inside_view
     view.on_progress(Progress(1, 10, 1, 1, {"neg_elbo": 1.0, "rec": 0.9, "kl": 0.1}, 1.0, 0.0,
                               0.0))
-    window.state.training = TrainingStatus(RunState.TRAINING, 0.1, "10%")
+    window.state.training.status = TrainingStatus(RunState.TRAINING, 0.1, "10%")
     assert view.losses.rows and not view.losses.rows["kl"][0].isHidden()
-    window.state.training = TrainingStatus(RunState.CANCELLED, 0.1, "cancelled")
+    window.state.training.status = TrainingStatus(RunState.CANCELLED, 0.1, "cancelled")
     assert view.losses.rows == {}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from genai_studio.ui.guard import GUARD
-from genai_studio.ui.scores import headline
+from genai_studio.ui.common.guard import GUARD
+from genai_studio.ui.library.scores import headline
 from tests.ui.helpers import start_training
 
 METRICS = {"class_shares": [0.1] * 9 + [0.09], "max_class_deviation": 0.021,
@@ -23,8 +23,8 @@ def tiny_judge(tmp_path_factory) -> Path:
     """An untrained judge saved as a real file: the meter's numbers, not models/' content."""
     import torch
 
-    from genai_studio.core.checkpoints import model_metadata, save_model
     from genai_studio.core.models import Judge, JudgeConfig
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     torch.manual_seed(0)
     judge = Judge(JudgeConfig(channels=2, features=8))
@@ -36,7 +36,7 @@ def tiny_judge(tmp_path_factory) -> Path:
 @pytest.fixture
 def shipped(tmp_path, model_files, tiny_judge) -> Path:
     """A shipped folder: a scored VAE, an unscored GAN and the judge."""
-    from genai_studio.core.checkpoints import write_metrics
+    from genai_studio.core.store.checkpoints import write_metrics
 
     folder = tmp_path / "shipped"
     folder.mkdir()
@@ -49,19 +49,19 @@ def shipped(tmp_path, model_files, tiny_judge) -> Path:
 
 def test_library_shows_scores_or_not_scored_and_keeps_the_judge_apart(qtbot, shipped, tmp_path,
                                                                     state):
-    from genai_studio.ui.actions import build_actions
-    from genai_studio.ui.library_actions import scan_all
-    from genai_studio.ui.model_library import ModelLibrary
+    from genai_studio.ui.library.model_actions import scan_all
+    from genai_studio.ui.library.models_panel import ModelLibrary
+    from genai_studio.ui.window.actions import build_actions
 
     host = QWidget()
     qtbot.addWidget(host)
     lib = ModelLibrary(state, build_actions(host, _no_handlers()), host)
-    state.library = scan_all(shipped, tmp_path / "user")
-    state.library_selection = shipped / "a-scored.safetensors"
+    state.library.snapshot = scan_all(shipped, tmp_path / "user")
+    state.library.selection = shipped / "a-scored.safetensors"
     text = lib.info.toPlainText()
     assert "confidence" in text and "0.93" in text and "2.1 pts" in text
     assert "135.1 nats" in text and "4.2" in text and "not scored" not in text
-    state.library_selection = shipped / "b-plain.safetensors"
+    state.library.selection = shipped / "b-plain.safetensors"
     assert "not scored yet" in lib.info.toPlainText()
     assert "Score" in lib.info.toPlainText()  # the way to a score, in words an artist uses
     rows = [lib.list.item(r).text() for r in range(lib.list.count())]
@@ -69,13 +69,13 @@ def test_library_shows_scores_or_not_scored_and_keeps_the_judge_apart(qtbot, shi
 
 
 def _no_handlers():
-    from genai_studio.ui.actions import ACTIONS
+    from tests.ui.helpers import record_handlers
 
-    return {spec.name: (lambda: None) for spec in ACTIONS}
+    return record_handlers()
 
 
 def test_a_first_launch_opens_the_shipped_2d_vae_and_later_the_last_model(shipped, tmp_path):
-    from genai_studio.ui.library_actions import first_usable, scan_all
+    from genai_studio.ui.library.model_actions import first_usable, scan_all
 
     (shipped / "a-scored.safetensors").rename(shipped / "vae-2d.safetensors")
     snapshot = scan_all(shipped, tmp_path / "user")
@@ -106,7 +106,7 @@ def _train(window, qtbot, judge: Path | None, epochs: int, limit: int):
 
 
 def test_quality_meter_updates_from_the_worker_thread(window, qtbot, tiny_judge, monkeypatch):
-    from genai_studio.core import quality
+    from genai_studio.core.scoring import quality
     from genai_studio.workers import training as training_worker
 
     threads: list[threading.Thread] = []
@@ -158,13 +158,13 @@ def test_judge_is_throttled_but_scores_the_finished_model(window, qtbot, tiny_ju
     qtbot.waitUntil(lambda: not t.is_running(), timeout=5_000)
     meter = window.training.meter
     assert meter.updates == 2
-    assert meter.last.step == t.last_progress.step == 200  # the finished model was judged
+    assert meter.last.step == window.state.training.progress.step == 200  # the finished model
 
 
 def test_meter_headlines_quality_not_confidence(qtbot):
-    from genai_studio.core.quality import QuickScores
-    from genai_studio.ui import theme
-    from genai_studio.ui.quality_meter import QualityMeter, quality, verdict_colour
+    from genai_studio.core.scoring.quality import QuickScores
+    from genai_studio.ui.common import theme
+    from genai_studio.ui.training.quality_meter import QualityMeter, quality, verdict_colour
 
     def scores(conf, digits, accuracy=None):
         return QuickScores(10, 64, conf, digits, 0.05, accuracy)
@@ -186,7 +186,7 @@ def test_meter_headlines_quality_not_confidence(qtbot):
 
 
 def test_the_info_box_names_how_each_likelihood_was_estimated():
-    from genai_studio.ui.scores import score_rows
+    from genai_studio.ui.library.scores import score_rows
 
     old = dict(score_rows({"nll_nats": 130.8017, "k": 500}))
     assert old["test NLL"] == "130.8 nats (IWAE k=500)" and "IWAE bound" not in old

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 
-from genai_studio.ui.settings import DEFAULTS, Preferences
-from genai_studio.ui.state import Theme
+from genai_studio.ui.canvas.state import CanvasState
+from genai_studio.ui.common.settings import Preferences
+from genai_studio.ui.pad.state import PadState
+from genai_studio.ui.studio.state import Theme
 
 
 def test_settings_round_trip(qtbot, tmp_path, model_files, make_window):
@@ -14,11 +16,11 @@ def test_settings_round_trip(qtbot, tmp_path, model_files, make_window):
                     QSettings(ini, QSettings.Format.IniFormat))
     qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
     s = w.state
-    s.grid_size = 5
-    s.seed_locked = True
-    s.seed = 4242
-    s.theme = Theme.LIGHT
-    s.dot_opacity = 0.2
+    s.canvas.grid_size = 5
+    s.canvas.seed_locked = True
+    s.canvas.seed = 4242
+    s.view.theme = Theme.LIGHT
+    s.pad.dot_opacity = 0.2
     right = Qt.DockWidgetArea.RightDockWidgetArea
     w.addDockWidget(right, w.docks["library"])  # the artist moved the library dock
     w.close()
@@ -27,13 +29,13 @@ def test_settings_round_trip(qtbot, tmp_path, model_files, make_window):
                      QSettings(ini, QSettings.Format.IniFormat))
     qtbot.waitUntil(lambda: w2.generations > 0, timeout=30_000)
     s2 = w2.state
-    assert s2.grid_size == 5 and s2.seed_locked and s2.seed == 4242
-    assert s2.grid.seed == 4242  # the locked seed's grid is what reopens
-    assert s2.theme is Theme.LIGHT and abs(s2.dot_opacity - 0.2) < 1e-9
+    assert s2.canvas.grid_size == 5 and s2.canvas.seed_locked and s2.canvas.seed == 4242
+    assert s2.canvas.grid.seed == 4242  # the locked seed's grid is what reopens
+    assert s2.view.theme is Theme.LIGHT and abs(s2.pad.dot_opacity - 0.2) < 1e-9
     assert w2.dockWidgetArea(w2.docks["library"]) == right  # the layout came back
     assert not QSettings(ini, QSettings.Format.IniFormat).value("geometry").isEmpty()
     assert w2.handle.path == model_files["vae"]  # the last model is reopened
-    s2.theme = Theme.DARK
+    s2.view.theme = Theme.DARK
     w2.close()
 
 
@@ -42,15 +44,16 @@ def test_corrupt_settings_fall_back_to_defaults(qtbot, tmp_path, model_files, ma
     ini.write_bytes(b"[General]\ngrid=banana\nseed=-7\nseed_locked=maybe\n"
                     b"geometry=@ByteArray(\\xff\\x00garbage)\nwindow_state=12\n"
                     b"device=warp-drive\nlast_model=/no/such/model.safetensors\n"
-                    b"theme=neon\ndot_opacity=999\n"
+                    b"theme=neon\ndots=999\n"
                     b"\x00\xff\xfe binary junk \x81\n[[[")
     w = make_window(qtbot, model_files["vae"].parent, tmp_path,
                     QSettings(str(ini), QSettings.Format.IniFormat))
     qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
     s = w.state
-    assert s.grid_size == DEFAULTS["grid"] and s.seed >= 0 and not s.seed_locked
-    assert s.device == "auto" and s.theme is Theme.SYSTEM
-    assert abs(s.dot_opacity - DEFAULTS["dot_opacity"] / 100) < 1e-9
+    assert s.canvas.grid_size == CanvasState.grid_size.default
+    assert s.canvas.seed >= 0 and not s.canvas.seed_locked
+    assert s.session.device == "auto" and s.view.theme is Theme.SYSTEM
+    assert s.pad.dot_opacity == PadState.dot_opacity.default
     assert w.handle.path == model_files["vae"]  # a missing last model: the first usable one
     w.close()
 
@@ -62,4 +65,4 @@ def test_unreadable_settings_status_uses_defaults(tmp_path):
 
     prefs = Preferences(Broken(str(tmp_path / "x.ini"), QSettings.Format.IniFormat))
     prefs.settings.setValue("grid", 10)
-    assert prefs.get_int("grid", 4, 10) == DEFAULTS["grid"]
+    assert prefs.raw("grid") is None  # nothing is read from a file Qt could not parse

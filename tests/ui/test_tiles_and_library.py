@@ -11,8 +11,8 @@ from PIL import Image
 from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
-from genai_studio.ui import ask
-from genai_studio.ui.sample_canvas import TILE_MIME
+from genai_studio.ui.canvas.sample_canvas import TILE_MIME
+from genai_studio.ui.common import ask
 
 
 def _jobs_done(window, qtbot):
@@ -21,7 +21,7 @@ def _jobs_done(window, qtbot):
 
 def test_copy_puts_a_crisp_upscaled_tile_on_the_clipboard(window):
     # At the export dialog's size and style (issue 9): crisp x8 until the artist changes it.
-    window.state.selected = 2
+    window.state.canvas.selected = 2
     window.actions["copy_tile"].trigger()
     image = QGuiApplication.clipboard().image()
     assert image.width() == 224 and image.height() == 224
@@ -39,7 +39,7 @@ def _save_through_the_export_dialog(window, scale):
 def test_save_png_is_crisp_at_the_chosen_size(window, qtbot, tmp_path, monkeypatch):
     path = tmp_path / "digit.png"
     monkeypatch.setattr(ask, "save_path", lambda *a, **k: path)
-    window.state.selected = 5
+    window.state.canvas.selected = 5
     _save_through_the_export_dialog(window, 4)
     _jobs_done(window, qtbot)
     pixels = np.asarray(Image.open(path))
@@ -60,7 +60,7 @@ def test_saving_into_a_bad_folder_says_so(window, qtbot, tmp_path, monkeypatch, 
         if os.access(folder, os.W_OK):  # root writes anywhere
             pytest.skip("running as root: every folder is writable")
     monkeypatch.setattr(ask, "save_path", lambda *a, **k: folder / "digit.png")
-    window.state.selected = 1
+    window.state.canvas.selected = 1
     _save_through_the_export_dialog(window, 2)
     qtbot.waitUntil(lambda: bool(window.last_error), timeout=10_000)
     assert str(folder) in window.last_error
@@ -68,12 +68,12 @@ def test_saving_into_a_bad_folder_says_so(window, qtbot, tmp_path, monkeypatch, 
 
 
 def test_favourite_stars_the_tile_and_keeps_a_named_copy(window, qtbot):
-    window.state.selected = 1
+    window.state.canvas.selected = 1
     window.actions["favourite_tile"].trigger()
-    assert 1 in window.state.favourites
+    assert 1 in window.state.canvas.favourites
     _jobs_done(window, qtbot)
     files = list(window.paths.favourites.glob("*.png"))
-    seed = window.state.grid.seed
+    seed = window.state.canvas.grid.seed
     assert len(files) == 1 and files[0].name.startswith(f"tiny-vae-seed{seed}-tile2-")
 
 
@@ -87,7 +87,7 @@ def test_tile_dropped_on_a_pad_corner_becomes_that_anchor(gan_window):
     event = QDropEvent(corner, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
                        Qt.KeyboardModifier.NoModifier)
     pad.dropEvent(event)
-    assert np.allclose(w.state.corners[1].latent, w.state.grid.latents[6])
+    assert np.allclose(w.state.pad.corners[1].latent, w.state.canvas.grid.latents[6])
 
 
 def test_library_imports_renames_scores_and_deletes(window, qtbot, model_files, monkeypatch):
@@ -95,7 +95,7 @@ def test_library_imports_renames_scores_and_deletes(window, qtbot, model_files, 
     window.library_actions.import_file(model_files["gan"])
     qtbot.waitUntil(lambda: window.handle.kind == "gan", timeout=10_000)
     own = window.handle.path
-    qtbot.waitUntil(lambda: s.library_selection == own and "GAN" in lib.info.toPlainText(),
+    qtbot.waitUntil(lambda: s.library.selection == own and "GAN" in lib.info.toPlainText(),
                     timeout=10_000)
     assert window.actions["delete_model"].isEnabled()
     monkeypatch.setattr(ask, "text", lambda *a, **k: "my gan")
@@ -104,21 +104,23 @@ def test_library_imports_renames_scores_and_deletes(window, qtbot, model_files, 
     qtbot.waitUntil(lambda: window.handle.path == renamed, timeout=10_000)
     assert renamed.exists() and not own.exists()
     assert window.toolbar.model_label.text() == "my gan"
-    qtbot.waitUntil(lambda: any(e.path == renamed for e in s.library.entries), timeout=10_000)
+    qtbot.waitUntil(lambda: any(e.path == renamed for e in s.library.snapshot.entries),
+                    timeout=10_000)
     monkeypatch.setattr(ask, "confirm", lambda *a, **k: True)
     window.actions["delete_model"].trigger()
     qtbot.waitUntil(lambda: not renamed.exists(), timeout=10_000)
-    qtbot.waitUntil(lambda: all(e.path != renamed for e in s.library.entries), timeout=10_000)
-    shipped = next(e for e in s.library.entries if e.shipped)
-    s.library_selection = shipped.path
+    qtbot.waitUntil(lambda: all(e.path != renamed for e in s.library.snapshot.entries),
+                    timeout=10_000)
+    shipped = next(e for e in s.library.snapshot.entries if e.shipped)
+    s.library.selection = shipped.path
     assert not window.actions["delete_model"].isEnabled()  # shipped models are read-only
 
 
 def test_export_into_a_missing_folder_is_a_dialog_not_a_traceback(window, qtbot, tmp_path,
                                                                   monkeypatch):
     s = window.state
-    qtbot.waitUntil(lambda: s.library is not None, timeout=10_000)
-    s.library_selection = s.model.path
+    qtbot.waitUntil(lambda: s.library.snapshot is not None, timeout=10_000)
+    s.library.selection = s.session.model.path
     monkeypatch.setattr(ask, "save_path", lambda *a, **k: tmp_path / "gone" / "x.safetensors")
     window.actions["export_model"].trigger()
     qtbot.waitUntil(lambda: bool(window.last_error), timeout=10_000)
@@ -127,7 +129,7 @@ def test_export_into_a_missing_folder_is_a_dialog_not_a_traceback(window, qtbot,
     monkeypatch.setattr(ask, "save_path", lambda *a, **k: good)
     window.actions["export_model"].trigger()
     _jobs_done(window, qtbot)
-    assert good.read_bytes() == s.model.path.read_bytes()
+    assert good.read_bytes() == s.session.model.path.read_bytes()
 
 
 def test_score_runs_on_the_worker_and_shows_the_result(window, qtbot, model_files, tmp_path):
@@ -136,15 +138,16 @@ def test_score_runs_on_the_worker_and_shows_the_result(window, qtbot, model_file
     s = window.state
     shutil.copyfile(model_files["judge"], window.paths.judge)
     window.library_actions.import_file(model_files["vae"])
-    qtbot.waitUntil(lambda: s.model.path.parent == window.paths.user_models, timeout=10_000)
-    qtbot.waitUntil(lambda: s.library_selection == s.model.path, timeout=10_000)
+    qtbot.waitUntil(lambda: s.session.model.path.parent == window.paths.user_models, timeout=10_000)
+    qtbot.waitUntil(lambda: s.library.selection == s.session.model.path, timeout=10_000)
+    qtbot.waitUntil(window.actions["score_model"].isEnabled, timeout=10_000)  # listed
     window.actions["score_model"].trigger()
-    qtbot.waitUntil(lambda: "mean_confidence" in (s.model.metadata.get("metrics") or {}),
+    qtbot.waitUntil(lambda: "mean_confidence" in (s.session.model.metadata.get("metrics") or {}),
                     timeout=60_000)
     assert "confidence" in window.status["quality"].text()
-    from genai_studio.core.checkpoints import read_metadata
+    from genai_studio.core.store.checkpoints import read_metadata
 
-    assert "mean_confidence" in read_metadata(s.model.path)["metrics"]  # kept in the file
+    assert "mean_confidence" in read_metadata(s.session.model.path)["metrics"]  # kept in the file
 
 
 def test_arrow_keys_walk_the_selection(window, qtbot):
@@ -153,15 +156,15 @@ def test_arrow_keys_walk_the_selection(window, qtbot):
     canvas.select(0)
     qtbot.keyClick(canvas, Qt.Key.Key_Right)
     qtbot.keyClick(canvas, Qt.Key.Key_Down)
-    assert window.state.selected == 1 + 8  # one right, one row down in the 8 x 8 grid
+    assert window.state.canvas.selected == 1 + 8  # one right, one row down in the 8 x 8 grid
 
 
 def test_space_presses_a_focused_button_instead_of_generating(window, qtbot):
     count, lock = window.generations, window.toolbar.lock
-    assert not window.state.seed_locked
+    assert not window.state.canvas.seed_locked
     lock.setFocus()
     qtbot.keyClick(lock, Qt.Key.Key_Space)
-    assert window.state.seed_locked  # the focused button got the key
+    assert window.state.canvas.seed_locked  # the focused button got the key
     qtbot.wait(100)
     assert window.generations == count  # ... and Generate did not fire
     window.canvas.setFocus()

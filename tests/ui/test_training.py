@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import Qt
 
-from genai_studio.core.events import RunState
+from genai_studio.core.train.events import RunState
+from genai_studio.ui.pad.state import PadMode
 from genai_studio.workers import running_threads
 from tests.ui.helpers import start_training
 
@@ -16,7 +17,7 @@ def test_training_progresses_pauses_resumes_and_cancels(window, qtbot):
     run, panel, s = window.run, window.training, window.state
     start_training(window, qtbot)
     assert not panel.train_button.isEnabled() and panel.pause_button.isEnabled()
-    assert run.last_progress.step > 0 and panel.progress_bar.value() > 0
+    assert window.state.training.progress.step > 0 and panel.progress_bar.value() > 0
     assert window.status["training"].text().startswith("training")
 
     # The canvas and the pad keep working while the model trains.
@@ -27,19 +28,19 @@ def test_training_progresses_pauses_resumes_and_cancels(window, qtbot):
     qtbot.waitUntil(lambda: window.pad_panel.decodes > decodes, timeout=5_000)
 
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
-    assert s.training.state is RunState.PAUSED and panel.pause_button.text() == "Resume"
+    assert s.training.status.state is RunState.PAUSED and panel.pause_button.text() == "Resume"
     assert "ETA" not in panel.progress_bar.format() and "paused" in panel.progress_bar.format()
     qtbot.wait(300)  # let signals already in the queue land
-    paused_step = run.last_progress.step
+    paused_step = window.state.training.progress.step
     qtbot.wait(500)
-    assert run.last_progress.step == paused_step, "training kept going while paused"
+    assert window.state.training.progress.step == paused_step, "training kept going while paused"
 
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: run.last_progress.step > paused_step, timeout=10_000)
+    qtbot.waitUntil(lambda: window.state.training.progress.step > paused_step, timeout=10_000)
 
     qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not run.is_running(), timeout=10_000)
-    assert s.training.state is RunState.CANCELLED
+    assert s.training.status.state is RunState.CANCELLED
     assert panel.train_button.isEnabled() and not panel.cancel_button.isEnabled()
     checkpoints = list(window.paths.user_models.glob("*.ckpt.safetensors"))
     assert checkpoints, "cancel must keep the last checkpoint"
@@ -50,18 +51,18 @@ def test_a_cancelled_run_is_listed_and_resumes_from_the_library(window, qtbot):
     start_training(window, qtbot, epochs=3, limit=512)
     run.cancel()
     qtbot.waitUntil(lambda: not run.is_running(), timeout=10_000)
-    qtbot.waitUntil(lambda: s.library is not None and len(s.library.unfinished) == 1,
-                    timeout=10_000)
-    unfinished = s.library.unfinished[0]
+    qtbot.waitUntil(lambda: s.library.snapshot is not None
+                    and len(s.library.snapshot.unfinished) == 1, timeout=10_000)
+    unfinished = s.library.snapshot.unfinished[0]
     assert 0 < unfinished.step < unfinished.total_steps
-    s.library_selection = unfinished.checkpoint
+    s.library.selection = unfinished.checkpoint
     assert window.actions["resume_run"].isEnabled()
     window.actions["resume_run"].trigger()
-    qtbot.waitUntil(lambda: s.model is not None and s.model.path == unfinished.model_path,
-                    timeout=60_000)  # finished: the model is written beside its checkpoint
-    assert s.training.state is RunState.FINISHED
+    qtbot.waitUntil(lambda: s.session.model is not None  # finished: written beside its checkpoint
+                    and s.session.model.path == unfinished.model_path, timeout=60_000)
+    assert s.training.status.state is RunState.FINISHED
     qtbot.waitUntil(lambda: not run.is_running(), timeout=5_000)
-    qtbot.waitUntil(lambda: not s.library.unfinished, timeout=10_000)
+    qtbot.waitUntil(lambda: not s.library.snapshot.unfinished, timeout=10_000)
 
 
 def test_cancel_while_paused_still_ends(window, qtbot):
@@ -77,7 +78,7 @@ def test_finished_model_is_saved_to_library_and_becomes_active(window, qtbot):
                     timeout=60_000)
     assert window.handle.path.exists()
     qtbot.waitUntil(lambda: any(e.path == window.handle.path
-                                for e in window.state.library.entries), timeout=10_000)
+                                for e in window.state.library.snapshot.entries), timeout=10_000)
     assert window.training.preview.image is not None  # the final preview arrived
     qtbot.waitUntil(lambda: not run.is_running(), timeout=5_000)
 
@@ -94,10 +95,10 @@ def test_close_during_training_leaves_no_thread_running(qtbot, tmp_path, model_f
 
 def test_worker_error_surfaces_and_reenables_controls(window, qtbot):
     s = window.state
-    s.training_settings = replace(s.training_settings, device="no-such-device")
+    s.training.settings = replace(s.training.settings, device="no-such-device")
     run = start_training(window, qtbot, wait=False)
     qtbot.waitUntil(lambda: not run.is_running(), timeout=30_000)
-    assert "unknown device" in window.last_error and s.training.state is RunState.FAILED
+    assert "unknown device" in window.last_error and s.training.status.state is RunState.FAILED
     panel = window.training
     assert panel.train_button.isEnabled() and not panel.pause_button.isEnabled()
 
@@ -105,13 +106,13 @@ def test_worker_error_surfaces_and_reenables_controls(window, qtbot):
 def test_gan_trained_from_the_panel_becomes_active_in_corner_mode(window, qtbot):
     panel = window.training
     panel.kind.setCurrentIndex(panel.kind.findData("gan"))
-    t = window.state.training_settings
+    t = window.state.training.settings
     assert t.kind == "gan" and t.latent_dim == 64 and t.lr == 0.0002  # the kind's defaults
     run = start_training(window, qtbot, kind="gan", epochs=1, limit=128, latent=16, wait=False)
     qtbot.waitUntil(lambda: window.handle is not None and window.handle.kind == "gan",
                     timeout=60_000)
     assert window.handle.latent_dim == 16
-    assert window.pad_panel.pad.mode == "corners"
+    assert window.pad_panel.pad.mode is PadMode.CORNERS
     qtbot.waitUntil(lambda: not run.is_running(), timeout=5_000)
 
 
@@ -130,7 +131,7 @@ def test_loss_names_are_plain_with_formulas(window, qtbot):
 
 def test_a_window_run_locks_its_output_against_other_runs(window, qtbot):
     from genai_studio.core.errors import OutputBusy
-    from genai_studio.core.output_lock import OutputLock
+    from genai_studio.core.store.output_lock import OutputLock
 
     run = start_training(window, qtbot, epochs=50)
     locks = list(window.paths.user_models.glob(".*.lock"))

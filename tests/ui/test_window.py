@@ -11,7 +11,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from genai_studio.ui.state import Corner
+from genai_studio.ui.pad.state import PadMode
+from genai_studio.ui.studio.kinds import Corner
 
 NAMES = ["sampleCanvas", "latentPad", "padPreview", "trainButton", "pauseButton",
          "cancelButton", "modelLibrary", "deviceSelector", "generateButton", "seedField",
@@ -51,18 +52,18 @@ def _wait_grid(qtbot, w, after: int):
 
 def test_generate_draws_a_new_seed_unless_locked(window, qtbot):
     s = window.state
-    first, seed = s.grid.images.copy(), s.seed
+    first, seed = s.canvas.grid.images.copy(), s.canvas.seed
     count = window.generations
     qtbot.mouseClick(window.toolbar.generate, Qt.MouseButton.LeftButton)
     _wait_grid(qtbot, window, count)
-    assert s.seed != seed and not np.array_equal(first, s.grid.images)
-    second = s.grid.images.copy()
-    s.seed_locked = True
+    assert s.canvas.seed != seed and not np.array_equal(first, s.canvas.grid.images)
+    second = s.canvas.grid.images.copy()
+    s.canvas.seed_locked = True
     for _ in range(2):
         count = window.generations
         window.actions["generate"].trigger()
         _wait_grid(qtbot, window, count)
-        assert np.array_equal(s.grid.images, second)
+        assert np.array_equal(s.canvas.grid.images, second)
 
 
 def test_a_typed_seed_is_drawn_by_generate_and_by_enter(window, qtbot):
@@ -71,24 +72,24 @@ def test_a_typed_seed_is_drawn_by_generate_and_by_enter(window, qtbot):
     count = window.generations
     window.toolbar.generate.click()
     _wait_grid(qtbot, window, count)
-    assert s.grid.seed == 4242
+    assert s.canvas.grid.seed == 4242
     seed_field.setFocus()
     seed_field.selectAll()
     QTest.keyClicks(seed_field, "777")
     count = window.generations
     QTest.keyClick(seed_field, Qt.Key.Key_Return)
     _wait_grid(qtbot, window, count)
-    assert s.grid.seed == 777 and s.seed == 777
+    assert s.canvas.grid.seed == 777 and s.canvas.seed == 777
 
 
 def test_a_bigger_grid_keeps_the_first_tiles(window, qtbot):
     s = window.state
-    small = s.grid
+    small = s.canvas.grid
     count = window.generations
-    s.grid_size = 10
+    s.canvas.grid_size = 10
     _wait_grid(qtbot, window, count)
-    assert window.canvas.tile_count() == 100 and s.grid.seed == small.seed
-    np.testing.assert_array_equal(s.grid.latents[:64], small.latents)
+    assert window.canvas.tile_count() == 100 and s.canvas.grid.seed == small.seed
+    np.testing.assert_array_equal(s.canvas.grid.latents[:64], small.latents)
 
 
 def test_pad_drag_changes_preview(window, qtbot):
@@ -102,17 +103,17 @@ def test_pad_drag_changes_preview(window, qtbot):
     QTest.mouseRelease(pad, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.decodes > decodes, timeout=5_000)
     assert not np.array_equal(before, preview.pixels)
-    u, v = window.state.pad_point
+    u, v = window.state.pad.point
     assert u > 0.9 and v > 0.9
 
 
 def test_arrow_keys_nudge_the_pad_point(window, qtbot):
     pad, s = window.pad_panel.pad, window.state
     pad.setFocus()
-    s.pad_point = (0.5, 0.5)
+    s.pad.point = (0.5, 0.5)
     QTest.keyClick(pad, Qt.Key.Key_Right)
     QTest.keyClick(pad, Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier)
-    u, v = s.pad_point
+    u, v = s.pad.point
     assert abs(u - 0.51) < 1e-9 and abs(v - 0.4) < 1e-9
     decodes = window.pad_panel.decodes
     qtbot.waitUntil(lambda: window.pad_panel.decodes > decodes, timeout=5_000)
@@ -128,50 +129,50 @@ def test_pad_coalesces_a_burst_of_moves(window, qtbot):
     qtbot.waitUntil(lambda: panel.decodes > decodes, timeout=5_000)
     qtbot.wait(50)
     assert panel.decodes == decodes + 1
-    expected = panel.latent_at(19 / 20, 0.5)
+    expected = window.state.pad.plane.latent_at(19 / 20, 0.5)
     assert panel.preview.caption == f"z = ({expected[0]:+.2f}, {expected[1]:+.2f})"
 
 
 def test_two_d_pad_gets_atlas_and_encoded_digits(window, qtbot):
     qtbot.waitUntil(lambda: window.pad_panel.pad.has_points(), timeout=20_000)
-    assert window.pad_panel.pad.mode == "plane"
+    assert window.pad_panel.pad.mode is PadMode.PLANE
     assert window.pad_panel.legend_holder.isVisibleTo(window.pad_panel)
 
 
 def test_gan_pad_uses_corner_anchors_that_tiles_replace(gan_window, qtbot):
     w, s = gan_window, gan_window.state
-    assert w.pad_panel.pad.mode == "corners"
+    assert w.pad_panel.pad.mode is PadMode.CORNERS
     # The corner plane has an atlas too: the pad is never blank inside.
-    qtbot.waitUntil(lambda: s.pad_background is not None, timeout=10_000)
-    assert s.pad_background.atlas.shape[0] > 28
-    old = [a.latent.copy() for a in s.corners]
-    s.selected = 5
+    qtbot.waitUntil(lambda: s.pad.background is not None, timeout=10_000)
+    assert s.pad.background.atlas.shape[0] > 28
+    old = [a.latent.copy() for a in s.pad.corners]
+    s.canvas.selected = 5
     w.actions["corner_2"].trigger()  # the key 3
-    assert np.allclose(s.corners[Corner.BOTTOM_LEFT].latent, s.grid.latents[5])
-    assert np.allclose(s.corners[Corner.TOP_LEFT].latent, old[0])
+    assert np.allclose(s.pad.corners[Corner.BOTTOM_LEFT].latent, s.canvas.grid.latents[5])
+    assert np.allclose(s.pad.corners[Corner.TOP_LEFT].latent, old[0])
     # At the corner the pad decodes exactly that anchor.
-    assert np.allclose(w.pad_panel.latent_at(0.0, 1.0), s.grid.latents[5], atol=1e-5)
+    assert np.allclose(s.pad.plane.latent_at(0.0, 1.0), s.canvas.grid.latents[5], atol=1e-5)
     assert "↖" in w.pad_panel.preview.caption  # corner shares, not a meaningless |z|
 
 
 def test_number_keys_send_the_selected_tile_to_a_corner(gan_window, qtbot):
     w, s = gan_window, gan_window.state
     w.canvas.setFocus()
-    s.selected = 3
+    s.canvas.selected = 3
     QTest.keyClick(w.canvas, Qt.Key.Key_4)
-    assert np.allclose(s.corners[Corner.BOTTOM_RIGHT].latent, s.grid.latents[3])
+    assert np.allclose(s.pad.corners[Corner.BOTTOM_RIGHT].latent, s.canvas.grid.latents[3])
 
 
 def test_morph_strip_builds_and_plays_frames(window, qtbot):
     s = window.state
-    s.selected = 0
+    s.canvas.selected = 0
     window.actions["morph_start"].trigger()
-    s.selected = 7
+    s.canvas.selected = 7
     window.actions["morph_end"].trigger()
-    qtbot.waitUntil(lambda: s.morph_frames is not None
-                    and len(s.morph_frames) == s.morph_frame_count, timeout=10_000)
-    assert np.allclose(s.morph_frames[0], s.grid.images[0], atol=1e-5)
-    assert np.allclose(s.morph_frames[-1], s.grid.images[7], atol=1e-5)
+    qtbot.waitUntil(lambda: s.morph.frames is not None
+                    and len(s.morph.frames) == s.morph.frame_count, timeout=10_000)
+    assert np.allclose(s.morph.frames[0], s.canvas.grid.images[0], atol=1e-5)
+    assert np.allclose(s.morph.frames[-1], s.canvas.grid.images[7], atol=1e-5)
     window.actions["play_morph"].trigger()
     qtbot.waitUntil(lambda: window.morph.row.current >= 2, timeout=5_000)
     window.actions["play_morph"].trigger()
@@ -187,7 +188,7 @@ def test_double_click_sends_tiles_to_a_then_b(window, qtbot):
     for index in (2, 9):
         QTest.mouseDClick(canvas, Qt.MouseButton.LeftButton,
                           pos=canvas.tile_rect(index).center())
-    assert s.morph_start.source == "tile 3" and s.morph_end.source == "tile 10"
+    assert s.morph.start.source == "tile 3" and s.morph.end.source == "tile 10"
 
 
 def test_broken_model_import_shows_error_and_keeps_model(window, qtbot, tmp_path):
@@ -220,44 +221,45 @@ def test_good_model_import_is_copied_and_activated(window, qtbot, model_files):
 def test_conditional_model_offers_a_digit_picker(cvae_window, qtbot):
     w, s = cvae_window, cvae_window.state
     assert w.toolbar.digit_action.isVisible()
-    assert sorted(set(s.grid.labels.tolist())) == list(range(10))  # "any": every digit
+    assert sorted(set(s.canvas.grid.labels.tolist())) == list(range(10))  # "any": every digit
     assert w.pad_panel.digit.isVisibleTo(w.pad_panel)  # the pad says which digit it draws
     assert w.pad_panel.digit.currentText() == "digit 0"
     count = w.generations
     w.toolbar.digit.setCurrentIndex(w.toolbar.digit.findData(3))
     _wait_grid(qtbot, w, count)
-    assert set(s.grid.labels.tolist()) == {3}
-    assert s.effective_pad_digit == 3 and w.pad_panel.digit.currentIndex() == 3
+    assert set(s.canvas.grid.labels.tolist()) == {3}
+    assert s.pad.effective_digit == 3 and w.pad_panel.digit.currentIndex() == 3
 
 
 def test_conditional_morph_keeps_the_tiles_digit(cvae_window, qtbot):
     w, s = cvae_window, cvae_window.state
-    assert s.grid.labels[3] == 3  # "any": tiles cycle through the digits
-    s.selected = 3
+    assert s.canvas.grid.labels[3] == 3  # "any": tiles cycle through the digits
+    s.canvas.selected = 3
     w.actions["morph_start"].trigger()
-    s.selected = 13
+    s.canvas.selected = 13
     w.actions["morph_end"].trigger()
-    qtbot.waitUntil(lambda: s.morph_frames is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: s.morph.frames is not None, timeout=10_000)
     # Frame 0 is exactly tile 3: decoded with tile 3's digit, not a default one.
-    assert np.allclose(s.morph_frames[0], s.grid.images[3], atol=1e-5)
+    assert np.allclose(s.morph.frames[0], s.canvas.grid.images[3], atol=1e-5)
 
 
 def test_choosing_the_device_the_model_is_on_does_not_reload_it(window, qtbot):
     old = window.handle  # "auto" resolved to the CPU here
     selector = window.toolbar.device
     selector.setCurrentIndex(selector.findData("cpu"))
-    assert window.state.device == "cpu"
+    assert window.state.session.device == "cpu"
     qtbot.wait(100)
     assert window.handle is old and window.status["device"].text() == "device: cpu"
 
 
 def test_unavailable_device_is_refused_and_the_selector_reverts(window, qtbot):
     active = window.handle
-    window.state.devices = (*window.state.devices, "mps")  # pretend: the load must fail
-    window.state.device = "mps"
+    # Pretend the machine has MPS: loading there must fail.
+    window.state.session.devices = (*window.state.session.devices, "mps")
+    window.state.session.device = "mps"
     qtbot.waitUntil(lambda: bool(window.last_error), timeout=10_000)
     assert "MPS" in window.last_error and window.handle is active
-    assert window.state.device == active.device
+    assert window.state.session.device == active.device
     assert window.toolbar.device.currentData() == active.device
 
 

@@ -89,8 +89,8 @@ class MixturePrior(nn.Module):
             counts = r.sum(dim=0) + 1e-10  # M step
             weights = counts / n
             means = (r.T @ z) / counts[:, None]
-            diff = z.unsqueeze(1) - means.unsqueeze(0)  # (N, K, D)
-            cov = torch.einsum("nk,nki,nkj->kij", r, diff, diff) / counts[:, None, None]
+            cov = torch.stack([((r[:, j, None] * z).T @ z) / counts[j]
+                               - torch.outer(means[j], means[j]) for j in range(k)])
             if mean_ll - previous < tolerance:
                 break
             previous = mean_ll
@@ -105,14 +105,17 @@ class MixturePrior(nn.Module):
 
 def component_log_probs(z: torch.Tensor, weights: torch.Tensor, means: torch.Tensor,
                         scale_tril: torch.Tensor) -> torch.Tensor:
-    """log pi_k + log N(z; m_k, L_k L_k^T) for points z (N, D): (N, K)."""
-    d = z.shape[1]
-    diff = z.unsqueeze(1) - means.unsqueeze(0)  # (N, K, D)
-    # Solve L y = diff per component: (K, D, D) against (K, D, N).
-    y = torch.linalg.solve_triangular(scale_tril, diff.permute(1, 2, 0), upper=False)
-    maha = y.pow(2).sum(dim=1).T  # (N, K)
-    log_det = torch.diagonal(scale_tril, dim1=1, dim2=2).log().sum(dim=1)  # (K,)
-    return weights.clamp(min=1e-30).log() - log_det - 0.5 * (maha + d * math.log(2 * math.pi))
+    """log pi_k + log N(z; m_k, L_k L_k^T) for points z (N, D): (N, K). One component at a
+    time: an (N, K, D) difference tensor would take gigabytes for 60,000 points."""
+    n, d = z.shape
+    out = torch.empty(n, means.shape[0], dtype=z.dtype, device=z.device)
+    const = d * math.log(2 * math.pi)
+    for k in range(means.shape[0]):
+        tril = scale_tril[k].to(z.dtype)
+        y = torch.linalg.solve_triangular(tril, (z - means[k].to(z.dtype)).T, upper=False)
+        log_det = torch.diagonal(tril).log().sum()
+        out[:, k] = -0.5 * (y.pow(2).sum(dim=0) + const) - log_det
+    return out + weights.to(z.dtype).clamp(min=1e-30).log()
 
 
 def kmeans_pp(x: torch.Tensor, k: int, generator: torch.Generator) -> torch.Tensor:

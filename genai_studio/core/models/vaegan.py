@@ -60,6 +60,7 @@ from genai_studio.core.models.vae import _mlp
 
 ADVERSARIAL = ("minimax", "non-saturating")
 ARCHS = ("conv", "mlp")
+LLIKE_VARIANCES = ("unit", "fitted")  # see core.train.adversarial.feature_llike
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class VAEGANConfig(ModelConfig):
     gamma: float = 0.01  # the decoder's weight of L_llike against the GAN loss
     adversarial: str = "minimax"
     norm: str = "spectral"  # the discriminator's normalisation
+    llike_variance: str = "unit"  # sigma^2 of L_llike: "unit" (the paper's) or "fitted"
     image_shape: tuple[int, int, int] = MNIST_SHAPE  # (channels, height, width)
     arch: str = "conv"  # the encoder and decoder: conv (DCGAN stacks) or mlp (the VAE's)
     mlp_hidden: tuple[int, ...] = (512, 512)  # mlp only: the VAE's hidden widths
@@ -86,6 +88,9 @@ class VAEGANConfig(ModelConfig):
     def __post_init__(self) -> None:
         if not 0 <= self.prior_components <= MAX_PRIOR_COMPONENTS:
             raise ValueError(f"prior_components must be 0 to {MAX_PRIOR_COMPONENTS}")
+        if self.llike_variance not in LLIKE_VARIANCES:
+            raise ValueError(f"llike_variance must be one of {', '.join(LLIKE_VARIANCES)}, "
+                             f"not {self.llike_variance!r}")
         if self.arch not in ARCHS:
             raise ValueError(f"arch must be one of {', '.join(ARCHS)}, not {self.arch!r}")
         hidden = tuple(int(h) for h in self.mlp_hidden)

@@ -1,0 +1,102 @@
+"""The gallery on disk: the favourites folder and the files the studio exported (Qt-free).
+
+The studio scans on a worker thread and shows what comes back: each image's path, its
+provenance (or why it has none) and a small thumbnail. Thumbnails are decoded only after the
+image's header says its size is sane, so a hostile file cannot make us allocate a huge frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from genai_studio.core.errors import GenAIError, ImageFileError, OutputError
+from genai_studio.core.export.imagemeta import read_provenance
+from genai_studio.core.export.provenance import Provenance
+
+IMAGE_SUFFIXES = (".png", ".gif", ".webp")
+MAX_ITEMS = 500  # newest first; an old folder of thousands would only slow the scan
+MAX_PIXELS = 120_000_000  # a 10x10 sheet at x32 with gutters is ~85 MP
+
+
+@dataclass(frozen=True)
+class GalleryItem:
+    path: Path
+    prov: Provenance | None
+    problem: str  # why there is no provenance ("" when there is)
+    modified: float
+    thumbnail: np.ndarray | None  # (h, w, 4) uint8 RGBA, the first frame
+
+
+def thumbnail(path: Path, size: int = 96) -> np.ndarray:
+    """The first frame of an image, fitted into size x size, as RGBA uint8."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise ImageFileError(f"{Path(path).name}: too large to show "
+                                     f"({image.width}x{image.height} px)")
+            image.draft("RGB", (size, size))
+            image.thumbnail((size, size))  # decodes frame 0 only
+            return np.asarray(image.convert("RGBA")).copy()
+    except Image.DecompressionBombError:
+        raise ImageFileError(f"{Path(path).name}: too large to show") from None
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise ImageFileError(f"{Path(path).name}: cannot be shown ({exc})") from None
+
+
+def _candidates(folders: Iterable[Path], files: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
+    for folder in folders:
+        try:
+            found += [p for p in Path(folder).iterdir()
+                      if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+        except OSError:
+            continue  # a folder not made yet, or gone: nothing to show from it
+    found += [Path(p) for p in files if Path(p).is_file()]
+    unique = list(dict.fromkeys(found))
+
+    def mtime(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+    return sorted(unique, key=mtime, reverse=True)[:MAX_ITEMS]
+
+
+def scan(folders: Iterable[Path], files: Iterable[Path] = (), thumb: int = 96,
+         check=lambda: None) -> list[GalleryItem]:
+    """Every image in ``folders`` plus ``files`` (exports made elsewhere), newest first.
+    ``check`` is called between files: a worker's cancel hook."""
+    items = []
+    for path in _candidates(folders, files):
+        check()
+        try:
+            modified = path.stat().st_mtime
+        except OSError:
+            continue
+        prov, problem = None, ""
+        try:
+            prov = read_provenance(path)
+        except GenAIError as exc:
+            problem = str(exc)
+        try:
+            pixels = thumbnail(path, thumb)
+        except GenAIError as exc:
+            pixels, problem = None, problem or str(exc)
+        items.append(GalleryItem(path, prov, problem, modified, pixels))
+    return items
+
+
+def delete(path: Path) -> None:
+    """Remove one gallery file."""
+    try:
+        Path(path).unlink()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot delete {path}: {exc.strerror or exc}") from None

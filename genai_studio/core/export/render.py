@@ -1,0 +1,192 @@
+"""Turning generated images into output pixels: size, resampling, ink and paper (Pillow, no Qt).
+
+Images come as NumPy floats in [0, 1]: grey (H, W) or colour (H, W, 3), any size. For grey
+images the level is how much ink a pixel holds (MNIST draws white strokes on black, so by
+default ink is white and paper black); the style maps level 0 to the paper colour and level 1 to
+the ink colour, or, with ``transparent``, paints everything in ink and makes the level the alpha.
+Colour images keep their colours; only ``invert`` and the resampling apply to them.
+
+Resampling: ``nearest`` keeps the model's square pixels; ``lanczos`` is a smooth upscale;
+``ink`` is the smooth upscale followed by a soft threshold about one output pixel wide, which
+turns the blurry grey edge of a stroke into a clean, anti-aliased one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from genai_studio.core.errors import UsageError
+from genai_studio.core.export.images import to_uint8
+from genai_studio.core.export.options import MAX_SHEET_PIXELS, ExportStyle, parse_colour
+
+
+def _check_image(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] == 3 or image.ndim == 2:
+        if min(image.shape[:2]) < 1:
+            raise UsageError(f"an image of shape {image.shape} holds no pixels")
+        return image.astype(np.float32, copy=False)
+    raise UsageError(f"expected a grey (H, W) or colour (H, W, 3) image, got {image.shape}")
+
+
+def _soft_threshold(levels: np.ndarray, scale: float) -> np.ndarray:
+    # After a Lanczos upscale by k, an edge climbs from 0 to 1 over about k output pixels; a
+    # ramp of half-width 0.75/k around 0.5 turns that into ~1.5 px of anti-aliasing.
+    half = min(0.45, max(0.02, 0.75 / max(scale, 1.0)))
+    t = np.clip((levels - (0.5 - half)) / (2 * half), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)  # smoothstep
+
+
+def _resize_plane(plane: np.ndarray, out_h: int, out_w: int, resampling: str) -> np.ndarray:
+    from PIL import Image
+
+    h, w = plane.shape
+    if resampling == "nearest":
+        if out_h % h == 0 and out_w % w == 0:  # whole multiples: a repeat is exact and fast
+            return plane.repeat(out_h // h, axis=0).repeat(out_w // w, axis=1)
+        rows = np.minimum(np.arange(out_h) * h // out_h, h - 1)
+        cols = np.minimum(np.arange(out_w) * w // out_w, w - 1)
+        return plane[rows][:, cols]
+    big = Image.fromarray(np.ascontiguousarray(plane, dtype=np.float32), mode="F")
+    big = big.resize((out_w, out_h), Image.Resampling.LANCZOS)
+    levels = np.clip(np.asarray(big, dtype=np.float32), 0.0, 1.0)
+    if resampling == "ink":
+        levels = _soft_threshold(levels, out_w / w)
+    return levels
+
+
+def render_levels(image: np.ndarray, style: ExportStyle) -> np.ndarray:
+    """Resampled float levels in [0, 1]: (h, w) for grey, (h, w, 3) for colour."""
+    image = _check_image(image)
+    out_h, out_w = style.output_size(*image.shape[:2])
+    if image.ndim == 2:
+        levels = _resize_plane(image, out_h, out_w, style.resampling)
+    else:
+        levels = np.stack([_resize_plane(image[..., c], out_h, out_w, style.resampling)
+                           for c in range(3)], axis=2)
+    return 1.0 - levels if style.invert else levels
+
+
+def mode_for(style: ExportStyle, colour_input: bool) -> str:
+    """The Pillow mode a style produces: L, RGB or RGBA."""
+    if colour_input:
+        return "RGB"
+    if style.transparent:
+        return "RGBA"
+    ink, paper = parse_colour(style.ink), parse_colour(style.paper)
+    return "L" if len(set(ink)) == 1 and len(set(paper)) == 1 else "RGB"
+
+
+def palette_lut(style: ExportStyle) -> np.ndarray:
+    """(256, channels) uint8: the colour of every ink level 0..255 under this style."""
+    ink = np.array(parse_colour(style.ink), np.float64)
+    paper = np.array(parse_colour(style.paper), np.float64)
+    t = np.arange(256, dtype=np.float64)[:, None] / 255.0
+    mode = mode_for(style, colour_input=False)
+    if mode == "RGBA":
+        rgb = np.repeat(ink[None, :], 256, axis=0)
+        return np.concatenate([rgb, t * 255.0], axis=1).round().astype(np.uint8)
+    lut = (paper + t * (ink - paper)).round().astype(np.uint8)
+    return lut[:, :1] if mode == "L" else lut
+
+
+def colourise(levels: np.ndarray, style: ExportStyle) -> np.ndarray:
+    """Float levels -> uint8 pixels: (h, w) for L, (h, w, 3|4) for RGB / RGBA."""
+    q = to_uint8(levels)
+    if q.ndim == 3:
+        return q
+    lut = palette_lut(style)
+    if lut.shape[1] == 1:
+        return q if np.array_equal(lut[:, 0], np.arange(256)) else lut[q, 0]
+    return lut[q]
+
+
+def render(image: np.ndarray, style: ExportStyle):
+    """One image -> a Pillow image in this style (mode L, RGB or RGBA)."""
+    from PIL import Image
+
+    return Image.fromarray(colourise(render_levels(image, style), style))
+
+
+def render_frames(images: Sequence[np.ndarray] | np.ndarray, style: ExportStyle) -> list:
+    return [render(image, style) for image in images]
+
+
+# ---- contact sheets ----------------------------------------------------------------------
+
+def _sheet_colours(style: ExportStyle, colour: bool) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(background, caption) pixel values: the colour an empty input pixel gets, and the
+    colour a full-ink one gets, so gutters match the tiles' own background."""
+    if colour:
+        black, white = (0, 0, 0), (255, 255, 255)
+        return (white, black) if style.invert else (black, white)
+    lut = palette_lut(style)
+    empty, full = (255, 0) if style.invert else (0, 255)
+    return tuple(int(v) for v in lut[empty]), tuple(int(v) for v in lut[full])
+
+
+def _caption_font(height: int):
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=max(8, int(height * 0.7)))
+    except (OSError, TypeError, ValueError):  # a Pillow built without FreeType
+        return ImageFont.load_default()
+
+
+def _sheet_layout(n: int, columns: int | None, tile: tuple[int, int], gutter: int,
+                  captioned: bool) -> tuple[int, int, int, int]:
+    """(columns, cell height, sheet height, sheet width) of a contact sheet."""
+    if not 0 <= gutter <= 1024:
+        raise UsageError(f"the gutter must be 0 to 1024 px, not {gutter}")
+    columns = max(1, min(columns or math.ceil(math.sqrt(n)), n))
+    rows = math.ceil(n / columns)
+    th, tw = tile
+    cell_h = th + (max(12, tw // 8) if captioned else 0)
+    height, width = rows * (cell_h + gutter) + gutter, columns * (tw + gutter) + gutter
+    if height * width > MAX_SHEET_PIXELS:
+        raise UsageError(f"a {width}x{height} px sheet is too large; choose a smaller size")
+    return columns, cell_h, height, width
+
+
+def contact_sheet(images: np.ndarray | Sequence[np.ndarray], style: ExportStyle,
+                  columns: int | None = None, gutter: int = 0,
+                  captions: Sequence[str] | None = None):
+    """A grid of images in one Pillow image: ``gutter`` px of background between and around
+    the tiles and, with ``captions``, one line of text under each tile."""
+    from PIL import Image, ImageDraw
+
+    n = len(images)
+    if n == 0:
+        raise UsageError("a contact sheet needs at least one image")
+    if captions is not None and len(captions) != n:
+        raise UsageError(f"{len(captions)} captions for {n} images")
+    first = _check_image(images[0])
+    th, tw = style.output_size(*first.shape[:2])
+    columns, cell_h, height, width = _sheet_layout(n, columns, (th, tw), gutter,
+                                                   captions is not None)
+    background, caption_ink = _sheet_colours(style, first.ndim == 3)
+    sheet = np.empty((height, width, len(background)), np.uint8)
+    sheet[...] = np.array(background, np.uint8)
+    for k in range(n):
+        image = _check_image(images[k])
+        if image.shape != first.shape:
+            raise UsageError("every image on a contact sheet must have the same size")
+        r, c = divmod(k, columns)
+        top, left = gutter + r * (cell_h + gutter), gutter + c * (tw + gutter)
+        sheet[top:top + th, left:left + tw] = colourise(render_levels(image, style),
+                                                        style).reshape(th, tw, -1)
+    picture = Image.fromarray(sheet[..., 0] if sheet.shape[2] == 1 else sheet)
+    if captions is not None:
+        draw = ImageDraw.Draw(picture)
+        font = _caption_font(cell_h - th)
+        fill = caption_ink[0] if len(caption_ink) == 1 else caption_ink
+        for k, text in enumerate(captions):
+            r, c = divmod(k, columns)
+            x = gutter + c * (tw + gutter) + tw // 2
+            y = gutter + r * (cell_h + gutter) + th + (cell_h - th) // 2
+            draw.text((x, y), str(text)[:64], fill=fill, font=font, anchor="mm")
+    return picture

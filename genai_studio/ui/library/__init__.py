@@ -1,0 +1,1 @@
+"""The library: shipped and own models, their scores, and the artist's datasets."""

@@ -1,0 +1,1 @@
+"""The artist's own material: opened and dropped images, the sketch surface and repair."""

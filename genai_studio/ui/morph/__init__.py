@@ -1,0 +1,1 @@
+"""The morph strip between two anchors."""

@@ -1,0 +1,64 @@
+"""Training's state: the form as the artist filled it in, and where the run is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from genai_studio.core.defaults import DEFAULT_BATCH, DEFAULT_EPOCHS, ModelKind
+from genai_studio.core.train.events import Preview, Progress, RunState
+from genai_studio.ui.common.fields import Derived, Field, SubState
+
+
+@dataclass(frozen=True)
+class TrainingStatus:
+    state: RunState = RunState.IDLE
+    fraction: float = 0.0  # 0..1 of the run's steps
+    detail: str = ""  # "42%  ETA 0:31  12.3k img/s" while training, why it stopped after
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """The training form, as the artist filled it in."""
+
+    kind: ModelKind = ModelKind.VAE
+    conditional: bool = False
+    latent_dim: int = 2
+    epochs: int = DEFAULT_EPOCHS
+    batch_size: int = DEFAULT_BATCH
+    lr: float = 1e-3
+    device: str = "app"  # "app": the studio's own device
+    resume_from: Path | None = None  # a checkpoint to continue instead of a new run
+    data: Path | None = None  # a dataset file (core.datasets); None: the bundled MNIST
+
+
+class TrainingState(SubState):
+    status = Field(TrainingStatus())
+    settings = Field(TrainingSettings())
+    runs = Field(0, int)  # runs started in this session: a new one clears the plot
+    progress: Field[Progress | None] = Field(None, kind=Progress)  # the latest, its losses
+    preview: Field[Preview | None] = Field(None, kind=Preview)  # the latest fixed-noise grid
+    quality = Field(None, kind=object)  # core.scoring.quality.QuickScores, or why there is none
+
+    active = Derived(bool, lambda s: s.status.state.active, "status")
+    can_train = Derived(bool, lambda s: not s.status.state.active, "status")
+    can_pause = Derived(bool, lambda s: s.status.state in (RunState.TRAINING, RunState.PAUSED),
+                        "status")
+    can_cancel = Derived(bool, lambda s: s.status.state.active
+                         and s.status.state is not RunState.CANCELLING, "status")
+    # The device cannot change under a running run's feet.
+    device_locked = Derived(bool, lambda s: s.status.state.active, "status")
+    # Datasets have no labels: conditional models train on MNIST.
+    can_condition = Derived(bool, lambda s: not s.status.state.active and s.settings.data
+                            is None, "status", "settings")
+
+    def choose_kind(self, kind: ModelKind) -> None:
+        """A new model kind in the form, with that kind's latent size and learning rate."""
+        from dataclasses import replace
+
+        from genai_studio.core.defaults import DEFAULT_LATENT, DEFAULT_LR
+
+        kind = ModelKind(kind)
+        self.settings = replace(self.settings, kind=kind,
+                                latent_dim=DEFAULT_LATENT.get(kind.value, 2),
+                                lr=DEFAULT_LR.get(kind.value, 1e-3))
