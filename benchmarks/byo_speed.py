@@ -36,10 +36,11 @@ from genai_studio.core.data.image_input import WORK_SIDE, open_image
 from genai_studio.core.data.mnist import ImageSet
 from genai_studio.core.data.prepare import MNIST_SPEC, PrepareSpec, prepare
 from genai_studio.core.latent.encoding import encode_vae
-from genai_studio.core.models import GANConfig, VAEConfig
+from genai_studio.core.models.registry import GANConfig, VAEConfig
 from genai_studio.core.store.checkpoints import load_model
 from genai_studio.core.train.events import Finished
-from genai_studio.core.train.loop import TrainConfig, train
+from genai_studio.core.train.loop import train
+from genai_studio.core.train.run import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,7 +123,7 @@ def bench_train(images: int) -> dict:
 
 
 def _model(config):
-    from genai_studio.core.models import build_model
+    from genai_studio.core.models.registry import build_model
 
     return build_model(config)
 

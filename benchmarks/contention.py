@@ -46,8 +46,9 @@ PAD = textwrap.dedent('''
     stop = threading.Event()
     def trainer():
         from genai_studio.core.data.mnist import load_mnist
-        from genai_studio.core.models import VAEConfig
-        from genai_studio.core.train.loop import TrainConfig, train
+        from genai_studio.core.models.registry import VAEConfig
+        from genai_studio.core.train.run import TrainConfig
+        from genai_studio.core.train.loop import train
         data = load_mnist("train", limit=20000)
         config = TrainConfig(epochs=50, log_every=10, preview_every=10**9)
         ctx = threads.training_run("cpu") if threads else None

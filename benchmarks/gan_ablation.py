@@ -51,10 +51,11 @@ def run(args: argparse.Namespace) -> None:
     import torch
 
     from genai_studio.core.data.mnist import load_mnist
-    from genai_studio.core.models import GANConfig
+    from genai_studio.core.models.registry import GANConfig
     from genai_studio.core.store.checkpoints import load_model
     from genai_studio.core.train.events import Checkpoint, Progress
-    from genai_studio.core.train.loop import TrainConfig, train
+    from genai_studio.core.train.loop import train
+    from genai_studio.core.train.run import TrainConfig
 
     torch.set_num_threads(1)
     model_options, train_options = VARIANTS[args.variant]

@@ -33,7 +33,8 @@ def train_rate(config, train_options: dict, images: int) -> float:
 
     from genai_studio.core.data.mnist import load_mnist
     from genai_studio.core.train.events import Finished
-    from genai_studio.core.train.loop import TrainConfig, train
+    from genai_studio.core.train.loop import train
+    from genai_studio.core.train.run import TrainConfig
 
     data = load_mnist("train", limit=images)
     settings = TrainConfig(epochs=1, batch_size=128, log_every=50, preview_every=10**9,
@@ -61,7 +62,7 @@ def grid_ms(model, repeats: int = 30) -> float:
 
 def shipped_recipe(name: str):
     """(config, training options) the shipped file was trained with, from its metadata."""
-    from genai_studio.core.models import config_from_dict
+    from genai_studio.core.models.registry import config_from_dict
     from genai_studio.core.store.checkpoints import read_metadata
 
     meta = read_metadata(MODELS / f"{name}.safetensors")
@@ -79,7 +80,7 @@ def main() -> int:
     args = parser.parse_args()
     import torch
 
-    from genai_studio.core.models import GANConfig
+    from genai_studio.core.models.registry import GANConfig
     from genai_studio.core.store.checkpoints import load_model
 
     torch.set_num_threads(args.threads)

@@ -31,9 +31,10 @@ import torch  # noqa: E402
 
 from genai_studio.core.data.mnist import load_mnist  # noqa: E402
 from genai_studio.core.defaults import default_batch, scaled_lr  # noqa: E402
-from genai_studio.core.models import GANConfig, VAEConfig  # noqa: E402
+from genai_studio.core.models.registry import GANConfig, VAEConfig  # noqa: E402
 from genai_studio.core.train.accel import SpeedOptions  # noqa: E402
-from genai_studio.core.train.loop import TrainConfig, _prepare  # noqa: E402
+from genai_studio.core.train.loop import _prepare  # noqa: E402
+from genai_studio.core.train.run import TrainConfig  # noqa: E402
 
 MODELS = {
     "mlp-vae": (VAEConfig(latent_dim=20, hidden=(400,)), "none"),

@@ -33,7 +33,7 @@ from tests.reliability.conftest import (  # noqa: E402
 def make_cases(tmp: Path) -> list[tuple[str, list[str]]]:
     import torch
 
-    from genai_studio.core.models import VAE, VAEConfig
+    from genai_studio.core.models.registry import VAE, VAEConfig
     from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     good = save_tiny_vae(tmp / "good.safetensors", hidden=8)

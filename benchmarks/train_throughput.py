@@ -33,9 +33,11 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from genai_studio.core.data.mnist import load_mnist, load_mnist_arrays
-from genai_studio.core.models import GANConfig, VAEConfig
+from genai_studio.core.models.registry import GANConfig, VAEConfig
 from genai_studio.core.runtime.devices import resolve_device
-from genai_studio.core.train.loop import Finished, TrainConfig, train
+from genai_studio.core.train.events import Finished
+from genai_studio.core.train.loop import train
+from genai_studio.core.train.run import TrainConfig
 
 
 class TorchvisionStyleMNIST(Dataset):

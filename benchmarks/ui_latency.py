@@ -42,7 +42,7 @@ def make_model(folder: Path, model: Path | None) -> Path:
         target = folder / model.name
         target.write_bytes(model.read_bytes())
         return target
-    from genai_studio.core.models import VAEConfig, build_model
+    from genai_studio.core.models.registry import VAEConfig, build_model
     from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     m = build_model(VAEConfig(latent_dim=2))

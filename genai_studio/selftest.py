@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 
 def _tiny_model(folder: Path) -> Path:
     """An untrained 2-D VAE: enough to exercise every path without shipped models."""
-    from genai_studio.core.models import VAEConfig, build_model
+    from genai_studio.core.models.registry import VAEConfig, build_model
     from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     model = build_model(VAEConfig(latent_dim=2, hidden=(64,)))
@@ -48,7 +48,7 @@ def run_self_test(tmp: Path) -> list[str]:
         failures += _train_and_cancel(w)
     finally:
         w.close()
-    from genai_studio.workers import running_threads
+    from genai_studio.workers.threads import running_threads
 
     if running_threads():
         failures.append("worker threads were still running after close")

@@ -111,7 +111,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
 def likelihood_estimators(model: Any, test_set: Any, args: argparse.Namespace
                           ) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
     """The likelihood estimates to run for ``model``, each named for its timing: (name, run)."""
-    from genai_studio.core.models import VAE
+    from genai_studio.core.models.registry import VAE
     from genai_studio.core.scoring.likelihood import converging_likelihood
     from genai_studio.core.scoring.metrics import vae_likelihood
 

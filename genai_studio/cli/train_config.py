@@ -29,7 +29,7 @@ RESUME_OPTIONS = ("--epochs", "--device", "--out", "--data", "--allow-data-chang
 
 def model_config_from_args(args: argparse.Namespace,
                            image_shape: tuple[int, int, int] = (1, 28, 28)):
-    from genai_studio.core.models import GANConfig, VAEConfig
+    from genai_studio.core.models.registry import GANConfig, VAEConfig
 
     if args.kind == "judge":
         return judge_config_from_args(args)
@@ -58,7 +58,7 @@ def model_config_from_args(args: argparse.Namespace,
 
 def vaegan_config_from_args(args: argparse.Namespace,
                             image_shape: tuple[int, int, int] = (1, 28, 28)):
-    from genai_studio.core.models import VAEGANConfig
+    from genai_studio.core.models.registry import VAEGANConfig
 
     _refuse("a VAE-GAN", args, GAN_OPTIONS)
     arch = args.arch or "conv"
@@ -92,7 +92,7 @@ def _refuse(what: str, args: argparse.Namespace, options: tuple[str, ...]) -> No
 
 
 def judge_config_from_args(args: argparse.Namespace):
-    from genai_studio.core.models import JudgeConfig
+    from genai_studio.core.models.registry import JudgeConfig
 
     # The judge is a fixed-shape classifier: refuse generator options rather than ignore them.
     foreign = {"--conditional": args.conditional, "--arch": args.arch is not None,
@@ -106,7 +106,7 @@ def judge_config_from_args(args: argparse.Namespace):
 
 
 def train_config_from_args(args: argparse.Namespace, device_type: str = "cpu"):
-    from genai_studio.core.train.loop import TrainConfig
+    from genai_studio.core.train.run import TrainConfig
 
     batch_size, lr = args.batch_size, args.lr
     if batch_size is None:  # the device's default batch, with its scaled learning rate
@@ -123,7 +123,7 @@ def train_config_from_args(args: argparse.Namespace, device_type: str = "cpu"):
 def resume_config_from_args(args: argparse.Namespace):
     """The settings of a resumed run: the checkpoint's, with --epochs if given."""
     from genai_studio.core.store.checkpoints import read_metadata
-    from genai_studio.core.train.loop import TrainConfig
+    from genai_studio.core.train.run import TrainConfig
 
     fixed = {"--conditional": args.conditional, "--arch": args.arch, "--hidden": args.hidden,
              "--channels": args.channels, "--latent-dim": args.latent_dim,

@@ -140,7 +140,7 @@ def meta_model(config: Any, error: type[GenAIError] = InputError, what: str = "m
     """
     import torch
 
-    from genai_studio.core.models import build_model
+    from genai_studio.core.models.registry import build_model
 
     try:
         with torch.device("meta"):

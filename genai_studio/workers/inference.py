@@ -14,11 +14,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from genai_studio.crash import record_fault
-from genai_studio.workers import track
 from genai_studio.workers.jobs import one_line
 from genai_studio.workers.messages import (
     BackgroundRequest,
+    EncodeProgress,
     EncodeRequest,
+    EncodeResult,
     GenerateRequest,
     GenerateResult,
     InsideRequest,
@@ -29,8 +30,10 @@ from genai_studio.workers.messages import (
     MorphResult,
     PadBackground,
     RepairRequest,
+    RepairResult,
     StartupReport,
 )
+from genai_studio.workers.threads import track
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +41,19 @@ log = logging.getLogger(__name__)
 class InferenceWorker(QObject):
     """Lives on the inference thread."""
 
-    started_up = Signal(object)  # StartupReport
+    started_up = Signal(StartupReport)
     warmed_up = Signal()
-    model_loaded = Signal(object, object)  # ModelHandle, LoadRequest
+    model_loaded = Signal(ModelHandle, LoadRequest)
     load_failed = Signal(str, object)  # one-line message, LoadRequest
-    generated = Signal(object)  # GenerateResult
-    morphed = Signal(object)  # MorphResult
-    background_ready = Signal(object)  # PadBackground
-    inside_ready = Signal(object)  # InsideResult
-    encode_progress = Signal(object)  # EncodeProgress (a GAN's projection)
-    encoded = Signal(object)  # EncodeResult
-    encode_failed = Signal(object, str)  # EncodeRequest, one-line message
+    generated = Signal(GenerateResult)
+    morphed = Signal(MorphResult)
+    background_ready = Signal(PadBackground)
+    inside_ready = Signal(InsideResult)
+    encode_progress = Signal(EncodeProgress)  # a GAN's projection
+    encoded = Signal(EncodeResult)
+    encode_failed = Signal(EncodeRequest, str)  # one-line message
     repair_progress = Signal(int, int)  # step, steps
-    repaired = Signal(object)  # RepairResult
+    repaired = Signal(RepairResult)
     failed = Signal(str, str)  # title, one-line message
 
     @Slot()
@@ -257,13 +260,13 @@ class InferenceService(QObject):
 
     request_start_up = Signal()
     request_warm_up = Signal(str)  # the device training will use
-    request_load = Signal(object)
-    request_generate = Signal(object)
-    request_morph = Signal(object)
-    request_background = Signal(object)
-    request_inside = Signal(object)
-    request_encode = Signal(object)
-    request_repair = Signal(object)
+    request_load = Signal(LoadRequest)
+    request_generate = Signal(GenerateRequest)
+    request_morph = Signal(MorphRequest)
+    request_background = Signal(BackgroundRequest)
+    request_inside = Signal(InsideRequest)
+    request_encode = Signal(EncodeRequest)
+    request_repair = Signal(RepairRequest)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

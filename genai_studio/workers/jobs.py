@@ -21,7 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from genai_studio.crash import record_fault
-from genai_studio.workers import track
+from genai_studio.workers.threads import track
 
 log = logging.getLogger(__name__)
 

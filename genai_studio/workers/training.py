@@ -17,8 +17,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from genai_studio.core.train.events import Event, Progress
-from genai_studio.workers import track
+from genai_studio.core.train.events import (
+    Checkpoint,
+    Event,
+    Finished,
+    Preview,
+    Progress,
+    Started,
+)
+from genai_studio.workers.threads import track
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +60,12 @@ class TrainRequest:
 class TrainingWorker(QObject):
     """Runs one training request on its thread; ``done`` is always its last signal."""
 
-    started = Signal(object)  # core.events.Started
-    progress = Signal(object)  # core.events.Progress
-    preview = Signal(object)  # core.events.Preview (images are a copy)
-    checkpoint = Signal(object)  # core.events.Checkpoint
-    finished = Signal(object)  # core.events.Finished
-    quality = Signal(object)  # core.quality.QuickScores of a preview (plain numbers)
+    started = Signal(Started)
+    progress = Signal(Progress)
+    preview = Signal(Preview)  # its images are a copy
+    checkpoint = Signal(Checkpoint)
+    finished = Signal(Finished)
+    quality = Signal(object)  # core.scoring.quality.QuickScores (torch loads it: untyped)
     quality_unavailable = Signal(str)  # why there is no meter this run ("no judge: ...")
     failed = Signal(str)  # a one-line message for the artist
     done = Signal()
@@ -260,8 +267,8 @@ def _dataset(path: Path) -> Any:
 def _model_config(r: TrainRequest, image_shape: tuple[int, int, int] = (1, 28, 28)) -> Any:
     """MNIST: the studio's MLP VAE, DCGAN or VAE-GAN. Other images: the DCGAN, the VAE-GAN or
     the conv VAE (its convolutions suit larger and colour images), at the data's shape."""
-    from genai_studio.core.models import GANConfig, VAEConfig, VAEGANConfig
     from genai_studio.core.models.base import MNIST_SHAPE
+    from genai_studio.core.models.registry import GANConfig, VAEConfig, VAEGANConfig
 
     if r.kind == "gan":
         return GANConfig(latent_dim=r.latent_dim, conditional=r.conditional,

@@ -36,7 +36,8 @@ def _train_file(tmp_path_factory, name, model_config, **train_kwargs) -> Path:
     import torch
 
     from genai_studio.core.data.mnist import load_mnist
-    from genai_studio.core.train.loop import TrainConfig, train
+    from genai_studio.core.train.loop import train
+    from genai_studio.core.train.run import TrainConfig
 
     out = tmp_path_factory.mktemp(name) / f"{name}.safetensors"
     data = load_mnist("train", limit=train_kwargs.pop("limit", 512))
@@ -48,14 +49,14 @@ def _train_file(tmp_path_factory, name, model_config, **train_kwargs) -> Path:
 
 @pytest.fixture(scope="session")
 def vae_file(tmp_path_factory, torch_threads) -> Path:
-    from genai_studio.core.models import VAEConfig
+    from genai_studio.core.models.registry import VAEConfig
 
     return _train_file(tmp_path_factory, "vae", VAEConfig(latent_dim=2, hidden=(64,)))
 
 
 @pytest.fixture(scope="session")
 def cvae_file(tmp_path_factory, torch_threads) -> Path:
-    from genai_studio.core.models import VAEConfig
+    from genai_studio.core.models.registry import VAEConfig
 
     return _train_file(tmp_path_factory, "cvae",
                        VAEConfig(latent_dim=4, hidden=(64,), conditional=True))
@@ -63,7 +64,7 @@ def cvae_file(tmp_path_factory, torch_threads) -> Path:
 
 @pytest.fixture(scope="session")
 def gan_file(tmp_path_factory, torch_threads) -> Path:
-    from genai_studio.core.models import GANConfig
+    from genai_studio.core.models.registry import GANConfig
 
     return _train_file(tmp_path_factory, "gan", GANConfig(latent_dim=8, channels=8), limit=256)
 

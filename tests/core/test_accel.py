@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from genai_studio.core.models import GANConfig, VAEConfig, build_model
+from genai_studio.core.models.registry import GANConfig, VAEConfig, build_model
 from genai_studio.core.train import accel
 from genai_studio.core.train.accel import GraphedStep, SpeedOptions
 from genai_studio.core.train.events import Checkpoint, Finished
-from genai_studio.core.train.loop import TrainConfig, train
+from genai_studio.core.train.loop import train
+from genai_studio.core.train.run import TrainConfig
 from genai_studio.core.train.tasks import make_task
 
 CPU = torch.device("cpu")
@@ -139,10 +140,15 @@ def test_checkpoints_on_a_timer(tiny_train_set, tmp_path):
 
 
 def test_warm_up_runs_on_the_chosen_device():
+    """The throw-away step leaves the global RNG as it found it (the app's seeds stay)."""
+    import torch
+
     from genai_studio.core.train.stepping import warm_up
 
+    before = torch.random.get_rng_state()
     warm_up("cpu")
     warm_up(CPU)
+    assert torch.equal(torch.random.get_rng_state(), before)
 
 
 def test_gpu_defaults_scale_the_learning_rate_with_the_batch():

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from genai_studio.core.errors import ModelFileError, OutputError
-from genai_studio.core.models import GAN, VAE, GANConfig, VAEConfig
+from genai_studio.core.models.registry import GAN, VAE, GANConfig, VAEConfig
 from genai_studio.core.store.checkpoints import (
     load_model,
     model_metadata,

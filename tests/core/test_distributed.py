@@ -77,8 +77,9 @@ def test_two_gloo_processes_train_what_one_process_trains(tmp_path):
 
 def test_a_batch_norm_model_refuses_another_world_size(tmp_path):
     from genai_studio.core.data.mnist import load_mnist
-    from genai_studio.core.models import GANConfig
-    from genai_studio.core.train.loop import TrainConfig, train
+    from genai_studio.core.models.registry import GANConfig
+    from genai_studio.core.train.loop import train
+    from genai_studio.core.train.run import TrainConfig
 
     out = tmp_path / "gan.safetensors"
     data = load_mnist("train", limit=128)

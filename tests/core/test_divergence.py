@@ -6,11 +6,14 @@ from __future__ import annotations
 import pytest
 import torch
 
+from genai_studio.core.defaults import checkpoint_path_for
 from genai_studio.core.errors import TrainingDiverged
-from genai_studio.core.models import GANConfig, VAEGANConfig
+from genai_studio.core.models.registry import GANConfig, VAEGANConfig
 from genai_studio.core.store.checkpoints import load_model, read_metadata
 from genai_studio.core.train.adversarial import GANTask, VAEGANTask
-from genai_studio.core.train.loop import Checkpoint, TrainConfig, checkpoint_path_for, train
+from genai_studio.core.train.events import Checkpoint
+from genai_studio.core.train.loop import train
+from genai_studio.core.train.run import TrainConfig
 
 CPU = torch.device("cpu")
 GAN_CONFIG = GANConfig(latent_dim=8, channels=4)

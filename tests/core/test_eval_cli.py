@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from genai_studio.cli import main
-from genai_studio.core.models import GAN, VAE, GANConfig, Judge, JudgeConfig, VAEConfig
+from genai_studio.core.models.registry import GAN, VAE, GANConfig, Judge, JudgeConfig, VAEConfig
 from genai_studio.core.store.checkpoints import (
     load_model,
     model_metadata,

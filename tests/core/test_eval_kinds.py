@@ -9,7 +9,14 @@ import pytest
 import torch
 
 from genai_studio.cli import main
-from genai_studio.core.models import VAE, VAEGAN, Judge, JudgeConfig, VAEConfig, VAEGANConfig
+from genai_studio.core.models.registry import (
+    VAE,
+    VAEGAN,
+    Judge,
+    JudgeConfig,
+    VAEConfig,
+    VAEGANConfig,
+)
 from genai_studio.core.store.checkpoints import model_metadata, save_model
 
 

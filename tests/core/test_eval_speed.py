@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from genai_studio.core.data.mnist import ImageSet
-from genai_studio.core.models import VAE, Judge, JudgeConfig, VAEConfig
+from genai_studio.core.models.registry import VAE, Judge, JudgeConfig, VAEConfig
 from genai_studio.core.models.vae import bernoulli_nll
 from genai_studio.core.scoring import judge_cache
 from genai_studio.core.scoring.metrics import binary_log_likelihood, reference_stats, vae_likelihood

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from genai_studio.core.models import GAN, GANConfig, config_from_dict
 from genai_studio.core.models.gan import discriminator_loss, generator_loss
+from genai_studio.core.models.registry import GAN, GANConfig, config_from_dict
 from genai_studio.core.store.checkpoints import load_model, model_metadata, save_model
 from genai_studio.core.train.adversarial import GANTask
-from genai_studio.core.train.loop import TrainConfig, train
+from genai_studio.core.train.loop import train
+from genai_studio.core.train.run import TrainConfig
 
 CPU = torch.device("cpu")
 MODERN = GANConfig(latent_dim=8, channels=4, d_channels=8, loss="hinge", norm="spectral",

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from genai_studio.core.errors import ModelFileError
-from genai_studio.core.models import VAE, VAEConfig
+from genai_studio.core.models.registry import VAE, VAEConfig
 from genai_studio.core.store.checkpoints import (
     load_model,
     model_metadata,

@@ -10,11 +10,19 @@ from genai_studio.core.data.mnist import ImageSet
 from genai_studio.core.errors import ModelFileError, UsageError
 from genai_studio.core.export.images import png_bytes, tile_grid
 from genai_studio.core.latent.sampling import decode, sample
-from genai_studio.core.models import GAN, VAE, GANConfig, VAEConfig, build_model, config_from_dict
 from genai_studio.core.models.base import conv_levels
+from genai_studio.core.models.registry import (
+    GAN,
+    VAE,
+    GANConfig,
+    VAEConfig,
+    build_model,
+    config_from_dict,
+)
 from genai_studio.core.store.checkpoints import load_model, save_model
 from genai_studio.core.train.events import Finished, Preview
-from genai_studio.core.train.loop import TrainConfig, train
+from genai_studio.core.train.loop import train
+from genai_studio.core.train.run import TrainConfig
 
 SHAPES = [(1, 28, 28), (3, 32, 32), (1, 64, 64), (3, 64, 64)]
 

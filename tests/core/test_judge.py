@@ -6,9 +6,11 @@ import torch
 
 from genai_studio.cli import main
 from genai_studio.core.data.mnist import load_mnist
-from genai_studio.core.models import Judge, JudgeConfig
+from genai_studio.core.models.registry import Judge, JudgeConfig
 from genai_studio.core.store.checkpoints import load_model, read_metadata
-from genai_studio.core.train.loop import Finished, Preview, TrainConfig, train
+from genai_studio.core.train.events import Finished, Preview
+from genai_studio.core.train.loop import train
+from genai_studio.core.train.run import TrainConfig
 from genai_studio.core.train.tasks import JudgeTask, default_binarize, make_task, random_shift
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from genai_studio.core.models import VAE, VAEConfig
+from genai_studio.core.models.registry import VAE, VAEConfig
 from genai_studio.core.scoring.likelihood import (
     converging_likelihood,
     grid_log_px,

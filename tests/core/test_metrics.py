@@ -9,7 +9,7 @@ import torch
 
 from genai_studio.core.data.mnist import ImageSet
 from genai_studio.core.errors import UsageError
-from genai_studio.core.models import GAN, VAE, GANConfig, Judge, JudgeConfig, VAEConfig
+from genai_studio.core.models.registry import GAN, VAE, GANConfig, Judge, JudgeConfig, VAEConfig
 from genai_studio.core.models.vae import bernoulli_nll, gaussian_kl
 from genai_studio.core.scoring.metrics import (
     draw_samples,

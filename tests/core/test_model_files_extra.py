@@ -6,7 +6,7 @@ import pickle
 
 import torch
 
-from genai_studio.core.models import Judge, JudgeConfig
+from genai_studio.core.models.registry import Judge, JudgeConfig
 from genai_studio.core.store.checkpoints import (
     _describe_foreign,
     load_model,

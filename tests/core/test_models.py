@@ -5,8 +5,15 @@ import torch
 from torch.distributions import Normal, kl_divergence
 
 from genai_studio.core.errors import ModelFileError, UsageError
-from genai_studio.core.models import GAN, VAE, GANConfig, VAEConfig, build_model, config_from_dict
 from genai_studio.core.models.gan import discriminator_loss, generator_loss
+from genai_studio.core.models.registry import (
+    GAN,
+    VAE,
+    GANConfig,
+    VAEConfig,
+    build_model,
+    config_from_dict,
+)
 from genai_studio.core.models.vae import VAEOutput, bernoulli_nll, gaussian_kl, vae_loss
 
 

@@ -37,7 +37,7 @@ def test_lean_adam_updates_exactly_like_torch_adam(torch_threads):
 def test_a_training_step_never_imports_torch_dynamo():
     code = """
 import sys, torch
-from genai_studio.core.models import VAEConfig, build_model
+from genai_studio.core.models.registry import VAEConfig, build_model
 from genai_studio.core.train.tasks import make_task
 task = make_task(build_model(VAEConfig(hidden=(8,))), None, torch.device("cpu"), 1.0)
 x = torch.rand(4, 1, 28, 28)

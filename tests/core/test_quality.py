@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from genai_studio.core.errors import ModelFileError
-from genai_studio.core.models import Judge, JudgeConfig, VAEConfig, build_model
+from genai_studio.core.models.registry import Judge, JudgeConfig, VAEConfig, build_model
 from genai_studio.core.scoring.quality import load_judge, quick_scores
 from genai_studio.core.store.checkpoints import model_metadata, save_model
 

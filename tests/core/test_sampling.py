@@ -8,7 +8,7 @@ import torch
 
 from genai_studio.core.errors import UsageError
 from genai_studio.core.latent import sampling
-from genai_studio.core.models import GANConfig, VAEConfig, build_model
+from genai_studio.core.models.registry import GANConfig, VAEConfig, build_model
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import copy
 
 import torch
 
-from genai_studio.core.models import GANConfig, build_model
 from genai_studio.core.models.gan import discriminator_loss, generator_loss
+from genai_studio.core.models.registry import GANConfig, build_model
 from genai_studio.core.train.tasks import make_task
 
 

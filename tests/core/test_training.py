@@ -4,19 +4,13 @@ import numpy as np
 import pytest
 import torch
 
+from genai_studio.core.defaults import checkpoint_path_for
 from genai_studio.core.errors import ModelFileError, UsageError
-from genai_studio.core.models import GANConfig, VAEConfig
+from genai_studio.core.models.registry import GANConfig, VAEConfig
 from genai_studio.core.store.checkpoints import load_model, read_metadata
-from genai_studio.core.train.loop import (
-    Checkpoint,
-    Finished,
-    Preview,
-    Progress,
-    Started,
-    TrainConfig,
-    checkpoint_path_for,
-    train,
-)
+from genai_studio.core.train.events import Checkpoint, Finished, Preview, Progress, Started
+from genai_studio.core.train.loop import train
+from genai_studio.core.train.run import TrainConfig
 
 CPU = torch.device("cpu")
 SMALL_VAE = VAEConfig(latent_dim=2, hidden=(64,))

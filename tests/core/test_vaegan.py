@@ -11,11 +11,13 @@ import torch.nn.functional as F
 
 from genai_studio.core.errors import ModelFileError
 from genai_studio.core.latent.sampling import sample
-from genai_studio.core.models import VAEGAN, VAEGANConfig, config_from_dict
+from genai_studio.core.models.registry import VAEGAN, VAEGANConfig, config_from_dict
 from genai_studio.core.models.vae import gaussian_kl
 from genai_studio.core.store.checkpoints import load_model, read_metadata
 from genai_studio.core.train.adversarial import VAEGANTask
-from genai_studio.core.train.loop import Finished, Progress, TrainConfig, train
+from genai_studio.core.train.events import Finished, Progress
+from genai_studio.core.train.loop import train
+from genai_studio.core.train.run import TrainConfig
 
 CPU = torch.device("cpu")
 TINY = VAEGANConfig(latent_dim=4, channels=4, hidden=16)

@@ -29,7 +29,7 @@ def save_tiny_vae(path: Path, hidden: int = 16, seed: int = 0, **config) -> Path
     """An untrained MLP VAE file (its samples are noise, its format is the real one)."""
     import torch
 
-    from genai_studio.core.models import VAE, VAEConfig
+    from genai_studio.core.models.registry import VAE, VAEConfig
     from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     torch.manual_seed(seed)

@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from genai_studio.core.defaults import checkpoint_path_for
-from genai_studio.core.models import VAE, VAEConfig
+from genai_studio.core.models.registry import VAE, VAEConfig
 from genai_studio.core.store.checkpoints import load_model, model_metadata, save_model
 from genai_studio.core.store.output_lock import OutputLock
 from tests.reliability.conftest import (

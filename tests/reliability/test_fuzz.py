@@ -56,8 +56,9 @@ def train_set():
 
 @cache
 def base_checkpoint() -> tuple[bytes, Path]:
-    from genai_studio.core.models import VAEConfig
-    from genai_studio.core.train.loop import TrainConfig, train
+    from genai_studio.core.models.registry import VAEConfig
+    from genai_studio.core.train.loop import train
+    from genai_studio.core.train.run import TrainConfig
 
     out = _TMP / "ckpt" / "m.safetensors"
     out.parent.mkdir()
@@ -165,7 +166,8 @@ def test_tensor_tables_rewritten_with_any_json(field, value, which):
 
 def resume_or_refuse(path: Path, out: Path) -> None:
     """Resume two epochs from ``path``: it trains (finite weights) or it is refused."""
-    from genai_studio.core.train.loop import TrainConfig, train
+    from genai_studio.core.train.loop import train
+    from genai_studio.core.train.run import TrainConfig
 
     try:
         for _ in train(None, TrainConfig(epochs=2), train_set(), torch.device("cpu"), out,

@@ -46,7 +46,7 @@ def no_threads_left(qapp):
     import gc
 
     from genai_studio.ui.common import collector
-    from genai_studio.workers import running_threads
+    from genai_studio.workers.threads import running_threads
 
     collector.install(qapp)
     yield
@@ -63,7 +63,7 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
     """Untrained tiny models saved as real model files: no dependence on models/."""
     import torch
 
-    from genai_studio.core.models import GANConfig, JudgeConfig, VAEConfig, build_model
+    from genai_studio.core.models.registry import GANConfig, JudgeConfig, VAEConfig, build_model
     from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     folder = tmp_path_factory.mktemp("models")

@@ -23,7 +23,7 @@ def tiny_judge(tmp_path_factory) -> Path:
     """An untrained judge saved as a real file: the meter's numbers, not models/' content."""
     import torch
 
-    from genai_studio.core.models import Judge, JudgeConfig
+    from genai_studio.core.models.registry import Judge, JudgeConfig
     from genai_studio.core.store.checkpoints import model_metadata, save_model
 
     torch.manual_seed(0)

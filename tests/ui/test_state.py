@@ -71,9 +71,12 @@ def test_bindings_die_with_their_widget(state, qtbot):
     spin = QSpinBox()
     spin.setRange(0, MAX_SEED)
     bind(spin, state.canvas, "seed")
+    signal = "2seed_changed(int)"  # Qt's SIGNAL() form, for receivers()
+    assert state.canvas.receivers(signal) == 1
     spin.deleteLater()
-    qtbot.wait(10)
+    qtbot.waitUntil(lambda: state.canvas.receivers(signal) == 0, timeout=1000)
     state.canvas.seed = 42  # must not call into the deleted spin box
+    assert state.canvas.seed == 42
 
 
 def test_morph_ends_alternate_and_keep_their_digits(state, handle):

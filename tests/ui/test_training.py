@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from genai_studio.core.train.events import RunState
 from genai_studio.ui.pad.state import PadMode
-from genai_studio.workers import running_threads
+from genai_studio.workers.threads import running_threads
 from tests.ui.helpers import start_training
 
 

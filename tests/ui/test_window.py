@@ -245,11 +245,13 @@ def test_conditional_morph_keeps_the_tiles_digit(cvae_window, qtbot):
 
 def test_choosing_the_device_the_model_is_on_does_not_reload_it(window, qtbot):
     old = window.handle  # "auto" resolved to the CPU here
+    loads = []  # the load request is synchronous: a spy on it needs no waiting
+    window.studio.inference.request_load.connect(loads.append)
     selector = window.toolbar.device
     selector.setCurrentIndex(selector.findData("cpu"))
     assert window.state.session.device == "cpu"
-    qtbot.wait(100)
-    assert window.handle is old and window.status["device"].text() == "device: cpu"
+    assert loads == [] and window.handle is old
+    assert window.status["device"].text() == "device: cpu"
 
 
 def test_unavailable_device_is_refused_and_the_selector_reverts(window, qtbot):

@@ -221,26 +221,20 @@ def import_metadata(report: ImportReport, name: str) -> dict[str, Any]:
             "counts": report.counts()}
 
 
-def scan_to_report(folder: Path, spec: PrepareSpec, **kwargs: Any) -> ImportReport:
-    """Run :func:`scan_folder` to the end and return its report (no progress)."""
+def scan_to_report(folder: Path, spec: PrepareSpec,
+                   progress: Callable[[float, str], None] | None = None,
+                   check: Callable[[], None] | None = None, **kwargs: Any) -> ImportReport:
+    """Run :func:`scan_folder` to its report: ``progress(fraction, text)`` as it goes and
+    ``check()`` (which raises to cancel) between files, when given (the studio's jobs thread
+    passes both)."""
     report = None
     for event in scan_folder(folder, spec, **kwargs):
-        if isinstance(event, ImportReport):
-            report = event
-    assert report is not None
-    return report
-
-
-def scan_with_progress(folder: Path, spec: PrepareSpec, check: Any, progress: Any,
-                       cancel: Any = None) -> ImportReport | None:
-    """:func:`scan_folder` driven to its report, with ``progress(fraction, text)`` as it goes
-    and ``check()`` (which raises to cancel) between files."""
-    report = None
-    for event in scan_folder(folder, spec, cancel=cancel):
-        check()
-        if isinstance(event, ScanProgress):
+        if check is not None:
+            check()
+        if isinstance(event, ScanProgress) and progress is not None:
             fraction = event.done / event.total if event.total else 0.0
             progress(fraction, f"{event.done} of {event.total} files, {event.kept} images")
         elif isinstance(event, ImportReport):
             report = event
+    assert report is not None
     return report

@@ -28,7 +28,7 @@ from genai_studio.core.export.options import (
 )
 from genai_studio.core.export.provenance import Provenance
 from genai_studio.core.latent.motion import morph_latents, path_frames, resample_path
-from genai_studio.core.latent.pad import pad_to_latent_2d, pad_to_latent_corners
+from genai_studio.core.latent.pad import PadPlane
 
 MAX_BATCH = 10_000
 
@@ -84,10 +84,10 @@ def _labels(labels: np.ndarray | None, rows: slice | list[int]) -> tuple[int, ..
 
 
 def path_latents(points: np.ndarray, corners: np.ndarray | None) -> np.ndarray:
-    """Pad points (n, 2) -> latents: the 2-D plane itself, or the plane through corners."""
-    if corners is None:
-        return np.stack([pad_to_latent_2d(u, v) for u, v in points])
-    return np.stack([pad_to_latent_corners(corners, u, v) for u, v in points])
+    """Pad points (n, 2) -> latents on the plane the path was drawn on: the 2-D latent plane
+    itself, or the plane through four corners (4, D)."""
+    latent_dim = 2 if corners is None else np.asarray(corners).shape[1]
+    return PadPlane(latent_dim, corners).latents_at(points)
 
 
 def _decode(model: Any, latents: np.ndarray, label: int | None) -> np.ndarray:

@@ -111,10 +111,6 @@ def render(image: np.ndarray, style: ExportStyle):
     return Image.fromarray(colourise(render_levels(image, style), style))
 
 
-def render_frames(images: Sequence[np.ndarray] | np.ndarray, style: ExportStyle) -> list:
-    return [render(image, style) for image in images]
-
-
 # ---- contact sheets ----------------------------------------------------------------------
 
 def _sheet_colours(style: ExportStyle, colour: bool) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 
-MAX_BARS = 64  # latent dimensions shown; a larger latent shows its first 64
-
 
 @dataclass(frozen=True)
 class Inside:

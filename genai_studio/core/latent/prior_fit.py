@@ -15,8 +15,8 @@ from typing import Any
 import torch
 
 from genai_studio.core.errors import UsageError
-from genai_studio.core.models import build_model
 from genai_studio.core.models.base import MAX_PRIOR_COMPONENTS
+from genai_studio.core.models.registry import build_model
 from genai_studio.core.store.checkpoints import LoadedModel, model_metadata
 
 DEFAULT_COMPONENTS = 64

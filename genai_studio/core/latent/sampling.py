@@ -51,12 +51,21 @@ def labels_for(model: Generator, n: int, label: int | None = None) -> torch.Tens
     return torch.full((n,), int(label), dtype=torch.long)
 
 
-def draw_latents(model: Generator, n: int, seed: int, fitted: bool = False) -> torch.Tensor:
+def draw_latents(model: Generator, n: int, seed: int, fitted: bool = False,
+                 keep: float = 1.0) -> torch.Tensor:
     """n latents (n, D) on the CPU from the model's prior (``fitted``: its fitted prior),
-    seeded (chunked as documented above)."""
+    seeded (chunked as documented above). ``keep`` < 1: only latents whose images the
+    model's critic accepts, about that share of those drawn (``core.latent.curation``)."""
     if n <= 0:
         raise UsageError(f"the number of samples must be positive, not {n}")
     generator = torch.Generator().manual_seed(int(seed))
+    if keep < 1.0:
+        from genai_studio.core.latent.curation import curated_latents
+
+        if model.conditional or fitted:
+            raise UsageError("dropping the samples the critic doubts is for unconditional "
+                             "models sampled from their own prior")
+        return curated_latents(model, n, generator, keep)
     chunks = [model.prior(min(SAMPLE_BATCH, n - start), generator, fitted).cpu()
               for start in range(0, n, SAMPLE_BATCH)]
     return torch.cat(chunks)
@@ -125,11 +134,11 @@ def decode_live(model: Generator, z: np.ndarray | torch.Tensor,
 
 
 def sample(model: Generator, n: int, seed: int, label: int | None = None,
-           fitted: bool = False) -> Samples:
+           fitted: bool = False, keep: float = 1.0) -> Samples:
     """n seeded samples: images, their latents and the digits asked for; ``fitted``: drawn
-    from the model's fitted prior."""
+    from the model's fitted prior; ``keep`` < 1: curated by the model's critic."""
     model.eval()
-    z = draw_latents(model, n, seed, fitted)
+    z = draw_latents(model, n, seed, fitted, keep)
     labels = labels_for(model, n, label)
     images = decode_tensor(model, z, labels).to("cpu").numpy().astype(np.float32, copy=True)
     return Samples(images, z.numpy().astype(np.float32, copy=True),

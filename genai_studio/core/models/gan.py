@@ -32,13 +32,17 @@ they were written):
                    its average weight stays gamma / 2 (Karras et al. 2020)
   clusters = K     self-conditioning without labels (Liu et al. 2020): the training images are
                    split into K k-means clusters (of their 2x-downsampled pixels) before
-                   training; the latent prior becomes a mixture of K unit Gaussians with fixed,
-                   well-separated means and the clusters' shares as weights
-                   (``core.models.prior``), and the discriminator is told which cluster each
-                   real image is in (its nearest centre) and which component each generated
-                   one was drawn from (projection, as for labels). No component can then be
-                   left without images of its cluster. The generator still maps one latent
-                   vector to one image, so the pad, morphs and genes work as for any GAN.
+                   training, and the discriminator is told which cluster each real image is in
+                   (its nearest centre) and which each generated one was drawn for
+                   (projection, as for labels), so no cluster can be left without images.
+                   The latent is z (latent_dim, N(0, I)) followed by K cluster coordinates: a
+                   mixture prior (``core.models.prior``) whose component k puts 1 at
+                   coordinate k (with a little spread, CLUSTER_SPREAD) and 0 elsewhere, with
+                   the clusters' shares as weights. The generator reads the cluster as surely
+                   as a conditional GAN reads its label (random well-separated means in z's
+                   own space were confused for one another: a 20-cluster run needed three
+                   times the epochs), and still maps one latent vector to one image, so the
+                   pad, morphs between clusters and genes work as for any GAN.
   betas            Adam's (beta1, beta2) for both players
 Two time-scale learning rates (Heusel et al. 2017) are a training option (TrainConfig.d_lr).
 
@@ -68,12 +72,11 @@ from genai_studio.core.models.base import (
 from genai_studio.core.models.blocks import D_NORMS, DownStack, UpStack, spectral
 from genai_studio.core.models.prior import MixturePrior, kmeans, nearest_centre
 
-# Distance of each cluster's latent mean from the origin: component means this far apart
-# (random directions in 64 dimensions are nearly orthogonal, so about 4.2 apart) are told
-# apart from one draw's noise nearly always, so each region of the latent space draws one
-# cluster, while interpolating between two clusters' latents still passes through the
-# generator's trained range.
-CLUSTER_RADIUS = 3.0
+# The spread of a draw's cluster coordinates around its component's one-hot: small enough
+# that the cluster is never in doubt, large enough that the generator sees a neighbourhood
+# of each one-hot rather than a point (so morphs between clusters stay in a trained range
+# longer).
+CLUSTER_SPREAD = 0.05
 
 
 @dataclass(frozen=True)
@@ -172,20 +175,23 @@ class GAN(Generator):
     def __init__(self, config: GANConfig) -> None:
         super().__init__(config)
         classes = config.num_classes if config.conditional else 0
-        self.generator = GANGenerator(config.latent_dim, config.channels, config.image_shape,
-                                      classes)
+        self.generator = GANGenerator(config.latent_dim + config.clusters, config.channels,
+                                      config.image_shape, classes)
         self.discriminator = GANDiscriminator(config.d_channels or config.channels,
                                               config.image_shape, config.norm,
                                               classes or config.clusters, config.mbstd)
         self.apply(dcgan_init)
         self.mixture: MixturePrior | None = None
         if config.clusters:
-            self.mixture = MixturePrior(config.clusters, config.latent_dim)
+            k = config.clusters
+            self.latent_dim = config.latent_dim + k  # z, then the cluster coordinates
+            self.mixture = MixturePrior(k, self.latent_dim)
             c, h, w = cluster_feature_shape(config.image_shape)
-            self.register_buffer("cluster_centres", torch.zeros(config.clusters, c * h * w))
-            means = torch.randn(config.clusters, config.latent_dim)  # under the model's seed
-            means *= CLUSTER_RADIUS / means.norm(dim=1, keepdim=True)
-            self.mixture.set_isotropic(means, torch.ones(config.clusters))
+            self.register_buffer("cluster_centres", torch.zeros(k, c * h * w))
+            means = torch.cat([torch.zeros(k, config.latent_dim), torch.eye(k)], dim=1)
+            spread = torch.cat([torch.ones(config.latent_dim), torch.full((k,), CLUSTER_SPREAD)])
+            self.mixture.set_gaussians(means, torch.diag(spread).expand(k, -1, -1),
+                                       torch.ones(k))
         # A frozen copy whose weights follow the generator's (see update_ema).
         self.generator_ema = copy.deepcopy(self.generator) if config.ema_decay > 0 else None
         if self.generator_ema is not None:
@@ -201,7 +207,7 @@ class GAN(Generator):
         centres, assign = kmeans(features, self.config.clusters, seed=seed)
         self.cluster_centres.copy_(centres)
         shares = torch.bincount(assign, minlength=self.config.clusters).float()
-        self.mixture.set_isotropic(self.mixture.means.cpu(), shares.clamp(min=1.0))
+        self.mixture.weights.copy_(shares.clamp(min=1.0) / shares.clamp(min=1.0).sum())
         return assign
 
     def cluster_of(self, images: torch.Tensor) -> torch.Tensor:
@@ -262,7 +268,7 @@ class GAN(Generator):
             m.momentum = None  # cumulative moving average: the plain mean over the batches
         self.generator_ema.train()
         for i in range(batches):
-            z = torch.randn(batch_size, self.latent_dim, generator=gen).to(device)
+            z = self.prior(batch_size, gen).to(device)  # the model's own prior
             labels = (torch.arange(batch_size, device=device) + i) % self.num_classes
             self.generator_ema(z, labels if self.conditional else None)
         for m, momentum in zip(norms, saved, strict=True):

@@ -9,9 +9,9 @@ Two models use it:
     decoding N(0, I) draws lands between digits. A mixture fitted to those means by EM samples
     where the data is. The decoder is unchanged; only where z is drawn from changes.
   * a GAN conditioned on clusters of its own training images (self-conditioning, Liu et al.
-    2020, with k-means clusters instead of labels): component k, with a fixed mean m_k and the
-    identity covariance, is the part of the latent space that must draw cluster k, so no
-    cluster can be dropped. Its weights pi_k are the clusters' shares of the data.
+    2020, with k-means clusters instead of labels): component k is the part of the latent
+    space that must draw cluster k (its one-hot in the cluster coordinates), so no cluster can
+    be dropped. Its weights pi_k are the clusters' shares of the data.
 
 Every tensor is a buffer, saved with the model; the shapes follow from the config
 (``components`` and the latent size), so the loader checks them like any weight.
@@ -58,11 +58,12 @@ class MixturePrior(nn.Module):
         log_r = component_log_probs(z.float(), self.weights, self.means, self.scale_tril)
         return torch.logsumexp(log_r, dim=1)
 
-    def set_isotropic(self, means: torch.Tensor, weights: torch.Tensor) -> None:
-        """Fixed means, identity covariances and the given weights (normalised)."""
+    def set_gaussians(self, means: torch.Tensor, scale_tril: torch.Tensor,
+                      weights: torch.Tensor) -> None:
+        """Given components: means (K, D), Cholesky factors (K, D, D), weights (normalised)."""
         self.means.copy_(means)
+        self.scale_tril.copy_(scale_tril)
         self.weights.copy_(weights / weights.sum())
-        self.scale_tril.copy_(torch.eye(self.latent_dim).repeat(self.components, 1, 1))
 
     @torch.no_grad()
     def fit(self, z: torch.Tensor, iterations: int = 100, seed: int = 0,

@@ -28,7 +28,7 @@ from safetensors.torch import save as save_safetensors_bytes
 from torch import nn
 
 from genai_studio.core.errors import ModelFileError
-from genai_studio.core.models import ModelConfig, build_model, config_from_dict
+from genai_studio.core.models.registry import ModelConfig, build_model, config_from_dict
 from genai_studio.core.store.files import open_regular, read_untrusted, write_atomic
 from genai_studio.core.validate import loads_json, meta_model, state_shapes
 
@@ -280,7 +280,7 @@ def model_metadata(model: nn.Module, **sections: Any) -> dict[str, Any]:
     return {
         "kind": config.kind,
         "conditional": bool(getattr(config, "conditional", False)),
-        "latent_dim": getattr(config, "latent_dim", None),
+        "latent_dim": getattr(model, "latent_dim", getattr(config, "latent_dim", None)),
         "config": config.to_dict(),
         "format_version": FORMAT_VERSION,
         **sections,

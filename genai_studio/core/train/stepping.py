@@ -1,11 +1,11 @@
 """How a training run steps, beyond the loop itself: its share of each batch (several
 processes), precision and memory layout, the step function (eager or a CUDA graph), when it
-stops and when it checkpoints. ``run`` is ``core.training``'s run record.
+stops and when it checkpoints. ``run`` is the run record, ``core.train.run.Run``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -14,13 +14,16 @@ from genai_studio.core.train import accel
 from genai_studio.core.train.distributed import has_batch_norm
 from genai_studio.core.train.tasks import make_task
 
+if TYPE_CHECKING:
+    from genai_studio.core.train.run import Run
 
-def beta_scale(run: Any) -> float:
+
+def beta_scale(run: Run) -> float:
     warmup_steps = run.config.kl_warmup_epochs * run.steps_per_epoch
     return 1.0 if warmup_steps <= 0 else min(1.0, run.step / warmup_steps)
 
 
-def set_up_steps(run: Any) -> None:
+def set_up_steps(run: Run) -> None:
     """Shard the batch, pick precision and memory layout, and build the step function."""
     world, bs = run.world, run.batch_size
     world.check_batch(bs)
@@ -48,7 +51,7 @@ def set_up_steps(run: Any) -> None:
     run.step_fn = accel.make_step(step, run.device, run.report, run.speed, [run.noise_gen])
 
 
-def check_world_size(run: Any, saved: Any, name: str) -> None:
+def check_world_size(run: Run, saved: Any, name: str) -> None:
     """A run continues with another number of processes only where that changes nothing: a
     model without BatchNorm (whose statistics are each process's share of the batch)."""
     if type(saved) is not int or saved < 1:
@@ -59,7 +62,7 @@ def check_world_size(run: Any, saved: Any, name: str) -> None:
                          f"{saved} process(es), not {run.world.size}")
 
 
-def stop_requested(run: Any, cancel: Any) -> bool:
+def stop_requested(run: Run, cancel: Any) -> bool:
     """One process: the cancel token, at every step. Several: the cancel all ranks agreed on
     at the last log window, so that every rank stops at the same step."""
     if run.world.distributed:
@@ -67,7 +70,7 @@ def stop_requested(run: Any, cancel: Any) -> bool:
     return cancel is not None and cancel.is_set()
 
 
-def checkpoint_due(run: Any, now: float) -> bool:
+def checkpoint_due(run: Run, now: float) -> bool:
     every = run.speed.checkpoint_every_s
     return bool(every) and now - run.last_checkpoint_t >= every
 

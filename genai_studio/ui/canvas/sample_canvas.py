@@ -26,13 +26,12 @@ from PySide6.QtWidgets import QApplication, QMenu, QSizePolicy, QWidget
 from genai_studio.ui.canvas.state import Grid
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.imaging import dropped_image, gray_image
+from genai_studio.ui.common.imaging import TILE_MIME, dropped_image, gray_image
 from genai_studio.ui.studio.state import StudioState
 
 if TYPE_CHECKING:
     pass
 
-TILE_MIME = "application/x-genai-studio-tile"
 GAP = 6
 
 class SampleCanvas(QWidget):

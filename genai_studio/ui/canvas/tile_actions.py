@@ -1,32 +1,22 @@
 """What a canvas tile can become: a copy, a PNG, a favourite, a pad corner, a morph end.
 
-Each method acts on the selected tile (the table in ``ui.actions`` wires keys, menus and the
-tile's context menu to them). Files are written on the jobs thread, never on the GUI thread.
+Each method acts on the selected tile (the action table in ``ui/window/actions.py`` wires
+keys, menus and the tile's context menu to them). A favourite is kept by take-out (its file
+is written on the jobs thread, never on the GUI thread).
 """
 
 from __future__ import annotations
 
 import enum
-import re
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
 
 from genai_studio.core.export.options import ExportSource
 from genai_studio.ui.canvas.state import Grid
 from genai_studio.ui.studio.kinds import Anchor, Corner, MorphEnd
 from genai_studio.ui.studio.state import StudioState
-from genai_studio.workers.jobs import Job, JobRunner
-
-if TYPE_CHECKING:
-
-    from genai_studio.ui.studio.controller import StudioPaths
-
-COPY_SIZE = 280  # px of a copied tile: 10x, crisp
 
 
 class TileOp(enum.Enum):
@@ -38,18 +28,12 @@ class TileOp(enum.Enum):
     MORPH_NEXT = "morph next"  # double-click / Enter: A first, then B, then A...
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "model"
-
-
 class TileActions(QObject):
-    favourite_written = Signal(Path)  # the new favourite (the gallery shows it)
-
-    def __init__(self, state: StudioState, paths: StudioPaths, jobs: JobRunner,
-                 dialog_parent: QWidget, parent: QObject | None = None) -> None:
+    def __init__(self, state: StudioState,
+                 keep_favourite: Callable[[Grid, int], None] | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.state, self.paths, self.jobs = state, paths, jobs
-        self.dialog_parent = dialog_parent
+        self.state, self.keep_favourite = state, keep_favourite
 
     def _selected(self) -> tuple[Grid, int] | None:
         picked = self.state.canvas.tile()
@@ -110,7 +94,7 @@ class TileActions(QObject):
     def copy(self, grid: Grid, index: int) -> None:
         """The tile on the clipboard at the export dialog's size and style."""
         from genai_studio.core.export.render import render
-        from genai_studio.ui.takeout.export_dialog import style_image
+        from genai_studio.ui.common.imaging import style_image
 
         style = self.state.takeout.settings.style
         QGuiApplication.clipboard().setImage(style_image(render(grid.images[index], style)))
@@ -118,25 +102,7 @@ class TileActions(QObject):
         self.state.post(f"Tile {index + 1} copied ({w} x {h} px)")
 
     def favourite(self, grid: Grid, index: int) -> None:
-        """Star the tile and keep a copy, named for its model and seed, in the favourites,
-        with its provenance (so the gallery can reopen it)."""
-        starred = self.state.canvas.toggle_favourite(index)
-        if not starred:
-            return
-        from genai_studio.ui.takeout.exports import job_for
-
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = self.paths.favourites / (f"{_slug(grid.handle.name)}-seed{grid.seed}-"
-                                        f"tile{index + 1}-{stamp}.png")
-        from genai_studio.core.export.jobs import write_favourite
-
-        spec = job_for(self.state, ExportSource.TILE, path)
-        handle = grid.handle
-        self.jobs.submit(Job("Could not keep the favourite",
-                             lambda ctx: write_favourite(spec, handle.model, handle.path,
-                                                         ctx.check),
-                             done=self._favourite_kept))
-
-    def _favourite_kept(self, path: Path) -> None:
-        self.state.post(f"Favourite saved in {path.parent}")
-        self.favourite_written.emit(path)
+        """Star the tile; a newly starred one is kept with its provenance in the favourites
+        (by take-out's ``keep_favourite``, which the window hands in)."""
+        if self.state.canvas.toggle_favourite(index) and self.keep_favourite is not None:
+            self.keep_favourite(grid, index)

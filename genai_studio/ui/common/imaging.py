@@ -4,7 +4,7 @@ built on a NumPy buffer only borrows it, and the buffer may be gone before the p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QImage
 
@@ -56,3 +56,26 @@ def dropped_image(mime) -> Path | None:  # noqa: ANN001 - QMimeData
         if url.isLocalFile() and url.toLocalFile().lower().endswith(IMAGE_SUFFIXES):
             return Path(url.toLocalFile())
     return None
+
+
+# A canvas tile dragged within the window (to a pad corner, onto the inside view): its index.
+TILE_MIME = "application/x-genai-studio-tile"
+EXPORT_SUFFIXES = (".png", ".gif", ".webp")  # what the studio exports, and can reopen
+
+
+def dropped_images(mime: Any) -> list[Path]:
+    """Local image files in a drop (what the window can reopen)."""
+    return [Path(url.toLocalFile()) for url in mime.urls()
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(EXPORT_SUFFIXES)]
+
+
+def style_image(pixels: Any) -> QImage:
+    """A rendered Pillow image as an owning QImage (grey, RGB or RGBA)."""
+    import numpy as np
+
+    a = np.ascontiguousarray(np.asarray(pixels))
+    h, w = a.shape[:2]
+    fmt = {2: QImage.Format.Format_Grayscale8}.get(a.ndim) or (
+        QImage.Format.Format_RGB888 if a.shape[2] == 3 else QImage.Format.Format_RGBA8888)
+    channels = 1 if a.ndim == 2 else a.shape[2]
+    return QImage(a.data, w, h, w * channels, fmt).copy()

@@ -30,10 +30,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from genai_studio.core.train import loss_terms
-from genai_studio.ui.canvas.sample_canvas import TILE_MIME
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.imaging import gray_image
+from genai_studio.ui.common.imaging import TILE_MIME, gray_image
 from genai_studio.ui.inside.state import InsideSource
 from genai_studio.ui.studio.state import StudioState
 

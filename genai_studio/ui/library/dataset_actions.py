@@ -82,11 +82,11 @@ class DatasetActions(QObject):
     def scan(self, folder: Path, spec: Any, progress: Callable[[float, str], None],
              done: Callable[[Any], None], failed: Callable[[str], None]) -> int:
         """Scan ``folder`` on the jobs thread; returns the job id (for cancel)."""
-        from genai_studio.core.data.folder_import import scan_with_progress
+        from genai_studio.core.data.folder_import import scan_to_report
 
         return self.jobs.submit(Job(
             "Could not scan the folder",
-            lambda ctx: scan_with_progress(folder, spec, ctx.check, ctx.progress, ctx.cancel),
+            lambda ctx: scan_to_report(folder, spec, ctx.progress, ctx.check, cancel=ctx.cancel),
             done=done, failed=failed, progress=progress))
 
     def cancel(self, job_id: int) -> None:

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QWidget
 from genai_studio.ui.common import ask
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.material.state import Material, Target, TargetKind
-from genai_studio.ui.studio.kinds import Corner, MorphEnd
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.workers.jobs import Job
 from genai_studio.workers.messages import (
@@ -213,12 +212,6 @@ class MaterialController(QObject):
         if target.kind is TargetKind.PAD and plane is not None:
             point = plane.point_of(material.latent, fine=17)  # NumPy only, a few ms
         self._land(target, material.label, point)
-
-    def to_corner(self, corner: Corner) -> None:
-        self.send(Target(TargetKind.CORNER, corner.value))
-
-    def to_morph(self, end: MorphEnd) -> None:
-        self.send(Target(TargetKind.MORPH, end=end))
 
     # ---------------------------------------------------------------- repair
 

@@ -32,10 +32,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from genai_studio.ui.canvas.sample_canvas import TILE_MIME
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.imaging import dropped_image, gray_image
+from genai_studio.ui.common.imaging import TILE_MIME, dropped_image, gray_image
 from genai_studio.ui.pad.state import PadMode, RecordedPath
 from genai_studio.ui.studio.kinds import Corner
 from genai_studio.ui.studio.state import StudioState

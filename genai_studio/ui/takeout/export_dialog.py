@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,6 +39,7 @@ from genai_studio.core.export.options import (
 from genai_studio.ui.common import ask
 from genai_studio.ui.common.bind import bind, enable, show
 from genai_studio.ui.common.guard import gui_slot
+from genai_studio.ui.common.imaging import style_image
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.ui.takeout.export_settings import SUFFIX, ExportSettings
 
@@ -52,18 +53,6 @@ RESAMPLING_TITLES = {"nearest": "crisp pixels (nearest)", "lanczos": "smooth (La
                      "ink": "ink: smooth, clean edges"}
 PLAYBACK_TITLES = {"once": "play once", "loop": "loop", "ping-pong": "ping-pong"}
 EASING_TITLES = {"linear": "linear", "ease-in-out": "ease in and out"}
-
-
-def style_image(pixels: Any) -> QImage:
-    """A rendered Pillow image as an owning QImage (grey, RGB or RGBA)."""
-    import numpy as np
-
-    a = np.ascontiguousarray(np.asarray(pixels))
-    h, w = a.shape[:2]
-    fmt = {2: QImage.Format.Format_Grayscale8}.get(a.ndim) or (
-        QImage.Format.Format_RGB888 if a.shape[2] == 3 else QImage.Format.Format_RGBA8888)
-    channels = 1 if a.ndim == 2 else a.shape[2]
-    return QImage(a.data, w, h, w * channels, fmt).copy()
 
 
 def _combo(name: str, items: list[tuple[str, Any]]) -> QComboBox:

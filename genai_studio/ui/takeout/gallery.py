@@ -10,6 +10,8 @@ file on the GUI thread.
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,16 +30,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genai_studio.core.export.options import ExportSource
 from genai_studio.ui.common import ask
 from genai_studio.ui.common.guard import gui_slot
+from genai_studio.ui.common.imaging import style_image
 from genai_studio.ui.studio.state import StudioState
-from genai_studio.ui.takeout.export_dialog import style_image
 from genai_studio.workers.jobs import Job, JobRunner
 
 if TYPE_CHECKING:
     from genai_studio.core.export.gallery import GalleryItem
+    from genai_studio.ui.canvas.state import Grid
 
 THUMB = 96
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "model"
 
 
 class GalleryActions(QObject):
@@ -70,6 +78,29 @@ class GalleryActions(QObject):
 
     def _scanned(self, items: list[GalleryItem]) -> None:
         self.state.takeout.gallery = tuple(items)
+
+    def keep_favourite(self, grid: Grid, index: int) -> None:
+        """A starred tile kept in the favourites folder, named for its model and seed, with
+        its provenance (so the gallery can reopen it); written on the jobs thread."""
+        from genai_studio.core.export.jobs import write_favourite
+        from genai_studio.ui.takeout.exports import job_for
+
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = self.favourites / (f"{_slug(grid.handle.name)}-seed{grid.seed}-"
+                                  f"tile{index + 1}-{stamp}.png")
+        previous = self.state.canvas.selected
+        self.state.canvas.selected = index
+        spec = job_for(self.state, ExportSource.TILE, path)
+        self.state.canvas.selected = previous
+        handle = grid.handle
+        self.jobs.submit(Job("Could not keep the favourite",
+                             lambda ctx: write_favourite(spec, handle.model, handle.path,
+                                                         ctx.check),
+                             done=self._favourite_kept))
+
+    def _favourite_kept(self, path: Path) -> None:
+        self.state.post(f"Favourite saved in {path.parent}")
+        self.refresh()
 
     def reopen(self, item: GalleryItem) -> None:
         self.state.open_image_requested.emit(item.path)

@@ -1,18 +1,17 @@
 """Everything that takes work out of the studio and brings it back, composed in one place for
-the window: history (Back / Forward), exports and their dialog, the gallery, recording and
-replaying a pad path, reopening an exported image (File > Open or a drop on the window)."""
+the window: history (Back / Forward), exports and their dialog, the gallery, reopening an
+exported image (File > Open or a drop on the window)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QObject
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from genai_studio.core.export.options import ExportSource
 from genai_studio.ui.common import ask
-from genai_studio.ui.pad.recorder import PathPlayer
 from genai_studio.ui.studio.controller import Studio
 from genai_studio.ui.studio.history_control import HistoryControl
 from genai_studio.ui.studio.state import StudioState
@@ -20,14 +19,6 @@ from genai_studio.ui.takeout.export_dialog import ExportDialog
 from genai_studio.ui.takeout.exports import Exports
 from genai_studio.ui.takeout.gallery import GalleryActions
 from genai_studio.ui.takeout.reopen import IMAGE_FILTER, Reopen
-
-IMAGE_SUFFIXES = (".png", ".gif", ".webp")
-
-
-def dropped_images(mime: QMimeData) -> list[Path]:
-    """Local image files in a drop (what the window can reopen)."""
-    return [Path(url.toLocalFile()) for url in mime.urls()
-            if url.isLocalFile() and url.toLocalFile().lower().endswith(IMAGE_SUFFIXES)]
 
 
 class TakeOut(QObject):
@@ -39,15 +30,13 @@ class TakeOut(QObject):
         self.gallery = GalleryActions(state, studio.jobs, favourites, self)
         self.exports = Exports(state, studio.jobs, on_written=self.gallery.add, parent=self)
         self.reopen = Reopen(state, studio, self)
-        self.path_player = PathPlayer(state, self)
         self.dialog: ExportDialog | None = None
         state.export_requested.connect(self.show_export)
 
     def handlers(self) -> dict[str, Callable[[], object]]:
         return {"export": lambda: self.show_export(self.export_source()),
                 "open_image": self.ask_open_image,
-                "history_back": self.history.back, "history_forward": self.history.forward,
-                "replay_path": self.path_player.replay}
+                "history_back": self.history.back, "history_forward": self.history.forward}
 
     def export_source(self) -> ExportSource:
         """What Export acts on: the selected tile, else the grid."""

@@ -27,6 +27,7 @@ from genai_studio.ui.canvas.tile_actions import TileActions, TileOp
 from genai_studio.ui.canvas.toolbar import StudioToolbar
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import GUARD, gui_slot
+from genai_studio.ui.common.imaging import dropped_images
 from genai_studio.ui.common.settings import GRID_SIZES, Preferences
 from genai_studio.ui.inside.lens import InsideLens
 from genai_studio.ui.inside.view import InsideView
@@ -38,11 +39,12 @@ from genai_studio.ui.material.controller import MaterialController
 from genai_studio.ui.material.panel import MaterialPanel
 from genai_studio.ui.morph.strip import MorphStrip
 from genai_studio.ui.pad.panel import PadPanel
+from genai_studio.ui.pad.recorder import PathPlayer
 from genai_studio.ui.studio.controller import Studio, StudioPaths
 from genai_studio.ui.studio.kinds import Corner, MorphEnd
 from genai_studio.ui.studio.state import StudioState, Theme
 from genai_studio.ui.takeout.gallery import GalleryPanel
-from genai_studio.ui.takeout.take_out import TakeOut, dropped_images
+from genai_studio.ui.takeout.take_out import TakeOut
 from genai_studio.ui.training.panel import TrainingPanel
 from genai_studio.ui.training.run import TrainingRun
 from genai_studio.ui.training.state import TrainingSettings
@@ -71,8 +73,9 @@ class MainWindow(QMainWindow):
         self.settings_notes = window_state.restore_state(self.state, prefs)
         self.studio = Studio(self.state, paths, self)
         self.run = TrainingRun(self.state, paths.user_models, paths.judge, self._trained, self)
-        self.tiles = TileActions(self.state, paths, self.studio.jobs, self, self)
         self.take_out = TakeOut(self.state, self.studio, paths.favourites, self)
+        self.path_player = PathPlayer(self.state, self)
+        self.tiles = TileActions(self.state, self.take_out.gallery.keep_favourite, self)
         self.setAcceptDrops(True)  # an exported image dropped on the window reopens
         self.library_actions = LibraryActions(self.state, paths.shipped_models,
                                               paths.user_models, self.studio.jobs,
@@ -100,6 +103,7 @@ class MainWindow(QMainWindow):
             "export_model": lib.ask_export, "rename_model": lib.ask_rename,
             "delete_model": lib.ask_delete, "score_model": lib.score_selected,
             "resume_run": lambda: lib.resume_selected(self.resume),
+            "replay_path": self.path_player.replay,
             "quit": self.close,
             **self.take_out.handlers(),
             "generate": lambda: s.request_generate(fresh=True),
@@ -258,13 +262,15 @@ class MainWindow(QMainWindow):
         self.studio.started_up.connect(self.on_started_up)
         self.studio.interactive.connect(self.on_interactive)
         self.studio.interactive.connect(self.take_out.gallery.refresh)
-        self.tiles.favourite_written.connect(self.take_out.gallery.refresh)
         self.canvas.activated.connect(self.on_tile_activated)
         self.pad_panel.pad.tile_dropped.connect(self.on_tile_dropped)
         self.pad_panel.pad.image_dropped.connect(self.material.on_dropped_on_pad)
         self.canvas.image_dropped.connect(self.material.on_dropped_on_canvas)
         self.morph.frame_shown.connect(self.pad_panel.show_frame)
         self.docks["inside"].visibilityChanged.connect(self.on_inside_visible)
+        # toggled(bool), not triggered(bool = false): PySide picked the argument-less
+        # overload of triggered for a one-argument slot, which then failed on every toggle.
+        self.docks["inside"].toggleViewAction().toggled.connect(self.on_inside_toggled)
         self.inside_view.image_dropped.connect(self.lens.open_image)
         self.empty.train_button.clicked.connect(self.quick_train)
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
@@ -320,15 +326,19 @@ class MainWindow(QMainWindow):
             self.empty.set_page(self._empty_page())
 
     @gui_slot(bool)
+    def on_inside_toggled(self, shown: bool) -> None:
+        """View > Inside view: it comes to the front of the morph strip it shares a tab
+        with (once shown: the action toggles before the dock is)."""
+        if shown:
+            QTimer.singleShot(0, self.docks["inside"].raise_)
+
+    @gui_slot(bool)
     def on_inside_visible(self, visible: bool) -> None:
-        """The inside view works only while on screen; shown, it comes to the front of the
-        morph strip it shares a tab with, and gets room for its diagram."""
+        """The inside view works only while on screen, and gets room for its diagram."""
         self.state.inside.open = visible
         dock = self.docks["inside"]
-        if visible and not dock.isFloating():
-            dock.raise_()
-            if dock.height() < 170:
-                QTimer.singleShot(0, self._make_room_for_inside)  # once the dock is laid out
+        if visible and not dock.isFloating() and dock.height() < 170:
+            QTimer.singleShot(0, self._make_room_for_inside)  # once the dock is laid out
 
     @gui_slot()
     def _make_room_for_inside(self) -> None:
