@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 from genai_studio.core.export import writers as export
-from genai_studio.core.export.options import ExportStyle
+from genai_studio.core.export.options import ExportStyle, Timing
 from genai_studio.core.export.provenance import Provenance, model_identity
 from genai_studio.core.latent.motion import morph_latents
 from genai_studio.core.latent.sampling import decode, sample
@@ -59,7 +59,7 @@ def main() -> None:
                             anchors=anchors)
     grid_prov = Provenance(name, sha, grid.latents, kind="grid", seed=2, sample_count=100)
     style = ExportStyle(size=512, resampling=args.resampling)
-    timing = export.Timing(fps=24, playback="loop", easing="ease-in-out")
+    timing = Timing(fps=24, playback="loop", easing="ease-in-out")
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

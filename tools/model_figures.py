@@ -25,7 +25,7 @@ FRAMES = 10
 
 
 def _save(path: Path, images: np.ndarray, columns: int) -> None:
-    from genai_studio.core.export.images import save_png, tile_grid
+    from genai_studio.core.export.render import save_png, tile_grid
 
     save_png(path, tile_grid(images, columns=columns, scale=2))
     print(f"wrote {path}", file=sys.stderr)

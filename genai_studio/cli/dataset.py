@@ -140,7 +140,7 @@ def run_info(args: argparse.Namespace) -> int:
 
 def run_preview(args: argparse.Namespace) -> int:
     from genai_studio.core.data.datasets import dataset_path, load_dataset_arrays
-    from genai_studio.core.export.images import save_png, tile_grid
+    from genai_studio.core.export.render import save_png, tile_grid
     from genai_studio.core.store.files import check_writable
 
     check_writable(args.out)

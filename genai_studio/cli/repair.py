@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.cli.progress import StatusLine
     from genai_studio.core.data.image_input import open_image
     from genai_studio.core.data.prepare import prepare_with_hole
-    from genai_studio.core.export.images import save_png, tile_grid, to_uint8
+    from genai_studio.core.export.render import save_png, tile_grid, to_uint8
     from genai_studio.core.latent.fit import FitProgress
     from genai_studio.core.latent.repair import Repair, repair
     from genai_studio.core.store.files import check_writable

@@ -63,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
     import secrets
 
     from genai_studio.core.export.imagemeta import png_info
-    from genai_studio.core.export.images import save_npy, save_png, tile_grid
     from genai_studio.core.export.provenance import grid_provenance
+    from genai_studio.core.export.render import save_npy, save_png, tile_grid
     from genai_studio.core.latent.sampling import sample
     from genai_studio.core.runtime.devices import resolve_device
     from genai_studio.core.store.checkpoints import load_model

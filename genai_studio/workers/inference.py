@@ -206,7 +206,7 @@ def pad_background(request: BackgroundRequest) -> PadBackground:
     """A decoded atlas of the pad's plane and, for unconditional 2-D VAEs, encoded digits."""
     import numpy as np
 
-    from genai_studio.core.export.images import tile_grid
+    from genai_studio.core.export.render import tile_grid
     from genai_studio.core.latent.pad import atlas_latents_2d, atlas_latents_corners
     from genai_studio.core.latent.sampling import decode
 

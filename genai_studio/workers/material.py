@@ -29,7 +29,7 @@ def model_input(request: EncodeRequest) -> np.ndarray:
 
     from genai_studio.core.data.image_input import WORK_SIDE, open_image
     from genai_studio.core.data.prepare import prepare, spec_for_model
-    from genai_studio.core.export.images import to_uint8
+    from genai_studio.core.export.render import to_uint8
 
     handle = request.handle
     spec = spec_for_model(handle.model.image_shape, handle.metadata.get("dataset"))

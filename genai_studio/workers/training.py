@@ -1,4 +1,4 @@
-"""Background training: a worker drives ``core.training.train`` and re-emits its events.
+"""Background training: a worker drives ``core.train.loop.train`` and re-emits its events.
 
 Pause means "stop pulling from the generator" (the generator sits at its last ``yield``);
 cancel sets the generator's event, which it checks between steps, writes a checkpoint and
@@ -122,12 +122,13 @@ class TrainingWorker(QObject):
 
     def _train(self, device: Any) -> None:
         from genai_studio.core.train import loop as training
+        from genai_studio.core.train.run import TrainConfig
 
         r = self.request
         data_path = r.data if r.data is not None or r.resume_from is None \
             else _dataset_of(r.resume_from)
         data = _mnist_train() if data_path is None else _dataset(data_path)
-        config = training.TrainConfig(
+        config = TrainConfig(
             epochs=r.epochs, batch_size=r.batch_size, lr=r.lr, seed=r.seed, limit=r.limit,
             log_every=r.log_every, preview_every=r.preview_every,
         )
@@ -144,13 +145,13 @@ class TrainingWorker(QObject):
 
     def _dispatch(self, event: Event, training: Any, pending: Progress | None) -> Any:
         now = time.perf_counter()
-        if isinstance(event, training.Progress):
+        if isinstance(event, Progress):
             if now - self._last.get("progress", 0.0) < PROGRESS_INTERVAL_S:
                 return event
             self._last["progress"] = now
             self.progress.emit(event)
             return None
-        if isinstance(event, training.Preview):
+        if isinstance(event, Preview):
             if now - self._last.get("preview", 0.0) >= PREVIEW_INTERVAL_S:
                 self._last["preview"] = now
                 self.preview.emit(event)
@@ -158,12 +159,12 @@ class TrainingWorker(QObject):
             elif self._judge is not None:
                 self._unjudged = event  # judged at the end if it is the run's last
             return pending
-        if isinstance(event, training.Finished) and pending is not None:
+        if isinstance(event, Finished) and pending is not None:
             self.progress.emit(pending)
-        if isinstance(event, training.Finished) and self._unjudged is not None:
+        if isinstance(event, Finished) and self._unjudged is not None:
             self._judge_preview(self._unjudged, now, force=True)  # the finished model's score
-        signal = {training.Started: self.started, training.Checkpoint: self.checkpoint,
-                  training.Finished: self.finished}[type(event)]
+        signal = {Started: self.started, Checkpoint: self.checkpoint,
+                  Finished: self.finished}[type(event)]
         signal.emit(event)
         return pending
 

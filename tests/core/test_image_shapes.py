@@ -8,7 +8,7 @@ import torch
 
 from genai_studio.core.data.mnist import ImageSet
 from genai_studio.core.errors import ModelFileError, UsageError
-from genai_studio.core.export.images import png_bytes, tile_grid
+from genai_studio.core.export.render import png_bytes, tile_grid
 from genai_studio.core.latent.sampling import decode, sample
 from genai_studio.core.models.base import conv_levels
 from genai_studio.core.models.registry import (

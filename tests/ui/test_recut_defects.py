@@ -104,7 +104,7 @@ class _Jobs:
 def test_a_late_finish_after_cancel_says_one_thing(window, qtbot, tmp_path):
     """Cancel, then the export finishes anyway (it had written everything): the artist was
     told both "cancelled" and "exported"."""
-    from genai_studio.ui.takeout.exports import Exports
+    from genai_studio.ui.takeout.controller import Exports
 
     posted = []
     window.state.message_posted.connect(lambda text, _ms: posted.append(text))

@@ -182,7 +182,7 @@ def test_favourites_carry_provenance(window, qtbot):
 
 
 def test_export_settings_survive_a_restart_and_bad_values_fall_back(tmp_path):
-    from genai_studio.ui.takeout.export_settings import ExportSettings
+    from genai_studio.ui.takeout.state import ExportSettings
 
     e = ExportSettings(style=ExportStyle(size=640, resampling="ink", ink="#112233"),
                        animation_format="webp", frames=30, captions=True)

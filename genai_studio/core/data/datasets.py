@@ -281,7 +281,7 @@ def training_data_files(spec: str | Path | None) -> list[Path]:
 def preview_grid(path: Path, count: int = 64) -> tuple[Any, int]:
     """A grid (8 to a row) of a dataset's first ``count`` images in [0, 1], and how many it
     shows."""
-    from genai_studio.core.export.images import tile_grid
+    from genai_studio.core.export.render import tile_grid
 
     _, images = load_dataset_arrays(path)
     shown = images[:count]

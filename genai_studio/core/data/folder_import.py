@@ -34,7 +34,7 @@ from genai_studio.core.data.image_input import (
 )
 from genai_studio.core.data.prepare import BlankImage, PrepareSpec, prepare
 from genai_studio.core.errors import DataError
-from genai_studio.core.export.images import to_uint8
+from genai_studio.core.export.render import to_uint8
 
 MAX_IMPORT_FILE_BYTES = 64 * 1024 * 1024
 FEW_IMAGES = 100  # below this a model memorises rather than generalises: say so

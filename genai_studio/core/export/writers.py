@@ -25,7 +25,6 @@ import numpy as np
 
 from genai_studio.core.errors import UsageError
 from genai_studio.core.export.imagemeta import gif_comment, png_info, webp_xmp
-from genai_studio.core.export.images import to_uint8
 from genai_studio.core.export.options import ANIMATION_FORMATS, ExportStyle, Timing, parse_colour
 from genai_studio.core.export.provenance import Provenance
 from genai_studio.core.export.render import (
@@ -34,6 +33,7 @@ from genai_studio.core.export.render import (
     palette_lut,
     render,
     render_levels,
+    to_uint8,
 )
 from genai_studio.core.latent.motion import check_frames
 from genai_studio.core.store.files import check_writable, write_atomic, write_group

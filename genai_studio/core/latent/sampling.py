@@ -13,6 +13,7 @@ pad's live decode all come through here, so a seed and a digit mean the same ima
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,11 +78,15 @@ def _device(model: torch.nn.Module) -> torch.device:
 
 @torch.inference_mode()
 def decode_tensor(model: Generator, z: torch.Tensor,
-                  labels: torch.Tensor | None = None) -> torch.Tensor:
-    """Images (n, H, W) or (n, H, W, 3) on the model's device for latents z (n, D), in chunks."""
-    from genai_studio.core.runtime.threads import use_inference_threads
+                  labels: torch.Tensor | None = None, live: bool = False) -> torch.Tensor:
+    """Images (n, H, W) or (n, H, W, 3) on the model's device for latents z (n, D), in chunks.
+    ``live``: the window's own thread decoding a few images (see :func:`decode_live`)."""
+    if live:
+        _one_thread_here()
+    else:
+        from genai_studio.core.runtime.threads import use_inference_threads
 
-    use_inference_threads()  # one thread while a training run in this process shares the CPU
+        use_inference_threads()  # one thread while a training run in this process shares CPU
     device = _device(model)
     out = []
     for start in range(0, z.shape[0], SAMPLE_BATCH):
@@ -92,7 +97,8 @@ def decode_tensor(model: Generator, z: torch.Tensor,
 
 
 def decode(model: Generator, z: np.ndarray | torch.Tensor,
-           labels: int | np.ndarray | torch.Tensor | None = None) -> np.ndarray:
+           labels: int | np.ndarray | torch.Tensor | None = None,
+           live: bool = False) -> np.ndarray:
     """Latents (n, D) -> images (n, H, W) grey or (n, H, W, 3) colour, a float32 NumPy copy.
     ``labels``: None (any digit, in turn, for a conditional model), one digit for all, or one
     per latent."""
@@ -104,7 +110,7 @@ def decode(model: Generator, z: np.ndarray | torch.Tensor,
         lt = labels_for(model, zt.shape[0], None if labels is None else int(labels))
     else:
         lt = torch.as_tensor(np.asarray(labels, dtype=np.int64))
-    images = decode_tensor(model, zt, lt)
+    images = decode_tensor(model, zt, lt, live)
     return images.to("cpu").numpy().astype(np.float32, copy=True)
 
 
@@ -119,17 +125,29 @@ def _live_stream(device: torch.device) -> torch.cuda.Stream:
     return _LIVE_STREAMS[device]
 
 
+_LIVE_THREADS = threading.local()
+
+
+def _one_thread_here() -> None:
+    """The window's thread decodes one image at a time: one torch thread, set once, so a
+    decode never wakes a pool of OpenMP helpers beside a training run (torch keeps a thread
+    count per calling thread)."""
+    if not getattr(_LIVE_THREADS, "set", False):
+        torch.set_num_threads(1)
+        _LIVE_THREADS.set = True
+
+
 def decode_live(model: Generator, z: np.ndarray | torch.Tensor,
                 labels: int | np.ndarray | torch.Tensor | None = None) -> np.ndarray:
-    """:func:`decode` for interactive use (the latent pad): on CUDA it runs on a high-priority
-    stream of its own, so it does not queue behind a training run's kernels on the default
-    stream, and waits for that stream only; on the CPU and MPS it is :func:`decode`."""
+    """:func:`decode` for interactive use (the latent pad, on the window's thread): one torch
+    thread, and on CUDA a high-priority stream of its own, so it does not queue behind a
+    training run's kernels on the default stream and waits for that stream only."""
     device = _device(model)
     if device.type != "cuda":
-        return decode(model, z, labels)
+        return decode(model, z, labels, live=True)
     stream = _live_stream(device)
     with torch.cuda.stream(stream):
-        images = decode(model, z, labels)  # its copy to the host waits for this stream only
+        images = decode(model, z, labels, live=True)  # its copy waits for this stream only
     return images
 
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.bind import enable, show
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.preview import ImagePreview
+from genai_studio.ui.common.imaging import ImagePreview
 from genai_studio.ui.studio.state import StudioState
 
 

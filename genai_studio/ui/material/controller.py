@@ -291,7 +291,7 @@ class MaterialController(QObject):
 
 
 def _write_png(path: Path, pixels: Any) -> Path:
-    from genai_studio.core.export.images import save_png
+    from genai_studio.core.export.render import save_png
 
     save_png(path, pixels)
     return path

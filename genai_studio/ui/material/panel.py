@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from genai_studio.ui.common.bind import show
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.preview import ImagePreview
+from genai_studio.ui.common.imaging import ImagePreview
 from genai_studio.ui.material.sketch import SketchSurface
 from genai_studio.ui.material.state import Material, Target, TargetKind
 from genai_studio.ui.studio.kinds import Corner, MorphEnd

@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.imaging import gray_image
-from genai_studio.ui.common.preview import ImagePreview
+from genai_studio.ui.common.imaging import ImagePreview, gray_image
 from genai_studio.ui.material.state import Target, TargetKind
 from genai_studio.ui.studio.kinds import MorphEnd
 from genai_studio.ui.studio.state import StudioState

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
 
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.bind import bind, show
-from genai_studio.ui.common.coalescer import Coalescer
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.preview import ImagePreview
+from genai_studio.ui.common.imaging import ImagePreview
 from genai_studio.ui.pad.latent_pad import LatentPad
 from genai_studio.ui.pad.state import PadMode
 from genai_studio.ui.studio.kinds import Corner
@@ -73,7 +72,12 @@ class PadPanel(QWidget):
         self.state = state
         self.pad = LatentPad(state)
         self.preview = ImagePreview("padPreview")
-        self.coalescer = Coalescer(self)
+        # A drag moves the point faster than frames are drawn: only the newest point is
+        # decoded, once the events queued before it are handled.
+        self._newest: tuple[float, float] | None = None
+        self._decode_timer = QTimer(self)
+        self._decode_timer.setSingleShot(True)
+        self._decode_timer.setInterval(0)
         self.decodes = 0
         self._build(actions)
         state.session.model_changed.connect(self.on_model)
@@ -85,7 +89,7 @@ class PadPanel(QWidget):
         state.morph.frames_changed.connect(self.on_morph_frames)
         state.inside.result_changed.connect(self.on_inside)
         state.inside.open_changed.connect(self.on_inside)
-        self.coalescer.fire.connect(self._decode)
+        self._decode_timer.timeout.connect(self._decode_newest)
         self.on_model(state.session.model)
 
     def _build(self, actions: Mapping[str, QAction]) -> None:
@@ -192,26 +196,30 @@ class PadPanel(QWidget):
     @gui_slot()
     def on_corners(self, *_args: object) -> None:
         """Corner thumbnails: four small decodes on the GUI thread (well under 1 ms each)."""
-        from genai_studio.core.latent.sampling import decode
+        from genai_studio.core.latent.sampling import decode_live
 
         s = self.state
         plane = s.pad.plane
         if self.pad.mode is PadMode.CORNERS and plane is not None:
-            images = decode(s.session.model.model, plane.corners, s.pad.effective_digit)
+            images = decode_live(s.session.model.model, plane.corners, s.pad.effective_digit)
             for k in range(4):
                 self.pad.set_corner_image(k, images[k])
         self.on_point(s.pad.point)
 
     @gui_slot(object)
     def on_point(self, point: tuple[float, float]) -> None:
-        self.coalescer.push(point)
+        self._newest = point
+        if not self._decode_timer.isActive():
+            self._decode_timer.start()
 
-    @gui_slot(object)
-    def _decode(self, uv: tuple[float, float]) -> None:
+    @gui_slot()
+    def _decode_newest(self) -> None:
         """One small decode on the GUI thread: the newest point only (well under 1 ms)."""
         from genai_studio.core.latent.sampling import decode_live
 
-        s = self.state
+        s, uv = self.state, self._newest
+        if uv is None:
+            return
         plane = s.pad.plane
         if s.session.model is None or plane is None:
             return  # no model, or its own corners have not arrived yet

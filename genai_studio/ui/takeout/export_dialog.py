@@ -41,7 +41,7 @@ from genai_studio.ui.common.bind import bind, enable, show
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import style_image
 from genai_studio.ui.studio.state import StudioState
-from genai_studio.ui.takeout.export_settings import SUFFIX, ExportSettings
+from genai_studio.ui.takeout.state import SUFFIX, ExportSettings
 
 SCALES = (4, 8, 16, 32)
 PREVIEW = 168  # px of the preview box
@@ -267,14 +267,14 @@ class ExportDialog(QDialog):
     def _path_preview(self) -> Any:
         """The recorded path's first frame: the image under its first point."""
         from genai_studio.core.latent.pad import PadPlane
-        from genai_studio.core.latent.sampling import decode
+        from genai_studio.core.latent.sampling import decode_live
 
         path, model = self.state.pad.path, self.state.session.model
         if path is None or model is None or path.handle is not model:
             return None
         plane = PadPlane(model.latent_dim, path.corners)
         z = plane.latent_at(*path.points[0])
-        return decode(model.model, z[None, :], path.label)[0]
+        return decode_live(model.model, z[None, :], path.label)[0]
 
     # ---------------------------------------------------------------- widgets -> state
 

@@ -83,7 +83,7 @@ class GalleryActions(QObject):
         """A starred tile kept in the favourites folder, named for its model and seed, with
         its provenance (so the gallery can reopen it); written on the jobs thread."""
         from genai_studio.core.export.jobs import write_favourite
-        from genai_studio.ui.takeout.exports import job_for
+        from genai_studio.ui.takeout.controller import job_for
 
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = self.favourites / (f"{_slug(grid.handle.name)}-seed{grid.seed}-"

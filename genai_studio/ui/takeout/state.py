@@ -1,13 +1,91 @@
-"""Take-out's state: the export dialog's choices, the files exported (the gallery keeps
-showing them) and what the gallery found."""
+"""Take-out's state: the export dialog's choices (``ExportSettings``, Qt-free and kept in the
+settings as JSON: whatever is read back is checked field by field, and a hand-edited or
+foreign value falls back to its default), the files exported (the gallery keeps showing them)
+and what the gallery found."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from genai_studio.core.export.options import ExportSource
+from genai_studio.core.errors import GenAIError
+from genai_studio.core.export.options import (
+    ANIMATION_FORMATS,
+    SOURCE_FORMATS,
+    ExportFormat,
+    ExportSource,
+    ExportStyle,
+    Timing,
+)
 from genai_studio.ui.common.fields import Derived, Field, SubState, one_of
-from genai_studio.ui.takeout.export_settings import ExportSettings
+
+SUFFIX = {ExportFormat.PNG: ".png", ExportFormat.SHEET: ".png", ExportFormat.GIF: ".gif",
+          ExportFormat.APNG: ".png", ExportFormat.WEBP: ".webp", ExportFormat.SPRITE: ".png"}
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    style: ExportStyle = field(default_factory=lambda: ExportStyle(scale=8))
+    timing: Timing = field(default_factory=Timing)
+    animation_format: ExportFormat = ExportFormat.GIF
+    frames: int = 48
+    gutter: int = 8
+    captions: bool = False
+    batch_count: int = 64
+    smoothing: float = 0.02
+    closed: bool = True
+
+    def fmt_for(self, source: ExportSource) -> ExportFormat:
+        """The format ``source`` is exported in: the animation format for a morph or a path,
+        the one format a still source has otherwise."""
+        formats = SOURCE_FORMATS[ExportSource(source)]
+        return self.animation_format if self.animation_format in formats else formats[0]
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: Any) -> ExportSettings:
+        """Settings read back; a bad value anywhere keeps that part's default."""
+        default = cls()
+        try:
+            data = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return default
+        out = default
+        try:
+            out = replace(out, style=ExportStyle.from_dict(data.get("style", {})))
+        except GenAIError:
+            pass
+        try:
+            timing = data.get("timing", {})
+            out = replace(out, timing=Timing(**{k: v for k, v in timing.items()
+                                                if k in ("fps", "playback", "easing")}))
+        except (GenAIError, TypeError, AttributeError):
+            pass
+        for f in fields(cls):
+            if f.name in ("style", "timing") or f.name not in data:
+                continue
+            value, kind = data[f.name], type(getattr(default, f.name))
+            if f.name == "animation_format":
+                kind = str  # an ExportFormat, stored as its name
+            if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+                out = replace(out, **{f.name: value})
+        return out.clamped()
+
+    def clamped(self) -> ExportSettings:
+        return replace(
+            self,
+            animation_format=(ExportFormat(self.animation_format) if self.animation_format
+                              in ANIMATION_FORMATS else ExportFormat.GIF),
+            frames=min(max(self.frames, 2), 600), gutter=min(max(self.gutter, 0), 256),
+            batch_count=min(max(self.batch_count, 1), 10_000),
+            smoothing=min(max(self.smoothing, 0.0), 0.2))
+
 
 MAX_REMEMBERED = 200  # exported files the gallery keeps showing (favourites: all of them)
 

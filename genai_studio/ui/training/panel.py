@@ -39,7 +39,7 @@ from genai_studio.core.train.events import Preview, Progress, RunState
 from genai_studio.ui.common import icons, theme
 from genai_studio.ui.common.bind import bind, enable, mirror, refill, show
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.preview import ImagePreview
+from genai_studio.ui.common.imaging import ImagePreview
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.ui.training.quality_meter import QualityMeter
 from genai_studio.ui.training.state import TrainingStatus
@@ -328,7 +328,7 @@ class TrainingPanel(QWidget):
 
     @gui_slot(object)
     def on_preview(self, event: Preview | None) -> None:
-        from genai_studio.core.export.images import tile_grid
+        from genai_studio.core.export.render import tile_grid
 
         if event is None:
             return

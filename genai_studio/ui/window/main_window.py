@@ -43,8 +43,8 @@ from genai_studio.ui.pad.recorder import PathPlayer
 from genai_studio.ui.studio.controller import Studio, StudioPaths
 from genai_studio.ui.studio.kinds import Corner, MorphEnd
 from genai_studio.ui.studio.state import StudioState, Theme
+from genai_studio.ui.takeout.controller import TakeOut
 from genai_studio.ui.takeout.gallery import GalleryPanel
-from genai_studio.ui.takeout.take_out import TakeOut
 from genai_studio.ui.training.panel import TrainingPanel
 from genai_studio.ui.training.run import TrainingRun
 from genai_studio.ui.training.state import TrainingSettings

@@ -1,5 +1,8 @@
-"""Exports from the studio: what the artist exports, built from the state, written on the jobs
-thread by ``core.export.jobs.run_export`` with progress and cancel.
+"""Take-out's controllers: exports (what the artist exports, built from the state, written on
+the jobs thread by ``core.export.jobs.run_export`` with progress and cancel), and ``TakeOut``,
+which composes for the window everything that takes work out of the studio and brings it
+back: history (Back / Forward), exports and their dialog, the gallery, reopening an exported
+image (File > Open or a drop on the window).
 
 Grids and tiles are exported as shown (no decode); a morph at the export's frame count, a
 recorded pad path and a batch of fresh samples are decoded on the jobs thread. The model's
@@ -16,9 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from genai_studio.core.export.options import ExportSource
+from genai_studio.ui.common import ask
+from genai_studio.ui.studio.controller import Studio
+from genai_studio.ui.studio.history_control import HistoryControl
 from genai_studio.ui.studio.state import StudioState
+from genai_studio.ui.takeout.export_dialog import ExportDialog
+from genai_studio.ui.takeout.gallery import GalleryActions
+from genai_studio.ui.takeout.reopen import IMAGE_FILTER, Reopen
 from genai_studio.workers.jobs import Job, JobRunner
 
 if TYPE_CHECKING:
@@ -150,3 +160,39 @@ class Exports(QObject):
         self.job = None
         self.state.takeout.busy = False
         self.finished.emit(tuple(paths))
+
+
+class TakeOut(QObject):
+    def __init__(self, state: StudioState, studio: Studio, favourites: Path,
+                 window: QWidget) -> None:
+        super().__init__(window)
+        self.state, self.window, self.favourites = state, window, favourites
+        self.history = HistoryControl(state, studio, self)
+        self.gallery = GalleryActions(state, studio.jobs, favourites, self)
+        self.exports = Exports(state, studio.jobs, on_written=self.gallery.add, parent=self)
+        self.reopen = Reopen(state, studio, self)
+        self.dialog: ExportDialog | None = None
+        state.export_requested.connect(self.show_export)
+
+    def handlers(self) -> dict[str, Callable[[], object]]:
+        return {"export": lambda: self.show_export(self.export_source()),
+                "open_image": self.ask_open_image,
+                "history_back": self.history.back, "history_forward": self.history.forward}
+
+    def export_source(self) -> ExportSource:
+        """What Export acts on: the selected tile, else the grid."""
+        return ExportSource.TILE if self.state.canvas.has_tile else ExportSource.GRID
+
+    def show_export(self, source: ExportSource) -> ExportDialog:
+        if self.dialog is None:
+            self.dialog = ExportDialog(self.state, self.window)
+            self.dialog.export_requested.connect(self.exports.start)
+            self.dialog.cancel_requested.connect(self.exports.cancel)
+        self.dialog.show_for(ExportSource(source))
+        return self.dialog
+
+    def ask_open_image(self) -> None:
+        path = ask.open_path(self.window, "Open an exported image", self.favourites,
+                             IMAGE_FILTER)
+        if path is not None:
+            self.state.open_image_requested.emit(path)
