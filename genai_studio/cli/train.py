@@ -26,6 +26,7 @@ from genai_studio.cli.progress import ProgressLine, format_duration, format_loss
 from genai_studio.cli.train_config import (
     RESUME_OPTIONS,
     model_config_from_args,
+    plan_timed_run,
     resume_config_from_args,
     train_config_from_args,
 )
@@ -38,11 +39,12 @@ from genai_studio.core.defaults import (
     DEFAULT_LR,
     DEVICE_CHOICES,
     GAN_LOSSES,
+    JUDGE_FILE,
     MODEL_SUFFIX,
     TRAINABLE_KINDS,
     default_model_name,
 )
-from genai_studio.core.errors import UsageError
+from genai_studio.core.errors import GenAIError, UsageError
 
 PRECISIONS = ("fp32", "bf16")  # core.accel's, without importing torch for --help
 
@@ -121,6 +123,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int_in(1, 100_000), default=None, metavar="N",
                    help=f"passes over the data (default {DEFAULT_EPOCHS}; with --resume, the "
                    "checkpoint's)")
+    p.add_argument("--minutes", type=positive_float, default=None, metavar="M",
+                   help="train for this many minutes, then finish and score the model "
+                   "(instead of --epochs; a small dataset also gets smaller batches and "
+                   "augmentation). The window's Quick, Good and Best are 2, 15 and 60")
+    p.add_argument("--augment", choices=("none", "shift", "diff"), default=None,
+                   help="augment the training images: shift (a VAE's images moved a few "
+                   "pixels) or diff (DiffAugment for a GAN's or VAE-GAN's discriminator); "
+                   "chosen for a small dataset with --minutes (default none)")
     p.add_argument("--batch-size", type=int_in(1, MAX_WIDTH), default=None, metavar="B",
                    help=f"images per step (default {DEFAULT_BATCH}; {DEFAULT_BATCH_CUDA} on "
                    "CUDA, with the default learning rate scaled by sqrt(batch / "
@@ -266,6 +276,10 @@ def _run(args: argparse.Namespace, device, world) -> int:
     if args.resume is not None:
         model_config, config = None, resume_config_from_args(args)
     data = load_training_data(args.data)  # first: the model takes the data's image shape
+    if args.resume is None and args.minutes is not None:
+        note = plan_timed_run(args, len(data.head(args.limit)))
+        if note and world.is_main:
+            say(f"note: {note}")
     if args.resume is None:
         try:
             model_config = model_config_from_args(args, data.image_shape)
@@ -340,14 +354,33 @@ def _report(args, finished, signum: int, device, seconds: float) -> int:
     for note in s.get("notes", []):
         say(f"note: {note}")
     processes = f" x {s['world_size']} processes" if s.get("world_size", 1) > 1 else ""
-    say(f"trained {args.kind.upper()} for {s['epochs']} epochs ({s['steps']} steps) in "
+    epochs = s["epochs"] if args.minutes is None else f"{s['epochs_done']:.1f}"
+    say(f"trained {args.kind.upper()} for {epochs} epochs ({s['steps']} steps) in "
         f"{format_duration(seconds)} on {s['device']}{processes}, "
         f"{s['images_per_s'] or 0:,.0f} images/s; "
         f"final {format_losses(s['final_losses'])}")
     if args.kind == "judge":
         record_judge_accuracy(finished.path, device)
+    elif args.minutes is not None:
+        _score_timed(finished.path, device)
     say(f"model: {finished.path}\ncheckpoint: {finished.checkpoint}")
     return 0
+
+
+def _score_timed(path: Path, device) -> None:
+    """A timed run ends with a scored model: the judge's quick scores (2,000 samples) for a
+    model of MNIST's digits, kept in its file; others say why they are not judged."""
+    from genai_studio.core.store.library import score_model
+    from genai_studio.core.store.resources import shipped_models_dir
+
+    judge = shipped_models_dir() / JUDGE_FILE
+    try:
+        scores = score_model(path, judge, n=2000, device=str(device), write=True)
+    except GenAIError as exc:
+        say(f"not scored: {exc}")
+        return
+    say(f"scores: confidence {scores['mean_confidence']:.2f}, likeness to real digits "
+        f"(judge FD, lower is better) {scores['judge_fd']:.1f}")
 
 
 def record_judge_accuracy(path: Path, device) -> float:

@@ -22,8 +22,8 @@ GAN_OPTIONS = ("--loss", "--mbstd", "--clusters", "--betas")
 VAEGAN_OPTIONS = ("--gamma", "--adversarial", "--init-from", "--llike-variance")
 ADVERSARIAL_OPTIONS = ("--d-lr", "--d-norm", "--d-channels", "--ema", "--r1")
 # With --resume the checkpoint's settings hold; these may still be given (and apply).
-RESUME_OPTIONS = ("--epochs", "--device", "--out", "--data", "--allow-data-change",
-                  "--precision", "--cuda-graph", "--checkpoint-every",
+RESUME_OPTIONS = ("--epochs", "--minutes", "--device", "--out", "--data",
+                  "--allow-data-change", "--precision", "--cuda-graph", "--checkpoint-every",
                   "--threads")
 
 
@@ -105,6 +105,34 @@ def judge_config_from_args(args: argparse.Namespace):
     return JudgeConfig(channels=args.channels or 32)
 
 
+def plan_timed_run(args: argparse.Namespace, images: int) -> str:
+    """A timed run (--minutes) sizes itself from its data: the options the artist left unset
+    are filled from ``core.train.plan`` (batch, augmentation, learning rate, R1 for a GAN);
+    returns the plan's note in plain words ("" for a large dataset)."""
+    from genai_studio.core.defaults import default_lr
+    from genai_studio.core.train.plan import EPOCH_CAP, check_minutes, plan_for
+
+    if args.epochs is not None:
+        raise UsageError("give --minutes or --epochs, not both")
+    check_minutes(args.minutes)
+    if args.kind == "judge":
+        args.epochs = EPOCH_CAP
+        return ""
+    plan = plan_for(args.kind, images, args.batch_size or DEFAULT_BATCH)
+    args.epochs = EPOCH_CAP
+    if args.batch_size is None and plan.batch_size != DEFAULT_BATCH:
+        args.batch_size = plan.batch_size
+    if args.augment is None and plan.augment != "none":
+        args.augment = plan.augment
+    if args.lr is None and plan.lr_scale != 1.0:
+        args.lr = default_lr(args.kind) * plan.lr_scale
+    if args.r1 is None and plan.r1_gamma and args.kind in ("gan", "vaegan"):
+        args.r1 = plan.r1_gamma
+        if args.kind == "gan" and args.d_norm is None:
+            args.d_norm = "none"  # R1 on a plain discriminator, as in its paper
+    return plan.note
+
+
 def train_config_from_args(args: argparse.Namespace, device_type: str = "cpu"):
     from genai_studio.core.train.run import TrainConfig
 
@@ -117,7 +145,7 @@ def train_config_from_args(args: argparse.Namespace, device_type: str = "cpu"):
         epochs=args.epochs or DEFAULT_EPOCHS, batch_size=batch_size,
         lr=lr, d_lr=args.d_lr, beta=1.0 if args.beta is None else args.beta,
         kl_warmup_epochs=args.kl_warmup or 0.0, binarize=args.binarize, limit=args.limit,
-        seed=args.seed or 0)
+        seed=args.seed or 0, minutes=args.minutes, augment=args.augment or "none")
 
 
 def resume_config_from_args(args: argparse.Namespace):
@@ -129,7 +157,7 @@ def resume_config_from_args(args: argparse.Namespace):
              "--channels": args.channels, "--latent-dim": args.latent_dim,
              "--batch-size": args.batch_size, "--lr": args.lr, "--beta": args.beta,
              "--kl-warmup": args.kl_warmup, "--binarize": args.binarize, "--limit": args.limit,
-             "--seed": args.seed,
+             "--seed": args.seed, "--augment": args.augment,
              **{o: getattr(args, o[2:].replace("-", "_"))
                 for o in GAN_OPTIONS + VAEGAN_OPTIONS + ADVERSARIAL_OPTIONS}}
     given = [name for name, value in fixed.items() if value not in (None, False)]
@@ -146,4 +174,5 @@ def resume_config_from_args(args: argparse.Namespace):
     epochs = args.epochs or saved["train_config"].get("epochs")
     if type(epochs) is not int or epochs < 1:
         raise UsageError(f"{args.resume.name}: damaged checkpoint (epochs)")
-    return TrainConfig(epochs=epochs)  # the core takes every other setting from the file
+    # The core takes every other setting from the file (a new --minutes: a new time budget).
+    return TrainConfig(epochs=epochs, minutes=args.minutes)

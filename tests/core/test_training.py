@@ -153,3 +153,37 @@ def test_kl_warmup_ramps_beta(tiny_train_set, tmp_path):
         run.step = step
         scales.append(_beta_scale(run))
     assert scales == [0.0, 0.5, 1.0, 1.0]
+
+
+def test_a_timed_run_stops_on_time_and_finishes(tmp_path):
+    """--minutes: the run trains until its time is up (within 20%), then writes its model as a
+    finished run does; its progress counts down the time left."""
+    from genai_studio.core.data.mnist import load_mnist
+    from genai_studio.core.models.registry import VAEConfig
+    from genai_studio.core.train.events import Finished, Progress
+    from genai_studio.core.train.loop import train
+    from genai_studio.core.train.plan import EPOCH_CAP
+    from genai_studio.core.train.run import TrainConfig
+
+    budget_s = 6.0
+    config = TrainConfig(epochs=EPOCH_CAP, batch_size=32, limit=256, minutes=budget_s / 60)
+    events = list(train(VAEConfig(hidden=(32,)), config, load_mnist("train"),
+                        torch.device("cpu"), tmp_path / "timed.safetensors"))
+    finished = events[-1]
+    assert isinstance(finished, Finished) and not finished.cancelled
+    assert finished.path.exists()
+    assert 0.8 * budget_s <= finished.summary["wall_time_s"] <= 1.2 * budget_s
+    etas = [e.eta_s for e in events if isinstance(e, Progress)]
+    assert etas[0] <= budget_s and etas[-1] < 0.3 * budget_s  # the time left, counting down
+    assert finished.summary["epochs_done"] > 1
+
+
+def test_a_timed_run_sizes_itself_from_its_data():
+    from genai_studio.core.train.plan import SMALL, plan_for
+
+    big = plan_for("gan", 60_000)
+    assert big.augment == "none" and big.batch_size == 128 and big.lr_scale == 1.0
+    small = plan_for("gan", 200)
+    assert small.augment == "diff" and small.batch_size < 128 and small.r1_gamma > 0
+    assert small.lr_scale < 1.0 and "200 images" in small.note
+    assert plan_for("vae", SMALL - 1).augment == "shift"

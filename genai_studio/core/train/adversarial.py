@@ -33,6 +33,14 @@ class AdversarialTask(TrainingTask):
         super().__init__(model, lr, device)
         self._winning_steps = 0
 
+    def seen(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """What the discriminator is shown: the images, or their DiffAugment."""
+        if self.augment != "diff":
+            return images
+        from genai_studio.core.train.augment import diff_augment
+
+        return diff_augment(images, generator)
+
     def check(self, losses, steps):
         real, fake = losses["d_real"], losses[self.fake_key]
         if "d_hinge" in losses:
@@ -56,6 +64,7 @@ class GANTask(AdversarialTask):
     loss_names = ("d_loss", "g_loss", "d_real", "d_fake")
     default_lr = DEFAULT_LR["gan"]
     default_binarize = "none"
+    augments = ("diff",)
 
     def __init__(self, model: GAN, lr: float, device: torch.device,
                  d_lr: float | None = None) -> None:
@@ -104,9 +113,10 @@ class GANTask(AdversarialTask):
             real = real.detach().requires_grad_(True)
         with self.amp():
             fake = self.g_net(z, cond)
-            # Discriminator, with G held fixed (detach).
-            real_logits = self.d_net(real, d_real)
-            fake_logits = self.d_net(fake.detach(), d_fake)
+            # Discriminator, with G held fixed (detach); with DiffAugment it sees every image
+            # through a random, differentiable transformation (R1 is taken on the real image).
+            real_logits = self.d_net(self.seen(real, generator), d_real)
+            fake_logits = self.d_net(self.seen(fake.detach(), generator), d_fake)
             d_loss = discriminator_loss(real_logits, fake_logits, config.loss)
         if lazy_r1:
             d_loss = d_loss + r1_penalty(real_logits, real, config.r1_gamma * config.r1_every)
@@ -118,7 +128,7 @@ class GANTask(AdversarialTask):
         # Generator, through the just-updated discriminator. Its weights are frozen meanwhile:
         # their gradients would be thrown away (8% of the FLOPs).
         with self.amp():
-            g_loss = self._generator_loss(model, fake, cond, d_fake)
+            g_loss = self._generator_loss(model, self.seen(fake, generator), cond, d_fake)
         g_opt = self.optimizers["generator"]
         g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
@@ -215,6 +225,7 @@ class VAEGANTask(AdversarialTask):
     fake_key = "d_prior"
     default_lr = DEFAULT_LR["vaegan"]
     default_binarize = "none"
+    augments = ("diff",)
     # Each network's gradient is taken on its own (torch.autograd.grad), which DDP's hooks do
     # not follow; a CUDA graph has not been tried on it.
     graph_blocker = "the VAE-GAN's three-network step is not captured"
@@ -263,7 +274,7 @@ class VAEGANTask(AdversarialTask):
             _, features = model.discriminator.logits_and_features(torch.cat([real, x_rec]),
                                                                   cond2)
             f_real, f_rec = features[:b].detach(), features[b:]
-            logits = model.discriminator(torch.cat([real, fakes]), cond3)
+            logits = model.discriminator(self.seen(torch.cat([real, fakes]), generator), cond3)
             l_real, l_rec, l_prior = logits.split(b)
             kl = gaussian_kl(mu, logvar).mean()
             llike, sq, var = feature_llike(f_real, f_rec, config.llike_variance)

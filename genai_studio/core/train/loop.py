@@ -98,6 +98,9 @@ def train(
     if run.batch_size < 2 and any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
                                   for m in run.model.modules()):
         raise UsageError("this model uses BatchNorm: it needs at least 2 images per batch")
+    budget = run.config.budget_s
+    if budget is not None and run.world.distributed:
+        raise UsageError("a timed run (--minutes) trains in one process; give --epochs instead")
     suspended = 0.0  # seconds spent paused at a yield, excluded from speed and wall time
 
     def emit(event: Event) -> Iterator[Event]:
@@ -105,6 +108,10 @@ def train(
         t = time.perf_counter()
         yield event
         suspended += time.perf_counter() - t
+
+    def _elapsed() -> float:
+        """Active training seconds so far (pauses excluded), across resumes."""
+        return wall_before + time.perf_counter() - t_start - suspended
 
     yield from emit(Started(run.total_steps, run.steps_per_epoch, run.step, len(run.data),
                             str(device)))
@@ -125,6 +132,8 @@ def train(
         epoch_start_state = run.shuffle_gen.get_state()
         order = torch.randperm(len(run.data), generator=run.shuffle_gen).to(device)
         for i in range(run.step - epoch * spe, spe):
+            if budget is not None and _elapsed() >= budget:
+                break  # time is up: finish as any run does
             if stepping.stop_requested(run, cancel):
                 run.wall_time_s = wall_before + time.perf_counter() - t_start - suspended
                 yield from emit(write_checkpoint(run, epoch_start_state))
@@ -144,11 +153,8 @@ def train(
                 run.last_losses = dict(zip(run.task.loss_names, means, strict=True))
                 _check_losses(run, window_steps)
                 elapsed = wall_before + now - t_start - suspended
-                yield from emit(Progress(
-                    epoch + 1, run.config.epochs, run.step, run.total_steps, run.last_losses,
-                    window_steps * bs / active,
-                    (run.total_steps - run.step) * active / window_steps, elapsed,
-                ))
+                yield from emit(_progress(run, epoch, window_steps * bs / active,
+                                          active / window_steps, elapsed))
                 window_sum.zero_()
                 window_steps, window_t, window_suspended = 0, time.perf_counter(), suspended
                 if due and i < spe - 1:  # on a timer, mid-epoch (an epoch's end has its own)
@@ -157,9 +163,16 @@ def train(
                 yield from emit(Preview(
                     run.step, _render_preview(run, preview_z, preview_labels), asked))
         run.wall_time_s = wall_before + time.perf_counter() - t_start - suspended
+        time_up = budget is not None and run.wall_time_s >= budget
+        if time_up and run.step % spe:  # stopped inside this epoch: resume replays the rest
+            yield from emit(write_checkpoint(run, epoch_start_state))
+            break
         epoch_start_state = None
-        if not run.speed.checkpoint_every_s or epoch == run.config.epochs - 1 or due:
+        if not run.speed.checkpoint_every_s or epoch == run.config.epochs - 1 or due \
+                or time_up:
             yield from emit(write_checkpoint(run, run.shuffle_gen.get_state()))
+        if time_up:
+            break
     if previews and run.world.is_main:
         yield from emit(Preview(
             run.step, _render_preview(run, preview_z, preview_labels), asked))
@@ -183,7 +196,8 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
             )
         saved = loaded.metadata["training_state"]
         check_training_state(saved, loaded.path.name)
-        config = saved_train_config(saved["train_config"], config.epochs, loaded.path.name)
+        config = saved_train_config(saved["train_config"], config.epochs, loaded.path.name,
+                                    config.minutes)
         model_config = loaded.config
         model = loaded.model
     else:
@@ -210,7 +224,7 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
     model.to(memory_format=accel.memory_format(model, device))
     run = Run(
         model=model,
-        task=make_task(model, config.lr, device, config.beta, config.d_lr),
+        task=make_task(model, config.lr, device, config.beta, config.d_lr, config.augment),
         config=config, data=data, device=device, out_path=out_path,
         checkpoint_path=Path(checkpoint_path or checkpoint_path_for(out_path)),
         shuffle_gen=torch.Generator().manual_seed(config.seed),
@@ -226,6 +240,22 @@ def _prepare(model_config, config, data, device, out_path, resume_from, checkpoi
                                   config.seed)
         return run, None
     return run, restore(run, loaded, allow_data_change)
+
+
+def _progress(run: Run, epoch: int, images_per_s: float, s_per_step: float,
+              elapsed: float) -> Progress:
+    """A Progress event. A timed run counts its steps against those its time will allow at
+    the speed measured so far, and its ETA is the time left."""
+    budget, total = run.config.budget_s, run.total_steps
+    if budget is None:
+        eta = (total - run.step) * s_per_step
+        return Progress(epoch + 1, run.config.epochs, run.step, total, run.last_losses,
+                        images_per_s, eta, elapsed)
+    eta = max(budget - elapsed, 0.0)
+    total = max(run.step + int(eta / max(s_per_step, 1e-9)), run.step)
+    epochs = max(epoch + 1, -(-total // run.steps_per_epoch))
+    return Progress(epoch + 1, epochs, run.step, total, run.last_losses, images_per_s, eta,
+                    elapsed)
 
 
 def _check_losses(run: Run, steps: int) -> None:

@@ -51,6 +51,8 @@ class TrainConfig:
     log_every: int = 20
     preview_every: int = 100
     preview_count: int = 64
+    minutes: float | None = None  # a timed run: stop when this much training time is up
+    augment: str = "none"  # "shift" (VAE) or "diff" (DiffAugment, adversarial kinds)
 
     def __post_init__(self) -> None:
         positive = {"epochs": self.epochs, "batch size": self.batch_size,
@@ -68,6 +70,20 @@ class TrainConfig:
             raise UsageError("beta and the KL warm-up must be zero or more")
         if self.binarize not in (None, "dynamic", "none"):
             raise UsageError(f"binarize must be 'dynamic' or 'none', not {self.binarize!r}")
+        if self.minutes is not None:
+            from genai_studio.core.train.plan import check_minutes
+
+            check_minutes(self.minutes)
+        from genai_studio.core.train.augment import AUGMENTS
+
+        if self.augment not in AUGMENTS:
+            raise UsageError(f"augment must be one of {', '.join(AUGMENTS)}, not "
+                             f"{self.augment!r}")
+
+    @property
+    def budget_s(self) -> float | None:
+        """A timed run's training time in seconds (None: it runs its epochs)."""
+        return None if self.minutes is None else 60.0 * self.minutes
 
 
 class CancelToken(Protocol):
@@ -152,12 +168,15 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return f"{h}x{w} {'grey' if c == 1 else 'RGB'}"
 
 
-def saved_train_config(saved: Any, epochs: int, name: str) -> TrainConfig:
-    """The checkpoint's training settings, type-checked, with the caller's epoch count."""
+def saved_train_config(saved: Any, epochs: int, name: str,
+                       minutes: float | None = None) -> TrainConfig:
+    """The checkpoint's training settings, type-checked, with the caller's epoch count (and a
+    timed run's new budget, when given)."""
     values = check_fields(TrainConfig, saved, f"{name}: damaged checkpoint (training settings)",
                           ModelFileError)
     try:
-        return dataclasses.replace(TrainConfig(**values), epochs=epochs)
+        config = dataclasses.replace(TrainConfig(**values), epochs=epochs)
+        return config if minutes is None else dataclasses.replace(config, minutes=minutes)
     except (UsageError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{name}: damaged checkpoint ({exc})") from None
 

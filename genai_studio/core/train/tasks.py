@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from genai_studio.core.defaults import DEFAULT_LR
+from genai_studio.core.errors import UsageError
 from genai_studio.core.models.gan import GAN
 from genai_studio.core.models.judge import Judge
 from genai_studio.core.models.vae import VAE, vae_loss
@@ -34,6 +35,8 @@ class TrainingTask:
     # Why the step cannot be captured as a CUDA graph or split across processes (None: it can).
     graph_blocker: str | None = None
     distributed_blocker: str | None = None
+    augments: tuple[str, ...] = ()  # the augmentations this kind can train with
+    augment = "none"
 
     def __init__(self, model: nn.Module, lr: float, device: torch.device) -> None:
         self.model = model
@@ -108,6 +111,7 @@ class VAETask(TrainingTask):
     loss_names = ("neg_elbo", "rec", "kl")
     default_lr = DEFAULT_LR["vae"]
     default_binarize = "dynamic"
+    augments = ("shift",)
 
     def __init__(self, model: VAE, lr: float, device: torch.device, beta: float = 1.0) -> None:
         super().__init__(model, lr, device)
@@ -116,6 +120,10 @@ class VAETask(TrainingTask):
 
     def step(self, x, labels, generator, beta_scale):
         model: VAE = self.model  # type: ignore[assignment]
+        if self.augment == "shift":
+            from genai_studio.core.train.augment import shift
+
+            x = shift(x, generator)
         eps = None
         if self.global_batch is not None:  # this process's rows of the whole batch's noise
             eps = torch.randn((self.global_batch, model.latent_dim), generator=generator,
@@ -187,19 +195,28 @@ class JudgeTask(TrainingTask):
 
 def make_task(
     model: nn.Module, lr: float | None, device: torch.device, beta: float,
-    d_lr: float | None = None,
+    d_lr: float | None = None, augment: str = "none",
 ) -> TrainingTask:
+    """The task for ``model``; ``augment`` (``core.train.augment``): "shift" for a VAE,
+    "diff" for a GAN or a VAE-GAN, refused for a kind it does not apply to."""
     from genai_studio.core.train.adversarial import GANTask, VAEGANTask
 
+    task: TrainingTask
     if isinstance(model, Judge):
-        return JudgeTask(model, lr or JudgeTask.default_lr, device)
-    if isinstance(model, VAE):
-        return VAETask(model, lr or VAETask.default_lr, device, beta=beta)
-    if isinstance(model, GAN):
-        return GANTask(model, lr or GANTask.default_lr, device, d_lr)
-    if isinstance(model, VAEGAN):
-        return VAEGANTask(model, lr or VAEGANTask.default_lr, device, beta, d_lr)
-    raise TypeError(f"no training task for {type(model).__name__}")
+        task = JudgeTask(model, lr or JudgeTask.default_lr, device)
+    elif isinstance(model, VAE):
+        task = VAETask(model, lr or VAETask.default_lr, device, beta=beta)
+    elif isinstance(model, GAN):
+        task = GANTask(model, lr or GANTask.default_lr, device, d_lr)
+    elif isinstance(model, VAEGAN):
+        task = VAEGANTask(model, lr or VAEGANTask.default_lr, device, beta, d_lr)
+    else:
+        raise TypeError(f"no training task for {type(model).__name__}")
+    if augment not in ("none", *task.augments):
+        raise UsageError(f"augment {augment!r} does not apply to a {model.config.kind}; "
+                         f"it takes {', '.join(('none', *task.augments))}")
+    task.augment = augment
+    return task
 
 
 def default_binarize(kind: str) -> str:

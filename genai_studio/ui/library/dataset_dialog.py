@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from genai_studio.ui.common import ask
 from genai_studio.ui.common.guard import gui_slot
+from genai_studio.ui.common.input_policy import apply_input_policy
 
 if TYPE_CHECKING:
     from genai_studio.ui.library.dataset_actions import DatasetActions
@@ -44,6 +45,7 @@ class NewDatasetDialog(QDialog):
         self.report: Any = None
         self.job: int | None = None
         self._build()
+        apply_input_policy(self)
         self._update()
 
     def _build(self) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import ImagePreview, gray_image
+from genai_studio.ui.common.input_policy import apply_input_policy
 from genai_studio.ui.material.state import Target, TargetKind
 from genai_studio.ui.studio.kinds import MorphEnd
 from genai_studio.ui.studio.state import StudioState
@@ -111,6 +112,7 @@ class RepairDialog(QDialog):
         self.result: RepairResult | None = None
         self.chosen = 0
         self._build(image)
+        apply_input_policy(self)
         self._waiting = False  # this dialog asked for a repair and waits for it
         state.material.repair_changed.connect(self.on_repaired)
         state.material.repair_progress_changed.connect(self.on_progress)

@@ -40,6 +40,7 @@ from genai_studio.ui.common import ask
 from genai_studio.ui.common.bind import bind, enable, show
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import style_image
+from genai_studio.ui.common.input_policy import apply_input_policy
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.ui.takeout.state import SUFFIX, ExportSettings
 
@@ -75,6 +76,7 @@ class ExportDialog(QDialog):
         self.rows: dict[str, list[Any]] = {}
         self._build()
         self._bind()
+        apply_input_policy(self)
 
     # ---------------------------------------------------------------- layout
 

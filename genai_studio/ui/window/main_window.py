@@ -28,6 +28,7 @@ from genai_studio.ui.canvas.toolbar import StudioToolbar
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import GUARD, gui_slot
 from genai_studio.ui.common.imaging import dropped_images
+from genai_studio.ui.common.input_policy import apply_input_policy
 from genai_studio.ui.common.settings import GRID_SIZES, Preferences
 from genai_studio.ui.inside.lens import InsideLens
 from genai_studio.ui.inside.view import InsideView
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self._build()
         self._menus()
         self._connect()
+        apply_input_policy(self)  # no input changes under the wheel unless it has the focus
         window_state.restore_layout(self, prefs)
         self.space_filter = table.SpaceForFocus(self)
         QApplication.instance().focusChanged.connect(self.space_filter.focus_changed)
