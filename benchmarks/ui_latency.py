@@ -111,7 +111,7 @@ def start_run(w, limit: int | None) -> None:  # noqa: ANN001 - MainWindow
     from genai_studio.app import wait_until
 
     w.state.training.settings = replace(w.state.training.settings, kind="vae", latent_dim=2,
-                                        epochs=50)
+                                        epochs=50, minutes=None)
     w.run.limit = limit
     w.run.start()
     wait_until(lambda: w.run.progress_count > 3, 120)  # past data loading and the first steps

@@ -129,7 +129,7 @@ def plan_timed_run(args: argparse.Namespace, images: int) -> str:
     if args.r1 is None and plan.r1_gamma and args.kind in ("gan", "vaegan"):
         args.r1 = plan.r1_gamma
         if args.kind == "gan" and args.d_norm is None:
-            args.d_norm = "none"  # R1 on a plain discriminator, as in its paper
+            args.d_norm = "none"  # as core.train.plan.with_r1: R1 on a plain discriminator
     return plan.note
 
 

@@ -28,6 +28,7 @@ class ModelHandle:
     path: Path
     metadata: dict[str, Any]
     device: str
+    live: bool = False  # a snapshot of a model still training: shown, never written from
 
     @property
     def kind(self) -> str:

@@ -34,6 +34,9 @@ PREVIEW_INTERVAL_S = 0.1
 # A judge pass on 64 previews took ~33 ms on one busy CPU core: at most one a second keeps the
 # meter's cost to a few per cent of training time (the run's last preview is always judged).
 JUDGE_INTERVAL_S = 1.0
+# A live view (the canvas and pad drawn by the weights in training) gets a copy of the model at
+# most twice a second: the copy costs the run a few ms, the redraw the GUI one grid decode.
+LIVE_INTERVAL_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class TrainRequest:
     judge_path: Path | None = None  # scores each preview for the quality meter; None: no meter
     resume_from: Path | None = None  # a checkpoint: continue its run (its model and settings)
     data: Path | None = None  # a dataset file (core.datasets); None: the bundled MNIST
+    minutes: float | None = None  # a timed run: it sizes itself (core.train.plan); else epochs
 
 
 class TrainingWorker(QObject):
@@ -68,6 +72,8 @@ class TrainingWorker(QObject):
     quality = Signal(object)  # core.scoring.quality.QuickScores (torch loads it: untyped)
     quality_unavailable = Signal(str)  # why there is no meter this run ("no judge: ...")
     failed = Signal(str)  # a one-line message for the artist
+    noted = Signal(str)  # a note for the status line (what a timed run chose, say)
+    live_model = Signal(object)  # a CPU copy of the model in training (core.models.Generator)
     done = Signal()
 
     def __init__(self, request: TrainRequest) -> None:
@@ -80,6 +86,8 @@ class TrainingWorker(QObject):
         self._judge: Any = None  # loaded once per run, on this worker's thread
         self._unjudged: Any = None  # the newest preview the throttle skipped
         self._data_is_own = False  # training on a dataset of the artist's: no quality meter
+        self.live = threading.Event()  # set while the window shows the run live
+        self._model: Any = None  # the model in training (from Started), copied for live views
 
     # These three are called from the GUI thread; threading.Events make them safe.
     def pause(self) -> None:
@@ -130,11 +138,13 @@ class TrainingWorker(QObject):
         data = _mnist_train() if data_path is None else _dataset(data_path)
         config = TrainConfig(
             epochs=r.epochs, batch_size=r.batch_size, lr=r.lr, seed=r.seed, limit=r.limit,
-            log_every=r.log_every, preview_every=r.preview_every,
+            log_every=r.log_every, preview_every=r.preview_every, minutes=r.minutes,
         )
         self._data_is_own = data_path is not None
         self._judge = self._load_judge(device)
         model_config = None if r.resume_from is not None else _model_config(r, data.image_shape)
+        if r.minutes is not None and r.resume_from is None:
+            model_config, config = self._plan(model_config, config, len(data))
         with _lock_output(r) as lock:  # another run (window or CLI) never writes over this one
             events = training.train(model_config, config, data, device, lock.path,
                                     cancel=self._cancel, resume_from=r.resume_from)
@@ -143,8 +153,29 @@ class TrainingWorker(QObject):
                 pending = self._dispatch(event, training, pending)
                 self._wait_while_paused()
 
+    def _plan(self, model_config: Any, config: Any, images: int) -> tuple[Any, Any]:
+        """A timed run sizes itself from its data (core.train.plan): no epoch cap but the
+        clock, and for a small dataset smaller batches, augmentation, R1 and a gentler rate."""
+        from dataclasses import replace
+
+        from genai_studio.core.train.plan import EPOCH_CAP, plan_for, with_r1
+
+        plan = plan_for(self.request.kind, images, config.batch_size)
+        config = replace(config, epochs=EPOCH_CAP, batch_size=plan.batch_size,
+                         augment=plan.augment,
+                         lr=None if config.lr is None else config.lr * plan.lr_scale)
+        if plan.note:
+            self.noted.emit(plan.note)
+        return with_r1(model_config, plan), config
+
     def _dispatch(self, event: Event, training: Any, pending: Progress | None) -> Any:
         now = time.perf_counter()
+        if isinstance(event, Started):
+            self._model = event.model
+        elif self.live.is_set() and self._model is not None \
+                and now - self._last.get("live", -LIVE_INTERVAL_S) >= LIVE_INTERVAL_S:
+            self._last["live"] = now
+            self._send_live_copy()
         if isinstance(event, Progress):
             if now - self._last.get("progress", 0.0) < PROGRESS_INTERVAL_S:
                 return event
@@ -167,6 +198,21 @@ class TrainingWorker(QObject):
                   Finished: self.finished}[type(event)]
         signal.emit(event)
         return pending
+
+    def _send_live_copy(self) -> None:
+        """A frozen CPU copy of the model as it is now (the loop waits at its yield), for the
+        live view; one that cannot be copied turns the live view off for this run."""
+        import copy
+
+        try:
+            twin = copy.deepcopy(self._model).to("cpu").eval()
+            twin.requires_grad_(False)
+        except Exception as exc:  # noqa: BLE001 - a live view must never stop training
+            log.warning("no live view for this run: %s", exc)
+            self._model = None
+            self.noted.emit("this run cannot be shown live; its preview still updates")
+            return
+        self.live_model.emit(twin)
 
     def _load_judge(self, device: Any) -> Any:
         """The judge for the quality meter, or None (then the meter says why; training goes on)."""

@@ -6,11 +6,14 @@ from dataclasses import replace
 
 
 def start_training(window, qtbot, *, epochs: int = 200, limit: int = 512, kind: str = "vae",
-                   latent: int | None = None, wait: bool = True):
+                   latent: int | None = None, wait: bool = True,
+                   minutes: float | None = None):
     """Start a small run from the window (8 steps of 64 per epoch for limit 512); with
-    ``wait``, return once its first progress arrived. Returns the window's TrainingRun."""
+    ``wait``, return once its first progress arrived; ``minutes``: a timed run instead of
+    ``epochs``. Returns the window's TrainingRun."""
     s, run = window.state, window.run
-    settings = replace(s.training.settings, kind=kind, epochs=epochs, batch_size=64)
+    settings = replace(s.training.settings, kind=kind, epochs=epochs, batch_size=64,
+                       minutes=minutes)
     if latent is not None:
         settings = replace(settings, latent_dim=latent)
     s.training.settings = settings

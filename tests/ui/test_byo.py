@@ -184,7 +184,8 @@ def test_a_colour_model_trained_in_the_window_draws_in_colour(data_home, window,
     window.dataset_actions.refresh()
     qtbot.waitUntil(lambda: len(window.state.library.datasets) == 1, timeout=30_000)
     window.state.training.settings = replace(window.state.training.settings, kind="vae",
-                                             latent_dim=3, epochs=1, batch_size=16, data=path)
+                                             latent_dim=3, epochs=1, batch_size=16, data=path,
+                                             minutes=None)
     before = window.state.session.model
     window.training.train_button.click()
     qtbot.waitUntil(lambda: window.state.session.model is not before

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QScrollBar, QWidget
@@ -44,7 +46,7 @@ def test_no_input_in_the_window_changes_under_the_wheel_without_focus(window, qt
 
 
 def test_a_focused_input_takes_the_wheel(window, qtbot):
-    spin = window.training.epochs
+    spin = window.training.latent
     window.docks["training"].show()
     window.docks["training"].raise_()
     spin.setFocus()
@@ -64,9 +66,9 @@ def test_the_wheel_over_an_unfocused_input_scrolls_its_panel(window, qtbot):
     bar = area.verticalScrollBar()
     bar.setValue(0)
     window.canvas.setFocus()
-    _wheel(window.training.epochs, -3)
-    assert bar.value() > 0 and window.training.epochs.value() == \
-        window.state.training.settings.epochs
+    _wheel(window.training.latent, -3)
+    assert bar.value() > 0 and window.training.latent.value() == \
+        window.state.training.settings.latent_dim
 
 
 def test_every_dialog_follows_the_policy(window, qtbot, tmp_path):
@@ -85,3 +87,29 @@ def test_every_dialog_follows_the_policy(window, qtbot, tmp_path):
             _wheel(widget, -1)
             assert _value(widget) == before, (dialog.objectName(), widget.objectName())
         dialog.close()
+
+
+def test_every_number_field_clamps_what_is_typed_with_a_note(window, qtbot):
+    from PySide6.QtWidgets import QAbstractSpinBox
+
+    from genai_studio.ui.common.spin import DoubleSpinBox, SpinBox
+    from genai_studio.ui.takeout.export_dialog import ExportDialog
+
+    dialog = ExportDialog(window.state, window)
+    fields = window.findChildren(QAbstractSpinBox) + dialog.findChildren(QAbstractSpinBox)
+    plain = [f.objectName() or type(f).__name__ for f in fields
+             if not isinstance(f, (SpinBox, DoubleSpinBox))]
+    assert fields and plain == []
+
+    window.docks["training"].show()
+    window.state.training.settings = replace(window.state.training.settings, minutes=None)
+    epochs = window.training.epochs
+    epochs.setFocus()
+    epochs.selectAll()
+    notes = []
+    epochs.clamped.connect(notes.append)
+    qtbot.keyClicks(epochs, "600")  # Qt alone refuses the last digit and leaves 60
+    qtbot.keyClick(epochs, Qt.Key.Key_Return)
+    assert epochs.value() == epochs.maximum() == 500
+    assert window.state.training.settings.epochs == 500
+    assert notes == ["at most 500: 600 became 500"]

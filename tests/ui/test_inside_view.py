@@ -109,7 +109,7 @@ def test_training_losses_show_plain_names_and_formulas(qtbot, window):
               "d_prior": 0.3}
     window.inside_view.on_progress(Progress(1, 1, 1, 1, losses, 1.0, 0.0, 0.0))
     names = {key: name.text() for key, (name, _) in rows.rows.items()}
-    assert names["llike"] == "reconstruction" and names["l_gan"] == "discriminator"
+    assert names["llike"] == "redrawing error" and names["l_gan"] == "critic"
     assert names["dec_gan"] == "generator (decoder)"
     tip = rows.rows["l_gan"][0].toolTip()
     assert "log D(x)" in tip and "log(1 − D(x~))" in tip and "log(1 − D(x_p))" in tip

@@ -106,12 +106,22 @@ def test_a_failed_or_cancelled_export_leaves_nothing(window, qtbot, tmp_path, mo
     (tmp_path / "batch").mkdir()
     s.takeout.settings = replace(s.takeout.settings, batch_count=400)
     dialog.show_for("batch")
-    monkeypatch.setattr(ask, "folder", lambda *a, **k: tmp_path / "batch")
+    monkeypatch.setattr(ask, "save_path", lambda *a, **k: tmp_path / "batch")
     dialog.export_button.click()
     assert dialog.cancel_button.isEnabled()
     dialog.cancel_button.click()
     _jobs_done(window, qtbot)
     assert list((tmp_path / "batch").iterdir()) == []
+    # A new folder (and its new parent) is made for a batch, and taken away if cancelled.
+    monkeypatch.setattr(ask, "save_path", lambda *a, **k: tmp_path / "new" / "batch")
+    dialog.export_button.click()
+    dialog.cancel_button.click()
+    _jobs_done(window, qtbot)
+    assert not (tmp_path / "new").exists()
+    s.takeout.settings = replace(s.takeout.settings, batch_count=3)
+    dialog.export_button.click()
+    _jobs_done(window, qtbot)
+    assert len(list((tmp_path / "new" / "batch").glob("*.png"))) == 3
 
 
 def test_copy_uses_the_export_size_and_style(window):

@@ -83,6 +83,27 @@ def test_finished_model_is_saved_to_library_and_becomes_active(window, qtbot):
     qtbot.waitUntil(lambda: not run.is_running(), timeout=5_000)
 
 
+def test_a_timed_run_from_the_form_stops_on_time_with_a_model(window, qtbot):
+    """The form's time (a preset, here a few seconds) bounds the run, not its epochs; the
+    status counts the time left down in plain words."""
+    import time
+
+    from genai_studio.core.train.events import RunState
+
+    details: list[str] = []
+    window.state.training.status_changed.connect(lambda s: details.append(s.detail))
+    t0 = time.perf_counter()
+    run = start_training(window, qtbot, epochs=1, limit=None, minutes=0.1, wait=False)
+    qtbot.waitUntil(lambda: window.state.training.status.state is RunState.FINISHED,
+                    timeout=60_000)
+    took = time.perf_counter() - t0
+    assert 5 <= took < 40  # 6 s of training, plus loading and the final write
+    qtbot.waitUntil(lambda: window.handle.path.parent == window.paths.user_models,
+                    timeout=30_000)  # the finished model opens
+    assert any(" left" in d for d in details) and not any("ETA" in d for d in details)
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=5_000)
+
+
 def test_close_during_training_leaves_no_thread_running(qtbot, tmp_path, model_files,
                                                       make_window):
     w = make_window(qtbot, model_files["vae"].parent, tmp_path)
@@ -119,12 +140,12 @@ def test_gan_trained_from_the_panel_becomes_active_in_corner_mode(window, qtbot)
 def test_loss_names_are_plain_with_formulas(window, qtbot):
     run = start_training(window, qtbot)
     panel = window.training
-    qtbot.waitUntil(lambda: panel.legend.count() == 3, timeout=20_000)
-    chips = [panel.legend.itemAt(k).widget() for k in range(panel.legend.count())]
+    qtbot.waitUntil(lambda: panel.losses.legend.count() == 3, timeout=20_000)
+    chips = [panel.losses.legend.itemAt(k).widget() for k in range(panel.losses.legend.count())]
     names = [c.text().split("</span> ")[-1] for c in chips]
-    assert names == ["−ELBO", "reconstruction", "KL"]
+    assert names == ["total loss", "redrawing error", "map fit"]
     assert all(c.toolTip() for c in chips)  # the formula, on hover
-    assert "neg_elbo" not in panel.stats.text() and "reconstruction" in panel.stats.text()
+    assert "neg_elbo" not in panel.stats.text() and "redrawing error" in panel.stats.text()
     run.cancel()
     qtbot.waitUntil(lambda: not run.is_running(), timeout=10_000)
 
@@ -143,3 +164,30 @@ def test_a_window_run_locks_its_output_against_other_runs(window, qtbot):
     qtbot.waitUntil(lambda: not run.is_running(), timeout=10_000)
     with OutputLock(out):  # released with the run
         pass
+
+
+def test_a_run_shown_live_redraws_canvas_and_pad_at_most_twice_a_second(window, qtbot):
+    import time
+
+    s = window.state
+    s.canvas.selected = 0
+    s.training.live = True
+    copies: list[float] = []
+    s.training.live_model_changed.connect(
+        lambda h: copies.append(time.perf_counter()) if h is not None else None)
+    run = start_training(window, qtbot, epochs=200, limit=512, latent=2)
+    qtbot.waitUntil(lambda: s.canvas.grid is not None and s.canvas.grid.handle.live,
+                    timeout=30_000)
+    assert not s.canvas.has_tile
+    assert not window.actions["save_tile"].isEnabled()  # a live tile has no file behind it
+    live = s.training.live_model
+    assert window.pad_panel._decoder() is live.model  # the pad draws with it too
+    qtbot.waitUntil(lambda: len(copies) >= 4, timeout=30_000)
+    gaps = [b - a for a, b in zip(copies, copies[1:], strict=False)]
+    assert min(gaps) >= 0.45  # at most twice a second
+    s.training.live = False  # off mid-run: the open model draws again
+    qtbot.waitUntil(lambda: s.canvas.grid is not None and not s.canvas.grid.handle.live,
+                    timeout=30_000)
+    assert s.canvas.has_tile
+    run.cancel()
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=30_000)

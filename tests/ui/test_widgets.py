@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -177,7 +179,14 @@ def test_training_panel_form_is_the_state_and_the_status_drives_it(state, host, 
     narrow = panel.form.getItemPosition(panel.form.indexOf(panel.latent))
     panel.resize(1200, 300)
     wide = panel.form.getItemPosition(panel.form.indexOf(panel.latent))
-    assert narrow[:2] == (1, 1) and wide[:2] == (0, 3)  # one pair a row, then two
+    assert narrow[:2] == (2, 1) and wide[:2] == (1, 1)  # one pair a row, then two
+    # A timed run (a preset) sizes itself: epochs, batch and rate show only when set by hand.
+    state.training.settings = replace(state.training.settings, minutes=15.0)
+    assert panel.length.currentText().startswith("Good")
+    assert not any(w.isVisibleTo(panel) for w in (panel.epochs, panel.batch, panel.lr))
+    panel.length.setCurrentIndex(panel.length.findText("Set epochs (advanced)"))
+    assert state.training.settings.minutes is None
+    assert all(w.isVisibleTo(panel) for w in (panel.epochs, panel.batch, panel.lr))
 
 
 def test_library_widget_lists_and_selects(state, host, actions, model_files, tmp_path):

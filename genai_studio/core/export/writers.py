@@ -121,23 +121,52 @@ def write_sheet(path: Path, images: np.ndarray | Sequence[np.ndarray], style: Ex
 
 def export_stills(folder: Path, items: Sequence[tuple[str, np.ndarray, Provenance]],
                   style: ExportStyle) -> Iterator[ExportEvent]:
-    """A batch: one PNG per (file name, image, provenance) in ``folder``; progress per file."""
+    """A batch: one PNG per (file name, image, provenance) in ``folder``, which is made if it
+    does not exist (and taken away again if the batch does not finish); progress per file."""
     folder = Path(folder)
     if not items:
         raise UsageError("nothing to export")
-    if not folder.is_dir():
-        raise UsageError(f"not a folder: {folder}")
     names = [name for name, _, _ in items]
     if len(set(names)) != len(names) or any(Path(n).name != n or not n for n in names):
         raise UsageError("batch file names must be distinct plain names")
-    check_writable(folder / names[0])
-    encoded: dict[Path, bytes] = {}
-    for k, (name, image, prov) in enumerate(items):
-        encoded[folder / name] = still_png(image, style, prov)
-        yield ExportProgress(k + 1, len(items) + 1, "rendering")
-    paths = write_group(encoded)
+    made = make_folder(folder)
+    finished = False
+    try:
+        check_writable(folder / names[0])
+        encoded: dict[Path, bytes] = {}
+        for k, (name, image, prov) in enumerate(items):
+            encoded[folder / name] = still_png(image, style, prov)
+            yield ExportProgress(k + 1, len(items) + 1, "rendering")
+        paths = write_group(encoded)
+        finished = True
+    finally:
+        if not finished:
+            remove_empty(made)
     yield ExportProgress(len(items) + 1, len(items) + 1, "encoding")
     yield ExportDone(tuple(paths))
+
+
+def make_folder(folder: Path) -> list[Path]:
+    """Make ``folder`` and its missing parents; returns those made, deepest first."""
+    from genai_studio.core.errors import OutputError
+
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file, not a folder")
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
+    return missing
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Take away folders this export made, deepest first, where nothing was written."""
+    for made in folders:
+        try:
+            made.rmdir()
+        except OSError:
+            return  # not empty (or gone): keep it and its parents
 
 
 # ---- animations --------------------------------------------------------------------------

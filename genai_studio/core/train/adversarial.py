@@ -55,8 +55,9 @@ class AdversarialTask(TrainingTask):
         else:
             self._winning_steps = 0
         if self._winning_steps >= self.outright_steps:
-            return (f"the discriminator won outright (D(real) {real:.3f}, D(fake) {fake:.3f} "
-                    f"for {self._winning_steps} steps)")
+            return (f"the critic tells every made image from a real one, so the generator "
+                    f"has nothing left to learn from (the discriminator won outright: D(real) "
+                    f"{real:.3f}, D(fake) {fake:.3f} for {self._winning_steps} steps)")
         return None
 
 

@@ -1,6 +1,6 @@
 """What a training run reports, as plain data: torch-free and Qt-free.
 
-The trainer (``core.training.train``) yields these; the CLI prints them and the GUI's training
+The trainer (``core.train.loop.train``) yields these; the CLI prints them and the GUI's training
 worker sends them as signals, so both front ends and every slot are typed by this one module.
 Arrays in them are NumPy copies, safe to hand from a worker thread to the GUI thread.
 """
@@ -8,7 +8,7 @@ Arrays in them are NumPy copies, safe to hand from a worker thread to the GUI th
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,9 @@ class Started:
     start_step: int  # > 0 when resumed
     num_images: int
     device: str
+    # The model being trained, for a live view (whoever holds it copies it only while the
+    # loop waits at a yield); not part of the event's value.
+    model: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

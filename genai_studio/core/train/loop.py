@@ -114,7 +114,7 @@ def train(
         return wall_before + time.perf_counter() - t_start - suspended
 
     yield from emit(Started(run.total_steps, run.steps_per_epoch, run.step, len(run.data),
-                            str(device)))
+                            str(device), model=run.model if run.task.makes_images else None))
     # Only generators have something to preview; a classifier (the judge) trains without.
     previews = run.task.makes_images
     preview_z, preview_labels = _preview_batch(run) if previews else (None, None)

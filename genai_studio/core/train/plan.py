@@ -17,7 +17,8 @@ The presets the window offers are QUICK, GOOD and BEST minutes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 QUICK, GOOD, BEST = 2.0, 15.0, 60.0  # minutes
 PRESETS = {"quick": QUICK, "good": GOOD, "best": BEST}
@@ -48,6 +49,17 @@ def plan_for(kind: str, images: int, batch_size: int = 128) -> TrainPlan:
     note = (f"{images} images is a small set: batches of {small_batch}, {what}"
             + (", a gentler learning rate" if lr_scale < 1 else ""))
     return TrainPlan(small_batch, augment, lr_scale, r1, note)
+
+
+def with_r1(model_config: Any, plan: TrainPlan) -> Any:
+    """A GAN's or VAE-GAN's config with the plan's R1 penalty, if it has none of its own; a
+    GAN's discriminator then drops batch norm (R1 as in its paper, on a plain critic)."""
+    if not plan.r1_gamma or getattr(model_config, "r1_gamma", None) != 0.0:
+        return model_config
+    changes: dict[str, Any] = {"r1_gamma": plan.r1_gamma}
+    if getattr(model_config, "norm", None) == "batch":
+        changes["norm"] = "none"
+    return replace(model_config, **changes)
 
 
 def check_minutes(minutes: float) -> float:

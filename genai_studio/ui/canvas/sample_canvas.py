@@ -135,6 +135,20 @@ class SampleCanvas(QWidget):
             p.setPen(QPen(QColor(theme.ACCENT), 2))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(self.tile_rect(selected).adjusted(-2, -2, 2, 2), 3, 3)
+        grid = self.state.canvas.grid
+        if grid is not None and grid.handle.live:
+            self._paint_live_badge(p)
+
+    def _paint_live_badge(self, p: QPainter) -> None:
+        """Says the grid is drawn by a model still training (and redraws as it learns)."""
+        text = "● LIVE · the model as it trains"
+        box = p.fontMetrics().boundingRect(text).adjusted(-8, -4, 8, 4)
+        box.moveTopLeft(QPoint(8, 8))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(theme.DANGER))
+        p.drawRoundedRect(box, 4, 4)
+        p.setPen(QColor("#ffffff"))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_empty(self, p: QPainter) -> None:
         p.setPen(QColor(theme.MUTED))

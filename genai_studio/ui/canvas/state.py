@@ -36,7 +36,9 @@ class Grid:
 
 
 def _has_tile(s: CanvasState) -> bool:
-    return s.grid is not None and 0 <= s.selected < len(s.grid)
+    """A tile the artist can take: not one of a live view (a model still training has no
+    file to record as the tile's source)."""
+    return s.grid is not None and not s.grid.handle.live and 0 <= s.selected < len(s.grid)
 
 
 class CanvasState(SubState):

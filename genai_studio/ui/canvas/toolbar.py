@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QPushButton,
-    QSpinBox,
     QToolBar,
     QToolButton,
     QWidget,
@@ -22,11 +21,12 @@ from genai_studio.ui.common import icons, theme
 from genai_studio.ui.common.bind import bind, mirror, refill, show
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.settings import GRID_SIZES
+from genai_studio.ui.common.spin import SpinBox
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.workers.messages import ModelHandle
 
 
-class SeedField(QSpinBox):
+class SeedField(SpinBox):
     """The seed; Enter draws the grid of the seed typed (not a random one)."""
 
     entered = Signal()

@@ -3,23 +3,48 @@
 Kept in one module so every caller asks the same way, and so tests answer them by replacing
 these functions (``monkeypatch.setattr(ask, "save_path", ...)``) instead of facing a modal
 dialog. Each returns None (or False) when the artist cancels.
+
+File and folder questions given the studio's ``session`` open in the last folder the artist
+used (``SessionState.last_folder``, kept across runs) instead of ``start``'s, and remember the
+folder of the answer.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 
-def open_path(parent: QWidget, title: str, start: Path, filters: str) -> Path | None:
-    path, _ = QFileDialog.getOpenFileName(parent, title, str(start), filters)
-    return Path(path) if path else None
+def _last(session: Any) -> Path | None:
+    folder = getattr(session, "last_folder", "") if session is not None else ""
+    return Path(folder) if folder else None
 
 
-def save_path(parent: QWidget, title: str, suggested: Path, filters: str) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), filters)
-    return Path(path) if path else None
+def _remember(session: Any, folder: Path) -> None:
+    if session is not None:
+        session.last_folder = str(folder)
+
+
+def open_path(parent: QWidget, title: str, start: Path, filters: str,
+              session: Any = None) -> Path | None:
+    path, _ = QFileDialog.getOpenFileName(parent, title, str(_last(session) or start), filters)
+    if not path:
+        return None
+    _remember(session, Path(path).parent)
+    return Path(path)
+
+
+def save_path(parent: QWidget, title: str, suggested: Path, filters: str,
+              session: Any = None) -> Path | None:
+    last = _last(session)
+    start = last / suggested.name if last is not None else suggested
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(start), filters)
+    if not path:
+        return None
+    _remember(session, Path(path).parent)
+    return Path(path)
 
 
 def text(parent: QWidget, title: str, label: str, value: str) -> str | None:
@@ -38,9 +63,12 @@ def confirm(parent: QWidget, title: str, question: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def folder(parent: QWidget, title: str, start: Path) -> Path | None:
-    path = QFileDialog.getExistingDirectory(parent, title, str(start))
-    return Path(path) if path else None
+def folder(parent: QWidget, title: str, start: Path, session: Any = None) -> Path | None:
+    path = QFileDialog.getExistingDirectory(parent, title, str(_last(session) or start))
+    if not path:
+        return None
+    _remember(session, Path(path))
+    return Path(path)
 
 
 def colour(parent: QWidget, title: str, current: str) -> str | None:

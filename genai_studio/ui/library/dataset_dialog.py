@@ -133,7 +133,8 @@ class NewDatasetDialog(QDialog):
 
     @gui_slot()
     def choose_folder(self) -> None:
-        folder = ask.folder(self, "A folder of images", Path.home())
+        folder = ask.folder(self, "A folder of images", Path.home(),
+                            session=self.actions.state.session)
         if folder is not None:
             self.folder.setText(str(folder))
 

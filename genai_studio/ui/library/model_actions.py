@@ -84,7 +84,8 @@ class LibraryActions(QObject):
             self.load(entry.path, LoadReason.OPEN)
 
     def ask_import(self) -> None:
-        path = ask.open_path(self.dialog_parent, "Import a model", Path.home(), MODEL_FILTER)
+        path = ask.open_path(self.dialog_parent, "Import a model", Path.home(), MODEL_FILTER,
+                             session=self.state.session)
         if path is not None:
             self.import_file(path)
 
@@ -103,7 +104,8 @@ class LibraryActions(QObject):
         if entry is None:
             return
         target = ask.save_path(self.dialog_parent, "Export model",
-                               Path.home() / entry.path.name, MODEL_FILTER)
+                               Path.home() / entry.path.name, MODEL_FILTER,
+                               session=self.state.session)
         if target is not None:
             self.jobs.submit(Job("Could not export the model",
                                  lambda _ctx: library.export_model(entry.path, target),

@@ -71,7 +71,8 @@ class MaterialController(QObject):
     # ---------------------------------------------------------------- bringing images in
 
     def open_image(self) -> None:
-        path = ask.open_path(self.dialog_parent, "Open an image", Path.home(), IMAGE_FILTER)
+        path = ask.open_path(self.dialog_parent, "Open an image", Path.home(), IMAGE_FILTER,
+                             session=self.state.session)
         if path is not None:
             self.import_image(path, Target(TargetKind.PAD))
 
@@ -279,7 +280,8 @@ class MaterialController(QObject):
 
     def export(self, image: np.ndarray, name: str) -> None:
         path = ask.save_path(self.dialog_parent, "Export the repaired image",
-                             Path.home() / f"{name}.png", "PNG images (*.png)")
+                             Path.home() / f"{name}.png", "PNG images (*.png)",
+                             session=self.state.session)
         if path is None:
             return
         from genai_studio.ui.common.imaging import to_uint8, upscale_nearest

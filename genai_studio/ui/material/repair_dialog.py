@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSlider,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import ImagePreview, gray_image
 from genai_studio.ui.common.input_policy import apply_input_policy
+from genai_studio.ui.common.spin import SpinBox
 from genai_studio.ui.material.state import Target, TargetKind
 from genai_studio.ui.studio.kinds import MorphEnd
 from genai_studio.ui.studio.state import StudioState
@@ -160,12 +160,12 @@ class RepairDialog(QDialog):
         self.brush.setRange(1, max(2, self.canvas.hole.shape[0] // 2))
         self.brush.setValue(self.canvas.brush)
         self.brush.valueChanged.connect(lambda v: setattr(self.canvas, "brush", int(v)))
-        self.count = QSpinBox()
+        self.count = SpinBox()
         self.count.setObjectName("repairAlternatives")
         self.count.setRange(1, 8)
         self.count.setValue(4)
         self.count.setToolTip("How many different repairs to look for")
-        self.seed = QSpinBox()
+        self.seed = SpinBox()
         self.seed.setObjectName("repairSeed")
         self.seed.setRange(0, 999_999)
         self.seed.setToolTip("Seed of the alternatives: the same seed, the same repairs")

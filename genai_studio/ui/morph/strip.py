@@ -21,12 +21,13 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
 )
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QSpinBox, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QWidget
 
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.bind import bind
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import gray_image
+from genai_studio.ui.common.spin import SpinBox
 from genai_studio.ui.morph.state import FRAMES
 from genai_studio.ui.studio.kinds import Anchor
 from genai_studio.ui.studio.state import StudioState
@@ -131,7 +132,7 @@ class MorphStrip(QWidget):
         self.b_button = self._button(actions["morph_end_from_pad"])
         self.row = FrameRow(self.state)
         self.row.picked.connect(self.show_frame)
-        self.frames_spin = QSpinBox()
+        self.frames_spin = SpinBox()
         self.frames_spin.setObjectName("morphFrameCount")
         self.frames_spin.setRange(*FRAMES)
         self.frames_spin.setToolTip("Number of frames from A to B")

@@ -8,7 +8,7 @@ through ``core.sampling``, the path every other decode takes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -81,6 +81,7 @@ class PadPanel(QWidget):
         self.decodes = 0
         self._build(actions)
         state.session.model_changed.connect(self.on_model)
+        state.training.live_model_changed.connect(self.on_corners)
         state.pad.plane_changed.connect(self.on_corners)
         state.pad.background_changed.connect(self.on_background)
         state.pad.point_changed.connect(self.on_point)
@@ -201,7 +202,7 @@ class PadPanel(QWidget):
         s = self.state
         plane = s.pad.plane
         if self.pad.mode is PadMode.CORNERS and plane is not None:
-            images = decode_live(s.session.model.model, plane.corners, s.pad.effective_digit)
+            images = decode_live(self._decoder(), plane.corners, s.pad.effective_digit)
             for k in range(4):
                 self.pad.set_corner_image(k, images[k])
         self.on_point(s.pad.point)
@@ -225,10 +226,20 @@ class PadPanel(QWidget):
             return  # no model, or its own corners have not arrived yet
         z = plane.latent_at(*uv)
         # On CUDA on a stream of its own: it never waits behind a training run's kernels.
-        image = decode_live(s.session.model.model, z[None, :], s.pad.effective_digit)[0]
+        image = decode_live(self._decoder(), z[None, :], s.pad.effective_digit)[0]
         self.decodes += 1
         self.preview.set_pixels(image, self._caption(z, uv))
         self.decoded.emit()
+
+    def _decoder(self) -> Any:
+        """The open model, or the copy of a run shown live when it fits the pad's plane (the
+        same latent size and conditioning)."""
+        s = self.state
+        live, model = s.training.live_model, s.session.model
+        if live is not None and live.latent_dim == model.latent_dim \
+                and live.conditional == model.conditional:
+            return live.model
+        return model.model
 
     def _caption(self, z: np.ndarray, uv: tuple[float, float]) -> str:
         """Where the point is: its latent on the 2-D plane, each corner's share elsewhere

@@ -22,7 +22,7 @@ from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.studio.kinds import Anchor
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.workers.inference import InferenceService
-from genai_studio.workers.jobs import JobRunner
+from genai_studio.workers.jobs import Job, JobRunner
 from genai_studio.workers.messages import (
     BackgroundRequest,
     GenerateRequest,
@@ -93,6 +93,8 @@ class Studio(QObject):
         w.failed.connect(self.on_worker_failed)
         self.jobs.job_failed.connect(self.on_worker_failed)
         s.generate_requested.connect(self.generate)
+        s.save_requested.connect(self.save)
+        s.training.live_model_changed.connect(self.on_live_model)
         s.canvas.grid_size_changed.connect(self.on_grid_size_changed)
         s.canvas.digit_changed.connect(self.on_digit_changed)
         s.pad.digit_changed.connect(self.on_pad_digit_changed)
@@ -104,6 +106,13 @@ class Studio(QObject):
     def start(self) -> None:
         """After the first paint: the worker imports torch (never before the window shows)."""
         self.inference.request_start_up.emit()
+
+    @gui_slot(Path, bytes, str)
+    def save(self, path: Path, data: bytes, what: str) -> None:
+        from genai_studio.core.store.files import write_atomic
+
+        self.jobs.submit(Job(f"Could not save {what}", lambda _ctx: write_atomic(path, data),
+                             done=lambda written: self.state.post(f"Saved {written}")))
 
     # ---------------------------------------------------------------- start-up
 
@@ -221,12 +230,29 @@ class Studio(QObject):
             GenerateRequest(s.session.model, c.grid_size ** 2, c.seed, digit))
 
     @gui_slot(object)
+    def on_live_model(self, handle: ModelHandle | None) -> None:
+        """A run shown live: the canvas redraws its seed with the newest copy of the model in
+        training; when the run ends, with the open model again."""
+        s = self.state
+        if handle is None:
+            if s.canvas.grid is not None and s.canvas.grid.handle.live:
+                self.generate(fresh=False)
+            return
+        c = s.canvas
+        digit = c.digit if handle.conditional else None
+        self.inference.request_generate.emit(
+            GenerateRequest(handle, c.grid_size ** 2, c.seed, digit))
+
+    @gui_slot(object)
     def on_generated(self, result: GenerateResult) -> None:
         request, s = result.request, self.state
-        if request.handle is not s.session.model:
-            return  # made by a model that is no longer active
+        live = request.handle.live
+        if request.handle is not (s.training.live_model if live else s.session.model):
+            return  # made by a model that is no longer active (or an older live copy)
         s.canvas.grid = Grid(request.handle, request.seed, request.digit, result.images,
                       result.latents, result.labels, result.seconds)
+        if live:
+            return  # a live view: no stars to clear, nothing to report twice a second
         s.canvas.favourites = frozenset()
         s.canvas.generations = s.canvas.generations + 1
         s.post(f"{len(result.images)} samples in {result.seconds * 1000:.0f} ms "

@@ -28,7 +28,7 @@ class HistoryControl(QObject):
 
     @gui_slot(object)
     def on_grid(self, grid: Grid | None) -> None:
-        if grid is None or self._restoring:
+        if grid is None or self._restoring or grid.handle.live:
             return
         s = self.state
         s.history.steps.push(Step(grid, s.canvas.favourites, s.pad.corners))

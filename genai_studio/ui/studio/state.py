@@ -55,6 +55,7 @@ class SessionState(SubState):
     devices: Field[tuple[str, ...]] = Field(("cpu",), tuple)  # concrete devices here
     device = Field("auto", choice(*DEVICE_CHOICES), persist="device")
     last_model = Field("", str, persist="last_model")  # the file opened last, for the next start
+    last_folder = Field("", str, persist="last_folder")  # where file dialogs open (ui.common.ask)
     model_info_changed = Signal(ModelHandle)  # the same model renamed or newly scored
 
     ready = Derived(bool, lambda s: s.model is not None and not s.loading, "model", "loading")
@@ -105,6 +106,7 @@ class StudioState(QObject):
     generate_requested = Signal(bool)  # fresh: True = a new seed unless locked or typed
     export_requested = Signal(ExportSource)  # what to export
     open_image_requested = Signal(Path)  # an exported image to reopen
+    save_requested = Signal(Path, bytes, str)  # write these bytes there (what they are)
     # ---------------------------------------------------------------- reports (-> window)
     error_reported = Signal(str, str)  # title, one-paragraph message
     message_posted = Signal(str, int)  # status-bar text, milliseconds
@@ -148,6 +150,11 @@ class StudioState(QObject):
 
     def request_generate(self, fresh: bool = True) -> None:
         self.generate_requested.emit(fresh)
+
+    def request_save(self, path: Path, data: bytes, what: str) -> None:
+        """Small files the artist saves (a CSV of the losses): written on the jobs thread,
+        atomically, with a status line or a dialog."""
+        self.save_requested.emit(path, data, what)
 
     def report_error(self, title: str, message: str) -> None:
         self.error_reported.emit(title, message)

@@ -17,13 +17,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +39,7 @@ from genai_studio.ui.common.bind import bind, enable, show
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import style_image
 from genai_studio.ui.common.input_policy import apply_input_policy
+from genai_studio.ui.common.spin import DoubleSpinBox, SpinBox
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.ui.takeout.state import SUFFIX, ExportSettings
 
@@ -88,7 +87,7 @@ class ExportDialog(QDialog):
         self.source = _combo("exportSource", [(v, k) for k, v in SOURCE_TITLES.items()])
         self.fmt = QComboBox(objectName="exportFormat")
         self.scale = _combo("exportScale", [(f"x{k}", k) for k in SCALES] + [("custom px", 0)])
-        self.size = QSpinBox(objectName="exportSize", minimum=16, maximum=8192, singleStep=28,
+        self.size = SpinBox(objectName="exportSize", minimum=16, maximum=8192, singleStep=28,
                              suffix=" px")
         self.resampling = _combo("exportResampling",
                                  [(RESAMPLING_TITLES[r], r) for r in RESAMPLING])
@@ -99,14 +98,14 @@ class ExportDialog(QDialog):
         self.invert = QCheckBox("invert", objectName="exportInvert")
         self.transparent = QCheckBox("transparent paper (grey becomes alpha)",
                                      objectName="exportTransparent")
-        self.gutter = QSpinBox(objectName="exportGutter", maximum=256, suffix=" px")
+        self.gutter = SpinBox(objectName="exportGutter", maximum=256, suffix=" px")
         self.captions = QCheckBox("captions under tiles", objectName="exportCaptions")
-        self.batch = QSpinBox(objectName="exportBatch", minimum=1, maximum=10_000)
-        self.frames = QSpinBox(objectName="exportFrames", minimum=2, maximum=600)
-        self.fps = QDoubleSpinBox(objectName="exportFps", minimum=0.5, maximum=60, decimals=1)
+        self.batch = SpinBox(objectName="exportBatch", minimum=1, maximum=10_000)
+        self.frames = SpinBox(objectName="exportFrames", minimum=2, maximum=600)
+        self.fps = DoubleSpinBox(objectName="exportFps", minimum=0.5, maximum=60, decimals=1)
         self.playback = _combo("exportPlayback", [(PLAYBACK_TITLES[p], p) for p in PLAYBACK])
         self.easing = _combo("exportEasing", [(EASING_TITLES[e], e) for e in EASINGS])
-        self.smoothing = QSpinBox(objectName="exportSmoothing", maximum=20, suffix=" %")
+        self.smoothing = SpinBox(objectName="exportSmoothing", maximum=20, suffix=" %")
         self.closed = QCheckBox("close the path into a loop", objectName="exportClosed")
         colours = QHBoxLayout()
         for label, button in (("ink", self.ink), ("paper", self.paper)):
@@ -329,14 +328,16 @@ class ExportDialog(QDialog):
         stem = {ExportSource.TILE: f"{name}-seed{seed}-tile{s.canvas.selected + 1}",
                 ExportSource.GRID: f"{name}-seed{seed}-grid"}.get(
                     self.kind, f"{name}-{self.kind.value}")
-        start = Path.home()
+        start, session = Path.home(), s.session
         if fmt is ExportFormat.BATCH:
-            return ask.folder(self, "Export a batch into the folder", start)
+            # A new folder's name may be typed: the batch makes it.
+            return ask.save_path(self, "A folder for the batch (new or existing)",
+                                 start / f"{stem}-batch", "Folders (*)", session=session)
         if fmt is ExportFormat.FRAMES:
             return ask.save_path(self, "A new folder for the frames", start / f"{stem}-frames",
-                                 "Folders (*)")
+                                 "Folders (*)", session=session)
         return ask.save_path(self, "Export", start / f"{stem}{SUFFIX[fmt]}",
-                             f"{fmt.title} (*{SUFFIX[fmt]})")
+                             f"{fmt.title} (*{SUFFIX[fmt]})", session=session)
 
     def on_progress(self, progress: tuple[float, str]) -> None:
         fraction, stage = progress

@@ -120,7 +120,8 @@ class GalleryActions(QObject):
     def export_selection(self, items: list[GalleryItem], parent: QWidget) -> None:
         from genai_studio.core.store.files import copy_atomic
 
-        folder = ask.folder(parent, "Copy the selected images into", Path.home()) \
+        folder = ask.folder(parent, "Copy the selected images into", Path.home(),
+                            session=self.state.session) \
             if items else None
         if folder is None:
             return

@@ -11,7 +11,6 @@ It lays itself out in a row when wide (docked under the canvas) and in a column 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -22,31 +21,29 @@ from PySide6.QtWidgets import (
     QBoxLayout,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from genai_studio.core.train import loss_terms
 from genai_studio.core.train.events import Preview, Progress, RunState
+from genai_studio.core.train.plan import PRESETS
 from genai_studio.ui.common import icons, theme
 from genai_studio.ui.common.bind import bind, enable, mirror, refill, show
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import ImagePreview
+from genai_studio.ui.common.spin import DoubleSpinBox, SpinBox
 from genai_studio.ui.studio.state import StudioState
+from genai_studio.ui.training.loss_plot import LossPlot
 from genai_studio.ui.training.quality_meter import QualityMeter
 from genai_studio.ui.training.state import TrainingStatus
 
-PLOT_INTERVAL_S = 0.25  # the loss plot redraws at most 4 times a second
 WIDE = 760  # px: wider than this, form | progress and plot | preview side by side
-CURVE_COLOURS = ("ACCENT", "#e0a43a", "#3fbfa0", "DANGER")
 
 
 class TrainingPanel(QWidget):
@@ -55,11 +52,6 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("trainingPanel")
         self.state = state
-        self.history: dict[str, list[float]] = {}
-        self.steps: list[int] = []
-        self.plot: Any = None
-        self.curves: dict[str, Any] = {}
-        self._plotted_at = 0.0
         self._build(actions)
         self._bind(actions)
 
@@ -86,18 +78,13 @@ class TrainingPanel(QWidget):
         # Ignored width: a long loss line must not widen the dock (and the window) mid-run.
         self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         middle.addWidget(self.stats)
+        self.live = QCheckBox("Show it live on the canvas and pad")
+        self.live.setObjectName("trainLive")
+        middle.addWidget(self.live)
         self.meter = QualityMeter()
         middle.addWidget(self.meter)
-        self.plot_holder = QVBoxLayout()
-        self.plot_hint = QLabel("Loss curves appear here while a model trains.")
-        self.plot_hint.setProperty("role", "hint")
-        self.plot_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.plot_hint.setWordWrap(True)
-        self.plot_holder.addWidget(self.plot_hint)
-        self.legend = QHBoxLayout()
-        self.legend.setSpacing(10)
-        self.plot_holder.addLayout(self.legend)
-        middle.addLayout(self.plot_holder, 1)
+        self.losses = LossPlot(self.state)
+        middle.addWidget(self.losses, 1)
         self.box.addLayout(middle, 3)
         right = QVBoxLayout()
         caption = QLabel("Preview (fixed noise)")
@@ -123,14 +110,23 @@ class TrainingPanel(QWidget):
                              "VAE-GAN: a GAN's sharpness with an encoder for the pad")
         self.conditional = QCheckBox("conditional")
         self.conditional.setToolTip("A conditional model draws the digit you pick")
-        self.latent = _spin(1, 256, 2, "Latent size: 2 makes the pad a map of all digits")
-        self.epochs = _spin(1, 500, 5, "Passes over the 60,000 MNIST digits")
-        self.batch = _spin(8, 4096, 128, "Images per step")
-        self.lr = QDoubleSpinBox()
+        self.length = QComboBox()
+        self.length.setObjectName("trainLength")
+        for minutes in PRESETS.values():
+            self.length.addItem(_length_title(minutes), minutes)
+        self.length.addItem("Set epochs (advanced)", None)
+        self.length.setToolTip("How long to train. A timed run sizes itself to your data and "
+                               "stops on time with a finished model; the longer, the better "
+                               "the model. Set epochs to choose passes, batch and rate yourself")
+        self.latent = _spin(1, 256, 2, "Latent size: the numbers each image is made from. "
+                            "2 makes the pad a map of every digit")
+        self.epochs = _spin(1, 500, 5, "Epochs: passes over the whole training set")
+        self.batch = _spin(8, 4096, 128, "Batch size: images per step")
+        self.lr = DoubleSpinBox()
         self.lr.setDecimals(5)
         self.lr.setRange(0.00001, 0.1)
         self.lr.setSingleStep(0.0001)
-        self.lr.setToolTip("Learning rate (Adam)")
+        self.lr.setToolTip("Learning rate: how big each step is (Adam's step size)")
         self.device = QComboBox()
         self.device.setObjectName("trainDeviceSelector")
         self.device.setToolTip("Where to train; the studio's device by default")
@@ -140,17 +136,20 @@ class TrainingPanel(QWidget):
                              "datasets (File > New dataset from folder)")
         self.form = form
         self.form_cells = []
-        for label, widget in (("Model", self.kind), ("Latent", self.latent),
-                              ("Epochs", self.epochs), ("Batch", self.batch), ("LR", self.lr),
+        for label, widget in (("Model", self.kind), ("Time", self.length),
+                              ("Latent size", self.latent), ("Epochs", self.epochs),
+                              ("Batch size", self.batch), ("Learning rate", self.lr),
                               ("Device", self.device), ("Data", self.data)):
             text = QLabel(label)
             text.setProperty("role", "hint")
             text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             widget.setMinimumWidth(60)
             self.form_cells.append((text, widget))
-        self._place_form(pairs_per_row=1)
-        self.inputs = (self.kind, self.latent, self.epochs, self.batch, self.lr, self.device,
-                       self.data)
+        self.advanced = (self.epochs, self.batch, self.lr)  # shown only to set epochs
+        self.pairs_per_row = 1
+        self._place_form()
+        self.inputs = (self.kind, self.length, self.latent, self.epochs, self.batch, self.lr,
+                       self.device, self.data)
         return form
 
     def _bind(self, actions: Mapping[str, QAction]) -> None:
@@ -158,7 +157,8 @@ class TrainingPanel(QWidget):
         show(self.device, self.state.session, "devices", self.on_devices)
         show(self.data, self.state.library, "datasets", self.on_datasets)
         bind(self.kind, t, "settings", "kind", back=self._kind_chosen)
-        for widget, attr in ((self.latent, "latent_dim"), (self.epochs, "epochs"),
+        for widget, attr in ((self.length, "minutes"), (self.latent, "latent_dim"),
+                             (self.epochs, "epochs"),
                              (self.batch, "batch_size"), (self.lr, "lr"),
                              (self.device, "device"), (self.data, "data"),
                              (self.conditional, "conditional")):
@@ -166,9 +166,12 @@ class TrainingPanel(QWidget):
         for widget in self.inputs:
             enable(widget, t, "can_train")
         enable(self.conditional, t, "can_condition")
+        show(self, t, "advanced", lambda _on: self._place_form())
         for button, name in ((self.train_button, "train"), (self.pause_button, "pause_training"),
                              (self.cancel_button, "cancel_training")):
             mirror(button, actions[name])
+        bind(self.live, t, "live")
+        self.live.setToolTip(actions["live_view"].toolTip())
         show(self, t, "status", self.on_status)
         show(self, t, "runs", self.on_run_started)
         t.progress_changed.connect(self.on_progress)
@@ -180,18 +183,26 @@ class TrainingPanel(QWidget):
         self.state.training.choose_kind(kind)
         return kind
 
-    def _place_form(self, pairs_per_row: int) -> None:
-        """Two label/field pairs a row when wide, one when narrow (a side dock)."""
+    def _place_form(self) -> None:
+        """Two label/field pairs a row when wide, one when narrow (a side dock); epochs,
+        batch and learning rate only when the artist sets epochs (the advanced choice)."""
+        advanced = self.state.training.advanced
         for text, widget in self.form_cells:
             self.form.removeWidget(text)
             self.form.removeWidget(widget)
         self.form.removeWidget(self.conditional)
-        for k, (text, widget) in enumerate(self.form_cells):
-            row, col = divmod(k, pairs_per_row)
+        shown = [(text, widget) for text, widget in self.form_cells
+                 if advanced or widget not in self.advanced]
+        n = self.pairs_per_row
+        for k, (text, widget) in enumerate(shown):
+            row, col = divmod(k, n)
             self.form.addWidget(text, row, col * 2)
             self.form.addWidget(widget, row, col * 2 + 1)
-        rows = -(-len(self.form_cells) // pairs_per_row)
-        self.form.addWidget(self.conditional, rows, 1, 1, 2 * pairs_per_row - 1)
+        self.form.addWidget(self.conditional, -(-len(shown) // n), 1, 1, 2 * n - 1)
+        for text, widget in self.form_cells:  # after addWidget, which would show them later
+            visible = (text, widget) in shown
+            text.setVisible(visible)
+            widget.setVisible(visible)
 
     def _place_buttons(self, one_row: bool) -> None:
         for button in (self.train_button, self.pause_button, self.cancel_button):
@@ -227,7 +238,8 @@ class TrainingPanel(QWidget):
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if self.box.direction() != direction:
             self.box.setDirection(direction)
-            self._place_form(pairs_per_row=2 if wide else 1)
+            self.pairs_per_row = 2 if wide else 1
+            self._place_form()
             self._place_buttons(one_row=wide)
             self.meter.set_compact(not wide)
         super().resizeEvent(event)
@@ -260,39 +272,12 @@ class TrainingPanel(QWidget):
         self.progress_bar.setValue(int(1000 * status.fraction))
         self.progress_bar.setFormat(status.detail or status.state.value)
         if status.state is RunState.FINISHED:
-            self._redraw()  # the final stretch of the curve
+            self.losses.redraw()  # the final stretch of the curve
 
     def on_run_started(self, runs: int) -> None:
-        if not runs:
-            return  # no run yet in this session
-        self.ensure_plot()
-        self.history.clear()
-        self.steps.clear()
-        self.plot.clear()
-        self.curves.clear()
-        _clear(self.legend)
-        self.plot_hint.hide()
-        self.plot.show()
-        self.meter.reset("waiting")
-
-    def ensure_plot(self) -> None:
-        """Create the pyqtgraph plot lazily: importing it is not on the first-paint path."""
-        if self.plot is not None:
-            return
-        import pyqtgraph as pg
-
-        # No antialiasing: antialiased polylines cost the GUI thread ~10x more to draw, and
-        # this plot redraws while training competes for the same two cores.
-        pg.setConfigOptions(antialias=False, background=theme.PANEL, foreground=theme.MUTED)
-        self.plot = pg.PlotWidget()
-        self.plot.setObjectName("lossPlot")
-        self.plot.setMinimumHeight(90)
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
-        self.plot.setDownsampling(auto=True, mode="peak")
-        self.plot.setClipToView(True)
-        self.plot.setLabel("bottom", "step")
-        self.plot_holder.insertWidget(0, self.plot, 1)
-        self.plot.hide()
+        if runs:  # not before the session's first run
+            self.losses.start_run()
+            self.meter.reset("waiting")
 
     @gui_slot(object)
     def on_progress(self, event: Progress | None) -> None:
@@ -300,31 +285,7 @@ class TrainingPanel(QWidget):
             return
         parts = [f"{loss_terms.label(k)} {v:.3g}" for k, v in event.losses.items()]
         self.stats.setText(f"epoch {event.epoch}/{event.epochs}   " + "   ".join(parts))
-        self.steps.append(event.step)
-        for name, value in event.losses.items():
-            self.history.setdefault(name, []).append(value)
-        if time.perf_counter() - self._plotted_at >= PLOT_INTERVAL_S:
-            self._redraw()  # otherwise the data waits; the curve catches up next time
-
-    def _redraw(self) -> None:
-        if self.plot is None:
-            return
-        self._plotted_at = time.perf_counter()
-        for k, (name, values) in enumerate(self.history.items()):
-            curve = self.curves.get(name)
-            if curve is None:
-                colour = theme.qcolour(CURVE_COLOURS[k % len(CURVE_COLOURS)])
-                curve = self.plot.plot(pen={"color": colour, "width": 2})
-                self.curves[name] = curve
-                self._add_legend(name, colour.name())
-            curve.setData(self.steps[-len(values):], values)
-
-    def _add_legend(self, name: str, colour: str) -> None:
-        """A legend under the plot, never over the curves; the formula is its tooltip."""
-        chip = QLabel(f"<span style='color:{colour}'>■</span> {loss_terms.label(name)}")
-        chip.setToolTip(loss_terms.formula(name))
-        chip.setProperty("role", "hint")
-        self.legend.insertWidget(self.legend.count(), chip)
+        self.losses.add(event.step, event.losses)
 
     @gui_slot(object)
     def on_preview(self, event: Preview | None) -> None:
@@ -336,16 +297,14 @@ class TrainingPanel(QWidget):
                                 f"step {event.step}", immediate=False)
 
 
-def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
-    spin = QSpinBox()
+def _length_title(minutes: float) -> str:
+    name = next(k for k, v in PRESETS.items() if v == minutes).capitalize()
+    return f"{name} · {minutes:g} min" if minutes < 60 else f"{name} · {minutes / 60:g} h"
+
+
+def _spin(low: int, high: int, value: int, tip: str) -> SpinBox:
+    spin = SpinBox()
     spin.setRange(low, high)
     spin.setValue(value)
     spin.setToolTip(tip)
     return spin
-
-
-def _clear(layout: QHBoxLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        if item.widget() is not None:
-            item.widget().deleteLater()

@@ -19,7 +19,7 @@ from genai_studio.core.train.events import Finished, Preview, Progress, RunState
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.ui.training.state import TrainingStatus
-from genai_studio.workers.messages import LoadReason
+from genai_studio.workers.messages import LoadReason, ModelHandle
 from genai_studio.workers.training import TrainingController, TrainRequest
 
 
@@ -43,6 +43,7 @@ class TrainingRun(QObject):
         self.models_dir, self.judge_path = Path(models_dir), judge_path
         self.on_trained = on_trained  # (path, LoadReason) -> None: refresh + open the model
         self.controller: TrainingController | None = None
+        state.training.live_changed.connect(self.on_live_toggled)
         self.limit: int | None = None  # set for quick runs and tests
         self.progress_count = 0
 
@@ -61,7 +62,7 @@ class TrainingRun(QObject):
         return TrainRequest(kind=t.kind, conditional=t.conditional, latent_dim=t.latent_dim,
                             epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, device=device,
                             out_path=out, limit=self.limit, judge_path=self.judge_path,
-                            resume_from=t.resume_from, data=t.data)
+                            resume_from=t.resume_from, data=t.data, minutes=t.minutes)
 
     def _set(self, state: RunState, fraction: float | None = None, detail: str = "") -> None:
         old = self.state.training.status
@@ -85,6 +86,10 @@ class TrainingRun(QObject):
         w.quality_unavailable.connect(self.on_quality_unavailable)
         w.finished.connect(self.on_finished)
         w.failed.connect(self.on_failed)
+        w.noted.connect(self.on_noted)
+        w.live_model.connect(self.on_live_model)
+        if self.state.training.live:
+            w.live.set()
         self.controller.thread.finished.connect(self.on_thread_done)
         self.progress_count = 0
         t = self.state.training
@@ -126,8 +131,8 @@ class TrainingRun(QObject):
         if event is None:
             return ""
         pct = 100 * event.step / max(event.total_steps, 1)
-        return (f"{pct:.0f}%   ETA {format_eta(event.eta_s)}   "
-                f"{event.images_per_s / 1000:.1f}k img/s")
+        return (f"{pct:.0f}%  ·  {format_eta(event.eta_s)} left  ·  "
+                f"{event.images_per_s:,.0f} images a second")
 
     @gui_slot(object)
     def on_progress(self, event: Progress) -> None:
@@ -136,6 +141,25 @@ class TrainingRun(QObject):
         if self.state.training.status.state in (RunState.LOADING, RunState.TRAINING):
             self._set(RunState.TRAINING, event.step / max(event.total_steps, 1),
                       self._detail(event))
+
+    @gui_slot(str)
+    def on_noted(self, note: str) -> None:
+        self.state.post(note[0].upper() + note[1:])
+
+    @gui_slot(bool)
+    def on_live_toggled(self, live: bool) -> None:
+        if self.controller is not None:
+            (self.controller.worker.live.set if live else self.controller.worker.live.clear)()
+        if not live:
+            self.state.training.live_model = None
+
+    @gui_slot(object)
+    def on_live_model(self, model: object) -> None:
+        t = self.state.training
+        if t.live and self.controller is not None:
+            kind = self.controller.worker.request.kind
+            t.live_model = ModelHandle(model, Path(f"{kind} in training{MODEL_SUFFIX}"),
+                                       {"kind": kind, "live": True}, "cpu", live=True)
 
     @gui_slot(object)
     def on_preview(self, event: Preview) -> None:
@@ -165,6 +189,7 @@ class TrainingRun(QObject):
 
     @gui_slot()
     def on_thread_done(self) -> None:
+        self.state.training.live_model = None  # the canvas and pad show the open model again
         # ``finished`` is emitted just before the thread really ends: join it before letting
         # go, or Qt aborts with "QThread: Destroyed while thread is still running".
         if self.controller is not None:

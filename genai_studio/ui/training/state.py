@@ -7,7 +7,9 @@ from pathlib import Path
 
 from genai_studio.core.defaults import DEFAULT_BATCH, DEFAULT_EPOCHS, ModelKind
 from genai_studio.core.train.events import Preview, Progress, RunState
+from genai_studio.core.train.plan import QUICK
 from genai_studio.ui.common.fields import Derived, Field, SubState
+from genai_studio.workers.messages import ModelHandle
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,9 @@ class TrainingSettings:
     """The training form, as the artist filled it in."""
 
     kind: ModelKind = ModelKind.VAE
+    # How long to train: minutes (a preset; the run sizes itself), or None: the epochs, batch
+    # and learning rate below, as given (the advanced choice).
+    minutes: float | None = QUICK
     conditional: bool = False
     latent_dim: int = 2
     epochs: int = DEFAULT_EPOCHS
@@ -39,6 +44,9 @@ class TrainingState(SubState):
     progress: Field[Progress | None] = Field(None, kind=Progress)  # the latest, its losses
     preview: Field[Preview | None] = Field(None, kind=Preview)  # the latest fixed-noise grid
     quality = Field(None, kind=object)  # core.scoring.quality.QuickScores, or why there is none
+    # Show the model on the canvas and the pad as it trains (a copy at most twice a second).
+    live = Field(False, bool, persist="live_view")
+    live_model: Field[ModelHandle | None] = Field(None, kind=ModelHandle)  # the newest copy
 
     active = Derived(bool, lambda s: s.status.state.active, "status")
     can_train = Derived(bool, lambda s: not s.status.state.active, "status")
@@ -48,6 +56,8 @@ class TrainingState(SubState):
                          and s.status.state is not RunState.CANCELLING, "status")
     # The device cannot change under a running run's feet.
     device_locked = Derived(bool, lambda s: s.status.state.active, "status")
+    # Epochs, batch and learning rate are the advanced choice: a timed run sizes itself.
+    advanced = Derived(bool, lambda s: s.settings.minutes is None, "settings")
     # Datasets have no labels: conditional models train on MNIST.
     can_condition = Derived(bool, lambda s: not s.status.state.active and s.settings.data
                             is None, "status", "settings")

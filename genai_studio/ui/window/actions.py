@@ -152,6 +152,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                enabled="training.can_pause"),
     ActionSpec("cancel_training", "Cancel training", "Ctrl+.", Menu.TRAIN,
                enabled="training.can_cancel"),
+    ActionSpec("live_view", "Show training live on the canvas and pad", "", Menu.TRAIN,
+               checkable=True, field="training.live",
+               tip="While a model trains, the canvas and the pad draw with its newest weights "
+               "(twice a second at most); tiles can be taken again once it has finished"),
     ActionSpec("shortcuts", "Keyboard shortcuts", "F1", Menu.HELP),
     ActionSpec("about", "About GenAI Studio", "Ctrl+Shift+A", Menu.HELP),
 )

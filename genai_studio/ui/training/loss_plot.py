@@ -1,0 +1,169 @@
+"""The loss curves of the run in progress: plain names, the formula on hover, and a plot that
+stays put.
+
+pyqtgraph's plot zooms under the wheel and drags under the mouse by default, and its right
+click opens an engineering menu (axes, transforms, export). Here the wheel scrolls the panel as
+everywhere in the studio, the view follows the curves, and the right click offers what an
+artist needs: copy the image, save the numbers as CSV, reset the view, and (asked for) zoom
+with the wheel and mouse. pyqtgraph is imported when the first run starts, not at start-up.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QVBoxLayout, QWidget
+
+from genai_studio.core.train import loss_terms
+from genai_studio.ui.common import ask, theme
+from genai_studio.ui.common.guard import gui_slot
+from genai_studio.ui.studio.state import StudioState
+
+PLOT_INTERVAL_S = 0.25  # the curves redraw at most 4 times a second
+CURVE_COLOURS = ("ACCENT", "#e0a43a", "#3fbfa0", "DANGER")
+
+
+class LossPlot(QWidget):
+    def __init__(self, state: StudioState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.history: dict[str, list[float]] = {}
+        self.steps: list[int] = []
+        self.plot: Any = None
+        self.curves: dict[str, Any] = {}
+        self.zoomable = False
+        self._plotted_at = 0.0
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.hint = QLabel("Loss curves appear here while a model trains.")
+        self.hint.setProperty("role", "hint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        self.box.addWidget(self.hint)
+        self.legend = QHBoxLayout()
+        self.legend.setSpacing(10)
+        self.box.addLayout(self.legend)
+
+    def ensure_plot(self) -> None:
+        if self.plot is not None:
+            return
+        import pyqtgraph as pg
+
+        # No antialiasing: antialiased polylines cost the GUI thread ~10x more to draw, and
+        # this plot redraws while training competes for the same two cores.
+        pg.setConfigOptions(antialias=False, background=theme.PANEL, foreground=theme.MUTED)
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("lossPlot")
+        self.plot.setMinimumHeight(90)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.setDownsampling(auto=True, mode="peak")
+        self.plot.setClipToView(True)
+        self.plot.setLabel("bottom", "step")
+        self.plot.setMenuEnabled(False)  # pyqtgraph's own menu: axes, transforms, export
+        self.plot.hideButtons()
+        self.plot.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.plot.customContextMenuRequested.connect(self.show_menu)
+        self.set_zoomable(False)
+        self.box.insertWidget(0, self.plot, 1)
+        self.plot.hide()
+
+    def set_zoomable(self, on: bool) -> None:
+        """Wheel zoom and mouse drag, only when asked for from the menu."""
+        self.zoomable = bool(on)
+        if self.plot is not None:
+            self.plot.setMouseEnabled(x=self.zoomable, y=self.zoomable)
+            if not self.zoomable:
+                self.reset_view()
+
+    def reset_view(self) -> None:
+        if self.plot is not None:
+            self.plot.enableAutoRange()
+
+    def start_run(self) -> None:
+        self.ensure_plot()
+        self.history.clear()
+        self.steps.clear()
+        self.plot.clear()
+        self.curves.clear()
+        while self.legend.count():
+            item = self.legend.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.hint.hide()
+        self.plot.show()
+        self.reset_view()
+
+    def add(self, step: int, losses: dict[str, float]) -> None:
+        self.steps.append(step)
+        for name, value in losses.items():
+            self.history.setdefault(name, []).append(value)
+        if time.perf_counter() - self._plotted_at >= PLOT_INTERVAL_S:
+            self.redraw()  # otherwise the data waits; the curve catches up next time
+
+    def redraw(self) -> None:
+        if self.plot is None:
+            return
+        self._plotted_at = time.perf_counter()
+        for k, (name, values) in enumerate(self.history.items()):
+            curve = self.curves.get(name)
+            if curve is None:
+                colour = theme.qcolour(CURVE_COLOURS[k % len(CURVE_COLOURS)])
+                curve = self.plot.plot(pen={"color": colour, "width": 2})
+                self.curves[name] = curve
+                self._add_legend(name, colour.name())
+            curve.setData(self.steps[-len(values):], values)
+
+    def _add_legend(self, name: str, colour: str) -> None:
+        """A legend under the plot, never over the curves; the formula is its tooltip."""
+        chip = QLabel(f"<span style='color:{colour}'>■</span> {loss_terms.label(name)}")
+        chip.setToolTip(loss_terms.formula(name))
+        chip.setProperty("role", "hint")
+        self.legend.insertWidget(self.legend.count(), chip)
+
+    # ---------------------------------------------------------------- the menu
+
+    def menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("lossPlotMenu")
+        copy = menu.addAction("Copy image", self.copy_image)
+        csv = menu.addAction("Save as CSV…", self.save_csv)
+        menu.addAction("Reset view", self.reset_view)
+        menu.addSeparator()
+        zoom = menu.addAction("Zoom with the wheel and mouse")
+        zoom.setCheckable(True)
+        zoom.setChecked(self.zoomable)
+        zoom.toggled.connect(self.set_zoomable)
+        copy.setEnabled(self.plot is not None and self.plot.isVisible())
+        csv.setEnabled(bool(self.steps))
+        return menu
+
+    @gui_slot(QPoint)
+    def show_menu(self, where: QPoint) -> None:
+        self.menu().popup(self.plot.mapToGlobal(where))
+
+    def copy_image(self) -> None:
+        QGuiApplication.clipboard().setPixmap(self.plot.grab())
+        self.state.post("Copied the loss curves")
+
+    def csv_text(self) -> str:
+        """One row per step shown: step, then each loss under its plain name."""
+        names = list(self.history)
+        rows = ["step," + ",".join(f'"{loss_terms.label(n)}"' for n in names)]
+        for k, step in enumerate(self.steps):
+            values = []
+            for name in names:
+                series = self.history[name]
+                offset = len(self.steps) - len(series)  # a loss that began reporting late
+                values.append(f"{series[k - offset]:.6g}" if k >= offset else "")
+            rows.append(f"{step}," + ",".join(values))
+        return "\n".join(rows) + "\n"
+
+    def save_csv(self) -> None:
+        path = ask.save_path(self, "Save the loss curves", Path.home() / "losses.csv",
+                             "CSV files (*.csv)", session=self.state.session)
+        if path is not None:
+            self.state.request_save(path, self.csv_text().encode("utf-8"), "the loss curves")

@@ -1,0 +1,92 @@
+"""An artist's first hour: file dialogs that remember, a batch that makes its folder, refusals
+in words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog
+
+from genai_studio.ui.common import ask
+
+
+def test_file_dialogs_open_in_the_last_folder_used_across_restarts(window, tmp_path,
+                                                                   monkeypatch):
+    starts: list[str] = []
+    answer = tmp_path / "art" / "mine.png"
+
+    def save(_parent, _title, start, _filters):
+        starts.append(start)
+        return str(answer), ""
+
+    def folder(_parent, _title, start):
+        starts.append(start)
+        return str(tmp_path / "sets")
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", folder)
+    session = window.state.session
+    session.last_folder = ""
+    assert ask.save_path(window, "Export", Path.home() / "tile.png", "*", session=session) \
+        == answer
+    assert starts[-1] == str(Path.home() / "tile.png")  # nothing used yet: the caller's
+    ask.folder(window, "Images", Path.home(), session=session)
+    assert starts[-1] == str(tmp_path / "art")  # where the last file went
+    ask.save_path(window, "Export", Path.home() / "grid.png", "*", session=session)
+    assert starts[-1] == str(tmp_path / "sets" / "grid.png")  # the last folder, its name
+
+    stored: dict = {}
+    window.state.save(stored.__setitem__)  # a restart reads it back
+    from genai_studio.ui.studio.state import StudioState
+
+    again = StudioState()
+    again.restore(stored.get)
+    assert again.session.last_folder == str(tmp_path / "art")  # the last answer's
+
+
+def _wheel(widget, notches: int) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    QApplication.sendEvent(widget, QWheelEvent(
+        centre, widget.mapToGlobal(centre), QPoint(0, 0), QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+        False))
+
+
+def test_the_loss_plot_stays_put_and_offers_a_plain_menu(window, qtbot, tmp_path,
+                                                         monkeypatch):
+    from PySide6.QtCore import Qt
+
+    window.docks["training"].show()
+    window.docks["training"].raise_()
+    plot = window.training.losses
+    plot.start_run()
+    for step in range(1, 51):
+        plot.add(step * 10, {"neg_elbo": 500.0 - step, "kl": 3.0})
+    plot.redraw()
+    qtbot.waitUntil(lambda: plot.plot.isVisible() and plot.plot.height() > 50, timeout=5000)
+    view = plot.plot.getViewBox()
+    qtbot.wait(50)
+    before = view.viewRange()
+    _wheel(plot.plot.viewport(), 5)
+    assert view.viewRange() == before  # no zoom to ±30,000 by accident
+    assert plot.plot.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu
+    menu = plot.menu()
+    assert [a.text() for a in menu.actions() if a.text()] == [
+        "Copy image", "Save as CSV…", "Reset view", "Zoom with the wheel and mouse"]
+
+    plot.set_zoomable(True)  # asked for: now the wheel zooms
+    _wheel(plot.plot.viewport(), 5)
+    assert view.viewRange() != before
+    menu.actions()[2].trigger()  # reset view
+    plot.set_zoomable(False)
+
+    monkeypatch.setattr(ask, "save_path", lambda *a, **k: tmp_path / "losses.csv")
+    plot.save_csv()
+    qtbot.waitUntil((tmp_path / "losses.csv").exists, timeout=10_000)
+    lines = (tmp_path / "losses.csv").read_text().splitlines()
+    assert lines[0] == 'step,"total loss","map fit"'
+    assert lines[1] == "10,499,3" and len(lines) == 51
