@@ -238,8 +238,9 @@ def _lock_output(args: argparse.Namespace):
     except OSError as exc:
         raise UsageError(f"cannot create the models folder {folder}: {exc.strerror}") from None
     latent = args.latent_dim if args.kind != "judge" else None
+    dataset = "mnist" if args.data is None else model_stem(Path(args.data))
     return lock_new_output(lambda: folder / default_model_name(
-        args.kind, args.conditional, latent, folder=folder))
+        args.kind, args.conditional, latent, folder=folder, dataset=dataset))
 
 
 def _check_outputs(out: Path, args: argparse.Namespace) -> None:

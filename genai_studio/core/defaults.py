@@ -90,8 +90,10 @@ def is_checkpoint(path: Path) -> bool:
 
 
 def default_model_name(kind: str, conditional: bool, latent_dim: int | None = None,
-                       when: datetime | None = None, folder: Path | None = None) -> str:
-    """``cvae-2d-20261128-142501.safetensors``: kind, latent size and start time.
+                       when: datetime | None = None, folder: Path | None = None,
+                       dataset: str = "mnist") -> str:
+    """``mnist-cvae-2d-20261128-142501.safetensors``: the data it learns (a dataset's name, or
+    mnist), kind, latent size and start time; never a shipped model's plain ``vae-2d``.
 
     With ``folder``, the name is unique there: ``-2``, ``-3``... are added while a model, its
     checkpoint or a live run's lock file (``.NAME.lock``) already has it. Two runs that start
@@ -100,7 +102,8 @@ def default_model_name(kind: str, conditional: bool, latent_dim: int | None = No
     """
     stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
     latent = f"-{latent_dim}d" if latent_dim else ""
-    stem = f"{'c' if conditional else ''}{kind}{latent}-{stamp}"
+    data = "".join(c if c.isalnum() or c in "-_" else "-" for c in dataset)[:40] or "data"
+    stem = f"{data}-{'c' if conditional else ''}{kind}{latent}-{stamp}"
     if folder is None:
         return stem + MODEL_SUFFIX
     folder, k, name = Path(folder), 2, stem

@@ -22,25 +22,29 @@ LIVE_STEPS = 30  # a sketch stroke's projection (GANs): short, warm-started from
 LIVE_STARTS = 2
 
 
-def model_input(request: EncodeRequest) -> np.ndarray:
-    """The request's image, prepared the way the model's data was."""
+def model_input(request: EncodeRequest) -> tuple[np.ndarray, np.ndarray]:
+    """The request's image prepared the way the model's data was, and framed as it is (for a
+    repair: ``core.data.prepare.prepare_with_hole``, as the CLI's repair frames it)."""
     import numpy as np
     from PIL import Image
 
     from genai_studio.core.data.image_input import WORK_SIDE, open_image
-    from genai_studio.core.data.prepare import prepare, spec_for_model
+    from genai_studio.core.data.prepare import prepare, prepare_with_hole, spec_for_model
     from genai_studio.core.export.render import to_uint8
 
     handle = request.handle
     spec = spec_for_model(handle.model.image_shape, handle.metadata.get("dataset"))
     if request.path is not None:
-        return prepare(open_image(request.path, reduce_to=WORK_SIDE).image, spec)
-    pixels = np.asarray(request.pixels)
-    if request.prepared:
-        return pixels.astype(np.float32, copy=True)
-    if pixels.dtype != np.uint8:
-        pixels = to_uint8(pixels)
-    return prepare(Image.fromarray(np.ascontiguousarray(pixels)), spec)
+        image = open_image(request.path, reduce_to=WORK_SIDE).image
+    else:
+        pixels = np.asarray(request.pixels)
+        if request.prepared:
+            prepared = pixels.astype(np.float32, copy=True)
+            return prepared, prepared
+        if pixels.dtype != np.uint8:
+            pixels = to_uint8(pixels)
+        image = Image.fromarray(np.ascontiguousarray(pixels))
+    return prepare(image, spec), prepare_with_hole(image, None, spec)[0]
 
 
 def encode_request(request: EncodeRequest,
@@ -50,7 +54,7 @@ def encode_request(request: EncodeRequest,
     from genai_studio.core.runtime.threads import use_inference_threads
 
     use_inference_threads()
-    prepared = model_input(request)
+    prepared, framed = model_input(request)
     model = request.handle.model
     steps = {"steps": LIVE_STEPS, "starts": LIVE_STARTS} if request.live else {}
     result: Encoded | None = None
@@ -63,7 +67,8 @@ def encode_request(request: EncodeRequest,
     assert result is not None
     return EncodeResult(request, prepared, result.latent, result.label,
                         result.reconstruction, result.error, result.note, result.cancelled,
-                        None if request.plane is None else request.plane.point_of(result.latent))
+                        None if request.plane is None else request.plane.point_of(result.latent),
+                        framed)
 
 
 def repair_request(request: RepairRequest,

@@ -185,6 +185,7 @@ class EncodeResult:
     note: str | None
     cancelled: bool
     pad_point: tuple[float, float] | None  # where the latent sits on (or nearest to) the pad
+    framed: np.ndarray | None = None  # the image at the model's size, not re-centred (repairs)
 
 
 @dataclass(frozen=True)

@@ -276,7 +276,7 @@ def _mnist_train() -> Any:
 def _lock_output(r: TrainRequest) -> Any:
     """The run's output, locked for its whole life: the model file asked for, or in a folder
     the first free default name (two runs started in the same second get different names)."""
-    from genai_studio.core.defaults import MODEL_SUFFIX, default_model_name
+    from genai_studio.core.defaults import MODEL_SUFFIX, default_model_name, model_stem
     from genai_studio.core.errors import OutputError
     from genai_studio.core.store.output_lock import OutputLock, lock_new_output
 
@@ -288,8 +288,9 @@ def _lock_output(r: TrainRequest) -> Any:
         raise OutputError(f"cannot make {folder}: {exc.strerror or exc}") from None
     if is_file:
         return OutputLock(r.out_path).acquire()
+    dataset = "mnist" if r.data is None else model_stem(r.data)
     return lock_new_output(lambda: folder / default_model_name(
-        r.kind, r.conditional, r.latent_dim, folder=folder))
+        r.kind, r.conditional, r.latent_dim, folder=folder, dataset=dataset))
 
 
 def _dataset_of(checkpoint: Path) -> Path | None:

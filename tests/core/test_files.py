@@ -199,11 +199,11 @@ def test_the_lock_of_a_killed_run_is_free_again(tmp_path):
 def test_default_names_are_unique_even_within_one_second(tmp_path):
     when = datetime(2026, 11, 28, 14, 25, 1)
     first = default_model_name("vae", False, 2, when, folder=tmp_path)
-    assert first == "vae-2d-20261128-142501.safetensors"
+    assert first == "mnist-vae-2d-20261128-142501.safetensors"  # never a shipped "vae-2d"
     (tmp_path / first).write_bytes(b"x")
     second = default_model_name("vae", False, 2, when, folder=tmp_path)
-    assert second == "vae-2d-20261128-142501-2.safetensors"
-    (tmp_path / "vae-2d-20261128-142501-2.ckpt.safetensors").write_bytes(b"x")
+    assert second == "mnist-vae-2d-20261128-142501-2.safetensors"
+    (tmp_path / "mnist-vae-2d-20261128-142501-2.ckpt.safetensors").write_bytes(b"x")
     assert default_model_name("vae", False, 2, when, folder=tmp_path).endswith("-3.safetensors")
     # Two runs starting together: each locks the name it got, so the next one moves on.
     locks = [lock_new_output(lambda: tmp_path / default_model_name(
@@ -211,3 +211,6 @@ def test_default_names_are_unique_even_within_one_second(tmp_path):
     assert len({lock.path for lock in locks}) == 3
     for lock in locks:
         lock.release()
+    # Named from the dataset it learns: a name that is no file name is made one.
+    assert default_model_name("gan", False, 64, when, dataset="my cats/2").startswith(
+        "my-cats-2-gan-64d-")

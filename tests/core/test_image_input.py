@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from genai_studio.core.data.image_input import ImageRefused, open_image
 from genai_studio.core.data.prepare import (
@@ -98,13 +98,20 @@ def test_models_prepare_as_their_data_was():
     assert spec_for_model((1, 32, 32), recorded) == PrepareSpec(32, "grey", "pad")
 
 
-def test_a_hole_moves_with_its_image():
+def test_a_hole_moves_with_its_image_which_keeps_its_framing():
     image = digit_drawing((300, 300))
     hole = np.zeros((300, 300), bool)
     hole[150:240, 90:210] = True
     prepared, out_hole = prepare_with_hole(image, hole, MNIST_SPEC)
     assert prepared.shape == out_hole.shape == (28, 28)
-    assert 20 < out_hole.sum() < 200 and prepared[out_hole].max() == 0
+    rows, cols = np.nonzero(out_hole)  # scaled with the image: 300 px -> 28
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (14, 22, 8, 19)
+    # What is left of a damaged digit is not re-centred or stretched to fill the box.
+    corner = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(corner).line([(20, 20), (20, 120)], fill=0, width=14)
+    framed, _ = prepare_with_hole(corner, None, MNIST_SPEC)
+    ink_rows, ink_cols = np.nonzero(framed > 0.5)
+    assert ink_rows.max() < 14 and ink_cols.max() < 5  # still in the top-left corner
     small = digit_drawing((28, 28), ink=255, paper=0)
     same, same_hole = prepare_with_hole(small, np.eye(28, dtype=bool), MNIST_SPEC)
     assert np.array_equal(same_hole, np.eye(28, dtype=bool)), "model-sized: not moved"

@@ -261,7 +261,7 @@ def test_two_training_runs_never_share_an_output(tmp_path):
     runs = [spawn_cli(tmp_path, *common, "--epochs", "1") for _ in range(2)]
     assert [r.wait(timeout=300) for r in runs] == [0, 0]
     models = sorted((tmp_path / "data-home" / "GenAI Studio" / "models").glob(
-        "vae-*.safetensors"))
+        "*-vae-*.safetensors"))
     names = [p.name for p in models if not p.name.endswith(".ckpt.safetensors")]
     assert len(names) == 2, names
     for name in names:

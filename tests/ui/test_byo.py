@@ -204,3 +204,78 @@ def test_a_colour_model_trained_in_the_window_draws_in_colour(data_home, window,
     window.material.import_image(_drawing(tmp_path), Target(TargetKind.SHOW))
     qtbot.waitUntil(lambda: window.state.material.current is not None, timeout=30_000)
     assert window.state.material.current.prepared.shape == (32, 32, 3)
+
+
+@pytest.mark.parametrize("side", [28, 56])
+def test_repair_in_the_window_keeps_the_framing_and_matches_the_cli(window, qtbot, tmp_path,
+                                                                    side):
+    """A damaged digit off to one side: the window repairs it where it is, as the CLI does
+    for the same file and mask (the same pixels, seed and alternatives)."""
+    from PIL import Image, ImageDraw
+    from PySide6.QtWidgets import QApplication
+
+    from genai_studio.cli import main
+    from genai_studio.core.data.prepare import MNIST_SPEC, prepare_with_hole
+    from genai_studio.ui.material.repair_dialog import RepairDialog
+
+    k = side // 28
+    damaged = Image.new("L", (side, side), 0)
+    ImageDraw.Draw(damaged).line([(4 * k, 4 * k), (4 * k, 16 * k)], fill=255, width=3 * k)
+    image_path, mask_path = tmp_path / "damaged.png", tmp_path / "mask.png"
+    damaged.save(image_path)
+    mask = np.zeros((side, side), bool)
+    mask[10 * k:18 * k, 2 * k:8 * k] = True
+    Image.fromarray(mask.astype(np.uint8) * 255).save(mask_path)
+
+    window.material.import_image(image_path, Target(TargetKind.PAD))
+    qtbot.waitUntil(lambda: window.state.material.current is not None, timeout=30_000)
+    window.material.repair_material()
+    dialog = next(d for d in QApplication.topLevelWidgets() if isinstance(d, RepairDialog))
+    framed, hole = prepare_with_hole(damaged, mask, MNIST_SPEC)
+    assert np.array_equal(dialog.canvas.image, framed)  # not cropped to the ink, not moved
+    assert np.nonzero(framed > 0.5)[1].max() < 8  # still at the left edge
+    dialog.canvas.hole[:] = hole  # what the artist paints over the damage
+    dialog.run()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60_000)
+    out = tmp_path / "cli.png"
+    assert main(["repair", str(window.state.session.model.path), str(image_path), "--mask",
+                 str(mask_path), "--out", str(out), "--alternatives",
+                 str(dialog.count.value()), "--seed", str(dialog.seed.value())]) == 0
+    cli = np.asarray(Image.open(out))
+    assert np.array_equal(cli, to_uint8(dialog.result.images[0]))
+    dialog.close()
+
+
+def test_a_sketch_follows_a_model_switch_or_says_why_not(window, qtbot, model_files, tmp_path):
+    """Drawing, then opening another model: the sketch is brought into the new model's space;
+    a model that cannot take it says so in words (never a traceback alone)."""
+    import torch
+
+    from genai_studio.core.models.registry import VAEConfig, build_model
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
+    from genai_studio.crash import FAULTS
+
+    said: list[str] = []
+    window.state.message_posted.connect(lambda text, _ms: said.append(text))
+    window.state.error_reported.connect(lambda title, text: said.append(f"{title}: {text}"))
+    _sketch(window.material_panel.sketch, [(0.5, 0.15), (0.5, 0.85)])
+    qtbot.waitUntil(lambda: window.state.material.current is not None, timeout=30_000)
+    for name in ("gan", "cvae", "cgan", "vae8"):
+        window.studio.load(model_files[name])
+        qtbot.waitUntil(lambda n=name: window.state.session.model is not None
+                        and window.state.session.model.path == model_files[n]
+                        and window.state.material.current is not None
+                        and window.state.material.current.handle
+                        is window.state.session.model, timeout=60_000)
+    torch.manual_seed(0)
+    colour = build_model(VAEConfig(arch="conv", hidden=(16,), latent_dim=2,
+                                   image_shape=(3, 32, 32)))
+    path = save_model(tmp_path / "colour.safetensors", colour,
+                      model_metadata(colour, dataset={"name": "x", "options": {
+                          "size": 32, "colour": "rgb", "fit": "crop"}}, training={}))
+    window.studio.load(path)
+    qtbot.waitUntil(lambda: window.state.session.model is not None
+                    and window.state.session.model.path == path, timeout=60_000)
+    qtbot.waitUntil(lambda: window.state.material.current is not None, timeout=30_000)
+    assert window.state.material.current.prepared.shape == (32, 32, 3)
+    assert not FAULTS, FAULTS

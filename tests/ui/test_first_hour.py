@@ -90,3 +90,20 @@ def test_the_loss_plot_stays_put_and_offers_a_plain_menu(window, qtbot, tmp_path
     lines = (tmp_path / "losses.csv").read_text().splitlines()
     assert lines[0] == 'step,"total loss","map fit"'
     assert lines[1] == "10,499,3" and len(lines) == 51
+
+
+def test_a_refused_drop_says_why(window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture")
+    said: list[str] = []
+    window.state.message_posted.connect(lambda text, _ms: said.append(text))
+    for widget in (window.canvas, window.pad_panel.pad, window):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(notes))])
+        widget.dropEvent(QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
+                                    Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+    assert len(said) == 3
+    assert all(s.startswith("notes.txt is not an image") and "PNG" in s for s in said), said

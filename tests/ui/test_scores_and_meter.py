@@ -59,7 +59,7 @@ def test_library_shows_scores_or_not_scored_and_keeps_the_judge_apart(qtbot, shi
     state.library.snapshot = scan_all(shipped, tmp_path / "user")
     state.library.selection = shipped / "a-scored.safetensors"
     text = lib.info.toPlainText()
-    assert "confidence" in text and "0.93" in text and "2.1 pts" in text
+    assert "sharpness" in text and "0.93" in text and "2.1 pts" in text and "variety" in text
     assert "135.1 nats" in text and "4.2" in text and "not scored" not in text
     state.library.selection = shipped / "b-plain.safetensors"
     assert "not scored yet" in lib.info.toPlainText()
@@ -87,7 +87,8 @@ def test_a_first_launch_opens_the_shipped_2d_vae_and_later_the_last_model(shippe
 
 
 def test_headline_reads_scores_or_says_none():
-    assert headline(METRICS) == "quality: confidence 0.93, balance ±2.1 pts, NLL 135.1 nats"
+    assert headline(METRICS) == \
+        "quality: sharpness 0.93, variety ±2.1 pts, knows its data 135.1 nats"
     assert headline({"mean_confidence": 0.9, "label_accuracy": 0.97}).endswith("on request 97%")
     assert headline({}) == "quality: not scored yet" == headline(None)
 
@@ -96,7 +97,7 @@ def test_status_bar_shows_the_active_models_headline(qtbot, tmp_path, shipped, m
     w = make_window(qtbot, shipped, tmp_path)
     qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
     assert w.handle.path.name == "a-scored.safetensors"  # the judge is never auto-loaded
-    assert "confidence 0.93" in w.status["quality"].text()
+    assert "sharpness 0.93" in w.status["quality"].text()
     w.close()
 
 
@@ -182,21 +183,24 @@ def test_meter_headlines_quality_not_confidence(qtbot):
     meter.set_scores(scores(1.0, 1))
     meter.grab()  # paints the one-point trend
     assert meter.state == "live" and meter.bar.value() == 100
-    assert meter.bar.format() == "quality 0.10" and "confidence 1.00" in meter.detail.text()
+    assert meter.bar.format() == "quality 0.10" and "sharpness 1.00" in meter.detail.text()
 
 
 def test_the_info_box_names_how_each_likelihood_was_estimated():
     from genai_studio.ui.library.scores import score_rows
 
     old = dict(score_rows({"nll_nats": 130.8017, "k": 500}))
-    assert old["test NLL"] == "130.8 nats (IWAE k=500)" and "IWAE bound" not in old
+    assert old["knows its data"] == "130.8 nats per image (test NLL, IWAE k=500; lower is " \
+        "better)" and "… at most" not in old
     grid = dict(score_rows({"nll_nats": 126.5537, "nll_iwae_nats": 130.8017, "k": 500,
                             "nll_estimate": {"method": "grid", "n": 10000}}))
-    assert grid["test NLL"] == "126.6 nats (integrated over the plane)"
-    assert grid["IWAE bound"] == "130.8 nats (k=500)"
+    assert grid["knows its data"].startswith("126.6 nats per image (test NLL, integrated over "
+                                             "the plane")
+    assert grid["… at most"] == "130.8 nats (IWAE bound, k=500)"
     refined = dict(score_rows({"nll_nats": 86.9686, "nll_iwae_nats": 88.2125, "k": 500,
                                "nll_estimate": {"method": "importance sampling", "k": 500}}))
-    assert refined["test NLL"] == "87.0 nats (refined importance sampling, k=500)"
+    assert "87.0 nats per image (test NLL, refined importance sampling, k=500" \
+        in refined["knows its data"]
     vaegan = dict(score_rows({"mean_confidence": 0.9, "reconstruction_accuracy": 0.9721}))
-    assert vaegan["reconstructions"] == "97.2% judged as the input digit"
+    assert vaegan["redraws"] == "97.2% of test digits as the same digit"
     assert "test NLL" not in vaegan

@@ -144,7 +144,7 @@ def test_score_runs_on_the_worker_and_shows_the_result(window, qtbot, model_file
     window.actions["score_model"].trigger()
     qtbot.waitUntil(lambda: "mean_confidence" in (s.session.model.metadata.get("metrics") or {}),
                     timeout=60_000)
-    assert "confidence" in window.status["quality"].text()
+    assert "sharpness" in window.status["quality"].text()
     from genai_studio.core.store.checkpoints import read_metadata
 
     assert "mean_confidence" in read_metadata(s.session.model.path)["metrics"]  # kept in the file

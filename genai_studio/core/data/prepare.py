@@ -137,58 +137,35 @@ def _border_colour(image: Image.Image) -> int | tuple[int, ...]:
 
 
 def prepare_digit(grey: np.ndarray, size: int = 28) -> np.ndarray:
-    """MNIST's preparation of a grey image (H, W) in [0, 1] -> (size, size) float32."""
-    return _digit(grey, None, size)[0]
-
-
-def _digit(grey: np.ndarray, hole: np.ndarray | None, size: int
-           ) -> tuple[np.ndarray, np.ndarray | None]:
-    """The digit fit of an image and, if given, of its hole mask (True = missing): the hole
-    is kept inside the crop and moves with the ink; its pixels count as no ink."""
+    """MNIST's preparation of a grey image (H, W) in [0, 1] -> (size, size) float32: the ink
+    cropped, scaled into a 20/28 box, thickened and centred by its mass."""
     ink = _ink(grey)
-    layers = [ink] if hole is None else [ink, hole.astype(np.float32)]
-    if hole is not None:
-        ink[hole] = 0.0
     if not (ink > _INK_FLOOR).any():
         raise BlankImage("the image is blank: no ink to centre")
     # Crop with a margin (so strokes on the box's edge can be thickened outwards), bring to
     # the working size, thicken, and crop again to what is there now.
-    layers = _crop_to_content(layers, margin=0.04)
-    work = [_resize(layers[0], _WORK_SIDE)]
-    work += [_resize_exact(layer, *work[0].shape) for layer in layers[1:]]
-    work[0] = _thicken(work[0])
-    layers = _crop_to_content(work, margin=0.0)
-    h, w = layers[0].shape
+    (ink,) = _crop_to_content([ink], margin=0.04)
+    work = _thicken(_resize(ink, _WORK_SIDE))
+    (work,) = _crop_to_content([work], margin=0.0)
+    h, w = work.shape
     box = max(1, round(size * _BOX_SHARE))
     scale = box / max(h, w)
     out_h, out_w = max(1, round(h * scale)), max(1, round(w * scale))
-    small = _resize_exact(layers[0], out_h, out_w)
-    small_hole = None if hole is None else _resize_exact(layers[1], out_h, out_w) > 0.1
-    if small_hole is not None:
-        small[small_hole] = 0.0
+    small = _resize_exact(work, out_h, out_w)
     peak = float(small.max())
     if peak <= 0:
         raise BlankImage("the image is blank: no ink to centre")
     small = np.clip(small / peak, 0.0, 1.0)
-    if small_hole is None:
-        top, left = _offset_by_mass(small, size)
-    else:  # the visible ink's mass is not the digit's: centre the digit's box instead
-        top, left = (size - out_h) // 2, (size - out_w) // 2
+    top, left = _offset_by_mass(small, size)
     out = np.zeros((size, size), np.float32)
     out[top:top + out_h, left:left + out_w] = small
-    if small_hole is None:
-        return out, None
-    out_hole = np.zeros((size, size), bool)
-    out_hole[top:top + out_h, left:left + out_w] = small_hole
-    return out, out_hole
+    return out
 
 
 def _crop_to_content(layers: list[np.ndarray], margin: float) -> list[np.ndarray]:
-    """Crop every layer to the box of the ink (layer 0) and the hole (layer 1, if any), plus
-    ``margin`` of the box's longer side on each side (zero-padded past the image's edge)."""
+    """Crop every layer to the box of the ink (layer 0), plus ``margin`` of the box's longer
+    side on each side (zero-padded past the image's edge)."""
     found = layers[0] > _INK_FLOOR
-    if len(layers) > 1:
-        found |= layers[1] > 0.5
     rows, cols = np.nonzero(found)
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     pad = int(round(margin * max(r1 - r0, c1 - c0))) + (2 if margin else 0)
@@ -199,40 +176,39 @@ def _crop_to_content(layers: list[np.ndarray], margin: float) -> list[np.ndarray
     return out
 
 
-def prepare_with_hole(image: Image.Image, hole: np.ndarray, spec: PrepareSpec
+def prepare_with_hole(image: Image.Image, hole: np.ndarray | None, spec: PrepareSpec
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Prepare a damaged image and its hole mask (H, W) bool (True = missing) alike.
+    """Prepare a damaged image and its hole mask (H, W) bool (True = missing) for a repair,
+    keeping the image's framing: nothing is cropped to the ink or re-centred (what is left of
+    a damaged digit is not the digit's box, and stretching it would make a different digit).
 
-    An image that already has the model's size is only converted (grey or RGB; for the digit
-    fit, made light on dark), not moved. Otherwise it is fitted as ``prepare`` would, the mask
-    with it; for the digit fit the hole counts as part of the digit, so a mask should cover
-    only the damaged part, not the empty paper around it.
+    An image of the model's size is only converted (grey or RGB; digits made light on dark).
+    Another is padded to a square with its border's colour and scaled to the model's size, the
+    mask with it. The window's repair (which prepares the image without a mask, then lets the
+    artist paint one) and the CLI's give the same image for the same file.
     """
     from PIL import Image as PILImage
     from PIL import ImageOps
 
-    hole = np.asarray(hole, dtype=bool)
+    hole = np.zeros((image.height, image.width), bool) if hole is None \
+        else np.asarray(hole, dtype=bool)
     if hole.shape != (image.height, image.width):
         raise UsageError(f"the mask is {hole.shape[1]}x{hole.shape[0]} px, the image "
                          f"{image.width}x{image.height}: they must be the same size")
     image = flatten_alpha(image).convert("L" if spec.colour == "grey" else "RGB")
-    if image.size == (spec.size, spec.size):
-        pixels = np.asarray(image, dtype=np.float32) / 255.0
-        return (_ink(pixels) if spec.fit == "digit" else pixels), hole
-    if spec.fit == "digit":
-        grey = np.asarray(image, dtype=np.float32) / 255.0
-        prepared, out_hole = _digit(grey, hole, spec.size)
-        return prepared, out_hole
     size = (spec.size, spec.size)
-    mask_image = PILImage.fromarray(hole.astype(np.uint8) * 255, "L")
-    if spec.fit == "crop":
-        out = ImageOps.fit(image, size, PILImage.Resampling.LANCZOS)
-        out_mask = ImageOps.fit(mask_image, size, PILImage.Resampling.BOX)
-    else:
-        out = ImageOps.pad(image, size, PILImage.Resampling.LANCZOS,
-                           color=_border_colour(image))
-        out_mask = ImageOps.pad(mask_image, size, PILImage.Resampling.BOX, color=0)
-    return np.asarray(out, np.float32) / 255.0, np.asarray(out_mask) > 25
+    if image.size != size:
+        mask_image = PILImage.fromarray(hole.astype(np.uint8) * 255, "L")
+        if spec.fit == "crop":
+            image = ImageOps.fit(image, size, PILImage.Resampling.LANCZOS)
+            mask_image = ImageOps.fit(mask_image, size, PILImage.Resampling.BOX)
+        else:  # the digit fit and pad: the whole image, padded with its paper
+            image = ImageOps.pad(image, size, PILImage.Resampling.LANCZOS,
+                                 color=_border_colour(image))
+            mask_image = ImageOps.pad(mask_image, size, PILImage.Resampling.BOX, color=0)
+        hole = np.asarray(mask_image) > 25
+    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    return (_ink(pixels) if spec.fit == "digit" else pixels), hole
 
 
 def _ink(grey: np.ndarray) -> np.ndarray:

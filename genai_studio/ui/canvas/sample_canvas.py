@@ -26,7 +26,13 @@ from PySide6.QtWidgets import QApplication, QMenu, QSizePolicy, QWidget
 from genai_studio.ui.canvas.state import Grid
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.imaging import TILE_MIME, dropped_image, gray_image
+from genai_studio.ui.common.imaging import (
+    TILE_MIME,
+    dropped_image,
+    gray_image,
+    has_local_files,
+    why_not,
+)
 from genai_studio.ui.studio.state import StudioState
 
 if TYPE_CHECKING:
@@ -207,11 +213,15 @@ class SampleCanvas(QWidget):
         menu.exec(event.globalPos())
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if self.state.session.model is not None and dropped_image(event.mimeData()) is not None:
-            event.acceptProposedAction()
+        if has_local_files(event.mimeData()):
+            event.acceptProposedAction()  # an unusable file is refused in words on drop
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         path = dropped_image(event.mimeData())
-        if path is not None:
+        event.acceptProposedAction()
+        if path is None:
+            self.state.post(why_not(event.mimeData()), 8000)
+        elif self.state.session.model is None:
+            self.state.post("Load a model first: a dropped image is encoded for it", 8000)
+        else:
             self.image_dropped.emit(path)
-            event.acceptProposedAction()

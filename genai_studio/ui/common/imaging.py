@@ -53,6 +53,25 @@ def upscale_nearest(pixels: np.ndarray, size: int) -> np.ndarray:
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".webp", ".bmp", ".dib", ".gif")
 
 
+def has_local_files(mime: Any) -> bool:
+    """A drag that carries files: accepted, so that a file the studio cannot use is refused
+    in words when dropped (not by a silent no-entry cursor)."""
+    return mime.hasUrls() and any(url.isLocalFile() for url in mime.urls())
+
+
+def why_not(mime: Any, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> str:
+    """Why a drop carries nothing the studio can use, in one line."""
+    files = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()] \
+        if mime.hasUrls() else []
+    kinds = ", ".join(s[1:].upper() for s in suffixes if s not in (".jpe", ".dib", ".jpeg"))
+    if not files:
+        return f"Only image files can be dropped here ({kinds})"
+    name = files[0].name + (f" and {len(files) - 1} more" if len(files) > 1 else "")
+    if not files[0].suffix:
+        return f"{name} is not an image file (a folder? use File > New dataset from folder)"
+    return f"{name} is not an image the studio can use here: drop a {kinds} file"
+
+
 def dropped_image(mime) -> Path | None:  # noqa: ANN001 - QMimeData
     """The first local image file a drag carries (by its name: the worker checks the content)."""
     if not mime.hasUrls():

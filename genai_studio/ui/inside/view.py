@@ -32,7 +32,13 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QToolTip, QVBoxL
 from genai_studio.core.train import loss_terms
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.imaging import TILE_MIME, gray_image
+from genai_studio.ui.common.imaging import (
+    TILE_MIME,
+    dropped_image,
+    gray_image,
+    has_local_files,
+    why_not,
+)
 from genai_studio.ui.inside.state import InsideSource
 from genai_studio.ui.studio.state import StudioState
 
@@ -385,7 +391,7 @@ class InsideView(QWidget):
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         mime = event.mimeData()
-        if mime.hasFormat(TILE_MIME) or (mime.hasUrls() and mime.urls()[0].isLocalFile()):
+        if mime.hasFormat(TILE_MIME) or has_local_files(mime):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
@@ -395,6 +401,8 @@ class InsideView(QWidget):
             if index >= 0:
                 self.state.canvas.selected = index
                 self.state.inside.source = InsideSource.TILE
-        elif mime.hasUrls() and mime.urls()[0].isLocalFile():
-            self.image_dropped.emit(Path(mime.urls()[0].toLocalFile()))
+        elif dropped_image(mime) is not None:
+            self.image_dropped.emit(dropped_image(mime))
+        elif has_local_files(mime):
+            self.state.post(why_not(mime), 8000)
         event.acceptProposedAction()

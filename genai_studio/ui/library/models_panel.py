@@ -63,11 +63,11 @@ def describe(entry: Entry | UnfinishedRun | None) -> str:
     t = m.get("training") or {}
     rows = [
         ("kind", f"{'conditional ' if m.get('conditional') else ''}{str(m.get('kind')).upper()}"),
-        ("latent", m.get("latent_dim")),
-        ("data", (m.get("dataset") or {}).get("name", "?")),
+        ("latent size", m.get("latent_dim")),
+        ("trained on", _dataset(m)),
         ("epochs", t.get("epochs_done", t.get("epochs"))),
-        ("trained", f"{t.get('wall_time_s', '?')} s on {t.get('device', '?')}"),
-        ("speed", f"{t.get('images_per_s', '?')} img/s"),
+        ("training time", f"{_minutes(t.get('wall_time_s'))} on {t.get('device', '?')}"),
+        ("speed", f"{t.get('images_per_s', '?')} images a second"),
         ("finished", t.get("finished_at", "")),
         ("where", "shipped (read-only)" if entry.shipped else "my models"),
     ]
@@ -103,8 +103,20 @@ def _detail(entry: Entry | UnfinishedRun) -> str:
     if not entry.is_generator:
         return f"{entry.kind.upper()} · scores models"
     confidence = (meta.get("metrics") or {}).get("mean_confidence")
-    score = f"conf {confidence:.2f}" if isinstance(confidence, float) else "not scored"
-    return f"{entry.kind.upper()} · {meta.get('latent_dim', '?')}-D · {score}"
+    score = f"sharp {confidence:.2f}" if isinstance(confidence, float) else "not scored"
+    return f"{entry.kind.upper()} · {meta.get('latent_dim', '?')}-D · {_dataset(meta)} · {score}"
+
+
+def _dataset(metadata: dict[str, Any]) -> str:
+    """What a model learned from, in words: "MNIST digits" or the dataset's name."""
+    name = str((metadata.get("dataset") or {}).get("name", "?"))[:40]
+    return {"mnist": "MNIST digits", "none": "nothing (untrained)"}.get(name, name)
+
+
+def _minutes(seconds: object) -> str:
+    if not isinstance(seconds, int | float):
+        return "?"
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 GROUPS = (

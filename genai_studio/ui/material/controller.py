@@ -149,7 +149,7 @@ class MaterialController(QObject):
             return
         self.state.material.current = Material(
             request.handle, result.prepared, request.source, result.latent, result.label,
-            result.reconstruction, result.error, result.note)
+            result.reconstruction, result.error, result.note, result.framed)
         self._land(request.target, result.label, result.pad_point)
         if not request.live:
             note = f" ({result.note})" if result.note else ""
@@ -229,7 +229,9 @@ class MaterialController(QObject):
         if material is None:
             self.state.post("Open, drop or sketch an image first")
             return
-        self.open_repair(material.prepared, material.source)
+        # Framed as the file is, not centred on what ink is left (as the CLI's repair).
+        framed = material.framed if material.framed is not None else material.prepared
+        self.open_repair(framed, material.source)
 
     def open_repair(self, image: np.ndarray, source: str) -> Any:
         from PySide6.QtCore import Qt

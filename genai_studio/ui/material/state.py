@@ -45,6 +45,7 @@ class Material:
     reconstruction: np.ndarray | None = None  # the model's own version of it
     error: float | None = None  # RMSE between the two
     note: str | None = None  # "unlike the model's data ..."
+    framed: np.ndarray | None = None  # the image as framed, for a repair (None: ``prepared``)
 
     def anchor(self) -> Anchor | None:
         if self.latent is None:

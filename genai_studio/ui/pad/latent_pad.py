@@ -34,7 +34,13 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.imaging import TILE_MIME, dropped_image, gray_image
+from genai_studio.ui.common.imaging import (
+    TILE_MIME,
+    dropped_image,
+    gray_image,
+    has_local_files,
+    why_not,
+)
 from genai_studio.ui.pad.state import PadMode, RecordedPath
 from genai_studio.ui.studio.kinds import Corner
 from genai_studio.ui.studio.state import StudioState
@@ -381,8 +387,8 @@ class LatentPad(QWidget):
         return self._corner_at(event.position()) if near else -1
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if self._drop_target(event) != -2:
-            event.acceptProposedAction()
+        if self._drop_target(event) != -2 or has_local_files(event.mimeData()):
+            event.acceptProposedAction()  # an unusable file is refused in words on drop
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
         self._drop_corner = self._drop_target(event)
@@ -402,5 +408,8 @@ class LatentPad(QWidget):
         elif target >= 0:
             index = int(bytes(event.mimeData().data(TILE_MIME)).decode() or -1)
             self.tile_dropped.emit(index, target)
+        elif has_local_files(event.mimeData()):
+            self.state.post("Load a model first: a dropped image is encoded for it"
+                            if self.mode is PadMode.EMPTY else why_not(event.mimeData()), 8000)
         event.acceptProposedAction()
         self.invalidate()

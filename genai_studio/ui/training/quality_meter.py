@@ -125,10 +125,11 @@ class QualityMeter(QWidget):
         self.grid, self.caption = layout, caption
         self.set_compact(True)
         self.setToolTip("The quality judge scores every training preview (the same fixed noise "
-                        "each time).\nQuality = confidence × variety: confidence is how sure "
-                        "the judge is of each digit (1 = crisp); variety is the share of the ten "
-                        "digits that appear (conditional models: the share drawn as asked).\n"
-                        "Balance: the furthest any digit's share is from 10%.\nThe line shows "
+                        "each time).\nQuality = sharpness × digits there: sharpness is the "
+                        "judge's mean confidence in each digit (1 = crisp); digits there is the "
+                        "share of the ten digits that appear (conditional models: the share "
+                        "drawn as asked).\nVariety: the furthest any digit's share is from "
+                        "10%.\nThe line shows "
                         "quality over the run; the dashes mark 0.90.\nGreen: confident and all "
                         "digits there; amber: getting there; red: blurry or few digits.\n"
                         "A flat line means more training no longer helps.")
@@ -179,9 +180,9 @@ class QualityMeter(QWidget):
         self.bar.setValue(int(1000 * value))
         self.bar.setFormat(f"quality {value:.2f}")
         self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {verdict_colour(scores)}; }}")
-        parts = [f"confidence {scores.mean_confidence:.2f}",
+        parts = [f"sharpness {scores.mean_confidence:.2f}",
                  f"{scores.digits_present}/10 digits",
-                 f"balance ±{100 * scores.max_class_deviation:.0f} pts"]
+                 f"variety ±{100 * scores.max_class_deviation:.0f} pts"]
         if scores.label_accuracy is not None:
             parts.append(f"{100 * scores.label_accuracy:.0f}% as asked")
         self.detail.setText(" · ".join(parts))

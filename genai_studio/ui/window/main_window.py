@@ -27,7 +27,12 @@ from genai_studio.ui.canvas.tile_actions import TileActions, TileOp
 from genai_studio.ui.canvas.toolbar import StudioToolbar
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import GUARD, gui_slot
-from genai_studio.ui.common.imaging import dropped_images
+from genai_studio.ui.common.imaging import (
+    EXPORT_SUFFIXES,
+    dropped_images,
+    has_local_files,
+    why_not,
+)
 from genai_studio.ui.common.input_policy import apply_input_policy
 from genai_studio.ui.common.settings import GRID_SIZES, Preferences
 from genai_studio.ui.inside.lens import InsideLens
@@ -157,14 +162,18 @@ class MainWindow(QMainWindow):
         self.run.start(resume_from=run.checkpoint)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if dropped_images(event.mimeData()):
-            event.acceptProposedAction()
+        if has_local_files(event.mimeData()):
+            event.acceptProposedAction()  # an unusable file is refused in words on drop
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         images = dropped_images(event.mimeData())
+        event.acceptProposedAction()
         if images:
-            event.acceptProposedAction()
             self.state.open_image_requested.emit(images[0])
+        else:
+            self.state.post(why_not(event.mimeData(), EXPORT_SUFFIXES)
+                            + " (dropped on the window, an exported image brings back how it "
+                            "was made; drop other images on the pad or the canvas)", 10_000)
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(table.help_rows(self.actions), self).open()
