@@ -185,6 +185,9 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     args = window_launch(sys.argv[1:] if argv is None else argv)
     if args is None:
         args = build_parser().parse_args(argv)
+        from genai_studio.cli.outputs import check_outputs
+
+        check_outputs(args)  # before any work: an output's suffix names its format
     # Before anything imports torch: OpenMP reads its settings once, when torch loads it.
     from genai_studio.core.runtime.threads import configure
 

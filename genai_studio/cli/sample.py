@@ -48,7 +48,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                    help="compute device (default auto: CUDA, then MPS, then the CPU)")
     add_threads_option(p)
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, outputs={"out": (".png", ".svg", ".pdf"), "npy": (".npy",)})
 
 
 def check_grid(image_shape: tuple[int, ...], n: int, scale: int) -> None:

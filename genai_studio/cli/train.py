@@ -28,6 +28,7 @@ from genai_studio.cli.train_config import (
     model_config_from_args,
     resume_config_from_args,
     train_config_from_args,
+    with_data_classes,
 )
 from genai_studio.core.defaults import (
     D_NORMS,
@@ -209,7 +210,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="write the resume checkpoint at most this often, and at the end "
                    "(default 60; 0: at the end of every epoch)")
     add_threads_option(p)
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, outputs={"out": (MODEL_SUFFIX,)})
 
 
 def _lock_output(args: argparse.Namespace):
@@ -268,7 +269,8 @@ def _run(args: argparse.Namespace, device, world) -> int:
     data = load_training_data(args.data)  # first: the model takes the data's image shape
     if args.resume is None:
         try:
-            model_config = model_config_from_args(args, data.image_shape)
+            model_config = with_data_classes(model_config_from_args(args, data.image_shape),
+                                             data)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         config = train_config_from_args(args, device.type)

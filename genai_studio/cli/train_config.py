@@ -56,6 +56,17 @@ def model_config_from_args(args: argparse.Namespace,
                      betas=args.betas or (0.5, 0.999))
 
 
+def with_data_classes(model_config, data):
+    """A conditional model on a labelled dataset of its own classes (glyphs: one class per
+    character) takes as many classes as the dataset names; MNIST keeps its ten digits."""
+    import dataclasses
+
+    classes = (data.info or {}).get("classes")
+    if getattr(model_config, "conditional", False) and isinstance(classes, list) and classes:
+        return dataclasses.replace(model_config, num_classes=len(classes))
+    return model_config
+
+
 def vaegan_config_from_args(args: argparse.Namespace,
                             image_shape: tuple[int, int, int] = (1, 28, 28)):
     from genai_studio.core.models.registry import VAEGANConfig

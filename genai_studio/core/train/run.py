@@ -142,6 +142,11 @@ def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
             and not data.has_labels:
         raise UsageError(f"the data set {data.name!r} has no labels: conditional models and "
                          "the judge train on MNIST")
+    classes = getattr(model_config, "num_classes", None)
+    if getattr(model_config, "conditional", False) and classes is not None and len(data) \
+            and int(data.labels.max()) >= classes:
+        raise UsageError(f"the data set {data.name!r} has labels past the model's {classes} "
+                         "classes")
     if len(data) < 2:
         raise UsageError(f"the data set {data.name!r} has {len(data)} image(s); training needs "
                          "at least 2")
