@@ -6,14 +6,15 @@ import argparse
 import json
 from pathlib import Path
 
-_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"%PDF-")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "info", help="print a model file's metadata or an image's provenance as JSON",
         description="Print the metadata block of a model file, or the provenance of an image "
-        "GenAI Studio wrote (PNG, APNG, WebP, GIF: model name and sha256, seed, latents, ...), "
+        "GenAI Studio wrote (PNG, APNG, WebP, GIF, SVG, PDF: model name and sha256, seed, "
+        "latents, ...), "
         "as JSON.")
     p.add_argument("file", type=Path, metavar="FILE", help="a .safetensors model or an image")
     p.set_defaults(handler=run, computes=False)  # headers and image metadata: no torch
@@ -29,6 +30,8 @@ def is_image(path: Path) -> bool:
             head = fh.read(12)
     except (GenAIError, OSError):
         return False  # the model reader reports the missing, odd or unreadable file
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"<?xml", b"<svg")):
+        return True  # an SVG (GenAI Studio writes its provenance in its metadata)
     return head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
