@@ -21,9 +21,9 @@ from genai_studio.core.errors import UsageError
 from genai_studio.core.export import writers as export
 from genai_studio.core.export.options import (
     ANIMATION_FORMATS,
+    STILL_FORMATS,
     ExportFormat,
     ExportSource,
-    STILL_FORMATS,
     ExportStyle,
     Timing,
 )

@@ -19,7 +19,6 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from xml.sax.saxutils import escape, unescape
 
 import numpy as np
