@@ -16,7 +16,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "GenAI Studio wrote (PNG, APNG, WebP, GIF, SVG, PDF: model name and sha256, seed, "
         "latents, ...), "
         "as JSON.")
-    p.add_argument("file", type=Path, metavar="FILE", help="a .safetensors model or an image")
+    p.add_argument("file", type=Path, metavar="FILE",
+                   help="a .safetensors model, an image or a font made by genai-studio font")
     p.set_defaults(handler=run, computes=False)  # headers and image metadata: no torch
 
 
@@ -35,7 +36,23 @@ def is_image(path: Path) -> bool:
     return head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
+def is_font(path: Path) -> bool:
+    from genai_studio.core.errors import GenAIError
+    from genai_studio.core.store.files import open_regular
+
+    try:
+        with open_regular(Path(path)) as fh:
+            return fh.read(4) in (b"OTTO", b"\x00\x01\x00\x00", b"true")
+    except (GenAIError, OSError):
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
+    if is_font(args.file):  # a typeface made by `genai-studio font`: its name table's record
+        from genai_studio.core.export.typeface import read_font_provenance
+
+        print(json.dumps(read_font_provenance(args.file), indent=2, sort_keys=True))
+        return 0
     if is_image(args.file):
         from genai_studio.core.export.imagemeta import read_provenance
 
