@@ -85,6 +85,10 @@ class ExportDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.source = _combo("exportSource", [(v, k) for k, v in SOURCE_TITLES.items()])
         self.fmt = QComboBox(objectName="exportFormat")
+        self.fmt.setToolTip(
+            "SVG and PDF stay sharp at any size: each image is traced into smooth outlines "
+            "(vtracer: grey art becomes Bezier curves in the ink colour, colour art colour "
+            "regions), with the same size, ink and paper as a PNG")
         self.scale = _combo("exportScale", [(f"x{k}", k) for k in SCALES] + [("custom px", 0)])
         self.size = QSpinBox(objectName="exportSize", minimum=16, maximum=8192, singleStep=28,
                              suffix=" px")
@@ -295,13 +299,11 @@ class ExportDialog(QDialog):
 
     @gui_slot(int)
     def _format_chosen(self, _index: int) -> None:
-        from dataclasses import replace
-
         fmt = self.fmt.currentData()
-        if getattr(self, "_filling", False) or fmt is None or not self.kind.animated:
+        if getattr(self, "_filling", False) or fmt is None:
             return
         t = self.state.takeout
-        t.settings = replace(t.settings, animation_format=ExportFormat(fmt))
+        t.settings = t.settings.choose(self.kind, ExportFormat(fmt))
 
     def _pick_colour(self, which: str) -> None:
         from dataclasses import replace
@@ -330,7 +332,7 @@ class ExportDialog(QDialog):
         start = Path.home()
         if fmt is ExportFormat.BATCH:
             return ask.folder(self, "Export a batch into the folder", start)
-        if fmt is ExportFormat.FRAMES:
+        if fmt.folder:
             return ask.save_path(self, "A new folder for the frames", start / f"{stem}-frames",
                                  "Folders (*)")
         return ask.save_path(self, "Export", start / f"{stem}{SUFFIX[fmt]}",
