@@ -60,7 +60,7 @@ class GlyphGrid:
 
     @classmethod
     def for_size(cls, size: int) -> GlyphGrid:
-        return cls(size, em=0.8 * size, baseline=0.75 * size)
+        return cls(size, em=round(0.8 * size, 3), baseline=round(0.75 * size, 3))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
