@@ -29,7 +29,8 @@ CHARS = "HIWoxg1"
 def _glyphs():
     grid = GlyphGrid.for_size(28)
     widths = {"H": 420, "I": 130, "W": 700, "o": 380, "x": 360, "g": 380, "1": 250}
-    images, _ = render_font(font_bytes(CHARS, widths=widths, weight=90, descend="g"), 0, CHARS, grid)
+    data = font_bytes(CHARS, widths=widths, weight=90, descend="g")
+    images, _ = render_font(data, 0, CHARS, grid)
     return images.astype(np.float32) / 255, GlyphSet(tuple(CHARS), 28, grid.em, grid.baseline)
 
 
@@ -92,9 +93,9 @@ def test_glyph_set_reads_the_model_record_and_refuses_what_is_not_a_typeface():
     meta = {"dataset": {"classes": ["a", "b", "c"],
                         "glyphs": {"size": 28, "em": 22.4, "baseline": 21}}}
     assert glyph_set(_Model(), meta).chars == ("a", "b", "c")
+    broken_cell = {"classes": ["a", "b", "c"], "glyphs": {"em": -1, "baseline": 3}}
     for bad in ({"dataset": {"classes": ["a", "b"]}}, {"dataset": {"classes": ["a", "bb", "c"]}},
-                {"dataset": {}}, {"dataset": {"classes": ["a", "b", "c"], "glyphs": {"em": -1,
-                                                                                   "baseline": 3}}}):
+                {"dataset": {}}, {"dataset": broken_cell}):
         with pytest.raises(UsageError):
             glyph_set(_Model(), bad)
     unconditional = type("U", (), {"conditional": False})()
