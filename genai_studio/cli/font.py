@@ -65,18 +65,11 @@ def run(args: argparse.Namespace) -> int:
     import secrets
 
     from genai_studio.core.errors import UsageError
-    from genai_studio.core.export.provenance import model_identity
-    from genai_studio.core.export.typeface import (
-        FontProvenance,
-        build_font,
-        decode_glyphs,
-        font_family,
-        glyph_set,
-    )
+    from genai_studio.core.export.typeface import glyph_set, write_typeface
     from genai_studio.core.latent.sampling import draw_latents
     from genai_studio.core.runtime.devices import resolve_device
     from genai_studio.core.store.checkpoints import load_model
-    from genai_studio.core.store.files import check_writable, write_atomic
+    from genai_studio.core.store.files import check_writable
 
     check_writable(args.out, inputs=[args.model, args.source])
     if args.name is not None and not 0 < len(args.name.strip()) <= 60:
@@ -91,12 +84,9 @@ def run(args: argparse.Namespace) -> int:
         if args.seed is None:
             print(f"seed: {seed}", file=sys.stderr)
         latent = draw_latents(loaded.model, 1, seed).numpy()[0]
-    name, sha = model_identity(args.model)
-    family = args.name.strip() if args.name else font_family(name, latent)
-    prov = FontProvenance(name, sha, tuple(float(v) for v in latent), seed,
-                          None if args.source is None else args.source.name, family)
-    font = build_font(decode_glyphs(loaded.model, latent, glyphs), glyphs, prov, family)
-    write_atomic(args.out, font.data, inputs=[args.model])
+    font, family = write_typeface(loaded.model, loaded.metadata, args.model, latent, args.out,
+                                  args.name, seed,
+                                  None if args.source is None else args.source.name)
     if font.empty:
         print(f"note: the model drew no ink for {''.join(font.empty)!r}; those glyphs are "
               "blank", file=sys.stderr)

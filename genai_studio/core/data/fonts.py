@@ -393,14 +393,26 @@ def keep_fonts(report: FontReport, path: Path, name: str) -> Path:
                         styles=report.styles)
 
 
-def make_font_dataset(paths: Sequence[Path], name: str, chars: str = DEFAULT_CHARS,
-                      size: int = 28, folder: Path | None = None,
-                      check: Callable[[], None] = lambda: None,
-                      progress: Callable[[float, str], None] = lambda _f, _s: None
-                      ) -> tuple[Path, FontReport]:
-    """The whole job as the studio's jobs thread runs it: scan, then keep the dataset
-    ``name`` in ``folder`` (the user's datasets folder by default), refused if the name is
-    taken. ``check`` raises to cancel; nothing is written before the scan is complete."""
+def scan_to_report(paths: Sequence[Path], chars: str = DEFAULT_CHARS, size: int = 28,
+                   progress: Callable[[float, str], None] = lambda _f, _s: None,
+                   check: Callable[[], None] = lambda: None) -> FontReport:
+    """The scan as the studio's jobs thread runs it: ``check`` raises to cancel (nothing is
+    written by a scan); ``progress`` hears the share of files read."""
+    report = None
+    for event in scan_fonts(paths, chars, size):
+        check()
+        if isinstance(event, FontProgress):
+            progress(event.done / max(event.total, 1),
+                     f"{event.done} of {event.total} files, {event.kept} fonts kept")
+        else:
+            report = event
+    assert report is not None
+    return report
+
+
+def keep_font_dataset(report: FontReport, name: str, folder: Path | None = None) -> Path:
+    """Write a scan as the dataset ``name`` in ``folder`` (the user's datasets folder by
+    default); refused if the name is taken or no font was kept."""
     from genai_studio.core.data.datasets import check_name, user_datasets_dir
     from genai_studio.core.defaults import MODEL_SUFFIX
     from genai_studio.core.errors import OutputError
@@ -409,19 +421,28 @@ def make_font_dataset(paths: Sequence[Path], name: str, chars: str = DEFAULT_CHA
     target = folder / f"{check_name(name)}{MODEL_SUFFIX}"
     if target.exists():
         raise OutputError(f"a dataset named {name!r} exists already: choose another name")
-    report = None
-    for event in scan_fonts(paths, chars, size):
-        check()
-        if isinstance(event, FontProgress):
-            progress(event.done / max(event.total, 1), f"{event.kept} fonts")
-        else:
-            report = event
-    assert report is not None
     if report.kept == 0:
-        raise DataError(f"no usable font among {report.found}: nothing was kept "
-                        f"({'; '.join(f'{s.path}: {s.reason}' for s in report.skipped[:3])})")
+        reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in report.skipped[:3])
+        raise DataError(f"no usable font among {report.found}: nothing was kept ({reasons})")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot make {folder}: {exc.strerror or exc}") from None
-    return keep_fonts(report, target, name), report
+    return keep_fonts(report, target, name)
+
+
+def make_font_dataset(paths: Sequence[Path], name: str, chars: str = DEFAULT_CHARS,
+                      size: int = 28, folder: Path | None = None,
+                      check: Callable[[], None] = lambda: None,
+                      progress: Callable[[float, str], None] = lambda _f, _s: None
+                      ) -> tuple[Path, FontReport]:
+    """Scan, then keep the dataset ``name``; nothing is written before the scan is complete
+    (``check`` raises to cancel)."""
+    from genai_studio.core.data.datasets import check_name, user_datasets_dir
+    from genai_studio.core.defaults import MODEL_SUFFIX
+    from genai_studio.core.errors import OutputError
+
+    if ((folder or user_datasets_dir()) / f"{check_name(name)}{MODEL_SUFFIX}").exists():
+        raise OutputError(f"a dataset named {name!r} exists already: choose another name")
+    report = scan_to_report(paths, chars, size, progress, check)
+    return keep_font_dataset(report, name, folder), report

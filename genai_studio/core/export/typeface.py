@@ -293,3 +293,25 @@ def preview_line(images: dict[str, np.ndarray], text: str, glyphs: GlyphSet) -> 
     space = round(SPACE_SHARE * sum(widths) / len(widths)) if widths else glyphs.size // 3
     parts = [p if p is not None else np.zeros((glyphs.size, space), np.float32) for p in pieces]
     return np.concatenate(parts, axis=1) if parts else np.zeros((glyphs.size, 1), np.float32)
+
+
+def write_typeface(model: Any, metadata: dict[str, Any], model_path: Path, latent: np.ndarray,
+                   target: Path, family: str | None = None, seed: int | None = None,
+                   source_image: str | None = None) -> tuple[Typeface, str]:
+    """The whole job, as the CLI and the studio's jobs thread run it: read the model's sha256,
+    decode every character at ``latent``, trace, build and write ``target`` atomically.
+    Returns the typeface and its family name."""
+    from genai_studio.core.export.provenance import model_identity
+    from genai_studio.core.store.files import check_writable, write_atomic
+
+    check_writable(Path(target), inputs=[model_path])
+    glyphs = glyph_set(model, metadata)
+    name, sha = model_identity(model_path)
+    family = (family or "").strip() or font_family(name, latent)
+    if len(family) > 60:
+        raise UsageError("a family name has at most 60 characters")
+    prov = FontProvenance(name, sha, tuple(float(v) for v in np.asarray(latent).ravel()), seed,
+                          source_image, family)
+    font = build_font(decode_glyphs(model, latent, glyphs), glyphs, prov, family)
+    write_atomic(Path(target), font.data, inputs=[model_path])
+    return font, family
