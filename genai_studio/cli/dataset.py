@@ -63,7 +63,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def register_fonts(sub: argparse._SubParsersAction) -> None:
-    from genai_studio.core.data.fonts import DEFAULT_CHARS, SIZES
+    # core.data.fonts imports NumPy: the window builds this parser before its first paint
+    import string
+
+    DEFAULT_CHARS = string.ascii_uppercase + string.ascii_lowercase + string.digits  # noqa: N806
+    SIZES = (28, 32, 64)  # noqa: N806 - core.data.fonts.SIZES, checked there too
 
     f = sub.add_parser(
         "fonts", help="draw the characters of font files into a labelled glyph dataset",

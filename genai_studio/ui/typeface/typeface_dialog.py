@@ -145,7 +145,7 @@ class TypefaceDialog(QDialog):
         model, latent = self.state.session.model, self.state.pad.latent()
         if model is None or latent is None:
             return
-        family = self.state.typeface.family.strip() or font_family(model.name, latent)
+        family = self.family.text().strip() or font_family(model.name, latent)
         target = ask.save_path(self, "Export typeface", Path.home() / f"{family}.otf",
                                "OpenType font (*.otf)")
         if target is not None:
