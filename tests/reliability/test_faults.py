@@ -338,7 +338,7 @@ def test_memory_bombs_are_refused_within_a_memory_limit(tmp_path):
     images.write_bytes(b"".join(parts) + packer.flush())
     assert images.stat().st_size < 2 << 20
     calls = [("sample", bomb, "--npy", tmp_path / "o.npy"), ("info", sparse),
-             ("train", "vae", "--data", data, "--out", tmp_path / "t.st")]
+             ("train", "vae", "--data", data, "--out", tmp_path / "t.safetensors")]
     for proc, fragment in zip(_cli_calls(tmp_path, calls, limits=_memory_limit()),
                               ("parameters", "larger than any model",
                                "more data than its header promises"), strict=True):
