@@ -133,8 +133,9 @@ class TypefaceDialog(QDialog):
         from genai_studio.ui.common.imaging import gray_image
 
         picture = gray_image(1.0 - line)  # dark ink on white paper, as type is read
-        self.preview.setPixmap(QPixmap.fromImage(picture).scaledToHeight(
-            PREVIEW_HEIGHT, Qt.TransformationMode.SmoothTransformation))
+        self.preview.setPixmap(QPixmap.fromImage(picture).scaled(
+            max(64, self.preview.width() - 16), PREVIEW_HEIGHT,
+            Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
 
     # ---------------------------------------------------------------- exporting
 
