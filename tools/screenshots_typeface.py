@@ -58,9 +58,9 @@ def typed_fonts(model_path: Path, datasets: Path, out: Path, tmp: Path) -> None:
 
 def studio(model_path: Path, datasets: Path, out: Path, tmp: Path) -> None:
     from PySide6.QtWidgets import QApplication
+    from screenshots import _settle, _window
 
     from genai_studio.app import wait_until
-    from screenshots import _settle, _window
 
     shipped = tmp / "shipped"
     shipped.mkdir()
