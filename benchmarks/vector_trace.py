@@ -1,7 +1,7 @@
 """Issue 20: tracers for vector export, compared on this machine, and what vector export and
 typefaces cost.
 
-    python benchmarks/vector_trace.py [--tiles 64] [--json OUT.json]
+    python benchmarks/vector_trace.py [--tiles 100] [--glyph-model M] [--json OUT.json]
 
 For tiles of the shipped VAE (32-D) and GAN: each tracer's outlines rendered back by resvg at
 the tile's size against the tile's pixels (ink IoU, both cut at half ink), at x8 against the
@@ -10,7 +10,10 @@ run interleaved, tile by tile, so machine load falls on both alike. vtracer is t
 (``core.export.trace``); potracer (pure-Python potrace, GPL-2) is measured only if installed.
 Then: a 10x10 sheet as SVG and PDF (size, time, against the PNG sheet's), and the site-packages
 size of what vtracer and fontTools add to the installer (only the fontTools modules the
-typeface writer imports, as PyInstaller collects them).
+typeface writer imports, as PyInstaller collects them). With ``--glyph-model`` (a conditional
+model trained on a fonts dataset): the typeface dialog's live preview (one batch of the line's
+glyphs and its layout, on one torch thread) against the pad's own decode of one point,
+interleaved, and the time to write a whole font.
 """
 
 from __future__ import annotations
@@ -153,10 +156,53 @@ def installer_sizes() -> dict:
             "fonttools_whole_package_bytes": tree(Path(fontTools.__file__).parent)}
 
 
+def preview_costs(model_path: Path, repeats: int = 60) -> dict:
+    import numpy as np
+
+    from genai_studio.core.export.typeface import (
+        PREVIEW_TEXT,
+        glyph_set,
+        preview_line,
+        write_typeface,
+    )
+    from genai_studio.core.latent.sampling import decode_live, draw_latents
+    from genai_studio.core.store.checkpoints import load_model
+
+    loaded = load_model(model_path, "cpu")
+    model, glyphs = loaded.model, glyph_set(loaded.model, loaded.metadata)
+    unique = [c for c in dict.fromkeys(PREVIEW_TEXT) if c in glyphs.chars]
+    labels = np.array([glyphs.chars.index(c) for c in unique], np.int64)
+    latents = draw_latents(model, repeats, 5).numpy()
+    pad_ms, preview_ms = [], []
+    for z in latents:  # interleaved: the pad's decode, then the preview's, at the same point
+        started = time.perf_counter()
+        decode_live(model, z[None], 0)
+        pad_ms.append(1000 * (time.perf_counter() - started))
+        started = time.perf_counter()
+        images = decode_live(model, np.repeat(z[None], len(unique), axis=0), labels)
+        preview_line(dict(zip(unique, images, strict=True)), PREVIEW_TEXT, glyphs)
+        preview_ms.append(1000 * (time.perf_counter() - started))
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        font, _ = write_typeface(model, loaded.metadata, model_path, latents[0],
+                                 Path(tmp) / "f.otf")
+        font_s = time.perf_counter() - started
+    return {"glyphs_in_preview": len(unique),
+            "pad_decode_ms_median": round(float(np.median(pad_ms)), 2),
+            "preview_ms_median": round(float(np.median(preview_ms)), 2),
+            "preview_ms_p99": round(float(np.percentile(preview_ms, 99)), 2),
+            "preview_over_pad_ratio": round(float(np.median(preview_ms) / np.median(pad_ms)), 2),
+            "font_seconds": round(font_s, 2), "font_glyphs": len(glyphs.chars),
+            "font_bytes": len(font.data)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tiles", type=int, default=100)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--glyph-model", type=Path, default=None)
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import numpy as np
@@ -172,7 +218,9 @@ def main() -> None:
         for name in ("vae-32d.safetensors", "gan.safetensors")])
     result = {"machine": machine(), "load_before": load(), "tiles": len(tiles),
               "tracers": compare_tracers(tiles), "sheet_x16": sheet_costs(tiles[:100]),
-              "installer": installer_sizes(), "load_after": load(),
+              "installer": installer_sizes(),
+              "typeface": None if args.glyph_model is None else preview_costs(args.glyph_model),
+              "load_after": load(),
               "date": time.strftime("%Y-%m-%d %H:%M")}
     print_report(result, args.json)
 
