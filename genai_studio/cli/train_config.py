@@ -16,6 +16,7 @@ from genai_studio.core.defaults import (
     scaled_lr,
 )
 from genai_studio.core.errors import UsageError
+from genai_studio.core.train.run import with_data_classes  # noqa: F401 - the CLI's import
 
 # Options of one model kind only: given to another kind they are refused, not ignored.
 GAN_OPTIONS = ("--loss", "--mbstd", "--clusters", "--betas")
@@ -54,17 +55,6 @@ def model_config_from_args(args: argparse.Namespace,
                      d_channels=args.d_channels, mbstd=bool(args.mbstd),
                      r1_gamma=args.r1 or 0.0, clusters=args.clusters or 0,
                      betas=args.betas or (0.5, 0.999))
-
-
-def with_data_classes(model_config, data):
-    """A conditional model on a labelled dataset of its own classes (glyphs: one class per
-    character) takes as many classes as the dataset names; MNIST keeps its ten digits."""
-    import dataclasses
-
-    classes = (data.info or {}).get("classes")
-    if getattr(model_config, "conditional", False) and isinstance(classes, list) and classes:
-        return dataclasses.replace(model_config, num_classes=len(classes))
-    return model_config
 
 
 def vaegan_config_from_args(args: argparse.Namespace,

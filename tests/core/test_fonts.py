@@ -184,3 +184,28 @@ def test_cli_dataset_fonts_reports_and_refuses_in_one_line(capsys, tmp_path, mon
     assert not (tmp_path / "n.safetensors").exists()
     code, _, err = run_cli(capsys, "dataset", "fonts", good, "--out", tmp_path / "x.png")
     assert_one_line_error(code, err, "writes a name or .safetensors", ".png")
+
+
+def test_a_conditional_model_trains_on_glyphs_and_becomes_a_font(capsys, tmp_path):
+    paths = [write_font(tmp_path / f"f{k}.ttf", CHARS, name=f"F{k}", weight=50 + 30 * k)
+             for k in range(3)]
+    data = tmp_path / "glyphs.safetensors"
+    assert run_cli(capsys, "dataset", "fonts", *paths, "--out", data, "--chars", CHARS)[0] == 0
+    model = tmp_path / "m.safetensors"
+    code, _, err = run_cli(capsys, "train", "vae", "--conditional", "--latent-dim", "2",
+                           "--epochs", "1", "--data", data, "--out", model, "--threads", "1")
+    assert code == 0, err
+    from genai_studio.core.store.checkpoints import read_metadata
+
+    meta = read_metadata(model)
+    assert meta["config"]["num_classes"] == len(CHARS)
+    assert meta["dataset"]["classes"] == list(CHARS) and meta["dataset"]["glyphs"]["size"] == 28
+    code, _, err = run_cli(capsys, "font", model, "--seed", "1", "--out", tmp_path / "m.otf")
+    assert code == 0, err
+    from PIL import ImageFont
+
+    assert ImageFont.truetype(str(tmp_path / "m.otf"), 30).getname()[1] == "Regular"
+    plain = save_dataset(tmp_path / "plain.safetensors", np.zeros((8, 28, 28), np.uint8), {})
+    code, _, err = run_cli(capsys, "train", "vae", "--conditional", "--epochs", "1", "--data",
+                           plain, "--out", tmp_path / "x.safetensors")
+    assert_one_line_error(code, err, "has no labels")

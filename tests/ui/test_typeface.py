@@ -94,3 +94,20 @@ def test_fonts_to_dataset_to_corners_to_typeface(qtbot, tmp_path, model_files, m
     assert font.getname()[1] == "Regular"
     w.typefaces.typeface_dialog.close()
     w.close()
+
+
+def test_a_glyph_dataset_trains_conditional_models_from_the_form(state, tmp_path):
+    from dataclasses import replace
+
+    from genai_studio.core.data.datasets import read_dataset_info, save_dataset
+
+    glyphs = save_dataset(tmp_path / "g.safetensors", np.zeros((4, 28, 28), np.uint8),
+                          {"classes": ["a", "b"]}, labels=np.array([0, 1, 0, 1]))
+    plain = save_dataset(tmp_path / "p.safetensors", np.zeros((4, 28, 28), np.uint8), {})
+    state.library.datasets = (read_dataset_info(glyphs)[0], read_dataset_info(plain)[0])
+    t = state.training
+    assert t.can_condition  # MNIST
+    t.settings = replace(t.settings, data=plain)
+    assert not t.can_condition  # a folder's images have no labels
+    t.settings = replace(t.settings, data=glyphs)
+    assert t.can_condition

@@ -130,6 +130,17 @@ def warm_start(model: torch.nn.Module, path: Path) -> dict[str, Any]:
     return {"name": Path(path).name, "sha256": file_sha256(path)}
 
 
+def with_data_classes(model_config, data):
+    """A conditional model on a labelled dataset of its own classes (glyphs: one class per
+    character) takes as many classes as the dataset names; MNIST keeps its ten digits."""
+    import dataclasses
+
+    classes = (data.info or {}).get("classes")
+    if getattr(model_config, "conditional", False) and isinstance(classes, list) and classes:
+        return dataclasses.replace(model_config, num_classes=len(classes))
+    return model_config
+
+
 def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
     """Refuse, with a reason, a data set the model cannot train on."""
     from genai_studio.core.models.base import MNIST_SHAPE

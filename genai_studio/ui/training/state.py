@@ -32,6 +32,12 @@ class TrainingSettings:
     data: Path | None = None  # a dataset file (core.datasets); None: the bundled MNIST
 
 
+def _labelled(s: TrainingState, path: object) -> bool:
+    """Whether the dataset at ``path`` (as the library listed it) holds labels."""
+    found = s.root.library.datasets if s.root is not None else ()
+    return any(info.path == path and "classes" in info.metadata for info in found)
+
+
 class TrainingState(SubState):
     status = Field(TrainingStatus())
     settings = Field(TrainingSettings())
@@ -48,9 +54,11 @@ class TrainingState(SubState):
                          and s.status.state is not RunState.CANCELLING, "status")
     # The device cannot change under a running run's feet.
     device_locked = Derived(bool, lambda s: s.status.state.active, "status")
-    # Datasets have no labels: conditional models train on MNIST.
-    can_condition = Derived(bool, lambda s: not s.status.state.active and s.settings.data
-                            is None, "status", "settings")
+    # Conditional models train on labelled data: MNIST, or a glyph dataset (one class a
+    # character); a folder's dataset has no labels.
+    can_condition = Derived(bool, lambda s: not s.status.state.active and (
+        s.settings.data is None or _labelled(s, s.settings.data)),
+        "status", "settings", "library.datasets")
 
     def choose_kind(self, kind: ModelKind) -> None:
         """A new model kind in the form, with that kind's latent size and learning rate."""
