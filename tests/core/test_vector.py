@@ -158,3 +158,18 @@ def test_animations_as_svg_frames_sprite_and_pdf_pages(tmp_path, tiles):
     assert sprite.shape[:2] == (128, 192)  # 3 columns, 2 rows of 64 px frames
     assert (tmp_path / "s.json").exists() and read_provenance(tmp_path / "m.pdf").animation
     assert (tmp_path / "m.pdf").read_bytes().count(b"/Type /Page ") == 6
+
+
+def test_an_exported_svg_or_pdf_reopens_like_a_png(tmp_path, torch_threads):
+    from genai_studio.core.export.provenance import grid_provenance
+    from genai_studio.core.export.restore import plan_restore
+    from genai_studio.core.latent.sampling import sample
+    from genai_studio.core.store.checkpoints import load_model
+
+    model = MODELS / "vae-2d.safetensors"
+    drawn = sample(load_model(model, "cpu").model, 9, 4)
+    for fmt in ("svg", "pdf"):
+        path = writers.write_still(tmp_path / f"t.{fmt}", drawn.images[2], ExportStyle(scale=4),
+                                   grid_provenance(model, drawn, None, tile_index=2), fmt)
+        plan = plan_restore(path, [model])
+        assert plan.model_path == model and plan.prov.seed == 4 and plan.tile_index == 2
