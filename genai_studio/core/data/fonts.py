@@ -239,7 +239,7 @@ def _load_face(data: bytes, face: int, px: int):
 def _ink_boxes(font: Any, chars: str) -> list[tuple[int, int, int, int]]:
     try:
         return [font.getbbox(c, anchor="ls") for c in chars]
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, MemoryError) as exc:
         raise FontRefused("damaged", f"a glyph cannot be drawn ({exc})") from None
 
 
@@ -282,12 +282,16 @@ def render_font(data: bytes, face: int, chars: str, grid: GlyphGrid
     for k, (char, box) in enumerate(zip(chars, boxes, strict=True)):
         canvas = Image.new("L", (side, side), 0)
         x = side / 2 - (box[0] + box[2]) / 2
-        ImageDraw.Draw(canvas).text((x, grid.baseline * s), char, fill=255, font=font,
-                                    anchor="ls")
+        try:  # FreeType refuses a damaged outline here ("raster overflow"), not before
+            ImageDraw.Draw(canvas).text((x, grid.baseline * s), char, fill=255, font=font,
+                                        anchor="ls")
+        except (OSError, ValueError, MemoryError) as exc:
+            raise FontRefused("damaged", f"its glyph for {char!r} cannot be drawn ({exc})") \
+                from None
         out[k] = np.asarray(canvas.reduce(s))
     if not out.reshape(len(chars), -1).max(axis=1).all():
         raise FontRefused("no glyphs", "some glyphs vanish at this size")
-    return out, px / (grid.em * s)
+    return out, min(1.0, px / (grid.em * s))
 
 
 def _quote(chars: Sequence[str], limit: int = 12) -> str:
