@@ -28,7 +28,6 @@ from genai_studio.cli.train_config import (
     model_config_from_args,
     resume_config_from_args,
     train_config_from_args,
-    with_data_classes,
 )
 from genai_studio.core.defaults import (
     D_NORMS,
@@ -261,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, device, world) -> int:
     from genai_studio.core.data.datasets import load_training_data
+    from genai_studio.core.train.run import with_data_classes
 
     if args.allow_data_change and args.resume is None:
         raise UsageError("--allow-data-change applies only with --resume")

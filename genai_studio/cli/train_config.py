@@ -16,7 +16,6 @@ from genai_studio.core.defaults import (
     scaled_lr,
 )
 from genai_studio.core.errors import UsageError
-from genai_studio.core.train.run import with_data_classes  # noqa: F401 - the CLI's import
 
 # Options of one model kind only: given to another kind they are refused, not ignored.
 GAN_OPTIONS = ("--loss", "--mbstd", "--clusters", "--betas")
