@@ -93,7 +93,8 @@ def register_fonts(sub: argparse._SubParsersAction) -> None:
 def run_fonts(args: argparse.Namespace) -> int:
     from genai_studio.cli.progress import StatusLine
     from genai_studio.core.data.datasets import dataset_path
-    from genai_studio.core.data.fonts import FontProgress, check_chars, keep_fonts, scan_fonts
+    from genai_studio.core.data.font_dataset import FontProgress, keep_fonts, scan_fonts
+    from genai_studio.core.data.fonts import check_chars
     from genai_studio.core.errors import OutputError, UsageError
     from genai_studio.core.store.files import check_writable
 

@@ -15,14 +15,8 @@ from genai_studio.core.data.datasets import (
     read_dataset_info,
     save_dataset,
 )
-from genai_studio.core.data.fonts import (
-    FontProgress,
-    GlyphGrid,
-    check_chars,
-    make_font_dataset,
-    read_font,
-    scan_fonts,
-)
+from genai_studio.core.data.font_dataset import FontProgress, make_font_dataset, scan_fonts
+from genai_studio.core.data.fonts import GlyphGrid, check_chars, read_font
 from genai_studio.core.errors import DataError, OutputError, UsageError
 from tests.core.font_files import font_bytes, write_font
 from tests.core.test_cli import assert_one_line_error, run_cli

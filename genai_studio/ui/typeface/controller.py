@@ -51,7 +51,7 @@ class Typefaces(QObject):
              failed: Callable[[str], None]) -> int:
         """Read the fonts under ``paths`` on the jobs thread; returns the job id (for cancel).
         Nothing is written: the report comes back first."""
-        from genai_studio.core.data.fonts import scan_to_report
+        from genai_studio.core.data.font_dataset import scan_to_report
 
         self.state.typeface.busy = True
 
@@ -75,7 +75,7 @@ class Typefaces(QObject):
     def keep(self, report: Any, name: str, done: Callable[[Path], None],
              failed: Callable[[str], None]) -> None:
         """Write the glyphs read as the dataset ``name`` (refused if the name is taken)."""
-        from genai_studio.core.data.fonts import keep_font_dataset
+        from genai_studio.core.data.font_dataset import keep_font_dataset
 
         folder = self.datasets_dir()
 
