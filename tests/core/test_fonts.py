@@ -203,3 +203,16 @@ def test_a_conditional_model_trains_on_glyphs_and_becomes_a_font(capsys, tmp_pat
     code, _, err = run_cli(capsys, "train", "vae", "--conditional", "--epochs", "1", "--data",
                            plain, "--out", tmp_path / "x.safetensors")
     assert_one_line_error(code, err, "has no labels")
+
+
+def test_the_cli_defaults_are_the_cores():
+    """The parser keeps its own copies (it is built before NumPy may load): they must agree."""
+    from genai_studio.cli import build_parser
+    from genai_studio.core.data.fonts import DEFAULT_CHARS, SIZES
+
+    args = build_parser().parse_args(["dataset", "fonts", "x.ttf", "--out", "n"])
+    assert args.chars == DEFAULT_CHARS and args.size == 28
+    sub = build_parser()._subparsers._group_actions[0].choices["dataset"]
+    fonts = sub._subparsers._group_actions[0].choices["fonts"]
+    size = next(a for a in fonts._actions if a.dest == "size")
+    assert tuple(size.choices) == SIZES
