@@ -95,6 +95,7 @@ def test_glyph_set_reads_the_model_record_and_refuses_what_is_not_a_typeface():
     assert glyph_set(_Model(), meta).chars == ("a", "b", "c")
     broken_cell = {"classes": ["a", "b", "c"], "glyphs": {"em": -1, "baseline": 3}}
     for bad in ({"dataset": {"classes": ["a", "b"]}}, {"dataset": {"classes": ["a", "bb", "c"]}},
+                {"dataset": {"classes": ["a", "a", "c"]}},
                 {"dataset": {}}, {"dataset": broken_cell}):
         with pytest.raises(UsageError):
             glyph_set(_Model(), bad)

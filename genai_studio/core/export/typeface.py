@@ -64,10 +64,10 @@ def glyph_set(model: Any, metadata: dict[str, Any]) -> GlyphSet:
         if n != 10:
             raise UsageError(f"the model's {n} classes name no characters")
         classes, grid = [str(d) for d in range(10)], MNIST_GRID
-    if not isinstance(classes, list) or len(classes) != n or not all(
+    if not isinstance(classes, list) or len(classes) != n or len(set(classes)) != n or not all(
             isinstance(c, str) and len(c) == 1 and c.isprintable() and not c.isspace()
             for c in classes):
-        raise UsageError("the model's classes are not one character each")
+        raise UsageError("the model's classes are not one character each, each once")
     size = int(model.image_shape[1])
     grid = grid or {"size": size, "em": 0.8 * size, "baseline": 0.75 * size}
     try:
