@@ -299,12 +299,14 @@ def test_sigterm_and_sighup_checkpoint_like_ctrl_c(tmp_path, sig, status):
 def test_fifos_anywhere_never_hang_a_command(tmp_path, model_file):
     fifo = tmp_path / "pipe.safetensors"
     os.mkfifo(fifo)
+    png_fifo = tmp_path / "pipe.png"  # an output named as sample writes it, but a FIFO
+    os.mkfifo(png_fifo)
     data = make_mnist_dir(tmp_path / "data", n=64)
     (data / "train-labels-idx1-ubyte.gz").unlink()
     os.mkfifo(data / "train-labels-idx1-ubyte.gz")
     calls = [("info", fifo), ("sample", fifo, "--npy", tmp_path / "x.npy"),
              ("eval", model_file, "--judge", fifo), ("train", "vae", "--resume", fifo),
-             ("sample", model_file, "--out", fifo),
+             ("sample", model_file, "--out", png_fifo),
              ("train", "vae", "--data", data, "--out", tmp_path / "t.safetensors")]
     for proc in _cli_calls(tmp_path, calls, timeout=120):  # a hang fails by the timeout
         _one_line(proc, "FIFO")
