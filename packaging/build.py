@@ -117,7 +117,10 @@ def build_bundle(python: Path, cuda: bool) -> float:
 
 
 # Libraries that ship with symbols: torch's (~100 MB of them) and the Python build's own.
-STRIP_GLOBS = ["torch/lib/*.so*", "libpython3*.so*", "python3*/lib-dynload/*.so"]
+STRIP_GLOBS = ["torch/lib/*.so*", "libpython3*.so*", "python3*/lib-dynload/*.so",
+               # issue 20: fontTools' compiled bezierTools 5.2 -> 0.5 MB, vtracer 2.6 -> 2.1 MB
+               # (both import and run stripped: checked by hand)
+               "fontTools/*/*.so", "vtracer/*.so"]
 
 
 def strip_libs() -> int:

@@ -114,7 +114,7 @@ def add_threads_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from genai_studio.cli import animate, dataset, encode, info, repair, sample, train
+    from genai_studio.cli import animate, dataset, encode, font, info, repair, sample, train
     from genai_studio.cli import eval as eval_command
 
     parser = OneLineParser(
@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="FILE",
                         help="write a PNG of the window as a user first sees it, then exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
-    for module in (train, sample, animate, info, eval_command, encode, repair, dataset):
+    for module in (train, sample, animate, info, eval_command, encode, repair, dataset, font):
         module.register(commands)
     return parser
 
@@ -185,6 +185,9 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     args = window_launch(sys.argv[1:] if argv is None else argv)
     if args is None:
         args = build_parser().parse_args(argv)
+        from genai_studio.cli.outputs import check_outputs
+
+        check_outputs(args)  # before any work: an output's suffix names its format
     # Before anything imports torch: OpenMP reads its settings once, when torch loads it.
     from genai_studio.core.runtime.threads import configure
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from genai_studio.cli import add_threads_option, int_in, positive_float, seed_int
+from genai_studio.cli.outputs import FOLDER
 from genai_studio.cli.sample import digit
 from genai_studio.core.defaults import (
     DEVICE_CHOICES,
@@ -18,14 +19,16 @@ from genai_studio.core.defaults import (
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
-        "animate", help="write a morph as GIF, APNG, WebP or PNG frames",
+        "animate", help="write a morph as GIF, APNG, WebP, PNG frames, SVG or PDF",
         description="Morph through anchors drawn from a seed (the first tiles of that seed's "
         "grid) or through the latents recorded in exported tiles, and write it as .gif, "
-        ".png (APNG), .webp, or a folder of PNG frames (an --out ending in /). Every file "
+        ".png (APNG), .webp, a folder of PNG frames (an --out ending in /), .svg (a sprite "
+        "sheet of traced frames, with its JSON map) or .pdf (a traced page per frame). Every file "
         "carries its provenance (see `genai-studio info`).")
     p.add_argument("model", type=Path, metavar="MODEL", help="a .safetensors generator")
     p.add_argument("--out", required=True, metavar="FILE",
-                   help="FILE.gif, FILE.png (APNG), FILE.webp, or FOLDER/ for PNG frames")
+                   help="FILE.gif, FILE.png (APNG), FILE.webp, FOLDER/ for PNG frames, "
+                   "FILE.svg (sprite sheet) or FILE.pdf (a page per frame)")
     p.add_argument("--seed", type=seed_int, default=None, metavar="S",
                    help="seed of the anchors (default: random, printed)")
     p.add_argument("--anchors", type=Path, nargs="+", default=None, metavar="IMAGE",
@@ -57,7 +60,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
                    help="compute device (default cpu)")
     add_threads_option(p)
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, outputs={"out": (".gif", ".png", ".webp", ".svg", ".pdf",
+                                                 FOLDER)})
 
 
 def _anchors(args: argparse.Namespace, model, seed: int | None):

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from genai_studio.cli import positive_int
+from genai_studio.cli.outputs import NAME
+from genai_studio.core.defaults import MODEL_SUFFIX
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -41,7 +43,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     c.add_argument("--dry-run", action="store_true", help="report only; keep nothing")
     c.add_argument("--force", action="store_true", help="replace a dataset of the same name")
     c.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    c.set_defaults(handler=run_create)
+    c.set_defaults(handler=run_create, outputs={"out": (NAME, MODEL_SUFFIX)})
+    register_fonts(sub)
     ls = sub.add_parser("list", help="the datasets in your data folder")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(handler=run_list)
@@ -53,10 +56,75 @@ def register(commands: argparse._SubParsersAction) -> None:
     pv.add_argument("--out", type=Path, required=True, metavar="FILE")
     pv.add_argument("--n", type=positive_int, default=64)
     pv.add_argument("--scale", type=positive_int, default=2)
-    pv.set_defaults(handler=run_preview)
+    pv.set_defaults(handler=run_preview, outputs={"out": (".png",)})
     rm = sub.add_parser("delete", help="delete a dataset file")
     rm.add_argument("name", metavar="NAME_OR_PATH")
     rm.set_defaults(handler=run_delete)
+
+
+def register_fonts(sub: argparse._SubParsersAction) -> None:
+    # core.data.fonts imports NumPy: the window builds this parser before its first paint
+    import string
+
+    DEFAULT_CHARS = string.ascii_uppercase + string.ascii_lowercase + string.digits  # noqa: N806
+    SIZES = (28, 32, 64)  # noqa: N806 - core.data.fonts.SIZES, checked there too
+
+    f = sub.add_parser(
+        "fonts", help="draw the characters of font files into a labelled glyph dataset",
+        description="Draw each character of every font file named (or found in the folders "
+        "named, recursively) on one baseline at one size, into a dataset whose label is the "
+        "character and whose style is the font: train a conditional model on it "
+        "(genai-studio train vae --conditional --data NAME) and make typefaces from it "
+        "(genai-studio font). Files that are not fonts, damaged fonts and fonts with no glyphs "
+        "are refused; fonts lacking a character are skipped; the report lists each.")
+    f.add_argument("fonts", type=Path, nargs="+", metavar="FONT_FILE_OR_FOLDER")
+    f.add_argument("--out", required=True, metavar="NAME",
+                   help="dataset name (kept in your data folder), or a path ending in "
+                   ".safetensors")
+    f.add_argument("--chars", default=DEFAULT_CHARS, metavar="TEXT",
+                   help="the characters to draw (default A-Z a-z 0-9)")
+    f.add_argument("--size", type=int, choices=SIZES, default=28,
+                   help="side of the square glyph images in px (default 28)")
+    f.add_argument("--force", action="store_true", help="replace a dataset of the same name")
+    f.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    f.set_defaults(handler=run_fonts, outputs={"out": (NAME, MODEL_SUFFIX)})
+
+
+def run_fonts(args: argparse.Namespace) -> int:
+    from genai_studio.cli.progress import StatusLine
+    from genai_studio.core.data.datasets import dataset_path
+    from genai_studio.core.data.font_dataset import FontProgress, keep_fonts, scan_fonts
+    from genai_studio.core.data.fonts import check_chars
+    from genai_studio.core.errors import OutputError, UsageError
+    from genai_studio.core.store.files import check_writable
+
+    chars = check_chars(args.chars)
+    out = dataset_path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(out, inputs=args.fonts)
+    if out.exists() and not args.force:
+        raise OutputError(f"a dataset {out.name} exists already; choose another name or "
+                          "pass --force")
+    status = StatusLine(sys.stderr)
+    started = time.perf_counter()
+    for event in scan_fonts(args.fonts, chars, args.size):
+        if isinstance(event, FontProgress):
+            status.show(f"reading fonts: {event.done}/{event.total} files, {event.kept} kept",
+                        final=event.done == event.total)
+        else:
+            report = event
+    if args.json:
+        print(json.dumps({"summary": report.summary(), **report.metadata(out.stem)},
+                         sort_keys=True))
+    else:
+        print("\n".join(report.lines()), file=sys.stderr)
+    if report.kept == 0:
+        raise UsageError("no usable font: nothing was kept")
+    name = out.name.removesuffix(MODEL_SUFFIX)
+    keep_fonts(report, out, name)
+    print(f"dataset: {out} ({report.kept} fonts x {len(chars)} characters, "
+          f"{time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    return 0
 
 
 def run_create(args: argparse.Namespace) -> int:

@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="PNG pixels per model pixel, nearest-neighbour (default 1)")
     add_model_options(p)
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, outputs={"out": (".png",), "strip": (".png",)})
 
 
 def read_mask(path: Path) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""``genai-studio sample MODEL``: a grid PNG and/or a NumPy array of generated digits."""
+"""``genai-studio sample MODEL``: a grid (PNG, or traced outlines as SVG or PDF) and/or a NumPy
+array of generated digits."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--label", type=digit, default=None, metavar="L",
                    help="conditional models: the digit to draw (default: 0-9 in turn)")
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
-                   help="PNG grid to write (default grid.png unless --npy is given)")
+                   help="the grid to write: FILE.png, or FILE.svg / FILE.pdf for outlines "
+                   "that stay sharp at any size (default grid.png unless --npy is given)")
     p.add_argument("--npy", type=Path, default=None, metavar="FILE",
                    help="also write a float32 array (n, H, W), or (n, H, W, 3) for colour "
                    "models, in [0, 1]")
@@ -48,7 +50,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                    help="compute device (default auto: CUDA, then MPS, then the CPU)")
     add_threads_option(p)
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, outputs={"out": (".png", ".svg", ".pdf"), "npy": (".npy",)})
 
 
 def check_grid(image_shape: tuple[int, ...], n: int, scale: int) -> None:
@@ -85,11 +87,27 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:  # the grid's size from one decoded image, before n are drawn
         check_grid(sample(loaded.model, 1, seed, args.label).images.shape, args.n, args.scale)
     drawn = sample(loaded.model, args.n, seed, args.label)
-    grid = None if out is None else tile_grid(drawn.images, scale=args.scale)
+    vector = out is not None and out.suffix.lower() in (".svg", ".pdf")
+    grid = None if out is None or vector else tile_grid(drawn.images, scale=args.scale)
     if args.npy is not None:
         save_npy(args.npy, drawn.images, inputs=[args.model])
-    if grid is not None:
+    if out is not None and out.suffix.lower() in (".svg", ".pdf"):
+        write_vector_grid(out, drawn.images, args.scale,
+                          grid_provenance(args.model, drawn, args.label), args.model)
+    elif grid is not None:
         prov = grid_provenance(args.model, drawn, args.label)
         save_png(out, grid, inputs=[args.model], pnginfo=png_info(prov))
     print(f"wrote {args.n} samples: {', '.join(map(str, outputs))}", file=sys.stderr)
     return 0
+
+
+def write_vector_grid(out: Path, images, scale: int, prov, model: Path) -> None:
+    """The grid traced into outlines, laid out as the PNG grid is (2 px between tiles)."""
+    from genai_studio.core.export.options import ExportStyle
+    from genai_studio.core.export.writers import sheet_bytes
+    from genai_studio.core.store.files import write_atomic
+
+    columns = math.ceil(math.sqrt(len(images)))
+    data = sheet_bytes(images, ExportStyle(scale=scale, resampling="ink"), prov, columns,
+                       gutter=2, fmt=out.suffix.lower()[1:])
+    write_atomic(out, data, inputs=[model])

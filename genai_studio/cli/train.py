@@ -219,7 +219,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="write the resume checkpoint at most this often, and at the end "
                    "(default 60; 0: at the end of every epoch)")
     add_threads_option(p)
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, outputs={"out": (MODEL_SUFFIX,)})
 
 
 def _lock_output(args: argparse.Namespace):
@@ -271,6 +271,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, device, world) -> int:
     from genai_studio.core.data.datasets import load_training_data
+    from genai_studio.core.train.run import with_data_classes
 
     if args.allow_data_change and args.resume is None:
         raise UsageError("--allow-data-change applies only with --resume")
@@ -283,7 +284,8 @@ def _run(args: argparse.Namespace, device, world) -> int:
             say(f"note: {note}")
     if args.resume is None:
         try:
-            model_config = model_config_from_args(args, data.image_shape)
+            model_config = with_data_classes(model_config_from_args(args, data.image_shape),
+                                             data)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         config = train_config_from_args(args, device.type)

@@ -46,6 +46,26 @@ class ModelHandle:
     def name(self) -> str:
         return model_stem(self.path)
 
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """What each label of a conditional model draws: the characters of a model trained on
+        glyphs (its dataset's ``classes``), else the digits; empty for other models."""
+        if not self.conditional:
+            return ()
+        n = int(getattr(self.model, "num_classes", 10))
+        dataset = self.metadata.get("dataset")
+        names = dataset.get("classes") if isinstance(dataset, dict) else None
+        if isinstance(names, list) and len(names) == n and all(
+                isinstance(c, str) and 0 < len(c) <= 8 for c in names):
+            return tuple(names)
+        return tuple(str(k) for k in range(n))
+
+    @property
+    def draws_glyphs(self) -> bool:
+        """A conditional model whose classes are characters (a fonts dataset's)."""
+        dataset = self.metadata.get("dataset")
+        return self.conditional and isinstance(dataset, dict) and "classes" in dataset
+
 
 class LoadReason(enum.Enum):
     """Why a model is loaded: decides what the studio says when it fails."""

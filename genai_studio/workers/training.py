@@ -130,7 +130,7 @@ class TrainingWorker(QObject):
 
     def _train(self, device: Any) -> None:
         from genai_studio.core.train import loop as training
-        from genai_studio.core.train.run import TrainConfig
+        from genai_studio.core.train.run import TrainConfig, with_data_classes
 
         r = self.request
         data_path = r.data if r.data is not None or r.resume_from is None \
@@ -142,7 +142,8 @@ class TrainingWorker(QObject):
         )
         self._data_is_own = data_path is not None
         self._judge = self._load_judge(device)
-        model_config = None if r.resume_from is not None else _model_config(r, data.image_shape)
+        model_config = None if r.resume_from is not None else with_data_classes(
+            _model_config(r, data.image_shape), data)  # a glyph set: one class a character
         if r.minutes is not None and r.resume_from is None:
             model_config, config = self._plan(model_config, config, len(data))
         with _lock_output(r) as lock:  # another run (window or CLI) never writes over this one

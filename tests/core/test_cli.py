@@ -114,7 +114,8 @@ def test_user_mistakes_get_one_line(capsys, tmp_path, vae_file):
     code, _, err = run_cli(capsys, "train", "gan", "--resume", vae_file)
     assert_one_line_error(code, err, "not a resume checkpoint")
     ckpt = vae_file.with_name("vae.ckpt.safetensors")
-    code, _, err = run_cli(capsys, "train", "gan", "--resume", ckpt, "--out", tmp_path / "g.st")
+    code, _, err = run_cli(capsys, "train", "gan", "--resume", ckpt,
+                           "--out", tmp_path / "g.safetensors")
     assert_one_line_error(code, err, "is a VAE checkpoint, not a GAN")
     if not torch.cuda.is_available():
         code, _, err = run_cli(capsys, "train", "vae", "--device", "cuda")
@@ -123,11 +124,13 @@ def test_user_mistakes_get_one_line(capsys, tmp_path, vae_file):
     assert_one_line_error(code, err, "output folder does not exist")
     code, _, err = run_cli(capsys, "train", "vae", "--out", "/proc/genai-test.safetensors")
     assert_one_line_error(code, err, "output folder is not writable")
-    code, _, err = run_cli(capsys, "train", "vae", "--out", tmp_path / "m.st", "--data", tmp_path)
+    code, _, err = run_cli(capsys, "train", "vae", "--out", tmp_path / "m.safetensors",
+                           "--data", tmp_path)
     assert_one_line_error(code, err, "missing data file")
-    code, _, err = run_cli(capsys, "train", "gan", "--hidden", "64", "--out", tmp_path / "m.st")
+    code, _, err = run_cli(capsys, "train", "gan", "--hidden", "64",
+                           "--out", tmp_path / "m.safetensors")
     assert_one_line_error(code, err, "VAEs only")
-    assert not (tmp_path / "m.st").exists()
+    assert not (tmp_path / "m.safetensors").exists()
 
 
 def test_a_real_process_prints_one_line_and_exits_2(tmp_path):

@@ -64,7 +64,7 @@ def test_animate_and_info_refuse_bad_input_in_one_line(capsys, tmp_path, vae_fil
     grid = tmp_path / "grid.png"
     run_cli(capsys, "sample", vae_file, "--n", "4", "--seed", "1", "--out", grid)
     cases = [
-        (("animate", vae_file, "--out", tmp_path / "x.bmp"), "write .gif"),
+        (("animate", vae_file, "--out", tmp_path / "x.bmp"), "writes .gif"),
         (("animate", vae_file, "--out", tmp_path / "no" / "x.gif"), "does not exist"),
         (("animate", vae_file, "--anchors", grid, grid, "--out", tmp_path / "x.gif"),
          "holds 4 latents"),

@@ -165,7 +165,11 @@ def header_for(shape, meta_shape=None, meta_n=None, data=None, dtype="U8", extra
     (header_for([4, 28, 28], dtype="F32"), 4 * 784, "damaged tensor table"),
     (header_for([4, 28, 28, 2]), 4 * 784 * 2, "not 8-128 px grey or RGB"),
     (header_for([4, 28, 28], extra={"labels": {"dtype": "U8", "shape": [4],
-                                               "data_offsets": [0, 4]}}), 4 * 784, "one tensor"),
+                                               "data_offsets": [0, 4]}}), 4 * 784,
+     r"damaged tensor table \(labels\)"),
+    (header_for([4, 28, 28], extra={"other": {"dtype": "U8", "shape": [4],
+                                              "data_offsets": [0, 4]}}), 4 * 784,
+     "expected a tensor"),
 ])
 def test_damaged_or_forged_dataset_files_are_refused_before_allocation(tmp_path, header, size,
                                                                         words):

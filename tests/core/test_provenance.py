@@ -140,7 +140,7 @@ def test_oversized_compressed_and_corrupt_chunks_are_refused(tmp_path):
         "nan.png": (_png_with_chunks(_itxt(good.replace(b"[[", b"[[NaN,", 1))), "NaN"),
         "notutf8.png": (_png_with_chunks(_itxt(b"\xff" * 10)), "not UTF-8"),
         "plain.png": (_png_with_chunks(), "carries no GenAI Studio provenance"),
-        "text.txt": (b"hello", "not a PNG, WebP or GIF"),
+        "text.txt": (b"hello", "not a PNG, WebP, GIF"),
     }
     bad_crc = bytearray(_png_with_chunks(_itxt(good)))
     bad_crc[100] ^= 0xFF  # inside the JSON text

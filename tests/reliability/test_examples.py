@@ -35,8 +35,13 @@ def _names(folder):
 
 def test_sample_never_writes_over_its_own_model(capsys, model_file):
     before = model_file.read_bytes()
-    for flag in ("--out", "--npy"):
+    for flag in ("--out", "--npy"):  # under its own name, the suffix alone refuses it
         code, _, err = run_cli(capsys, "sample", model_file, flag, model_file, "--seed", "1")
+        assert_one_line_error(code, err, "this writes")
+    for flag, name in (("--out", "self.png"), ("--npy", "self.npy")):
+        same = model_file.with_name(name)  # the model under a name the option writes
+        os.link(model_file, same)
+        code, _, err = run_cli(capsys, "sample", same, flag, same, "--seed", "1")
         assert_one_line_error(code, err, "also an input")
     os.link(model_file, model_file.with_name("alias.png"))  # a hard link is the same file
     code, _, err = run_cli(capsys, "sample", model_file, "--out",
@@ -63,14 +68,18 @@ def test_out_onto_a_fifo_or_a_link_to_a_non_file_is_refused(capsys, model_file):
     for out in (fifo, link):
         code, _, err = run_cli(capsys, "sample", model_file, "--out", out, "--seed", "1")
         assert_one_line_error(code, err, "FIFO")
-    code, _, err = run_cli(capsys, "train", "vae", "--out", link)
+    model_link = model_file.with_name("to-fifo.safetensors")
+    model_link.symlink_to(fifo)
+    code, _, err = run_cli(capsys, "train", "vae", "--out", model_link)
     assert_one_line_error(code, err, "FIFO")
-    assert link.is_symlink() and fifo.exists()
+    assert link.is_symlink() and model_link.is_symlink() and fifo.exists()
 
 
 def test_out_and_npy_naming_one_file_is_refused(capsys, model_file):
-    out = model_file.with_name("x.bin")
-    code, _, err = run_cli(capsys, "sample", model_file, "--out", out, "--npy", out)
+    out = model_file.with_name("x.png")
+    npy = model_file.with_name("x.npy")
+    npy.symlink_to(out)  # two names, one file (each with the suffix its option writes)
+    code, _, err = run_cli(capsys, "sample", model_file, "--out", out, "--npy", npy)
     assert_one_line_error(code, err, "same file")
     assert not out.exists()
 

@@ -299,12 +299,14 @@ def test_sigterm_and_sighup_checkpoint_like_ctrl_c(tmp_path, sig, status):
 def test_fifos_anywhere_never_hang_a_command(tmp_path, model_file):
     fifo = tmp_path / "pipe.safetensors"
     os.mkfifo(fifo)
+    png_fifo = tmp_path / "pipe.png"  # an output named as sample writes it, but a FIFO
+    os.mkfifo(png_fifo)
     data = make_mnist_dir(tmp_path / "data", n=64)
     (data / "train-labels-idx1-ubyte.gz").unlink()
     os.mkfifo(data / "train-labels-idx1-ubyte.gz")
     calls = [("info", fifo), ("sample", fifo, "--npy", tmp_path / "x.npy"),
              ("eval", model_file, "--judge", fifo), ("train", "vae", "--resume", fifo),
-             ("sample", model_file, "--out", fifo),
+             ("sample", model_file, "--out", png_fifo),
              ("train", "vae", "--data", data, "--out", tmp_path / "t.safetensors")]
     for proc in _cli_calls(tmp_path, calls, timeout=120):  # a hang fails by the timeout
         _one_line(proc, "FIFO")
@@ -338,7 +340,7 @@ def test_memory_bombs_are_refused_within_a_memory_limit(tmp_path):
     images.write_bytes(b"".join(parts) + packer.flush())
     assert images.stat().st_size < 2 << 20
     calls = [("sample", bomb, "--npy", tmp_path / "o.npy"), ("info", sparse),
-             ("train", "vae", "--data", data, "--out", tmp_path / "t.st")]
+             ("train", "vae", "--data", data, "--out", tmp_path / "t.safetensors")]
     for proc, fragment in zip(_cli_calls(tmp_path, calls, limits=_memory_limit()),
                               ("parameters", "larger than any model",
                                "more data than its header promises"), strict=True):

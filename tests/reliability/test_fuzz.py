@@ -254,3 +254,77 @@ def test_untrusted_json_parses_or_is_refused(text):
         loads_json(text, "fuzz")
     except InputError:
         pass
+
+
+# ----------------------------------------------------------------------------- fonts, SVG, PDF
+
+
+def _mutate(raw: bytearray, edits) -> bytes:
+    for op, pos, value in edits:
+        if not raw:
+            break
+        pos = min(pos, len(raw) - 1)
+        if op == "set":
+            raw[pos] = value
+        elif op == "flip":
+            raw[pos] ^= 1 << (value % 8)
+        elif op == "cut":
+            del raw[pos:]
+        elif op == "insert":
+            raw[pos:pos] = bytes([value]) * (1 + value % 7)
+    return bytes(raw)
+
+
+_EDITS = st.lists(st.tuples(st.sampled_from(["set", "flip", "cut", "insert"]),
+                            st.integers(0, 4000), st.integers(0, 255)), min_size=1, max_size=6)
+
+
+@cache
+def base_font() -> bytes:
+    from tests.core.font_files import font_bytes
+
+    return font_bytes("AB01")
+
+
+@fuzz(150)
+@given(edits=_EDITS)
+def test_font_files_mutated_are_read_or_refused_with_a_reason(edits):
+    """A glyph dataset's font reader: glyphs of the asked shape, or one refusal (issue 20)."""
+    from genai_studio.core.data.fonts import FontRefused, GlyphGrid, read_font
+
+    path = write(_mutate(bytearray(base_font()), edits), "fuzz.ttf")
+    result = read_font(path, "AB01", GlyphGrid.for_size(28))
+    if isinstance(result, FontRefused):
+        assert "\n" not in str(result) and result.reason
+    else:
+        for _name, glyphs, scale in result:
+            assert glyphs.shape == (4, 28, 28) and 0 < scale <= 1.0
+
+
+@cache
+def base_vectors() -> tuple[bytes, bytes]:
+    from genai_studio.core.export.options import ExportStyle
+    from genai_studio.core.export.provenance import Provenance
+    from genai_studio.core.export.writers import still_bytes
+
+    yy, xx = np.mgrid[:28, :28]
+    image = ((yy - 14) ** 2 + (xx - 14) ** 2 < 60).astype(np.float32)
+    prov = Provenance("m", "ab" * 32, np.zeros((1, 4), np.float32), seed=1, sample_count=1,
+                      tile_index=0)
+    return (still_bytes(image, ExportStyle(scale=2), prov, "svg"),
+            still_bytes(image, ExportStyle(scale=2), prov, "pdf"))
+
+
+@fuzz(150)
+@given(which=st.integers(0, 1), edits=_EDITS)
+def test_svg_and_pdf_mutated_read_back_or_are_refused(which, edits):
+    from genai_studio.core.export.imagemeta import read_provenance
+
+    raw = bytearray(base_vectors()[which])
+    path = write(_mutate(raw, edits), "fuzz.svg" if which == 0 else "fuzz.pdf")
+    try:
+        prov = read_provenance(path)
+    except GenAIError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert prov.model_name and prov.latent.ndim == 2

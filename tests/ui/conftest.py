@@ -74,13 +74,23 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
                          ("gan", GANConfig(latent_dim=8, channels=8)),
                          ("cvae", VAEConfig(latent_dim=2, hidden=(32,), conditional=True)),
                          ("cgan", GANConfig(latent_dim=8, channels=8, conditional=True)),
-                         ("judge", JudgeConfig(channels=4))):
+                         ("judge", JudgeConfig(channels=4)),
+                         ("glyphs", VAEConfig(latent_dim=4, hidden=(32,), conditional=True,
+                                              num_classes=3))):
         model = build_model(config)
         sub = folder / name
         sub.mkdir()
+        dataset = GLYPH_DATASET if name == "glyphs" else {"name": "none"}
         out[name] = save_model(sub / f"tiny-{name}.safetensors", model,
-                               model_metadata(model, dataset={"name": "none"}, training={}))
+                               model_metadata(model, dataset=dataset, training={}))
     return out
+
+
+# A glyph model's record (a conditional model trained on ``dataset fonts ... --chars abc``).
+GLYPH_DATASET = {"name": "fonts", "file": "fonts.safetensors", "classes": ["a", "b", "c"],
+                 "styles": ["One", "Two", "Three"],
+                 "glyphs": {"size": 28, "em": 22.4, "baseline": 21.0},
+                 "options": {"size": 28, "colour": "grey", "fit": "pad"}}
 
 
 def _make_window(qtbot, shipped: Path, tmp_path: Path, settings: QSettings | None = None,

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QMessageBo
 from genai_studio.ui.common import ask
 from tests.ui.helpers import start_training
 
-STATES = ["no model", "2-D VAE", "8-D VAE", "conditional", "GAN", "training"]
+STATES = ["no model", "2-D VAE", "8-D VAE", "conditional", "glyph VAE", "GAN", "training"]
 # How many commands each state has enabled at least: with no model, only the ones that need
 # none (import, open, new dataset, help...).
 AT_LEAST = {"no model": 10}
 PYTHON_EXCEPTION = re.compile(r"\b[A-Z]\w*(Error|Exception|Warning):|Traceback")
 MODEL_OF = {"2-D VAE": "vae", "8-D VAE": "vae8", "conditional": "cgan", "GAN": "gan",
-            "training": "vae"}
+            "training": "vae", "glyph VAE": "glyphs"}
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from genai_studio.core.export.options import ExportFormat, ExportSource
+from genai_studio.core.export.options import ANIMATION_FORMATS, ExportFormat, ExportSource
 from genai_studio.ui.canvas.state import Grid
 from genai_studio.ui.material.state import Material, Target, TargetKind
 
@@ -42,7 +42,7 @@ def test_export_dialog_is_the_state_and_asks_for_an_export(state, host, handle, 
     _grid(state, state.session.model)
     dialog.show_for(ExportSource.MORPH)
     assert state.takeout.source is ExportSource.MORPH
-    assert dialog.fmt.count() == 5 and dialog.frames.isVisibleTo(dialog)
+    assert dialog.fmt.count() == len(ANIMATION_FORMATS) and dialog.frames.isVisibleTo(dialog)
     dialog.fmt.setCurrentIndex(dialog.fmt.findData(ExportFormat.WEBP))
     assert state.takeout.settings.animation_format is ExportFormat.WEBP
     dialog.frames.setValue(30)
@@ -58,6 +58,16 @@ def test_export_dialog_is_the_state_and_asks_for_an_export(state, host, handle, 
     monkeypatch.setattr(ask, "save_path", lambda *a, **k: tmp_path / "sheet.png")
     dialog.export_button.click()
     assert asked == [(ExportSource.GRID, tmp_path / "sheet.png")]
+    # a vector format for stills: the grid's choice is kept, the morph's is its own
+    dialog.fmt.setCurrentIndex(dialog.fmt.findData(ExportFormat.SVG))
+    assert state.takeout.settings.fmt_for(ExportSource.GRID) is ExportFormat.SVG
+    assert state.takeout.settings.fmt_for(ExportSource.TILE) is ExportFormat.SVG
+    assert state.takeout.settings.fmt_for(ExportSource.MORPH) is ExportFormat.WEBP
+    offered = []
+    monkeypatch.setattr(ask, "save_path", lambda _p, _t, start, filters: offered.append(
+        (start.suffix, filters)) or tmp_path / "sheet.svg")
+    dialog.export_button.click()
+    assert offered[0][0] == ".svg" and "*.svg" in offered[0][1]
     state.takeout.busy = True
     assert not dialog.export_button.isEnabled() and dialog.cancel_button.isEnabled()
     state.takeout.progress = (0.5, "frame 3 of 6")

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox
 
 from genai_studio.ui.canvas.state import MAX_SEED
 from genai_studio.ui.common.bind import bind
+from genai_studio.ui.common.fields import MAX_LABEL
 from genai_studio.ui.studio.kinds import Anchor, MorphEnd
 from genai_studio.ui.studio.state import Theme
 
@@ -22,8 +23,10 @@ def test_fields_validate_and_signal_only_on_change(state, qtbot):
     assert seen == [5, 0, MAX_SEED]
     state.canvas.grid_size = 99
     assert state.canvas.grid_size == 10
-    state.canvas.digit = 12
-    assert state.canvas.digit == 9
+    state.canvas.digit = 12  # a glyph model's 13th character; the studio keeps a model's range
+    assert state.canvas.digit == 12
+    state.canvas.digit = 5000
+    assert state.canvas.digit == MAX_LABEL
     state.canvas.digit = None
     assert state.canvas.digit is None
     state.pad.point = (1.5, -2)

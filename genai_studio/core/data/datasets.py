@@ -7,6 +7,11 @@ with ``name``, ``created``, ``source`` (the folder), ``options`` (size, colour, 
 ``core.prepare``), ``counts`` (files found, kept, skipped by reason), ``image_shape`` and
 ``num_images``. They live in the user's data folder (``user_datasets_dir``) as NAME.safetensors.
 
+A labelled dataset (glyphs from fonts: ``core.data.fonts``) also holds ``labels``, (N,) uint16
+class indices into the metadata's ``classes`` (the characters), and may hold ``styles``, (N,)
+uint16 indices into its ``styles`` (the fonts). Both are checked like the images, and every
+index against its list, before anything trusts them.
+
 Loading trusts nothing: the header is read alone (bounded), the tensor table must hold exactly
 that one uint8 tensor whose shape matches the metadata, whose byte range matches its shape, and
 whose file size matches the table, all within ``MAX_IMAGES`` and ``MAX_BYTES``, before the
@@ -35,6 +40,9 @@ from genai_studio.core.validate import loads_json
 FORMAT = "genai-studio.dataset"
 FORMAT_VERSION = 1
 TENSOR = "images"
+LABELS = "labels"
+STYLES = "styles"
+MAX_CLASSES = 1024  # one-hot inputs of a conditional model: a few hundred glyphs at most
 MAX_HEADER = 1024 * 1024
 MAX_IMAGES = 1_000_000
 MAX_BYTES = 4 * 1024**3
@@ -77,19 +85,35 @@ def dataset_path(name_or_path: str | Path, folder: Path | None = None) -> Path:
     return (folder or user_datasets_dir()) / f"{check_name(text)}{MODEL_SUFFIX}"
 
 
-def save_dataset(path: Path, images: np.ndarray, metadata: dict[str, Any]) -> Path:
-    """Write images (uint8, studio layout) and their metadata atomically."""
+def save_dataset(path: Path, images: np.ndarray, metadata: dict[str, Any],
+                 labels: np.ndarray | None = None, styles: np.ndarray | None = None) -> Path:
+    """Write images (uint8, studio layout), their metadata and, for a labelled set, each
+    image's class (an index into ``metadata["classes"]``) and style (into
+    ``metadata["styles"]``), atomically."""
     from safetensors.numpy import save
 
     images = np.ascontiguousarray(images)
     shape = _shape_of(images)
     if images.dtype != np.uint8 or shape is None or images.shape[0] < 1:
         raise UsageError("a dataset holds one or more uint8 images, (N, H, W) or (N, H, W, 3)")
+    tensors = {TENSOR: images}
+    for key, values in ((LABELS, labels), (STYLES, styles)):
+        if values is None:
+            continue
+        names = metadata.get("classes" if key == LABELS else "styles")
+        values = np.ascontiguousarray(values, dtype=np.uint16)
+        if values.shape != (images.shape[0],) or not isinstance(names, list) \
+                or not 0 < len(names) <= MAX_CLASSES or int(values.max()) >= len(names):
+            raise UsageError(f"a dataset's {key} are one index per image into its "
+                             f"{'classes' if key == LABELS else 'styles'}")
+        tensors[key] = values
+    if styles is not None and labels is None:
+        raise UsageError("a dataset with styles needs labels")
     meta = {**metadata, "image_shape": list(shape), "num_images": int(images.shape[0])}
     meta.setdefault("created", datetime.now(UTC).isoformat(timespec="seconds"))
     header = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
               "metadata": json.dumps(meta, sort_keys=True)}
-    write_atomic(Path(path), save({TENSOR: images}, metadata=header))
+    write_atomic(Path(path), save(tensors, metadata=header))
     return Path(path)
 
 
@@ -124,6 +148,15 @@ def read_dataset_info(path: Path) -> tuple[DatasetInfo, int]:
     return info, 8 + header_len + int(header[TENSOR]["data_offsets"][0])
 
 
+def _offsets(path: Path) -> dict[str, int]:
+    """Where each tensor's bytes start in a (checked) dataset file."""
+    with open_regular(path, DataError, "dataset file") as fh:
+        (header_len,) = struct.unpack("<Q", fh.read(8))
+        header = loads_json(fh.read(header_len), f"{path.name}: header", DataError)
+    return {k: 8 + header_len + int(v["data_offsets"][0])
+            for k, v in header.items() if k != "__metadata__"}
+
+
 def _metadata(name: str, header: Any) -> dict[str, Any]:
     if not isinstance(header, dict):
         raise DataError(f"{name}: not a dataset file (unreadable header)")
@@ -149,8 +182,10 @@ def _checked_table(name: str, header: dict, meta: dict, data_bytes: int
     """Shape and count, after checking the tensor table against the metadata and the file."""
     tensors = {k: v for k, v in header.items() if k != "__metadata__"}
     entry = tensors.get(TENSOR)
-    if set(tensors) != {TENSOR} or not isinstance(entry, dict):
-        raise DataError(f"{name}: damaged: expected one tensor {TENSOR!r}, found {sorted(tensors)}")
+    if not isinstance(entry, dict) or not set(tensors) <= {TENSOR, LABELS, STYLES} \
+            or (STYLES in tensors and LABELS not in tensors):
+        raise DataError(f"{name}: damaged: expected a tensor {TENSOR!r} (and {LABELS!r}, "
+                        f"{STYLES!r}), found {sorted(tensors)}")
     dims, offsets = entry.get("shape"), entry.get("data_offsets")
     if (entry.get("dtype") != "U8" or not _ints(dims, 3, 4) or not _ints(offsets, 2, 2)):
         raise DataError(f"{name}: damaged tensor table")
@@ -167,11 +202,33 @@ def _checked_table(name: str, header: dict, meta: dict, data_bytes: int
         raise DataError(f"{name}: damaged or forged: the metadata says "
                         f"{meta.get('num_images')} images of {meta.get('image_shape')}, the "
                         f"tensor holds {n} of {list(shape)}")
-    start, end = offsets
-    if end - start != n * c * h * w or start != 0 or end != data_bytes:
+    spans = [(offsets[0], offsets[1], n * c * h * w)]
+    for key, names in ((LABELS, "classes"), (STYLES, "styles")):
+        if key in tensors:
+            spans.append(_index_span(name, key, tensors[key], n, meta.get(names)))
+    position = 0
+    for start, end, size in sorted(spans):
+        if start != position or end - start != size:
+            raise DataError(f"{name}: truncated or damaged (the tensor table does not match "
+                            "the file's size)")
+        position = end
+    if position != data_bytes:
         raise DataError(f"{name}: truncated or damaged (the tensor table does not match the "
                         "file's size)")
     return shape, n
+
+
+def _index_span(name: str, key: str, entry: Any, n: int, names: Any) -> tuple[int, int, int]:
+    """(start, end, expected size) of a labels or styles tensor, checked against its list."""
+    if not isinstance(entry, dict) or entry.get("dtype") != "U16" \
+            or entry.get("shape") != [n] or not _ints(entry.get("data_offsets"), 2, 2):
+        raise DataError(f"{name}: damaged tensor table ({key})")
+    if not isinstance(names, list) or not 0 < len(names) <= MAX_CLASSES \
+            or not all(isinstance(v, str) and 0 < len(v) <= 200 for v in names):
+        raise DataError(f"{name}: damaged metadata: its {key} need a list of "
+                        f"1 to {MAX_CLASSES} names")
+    start, end = entry["data_offsets"]
+    return start, end, 2 * n
 
 
 def _ints(value: Any, low: int, high: int) -> bool:
@@ -196,8 +253,35 @@ def load_dataset_arrays(path: Path) -> tuple[DatasetInfo, np.ndarray]:
     return info, images.reshape(shape)
 
 
+def load_dataset_labels(path: Path) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """(labels, styles) of a labelled dataset, int64 and checked against its class and style
+    lists; None for a set without labels."""
+    info, _ = read_dataset_info(path)
+    offsets = _offsets(path)
+    if LABELS not in offsets:
+        return None
+    out = []
+    for key, names in ((LABELS, "classes"), (STYLES, "styles")):
+        if key not in offsets:
+            out.append(None)
+            continue
+        try:
+            with open_regular(path, DataError, "dataset file") as fh:
+                fh.seek(offsets[key])
+                values = np.fromfile(fh, dtype="<u2", count=info.num_images)
+        except OSError as exc:
+            raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if values.size != info.num_images:
+            raise DataError(f"{Path(path).name}: the file changed while it was being read")
+        if int(values.max()) >= len(info.metadata[names]):
+            raise DataError(f"{Path(path).name}: damaged: a {key[:-1]} index is past its list")
+        out.append(values.astype(np.int64))
+    return out[0], out[1]
+
+
 def load_dataset(path: Path, device: Any = "cpu"):
-    """A dataset file as an ``ImageSet`` (no labels) on ``device``."""
+    """A dataset file as an ``ImageSet`` on ``device``: labelled (``info["classes"]``) when
+    the file holds labels, else with zeros and ``has_labels`` False."""
     import torch
 
     from genai_studio.core.data.mnist import ImageSet
@@ -205,9 +289,16 @@ def load_dataset(path: Path, device: Any = "cpu"):
     info, images = load_dataset_arrays(path)
     record = {"options": info.metadata.get("options"), "source": info.metadata.get("source"),
               "file": Path(path).name, "image_shape": list(info.image_shape)}
-    return ImageSet(images=torch.from_numpy(images).to(device),
-                    labels=torch.zeros(info.num_images, dtype=torch.long, device=device),
-                    name=info.name, split="all", has_labels=False, info=record)
+    found = load_dataset_labels(path)
+    if found is None:
+        labels = torch.zeros(info.num_images, dtype=torch.long, device=device)
+    else:
+        labels = torch.from_numpy(found[0]).to(device)
+        for key in ("classes", "styles", "glyphs"):
+            if key in info.metadata:
+                record[key] = info.metadata[key]
+    return ImageSet(images=torch.from_numpy(images).to(device), labels=labels,
+                    name=info.name, split="all", has_labels=found is not None, info=record)
 
 
 def list_datasets(folder: Path | None = None) -> tuple[list[DatasetInfo], list[str]]:

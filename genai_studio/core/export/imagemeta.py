@@ -1,4 +1,5 @@
-"""Provenance inside image files: PNG / APNG text chunks, WebP XMP, GIF comments.
+"""Provenance inside image files: PNG / APNG text chunks, WebP XMP, GIF comments, and the
+SVG and PDF files of ``core.export.vector`` (which writes and finds its own).
 
 Written: PNG and APNG get an iTXt chunk ``genai-studio.provenance`` (the JSON record, zlib
 compressed) and a tEXt ``parameters`` line for people and other tools; WebP gets an XMP packet
@@ -194,10 +195,35 @@ def read_texts(path: Path) -> tuple[str | None, str | None]:
                 return (None if xmp is None else _from_xmp(xmp, source)), None
         except OSError as exc:
             raise ImageFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if head.startswith(b"%PDF-") or _is_svg(head):
+        return _vector_texts(path, source)
     if head[:6] in (b"GIF87a", b"GIF89a"):
         comment = _gif_comment(path, source)
         return (None if comment is None else comment.decode("utf-8", "replace")), None
-    raise ImageFileError(f"{source}: not a PNG, WebP or GIF image")
+    raise ImageFileError(f"{source}: not a PNG, WebP, GIF, SVG or PDF image")
+
+
+def _is_svg(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return text.startswith((b"<?xml", b"<svg"))
+
+
+def _vector_texts(path: Path, source: str) -> tuple[str | None, str | None]:
+    """An SVG's first or a PDF's last ``MAX_SCAN_BYTES`` (where the record is written),
+    searched without an XML or PDF parser."""
+    from genai_studio.core.export.vector import MAX_SCAN_BYTES, read_vector_texts
+
+    with open_regular(path, ImageFileError, "image") as fh:
+        try:
+            size = os.fstat(fh.fileno()).st_size
+            pdf = fh.read(5) == b"%PDF-"
+            fh.seek(max(0, size - MAX_SCAN_BYTES) if pdf else 0)
+            data = fh.read(min(size, MAX_SCAN_BYTES))
+        except OSError as exc:
+            raise ImageFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if pdf and not data.startswith(b"%PDF-"):
+        data = b"%PDF-" + data  # the tail of a large PDF: still searched as a PDF
+    return read_vector_texts(data, source)
 
 
 def read_provenance(path: Path) -> Provenance:

@@ -21,6 +21,7 @@ from genai_studio.core.errors import UsageError
 from genai_studio.core.export import writers as export
 from genai_studio.core.export.options import (
     ANIMATION_FORMATS,
+    STILL_FORMATS,
     ExportFormat,
     ExportSource,
     ExportStyle,
@@ -154,18 +155,20 @@ def run_job(job: ExportJob, model: Any = None) -> Iterator[export.ExportEvent]:
     s = job.source
     if job.fmt == "batch":
         yield from _batch(job, model)
-    elif job.fmt in ANIMATION_FORMATS:
+    elif s.kind.animated and job.fmt in ANIMATION_FORMATS:
         images, prov = _animation(job, model)
         yield from export.export_animation(job.target, images, prov, job.style, job.timing,
                                            job.fmt)
-    elif job.fmt == "png" and s.images is not None and s.tile_index is not None:
+    elif s.kind is ExportSource.TILE and job.fmt in STILL_FORMATS and s.images is not None \
+            and s.tile_index is not None:
         path = export.write_still(job.target, s.images[s.tile_index], job.style,
-                                  _grid_prov(s, s.tile_index))
+                                  _grid_prov(s, s.tile_index), job.fmt)
         yield export.ExportDone((path,))
-    elif job.fmt == "sheet" and s.images is not None:
+    elif s.kind is ExportSource.GRID and job.fmt in ("sheet", "svg", "pdf") \
+            and s.images is not None:
         path = export.write_sheet(job.target, s.images, job.style, _grid_prov(s, None),
                                   gutter=job.gutter,
-                                  captions=_captions(s) if job.captions else None)
+                                  captions=_captions(s) if job.captions else None, fmt=job.fmt)
         yield export.ExportDone((path,))
     else:
         raise UsageError(f"cannot export a {s.kind} as {job.fmt}")

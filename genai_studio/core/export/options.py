@@ -40,6 +40,19 @@ class ExportFormat(enum.StrEnum):
     WEBP = "webp"
     FRAMES = "frames"  # a folder of PNG frames
     SPRITE = "sprite"  # one PNG of every frame, and a JSON index
+    SVG = "svg"  # traced outlines: a tile, or a grid as a sheet
+    PDF = "pdf"  # traced outlines for print: a tile, a sheet, or a page per frame
+    SVG_FRAMES = "svg-frames"  # a folder of SVG frames
+    SVG_SPRITE = "svg-sprite"  # one SVG of every frame, and a JSON index
+
+    @property
+    def vector(self) -> bool:
+        return self in VECTOR_FORMATS
+
+    @property
+    def folder(self) -> bool:
+        """Written as a folder of files (the artist names a folder, not a file)."""
+        return self in (ExportFormat.BATCH, ExportFormat.FRAMES, ExportFormat.SVG_FRAMES)
 
     @property
     def title(self) -> str:
@@ -51,17 +64,28 @@ FORMAT_TITLES = {
     ExportFormat.BATCH: "PNG files in a folder", ExportFormat.GIF: "GIF",
     ExportFormat.APNG: "APNG (animated PNG)", ExportFormat.WEBP: "Animated WebP",
     ExportFormat.FRAMES: "PNG frame sequence (folder)",
-    ExportFormat.SPRITE: "Sprite sheet (PNG + JSON)"}
+    ExportFormat.SPRITE: "Sprite sheet (PNG + JSON)",
+    ExportFormat.SVG: "SVG (sharp at any size)",
+    ExportFormat.PDF: "PDF (sharp at any size, for print)",
+    ExportFormat.SVG_FRAMES: "SVG frame sequence (folder)",
+    ExportFormat.SVG_SPRITE: "SVG sprite sheet (SVG + JSON)"}
+VECTOR_FORMATS = (ExportFormat.SVG, ExportFormat.PDF, ExportFormat.SVG_FRAMES,
+                  ExportFormat.SVG_SPRITE)
+VECTOR_ANIMATION_FORMATS = (ExportFormat.SVG_FRAMES, ExportFormat.SVG_SPRITE, ExportFormat.PDF)
 ANIMATION_FORMATS = (ExportFormat.GIF, ExportFormat.APNG, ExportFormat.WEBP, ExportFormat.FRAMES,
-                     ExportFormat.SPRITE)
+                     ExportFormat.SPRITE, *VECTOR_ANIMATION_FORMATS)
+STILL_FORMATS = (ExportFormat.PNG, ExportFormat.SVG, ExportFormat.PDF)  # what a still is kept as
 # Which formats each source can be written as (the first is its default).
 SOURCE_FORMATS: dict[ExportSource, tuple[ExportFormat, ...]] = {
-    ExportSource.TILE: (ExportFormat.PNG,),
-    ExportSource.GRID: (ExportFormat.SHEET,),
+    ExportSource.TILE: (ExportFormat.PNG, ExportFormat.SVG, ExportFormat.PDF),
+    ExportSource.GRID: (ExportFormat.SHEET, ExportFormat.SVG, ExportFormat.PDF),
     ExportSource.BATCH: (ExportFormat.BATCH,),
     ExportSource.MORPH: ANIMATION_FORMATS,
     ExportSource.PATH: ANIMATION_FORMATS,
 }
+SUFFIXES = {ExportFormat.PNG: ".png", ExportFormat.SHEET: ".png", ExportFormat.GIF: ".gif",
+            ExportFormat.APNG: ".png", ExportFormat.WEBP: ".webp", ExportFormat.SPRITE: ".png",
+            ExportFormat.SVG: ".svg", ExportFormat.PDF: ".pdf", ExportFormat.SVG_SPRITE: ".svg"}
 RESAMPLING = ("nearest", "lanczos", "ink")
 SCALE_PRESETS = (4, 8, 16, 32)
 MAX_SIDE = MAX_EXPORT_SIDE  # px, for one frame

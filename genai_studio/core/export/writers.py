@@ -1,5 +1,7 @@
 """Writing exports: PNG stills, contact sheets, batches, GIF / APNG / WebP animations, PNG frame
-sequences and sprite sheets, each with its provenance, each written atomically (Pillow, no Qt).
+sequences and sprite sheets, and their vector versions (SVG and PDF of a tile or a sheet; SVG
+frames, an SVG sprite sheet or a PDF page per frame, traced by ``core.export.vector``), each
+with its provenance, each written atomically (Pillow, no Qt).
 
 Long exports are generators of :class:`ExportProgress` events ending with one
 :class:`ExportDone`, like training: the CLI drains them, the studio's worker forwards them and
@@ -25,7 +27,13 @@ import numpy as np
 
 from genai_studio.core.errors import UsageError
 from genai_studio.core.export.imagemeta import gif_comment, png_info, webp_xmp
-from genai_studio.core.export.options import ANIMATION_FORMATS, ExportStyle, Timing, parse_colour
+from genai_studio.core.export.options import (
+    ANIMATION_FORMATS,
+    VECTOR_ANIMATION_FORMATS,
+    ExportStyle,
+    Timing,
+    parse_colour,
+)
 from genai_studio.core.export.provenance import Provenance
 from genai_studio.core.export.render import (
     colourise,
@@ -38,7 +46,8 @@ from genai_studio.core.export.render import (
 from genai_studio.core.latent.motion import check_frames
 from genai_studio.core.store.files import check_writable, write_atomic, write_group
 
-SUFFIXES = {".gif": "gif", ".png": "apng", ".webp": "webp"}
+SUFFIXES = {".gif": "gif", ".png": "apng", ".webp": "webp", ".svg": "svg-sprite",
+            ".pdf": "pdf"}
 MAX_ANIMATION_BYTES = 1 << 30  # rendered frames held in memory before encoding
 # zlib level 6 (Pillow's default): level 3 saves 35-45% of the encode time on these images but
 # writes 15% (APNG) to 90% (contact sheets) larger files; the speed goals are met at 6.
@@ -67,7 +76,8 @@ def format_for(target: str | Path) -> str:
         return "frames"
     suffix = Path(text).suffix.lower()
     if suffix not in SUFFIXES:
-        raise UsageError(f"{text}: write .gif, .png (APNG), .webp, or a folder ending in /")
+        raise UsageError(f"{text}: write .gif, .png (APNG), .webp, .svg (a sprite sheet), "
+                         ".pdf (a page per frame), or a folder ending in /")
     return SUFFIXES[suffix]
 
 
@@ -97,9 +107,21 @@ def still_png(image: np.ndarray, style: ExportStyle, prov: Provenance) -> bytes:
     return _png(render(image, style), _with_style(prov, style))
 
 
-def write_still(path: Path, image: np.ndarray, style: ExportStyle, prov: Provenance) -> Path:
+def still_bytes(image: np.ndarray, style: ExportStyle, prov: Provenance,
+                fmt: str = "png") -> bytes:
+    """One image as PNG, SVG or PDF bytes in ``style``, with its provenance."""
+    if fmt == "png":
+        return still_png(image, style, prov)
+    from genai_studio.core.export import vector
+
+    page, prov = vector.tile_page(image, style), _with_style(prov, style)
+    return vector.svg_bytes(page, prov) if fmt == "svg" else vector.pdf_bytes([page], prov)
+
+
+def write_still(path: Path, image: np.ndarray, style: ExportStyle, prov: Provenance,
+                fmt: str = "png") -> Path:
     check_writable(Path(path))
-    write_atomic(Path(path), still_png(image, style, prov))
+    write_atomic(Path(path), still_bytes(image, style, prov, fmt))
     return Path(path)
 
 
@@ -111,11 +133,25 @@ def sheet_png(images: np.ndarray | Sequence[np.ndarray], style: ExportStyle, pro
                 _with_style(prov, style))
 
 
+def sheet_bytes(images: np.ndarray | Sequence[np.ndarray], style: ExportStyle,
+                prov: Provenance, columns: int | None = None, gutter: int = 0,
+                captions: Sequence[str] | None = None, fmt: str = "sheet") -> bytes:
+    """A contact sheet as PNG (``sheet``), SVG or PDF bytes; ``prov`` holds every tile's
+    latent."""
+    if fmt in ("sheet", "png"):
+        return sheet_png(images, style, prov, columns, gutter, captions)
+    from genai_studio.core.export import vector
+
+    page = vector.sheet_page(images, style, columns, gutter, captions)
+    prov = _with_style(prov, style)
+    return vector.svg_bytes(page, prov) if fmt == "svg" else vector.pdf_bytes([page], prov)
+
+
 def write_sheet(path: Path, images: np.ndarray | Sequence[np.ndarray], style: ExportStyle,
                 prov: Provenance, columns: int | None = None, gutter: int = 0,
-                captions: Sequence[str] | None = None) -> Path:
+                captions: Sequence[str] | None = None, fmt: str = "sheet") -> Path:
     check_writable(Path(path))
-    write_atomic(Path(path), sheet_png(images, style, prov, columns, gutter, captions))
+    write_atomic(Path(path), sheet_bytes(images, style, prov, columns, gutter, captions, fmt))
     return Path(path)
 
 
@@ -226,45 +262,70 @@ def _encode(frames: list, fmt: str, prov: Provenance, timing: Timing,
     return buffer.getvalue()
 
 
+def _frame_prov(prov: Provenance, i: int) -> Provenance:
+    return dataclasses.replace(prov, latent=prov.latent[i:i + 1], frame=i,
+                               labels=None if prov.labels is None else prov.labels[i:i + 1])
+
+
 def _frame_files(folder: Path, frames: list, prov: Provenance) -> dict[Path, bytes]:
-    out = {}
-    for i, frame in enumerate(frames):
-        own = dataclasses.replace(
-            prov, latent=prov.latent[i:i + 1], frame=i,
-            labels=None if prov.labels is None else prov.labels[i:i + 1])
-        out[folder / f"frame_{i:04d}.png"] = _png(frame, own)
-    return out
+    return {folder / f"frame_{i:04d}.png": _png(frame, _frame_prov(prov, i))
+            for i, frame in enumerate(frames)}
 
 
 def _sprite_files(path: Path, images: np.ndarray, style: ExportStyle, prov: Provenance,
-                  timing: Timing) -> dict[Path, bytes]:
+                  timing: Timing, pages: list | None = None) -> dict[Path, bytes]:
+    """A sprite sheet and its JSON map: PNG, or SVG from the frames' traced ``pages``."""
     n = len(images)
     columns = math.ceil(math.sqrt(n))
     h, w = style.output_size(*np.asarray(images[0]).shape[:2])
-    sheet = contact_sheet(images, style, columns=columns)
+    if pages is None:
+        sheet = contact_sheet(images, style, columns=columns)
+        size, data = (sheet.width, sheet.height), _png(sheet, prov)
+    else:
+        from genai_studio.core.export import vector
+
+        sheet = vector.sprite_page(pages, columns)
+        size, data = (sheet.width, sheet.height), vector.svg_bytes(sheet, prov)
     frames = [{"name": f"frame_{i:04d}", "x": (i % columns) * w, "y": (i // columns) * h,
                "w": w, "h": h, "duration_ms": timing.duration_ms("sprite")} for i in range(n)]
     frame_map = {
         "frames": frames,
-        "meta": {"image": path.name, "size": {"w": sheet.width, "h": sheet.height},
+        "meta": {"image": path.name, "size": {"w": size[0], "h": size[1]},
                  "frame_size": {"w": w, "h": h}, "columns": columns,
                  "rows": math.ceil(n / columns), "fps": timing.fps,
                  "playback": timing.playback, "easing": timing.easing},
         "provenance": prov.to_dict(),
     }
-    return {path: _png(sheet, prov),
+    return {path: data,
             path.with_suffix(".json"): json.dumps(frame_map, indent=1).encode("utf-8")}
+
+
+def _vector_files(target: Path, fmt: str, images: np.ndarray, pages: list, prov: Provenance,
+                  style: ExportStyle, timing: Timing) -> dict[Path, bytes]:
+    from genai_studio.core.export import vector
+
+    if fmt == "pdf":
+        return {target: vector.pdf_bytes(pages, prov)}
+    if fmt == "svg-sprite":
+        return _sprite_files(target, images, style, prov, timing, pages)
+    out = {}
+    for i, page in enumerate(pages):
+        out[target / f"frame_{i:04d}.svg"] = vector.svg_bytes(page, _frame_prov(prov, i))
+    return out
 
 
 def check_target(target: Path, fmt: str, inputs: Sequence[Path] = ()) -> Path:
     """Check where an export goes before any work; a frame folder may be new (its parent
     must exist) or empty. ``inputs`` (the model, anchor images) must not be overwritten."""
-    if fmt == "frames":
+    if fmt in ("frames", "svg-frames"):
         if target.exists() and not target.is_dir():
             raise UsageError(f"{target} is a file; a frame sequence needs a folder")
         if target.is_dir() and any(target.iterdir()):
             raise UsageError(f"{target} is not empty; choose a new or empty folder for frames")
         check_writable((target if target.is_dir() else target.parent) / "frame_0000.png")
+    elif fmt == "svg-sprite":
+        check_writable(target, inputs)
+        check_writable(target.with_suffix(".json"), inputs)
     else:
         check_writable(target, inputs)
     return target
@@ -289,6 +350,14 @@ def export_animation(target: Path | str, images: np.ndarray, prov: Provenance,
     if fmt == "sprite":
         yield ExportProgress(0, total, "rendering")
         files = _sprite_files(target, images, style, prov, timing)
+    elif fmt in VECTOR_ANIMATION_FORMATS:
+        from genai_studio.core.export import vector
+
+        pages = []
+        for i, image in enumerate(images):
+            pages.append(vector.tile_page(image, style))
+            yield ExportProgress(i + 1, total, "tracing")
+        files = _vector_files(target, fmt, images, pages, prov, style, timing)
     else:
         frames = []
         for i, image in enumerate(images):
@@ -301,7 +370,7 @@ def export_animation(target: Path | str, images: np.ndarray, prov: Provenance,
             transparent = style.transparent and np.asarray(images[0]).ndim == 2
             files = {target: _encode(frames, fmt, prov, timing, transparent)}
     yield ExportProgress(total - 1, total, "encoding")
-    if fmt == "frames" and not target.exists():
+    if fmt in ("frames", "svg-frames") and not target.exists():
         target.mkdir()
         try:
             paths = write_group(files)

@@ -146,6 +146,17 @@ def warm_start(model: torch.nn.Module, path: Path) -> dict[str, Any]:
     return {"name": Path(path).name, "sha256": file_sha256(path)}
 
 
+def with_data_classes(model_config, data):
+    """A conditional model on a labelled dataset of its own classes (glyphs: one class per
+    character) takes as many classes as the dataset names; MNIST keeps its ten digits."""
+    import dataclasses
+
+    classes = (data.info or {}).get("classes")
+    if getattr(model_config, "conditional", False) and isinstance(classes, list) and classes:
+        return dataclasses.replace(model_config, num_classes=len(classes))
+    return model_config
+
+
 def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
     """Refuse, with a reason, a data set the model cannot train on."""
     from genai_studio.core.models.base import MNIST_SHAPE
@@ -158,6 +169,11 @@ def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
             and not data.has_labels:
         raise UsageError(f"the data set {data.name!r} has no labels: conditional models and "
                          "the judge train on MNIST")
+    classes = getattr(model_config, "num_classes", None)
+    if getattr(model_config, "conditional", False) and classes is not None and len(data) \
+            and int(data.labels.max()) >= classes:
+        raise UsageError(f"the data set {data.name!r} has labels past the model's {classes} "
+                         "classes")
     if len(data) < 2:
         raise UsageError(f"the data set {data.name!r} has {len(data)} image(s); training needs "
                          "at least 2")

@@ -22,6 +22,7 @@ from genai_studio.ui.common.bind import bind, mirror, refill, show
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.settings import GRID_SIZES
 from genai_studio.ui.common.spin import SpinBox
+from genai_studio.ui.studio.kinds import label_items
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.workers.messages import ModelHandle
 
@@ -135,6 +136,13 @@ class StudioToolbar(QToolBar):
         self.model_label.setText(handle.name if handle is not None else "no model")
         self.model_label.setToolTip(str(handle.path) if handle is not None else "")
         self.digit_action.setVisible(handle is not None and handle.conditional)
+        if handle is not None and handle.conditional:
+            glyphs = handle.draws_glyphs
+            refill(self.digit, label_items(handle.classes,
+                                           "any character" if glyphs else "any digit"))
+            self.digit.setToolTip("The character a glyph model draws ('any': each in turn)"
+                                  if glyphs else "The digit a conditional model draws "
+                                  "('any': 0-9 in turn)")
 
     def on_loading(self, loading: bool) -> None:
         if loading:

@@ -234,8 +234,13 @@ def unit(value: Any) -> float:
     return min(max(float(value), 0.0), 1.0)
 
 
+MAX_LABEL = 1023  # a conditional model's classes: ten digits, or a fonts dataset's characters
+
+
 def digit(value: Any) -> int | None:
-    return None if value is None else min(max(int(value), 0), 9)
+    """A conditional model's class (a digit, or a character of a glyph model); the model's own
+    range is kept by the studio when a model loads."""
+    return None if value is None else min(max(int(value), 0), MAX_LABEL)
 
 
 def choice(*values: Any) -> Callable[[Any], Any]:

@@ -84,7 +84,7 @@ def dropped_image(mime) -> Path | None:  # noqa: ANN001 - QMimeData
 
 # A canvas tile dragged within the window (to a pad corner, onto the inside view): its index.
 TILE_MIME = "application/x-genai-studio-tile"
-EXPORT_SUFFIXES = (".png", ".gif", ".webp")  # what the studio exports, and can reopen
+EXPORT_SUFFIXES = (".png", ".gif", ".webp", ".svg", ".pdf")  # what the studio exports and reopens
 
 
 def dropped_images(mime: Any) -> list[Path]:

@@ -120,7 +120,9 @@ class DatasetActions(QObject):
                              done=lambda _r: self.refresh()))
 
     def train_on(self, info: Any) -> None:
-        """Fill the training form with this dataset and show it (Train starts the run)."""
+        """Fill the training form with this dataset and show it (Train starts the run); a glyph
+        dataset (labelled by character) trains a conditional model, one class a character."""
         settings = self.state.training.settings
-        self.state.training.settings = replace(settings, data=info.path, conditional=False)
+        labelled = "classes" in getattr(info, "metadata", {})
+        self.state.training.settings = replace(settings, data=info.path, conditional=labelled)
         self.show_training()

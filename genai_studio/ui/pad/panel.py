@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from genai_studio.ui.common import theme
-from genai_studio.ui.common.bind import bind, show
+from genai_studio.ui.common.bind import bind, refill, show
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import ImagePreview
 from genai_studio.ui.pad.latent_pad import LatentPad
 from genai_studio.ui.pad.state import PadMode
-from genai_studio.ui.studio.kinds import Corner
+from genai_studio.ui.studio.kinds import Corner, label_items
 from genai_studio.ui.studio.state import StudioState
 
 if TYPE_CHECKING:
@@ -171,6 +171,8 @@ class PadPanel(QWidget):
             self.hint.setText(f"{handle.latent_dim}-D latent: the pad spans a plane through "
                               "four corner anchors. Drop canvas tiles on corners to steer it.")
         self._show_controls(mode is PadMode.PLANE, handle.conditional)
+        if handle.conditional:
+            refill(self.digit, label_items(handle.classes))
         self.on_corners()
 
     def _show_controls(self, plane: bool, conditional: bool) -> None:

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from genai_studio.ui.common.fields import Derived, Field, SubState, unit
+from genai_studio.ui.common.fields import MAX_LABEL, Derived, Field, SubState, unit
 from genai_studio.workers.messages import ModelHandle, PadBackground
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def _can_replay(s: PadState) -> bool:
 class PadState(SubState):
     corners: Field[tuple[Any, ...] | None] = Field(None, kind=tuple)  # 4 Anchors, or None
     point: Field[tuple[float, float]] = Field((0.5, 0.5), _point)
-    digit = Field(0, lambda d: min(max(int(d or 0), 0), 9))  # a conditional model's digit
+    digit = Field(0, lambda d: min(max(int(d or 0), 0), MAX_LABEL))  # a conditional model's class
     background: Field[PadBackground | None] = Field(None, kind=PadBackground)
     show_atlas = Field(True, bool, persist="show_atlas")
     show_points = Field(True, bool, persist="show_points")

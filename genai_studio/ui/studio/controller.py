@@ -161,8 +161,19 @@ class Studio(QObject):
                 or request.reason is not LoadReason.DEVICE:
             s.pad.corners = self._random_corners(handle) if handle.latent_dim != 2 else None
         s.pad.background = None
+        self._keep_labels_in_range(handle)
         self.generate(fresh=False)  # queued first: the grid matters more than the backdrop
         self._mark_dirty("background")
+
+    def _keep_labels_in_range(self, handle: ModelHandle) -> None:
+        """A digit or character the new model does not draw (the 40th character of a glyph
+        model, then an MNIST model) goes back to "any" and the pad's first."""
+        n = len(handle.classes)
+        with self.quietly():
+            if self.state.canvas.digit is not None and self.state.canvas.digit >= n:
+                self.state.canvas.digit = None
+            if self.state.pad.digit >= max(n, 1):
+                self.state.pad.digit = 0
 
     def adopt(self, handle: ModelHandle, corners: tuple[Anchor, ...] | None) -> None:
         """Make an already loaded model active again (history), with the corners it had."""

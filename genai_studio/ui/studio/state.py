@@ -36,6 +36,7 @@ from genai_studio.ui.studio.history import History
 from genai_studio.ui.studio.kinds import Anchor
 from genai_studio.ui.takeout.state import TakeoutState
 from genai_studio.ui.training.state import TrainingState
+from genai_studio.ui.typeface.state import TypefaceState
 from genai_studio.workers.messages import ModelHandle
 
 __all__ = ["MAX_SEED", "StudioState"]
@@ -124,12 +125,14 @@ class StudioState(QObject):
         self.inside = InsideState(self)
         self.view = ViewState(self)
         self.history = HistoryState(self)
+        self.typeface = TypefaceState(self)
         for part in self.parts():
             part.attach(self)
 
     def parts(self) -> list[SubState]:
         return [self.session, self.canvas, self.pad, self.morph, self.training, self.library,
-                self.takeout, self.material, self.inside, self.view, self.history]
+                self.takeout, self.material, self.inside, self.view, self.history,
+                self.typeface]
 
     def resolve(self, path: str) -> tuple[SubState, str]:
         """``"canvas.has_tile"`` -> (the canvas sub-state, "has_tile")."""

@@ -86,6 +86,10 @@ class ExportDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.source = _combo("exportSource", [(v, k) for k, v in SOURCE_TITLES.items()])
         self.fmt = QComboBox(objectName="exportFormat")
+        self.fmt.setToolTip(
+            "SVG and PDF stay sharp at any size: each image is traced into smooth outlines "
+            "(vtracer: grey art becomes Bezier curves in the ink colour, colour art colour "
+            "regions), with the same size, ink and paper as a PNG")
         self.scale = _combo("exportScale", [(f"x{k}", k) for k in SCALES] + [("custom px", 0)])
         self.size = SpinBox(objectName="exportSize", minimum=16, maximum=8192, singleStep=28,
                              suffix=" px")
@@ -296,13 +300,11 @@ class ExportDialog(QDialog):
 
     @gui_slot(int)
     def _format_chosen(self, _index: int) -> None:
-        from dataclasses import replace
-
         fmt = self.fmt.currentData()
-        if getattr(self, "_filling", False) or fmt is None or not self.kind.animated:
+        if getattr(self, "_filling", False) or fmt is None:
             return
         t = self.state.takeout
-        t.settings = replace(t.settings, animation_format=ExportFormat(fmt))
+        t.settings = t.settings.choose(self.kind, ExportFormat(fmt))
 
     def _pick_colour(self, which: str) -> None:
         from dataclasses import replace
@@ -333,7 +335,7 @@ class ExportDialog(QDialog):
             # A new folder's name may be typed: the batch makes it.
             return ask.save_path(self, "A folder for the batch (new or existing)",
                                  start / f"{stem}-batch", "Folders (*)", session=session)
-        if fmt is ExportFormat.FRAMES:
+        if fmt.folder:
             return ask.save_path(self, "A new folder for the frames", start / f"{stem}-frames",
                                  "Folders (*)", session=session)
         return ask.save_path(self, "Export", start / f"{stem}{SUFFIX[fmt]}",

@@ -18,7 +18,7 @@ from genai_studio.ui.studio.kinds import Anchor, MorphEnd
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.workers.jobs import Job
 
-IMAGE_FILTER = "Images from GenAI Studio (*.png *.gif *.webp)"
+IMAGE_FILTER = "Images from GenAI Studio (*.png *.gif *.webp *.svg *.pdf)"
 
 
 def _plan(path: Path, candidates: list[Path]):  # noqa: ANN202 - core.restore.RestorePlan

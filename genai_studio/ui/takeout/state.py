@@ -13,6 +13,8 @@ from genai_studio.core.errors import GenAIError
 from genai_studio.core.export.options import (
     ANIMATION_FORMATS,
     SOURCE_FORMATS,
+    STILL_FORMATS,
+    SUFFIXES,
     ExportFormat,
     ExportSource,
     ExportStyle,
@@ -20,8 +22,7 @@ from genai_studio.core.export.options import (
 )
 from genai_studio.ui.common.fields import Derived, Field, SubState, one_of
 
-SUFFIX = {ExportFormat.PNG: ".png", ExportFormat.SHEET: ".png", ExportFormat.GIF: ".gif",
-          ExportFormat.APNG: ".png", ExportFormat.WEBP: ".webp", ExportFormat.SPRITE: ".png"}
+SUFFIX = SUFFIXES  # the file suffix of each format written as one file
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ExportSettings:
     style: ExportStyle = field(default_factory=lambda: ExportStyle(scale=8))
     timing: Timing = field(default_factory=Timing)
     animation_format: ExportFormat = ExportFormat.GIF
+    still_format: ExportFormat = ExportFormat.PNG  # a tile or a grid: PNG (a sheet), SVG, PDF
     frames: int = 48
     gutter: int = 8
     captions: bool = False
@@ -39,8 +41,19 @@ class ExportSettings:
     def fmt_for(self, source: ExportSource) -> ExportFormat:
         """The format ``source`` is exported in: the animation format for a morph or a path,
         the one format a still source has otherwise."""
-        formats = SOURCE_FORMATS[ExportSource(source)]
-        return self.animation_format if self.animation_format in formats else formats[0]
+        source = ExportSource(source)
+        formats = SOURCE_FORMATS[source]
+        chosen = self.animation_format if source.animated else self.still_format
+        return chosen if chosen in formats else formats[0]  # a grid's PNG is its sheet
+
+    def choose(self, source: ExportSource, fmt: ExportFormat) -> ExportSettings:
+        """These settings with ``fmt`` chosen for ``source`` (and its kind of source)."""
+        fmt = ExportFormat(fmt)
+        if ExportSource(source).animated:
+            return replace(self, animation_format=fmt)
+        if fmt in STILL_FORMATS or fmt is ExportFormat.SHEET:
+            return replace(self, still_format=fmt if fmt in STILL_FORMATS else ExportFormat.PNG)
+        return self
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -71,7 +84,7 @@ class ExportSettings:
             if f.name in ("style", "timing") or f.name not in data:
                 continue
             value, kind = data[f.name], type(getattr(default, f.name))
-            if f.name == "animation_format":
+            if f.name in ("animation_format", "still_format"):
                 kind = str  # an ExportFormat, stored as its name
             if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
                 out = replace(out, **{f.name: value})
@@ -82,6 +95,8 @@ class ExportSettings:
             self,
             animation_format=(ExportFormat(self.animation_format) if self.animation_format
                               in ANIMATION_FORMATS else ExportFormat.GIF),
+            still_format=(ExportFormat(self.still_format) if self.still_format in STILL_FORMATS
+                          else ExportFormat.PNG),
             frames=min(max(self.frames, 2), 600), gutter=min(max(self.gutter, 0), 256),
             batch_count=min(max(self.batch_count, 1), 10_000),
             smoothing=min(max(self.smoothing, 0.0), 0.2))

@@ -37,6 +37,12 @@ class TrainingSettings:
     data: Path | None = None  # a dataset file (core.datasets); None: the bundled MNIST
 
 
+def _labelled(s: TrainingState, path: object) -> bool:
+    """Whether the dataset at ``path`` (as the library listed it) holds labels."""
+    found = s.root.library.datasets if s.root is not None else ()
+    return any(info.path == path and "classes" in info.metadata for info in found)
+
+
 class TrainingState(SubState):
     status = Field(TrainingStatus())
     settings = Field(TrainingSettings())
@@ -58,9 +64,11 @@ class TrainingState(SubState):
     device_locked = Derived(bool, lambda s: s.status.state.active, "status")
     # Epochs, batch and learning rate are the advanced choice: a timed run sizes itself.
     advanced = Derived(bool, lambda s: s.settings.minutes is None, "settings")
-    # Datasets have no labels: conditional models train on MNIST.
-    can_condition = Derived(bool, lambda s: not s.status.state.active and s.settings.data
-                            is None, "status", "settings")
+    # Conditional models train on labelled data: MNIST, or a glyph dataset (one class a
+    # character); a folder's dataset has no labels.
+    can_condition = Derived(bool, lambda s: not s.status.state.active and (
+        s.settings.data is None or _labelled(s, s.settings.data)),
+        "status", "settings", "library.datasets")
 
     def choose_kind(self, kind: ModelKind) -> None:
         """A new model kind in the form, with that kind's latent size and learning rate."""

@@ -89,7 +89,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                icon="play", enabled="library.can_resume"),
     ActionSpec("export", "Export…", "Ctrl+Shift+E", Menu.FILE, tile=True, icon="export",
                tip="Export the tile, the grid, a batch, the morph or a recorded pad path as "
-               "PNG, GIF, APNG, WebP, frames or a sprite sheet", short="Export",
+               "PNG, GIF, APNG, WebP, frames or a sprite sheet, or as SVG or PDF outlines",
+               short="Export",
                enabled="takeout.can_export"),
     ActionSpec("open_image", "Open an exported image…", "Ctrl+Shift+O", Menu.FILE,
                icon="open", tip="Bring back the model, seed, grid, pad point or morph an "
@@ -99,6 +100,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "as the model's data was (or drop it on the pad or the canvas)"),
     ActionSpec("new_dataset", "New dataset from folder…", "Ctrl+Shift+N", Menu.FILE,
                tip="Make a training set of your own images"),
+    ActionSpec("new_font_dataset", "New dataset from fonts on this computer…", "", Menu.FILE,
+               tip="Draw every character of your fonts into a training set: the label is the "
+               "character, the style is the font"),
+    ActionSpec("export_typeface", "Export typeface…", "", Menu.FILE,
+               tip="An OpenType font from the pad's point of a model of characters, with a "
+               "live preview", enabled="typeface.can_export_typeface"),
     ActionSpec("quit", "Quit", "Ctrl+Q", Menu.FILE),
     ActionSpec("generate", "Generate a new grid", "Space", Menu.SAMPLE,
                enabled="canvas.can_generate"),
@@ -125,6 +132,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                enabled="canvas.has_tile"),
     ActionSpec("morph_end", "Set as morph end (B)", "B", Menu.SAMPLE, tile=True,
                enabled="canvas.has_tile"),
+    ActionSpec("fonts_as_corners", "Fonts as pad corners", "", Menu.SAMPLE,
+               tip="Four typefaces of the model's fonts dataset, far apart in its style "
+               "latent, become the pad's corners", enabled="typeface.can_fonts_as_corners"),
     ActionSpec("morph_start_from_pad", "Morph start from the pad", "Shift+A", Menu.SAMPLE,
                short="A ← pad", enabled="pad.has_point"),
     ActionSpec("morph_end_from_pad", "Morph end from the pad", "Shift+B", Menu.SAMPLE,

@@ -54,6 +54,7 @@ from genai_studio.ui.takeout.gallery import GalleryPanel
 from genai_studio.ui.training.panel import TrainingPanel
 from genai_studio.ui.training.run import TrainingRun
 from genai_studio.ui.training.state import TrainingSettings
+from genai_studio.ui.typeface.controller import Typefaces
 from genai_studio.ui.window import actions as table
 from genai_studio.ui.window import docks, window_state
 from genai_studio.ui.window.dialogs import AboutDialog, ShortcutsDialog, show_error
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
         self.dataset_actions = DatasetActions(self.state, self.studio.jobs, self,
                                               self.show_training, parent=self)
         self.lens = InsideLens(self.state, self.studio.inference, self.studio.jobs, self)
+        self.typefaces = Typefaces(self.state, self.studio.jobs, self,
+                                   self.dataset_actions.datasets_dir,
+                                   self.dataset_actions.refresh, self)
         self.actions = table.build_actions(self, self._handlers())
         self._build()
         self._menus()
@@ -113,6 +117,7 @@ class MainWindow(QMainWindow):
             "replay_path": self.path_player.replay,
             "quit": self.close,
             **self.take_out.handlers(),
+            **self.typefaces.handlers(),
             "generate": lambda: s.request_generate(fresh=True),
             "grid_bigger": lambda: self._grid_step(1),
             "grid_smaller": lambda: self._grid_step(-1),
