@@ -75,6 +75,9 @@ def run() -> int:
 
     from PySide6.QtCore import QTimer
 
+    from genai_studio.ui.common.system_libs import check_qt_libraries
+
+    check_qt_libraries()  # one line naming the packages, not Qt's "could not load xcb"
     app = _ensure_app()
     window = create_main_window()
     window.show()

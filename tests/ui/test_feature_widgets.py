@@ -64,7 +64,7 @@ def test_export_dialog_is_the_state_and_asks_for_an_export(state, host, handle, 
     assert state.takeout.settings.fmt_for(ExportSource.TILE) is ExportFormat.SVG
     assert state.takeout.settings.fmt_for(ExportSource.MORPH) is ExportFormat.WEBP
     offered = []
-    monkeypatch.setattr(ask, "save_path", lambda _p, _t, start, filters: offered.append(
+    monkeypatch.setattr(ask, "save_path", lambda _p, _t, start, filters, **_k: offered.append(
         (start.suffix, filters)) or tmp_path / "sheet.svg")
     dialog.export_button.click()
     assert offered[0][0] == ".svg" and "*.svg" in offered[0][1]

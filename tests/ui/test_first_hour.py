@@ -107,3 +107,23 @@ def test_a_refused_drop_says_why(window, tmp_path):
                                     Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
     assert len(said) == 3
     assert all(s.startswith("notes.txt is not an image") and "PNG" in s for s in said), said
+
+
+def test_missing_x11_libraries_are_named_in_one_line(monkeypatch, capsys):
+    """Without libxcb-cursor0 Qt says only "could not load the Qt platform plugin xcb" and
+    aborts; the studio names the package to install and exits with status 2 first."""
+    from genai_studio.cli import main
+    from genai_studio.ui.common import system_libs
+
+    assert system_libs.uses_xcb({"DISPLAY": ":0"}, "linux")
+    assert not system_libs.uses_xcb({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    assert not system_libs.uses_xcb({"QT_QPA_PLATFORM": "offscreen"}, "linux")
+    assert not system_libs.uses_xcb({}, "darwin")
+    real = system_libs._loadable
+    monkeypatch.setattr(system_libs, "_loadable",
+                        lambda soname: soname != "libxcb-cursor.so.0" and real(soname))
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    assert system_libs.missing_packages(system_libs._loadable)[:1] == ["libxcb-cursor0"]
+    assert main([]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "sudo apt install libxcb-cursor0" in err

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 FPS = 12
+MIN_FRAME = 48  # px: the strip asks for room for one row of frames this large
+GAP = 3
 
 
 class FrameRow(QWidget):
@@ -46,7 +48,7 @@ class FrameRow(QWidget):
     def __init__(self, state: StudioState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("morphFrames")
-        self.setMinimumHeight(40)
+        self.setMinimumHeight(MIN_FRAME + 8)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.state = state
@@ -54,13 +56,28 @@ class FrameRow(QWidget):
         self.current = -1
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(600, 64)
+        return QSize(600, MIN_FRAME + 8)
+
+    def layout_grid(self) -> tuple[int, int, float]:
+        """(rows, columns, side): the frames as large as the space allows, wrapped into more
+        rows when that makes them larger (a tall dock), one row otherwise."""
+        n = max(len(self.frames), 1)
+        best = (1, n, 0.0)
+        for rows in range(1, n + 1):
+            cols = -(-n // rows)
+            side = min((self.width() - 4) / cols - GAP, (self.height() - 4) / rows - GAP)
+            if side > best[2]:
+                best = (rows, cols, side)
+        return best[0], best[1], max(best[2], 4.0)
 
     def _rect(self, k: int) -> QRectF:
-        n = max(len(self.frames), 1)
-        side = max(min(self.height() - 4, (self.width() - 4) / n - 3), 4.0)
-        left = (self.width() - n * (side + 3)) / 2
-        return QRectF(left + k * (side + 3) + 1.5, (self.height() - side) / 2, side, side)
+        rows, cols, side = self.layout_grid()
+        used = min(len(self.frames), cols)
+        left = (self.width() - used * (side + GAP)) / 2
+        top = (self.height() - rows * (side + GAP)) / 2
+        r, c = divmod(k, cols)
+        return QRectF(left + c * (side + GAP) + GAP / 2, top + r * (side + GAP) + GAP / 2,
+                      side, side)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
@@ -80,9 +97,23 @@ class FrameRow(QWidget):
             if k == self.current:
                 p.setPen(QPen(QColor(theme.ACCENT), 2))
                 p.drawRect(rect.adjusted(-1, -1, 1, 1))
+        self._mark_ends(p)
         if self.hasFocus():
             p.setPen(QPen(QColor(theme.ACCENT_DIM), 1))
             p.drawRect(self.rect().adjusted(0, 0, -1, -1))
+
+    def _mark_ends(self, p: QPainter) -> None:
+        """A and B on the first and last frames: the morph's two anchors."""
+        font = p.font()
+        font.setBold(True)
+        p.setFont(font)
+        size = p.fontMetrics().height()
+        for k, letter in ((0, "A"), (len(self.frames) - 1, "B")):
+            rect = self._rect(k)
+            badge = QRectF(rect.left(), rect.top(), size + 2, size)
+            p.fillRect(badge, QColor(theme.ACCENT))
+            p.setPen(QColor(theme.ON_ACCENT))
+            p.drawText(badge, Qt.AlignmentFlag.AlignCenter, letter)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self.setFocus()
