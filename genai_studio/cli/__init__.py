@@ -90,7 +90,20 @@ def int_in(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-seed_int = int_in(0, MAX_SEED)
+def seed_int(text: str) -> int:
+    """An argparse type: any whole number, as a seed (``core.validate.seed_value``: 0 to
+    2**63 - 1 as they are, anything else taken modulo 2**63)."""
+    from genai_studio.core.validate import seed_value
+
+    try:
+        return seed_value(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
+
+
+seed_int.__name__ = "seed"
+SEED_HELP = ("any whole number; outside 0 to 2**63-1 it is taken modulo 2**63, and the seed "
+             "used is what provenance records")
 
 
 def positive_float(text: str) -> float:
@@ -203,9 +216,13 @@ def _dispatch(argv: Sequence[str] | None) -> int:
 
 
 def say(line: str) -> None:
-    """A line on stderr that never raises (a closed terminal after SIGHUP has no stderr)."""
+    """A line on stderr that never raises (a closed terminal after SIGHUP has no stderr);
+    control characters (a crafted name's terminal escapes) are printed escaped."""
+    from genai_studio.core.validate import printable
+
     try:
-        print(line, file=sys.stderr, flush=True)
+        print("\n".join(printable(part) for part in str(line).split("\n")), file=sys.stderr,
+              flush=True)
     except (OSError, ValueError):
         pass
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from genai_studio.cli import positive_int
+from genai_studio.cli import SEED_HELP, positive_int, seed_int
 from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
 
 
@@ -15,8 +15,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     """--seed, --label and --device, shared by encode and repair."""
     from genai_studio.cli.sample import digit
 
-    p.add_argument("--seed", type=int, default=0, metavar="S",
-                   help="seed of the optimisation's starts (GANs, repair; default 0)")
+    p.add_argument("--seed", type=seed_int, default=0, metavar="S",
+                   help=f"seed of the optimisation's starts (GANs, repair; default 0): {SEED_HELP}")
     p.add_argument("--label", type=digit, default=None, metavar="L",
                    help="conditional models: the digit to condition on (default: the most "
                    "likely one)")

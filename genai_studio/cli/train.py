@@ -235,15 +235,15 @@ def _lock_output(args: argparse.Namespace):
 def _check_outputs(out: Path, args: argparse.Namespace) -> None:
     from genai_studio.core.data.datasets import training_data_files
     from genai_studio.core.defaults import checkpoint_path_for, is_checkpoint
-    from genai_studio.core.store.files import check_writable
+    from genai_studio.core.store.outputs import check_outputs
 
     if is_checkpoint(out):
         raise UsageError(f"--out {out.name} names a checkpoint; give the model's file name "
                          f"(the checkpoint goes beside it)")
-    inputs = training_data_files(args.data)
-    check_writable(out, [args.resume, *inputs])
+    inputs = [args.init_from, *training_data_files(args.data)]
+    check_outputs({"--out": out}, [args.resume, *inputs])
     # Continuing a run rewrites its own checkpoint; any other input stays untouched.
-    check_writable(checkpoint_path_for(out), inputs)
+    check_outputs({"the checkpoint": checkpoint_path_for(out)}, inputs)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,7 +4,9 @@ Writes (:func:`write_atomic`, :func:`copy_atomic`) go to a temp file in the targ
 which is flushed, fsynced and renamed over the target, then the folder is fsynced: a crash, a
 kill -9 or a full disk leaves the old file or the new one, never half of either. Before
 anything is written the target is checked: it must not be an input of the same command (the
-same file by device and inode, so hard links count), a folder, a device, a FIFO or a socket.
+same file by device and inode, so hard links count), a folder, a device, a FIFO or a socket,
+nor a file that another live run holds (``core/store/output_lock.py``). The rule every command
+applies to all its outputs at once is ``core/store/outputs.py``.
 
 Symlinks are followed: writing to a link replaces the file it points to (atomically, in that
 file's folder) and keeps the link, so a models folder linked to another disk works. Every check
@@ -101,6 +103,7 @@ def _check_target(path: Path, inputs: Iterable[Path | None] = ()) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     if st is None:
+        _check_not_held(real)
         return real
     if stat.S_ISDIR(st.st_mode):
         raise OutputError(f"output path is a folder: {path}")
@@ -110,7 +113,14 @@ def _check_target(path: Path, inputs: Iterable[Path | None] = ()) -> Path:
         if source is not None and _same_file(st, Path(source)):
             raise OutputError(f"refused: the output {path} is also an input of this command; "
                               "choose another output")
+    _check_not_held(real)
     return real
+
+
+def _check_not_held(real: Path) -> None:
+    from genai_studio.core.store.output_lock import check_not_held
+
+    check_not_held(real)
 
 
 def check_writable(path: Path, inputs: Iterable[Path | None] = ()) -> Path:
