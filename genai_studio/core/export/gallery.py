@@ -1,8 +1,10 @@
 """The gallery on disk: the favourites folder and the files the studio exported (Qt-free).
 
 The studio scans on a worker thread and shows what comes back: each image's path, its
-provenance (or why it has none) and a small thumbnail. Thumbnails are decoded only after the
-image's header says its size is sane, so a hostile file cannot make us allocate a huge frame.
+provenance (or why it has none) and a small thumbnail. Thumbnails go through the one guarded
+opener (``core.data.image_input``: declared size, frames and metadata checked before anything
+is decoded), and one bad file costs only itself: it is listed with its problem, and every
+other image is shown.
 """
 
 from __future__ import annotations
@@ -33,20 +35,19 @@ class GalleryItem:
 
 def thumbnail(path: Path, size: int = 96) -> np.ndarray:
     """The first frame of an image, fitted into size x size, as RGBA uint8."""
-    from PIL import Image, UnidentifiedImageError
+    from genai_studio.core.data.image_input import MAX_FILE_BYTES, ImageRefused, open_image
 
     try:
-        with Image.open(path) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise ImageFileError(f"{Path(path).name}: too large to show "
-                                     f"({image.width}x{image.height} px)")
-            image.draft("RGB", (size, size))
-            image.thumbnail((size, size))  # decodes frame 0 only
-            return np.asarray(image.convert("RGBA")).copy()
-    except Image.DecompressionBombError:
-        raise ImageFileError(f"{Path(path).name}: too large to show") from None
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
-        raise ImageFileError(f"{Path(path).name}: cannot be shown ({exc})") from None
+        opened = open_image(Path(path), name=Path(path).name, max_pixels=MAX_PIXELS,
+                            reduce_to=size)
+        image = opened.image
+        image.thumbnail((size, size))
+        return np.asarray(image.convert("RGBA")).copy()
+    except ImageRefused as exc:
+        raise ImageFileError(f"cannot be shown: {exc}") from None
+    except MemoryError:
+        raise ImageFileError(f"{Path(path).name}: too large to show (out of memory; files of "
+                             f"up to {MAX_FILE_BYTES // 2**20} MB are read)") from None
 
 
 def _candidates(folders: Iterable[Path], files: Iterable[Path]) -> list[Path]:
@@ -84,6 +85,8 @@ def scan(folders: Iterable[Path], files: Iterable[Path] = (), thumb: int = 96,
             prov = read_provenance(path)
         except GenAIError as exc:
             problem = str(exc)
+        except MemoryError:
+            problem = f"{path.name}: too large to read"
         try:
             pixels = thumbnail(path, thumb)
         except GenAIError as exc:

@@ -327,6 +327,18 @@ def read_untrusted(path: Path, max_bytes: int, error: type[GenAIError] = InputEr
     return data
 
 
+def clear_cache_entry(path: Path) -> None:
+    """Make room for a fresh cache entry: one that is not a regular file (a FIFO, a link to a
+    device or anywhere else) is removed, the link itself and never what it points to. Only
+    for the studio's own cache folders, whose entries it rebuilds at will."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        os.unlink(path)
+
+
 def write_group(files: dict[Path, bytes]) -> list[Path]:
     """Write several files that belong together (frames, a sheet and its map), each atomically.
 
@@ -346,6 +358,6 @@ def write_group(files: dict[Path, bytes]) -> list[Path]:
 
 
 __all__ = [
-    "check_writable", "clean_stale_temps", "copy_atomic", "describe_mode", "open_regular",
-    "read_untrusted", "resolve_output", "write_atomic", "write_group",
+    "check_writable", "clean_stale_temps", "clear_cache_entry", "copy_atomic", "describe_mode",
+    "open_regular", "read_untrusted", "resolve_output", "write_atomic", "write_group",
 ]
