@@ -198,6 +198,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     args = window_launch(sys.argv[1:] if argv is None else argv)
     if args is None:
         args = build_parser().parse_args(argv)
+    if args.command == "train" and os.environ.get("WORLD_SIZE", "1").strip() not in ("", "1"):
+        # torch's C++ side prints a stack trace for every failed rendezvous try; the one line
+        # that follows says what went wrong (core/train/distributed.py).
+        os.environ.setdefault("TORCH_CPP_LOG_LEVEL", "FATAL")
     # Before anything imports torch: OpenMP reads its settings once, when torch loads it.
     from genai_studio.core.runtime.threads import configure
 

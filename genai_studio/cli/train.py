@@ -208,6 +208,11 @@ def register(commands: argparse._SubParsersAction) -> None:
                    metavar="SECONDS",
                    help="write the resume checkpoint at most this often, and at the end "
                    "(default 60; 0: at the end of every epoch)")
+    p.add_argument("--rendezvous-timeout", type=positive_float, default=None,
+                   metavar="SECONDS",
+                   help="several processes (torchrun): how long each waits for the others to "
+                   "join before saying which are missing (default: the "
+                   "GENAI_STUDIO_RENDEZVOUS_TIMEOUT environment variable, else 60)")
     add_threads_option(p)
     p.set_defaults(handler=run)
 
@@ -251,9 +256,13 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.train import distributed
 
     world = distributed.world_from_env()
-    device = distributed.start(world, resolve_device(args.device))
+    device = distributed.start(world, resolve_device(args.device), args.rendezvous_timeout)
     try:
         return _run(args, device, world)
+    except RuntimeError as exc:
+        if distributed.is_peer_failure(exc, world):
+            raise UsageError(distributed.peer_failure_message(exc, world)) from None
+        raise
     finally:
         distributed.stop(world)
 
