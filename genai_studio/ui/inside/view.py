@@ -33,6 +33,7 @@ from genai_studio.core.train import loss_terms
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import TILE_MIME, gray_image
+from genai_studio.ui.common.plain import plain
 from genai_studio.ui.inside.state import InsideSource
 from genai_studio.ui.studio.state import StudioState
 
@@ -314,7 +315,7 @@ class InsideView(QWidget):
         self.setObjectName("insideView")
         self.state = state
         self.setAcceptDrops(True)
-        self.caption = QLabel("")
+        self.caption = plain(QLabel(""))  # the input may be a file's name
         self.caption.setProperty("role", "hint")
         self.caption.setWordWrap(True)
         self.diagram = Diagram(state)

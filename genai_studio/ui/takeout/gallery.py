@@ -34,6 +34,7 @@ from genai_studio.core.export.options import ExportSource
 from genai_studio.ui.common import ask
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import style_image
+from genai_studio.ui.common.plain import escaped, tooltip
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.workers.jobs import Job, JobRunner
 
@@ -190,7 +191,7 @@ class GalleryPanel(QWidget):
             entry = QListWidgetItem(item.path.name[:22])
             if item.thumbnail is not None:
                 entry.setIcon(QIcon(QPixmap.fromImage(style_image(item.thumbnail))))
-            entry.setToolTip(f"{item.path}\n{_summary(item)}")
+            entry.setToolTip(tooltip(f"{item.path}\n{_summary(item)}"))
             self.list.addItem(entry)
 
     @gui_slot()
@@ -223,7 +224,8 @@ class CompareDialog(QDialog):
                 picture.setPixmap(QPixmap.fromImage(style_image(item.thumbnail)).scaled(
                     256, 256, Qt.AspectRatioMode.KeepAspectRatio,
                     Qt.TransformationMode.FastTransformation))
-            text = QLabel(f"<b>{item.path.name}</b><br>{_summary(item)}", wordWrap=True)
+            text = QLabel(f"<b>{escaped(item.path.name)}</b><br>{escaped(_summary(item))}",
+                          wordWrap=True, textFormat=Qt.TextFormat.RichText)
             text.setMaximumWidth(300)
             column.addWidget(picture)
             column.addWidget(text)
