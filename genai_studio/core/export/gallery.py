@@ -9,6 +9,7 @@ other image is shown.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,30 @@ def scan(folders: Iterable[Path], files: Iterable[Path] = (), thumb: int = 96,
             pixels, problem = None, problem or str(exc)
         items.append(GalleryItem(path, prov, problem, modified, pixels))
     return items
+
+
+def copy_into(paths: Iterable[Path], folder: Path) -> list[Path]:
+    """Copy gallery files into ``folder``, each atomically and never over a file that is there
+    already (a name taken gets ``-2``, ``-3``...): copying never loses anything, in the target
+    folder or in the gallery (a folder that is the gallery's own gets copies beside them)."""
+    from genai_studio.core.data.image_input import MAX_FILE_BYTES
+    from genai_studio.core.store.files import copy_atomic
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise OutputError(f"not a folder: {folder}")
+    done = []
+    for path in paths:
+        path = Path(path)
+        target = folder / path.name
+        n = 1
+        while os.path.lexists(target):
+            n += 1
+            if n > 10_000:
+                raise OutputError(f"no free name for {path.name} in {folder}")
+            target = folder / f"{path.stem}-{n}{path.suffix}"
+        done.append(copy_atomic(path, target, max_bytes=MAX_FILE_BYTES))
+    return done
 
 
 def delete(path: Path) -> None:

@@ -119,7 +119,7 @@ class GalleryActions(QObject):
                              done=lambda _r: self.refresh()))
 
     def export_selection(self, items: list[GalleryItem], parent: QWidget) -> None:
-        from genai_studio.core.store.files import copy_atomic
+        from genai_studio.core.export import gallery
 
         folder = ask.folder(parent, "Copy the selected images into", Path.home()) \
             if items else None
@@ -127,7 +127,7 @@ class GalleryActions(QObject):
             return
         paths = [i.path for i in items]
         self.jobs.submit(Job("Could not copy the images",
-                             lambda _ctx: [copy_atomic(p, folder / p.name) for p in paths],
+                             lambda _ctx: gallery.copy_into(paths, folder),
                              done=lambda done: self.state.post(
                                  f"Copied {len(done)} image(s) to {folder}")))
 
