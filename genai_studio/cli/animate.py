@@ -88,14 +88,16 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.latent.sampling import decode
     from genai_studio.core.runtime.devices import resolve_device
     from genai_studio.core.store.checkpoints import load_model
+    from genai_studio.core.store.outputs import refuse_inputs
 
+    inputs = [args.model, *(args.anchors or [])]
+    refuse_inputs("--out", Path(args.out), inputs)  # before anything else is said about it
     fmt = export.format_for(args.out)
     style = ExportStyle(size=args.size, resampling=args.resampling, ink=args.ink,
                         paper=args.paper, invert=args.invert, transparent=args.transparent)
     timing = Timing(fps=args.fps, playback=args.playback, easing=args.easing)
     if args.anchors is not None and len(args.anchors) < 2:
         raise UsageError("--anchors: a morph needs at least two images")
-    inputs = [args.model, *(args.anchors or [])]
     export.check_target(Path(args.out), fmt, inputs)
     export.check_animation_size(args.frames, args.size, args.size, fmt, args.transparent)
     loaded = load_model(args.model, resolve_device(args.device), expect_kind=GENERATOR_KINDS)

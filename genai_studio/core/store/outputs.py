@@ -72,9 +72,31 @@ def input_named_by(output: Path, inputs: Iterable[Path | None]) -> Path | None:
         source_real = _real(source)
         if source_real == real or (ident is not None and _identity(source_real) == ident):
             return source
-        if ident is not None and source_real.is_dir() and _within(real, source_real):
+        if ident is not None and source_real.is_dir() and (
+                _within(real, source_real) or _holds(source_real, ident)):
             return source
     return None
+
+
+def _holds(folder: Path, ident: tuple[int, int]) -> bool:
+    """Whether a file under ``folder`` (its sub-folders too, links to files followed as a scan
+    follows them) is the file ``ident``: a hard link or a link inside stands for it."""
+    for top, dirs, files in os.walk(folder, onerror=lambda _exc: None):
+        for name in files + dirs:
+            path = os.path.join(top, name)
+            if name in files or os.path.islink(path):
+                if _identity(Path(path)) == ident:
+                    return True
+    return False
+
+
+def refuse_inputs(option: str, path: Path, inputs: Iterable[Path | None]) -> None:
+    """OutputError when ``path`` would write over one of ``inputs`` (the first check of
+    :func:`check_outputs`, for a command that must say so before anything else)."""
+    source = input_named_by(Path(path), inputs)
+    if source is not None:
+        raise OutputError(f"refused: {option} {path} is also an input of this command "
+                          f"({source}); choose another output")
 
 
 def check_outputs(outputs: Mapping[str, Path | None], inputs: Iterable[Path | None] = (), *,
@@ -89,10 +111,7 @@ def check_outputs(outputs: Mapping[str, Path | None], inputs: Iterable[Path | No
         if path is None:
             continue
         path = Path(path)
-        source = input_named_by(path, inputs)
-        if source is not None:
-            raise OutputError(f"refused: {option} {path} is also an input of this command "
-                              f"({source}); choose another output")
+        refuse_inputs(option, path, inputs)
         real = resolve_output(path)
         ident = _identity(real)
         for other_real, other in seen.items():
@@ -127,4 +146,4 @@ def claim_outputs(outputs: Mapping[str, Path | None], inputs: Iterable[Path | No
         yield resolved
 
 
-__all__ = ["Kind", "check_outputs", "claim_outputs", "input_named_by"]
+__all__ = ["Kind", "check_outputs", "claim_outputs", "input_named_by", "refuse_inputs"]
