@@ -262,9 +262,10 @@ def test_a_grid_the_cli_writes_is_one_its_info_reads(tmp_path_factory, n, dim):
 
 
 def _tile_with_latent(path: Path, model: Path, latent: np.ndarray) -> Path:
+    from PIL import Image
+
     from genai_studio.core.export.imagemeta import png_info
     from genai_studio.core.export.provenance import Provenance, model_identity
-    from PIL import Image
 
     name, sha = model_identity(model)
     prov = Provenance(model_name=name, model_sha256=sha, latent=latent[None].astype(np.float32))
