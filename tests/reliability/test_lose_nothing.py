@@ -223,6 +223,23 @@ def test_a_checkpoint_is_held_with_its_model(world, tmp_path):
     assert ckpt.read_bytes() == b"the run's checkpoint"
 
 
+@pytest.mark.parametrize("plant", ["symlink", "hardlink", "fifo"])
+def test_a_lock_file_planted_beside_an_output_is_never_written_through(world, tmp_path, plant):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    lock = tmp_path / ".grid.png.lock"
+    if plant == "symlink":
+        lock.symlink_to(victim)
+    elif plant == "hardlink":
+        os.link(victim, lock)
+    else:
+        os.mkfifo(lock)
+    code, _, err = cli("sample", world["model"], "--n", "1", "--seed", "1", "--out",
+                       tmp_path / "grid.png")
+    one_line(code, err, "lock file")
+    assert victim.read_text() == "precious" and not (tmp_path / "grid.png").exists()
+
+
 def test_force_replaces_only_a_file_of_its_kind(world, tmp_path):
     from genai_studio.core.data.datasets import read_dataset_info
 

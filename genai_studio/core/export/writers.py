@@ -17,6 +17,7 @@ import dataclasses
 import io
 import json
 import math
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +141,11 @@ def export_stills(folder: Path, items: Sequence[tuple[str, np.ndarray, Provenanc
     names = [name for name, _, _ in items]
     if len(set(names)) != len(names) or any(Path(n).name != n or not n for n in names):
         raise UsageError("batch file names must be distinct plain names")
+    taken = [name for name in names if os.path.lexists(folder / name)]
+    if taken:  # an earlier batch (maybe in another style) is never silently replaced
+        raise OutputError(f"{folder} already holds {taken[0]}"
+                          f"{f' and {len(taken) - 1} more' if len(taken) > 1 else ''} of this "
+                          "batch; choose another folder, or move those files first")
     check_outputs({name: folder / name for name in names}, inputs)
     encoded: dict[Path, bytes] = {}
     for k, (name, image, prov) in enumerate(items):

@@ -27,6 +27,10 @@ LOCK_SUFFIX = ".lock"
 # Locks this process holds: lock file -> [fd, holding thread]. The holding thread may write
 # the files the lock covers; any other writer, in this process or another, is refused.
 _HELD: dict[str, list[int]] = {}
+# A lock file is truncated and written: never through a link planted in its place (a shared
+# folder, root), never a FIFO that would block the open.
+_NO_FOLLOW = (getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+              | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
 _HELD_GUARD = threading.Lock()
 
 
@@ -61,8 +65,7 @@ def holder_of(path: Path) -> str | None:
         if not os.path.lexists(lock):
             continue
         try:
-            fd = os.open(lock, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
-                         | getattr(os, "O_NONBLOCK", 0))
+            fd = os.open(lock, os.O_RDONLY | _NO_FOLLOW)
         except OSError:
             continue
         try:
@@ -72,6 +75,17 @@ def holder_of(path: Path) -> str | None:
         finally:
             os.close(fd)
     return None
+
+
+def _check_own_file(fd: int, lock_path: Path) -> None:
+    """The opened lock file must be a plain file of its own (not a hard link to another)."""
+    import stat
+
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+        os.close(fd)
+        raise OutputError(f"refused: the lock file {lock_path} is not a plain file of its own "
+                          "(a link or a FIFO planted there?); remove it")
 
 
 def check_not_held(path: Path) -> None:
@@ -109,11 +123,14 @@ class OutputLock:
                                  "to end")
         while True:
             try:
-                fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
-                             0o644)
+                fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | _NO_FOLLOW, 0o644)
             except OSError as exc:
+                if os.path.islink(self.lock_path):
+                    raise OutputError(f"refused: the lock file {self.lock_path} is a symlink "
+                                      "(planted there?); remove it") from None
                 raise OutputError(
                     f"cannot lock {self.path}: {exc.strerror or exc}") from None
+            _check_own_file(fd, self.lock_path)
             if not _try_lock(fd):
                 holder = _read_holder(fd)
                 os.close(fd)
