@@ -490,7 +490,7 @@ def test_distributed_environment_errors_are_one_line_and_no_crash_log(tmp_path, 
         listener.listen()
     try:
         if case == "a peer dies":
-            extra = ("--epochs", "100000")
+            extra = ("--epochs", "100000", "--checkpoint-every", "0")
             peer = _rank(tmp_path, 1, port, *extra)
             proc = _rank(tmp_path, 0, port, *extra)
             time.sleep(2)

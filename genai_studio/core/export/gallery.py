@@ -45,7 +45,8 @@ def thumbnail(path: Path, size: int = 96) -> np.ndarray:
         image.thumbnail((size, size))
         return np.asarray(image.convert("RGBA")).copy()
     except ImageRefused as exc:
-        raise ImageFileError(f"cannot be shown: {exc}") from None
+        why = "too large to show" if exc.reason == "decompression bomb" else "cannot be shown"
+        raise ImageFileError(f"{why}: {exc}") from None
     except MemoryError:
         raise ImageFileError(f"{Path(path).name}: too large to show (out of memory; files of "
                              f"up to {MAX_FILE_BYTES // 2**20} MB are read)") from None
