@@ -30,7 +30,7 @@ import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -92,12 +92,12 @@ def open_image(source: Path | bytes, *, name: str = "", allow_animated: bool = T
 
     if isinstance(source, bytes):
         data = source
+        check_declared(data, name, allow_animated=allow_animated, max_pixels=max_pixels)
     else:
         name = name or str(source)
-        data = read_file_bytes(Path(source))
+        data = _read_checked(Path(source), name, allow_animated, max_pixels)
     if not data:
         raise ImageRefused(name, "not an image", "the file is empty")
-    check_declared(data, name, allow_animated=allow_animated, max_pixels=max_pixels)
     silence_pillow_warnings()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # our limits come first; broken EXIF is no error
@@ -113,12 +113,41 @@ def open_image(source: Path | bytes, *, name: str = "", allow_animated: bool = T
         return _decode(im, name, allow_animated, min_side, max_pixels, reduce_to)
 
 
-def check_declared(data: bytes, name: str = "", *, allow_animated: bool = True,
+def _read_checked(path: Path, name: str, allow_animated: bool, max_pixels: int) -> bytes:
+    """A file's bytes, read only once its container has passed :func:`check_declared` (a GIF
+    with a 200 MB comment is refused without holding it)."""
+    import os
+
+    from genai_studio.core.store.files import open_regular
+
+    try:
+        with open_regular(path, DataError, "image") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise ImageRefused(name, "unreadable", f"{size:,} bytes is over the limit of "
+                                   f"{MAX_FILE_BYTES:,}")
+            check_declared(fh, name, allow_animated=allow_animated, max_pixels=max_pixels)
+            fh.seek(0)
+            data = fh.read(size + 1)
+    except ImageRefused:
+        raise
+    except DataError as exc:  # open_regular's: missing, a folder, a FIFO...
+        raise ImageRefused("", "unreadable", str(exc)) from None
+    except OSError as exc:
+        raise ImageRefused(name, "unreadable", exc.strerror or str(exc)) from None
+    if len(data) != size:
+        raise ImageRefused(name, "unreadable", "the file changed while it was being read")
+    return data
+
+
+def check_declared(data: bytes | BinaryIO, name: str = "", *, allow_animated: bool = True,
                    max_pixels: int = MAX_PIXELS, max_frames: int = MAX_FRAMES) -> None:
     """Refuse, before any decoder runs, a file whose container declares too many pixels or
-    frames or carries too much metadata (``core.data.image_probe``)."""
+    frames or carries too much metadata (``core.data.image_probe``); ``data`` is the file's
+    bytes or the file itself (at its start)."""
     try:
-        found = probe(io.BytesIO(data), max_frames=max_frames)
+        found = probe(io.BytesIO(data) if isinstance(data, bytes) else data,
+                      max_frames=max_frames)
     except ProbeRefused as exc:
         raise ImageRefused(name, exc.reason, exc.detail) from None
     if found.width * found.height > max_pixels:

@@ -50,22 +50,64 @@ class Probe:
     comment: bytes | None = None  # a GIF's first comment block
 
 
+_WINDOW = 1 << 16
+
+
 class _Walk:
+    """A forward reader over the file in 64 KB windows: skipping is arithmetic, so walking a
+    GIF's thousands of 255-byte sub-blocks costs no call per block into the file."""
+
     def __init__(self, fh: BinaryIO, size: int, max_metadata: int) -> None:
         self.fh, self.size, self.max_metadata = fh, size, max_metadata
         self.metadata = 0
         self.blocks = 0
+        self.base, self.buf, self.pos = 0, b"", 0  # buf holds the file from offset base
+
+    def tell(self) -> int:
+        return self.base + self.pos
+
+    def _window(self, need: int) -> None:
+        """Make buf hold at least ``need`` bytes from pos (fewer at the end of the file)."""
+        if self.pos + need <= len(self.buf):
+            return
+        self.base += self.pos
+        self.pos = 0
+        self.fh.seek(self.base)
+        self.buf = self.fh.read(max(need, _WINDOW))
 
     def read(self, n: int) -> bytes:
-        data = self.fh.read(n)
+        self._window(n)
+        data = self.buf[self.pos:self.pos + n]
         if len(data) != n:
             raise EOFError
+        self.pos += n
         return data
 
     def skip(self, n: int) -> None:
-        if n > self.size - self.fh.tell():
+        if n > self.size - self.tell():
             raise EOFError
-        self.fh.seek(n, io.SEEK_CUR)
+        self.pos += n
+
+    def skip_chain(self) -> int:
+        """Skip a GIF sub-block chain (length byte, data, ..., 0); its data length."""
+        total = blocks = 0
+        while True:
+            if self.pos >= len(self.buf):
+                self._window(1)
+                if not self.buf:
+                    raise EOFError
+            n = self.buf[self.pos]
+            self.pos += 1 + n
+            blocks += 1
+            if n == 0:
+                break
+            total += n
+        if self.tell() > self.size:
+            raise EOFError
+        self.blocks += blocks
+        if self.blocks > _MAX_BLOCKS:
+            raise ProbeRefused("decompression bomb", f"more than {_MAX_BLOCKS:,} blocks")
+        return total
 
     def count(self) -> None:
         self.blocks += 1
@@ -149,7 +191,10 @@ def _png(walk: _Walk, max_frames: int) -> Probe:
 
 
 def _sub_blocks(walk: _Walk, keep: int = 0, what: int = -1) -> tuple[int, bytes | None]:
-    """Skip (or read up to ``keep`` bytes of) a GIF sub-block chain; its total length."""
+    """Skip (or read up to ``keep`` bytes of) a GIF sub-block chain; its total length.
+    ``what`` >= 0: the chain is metadata, counted against the budget as it goes."""
+    if not keep and what < 0:
+        return walk.skip_chain(), None
     total, kept = 0, [] if keep else None
     while True:
         walk.count()
@@ -203,7 +248,7 @@ def _webp(walk: _Walk, max_frames: int) -> Probe:
     walk.read(12)
     width = height = 0
     frames = 0
-    while walk.fh.tell() + 8 <= walk.size:
+    while walk.tell() + 8 <= walk.size:
         walk.count()
         fourcc, length = struct.unpack("<4sI", walk.read(8))
         padded = length + (length & 1)
