@@ -58,7 +58,7 @@ def create_main_window(
     """Build (not show) the studio window; tests pass temporary folders and settings."""
     _ensure_app()
     from genai_studio.core.store import resources
-    from genai_studio.ui.common.settings import Preferences, open_settings
+    from genai_studio.ui.common.settings import Preferences
     from genai_studio.ui.studio.controller import StudioPaths
     from genai_studio.ui.window.main_window import MainWindow
 
@@ -66,7 +66,8 @@ def create_main_window(
         shipped_models=Path(shipped_dir) if shipped_dir else resources.shipped_models_dir(),
         user_models=Path(user_dir) if user_dir else resources.user_models_dir(),
     )
-    return MainWindow(paths, Preferences(settings if settings is not None else open_settings()))
+    prefs = Preferences(settings) if settings is not None else Preferences.open()
+    return MainWindow(paths, prefs)
 
 
 def run() -> int:

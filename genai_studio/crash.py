@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import stat
 import sys
 import tempfile
 import threading
@@ -72,14 +73,24 @@ def _candidate_dirs() -> list[Path]:
 
 
 def _open_log(name: str, mode: str = "w") -> tuple[IO[str], Path] | None:
-    """Open ``name`` in the first writable candidate folder, or None if none is."""
+    """Open ``name`` in the first writable candidate folder, or None if none is.
+
+    The fallback folder is in the shared temp folder, where anyone may have planted a link
+    under a predictable name: a log is only ever a regular file this process opens itself,
+    never followed through a link ("w" makes a new file; "a" appends to an existing one)."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= os.O_APPEND if mode == "a" else os.O_EXCL
     for folder in _candidate_dirs():
         path = folder / name
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            return open(path, mode, encoding="utf-8"), path  # noqa: SIM115 - caller closes
+            fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0), 0o600)
         except OSError:
             continue
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            continue
+        return os.fdopen(fd, mode, encoding="utf-8"), path
     return None
 
 

@@ -90,7 +90,20 @@ def int_in(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-seed_int = int_in(0, MAX_SEED)
+def seed_int(text: str) -> int:
+    """An argparse type: any whole number, as a seed (``core.validate.seed_value``: 0 to
+    2**63 - 1 as they are, anything else taken modulo 2**63)."""
+    from genai_studio.core.validate import seed_value
+
+    try:
+        return seed_value(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
+
+
+seed_int.__name__ = "seed"
+SEED_HELP = ("any whole number; outside 0 to 2**63-1 it is taken modulo 2**63, and the seed "
+             "used is what provenance records")
 
 
 def positive_float(text: str) -> float:
@@ -188,6 +201,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from genai_studio.cli.outputs import check_outputs
 
         check_outputs(args)  # before any work: an output's suffix names its format
+    if args.command == "train" and os.environ.get("WORLD_SIZE", "1").strip() not in ("", "1"):
+        # torch's C++ side prints a stack trace for every failed rendezvous try; the one line
+        # that follows says what went wrong (core/train/distributed.py).
+        os.environ.setdefault("TORCH_CPP_LOG_LEVEL", "FATAL")
     # Before anything imports torch: OpenMP reads its settings once, when torch loads it.
     from genai_studio.core.runtime.threads import configure
 
@@ -206,9 +223,13 @@ def _dispatch(argv: Sequence[str] | None) -> int:
 
 
 def say(line: str) -> None:
-    """A line on stderr that never raises (a closed terminal after SIGHUP has no stderr)."""
+    """A line on stderr that never raises (a closed terminal after SIGHUP has no stderr);
+    control characters (a crafted name's terminal escapes) are printed escaped."""
+    from genai_studio.core.validate import printable
+
     try:
-        print(line, file=sys.stderr, flush=True)
+        print("\n".join(printable(part) for part in str(line).split("\n")), file=sys.stderr,
+              flush=True)
     except (OSError, ValueError):
         pass
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from genai_studio.cli import add_threads_option, int_in, positive_float, seed_int
+from genai_studio.cli import SEED_HELP, add_threads_option, int_in, positive_float, seed_int
 from genai_studio.cli.outputs import FOLDER
 from genai_studio.cli.sample import digit
 from genai_studio.core.defaults import (
@@ -30,7 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="FILE.gif, FILE.png (APNG), FILE.webp, FOLDER/ for PNG frames, "
                    "FILE.svg (sprite sheet) or FILE.pdf (a page per frame)")
     p.add_argument("--seed", type=seed_int, default=None, metavar="S",
-                   help="seed of the anchors (default: random, printed)")
+                   help=f"seed of the anchors (default: random, printed); {SEED_HELP}")
     p.add_argument("--anchors", type=Path, nargs="+", default=None, metavar="IMAGE",
                    help="morph through the latents of these exported tiles instead (>= 2)")
     p.add_argument("--count", type=int_in(2, 100), default=4, metavar="K",
@@ -83,6 +83,7 @@ def _anchors(args: argparse.Namespace, model, seed: int | None):
 def run(args: argparse.Namespace) -> int:
     import secrets
 
+    from genai_studio.cli.progress import StatusLine
     from genai_studio.core.errors import UsageError
     from genai_studio.core.export import writers as export
     from genai_studio.core.export.options import ExportStyle, Timing
@@ -91,14 +92,18 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.latent.sampling import decode
     from genai_studio.core.runtime.devices import resolve_device
     from genai_studio.core.store.checkpoints import load_model
+    from genai_studio.core.store.outputs import refuse_inputs
 
+    inputs = [args.model, *(args.anchors or [])]
+    refuse_inputs("--out", Path(args.out), inputs)  # before anything else is said about it
     fmt = export.format_for(args.out)
     style = ExportStyle(size=args.size, resampling=args.resampling, ink=args.ink,
                         paper=args.paper, invert=args.invert, transparent=args.transparent)
     timing = Timing(fps=args.fps, playback=args.playback, easing=args.easing)
     if args.anchors is not None and len(args.anchors) < 2:
         raise UsageError("--anchors: a morph needs at least two images")
-    export.check_target(Path(args.out), fmt, [args.model, *(args.anchors or [])])
+    export.check_target(Path(args.out), fmt, inputs)
+    export.check_animation_size(args.frames, args.size, args.size, fmt, args.transparent)
     loaded = load_model(args.model, resolve_device(args.device), expect_kind=GENERATOR_KINDS)
     model = loaded.model
     if args.label is not None and not model.conditional:
@@ -117,7 +122,15 @@ def run(args: argparse.Namespace) -> int:
         model_name=name, model_sha256=sha, latent=latents, kind="morph", seed=seed,
         sample_count=len(anchors) if seed is not None else None, digit=label,
         labels=(label,) * len(latents) if model.conditional else None, anchors=anchors)
-    done = export.run(export.export_animation(args.out, images, prov, style, timing, fmt))
+    status = StatusLine(sys.stderr)  # on a terminal only: a log gets the one result line
+    done = None
+    for event in export.export_animation(args.out, images, prov, style, timing, fmt, inputs):
+        if isinstance(event, export.ExportProgress) and status.tty:
+            status.show(f"{event.stage}: {event.done}/{event.total}",
+                        final=event.done == event.total)
+        elif isinstance(event, export.ExportDone):
+            done = event
+    assert done is not None
     print(f"wrote {args.frames} frames ({fmt}): {done.paths[0] if fmt != 'frames' else args.out}",
           file=sys.stderr)
     return 0

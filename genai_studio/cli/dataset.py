@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-from genai_studio.cli import positive_int
+from genai_studio.cli import int_in
 from genai_studio.cli.outputs import NAME
 from genai_studio.core.defaults import MODEL_SUFFIX
 
@@ -54,8 +55,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     pv = sub.add_parser("preview", help="a PNG grid of a dataset's first images")
     pv.add_argument("name", metavar="NAME_OR_PATH")
     pv.add_argument("--out", type=Path, required=True, metavar="FILE")
-    pv.add_argument("--n", type=positive_int, default=64)
-    pv.add_argument("--scale", type=positive_int, default=2)
+    pv.add_argument("--n", type=int_in(1, 10_000), default=64,
+                    help="how many of the first images, 1 to 10,000 (default 64)")
+    pv.add_argument("--scale", type=int_in(1, 64), default=2,
+                    help="PNG pixels per image pixel, 1 to 64 (default 2)")
     pv.set_defaults(handler=run_preview, outputs={"out": (".png",)})
     rm = sub.add_parser("delete", help="delete a dataset file")
     rm.add_argument("name", metavar="NAME_OR_PATH")
@@ -128,25 +131,39 @@ def run_fonts(args: argparse.Namespace) -> int:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    import signal
-    import threading
-
-    from genai_studio.cli.progress import StatusLine
-    from genai_studio.core.data.datasets import dataset_path, save_dataset
-    from genai_studio.core.data.folder_import import ScanProgress, import_metadata, scan_folder
+    from genai_studio.core.data.datasets import DATASET, dataset_path
     from genai_studio.core.data.prepare import PrepareSpec
-    from genai_studio.core.errors import OutputError, UsageError
-    from genai_studio.core.store.files import check_writable
+    from genai_studio.core.errors import OutputError
+    from genai_studio.core.store.outputs import claim_outputs
 
     fit = args.fit or ("digit" if args.colour == "grey" else "crop")
     spec = PrepareSpec(args.size, args.colour, fit)
     out = dataset_path(args.out)
-    if not args.dry_run:
+    if args.dry_run:
+        return _create(args, spec, out)
+    try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        check_writable(out)
-        if out.exists() and not args.force:
-            raise OutputError(f"a dataset {out.name} exists already; choose another name or "
-                              "pass --force")
+    except OSError as exc:
+        raise OutputError(f"cannot make {out.parent}: {exc.strerror or exc}") from None
+    if os.path.lexists(out) and not args.force:
+        raise OutputError(f"a dataset {out.name} exists already; choose another name or "
+                          "pass --force")
+    # The scanned folder is the input: no file in it is ever replaced, and --force replaces
+    # only a dataset.
+    with claim_outputs({"--out": out}, [args.folder], same_kind=DATASET):
+        return _create(args, spec, out)
+
+
+def _create(args: argparse.Namespace, spec, out: Path) -> int:
+    import signal
+    import threading
+
+    from genai_studio.cli.progress import StatusLine
+    from genai_studio.core.data.datasets import save_dataset
+    from genai_studio.core.data.folder_import import ScanProgress, import_metadata, scan_folder
+    from genai_studio.core.errors import UsageError
+    from genai_studio.core.validate import printable
+
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     status = StatusLine(sys.stderr)
@@ -164,7 +181,7 @@ def run_create(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**report.to_dict(), "seconds": round(seconds, 2)}, sort_keys=True))
     else:
-        print("\n".join(report.lines()), file=sys.stderr)
+        print("\n".join(printable(line) for line in report.lines()), file=sys.stderr)
     if report.cancelled:
         print("interrupted: nothing was kept", file=sys.stderr)
         return 130
@@ -181,6 +198,7 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from genai_studio.core.data.datasets import list_datasets, user_datasets_dir
+    from genai_studio.core.validate import printable
 
     found, problems = list_datasets()
     if args.json:
@@ -188,13 +206,13 @@ def run_list(args: argparse.Namespace) -> int:
                            "image_shape": list(d.image_shape)} for d in found]))
     else:
         if not found:
-            print(f"no datasets in {user_datasets_dir()}", file=sys.stderr)
-        for d in found:
+            print(f"no datasets in {printable(user_datasets_dir())}", file=sys.stderr)
+        for d in found:  # names and paths come from files: escaped, never raw escapes
             c, h, w = d.image_shape
-            print(f"{d.name}\t{d.num_images} images\t{h}x{w} {'grey' if c == 1 else 'RGB'}"
-                  f"\t{d.path}")
+            print(f"{printable(d.name)}\t{d.num_images} images\t{h}x{w} "
+                  f"{'grey' if c == 1 else 'RGB'}\t{printable(d.path)}")
     for line in problems:
-        print(f"warning: {line}", file=sys.stderr)
+        print(f"warning: {printable(line)}", file=sys.stderr)
     return 0
 
 
@@ -208,13 +226,16 @@ def run_info(args: argparse.Namespace) -> int:
 
 def run_preview(args: argparse.Namespace) -> int:
     from genai_studio.core.data.datasets import dataset_path, load_dataset_arrays
-    from genai_studio.core.export.render import save_png, tile_grid
-    from genai_studio.core.store.files import check_writable
+    from genai_studio.core.export.render import grid_shape, save_png, tile_grid
+    from genai_studio.core.store.outputs import claim_outputs
 
-    check_writable(args.out)
-    info, images = load_dataset_arrays(dataset_path(args.name))
-    first = images[:args.n].astype("float32") / 255.0
-    save_png(args.out, tile_grid(first, scale=args.scale))
+    source = dataset_path(args.name)
+    with claim_outputs({"--out": args.out}, [source]):
+        info, images = load_dataset_arrays(source)
+        first = images[:args.n]
+        grid_shape(first.shape, scale=args.scale)  # before the floats are made
+        save_png(args.out, tile_grid(first.astype("float32") / 255.0, scale=args.scale),
+                 inputs=[source])
     print(f"wrote {len(first)} of {info.num_images} images: {args.out}", file=sys.stderr)
     return 0
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from genai_studio.cli import positive_int
+from genai_studio.cli import SEED_HELP, positive_int, seed_int
 from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
 
 
@@ -15,8 +15,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     """--seed, --label and --device, shared by encode and repair."""
     from genai_studio.cli.sample import digit
 
-    p.add_argument("--seed", type=int, default=0, metavar="S",
-                   help="seed of the optimisation's starts (GANs, repair; default 0)")
+    p.add_argument("--seed", type=seed_int, default=0, metavar="S",
+                   help=f"seed of the optimisation's starts (GANs, repair; default 0): {SEED_HELP}")
     p.add_argument("--label", type=digit, default=None, metavar="L",
                    help="conditional models: the digit to condition on (default: the most "
                    "likely one)")
@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.data.prepare import BlankImage, prepare
     from genai_studio.core.latent.encoding import Encoded, encode
     from genai_studio.core.latent.fit import FitProgress
+    from genai_studio.core.validate import printable
 
     loaded, spec = load_generator(args.model, args.device)
     results, refused = [], 0
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         except (ImageRefused, BlankImage) as exc:
             refused += 1
             results.append({"image": str(path), "refused": str(exc)})
-            print(f"genai-studio: refused: {exc}", file=sys.stderr)
+            print(f"genai-studio: refused: {printable(exc)}", file=sys.stderr)
             continue
         steps = {} if args.steps is None else {"steps": args.steps}
         for event in encode(loaded.model, prepared, seed=args.seed, label=args.label, **steps):
@@ -89,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
                 continue
             z = ", ".join(f"{v:.3f}" for v in r["latent"])
             digit = f", digit {r['label']}" if r["label"] is not None else ""
-            print(f"{r['image']}: z = [{z}] ({r['method']}{digit}, error {r['error']:.3f})")
+            print(f"{printable(r['image'])}: z = [{z}] ({r['method']}{digit}, error "
+                  f"{r['error']:.3f})")
             if r["note"]:
-                print(f"  note: {r['note']}")
+                print(f"  note: {printable(r['note'])}")
     return 2 if refused else 0

@@ -194,5 +194,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(scores, sort_keys=True))
     else:
-        print(format_text(args.model.name, scores))
+        from genai_studio.core.validate import printable
+
+        print(format_text(printable(args.model.name), scores))
     return 0

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from genai_studio.cli import positive_int
+from genai_studio.cli import int_in
+
+MAX_ALTERNATIVES = 64  # core.latent.repair.MAX_ALTERNATIVES (torch-free here)
 
 if TYPE_CHECKING:  # the window builds this parser before its first paint: no NumPy yet
     import numpy as np
@@ -31,12 +33,13 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="an image of IMAGE's size whose light pixels mark what to repair")
     p.add_argument("--out", type=Path, required=True, metavar="FILE",
                    help="PNG of the best repair, at the model's size times --scale")
-    p.add_argument("--alternatives", type=positive_int, default=4, metavar="K",
-                   help="how many different repairs to look for (default 4)")
+    p.add_argument("--alternatives", type=int_in(1, MAX_ALTERNATIVES), default=4, metavar="K",
+                   help=f"how many different repairs to look for, 1 to {MAX_ALTERNATIVES} "
+                   "(default 4)")
     p.add_argument("--strip", type=Path, default=None, metavar="FILE",
                    help="also a PNG strip: the damaged image (hole in grey), then each repair")
-    p.add_argument("--scale", type=positive_int, default=1,
-                   help="PNG pixels per model pixel, nearest-neighbour (default 1)")
+    p.add_argument("--scale", type=int_in(1, 64), default=1,
+                   help="PNG pixels per model pixel, nearest-neighbour, 1 to 64 (default 1)")
     add_model_options(p)
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(handler=run, outputs={"out": (".png",), "strip": (".png",)})
@@ -58,6 +61,14 @@ def read_mask(path: Path) -> np.ndarray:
 
 
 def run(args: argparse.Namespace) -> int:
+    from genai_studio.core.store.outputs import claim_outputs
+
+    with claim_outputs({"--out": args.out, "--strip": args.strip},
+                       [args.model, args.image, args.mask]):
+        return _repair(args)
+
+
+def _repair(args: argparse.Namespace) -> int:
     import numpy as np
 
     from genai_studio.cli.encode import load_generator
@@ -67,11 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.export.render import save_png, tile_grid, to_uint8
     from genai_studio.core.latent.fit import FitProgress
     from genai_studio.core.latent.repair import Repair, repair
-    from genai_studio.core.store.files import check_writable
 
-    for path in (args.out, args.strip):
-        if path is not None:
-            check_writable(path)
     loaded, spec = load_generator(args.model, args.device)
     image, hole = prepare_with_hole(open_image(args.image).image, read_mask(args.mask), spec)
     status = StatusLine(sys.stderr)

@@ -8,7 +8,7 @@ import math
 import sys
 from pathlib import Path
 
-from genai_studio.cli import add_threads_option, int_in, seed_int
+from genai_studio.cli import SEED_HELP, add_threads_option, int_in, seed_int
 from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
 from genai_studio.core.errors import UsageError
 
@@ -36,7 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help=f"how many samples, at most {MAX_SAMPLES:,} (default 64)")
     p.add_argument("--seed", type=seed_int, default=None, metavar="S",
                    help="random seed; the same seed gives byte-identical output (default: random, "
-                   "printed)")
+                   f"printed); {SEED_HELP}")
     p.add_argument("--label", type=digit, default=None, metavar="L",
                    help="conditional models: the digit to draw (default: 0-9 in turn)")
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
@@ -54,49 +54,52 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def check_grid(image_shape: tuple[int, ...], n: int, scale: int) -> None:
+    from genai_studio.core.export.render import grid_shape
+
     side = math.ceil(math.sqrt(n)) * (max(image_shape[1:3]) * scale + 2)
     if side > MAX_GRID_SIDE:
         raise UsageError(f"a grid of {n} samples at --scale {scale} would be {side:,} pixels "
                          f"wide (the limit is {MAX_GRID_SIDE:,}); use a smaller --scale or --n, "
                          "or --npy alone")
+    grid_shape((n, *image_shape[1:]), scale=scale)
 
 
 def run(args: argparse.Namespace) -> int:
     import secrets
 
     from genai_studio.core.export.imagemeta import png_info
-    from genai_studio.core.export.provenance import grid_provenance
+    from genai_studio.core.export.provenance import check_fits, grid_provenance
     from genai_studio.core.export.render import save_npy, save_png, tile_grid
     from genai_studio.core.latent.sampling import sample
     from genai_studio.core.runtime.devices import resolve_device
     from genai_studio.core.store.checkpoints import load_model
-    from genai_studio.core.store.files import check_writable
+    from genai_studio.core.store.outputs import claim_outputs
 
     device = resolve_device(args.device)
     out = args.out if args.out is not None or args.npy is not None else Path("grid.png")
     outputs = [path for path in (out, args.npy) if path is not None]
-    written = [check_writable(path, inputs=[args.model]) for path in outputs]
-    if len(written) == 2 and written[0] == written[1]:
-        raise UsageError("--out and --npy name the same file")
-    loaded = load_model(args.model, device, expect_kind=GENERATOR_KINDS)
-    if args.label is not None and not loaded.model.conditional:
-        raise UsageError(f"{args.model.name} is not conditional: it takes no --label")
-    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
-    if args.seed is None:
-        print(f"seed: {seed}", file=sys.stderr)
-    if out is not None:  # the grid's size from one decoded image, before n are drawn
-        check_grid(sample(loaded.model, 1, seed, args.label).images.shape, args.n, args.scale)
-    drawn = sample(loaded.model, args.n, seed, args.label)
-    vector = out is not None and out.suffix.lower() in (".svg", ".pdf")
-    grid = None if out is None or vector else tile_grid(drawn.images, scale=args.scale)
-    if args.npy is not None:
-        save_npy(args.npy, drawn.images, inputs=[args.model])
-    if out is not None and out.suffix.lower() in (".svg", ".pdf"):
-        write_vector_grid(out, drawn.images, args.scale,
-                          grid_provenance(args.model, drawn, args.label), args.model)
-    elif grid is not None:
-        prov = grid_provenance(args.model, drawn, args.label)
-        save_png(out, grid, inputs=[args.model], pnginfo=png_info(prov))
+    with claim_outputs({"--out": out, "--npy": args.npy}, [args.model]):
+        loaded = load_model(args.model, device, expect_kind=GENERATOR_KINDS)
+        if args.label is not None and not loaded.model.conditional:
+            raise UsageError(f"{args.model.name} is not conditional: it takes no --label")
+        seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+        if args.seed is None:
+            print(f"seed: {seed}", file=sys.stderr)
+        if out is not None:  # the grid's size from one decoded image, before n are drawn
+            check_grid(sample(loaded.model, 1, seed, args.label).images.shape, args.n,
+                       args.scale)
+            check_fits(args.n, loaded.model.latent_dim, "--out's provenance")
+        drawn = sample(loaded.model, args.n, seed, args.label)
+        vector = out is not None and out.suffix.lower() in (".svg", ".pdf")
+        grid = None if out is None or vector else tile_grid(drawn.images, scale=args.scale)
+        if args.npy is not None:
+            save_npy(args.npy, drawn.images, inputs=[args.model])
+        if vector:
+            write_vector_grid(out, drawn.images, args.scale,
+                              grid_provenance(args.model, drawn, args.label), args.model)
+        elif grid is not None:
+            prov = grid_provenance(args.model, drawn, args.label)
+            save_png(out, grid, inputs=[args.model], pnginfo=png_info(prov))
     print(f"wrote {args.n} samples: {', '.join(map(str, outputs))}", file=sys.stderr)
     return 0
 

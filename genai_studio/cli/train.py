@@ -218,6 +218,11 @@ def register(commands: argparse._SubParsersAction) -> None:
                    metavar="SECONDS",
                    help="write the resume checkpoint at most this often, and at the end "
                    "(default 60; 0: at the end of every epoch)")
+    p.add_argument("--rendezvous-timeout", type=positive_float, default=None,
+                   metavar="SECONDS",
+                   help="several processes (torchrun): how long each waits for the others to "
+                   "join before saying which are missing (default: the "
+                   "GENAI_STUDIO_RENDEZVOUS_TIMEOUT environment variable, else 60)")
     add_threads_option(p)
     p.set_defaults(handler=run, outputs={"out": (MODEL_SUFFIX,)})
 
@@ -246,15 +251,15 @@ def _lock_output(args: argparse.Namespace):
 def _check_outputs(out: Path, args: argparse.Namespace) -> None:
     from genai_studio.core.data.datasets import training_data_files
     from genai_studio.core.defaults import checkpoint_path_for, is_checkpoint
-    from genai_studio.core.store.files import check_writable
+    from genai_studio.core.store.outputs import check_outputs
 
     if is_checkpoint(out):
         raise UsageError(f"--out {out.name} names a checkpoint; give the model's file name "
                          f"(the checkpoint goes beside it)")
-    inputs = training_data_files(args.data)
-    check_writable(out, [args.resume, *inputs])
+    inputs = [args.init_from, *training_data_files(args.data)]
+    check_outputs({"--out": out}, [args.resume, *inputs])
     # Continuing a run rewrites its own checkpoint; any other input stays untouched.
-    check_writable(checkpoint_path_for(out), inputs)
+    check_outputs({"the checkpoint": checkpoint_path_for(out)}, inputs)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -262,9 +267,13 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.train import distributed
 
     world = distributed.world_from_env()
-    device = distributed.start(world, resolve_device(args.device))
+    device = distributed.start(world, resolve_device(args.device), args.rendezvous_timeout)
     try:
         return _run(args, device, world)
+    except RuntimeError as exc:
+        if distributed.is_peer_failure(exc, world):
+            raise UsageError(distributed.peer_failure_message(exc, world)) from None
+        raise
     finally:
         distributed.stop(world)
 

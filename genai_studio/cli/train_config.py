@@ -24,7 +24,7 @@ ADVERSARIAL_OPTIONS = ("--d-lr", "--d-norm", "--d-channels", "--ema", "--r1")
 # With --resume the checkpoint's settings hold; these may still be given (and apply).
 RESUME_OPTIONS = ("--epochs", "--minutes", "--device", "--out", "--data",
                   "--allow-data-change", "--precision", "--cuda-graph", "--checkpoint-every",
-                  "--threads")
+                  "--threads", "--rendezvous-timeout")
 
 
 def model_config_from_args(args: argparse.Namespace,

@@ -23,6 +23,7 @@ MAX_JSON_DEPTH = 32  # metadata nests 3-4 levels; json's C parser recurses once 
 MAX_STRING = 4096  # a config string (an architecture name) is a few characters
 MAX_LIST = 64  # e.g. a VAE's hidden widths
 MAX_INT = 2**63 - 1  # what torch and NumPy take as a seed or a count
+SEED_RANGE = 2**63  # seeds are 0 to 2**63 - 1; any other whole number is mapped into it
 # Widths, channels and latent sizes beyond this are not a model this app can train or run.
 MAX_DIMENSION = 1 << 20
 # 100 M parameters: 400 MB of float32 weights, 1.2 GB as a checkpoint with Adam's two moments.
@@ -32,6 +33,29 @@ MAX_PARAMETERS = 100_000_000
 _DELTA = {"[": 1, "{": 1, "]": -1, "}": -1}
 _STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
+
+
+def seed_value(value: int) -> int:
+    """Any whole number as a generator seed: 0 to 2**63 - 1 stay as they are, anything else is
+    taken modulo 2**63 (-1 is 2**63 - 1, 2**70 is 0), so every seed an artist types draws
+    something, the same thing each time, and provenance records the seed that was used."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        value = int(value)
+    return value % SEED_RANGE
+
+
+# C0 and C1 controls (ESC starts a terminal escape sequence), DEL, and the bidirectional
+# overrides and isolates that reorder what a terminal or a label shows.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    """Text from a file, safe to print: every control character written as ``\\xNN`` or
+    ``\\uNNNN`` (tabs and newlines too: one value stays on one line)."""
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return _CONTROLS.sub(escape, str(text))
 
 
 def _refuse_constant(name: str) -> float:

@@ -74,7 +74,7 @@ def test_animate_and_info_refuse_bad_input_in_one_line(capsys, tmp_path, vae_fil
         (("animate", vae_file, "--anchors", grid, "--out", tmp_path / "x.gif"), "two images"),
         (("animate", vae_file, "--frames", "1", "--out", tmp_path / "x.gif"), "at least 2"),
         (("animate", vae_file, "--out", vae_file.with_suffix(".gif"), "--anchors",
-          vae_file.with_suffix(".gif"), grid), "not found"),
+          vae_file.with_suffix(".gif"), grid), "also an input"),
         (("animate", vae_file, "--anchors", grid, grid, "--out", grid), "also an input"),
         (("animate", vae_file, "--ink", "red", "--out", tmp_path / "x.gif"), "#rrggbb"),
     ]

@@ -14,6 +14,7 @@ import os
 import random
 import resource
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -379,3 +380,209 @@ def test_the_window_closes_cleanly_on_sigterm_and_sighup(tmp_path, sig, status):
             proc.wait()
     assert proc.returncode == status, err[-2000:]
     assert f"closed by {sig.name}" in err and "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------- round 2
+# Issue 22's classes under real processes: live runs, concurrent exports, distributed
+# environments, memory limits and FIFOs where the studio keeps its own files.
+
+
+def test_no_command_writes_what_a_live_training_run_holds(tmp_path, model_file):
+    data = make_mnist_dir(tmp_path / "data", n=256)
+    folder = tmp_path / "images"
+    folder.mkdir()
+    from PIL import Image
+
+    Image.new("L", (28, 28), 255).save(folder / "a.png")
+    out = tmp_path / "run.safetensors"
+    run = spawn_cli(tmp_path, "train", "vae", "--hidden", "16", "--batch-size", "64",
+                    "--data", data, "--epochs", "100000", "--out", out,
+                    "--checkpoint-every", "0")
+    try:
+        assert "training on" in run.stderr.readline()
+        ckpt = checkpoint_path_for(out)
+        calls = [("sample", model_file, "--n", "2", "--out", out),
+                 ("sample", model_file, "--n", "2", "--npy", ckpt),
+                 ("dataset", "create", folder, "--out", out, "--force"),
+                 ("animate", model_file, "--frames", "2", "--out", out.with_suffix(".gif"))]
+        (out.with_suffix(".gif")).write_bytes(b"")  # so the lock of a second name is tried
+        held = OutputLockHolder(out.with_suffix(".gif"))
+        try:
+            results = _cli_calls(tmp_path, calls)
+        finally:
+            held.release()
+        for proc in results[:3]:
+            _one_line(proc, "another run", f"pid {run.pid}")
+        _one_line(results[3], "another run")
+    finally:
+        run.send_signal(signal.SIGINT)
+        run.communicate(timeout=120)
+    assert run.returncode == 130 and load_model(checkpoint_path_for(out))
+
+
+class OutputLockHolder:
+    """A lock held by a child process, as another run would hold it."""
+
+    def __init__(self, path: Path) -> None:
+        code = ("import sys, time; from genai_studio.core.store.output_lock import OutputLock; "
+                "lock = OutputLock(sys.argv[1]).acquire(); print('held', flush=True); "
+                "time.sleep(600)")
+        self.proc = subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=ROOT,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "held"
+
+    def release(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def test_two_frame_exports_into_one_folder_never_mix(tmp_path, model_file):
+    from genai_studio.core.export.imagemeta import read_provenance
+
+    target = str(tmp_path / "frames") + "/"
+    procs = [spawn_cli(tmp_path, "animate", model_file, "--seed", str(seed), "--frames", "400",
+                       "--size", "256", "--out", target) for seed in (1, 2)]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2], results
+    loser = next(err for code, err in results if code == 2)
+    assert len(loser.strip().splitlines()) == 1 and "Traceback" not in loser
+    seeds = {read_provenance(p).seed for p in (tmp_path / "frames").glob("*.png")}
+    assert len(seeds) == 1 and len(list((tmp_path / "frames").iterdir())) == 400
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+_TRAIN_2 = ("train", "vae", "--hidden", "8", "--epochs", "1", "--limit", "128", "--threads",
+            "1", "--rendezvous-timeout", "2")
+
+
+def _rank(home: Path, rank: int, port: int | None, *extra, env_drop=(), timeout=120):
+    env = dict(child_env(home), WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK=str(rank))
+    if port is not None:
+        env.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    for name in env_drop:
+        env.pop(name, None)
+    return subprocess.Popen([sys.executable, "-m", "genai_studio", *_TRAIN_2, *extra,
+                             "--out", str(home / f"r{rank}.safetensors")], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _no_crash_log(home: Path) -> None:
+    logs = list((home / "log").glob("crash-*")) if (home / "log").exists() else []
+    assert logs == [], [p.read_text()[-500:] for p in logs]
+
+
+@pytest.mark.parametrize("case", ["no address", "port in use", "nobody joins",
+                                  "not a store", "a peer dies"])
+def test_distributed_environment_errors_are_one_line_and_no_crash_log(tmp_path, case):
+    import socket
+
+    port = _free_port()
+    listener = None
+    if case in ("port in use", "not a store"):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", port))
+        listener.listen()
+    try:
+        if case == "a peer dies":
+            extra = ("--epochs", "100000", "--checkpoint-every", "0")
+            peer = _rank(tmp_path, 1, port, *extra)
+            proc = _rank(tmp_path, 0, port, *extra)
+            time.sleep(2)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not (tmp_path / "r0.ckpt.safetensors").exists():
+                time.sleep(0.5)  # training has really started on both ranks
+            peer.kill()
+            peer.wait()
+        else:
+            rank = 1 if case == "not a store" else 0
+            proc = _rank(tmp_path, rank, None if case == "no address" else port,
+                         env_drop=("MASTER_ADDR", "MASTER_PORT") if case == "no address" else ())
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if listener is not None:
+            listener.close()
+    fragment = {"no address": "MASTER_ADDR", "port in use": "already in use",
+                "nobody joins": "did not join within 2 s", "not a store": "no answer",
+                "a peer dies": "another training process stopped"}[case]
+    lines = err.strip().splitlines()
+    assert proc.returncode == 2 and "Traceback" not in err, err[-2000:]
+    assert lines[-1].startswith("genai-studio: error: ") and fragment in lines[-1], lines[-1]
+    assert sum("error" in line for line in lines) == 1, err[-2000:]  # progress, then one line
+    _no_crash_log(tmp_path)
+
+
+def _big_comment_gif(path: Path, megabytes: int) -> Path:
+    block = b"\xff" + b"c" * 255
+    with open(path, "wb") as fh:
+        fh.write(b"GIF89a" + struct.pack("<HHBBB", 8, 8, 0, 0, 0) + b"\x21\xfe")
+        for _ in range(megabytes * 4096):
+            fh.write(block)
+        fh.write(b"\x00\x2c" + struct.pack("<HHHHB", 0, 0, 8, 8, 0) + b"\x02\x02\x4c\x01\x00;")
+    return path
+
+
+def test_memory_hungry_requests_are_refused_within_a_memory_limit(tmp_path, model_file):
+    import numpy as np
+
+    from genai_studio.core.data.datasets import save_dataset
+
+    gif = _big_comment_gif(tmp_path / "comment.gif", 200)
+    dataset = save_dataset(tmp_path / "d.safetensors", np.zeros((64, 28, 28), np.uint8),
+                           {"name": "d"})
+    calls = [("info", gif), ("encode", model_file, gif),
+             ("dataset", "preview", dataset, "--out", tmp_path / "p.png", "--scale", "64",
+              "--n", "10000"),
+             ("animate", model_file, "--size", "8192", "--frames", "4", "--out",
+              tmp_path / "x.webp"),
+             ("sample", model_file, "--n", "100000", "--scale", "8", "--seed", "1", "--out",
+              tmp_path / "g.png")]
+    for proc in _cli_calls(tmp_path, calls, limits=_memory_limit()):
+        _one_line(proc)
+    gallery = _python(tmp_path, f"""
+        from genai_studio.core.export.gallery import scan
+        items = scan([{str(tmp_path)!r}])
+        print(sorted((i.path.name, bool(i.problem)) for i in items))
+        """, limits=_memory_limit())
+    assert gallery.returncode == 0, gallery.stderr[-2000:]
+    assert "('comment.gif', True)" in gallery.stdout
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".png", ".webp")) == []
+
+
+def test_fifos_where_the_studio_keeps_its_own_files_never_hang(tmp_path):
+    """The judge's statistics cache and the settings file: a FIFO in their place."""
+    cache = tmp_path / "cache"
+    proc = _python(tmp_path, f"""
+        import os, torch
+        from genai_studio.core.scoring import judge_cache
+        import genai_studio.core.store.resources as resources
+        resources.user_cache_dir = lambda: __import__("pathlib").Path({str(cache)!r})
+        judge, images = torch.nn.Linear(2, 2), torch.zeros((4, 28, 28), dtype=torch.uint8)
+        path = judge_cache.cache_path(judge_cache.stats_key(judge, images))
+        path.parent.mkdir(parents=True)
+        os.mkfifo(path)
+        stats = (torch.ones(2, dtype=torch.float64), torch.eye(2, dtype=torch.float64))
+        got = judge_cache.cached_stats(judge, type("S", (), {{"images": images}})(),
+                                       lambda: stats)
+        print("cache ok", path.is_file() and not path.is_symlink())
+        """, timeout=60)
+    assert proc.returncode == 0 and "cache ok True" in proc.stdout, proc.stderr[-2000:]
+    pytest.importorskip("PySide6")
+    config = tmp_path / "config" / "GenAI Studio"
+    config.mkdir(parents=True)
+    os.mkfifo(config / "GenAI Studio.ini")
+    env = dict(child_env(tmp_path), QT_QPA_PLATFORM="offscreen",
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    shot = subprocess.run([sys.executable, "-m", "genai_studio", "--screenshot",
+                           str(tmp_path / "shot.png")], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=180)
+    assert shot.returncode == 0, shot.stderr[-2000:]
+    assert (tmp_path / "shot.png").exists()
+    assert stat.S_ISFIFO(os.lstat(config / "GenAI Studio.ini").st_mode)

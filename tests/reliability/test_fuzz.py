@@ -328,3 +328,160 @@ def test_svg_and_pdf_mutated_read_back_or_are_refused(which, edits):
         assert "\n" not in str(exc)
         return
     assert prov.model_name and prov.latent.ndim == 2
+
+
+# ----------------------------------------------------------------------------- images (issue 22)
+
+
+@cache
+def base_images() -> dict[str, bytes]:
+    """Real files of every format the guarded opener reads, with provenance where the studio
+    writes it."""
+    import io
+
+    from PIL import Image
+
+    from genai_studio.core.export.imagemeta import gif_comment, png_info, webp_xmp
+    from genai_studio.core.export.provenance import Provenance
+
+    prov = Provenance(model_name="m", model_sha256="0" * 64,
+                      latent=np.zeros((2, 4), np.float32), kind="grid", seed=1, sample_count=2)
+    frames = [Image.fromarray((np.arange(64).reshape(8, 8) * k % 256).astype(np.uint8))
+              for k in (1, 3)]
+    out = {}
+    for name, kwargs in (("png", {"format": "PNG", "pnginfo": png_info(prov)}),
+                         ("apng", {"format": "PNG", "save_all": True, "append_images": frames,
+                                   "pnginfo": png_info(prov)}),
+                         ("gif", {"format": "GIF", "save_all": True, "append_images": frames,
+                                  "comment": gif_comment(prov)}),
+                         ("webp", {"format": "WEBP", "save_all": True,
+                                   "append_images": frames, "lossless": True,
+                                   "xmp": webp_xmp(prov)}),
+                         ("jpeg", {"format": "JPEG", "exif": Image.Exif()}),
+                         ("bmp", {"format": "BMP"})):
+        buffer = io.BytesIO()
+        frames[0].save(buffer, **kwargs)
+        out[name] = buffer.getvalue()
+    return out
+
+
+@fuzz(400)
+@given(st.data())
+def test_images_with_bytes_flipped_cut_or_inserted_are_opened_or_refused(data):
+    """The guarded opener and every reader behind it (provenance, thumbnails): an image, or
+    the one-line error of its kind; never another exception, never a Python warning."""
+    import warnings
+
+    from genai_studio.core.data.image_input import ImageRefused, open_image
+    from genai_studio.core.export.gallery import thumbnail
+    from genai_studio.core.export.imagemeta import read_provenance
+
+    kind = data.draw(st.sampled_from(sorted(base_images())))
+    raw = bytearray(base_images()[kind])
+    # Most mutations in the first 64 bytes (headers, sizes, chunk lengths), some anywhere.
+    where = st.one_of(st.integers(0, min(63, len(raw) - 1)), st.integers(0, len(raw) - 1))
+    for op, pos, value in data.draw(st.lists(
+            st.tuples(st.sampled_from(["set", "flip", "cut", "insert", "max"]), where,
+                      st.integers(0, 255)), min_size=1, max_size=4)):
+        pos = min(pos, len(raw) - 1)
+        if op == "set":
+            raw[pos] = value
+        elif op == "flip":
+            raw[pos] ^= 1 << (value % 8)
+        elif op == "cut":
+            del raw[pos:]
+        elif op == "insert":
+            raw[pos:pos] = bytes([value])
+        else:  # a length or a size as large as it goes
+            raw[pos:pos + 2] = b"\xff\xff"
+        if not raw:
+            break
+    path = write(bytes(raw), f"fuzz.{kind}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            image = open_image(path)
+            assert image.image.mode in ("L", "LA", "RGB", "RGBA")
+        except ImageRefused:
+            pass
+        for reader in (read_provenance, thumbnail):
+            try:
+                reader(path)
+            except GenAIError:
+                pass
+
+
+# ----------------------------------------------------------------------------- writers (issue 22)
+
+
+floats = st.floats(allow_nan=True, allow_infinity=True, width=32) | st.sampled_from(
+    [1e30, -1e30, 9.9e29, 3.4e38, 0.0])
+
+
+@fuzz(300)
+@given(rows=st.integers(1, 30), dim=st.integers(1, 40), value=floats,
+       name=st.text(max_size=300), seed=st.integers(-(2**70), 2**70) | st.none(),
+       digit=st.integers(-5, 2000) | st.none(), frame=st.integers(-3, 3000) | st.none(),
+       count=st.integers(-3, 2_000_000) | st.none())
+def test_every_provenance_a_writer_accepts_is_one_its_reader_accepts(rows, dim, value, name,
+                                                                     seed, digit, frame,
+                                                                     count):
+    """Writers embed provenance through ``Provenance.to_json``: it either refuses in one line
+    (UsageError) or writes a record ``from_json`` reads back as the same record."""
+    from genai_studio.core.errors import UsageError
+    from genai_studio.core.export.provenance import Provenance, from_json
+
+    latent = np.full((rows, dim), value, dtype=np.float32)
+    try:
+        prov = Provenance(model_name=name, model_sha256="a" * 64, latent=latent, seed=seed,
+                          digit=digit, frame=frame, sample_count=count)
+        text = prov.to_json()
+    except UsageError:
+        return
+    assert from_json(text) == prov
+
+
+@fuzz(60)
+@given(fmt=st.sampled_from(["gif", "apng", "webp", "frames", "sprite"]),
+       frames=st.integers(2, 30), size=st.integers(1, 600),
+       resampling=st.sampled_from(["nearest", "lanczos", "ink"]),
+       transparent=st.booleans(), invert=st.booleans(),
+       fps=st.floats(0.1, 100), playback=st.sampled_from(["once", "loop", "ping-pong"]),
+       easing=st.sampled_from(["linear", "ease-in-out"]), colour=st.booleans())
+def test_every_animation_an_export_writes_is_one_the_studio_reads(fmt, frames, size,
+                                                                  resampling, transparent,
+                                                                  invert, fps, playback,
+                                                                  easing, colour):
+    """The export writers over their option space: refused in one line, or every file they
+    write opens through the guarded opener and carries provenance its reader accepts."""
+    import shutil
+
+    from genai_studio.core.data.image_input import open_image
+    from genai_studio.core.errors import OutputError, UsageError
+    from genai_studio.core.export import writers
+    from genai_studio.core.export.imagemeta import read_provenance
+    from genai_studio.core.export.options import ExportStyle, Timing
+    from genai_studio.core.export.provenance import Provenance
+
+    shape = (frames, 8, 8, 3) if colour else (frames, 8, 8)
+    images = np.random.default_rng(frames).random(shape).astype(np.float32)
+    prov = Provenance(model_name="m", model_sha256="b" * 64,
+                      latent=np.zeros((frames, 2), np.float32), kind="morph")
+    folder = _TMP / "anim"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    target = folder / {"gif": "a.gif", "apng": "a.png", "webp": "a.webp", "frames": "f",
+                       "sprite": "s.png"}[fmt]
+    try:
+        style = ExportStyle(size=size, resampling=resampling, transparent=transparent,
+                            invert=invert)
+        done = writers.run(writers.export_animation(target, images, prov, style,
+                                                    Timing(fps, playback, easing), fmt))
+    except (UsageError, OutputError):
+        assert not any(p.suffix in (".gif", ".png", ".webp") for p in folder.rglob("*"))
+        return
+    for path in done.paths:
+        if path.suffix == ".json":
+            continue
+        read_provenance(path)
+        open_image(path)

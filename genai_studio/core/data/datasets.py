@@ -32,9 +32,10 @@ from typing import Any
 import numpy as np
 
 from genai_studio.core.defaults import MODEL_SUFFIX
-from genai_studio.core.errors import DataError, UsageError
+from genai_studio.core.errors import DataError, GenAIError, UsageError
 from genai_studio.core.models.base import MAX_SIDE, MIN_SIDE
 from genai_studio.core.store.files import open_regular, write_atomic
+from genai_studio.core.store.outputs import Kind
 from genai_studio.core.validate import loads_json
 
 FORMAT = "genai-studio.dataset"
@@ -202,6 +203,7 @@ def _checked_table(name: str, header: dict, meta: dict, data_bytes: int
         raise DataError(f"{name}: damaged or forged: the metadata says "
                         f"{meta.get('num_images')} images of {meta.get('image_shape')}, the "
                         f"tensor holds {n} of {list(shape)}")
+    _check_options(name, meta.get("options"), shape)
     spans = [(offsets[0], offsets[1], n * c * h * w)]
     for key, names in ((LABELS, "classes"), (STYLES, "styles")):
         if key in tensors:
@@ -229,6 +231,30 @@ def _index_span(name: str, key: str, entry: Any, n: int, names: Any) -> tuple[in
                         f"1 to {MAX_CLASSES} names")
     start, end = entry["data_offsets"]
     return start, end, 2 * n
+
+
+def _check_options(name: str, options: Any, shape: tuple[int, int, int]) -> None:
+    """The preparation a dataset records is how images brought to a model trained on it are
+    prepared (``prepare.spec_for_model``): options that contradict the images would train a
+    model that can never encode one, so they are refused here, before any training."""
+    from genai_studio.core.data.prepare import PrepareSpec
+
+    if options is None:
+        return
+    try:
+        spec = PrepareSpec.from_dict(options) if isinstance(options, dict) else None
+    except (GenAIError, TypeError, ValueError, OverflowError):
+        spec = None
+    if spec is None:
+        raise DataError(f"{name}: damaged metadata: its preparation options are not readable")
+    c, h, w = shape
+    if spec.image_shape != (c, h, w):
+        raise DataError(f"{name}: damaged or forged: its options make {spec.colour} images of "
+                        f"{spec.size} px, but it holds {'grey' if c == 1 else 'RGB'} images of "
+                        f"{w}x{h}")
+
+
+DATASET = Kind("dataset", lambda path: read_dataset_info(path) is not None)
 
 
 def _ints(value: Any, low: int, high: int) -> bool:

@@ -1,12 +1,19 @@
-"""Opening images the user brings (dropped, opened, or scanned from a folder): untrusted files.
+"""The one guarded opener for every image the studio decodes: the artist's own (dropped,
+opened, scanned from a folder), the gallery's thumbnails, and the CLI's inputs.
 
 Pillow reads PNG, JPEG, WebP, BMP and GIF, and nothing else (its other decoders are never
 asked). Everything a file can get wrong becomes an :class:`ImageRefused` with a short reason
-(``REASONS``) and a detail line, never a crash:
+(``REASONS``) and a detail line naming the file, never a crash:
 
-* the size is checked before a byte of pixel data is decoded: ``Image.open`` reads only the
-  header, so a 30000 x 30000 PNG (a few KB on disk, 900 MB decoded) is refused as a
+* before Pillow sees the file, ``core.data.image_probe`` walks its container: the declared
+  size (every GIF frame's extent too) and the frame count are checked, and the metadata it
+  carries (comments, text, EXIF, XMP) is counted against a budget without being read, so a
+  36-byte GIF declaring 65535 x 65535 or a GIF with a 300 MB comment is refused in one line;
+* the size is checked again before a byte of pixel data is decoded: ``Image.open`` reads only
+  the header, so a 30000 x 30000 PNG (a few KB on disk, 900 MB decoded) is refused as a
   decompression bomb without allocating it;
+* Python warnings from Pillow (broken EXIF, odd chunks) are silenced: a broken EXIF block
+  only means the image is shown as stored;
 * truncated or damaged data fails in ``load()`` (Pillow never fills truncated images in here);
 * an animation is either refused (datasets) or read as its first frame (a dropped GIF);
 * only regular files are opened (``core.files.read_untrusted``: a FIFO would block, a device
@@ -23,10 +30,11 @@ import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
+from genai_studio.core.data.image_probe import MAX_FRAMES, ProbeRefused, probe
 from genai_studio.core.errors import DataError
 from genai_studio.core.store.files import read_untrusted
 
@@ -84,14 +92,15 @@ def open_image(source: Path | bytes, *, name: str = "", allow_animated: bool = T
 
     if isinstance(source, bytes):
         data = source
+        check_declared(data, name, allow_animated=allow_animated, max_pixels=max_pixels)
     else:
         name = name or str(source)
-        data = read_file_bytes(Path(source))
+        data = _read_checked(Path(source), name, allow_animated, max_pixels)
     if not data:
         raise ImageRefused(name, "not an image", "the file is empty")
+    silence_pillow_warnings()
     with warnings.catch_warnings():
-        # Our own limit is lower than Pillow's warning threshold; silence its warning.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore")  # our limits come first; broken EXIF is no error
         try:
             im = Image.open(io.BytesIO(data), formats=FORMATS)
         except UnidentifiedImageError:
@@ -102,6 +111,68 @@ def open_image(source: Path | bytes, *, name: str = "", allow_animated: bool = T
         except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
             raise ImageRefused(name, "unreadable", f"damaged header ({exc})") from None
         return _decode(im, name, allow_animated, min_side, max_pixels, reduce_to)
+
+
+def _read_checked(path: Path, name: str, allow_animated: bool, max_pixels: int) -> bytes:
+    """A file's bytes, read only once its container has passed :func:`check_declared` (a GIF
+    with a 200 MB comment is refused without holding it)."""
+    import os
+
+    from genai_studio.core.store.files import open_regular
+
+    try:
+        with open_regular(path, DataError, "image") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise ImageRefused(name, "unreadable", f"{size:,} bytes is over the limit of "
+                                   f"{MAX_FILE_BYTES:,}")
+            check_declared(fh, name, allow_animated=allow_animated, max_pixels=max_pixels)
+            fh.seek(0)
+            data = fh.read(size + 1)
+    except ImageRefused:
+        raise
+    except DataError as exc:  # open_regular's: missing, a folder, a FIFO...
+        raise ImageRefused("", "unreadable", str(exc)) from None
+    except OSError as exc:
+        raise ImageRefused(name, "unreadable", exc.strerror or str(exc)) from None
+    if len(data) != size:
+        raise ImageRefused(name, "unreadable", "the file changed while it was being read")
+    return data
+
+
+def check_declared(data: bytes | BinaryIO, name: str = "", *, allow_animated: bool = True,
+                   max_pixels: int = MAX_PIXELS, max_frames: int = MAX_FRAMES) -> None:
+    """Refuse, before any decoder runs, a file whose container declares too many pixels or
+    frames or carries too much metadata (``core.data.image_probe``); ``data`` is the file's
+    bytes or the file itself (at its start)."""
+    try:
+        found = probe(io.BytesIO(data) if isinstance(data, bytes) else data,
+                      max_frames=max_frames)
+    except ProbeRefused as exc:
+        raise ImageRefused(name, exc.reason, exc.detail) from None
+    if found.width * found.height > max_pixels:
+        raise ImageRefused(name, "decompression bomb",
+                           f"it declares {found.width} x {found.height} pixels, over the limit "
+                           f"of {max_pixels / 1e6:.0f} million")
+    if found.frames > 1 and not allow_animated:
+        raise ImageRefused(name, "animated", f"an animated {found.format} of {found.frames} "
+                           "frames")
+
+
+_SILENCED = False
+
+
+def silence_pillow_warnings() -> None:
+    """Pillow's warnings (corrupt EXIF, odd chunks, its decompression-bomb warning under our
+    own lower limit) never reach stderr: a process-wide filter, since ``catch_warnings`` is
+    not safe across the import pool's threads."""
+    global _SILENCED
+    if not _SILENCED:
+        warnings.filterwarnings("ignore", module=r"PIL(\..*)?$")
+        from PIL import Image
+
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        _SILENCED = True
 
 
 def _decode(im: Image.Image, name: str, allow_animated: bool, min_side: int,
@@ -129,7 +200,7 @@ def _decode(im: Image.Image, name: str, allow_animated: bool, min_side: int,
         factor = max(im.size) // reduce_to if reduce_to else 1
         if factor >= 2:
             im = im.reduce(factor)
-        im = ImageOps.exif_transpose(im) or im
+        im = _upright(im, ImageOps)
         im = _normalise_mode(im)
     except ImageRefused:
         raise
@@ -141,6 +212,15 @@ def _decode(im: Image.Image, name: str, allow_animated: bool, min_side: int,
         raise ImageRefused(name, "unreadable",
                            f"truncated or damaged image data ({exc})") from None
     return ImageFile(im, fmt, (width, height), frames)
+
+
+def _upright(im: Image.Image, image_ops) -> Image.Image:  # noqa: ANN001 - PIL.ImageOps
+    """EXIF orientation applied; a damaged EXIF block leaves the image as stored."""
+    try:
+        return image_ops.exif_transpose(im) or im
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError,
+            TypeError, ZeroDivisionError, OverflowError):
+        return im
 
 
 def _normalise_mode(im: Image.Image) -> Image.Image:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from genai_studio.core.errors import DataError
-from genai_studio.core.store.files import open_regular, read_untrusted
+from genai_studio.core.store.files import read_untrusted
 from genai_studio.core.store.resources import mnist_dir
 
 if TYPE_CHECKING:
@@ -78,7 +78,10 @@ def read_idx(path: Path, max_bytes: int = MAX_DATA_BYTES, cache: bool = True) ->
     only as far as the IDX header it starts with promises (itself at most ``max_bytes``): a
     decompression bomb stops at the promise, a FIFO is refused unopened. A gzipped file's
     decoded array is cached, named by a hash of its bytes: gunzipping the training images took
-    0.2 s of every short run, loading the cached array a tenth of that.
+    0.2 s of every short run, loading the cached array a tenth of that. A cache entry is
+    validated, never trusted: its own checksum and the shape and type the file's IDX header
+    promises must match, or it is decoded afresh and rewritten (a damaged cache must never
+    pass for damaged MNIST).
     """
     path = Path(path)
     if not os.path.lexists(path):
@@ -87,9 +90,10 @@ def read_idx(path: Path, max_bytes: int = MAX_DATA_BYTES, cache: bool = True) ->
     if raw[:2] != _GZIP_MAGIC:
         return parse_idx(raw, name=str(path))
     cache_file = _cache_file(raw) if cache else None
-    cached = _load_cached(cache_file, max_bytes) if cache_file else None
-    if cached is not None:
-        return cached
+    if cache_file is not None:
+        cached = _load_cached(cache_file, max_bytes, _gzip_header(raw, str(path)))
+        if cached is not None:
+            return cached
     array = parse_idx(gunzip_capped(raw, str(path), max_bytes), name=str(path))
     if cache_file is not None:
         _store_cached(cache_file, array)
@@ -110,30 +114,63 @@ def _cache_file(compressed: bytes) -> Path | None:
     return folder / f"{hashlib.blake2b(compressed, digest_size=16).hexdigest()}.npy"
 
 
-def _load_cached(cache_file: Path, max_bytes: int) -> np.ndarray | None:
+_CACHE_TAG = b"genai-idx-cache-1"  # then a 16-byte blake2b of the .npy bytes before it
+
+
+def _gzip_header(raw: bytes, name: str) -> tuple[np.dtype, tuple[int, ...]] | None:
+    """The dtype and shape a gzipped IDX file's header promises (only the header is
+    decompressed), or None when it cannot be read (the full decode then says why)."""
+    stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        head = stream.decompress(raw, 4)
+        if len(head) == 4:
+            head += stream.decompress(stream.unconsumed_tail, 4 * head[3])
+        dtype, dims, _ = idx_header(head, name)
+    except (zlib.error, DataError, IndexError):
+        return None
+    return dtype, tuple(dims)
+
+
+def _load_cached(cache_file: Path, max_bytes: int,
+                 promised: tuple[np.dtype, tuple[int, ...]] | None) -> np.ndarray | None:
+    import hashlib
+    import io
+
+    if promised is None:
+        return None
+    limit = max_bytes + 4096 + len(_CACHE_TAG) + 16  # + the .npy header and the checksum
     try:  # a regular file only: a FIFO put in the cache folder must not hang a run
-        with open_regular(cache_file, DataError, "cache file") as fh:
-            if os.fstat(fh.fileno()).st_size > max_bytes + 4096:  # + the .npy header
-                return None
-            array = np.load(fh, allow_pickle=False)
-    except (OSError, ValueError, EOFError, DataError):
-        return None  # missing or damaged: decode again (and rewrite it)
-    if array.dtype not in _IDX_DTYPES.values() or not 1 <= array.ndim <= 4:
+        raw = read_untrusted(cache_file, limit, DataError, "cache file")
+    except DataError:
+        return None  # missing, odd or too large: decode again (and rewrite it)
+    body, tag, digest = raw[:-len(_CACHE_TAG) - 16], raw[-len(_CACHE_TAG) - 16:-16], raw[-16:]
+    if tag != _CACHE_TAG or hashlib.blake2b(body, digest_size=16).digest() != digest:
+        return None
+    try:
+        array = np.load(io.BytesIO(body), allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    dtype, dims = promised
+    if array.dtype != dtype or array.shape != dims:
         return None
     return array
 
 
 def _store_cached(cache_file: Path, array: np.ndarray) -> None:
+    import hashlib
     import io
 
     from genai_studio.core.errors import GenAIError
-    from genai_studio.core.store.files import write_atomic
+    from genai_studio.core.store.files import clear_cache_entry, write_atomic
 
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    body = buffer.getvalue()
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(cache_file, buffer.getvalue())
+        clear_cache_entry(cache_file)
+        digest = hashlib.blake2b(body, digest_size=16).digest()
+        write_atomic(cache_file, body + _CACHE_TAG + digest)
     except (OSError, GenAIError):
         pass  # a read-only or full disk: the next run decodes again
 

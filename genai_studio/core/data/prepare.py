@@ -78,14 +78,17 @@ MNIST_SPEC = PrepareSpec(28, "grey", "digit")
 
 def spec_for_model(image_shape: tuple[int, int, int],
                    dataset: dict[str, Any] | None) -> PrepareSpec:
-    """How to prepare images for a model: its data set's recorded options, else MNIST's
-    digit preparation for 28-px grey models and a centre crop for anything else."""
+    """How to prepare images for a model: its data set's recorded options (when they make
+    images of the model's shape), else MNIST's digit preparation for 28-px grey models and a
+    centre crop for anything else."""
     options = (dataset or {}).get("options")
     if isinstance(options, dict):
         try:
-            return PrepareSpec.from_dict(options)
-        except (UsageError, TypeError, ValueError):
-            pass
+            spec = PrepareSpec.from_dict(options)
+        except (UsageError, TypeError, ValueError, OverflowError):
+            spec = None
+        if spec is not None and spec.image_shape == tuple(image_shape):
+            return spec
     c, h, _ = image_shape
     if (c, h) == (1, 28):
         return MNIST_SPEC

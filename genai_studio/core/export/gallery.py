@@ -1,12 +1,15 @@
 """The gallery on disk: the favourites folder and the files the studio exported (Qt-free).
 
 The studio scans on a worker thread and shows what comes back: each image's path, its
-provenance (or why it has none) and a small thumbnail. Thumbnails are decoded only after the
-image's header says its size is sane, so a hostile file cannot make us allocate a huge frame.
+provenance (or why it has none) and a small thumbnail. Thumbnails go through the one guarded
+opener (``core.data.image_input``: declared size, frames and metadata checked before anything
+is decoded), and one bad file costs only itself: it is listed with its problem, and every
+other image is shown.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,20 +36,20 @@ class GalleryItem:
 
 def thumbnail(path: Path, size: int = 96) -> np.ndarray:
     """The first frame of an image, fitted into size x size, as RGBA uint8."""
-    from PIL import Image, UnidentifiedImageError
+    from genai_studio.core.data.image_input import MAX_FILE_BYTES, ImageRefused, open_image
 
     try:
-        with Image.open(path) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise ImageFileError(f"{Path(path).name}: too large to show "
-                                     f"({image.width}x{image.height} px)")
-            image.draft("RGB", (size, size))
-            image.thumbnail((size, size))  # decodes frame 0 only
-            return np.asarray(image.convert("RGBA")).copy()
-    except Image.DecompressionBombError:
-        raise ImageFileError(f"{Path(path).name}: too large to show") from None
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
-        raise ImageFileError(f"{Path(path).name}: cannot be shown ({exc})") from None
+        opened = open_image(Path(path), name=Path(path).name, max_pixels=MAX_PIXELS,
+                            reduce_to=size)
+        image = opened.image
+        image.thumbnail((size, size))
+        return np.asarray(image.convert("RGBA")).copy()
+    except ImageRefused as exc:
+        why = "too large to show" if exc.reason == "decompression bomb" else "cannot be shown"
+        raise ImageFileError(f"{why}: {exc}") from None
+    except MemoryError:
+        raise ImageFileError(f"{Path(path).name}: too large to show (out of memory; files of "
+                             f"up to {MAX_FILE_BYTES // 2**20} MB are read)") from None
 
 
 def _candidates(folders: Iterable[Path], files: Iterable[Path]) -> list[Path]:
@@ -84,12 +87,38 @@ def scan(folders: Iterable[Path], files: Iterable[Path] = (), thumb: int = 96,
             prov = read_provenance(path)
         except GenAIError as exc:
             problem = str(exc)
+        except MemoryError:
+            problem = f"{path.name}: too large to read"
         try:
             pixels = thumbnail(path, thumb)
         except GenAIError as exc:
             pixels, problem = None, problem or str(exc)
         items.append(GalleryItem(path, prov, problem, modified, pixels))
     return items
+
+
+def copy_into(paths: Iterable[Path], folder: Path) -> list[Path]:
+    """Copy gallery files into ``folder``, each atomically and never over a file that is there
+    already (a name taken gets ``-2``, ``-3``...): copying never loses anything, in the target
+    folder or in the gallery (a folder that is the gallery's own gets copies beside them)."""
+    from genai_studio.core.data.image_input import MAX_FILE_BYTES
+    from genai_studio.core.store.files import copy_atomic
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise OutputError(f"not a folder: {folder}")
+    done = []
+    for path in paths:
+        path = Path(path)
+        target = folder / path.name
+        n = 1
+        while os.path.lexists(target):
+            n += 1
+            if n > 10_000:
+                raise OutputError(f"no free name for {path.name} in {folder}")
+            target = folder / f"{path.stem}-{n}{path.suffix}"
+        done.append(copy_atomic(path, target, max_bytes=MAX_FILE_BYTES))
+    return done
 
 
 def delete(path: Path) -> None:

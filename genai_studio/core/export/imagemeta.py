@@ -166,17 +166,18 @@ def _from_xmp(xmp: bytes, source: str) -> str | None:
         raise ImageFileError(f"{source}: damaged provenance (not UTF-8 text)") from None
 
 
-def _gif_comment(path: Path, source: str) -> bytes | None:
-    from PIL import Image, UnidentifiedImageError
+def _gif_comment(fh: BinaryIO, source: str) -> bytes | None:
+    """A GIF's first comment, read block by block within the record's own limit
+    (``core.data.image_probe``): Pillow would join every comment of the file in memory first,
+    and decode nothing we need."""
+    from genai_studio.core.data.image_probe import ProbeRefused, probe
 
-    # Pillow reads a GIF comment in sub-blocks of at most 255 bytes, so what it holds is
-    # bounded by the file's real size; the record's own limit is checked after.
+    fh.seek(0)
     try:
-        with Image.open(path) as image:
-            comment = image.info.get("comment")
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
-        raise ImageFileError(f"{source}: damaged GIF ({exc})") from None
-    return comment if isinstance(comment, bytes) else None
+        found = probe(fh, max_metadata=MAX_JSON_BYTES + 1, keep_comment=MAX_JSON_BYTES)
+    except ProbeRefused as exc:
+        raise ImageFileError(f"{source}: refused: {exc.detail}") from None
+    return found.comment
 
 
 def read_texts(path: Path) -> tuple[str | None, str | None]:
@@ -193,13 +194,13 @@ def read_texts(path: Path) -> tuple[str | None, str | None]:
             if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
                 xmp = _webp_xmp(fh, size, source)
                 return (None if xmp is None else _from_xmp(xmp, source)), None
+            if head[:6] in (b"GIF87a", b"GIF89a"):
+                comment = _gif_comment(fh, source)
+                return (None if comment is None else comment.decode("utf-8", "replace")), None
         except OSError as exc:
             raise ImageFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     if head.startswith(b"%PDF-") or _is_svg(head):
         return _vector_texts(path, source)
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        comment = _gif_comment(path, source)
-        return (None if comment is None else comment.decode("utf-8", "replace")), None
     raise ImageFileError(f"{source}: not a PNG, WebP, GIF, SVG or PDF image")
 
 

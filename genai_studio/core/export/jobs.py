@@ -120,7 +120,8 @@ def _animation(job: ExportJob, model: Any) -> tuple[np.ndarray, Provenance]:
     return _decode(model, latents, s.label), prov
 
 
-def _batch(job: ExportJob, model: Any) -> Iterator[export.ExportEvent]:
+def _batch(job: ExportJob, model: Any, inputs: tuple[Path, ...] = ()
+           ) -> Iterator[export.ExportEvent]:
     from genai_studio.core.latent.sampling import sample
 
     s = job.source
@@ -133,7 +134,7 @@ def _batch(job: ExportJob, model: Any) -> Iterator[export.ExportEvent]:
                      sample_count=s.batch_count, tile_index=k,
                      labels=_labels(drawn.labels, slice(k, k + 1)))
         items.append((f"{s.model_name}-seed{s.seed}-{k + 1:04d}.png", drawn.images[k], prov))
-    yield from export.export_stills(job.target, items, job.style)
+    yield from export.export_stills(job.target, items, job.style, inputs)
 
 
 def _grid_prov(s: Source, index: int | None) -> Provenance:
@@ -150,25 +151,28 @@ def _captions(s: Source) -> list[str]:
     return [f"#{k + 1}{labels[k]}" for k in range(n)]
 
 
-def run_job(job: ExportJob, model: Any = None) -> Iterator[export.ExportEvent]:
-    """The export's events, ending with ``ExportDone``; close the generator to cancel."""
+def run_job(job: ExportJob, model: Any = None, inputs: tuple[Path, ...] = ()
+            ) -> Iterator[export.ExportEvent]:
+    """The export's events, ending with ``ExportDone``; close the generator to cancel.
+    ``inputs`` (the model's file) are never written over (``core.store.outputs``)."""
     s = job.source
     if job.fmt == "batch":
-        yield from _batch(job, model)
+        yield from _batch(job, model, inputs)
     elif s.kind.animated and job.fmt in ANIMATION_FORMATS:
         images, prov = _animation(job, model)
         yield from export.export_animation(job.target, images, prov, job.style, job.timing,
-                                           job.fmt)
+                                           job.fmt, inputs)
     elif s.kind is ExportSource.TILE and job.fmt in STILL_FORMATS and s.images is not None \
             and s.tile_index is not None:
         path = export.write_still(job.target, s.images[s.tile_index], job.style,
-                                  _grid_prov(s, s.tile_index), job.fmt)
+                                  _grid_prov(s, s.tile_index), job.fmt, inputs)
         yield export.ExportDone((path,))
     elif s.kind is ExportSource.GRID and job.fmt in ("sheet", "svg", "pdf") \
             and s.images is not None:
         path = export.write_sheet(job.target, s.images, job.style, _grid_prov(s, None),
                                   gutter=job.gutter,
-                                  captions=_captions(s) if job.captions else None, fmt=job.fmt)
+                                  captions=_captions(s) if job.captions else None,
+                                  fmt=job.fmt, inputs=inputs)
         yield export.ExportDone((path,))
     else:
         raise UsageError(f"cannot export a {s.kind} as {job.fmt}")
@@ -183,7 +187,7 @@ def run_export(job: ExportJob, model: Any, model_path: Path,
     from genai_studio.core.export.provenance import file_sha256
 
     source = dataclasses.replace(job.source, model_sha256=file_sha256(model_path))
-    events = run_job(dataclasses.replace(job, source=source), model)
+    events = run_job(dataclasses.replace(job, source=source), model, (Path(model_path),))
     try:
         for event in events:
             check()

@@ -28,7 +28,7 @@ import numpy as np
 
 from genai_studio import __version__
 from genai_studio.core.defaults import EASINGS, PLAYBACK
-from genai_studio.core.errors import ImageFileError, ModelFileError
+from genai_studio.core.errors import ImageFileError, ModelFileError, UsageError
 from genai_studio.core.export.options import ExportSource
 from genai_studio.core.latent.motion import MAX_FRAMES
 from genai_studio.core.store.files import open_regular
@@ -41,6 +41,7 @@ MAX_LATENT_DIM = 4096
 MAX_ROWS = 10_000
 MAX_SAMPLES = 1_000_000
 _SHA256_HEX = frozenset("0123456789abcdef")
+_TYPICAL_NUMBER_BYTES = 11  # "-0.73519862," : a float32 written as its shortest decimal
 
 
 def file_sha256(path: Path) -> str:
@@ -106,9 +107,21 @@ class Provenance:
         return out
 
     def to_json(self) -> str:
-        text = json.dumps(self.to_dict(), separators=(",", ":"), allow_nan=False)
+        """The record as written into a file, checked by the reader that will read it back
+        (``from_json``): the studio never writes a file its own ``info`` refuses."""
+        try:
+            text = json.dumps(self.to_dict(), separators=(",", ":"), allow_nan=False)
+        except ValueError:
+            raise UsageError("cannot record how this image was made: its latents are not "
+                             "finite numbers") from None
         if len(text.encode()) > MAX_JSON_BYTES:
-            raise ImageFileError(f"the provenance record is too large ({len(text)} bytes)")
+            raise UsageError(f"cannot record how this image was made: {len(self.latent):,} "
+                             f"latents of {self.latent_dim} are more than an image's "
+                             f"provenance holds ({MAX_JSON_BYTES:,} bytes); export fewer")
+        try:
+            _record(json.loads(text))
+        except _Bad as exc:
+            raise UsageError(f"cannot record how this image was made: {exc}") from None
         return text
 
     def summary(self) -> str:
@@ -129,6 +142,16 @@ class Provenance:
             parts.append(f"frame {self.frame + 1}")
         parts.append(f"{len(self.latent)} latent(s) of {self.latent_dim}")
         return "; ".join(parts)
+
+
+def check_fits(rows: int, latent_dim: int, what: str = "the image's provenance") -> None:
+    """Refuse, before any work, a record of ``rows`` latents that no reader would accept (the
+    exact check is ``Provenance.to_json``'s, once the latents exist)."""
+    typical = rows * (latent_dim * _TYPICAL_NUMBER_BYTES + 3)
+    if rows > MAX_ROWS or typical > MAX_JSON_BYTES:
+        most = min(MAX_ROWS, MAX_JSON_BYTES // (latent_dim * _TYPICAL_NUMBER_BYTES + 3))
+        raise UsageError(f"{rows:,} latents of {latent_dim} are more than {what} can hold "
+                         f"(about {most:,} at most); use fewer")
 
 
 def model_identity(path: Path) -> tuple[str, str]:

@@ -30,9 +30,30 @@ from genai_studio.core.store.files import check_writable, write_atomic
 
 # ---- plain grids and files -----------------------------------------------------------------
 
+# A grid's pixels in memory (bytes, channels counted): checked before anything is allocated.
+# 128 MB is a 11,000 x 11,000 grey grid; the PNG encoder needs about as much again.
+MAX_GRID_BYTES = 128 * 1024 * 1024
+
 def to_uint8(images: np.ndarray) -> np.ndarray:
     """Float images in [0, 1] -> uint8, rounding to nearest."""
     return (np.clip(images, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def grid_shape(shape: Sequence[int], columns: int | None = None, padding: int = 2,
+               scale: int = 1) -> tuple[int, ...]:
+    """The shape of :func:`tile_grid`'s grid of images of ``shape`` (n, h, w[, 3]), refused
+    (UsageError) before anything is allocated when it is over ``MAX_GRID_BYTES``."""
+    n, h, w = (int(v) for v in shape[:3])
+    columns = columns or max(1, math.ceil(math.sqrt(n)))
+    rows = math.ceil(n / columns)
+    out = (rows * (h * scale + padding) + padding, columns * (w * scale + padding) + padding,
+           *(int(v) for v in shape[3:]))
+    size = math.prod(out)
+    if size > MAX_GRID_BYTES:
+        raise UsageError(f"a grid of {n:,} images at scale {scale} would be {out[1]:,} x "
+                         f"{out[0]:,} pixels ({size / 2**20:,.0f} MB; the limit is "
+                         f"{MAX_GRID_BYTES // 2**20} MB); use a smaller scale or fewer images")
+    return out
 
 
 def tile_grid(
@@ -42,17 +63,16 @@ def tile_grid(
     nearest-neighbour upscaled."""
     n, h, w = images.shape[:3]
     columns = columns or max(1, math.ceil(math.sqrt(n)))
-    rows = math.ceil(n / columns)
-    tiles = to_uint8(images)
-    if scale > 1:
-        tiles = tiles.repeat(scale, axis=1).repeat(scale, axis=2)
-        h, w = h * scale, w * scale
-    grid = np.zeros((rows * (h + padding) + padding, columns * (w + padding) + padding,
-                     *images.shape[3:]), np.uint8)
+    shape = grid_shape(images.shape, columns, padding, scale)
+    h, w = h * scale, w * scale
+    grid = np.zeros(shape, np.uint8)
     for k in range(n):
         r, c = divmod(k, columns)
         top, left = padding + r * (h + padding), padding + c * (w + padding)
-        grid[top:top + h, left:left + w] = tiles[k]
+        tile = to_uint8(images[k])
+        if scale > 1:
+            tile = tile.repeat(scale, axis=0).repeat(scale, axis=1)
+        grid[top:top + h, left:left + w] = tile
     return grid
 
 

@@ -19,13 +19,14 @@ import dataclasses
 import io
 import json
 import math
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from genai_studio.core.errors import UsageError
+from genai_studio.core.errors import OutputError, UsageError
 from genai_studio.core.export.imagemeta import gif_comment, png_info, webp_xmp
 from genai_studio.core.export.options import (
     ANIMATION_FORMATS,
@@ -45,10 +46,18 @@ from genai_studio.core.export.render import (
 )
 from genai_studio.core.latent.motion import check_frames
 from genai_studio.core.store.files import check_writable, write_atomic, write_group
+from genai_studio.core.store.output_lock import OutputLock, check_not_held
+from genai_studio.core.store.outputs import check_outputs
 
 SUFFIXES = {".gif": "gif", ".png": "apng", ".webp": "webp", ".svg": "svg-sprite",
             ".pdf": "pdf"}
-MAX_ANIMATION_BYTES = 1 << 30  # rendered frames held in memory before encoding
+# What an animation may take in memory, checked before a frame is rendered: the rendered
+# frames held until encoding plus the encoder's own buffers, measured per pixel of a frame
+# (benchmarks/RESULTS.md, issue 22): WebP's animation encoder ~22 bytes a pixel, APNG's
+# ~16 plus ~4 per frame (it keeps what it wrote), GIF's ~3.
+MAX_ANIMATION_BYTES = 512 * 1024 * 1024
+_ENCODER_BYTES_PER_PIXEL = {"webp": (24, 0), "apng": (16, 4), "gif": (4, 0), "frames": (8, 0),
+                            "sprite": (8, 0)}
 # zlib level 6 (Pillow's default): level 3 saves 35-45% of the encode time on these images but
 # writes 15% (APNG) to 90% (contact sheets) larger files; the speed goals are met at 6.
 PNG_LEVEL = 6
@@ -119,9 +128,9 @@ def still_bytes(image: np.ndarray, style: ExportStyle, prov: Provenance,
 
 
 def write_still(path: Path, image: np.ndarray, style: ExportStyle, prov: Provenance,
-                fmt: str = "png") -> Path:
-    check_writable(Path(path))
-    write_atomic(Path(path), still_bytes(image, style, prov, fmt))
+                fmt: str = "png", inputs: Sequence[Path] = ()) -> Path:
+    check_outputs({"the export": Path(path)}, inputs)
+    write_atomic(Path(path), still_bytes(image, style, prov, fmt), inputs=inputs)
     return Path(path)
 
 
@@ -149,14 +158,16 @@ def sheet_bytes(images: np.ndarray | Sequence[np.ndarray], style: ExportStyle,
 
 def write_sheet(path: Path, images: np.ndarray | Sequence[np.ndarray], style: ExportStyle,
                 prov: Provenance, columns: int | None = None, gutter: int = 0,
-                captions: Sequence[str] | None = None, fmt: str = "sheet") -> Path:
-    check_writable(Path(path))
-    write_atomic(Path(path), sheet_bytes(images, style, prov, columns, gutter, captions, fmt))
+                captions: Sequence[str] | None = None, fmt: str = "sheet",
+                inputs: Sequence[Path] = ()) -> Path:
+    check_outputs({"the export": Path(path)}, inputs)
+    write_atomic(Path(path), sheet_bytes(images, style, prov, columns, gutter, captions, fmt),
+                 inputs=inputs)
     return Path(path)
 
 
 def export_stills(folder: Path, items: Sequence[tuple[str, np.ndarray, Provenance]],
-                  style: ExportStyle) -> Iterator[ExportEvent]:
+                  style: ExportStyle, inputs: Sequence[Path] = ()) -> Iterator[ExportEvent]:
     """A batch: one PNG per (file name, image, provenance) in ``folder``, which is made if it
     does not exist (and taken away again if the batch does not finish); progress per file."""
     folder = Path(folder)
@@ -165,10 +176,15 @@ def export_stills(folder: Path, items: Sequence[tuple[str, np.ndarray, Provenanc
     names = [name for name, _, _ in items]
     if len(set(names)) != len(names) or any(Path(n).name != n or not n for n in names):
         raise UsageError("batch file names must be distinct plain names")
+    taken = [name for name in names if os.path.lexists(folder / name)]
+    if taken:  # an earlier batch (maybe in another style) is never silently replaced
+        raise OutputError(f"{folder} already holds {taken[0]}"
+                          f"{f' and {len(taken) - 1} more' if len(taken) > 1 else ''} of this "
+                          "batch; choose another folder, or move those files first")
     made = make_folder(folder)
     finished = False
     try:
-        check_writable(folder / names[0])
+        check_outputs({name: folder / name for name in names}, inputs)
         encoded: dict[Path, bytes] = {}
         for k, (name, image, prov) in enumerate(items):
             encoded[folder / name] = still_png(image, style, prov)
@@ -184,8 +200,6 @@ def export_stills(folder: Path, items: Sequence[tuple[str, np.ndarray, Provenanc
 
 def make_folder(folder: Path) -> list[Path]:
     """Make ``folder`` and its missing parents; returns those made, deepest first."""
-    from genai_studio.core.errors import OutputError
-
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} is a file, not a folder")
     missing = [p for p in (folder, *folder.parents) if not p.exists()]
@@ -207,15 +221,36 @@ def remove_empty(folders: list[Path]) -> None:
 
 # ---- animations --------------------------------------------------------------------------
 
-def _check_animation(images: np.ndarray, prov: Provenance, style: ExportStyle) -> None:
+def animation_bytes(frames: int, width: int, height: int, fmt: str,
+                    transparent: bool = False) -> int:
+    """About what exporting ``frames`` frames of ``width`` x ``height`` as ``fmt`` takes in
+    memory at its peak (see ``MAX_ANIMATION_BYTES``)."""
+    pixels = width * height
+    fixed, per_frame = _ENCODER_BYTES_PER_PIXEL.get(fmt, (24, 4))
+    held = frames * pixels * (4 if transparent else 3)
+    if fmt == "sprite":
+        held *= 2  # the frames and the sheet they are laid out on
+    return held + pixels * (fixed + per_frame * frames)
+
+
+def check_animation_size(frames: int, width: int, height: int, fmt: str,
+                         transparent: bool = False) -> None:
+    """Refuse, before any work, an animation over ``MAX_ANIMATION_BYTES``."""
+    need = animation_bytes(frames, width, height, fmt, transparent)
+    if need > MAX_ANIMATION_BYTES:
+        raise UsageError(f"{frames} frames of {width}x{height} px as {fmt} are too much to "
+                         f"export at once (about {need / 2**20:,.0f} MB of memory; the limit "
+                         f"is {MAX_ANIMATION_BYTES // 2**20} MB); choose fewer frames or a "
+                         "smaller size")
+
+
+def _check_animation(images: np.ndarray, prov: Provenance, style: ExportStyle,
+                     fmt: str) -> None:
     n = check_frames(len(images))
     if len(prov.latent) != n:
         raise UsageError(f"{n} frames but {len(prov.latent)} latents in the provenance")
     h, w = style.output_size(*np.asarray(images[0]).shape[:2])
-    channels = 4 if style.transparent else 3
-    if n * h * w * channels > MAX_ANIMATION_BYTES:
-        raise UsageError(f"{n} frames of {w}x{h} px are too much to export at once; "
-                         "choose fewer frames or a smaller size")
+    check_animation_size(n, w, h, fmt, style.transparent)
 
 
 def _gif_frame(image: np.ndarray, style: ExportStyle):
@@ -239,6 +274,18 @@ def _gif_frame(image: np.ndarray, style: ExportStyle):
 
 def _encode(frames: list, fmt: str, prov: Provenance, timing: Timing,
             transparent: bool) -> bytes:
+    try:
+        return _encode_with_pillow(frames, fmt, prov, timing, transparent)
+    except MemoryError:
+        raise OutputError(f"out of memory while encoding the {fmt.upper()} animation; choose "
+                          "fewer frames or a smaller size") from None
+    except (OSError, ValueError) as exc:  # an encoder that gave up (libwebp returns false)
+        raise OutputError(f"the {fmt.upper()} encoder failed ({exc}); choose fewer frames or "
+                          "a smaller size") from None
+
+
+def _encode_with_pillow(frames: list, fmt: str, prov: Provenance, timing: Timing,
+                        transparent: bool) -> bytes:
     buffer = io.BytesIO()
     first, rest = frames[0], frames[1:]
     ms = timing.duration_ms(fmt)
@@ -315,32 +362,51 @@ def _vector_files(target: Path, fmt: str, images: np.ndarray, pages: list, prov:
 
 
 def check_target(target: Path, fmt: str, inputs: Sequence[Path] = ()) -> Path:
-    """Check where an export goes before any work; a frame folder may be new (its parent
-    must exist) or empty. ``inputs`` (the model, anchor images) must not be overwritten."""
+    """Check where an export goes before any work (``core.store.outputs``); a frame folder
+    may be new (its parent must exist) or empty. ``inputs`` (the model, anchor images) are
+    never overwritten."""
     if fmt in ("frames", "svg-frames"):
         if target.exists() and not target.is_dir():
             raise UsageError(f"{target} is a file; a frame sequence needs a folder")
-        if target.is_dir() and any(target.iterdir()):
-            raise UsageError(f"{target} is not empty; choose a new or empty folder for frames")
+        _check_empty(target)
         check_writable((target if target.is_dir() else target.parent) / "frame_0000.png")
+        check_not_held(target)
     elif fmt == "svg-sprite":
-        check_writable(target, inputs)
-        check_writable(target.with_suffix(".json"), inputs)
+        check_outputs({"the export": target, "its map": target.with_suffix(".json")}, inputs)
     else:
-        check_writable(target, inputs)
+        check_outputs({"the export": target}, inputs)
     return target
 
 
+def _check_empty(target: Path) -> None:
+    try:
+        busy = target.is_dir() and any(target.iterdir())
+    except OSError as exc:
+        raise OutputError(f"cannot read {target}: {exc.strerror or exc}") from None
+    if busy:
+        raise UsageError(f"{target} is not empty; choose a new or empty folder for frames")
+
+
 def export_animation(target: Path | str, images: np.ndarray, prov: Provenance,
-                     style: ExportStyle, timing: Timing,
-                     fmt: str | None = None) -> Iterator[ExportEvent]:
+                     style: ExportStyle, timing: Timing, fmt: str | None = None,
+                     inputs: Sequence[Path] = ()) -> Iterator[ExportEvent]:
     """Write ``images`` (frames) as ``fmt`` (default: from the target's name); ``prov`` holds
-    the frame latents and the anchors or path; its timing and style are filled in here."""
+    the frame latents and the anchors or path; its timing and style are filled in here.
+
+    The target is held (``OutputLock``) from the first check to the last file written: a
+    second export into the same file or frame folder is refused, never mixed with this one.
+    """
     fmt = fmt or format_for(target)
     if fmt not in ANIMATION_FORMATS:
         raise UsageError(f"unknown animation format {fmt!r}")
-    target = check_target(Path(target), fmt)
-    _check_animation(images, prov, style)
+    target = check_target(Path(target), fmt, inputs)
+    _check_animation(images, prov, style, fmt)
+    with OutputLock(target):
+        yield from _export_animation(target, images, prov, style, timing, fmt)
+
+
+def _export_animation(target: Path, images: np.ndarray, prov: Provenance, style: ExportStyle,
+                      timing: Timing, fmt: str) -> Iterator[ExportEvent]:
     prov = dataclasses.replace(
         _with_style(prov, style),
         animation={"frames": len(images), "fps": float(timing.fps),
@@ -370,17 +436,34 @@ def export_animation(target: Path | str, images: np.ndarray, prov: Provenance,
             transparent = style.transparent and np.asarray(images[0]).ndim == 2
             files = {target: _encode(frames, fmt, prov, timing, transparent)}
     yield ExportProgress(total - 1, total, "encoding")
-    if fmt in ("frames", "svg-frames") and not target.exists():
-        target.mkdir()
-        try:
-            paths = write_group(files)
-        except BaseException:
-            target.rmdir()
-            raise
+    if fmt in ("frames", "svg-frames"):
+        paths = _write_frames(target, files)
     else:
         paths = write_group(files)
     yield ExportProgress(total, total, "encoding")
     yield ExportDone(tuple(paths))
+
+
+def _write_frames(target: Path, files: dict[Path, bytes]) -> list[Path]:
+    """A frame sequence into its folder, made here or found empty: anything another writer
+    put there meanwhile is refused, never mixed with these frames."""
+    made = False
+    try:
+        target.mkdir()
+        made = True
+    except FileExistsError:
+        _check_empty(target)
+    except OSError as exc:
+        raise OutputError(f"cannot make {target}: {exc.strerror or exc}") from None
+    try:
+        return write_group(files)
+    except BaseException:
+        if made:
+            try:
+                target.rmdir()
+            except OSError:
+                pass
+        raise
 
 
 def _pil(pixels: np.ndarray):

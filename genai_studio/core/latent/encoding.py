@@ -31,6 +31,7 @@ from genai_studio.core.latent.fit import (
     to_numpy_images,
 )
 from genai_studio.core.models.base import Generator, from_studio_layout
+from genai_studio.core.validate import seed_value
 
 # Reconstruction RMSE above which an image is "unlike the model's data". On the shipped models:
 # MNIST test digits reach at most 0.30 (99th percentile, vae-2d) and 0.18 (vae-32d); uniform
@@ -155,7 +156,7 @@ def seeded_starts(model: Generator, starts: int, seed: int, label: int | None,
         raise UsageError(f"the number of starts must be positive, not {starts}")
     if model.conditional and label is None:
         starts = max(starts, model.num_classes)
-    generator = torch.Generator().manual_seed(int(seed))
+    generator = torch.Generator().manual_seed(seed_value(seed))
     z0 = torch.randn(starts, model.latent_dim, generator=generator)
     labels = labels_for(model, starts, label)
     return z0.to(device), None if labels is None else labels.to(device)

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from genai_studio.core.validate import seed_value
+
 
 @dataclass(frozen=True)
 class Inside:
@@ -62,7 +64,7 @@ def look_inside(model: Any, kind: str, *, image: np.ndarray | None = None,
             x = from_studio_layout(torch.as_tensor(image, dtype=torch.float32)[None]).to(device)
             mean, logvar = model.encode(x, labels)
             std = torch.exp(0.5 * logvar)
-            eps = torch.randn(mean.shape, generator=torch.Generator().manual_seed(seed))
+            eps = torch.randn(mean.shape, generator=torch.Generator().manual_seed(seed_value(seed)))
             z = mean + std * eps.to(device)
             mu, sigma = _copy(mean[0]), _copy(std[0])
         elif latent is not None:

@@ -35,9 +35,11 @@ from genai_studio.core.latent.fit import (
     to_numpy_images,
 )
 from genai_studio.core.models.base import Generator, from_studio_layout
+from genai_studio.core.validate import seed_value
 
 IMPUTATION_ROUNDS = 20
 REPAIR_STEPS = 150
+MAX_ALTERNATIVES = 64  # 128 starts: each costs the model's activations over the whole fit
 DISTINCT_RMSE = 0.02  # alternatives closer than this in the hole are the same repair
 
 
@@ -95,7 +97,7 @@ def starts_for(model: Generator, x: torch.Tensor, visible: torch.Tensor, starts:
     # Within each image's k starts: first the imputation's fixed point (one per digit for a
     # conditional model asked for none), then points moved by the posterior's own spread,
     # and the second half stays prior draws.
-    generator = torch.Generator().manual_seed(int(seed) + 1)
+    generator = torch.Generator().manual_seed(seed_value(seed) + 1)
     moved = mu + sigma * torch.randn(mu.shape, generator=generator).to(device)
     first = model.num_classes if model.conditional and label is None else 1
     slot = (torch.arange(n * k, device=device) % k)[:, None]
@@ -131,8 +133,9 @@ def repair(model: Generator, image: np.ndarray, mask: np.ndarray, *, alternative
            seed: int = 0, label: int | None = None, steps: int = REPAIR_STEPS,
            cancel: CancelToken | None = None) -> Iterator[FitProgress | Repair]:
     """Repair one image: yields progress, then a Repair of up to ``alternatives`` images."""
-    if alternatives <= 0:
-        raise UsageError(f"the number of alternatives must be positive, not {alternatives}")
+    if not 1 <= alternatives <= MAX_ALTERNATIVES:
+        raise UsageError(f"the number of alternatives must be 1 to {MAX_ALTERNATIVES}, not "
+                         f"{alternatives}")
     starts = max(8, 2 * alternatives)
     result: FitResult | None = None
     for event in repair_batch(model, np.asarray(image)[None], np.asarray(mask)[None],

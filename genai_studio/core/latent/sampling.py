@@ -21,6 +21,7 @@ import torch
 
 from genai_studio.core.errors import UsageError
 from genai_studio.core.models.base import Generator
+from genai_studio.core.validate import seed_value
 
 SAMPLE_BATCH = 500  # fixed, so that a seed gives the same samples whatever n is
 
@@ -59,7 +60,7 @@ def draw_latents(model: Generator, n: int, seed: int, fitted: bool = False,
     model's critic accepts, about that share of those drawn (``core.latent.curation``)."""
     if n <= 0:
         raise UsageError(f"the number of samples must be positive, not {n}")
-    generator = torch.Generator().manual_seed(int(seed))
+    generator = torch.Generator().manual_seed(seed_value(seed))
     if keep < 1.0:
         from genai_studio.core.latent.curation import curated_latents
 
@@ -160,4 +161,4 @@ def sample(model: Generator, n: int, seed: int, label: int | None = None,
     labels = labels_for(model, n, label)
     images = decode_tensor(model, z, labels).to("cpu").numpy().astype(np.float32, copy=True)
     return Samples(images, z.numpy().astype(np.float32, copy=True),
-                   None if labels is None else labels.numpy().copy(), int(seed))
+                   None if labels is None else labels.numpy().copy(), seed_value(seed))

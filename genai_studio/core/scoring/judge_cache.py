@@ -3,8 +3,11 @@
 Every eval compares samples with the same real digits through the same judge: their features'
 mean and covariance are computed once and kept in the user cache folder, named by a hash of the
 judge's weights and of the images (so another judge, retrained weights or other data never meet
-a stale entry). A damaged, foreign or unreadable entry is recomputed; a cache that cannot be
-written is only slower.
+a stale entry). Entries are validated, never trusted: only a regular file of at most
+``_MAX_ENTRY_BYTES`` is read (a FIFO or a link to a device put there is never opened, so it can
+neither hang an eval nor fill its memory); a damaged, foreign or unreadable entry is
+recomputed and replaced, whatever stood in its place. A cache that cannot be written is only
+slower.
 """
 
 from __future__ import annotations
@@ -46,11 +49,16 @@ def cache_path(key: str) -> Path | None:
 def _load(path: Path) -> Stats | None:
     from safetensors.torch import load
 
+    from genai_studio.core.errors import GenAIError
+    from genai_studio.core.store.files import read_untrusted
+
     try:
-        if path.stat().st_size > _MAX_ENTRY_BYTES:
-            return None
-        tensors = load(path.read_bytes())
-    except Exception:  # noqa: BLE001 - missing or damaged: recompute
+        raw = read_untrusted(path, _MAX_ENTRY_BYTES, what="cache entry")
+    except GenAIError:  # missing, too large, or not a regular file: recompute
+        return None
+    try:
+        tensors = load(raw)
+    except Exception:  # noqa: BLE001 - damaged: recompute
         return None
     mu, cov = tensors.get("mu"), tensors.get("cov")
     if mu is None or cov is None or mu.ndim != 1 or cov.shape != (mu.shape[0], mu.shape[0]):
@@ -66,14 +74,16 @@ def _store(path: Path, stats: Stats) -> None:
     from safetensors.torch import save
 
     from genai_studio.core.errors import GenAIError
-    from genai_studio.core.store.files import write_atomic
+    from genai_studio.core.store.files import clear_cache_entry, write_atomic
 
     mu, cov = (t.detach().to("cpu", torch.float64).contiguous() for t in stats)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        clear_cache_entry(path)
         write_atomic(path, save({"mu": mu, "cov": cov}))
     except (OSError, GenAIError):
         pass
+
 
 
 def cached_stats(judge: nn.Module, test_set: ImageSet, compute: Callable[[], Stats]) -> Stats:

@@ -4,7 +4,9 @@ Writes (:func:`write_atomic`, :func:`copy_atomic`) go to a temp file in the targ
 which is flushed, fsynced and renamed over the target, then the folder is fsynced: a crash, a
 kill -9 or a full disk leaves the old file or the new one, never half of either. Before
 anything is written the target is checked: it must not be an input of the same command (the
-same file by device and inode, so hard links count), a folder, a device, a FIFO or a socket.
+same file by device and inode, so hard links count), a folder, a device, a FIFO or a socket,
+nor a file that another live run holds (``core/store/output_lock.py``). The rule every command
+applies to all its outputs at once is ``core/store/outputs.py``.
 
 Symlinks are followed: writing to a link replaces the file it points to (atomically, in that
 file's folder) and keeps the link, so a models folder linked to another disk works. Every check
@@ -101,6 +103,7 @@ def _check_target(path: Path, inputs: Iterable[Path | None] = ()) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     if st is None:
+        _check_not_held(real)
         return real
     if stat.S_ISDIR(st.st_mode):
         raise OutputError(f"output path is a folder: {path}")
@@ -110,7 +113,14 @@ def _check_target(path: Path, inputs: Iterable[Path | None] = ()) -> Path:
         if source is not None and _same_file(st, Path(source)):
             raise OutputError(f"refused: the output {path} is also an input of this command; "
                               "choose another output")
+    _check_not_held(real)
     return real
+
+
+def _check_not_held(real: Path) -> None:
+    from genai_studio.core.store.output_lock import check_not_held
+
+    check_not_held(real)
 
 
 def check_writable(path: Path, inputs: Iterable[Path | None] = ()) -> Path:
@@ -317,6 +327,18 @@ def read_untrusted(path: Path, max_bytes: int, error: type[GenAIError] = InputEr
     return data
 
 
+def clear_cache_entry(path: Path) -> None:
+    """Make room for a fresh cache entry: one that is not a regular file (a FIFO, a link to a
+    device or anywhere else) is removed, the link itself and never what it points to. Only
+    for the studio's own cache folders, whose entries it rebuilds at will."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        os.unlink(path)
+
+
 def write_group(files: dict[Path, bytes]) -> list[Path]:
     """Write several files that belong together (frames, a sheet and its map), each atomically.
 
@@ -336,6 +358,6 @@ def write_group(files: dict[Path, bytes]) -> list[Path]:
 
 
 __all__ = [
-    "check_writable", "clean_stale_temps", "copy_atomic", "describe_mode", "open_regular",
-    "read_untrusted", "resolve_output", "write_atomic", "write_group",
+    "check_writable", "clean_stale_temps", "clear_cache_entry", "copy_atomic", "describe_mode",
+    "open_regular", "read_untrusted", "resolve_output", "write_atomic", "write_group",
 ]

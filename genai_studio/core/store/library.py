@@ -170,14 +170,22 @@ def clean_name(name: str) -> str:
 
 
 def rename_model(path: Path, name: str) -> Path:
-    """Rename a user model (and its checkpoint with it); the new path."""
+    """Rename a user model (and its checkpoint with it); the new path. Nothing is renamed over
+    another file (a model, or an unfinished run's checkpoint of that name), nor while a live
+    run holds either name."""
+    from genai_studio.core.store.output_lock import check_not_held
+
     path = Path(path)
     target = path.with_name(clean_name(name) + MODEL_SUFFIX)
     if target == path:
         return path
-    if target.exists():
-        raise OutputError(f"a model called {model_stem(target)} already exists")
     checkpoint, new_checkpoint = checkpoint_path_for(path), checkpoint_path_for(target)
+    for taken in (target, new_checkpoint):
+        if os.path.lexists(taken):
+            raise OutputError(f"a model or an unfinished run called {model_stem(target)} "
+                              "already exists")
+    check_not_held(path)
+    check_not_held(target)
     try:
         os.rename(path, target)
         if checkpoint.exists():  # the resume file follows its model
@@ -188,9 +196,13 @@ def rename_model(path: Path, name: str) -> Path:
 
 
 def delete_model(path: Path) -> None:
-    """Delete a user model and its checkpoint (or an unfinished run's checkpoint)."""
+    """Delete a user model and its checkpoint (or an unfinished run's checkpoint); never
+    while a live run holds them."""
+    from genai_studio.core.store.output_lock import check_not_held
+
     path = Path(path)
     model = path.with_name(model_stem(path) + MODEL_SUFFIX)
+    check_not_held(model)
     try:
         for victim in (model, checkpoint_path_for(model)):
             victim.unlink(missing_ok=True)

@@ -17,10 +17,19 @@ How a W-process run stays the 1-process run with the same global batch (to float
 
 Rank 0 alone writes checkpoints, previews and the model (atomically); the losses shown are
 means over all ranks, and a cancel on any rank stops every rank at the same step.
+
+What the environment gets wrong is one line each (a ``UsageError``), never a crash log:
+WORLD_SIZE > 1 without MASTER_ADDR or MASTER_PORT, a MASTER_PORT another program holds, a
+rendezvous that does not complete (processes that never start, an address where no training
+process answers, a listener that is not one) within the rendezvous timeout (``--rendezvous-
+timeout``, else ``GENAI_STUDIO_RENDEZVOUS_TIMEOUT``, else 60 s), and a peer that dies while
+training. Collectives themselves wait up to ``COLLECTIVE_TIMEOUT_S`` (a checkpoint being
+written on rank 0 holds the others at their next step).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +37,15 @@ from dataclasses import dataclass
 import torch
 
 from genai_studio.core.errors import UsageError
+
+RENDEZVOUS_ENV = "GENAI_STUDIO_RENDEZVOUS_TIMEOUT"
+DEFAULT_RENDEZVOUS_S = 60.0
+MAX_RENDEZVOUS_S = 24 * 3600.0
+COLLECTIVE_TIMEOUT_S = 1800.0  # torch's own default for gloo
+# What a dead or unreachable peer looks like from here, in torch's and gloo's words.
+_PEER_GONE = ("connection closed by peer", "connection reset by peer", "broken pipe",
+              "connection refused", "remote worker crash", "timed out", "timeout",
+              "socket", "gloo", "nccl", "process group")
 
 
 @dataclass(frozen=True)
@@ -76,12 +94,46 @@ def world_from_env(env: Mapping[str, str] | None = None) -> World:
     return World(rank, size, local_rank)
 
 
-def start(world: World, device: torch.device) -> torch.device:
-    """Join the process group (gloo on the CPU, NCCL on CUDA); the device this rank trains on."""
+def rendezvous_timeout(value: float | str | None = None,
+                       env: Mapping[str, str] | None = None) -> float:
+    """Seconds to wait for every process to join: ``value``, else the environment's
+    ``GENAI_STUDIO_RENDEZVOUS_TIMEOUT``, else 60."""
+    env = os.environ if env is None else env
+    raw = value if value is not None else env.get(RENDEZVOUS_ENV) or DEFAULT_RENDEZVOUS_S
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        raise UsageError(f"{RENDEZVOUS_ENV}: expected a number of seconds, got "
+                         f"{str(raw)[:40]!r}") from None
+    if not 0 < seconds <= MAX_RENDEZVOUS_S:
+        raise UsageError(f"the rendezvous timeout must be between 0 and {MAX_RENDEZVOUS_S:g} "
+                         f"seconds, not {seconds:g}")
+    return seconds
+
+
+def check_environment(world: World, env: Mapping[str, str] | None = None) -> tuple[str, int]:
+    """The rendezvous address (MASTER_ADDR, MASTER_PORT) of a multi-process run, checked."""
+    env = os.environ if env is None else env
+    addr, port = env.get("MASTER_ADDR", "").strip(), env.get("MASTER_PORT", "").strip()
+    missing = [name for name, value in (("MASTER_ADDR", addr), ("MASTER_PORT", port))
+               if not value]
+    if missing:
+        raise UsageError(f"WORLD_SIZE is {world.size} but {' and '.join(missing)} "
+                         f"{'is' if len(missing) == 1 else 'are'} not set: start the processes "
+                         "with torchrun, or set MASTER_ADDR and MASTER_PORT to where rank 0 "
+                         "listens")
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise UsageError(f"MASTER_PORT must be a port number (1-65535), not {port[:20]!r}")
+    return addr, int(port)
+
+
+def start(world: World, device: torch.device, timeout_s: float | None = None) -> torch.device:
+    """Join the process group (gloo on the CPU, NCCL on CUDA); the device this rank trains on.
+    Every way the rendezvous can fail is one line (see the module doc)."""
     if not world.distributed:
         return device
-    import torch.distributed as dist
-
+    timeout = rendezvous_timeout(timeout_s)
+    addr, port = check_environment(world)
     if device.type == "cuda":
         device = torch.device("cuda", world.local_rank % torch.cuda.device_count())
         torch.cuda.set_device(device)
@@ -90,9 +142,98 @@ def start(world: World, device: torch.device) -> torch.device:
         backend = "gloo"
     else:
         raise UsageError(f"multi-process training runs on CUDA or the CPU, not {device.type}")
-    if not dist.is_initialized():
-        dist.init_process_group(backend, rank=world.rank, world_size=world.size)
+    try:
+        _join_within(world, backend, timeout)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise UsageError(_rendezvous_failure(exc, world, addr, port, timeout)) from None
     return device
+
+
+class _NoAnswer(RuntimeError):
+    """The rendezvous went on past its own timeout (a listener that is not a store)."""
+
+
+def _join_within(world: World, backend: str, timeout_s: float) -> None:
+    """:func:`_join` on a helper thread, given up on past twice its timeout: torch's store
+    client waits forever on a listener that accepts and never answers, and a blocked native
+    call cannot be interrupted (the CLI ends with ``os._exit``, so the thread is left)."""
+    import threading
+
+    outcome: list[BaseException | None] = []
+
+    def join() -> None:
+        try:
+            _join(world, backend, timeout_s)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=join, name="rendezvous", daemon=True)
+    thread.start()
+    thread.join(2 * timeout_s + 5)
+    if not outcome:
+        raise _NoAnswer(f"no answer at all within {2 * timeout_s + 5:g} s")
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
+def _join(world: World, backend: str, timeout_s: float) -> None:
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        return
+    store, _, _ = next(dist.rendezvous("env://", world.rank, world.size,
+                                       timeout=datetime.timedelta(seconds=timeout_s)))
+    dist.init_process_group(backend, store=store, rank=world.rank, world_size=world.size,
+                            timeout=datetime.timedelta(seconds=max(COLLECTIVE_TIMEOUT_S,
+                                                                   timeout_s)))
+
+
+def _rendezvous_failure(exc: BaseException, world: World, addr: str, port: int,
+                        timeout_s: float) -> str:
+    text = str(exc)
+    low = text.lower()
+    where = f"{addr}:{port}"
+    if isinstance(exc, _NoAnswer):
+        return (f"rank {world.rank} got no answer from a training process at {where} within "
+                f"{2 * timeout_s + 5:g} s: something else is listening on MASTER_PORT {port}, "
+                "or rank 0 is stuck; choose another port")
+    if "eaddrinuse" in low or "address already in use" in low:
+        return (f"MASTER_PORT {port} is already in use on this machine (another program holds "
+                "it); choose a free port")
+    if world.is_main and "clients joined" in low:
+        joined = text.rsplit("waiting for clients.", 1)[-1].strip().rstrip(".")
+        return (f"the other training processes did not join within {timeout_s:g} s "
+                f"({joined or 'not all joined'}; {world.size} expected at {where}): start "
+                f"every rank (torchrun starts them all), or allow longer with {RENDEZVOUS_ENV}")
+    if not world.is_main:
+        return (f"rank {world.rank} could not join rank 0 at {where} within {timeout_s:g} s "
+                f"({_first_line(text)}): is rank 0 running there, and is nothing else "
+                "listening on that port?")
+    return f"the training processes could not meet at {where}: {_first_line(text)}"
+
+
+def _first_line(text: str) -> str:
+    """The reason in torch's or gloo's message, without the source location it starts with."""
+    line = text.strip().splitlines()[0] if text.strip() else "no reason given"
+    if line.startswith("[") and "] " in line:
+        line = line.split("] ", 1)[1]
+    return line.split(". ", 1)[0][:160]
+
+
+def is_peer_failure(exc: BaseException, world: World) -> bool:
+    """Whether an error raised while training is another process having died or gone silent
+    (gloo's "Connection closed by peer", a collective's timeout), not a bug of this one."""
+    if not world.distributed or not isinstance(exc, RuntimeError):
+        return False
+    low = str(exc).lower()
+    return any(sign in low for sign in _PEER_GONE)
+
+
+def peer_failure_message(exc: BaseException, world: World) -> str:
+    return (f"another training process stopped, so rank {world.rank} of {world.size} stopped "
+            f"too ({_first_line(str(exc))}); resume every rank from the last checkpoint with "
+            "--resume")
 
 
 def stop(world: World) -> None:
@@ -100,7 +241,10 @@ def stop(world: World) -> None:
         import torch.distributed as dist
 
         if dist.is_initialized():
-            dist.destroy_process_group()
+            try:
+                dist.destroy_process_group()
+            except (RuntimeError, ValueError):  # a peer that is gone: nothing left to close
+                pass
 
 
 def wrap(module: torch.nn.Module, world: World) -> torch.nn.Module:

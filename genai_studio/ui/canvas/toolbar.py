@@ -20,6 +20,7 @@ from genai_studio.ui.canvas.state import MAX_SEED
 from genai_studio.ui.common import icons, theme
 from genai_studio.ui.common.bind import bind, mirror, refill, show
 from genai_studio.ui.common.guard import gui_slot
+from genai_studio.ui.common.plain import plain
 from genai_studio.ui.common.settings import GRID_SIZES
 from genai_studio.ui.common.spin import SpinBox
 from genai_studio.ui.studio.kinds import label_items
@@ -55,7 +56,7 @@ class StudioToolbar(QToolBar):
         self.setMovable(False)
         self.setIconSize(QSize(18, 18))
         self.state = state
-        self.model_label = QLabel("no model")
+        self.model_label = plain(QLabel("no model"))  # a model's name is its file's
         self.model_label.setObjectName("activeModel")
         self.model_label.setProperty("role", "strong")
         self.device = QComboBox()

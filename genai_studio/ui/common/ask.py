@@ -59,8 +59,13 @@ def integer(parent: QWidget, title: str, label: str, value: int, low: int, high:
 
 
 def confirm(parent: QWidget, title: str, question: str) -> bool:
-    answer = QMessageBox.question(parent, title, question)
-    return answer == QMessageBox.StandardButton.Yes
+    """Yes or no; the question (which may name a file) is shown as plain text."""
+    from PySide6.QtCore import Qt
+
+    box = QMessageBox(QMessageBox.Icon.Question, title, question,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 def folder(parent: QWidget, title: str, start: Path, session: Any = None) -> Path | None:

@@ -39,6 +39,7 @@ from genai_studio.ui.common.imaging import (
     has_local_files,
     why_not,
 )
+from genai_studio.ui.common.plain import plain
 from genai_studio.ui.inside.state import InsideSource
 from genai_studio.ui.studio.state import StudioState
 
@@ -320,7 +321,7 @@ class InsideView(QWidget):
         self.setObjectName("insideView")
         self.state = state
         self.setAcceptDrops(True)
-        self.caption = QLabel("")
+        self.caption = plain(QLabel(""))  # the input may be a file's name
         self.caption.setProperty("role", "hint")
         self.caption.setWordWrap(True)
         self.diagram = Diagram(state)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from genai_studio.ui.common import ask
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.input_policy import apply_input_policy
+from genai_studio.ui.common.plain import plain
 
 if TYPE_CHECKING:
     from genai_studio.ui.library.dataset_actions import DatasetActions
@@ -91,7 +92,7 @@ class NewDatasetDialog(QDialog):
         scan_row.addWidget(self.stop_button)
         scan_row.addWidget(self.progress, 1)
         layout.addLayout(scan_row)
-        self.summary = QLabel("Nothing is kept until you press Keep.")
+        self.summary = plain(QLabel("Nothing is kept until you press Keep."))  # names files
         self.summary.setWordWrap(True)
         self.summary.setObjectName("datasetSummary")
         layout.addWidget(self.summary)

@@ -22,6 +22,7 @@ from genai_studio.ui.common import theme
 from genai_studio.ui.common.bind import enable, show
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import ImagePreview
+from genai_studio.ui.common.plain import tooltip
 from genai_studio.ui.studio.state import StudioState
 
 
@@ -112,7 +113,7 @@ class DatasetPanel(QWidget):
                 c, h, _ = info.image_shape
                 item = QListWidgetItem(f"{info.name}\n      {info.num_images} images · {h}px "
                                        f"{'grey' if c == 1 else 'RGB'}")
-                item.setToolTip(str(info.path))
+                item.setToolTip(tooltip(info.path))
                 self.list.addItem(item)
         finally:
             self._listing = False

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from genai_studio.core.store.library import Entry, UnfinishedRun
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import gui_slot
+from genai_studio.ui.common.plain import tooltip
 from genai_studio.ui.library.scores import SCORE_NOTE, score_rows
 from genai_studio.ui.library.state import LibrarySnapshot, path_of
 from genai_studio.ui.studio.state import StudioState
@@ -214,7 +215,7 @@ class ModelLibrary(QWidget):
         badge = "●  " if active else "    "
         item = QListWidgetItem(f"{badge}{entry.name}\n      {_detail(entry)}")
         item.setData(PATH_ROLE, str(path_of(entry)))
-        item.setToolTip(str(path_of(entry)))
+        item.setToolTip(tooltip(path_of(entry)))
         if isinstance(entry, Entry) and not entry.is_generator:
             item.setForeground(Qt.GlobalColor.gray)
         return item

@@ -289,13 +289,18 @@ class MaterialController(QObject):
         from genai_studio.ui.common.imaging import to_uint8, upscale_nearest
 
         pixels = upscale_nearest(to_uint8(image), EXPORT_SIZE)
+        model = self.state.session.model
+        inputs = () if model is None else (Path(model.path),)
         self.studio.jobs.submit(Job("Could not export the image",
-                                    lambda _ctx: _write_png(path, pixels),
+                                    lambda _ctx: _write_png(path, pixels, inputs),
                                     done=lambda p: self.state.post(f"Exported {p}")))
 
 
-def _write_png(path: Path, pixels: Any) -> Path:
+def _write_png(path: Path, pixels: Any, inputs: tuple[Path, ...] = ()) -> Path:
+    """The jobs thread's write, under the one rule for writers (``core/store/outputs.py``)."""
     from genai_studio.core.export.render import save_png
+    from genai_studio.core.store.outputs import check_outputs
 
-    save_png(path, pixels)
+    check_outputs({"the export": path}, inputs)
+    save_png(path, pixels, inputs)
     return path

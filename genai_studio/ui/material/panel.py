@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from genai_studio.ui.common.bind import show
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import ImagePreview
+from genai_studio.ui.common.plain import plain
 from genai_studio.ui.material.sketch import SketchSurface
 from genai_studio.ui.material.state import Material, Target, TargetKind
 from genai_studio.ui.studio.kinds import Corner, MorphEnd
@@ -71,7 +72,7 @@ class MaterialPanel(QWidget):
         views.addWidget(self.prepared)
         views.addWidget(self.version)
         layout.addLayout(views, 2)
-        self.caption = QLabel("")
+        self.caption = plain(QLabel(""))  # the material's name is its file's
         self.caption.setObjectName("materialCaption")
         self.caption.setProperty("role", "hint")
         self.caption.setWordWrap(True)

@@ -132,7 +132,8 @@ class ExportDialog(QDialog):
             form.addRow(label, field)
             self.rows.setdefault(name, []).append(field)
         top.addLayout(form, 1)
-        self.preview = QLabel(objectName="exportPreview", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.preview = QLabel(objectName="exportPreview", alignment=Qt.AlignmentFlag.AlignCenter,
+                              textFormat=Qt.TextFormat.PlainText)  # errors quote file text
         self.preview.setFixedSize(PREVIEW, PREVIEW)
         self.preview.setStyleSheet("background: #202020; border-radius: 6px;")
         top.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
@@ -142,7 +143,7 @@ class ExportDialog(QDialog):
         self.progress.setVisible(False)
         outer.addWidget(self.progress)
         buttons = QHBoxLayout()
-        self.note = QLabel("", objectName="exportNote")
+        self.note = QLabel("", objectName="exportNote", textFormat=Qt.TextFormat.PlainText)
         self.note.setProperty("role", "muted")
         buttons.addWidget(self.note, 1)
         self.export_button = QPushButton("Export…", objectName="exportButton")

@@ -34,6 +34,7 @@ from genai_studio.core.export.options import ExportSource
 from genai_studio.ui.common import ask
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import style_image
+from genai_studio.ui.common.plain import escaped, tooltip
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.workers.jobs import Job, JobRunner
 
@@ -118,7 +119,7 @@ class GalleryActions(QObject):
                              done=lambda _r: self.refresh()))
 
     def export_selection(self, items: list[GalleryItem], parent: QWidget) -> None:
-        from genai_studio.core.store.files import copy_atomic
+        from genai_studio.core.export import gallery
 
         folder = ask.folder(parent, "Copy the selected images into", Path.home(),
                             session=self.state.session) \
@@ -127,7 +128,7 @@ class GalleryActions(QObject):
             return
         paths = [i.path for i in items]
         self.jobs.submit(Job("Could not copy the images",
-                             lambda _ctx: [copy_atomic(p, folder / p.name) for p in paths],
+                             lambda _ctx: gallery.copy_into(paths, folder),
                              done=lambda done: self.state.post(
                                  f"Copied {len(done)} image(s) to {folder}")))
 
@@ -191,7 +192,7 @@ class GalleryPanel(QWidget):
             entry = QListWidgetItem(item.path.name[:22])
             if item.thumbnail is not None:
                 entry.setIcon(QIcon(QPixmap.fromImage(style_image(item.thumbnail))))
-            entry.setToolTip(f"{item.path}\n{_summary(item)}")
+            entry.setToolTip(tooltip(f"{item.path}\n{_summary(item)}"))
             self.list.addItem(entry)
 
     @gui_slot()
@@ -224,7 +225,8 @@ class CompareDialog(QDialog):
                 picture.setPixmap(QPixmap.fromImage(style_image(item.thumbnail)).scaled(
                     256, 256, Qt.AspectRatioMode.KeepAspectRatio,
                     Qt.TransformationMode.FastTransformation))
-            text = QLabel(f"<b>{item.path.name}</b><br>{_summary(item)}", wordWrap=True)
+            text = QLabel(f"<b>{escaped(item.path.name)}</b><br>{escaped(_summary(item))}",
+                          wordWrap=True, textFormat=Qt.TextFormat.RichText)
             text.setMaximumWidth(300)
             column.addWidget(picture)
             column.addWidget(text)

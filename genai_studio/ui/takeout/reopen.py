@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 
-from genai_studio.ui.canvas.state import Grid
+from genai_studio.ui.canvas.state import MAX_SEED, Grid
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.settings import GRID_SIZES
 from genai_studio.ui.pad.state import RecordedPath
@@ -48,20 +48,26 @@ class Reopen(QObject):
 
     def apply(self, plan) -> None:  # noqa: ANN001 - core.restore.RestorePlan
         s, prov = self.state, plan.prov
+        # A seed the window's seed field cannot hold (the CLI takes any whole number) would be
+        # clamped into another grid: the grid is then not redrawn, and the note says why.
+        fits = prov.seed is None or 0 <= prov.seed <= MAX_SEED
         with self.studio.quietly():
-            if prov.seed is not None:
+            if prov.seed is not None and fits:
                 s.canvas.seed = prov.seed
-            if plan.grid_size in GRID_SIZES:
+            if plan.grid_size in GRID_SIZES and fits:
                 s.canvas.grid_size = plan.grid_size
             s.canvas.digit = prov.digit
-        self._waiting_tile = plan.tile_index if plan.grid_size in GRID_SIZES else None
+        self._waiting_tile = plan.tile_index if plan.grid_size in GRID_SIZES and fits else None
+        note = "" if fits else (
+            f" (drawn with seed {prov.seed}, beyond the seeds the window draws, 0 to "
+            f"{MAX_SEED:,}: its grid is not redrawn; its latent is placed as recorded)")
         if s.session.model is not None and s.session.model.path == plan.model_path:
             self.studio.generate(fresh=False)
             self._place(plan)
         else:
             self._waiting_model = plan
             self.studio.load(plan.model_path)
-        s.post(f"Reopened {plan.source.name}: {prov.summary()}", 8000)
+        s.post(f"Reopened {plan.source.name}: {prov.summary()}{note}", 10_000 if note else 8000)
 
     @gui_slot(object)
     def on_model(self, handle: object) -> None:

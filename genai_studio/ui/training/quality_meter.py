@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QW
 
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.guard import gui_slot
+from genai_studio.ui.common.plain import plain, tooltip
 
 GOAL = 0.90  # a faint line on the trend: confident, varied digits
 IDLE_TEXT = "The judge scores each preview while a model trains."
@@ -112,7 +113,7 @@ class QualityMeter(QWidget):
         self.bar.setObjectName("qualityBar")
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(True)
-        self.detail = QLabel()
+        self.detail = plain(QLabel())
         self.detail.setProperty("role", "hint")
         # Ignored width: a long line must not widen the dock mid-run (as the stats line);
         # it wraps instead when the dock is narrow.
@@ -200,4 +201,4 @@ class QualityMeter(QWidget):
         self.bar.setFormat("not judged" if own_data else "no judge")
         self.detail.setText("the judge reads MNIST digits, not this dataset" if own_data
                             else "judge file missing or damaged; training goes on")
-        self.detail.setToolTip(reason)
+        self.detail.setToolTip(tooltip(reason))

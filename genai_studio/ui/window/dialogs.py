@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from genai_studio import __version__
 from genai_studio.ui.common import theme
+from genai_studio.ui.common.plain import plain
 
 
 def about_html() -> str:
@@ -78,6 +79,7 @@ def show_error(parent: QWidget, title: str, message: str) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
                       parent)
     box.setObjectName("errorDialog")
+    plain(box)  # messages name files and quote provenance: never rendered as HTML
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from genai_studio.core.train.events import RunState
 from genai_studio.ui.common.guard import gui_slot
+from genai_studio.ui.common.plain import plain
 from genai_studio.ui.library.scores import headline
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.ui.training.state import TrainingStatus
@@ -18,7 +19,7 @@ class StudioStatusBar(QStatusBar):
     def __init__(self, state: StudioState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.labels = {name: QLabel("") for name in FIELDS}
+        self.labels = {name: plain(QLabel("")) for name in FIELDS}  # names come from files
         for name, label in self.labels.items():
             label.setObjectName(f"status_{name}")
             self.addPermanentWidget(label)

@@ -20,8 +20,10 @@ SCREEN_SHARE = 0.9
 
 
 def restore_state(state: StudioState, prefs: Preferences) -> list[str]:
-    """Every persisted field; returns a note for each stored value that was dropped."""
-    return state.restore(prefs.raw)
+    """Every persisted field; returns a note for each stored value that was dropped (by the
+    field's own check, or by the settings' bounds before it)."""
+    notes = state.restore(prefs.raw)
+    return [*prefs.notes, *(note for note in notes if note not in prefs.notes)]
 
 
 def save_state(state: StudioState, prefs: Preferences) -> None:
