@@ -114,7 +114,7 @@ def add_threads_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from genai_studio.cli import animate, dataset, encode, info, repair, sample, train
+    from genai_studio.cli import animate, dataset, encode, genes, info, repair, sample, train
     from genai_studio.cli import eval as eval_command
 
     parser = OneLineParser(
@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="FILE",
                         help="write a PNG of the window as a user first sees it, then exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
-    for module in (train, sample, animate, info, eval_command, encode, repair, dataset):
+    for module in (train, sample, animate, info, eval_command, encode, repair, dataset, genes):
         module.register(commands)
     return parser
 
