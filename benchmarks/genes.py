@@ -2,8 +2,9 @@
 
 For each model: find its genes as the studio does (3,000 of its samples; the judge's class
 lines stepped off for 28x28 models; ``--from-encoder``: the encoder means of 5,000 training
-images instead, for models with an encoder made on MNIST or on ``--data``), timed; then, on ``--n`` fresh samples (seed
-``--seed``, not those the genes were found on), set each gene to -2, +1 and +2 and report
+images instead, for models with an encoder made on MNIST or on ``--data``), timed; then,
+on ``--n`` fresh samples (seed ``--seed``, not those the genes were found on), set each gene
+to -2, +1 and +2 and report
 
 * the change of its own measure, in its units and in standard deviations of that measure on
   real data (MNIST's 10,000 test digits, or the images of ``--data``);

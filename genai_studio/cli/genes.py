@@ -120,28 +120,13 @@ def attributes_report(genes, sidecar: Path) -> dict:  # noqa: ANN001
 
 
 def parent_of(text: str, latent_dim: int, sha256: str):  # noqa: ANN201 - Parent
-    """A parent from ``FILE.png`` or ``FILE.png#N``: its latent from the file's provenance."""
-    from genai_studio.core.errors import ImageFileError
-    from genai_studio.core.export.imagemeta import read_provenance
-    from genai_studio.core.export.provenance import check_model
-    from genai_studio.core.latent.breeding import Parent
+    """A parent from ``FILE.png`` or ``FILE.png#N`` (N 1-based)."""
+    from genai_studio.core.latent.breeding import parent_from_image
 
     name, _, tile = text.rpartition("#") if "#" in text else (text, "", "")
-    path = Path(name)
-    prov = read_provenance(path)
-    check_model(prov, latent_dim, sha256, path.name)
-    if tile:
-        if not tile.isdigit() or not 1 <= int(tile) <= len(prov.latent):
-            raise UsageError(f"{path.name} holds {len(prov.latent)} latents; #{tile} is none")
-        index = int(tile) - 1
-    elif len(prov.latent) == 1:
-        index = 0
-    else:
-        raise ImageFileError(f"{path.name} holds {len(prov.latent)} latents (a grid or an "
-                             f"animation): name one as {path.name}#N")
-    label = prov.labels[index] if prov.labels else prov.digit
-    return Parent(prov.latent[index].copy(), sha256, prov.seed, label,
-                  f"{path.name}" + (f" #{index + 1}" if len(prov.latent) > 1 else ""))
+    if tile and not tile.isdigit():
+        raise UsageError(f"{text}: #N must be a tile number")
+    return parent_from_image(Path(name), latent_dim, sha256, int(tile) - 1 if tile else None)
 
 
 def run_breed(args: argparse.Namespace) -> int:

@@ -113,6 +113,31 @@ def breed(parents: np.ndarray, n: int, spread: float, seed: int,
     return children.astype(np.float32), out_labels
 
 
+def parent_from_image(path, latent_dim: int, sha256: str,  # noqa: ANN001 - a Path
+                      index: int | None = None) -> Parent:
+    """A parent from an image the studio exported: the latent its provenance records (tile
+    ``index`` of a grid), made by this model (its sha256) or refused in one line."""
+    from pathlib import Path
+
+    from genai_studio.core.errors import ImageFileError
+    from genai_studio.core.export.imagemeta import read_provenance
+    from genai_studio.core.export.provenance import check_model
+
+    path = Path(path)
+    prov = read_provenance(path)
+    check_model(prov, latent_dim, sha256, path.name)
+    count = len(prov.latent)
+    if index is None and count != 1:
+        raise ImageFileError(f"{path.name} holds {count} latents (a grid or an animation): "
+                             f"name one as {path.name}#N")
+    index = 0 if index is None else index
+    if not 0 <= index < count:
+        raise UsageError(f"{path.name} holds {count} latents; #{index + 1} is none")
+    label = prov.labels[index] if prov.labels else prov.digit
+    where = f"{path.name}" + (f" #{index + 1}" if count > 1 else "")
+    return Parent(prov.latent[index].copy(), sha256, prov.seed, label, where)
+
+
 # ---- reading a lineage back from provenance (untrusted) ------------------------------------
 
 def lineage_from_dict(data: Any, dim: int, bad: type[Exception]) -> Lineage:

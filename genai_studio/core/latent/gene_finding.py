@@ -25,8 +25,9 @@
    regression. ``MU`` = 4 weighs one unit of cross-talk like four squared units of latent.
 5. **Units, measured.** d_i is scaled so that +1 moves m_i by one standard deviation, then
    measured on ``calibration`` samples: decoded at +1, the step is rescaled by what it really
-   did; the effect at +1 and +2 and the cross-talk at +1 (every other measure's mean change,
-   in its own units) are measured again and kept with the gene.
+   did; the effect at +1, +2, -1 and -2 and the cross-talk at +1 (every other measure's mean
+   change, in its own units) are measured again and kept with the gene. A gene whose +1
+   measures under 0.5 after rescaling answers erratically and is left out, with a note.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from collections.abc import Callable
 import numpy as np
 
 from genai_studio.core.errors import UsageError
-from genai_studio.core.latent.genes import MEASURE, Gene, GeneSet
+from genai_studio.core.latent.genes import ARTIST, MEASURE, Gene, GeneSet
 from genai_studio.core.latent.measures import BY_NAME, difference, measure, unwrap
 
 RIDGE = 1e-3  # lambda, per sample
@@ -48,6 +49,7 @@ MIN_RESPONSE = 0.15  # a step that moves its measure less than this at +1 is no 
 MIN_DIM_FOR_CLASSES = 16
 SAMPLES = 3000
 CALIBRATION = 400
+FLAT = 1e-4  # a measure whose spread across the samples is below this is the same for all
 ENCODE_BATCH = 500
 
 Check = Callable[[], None]
@@ -164,7 +166,10 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
     progress(0.0, "drawing samples")
     drawn = sample(model, n, seed)
     own = measure(drawn.images)
-    sigma = {k: max(float(np.std(unwrap(k, v))), 1e-6) for k, v in own.items()}
+    spreads = {k: float(np.std(unwrap(k, v))) for k, v in own.items()}
+    sigma = {k: v for k, v in spreads.items() if v > FLAT}
+    notes = [f"{k}: every sample has the same {k}" for k in spreads if k not in sigma]
+    own = {k: own[k] for k in sigma}
     check()
     progress(0.3, "regressing")
     z, found, z_labels, words = _regression_data(model, drawn, images, labels)
@@ -174,12 +179,13 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
     groups = _groups(model, z, z_labels)
     zc = _centred(z, groups)
     names = list(sigma)
+    if not names:
+        return GeneSet("0" * 64, int(model.latent_dim), (), words, tuple(notes))
     targets = np.stack([unwrap(k, found[k]) / sigma[k] for k in names], axis=1)
     tc = _centred(targets, groups)
     w = _ridge(zc, tc).T  # (k, D)
     fit = 1.0 - ((tc - zc @ w.T) ** 2).mean(axis=0) / np.maximum(tc.var(axis=0), 1e-12)
     free = free_coordinates(model)
-    notes = []
     if probs is not None:  # keep the digit: no step along the class log-probabilities' lines
         logp = _centred(np.log(np.asarray(probs, np.float64) + 1e-6), groups)
         basis, _ = np.linalg.qr(_ridge(zc, logp - logp.mean(axis=0)))
@@ -213,6 +219,7 @@ def _calibrated(name: str, step: np.ndarray, probe: _Probe, fit: float, sigma: f
     at_one, at_two = probe.change(step), probe.change(2.0 * step)
     if at_one[name] < 0.5:  # the measure answers a step along it erratically
         return None
+    below = [probe.change(-v * step)[name] for v in (1.0, 2.0)]
     m = BY_NAME[name]
     unit_words = f"{sigma:.3g} {m.unit}".strip()
     return Gene(
@@ -221,7 +228,7 @@ def _calibrated(name: str, step: np.ndarray, probe: _Probe, fit: float, sigma: f
         how=f"ridge regression of {name} on {words} (R² {fit:.2f}), kept clear of the other "
             "genes' measures, scaled by its measured effect",
         source=MEASURE, sigma=sigma, measure_unit=m.unit, fit=fit,
-        effect=(at_one[name], at_two[name]),
+        effect=(at_one[name], at_two[name], *below),
         cross={k: v for k, v in at_one.items() if k != name})
 
 
@@ -256,17 +263,21 @@ def genes_for(model, model_path, sha256: str, judge_path=None,  # noqa: ANN001
     from genai_studio.core.errors import GenAIError
     from genai_studio.core.store.sidecar import load_genes, save_genes
 
-    if not recompute:
-        try:
-            kept = load_genes(model_path, sha256)
-        except GenAIError:
-            kept = None  # a damaged sidecar is replaced by a fresh one
-        if kept is not None and kept.latent_dim == model.latent_dim:
-            return kept, False
+    try:
+        kept = load_genes(model_path, sha256)
+    except GenAIError:
+        kept = None  # a damaged sidecar is replaced by a fresh one
+    if kept is not None and kept.latent_dim != model.latent_dim:
+        kept = None
+    if kept is not None and not recompute:
+        return kept, False
     classify = judge_classifier(judge_path) if tuple(model.image_shape[1:]) == (28, 28) \
         else None
     genes = replace(find_genes(model, classify=classify, check=check, progress=progress),
                     model_sha256=sha256)
+    for gene in () if kept is None else kept.genes:  # the artist's own genes stay
+        if gene.source == ARTIST and genes.get(gene.name) is None:
+            genes = genes.with_gene(gene)
     try:
         save_genes(model_path, genes)
     except GenAIError:

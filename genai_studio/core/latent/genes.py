@@ -47,16 +47,29 @@ class Gene:
     sigma: float = 1.0  # one unit in the measure's own units (degrees, px, %)
     measure_unit: str = ""
     fit: float = 0.0  # R^2 of the regression the direction came from (measures)
-    effect: tuple[float, ...] = ()  # measured own change at +1 and +2, in units
+    effect: tuple[float, ...] = ()  # measured own change at +1, +2, -1, -2, in units
     cross: dict[str, float] = field(default_factory=dict)  # others' change at +1, in units
 
-    def describe_effect(self) -> str:
-        """"+1.0 → measured +0.93", or the artist's gene's spread, for the panel."""
+    def measured(self, value: float) -> float | None:
+        """What a setting was measured to do, in units: the measured points (0, +-1, +-2)
+        joined by straight lines, the last stretch carried on beyond +-2; None unmeasured."""
+        if self.source != MEASURE or len(self.effect) < 2:
+            return None
+        side = self.effect[:2] if value >= 0 or len(self.effect) < 4 else \
+            tuple(-v for v in self.effect[2:4])
+        x = abs(float(value))
+        one, two = side
+        got = x * one if x <= 1.0 else one + (x - 1.0) * (two - one)
+        return got if value >= 0 else -got
+
+    def describe_effect(self, value: float = 1.0) -> str:
+        """"slant +1.0 → measured +0.93", or the artist's gene's spread, for the panel."""
         if self.source == ARTIST:
-            return f"your tiles are {self.effect[0]:.1f} apart" if self.effect else ""
-        if not self.effect:
-            return "not measured yet"
-        return f"+1.0 → measured {self.effect[0]:+.2f}"
+            return f"your tiles are {self.effect[0]:.1f} units apart" if self.effect else ""
+        got = self.measured(value)
+        if got is None:
+            return "not measured"
+        return f"{self.name} {value:+.1f} → measured {got:+.2f}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "unit": self.unit, "how": self.how,

@@ -164,6 +164,11 @@ class Studio(QObject):
         s.pad.background = None
         self._mark_dirty("background")
 
+    @property
+    def quiet(self) -> bool:
+        """History or a reopened image is restoring: changes must not start work."""
+        return self._quiet
+
     @contextmanager
     def quietly(self) -> Iterator[None]:
         """Change seed, grid size and digit without drawing a grid for each change."""
@@ -217,16 +222,18 @@ class Studio(QObject):
         if fresh and not c.seed_locked and c.grid is not None and c.grid.seed == c.seed:
             c.seed = random.randint(0, MAX_SEED)
         digit = c.digit if s.session.conditional else None
-        self.inference.request_generate.emit(
-            GenerateRequest(s.session.model, c.grid_size ** 2, c.seed, digit))
+        self.inference.request_generate.emit(  # the genes' step, if any, moves every tile
+            GenerateRequest(s.session.model, c.grid_size ** 2, c.seed, digit, s.genes.shift()))
 
     @gui_slot(object)
     def on_generated(self, result: GenerateResult) -> None:
         request, s = result.request, self.state
         if request.handle is not s.session.model:
             return  # made by a model that is no longer active
+        genes = s.genes.values if request.shift is not None else ()
         s.canvas.grid = Grid(request.handle, request.seed, request.digit, result.images,
-                      result.latents, result.labels, result.seconds)
+                             result.latents, result.labels, result.seconds, request.shift,
+                             genes)
         s.canvas.favourites = frozenset()
         s.canvas.generations = s.canvas.generations + 1
         s.post(f"{len(result.images)} samples in {result.seconds * 1000:.0f} ms "
@@ -293,8 +300,11 @@ class Studio(QObject):
                 or a.latent.shape[-1] != model.latent_dim:
             s.morph.frames = None
             return
+        shift = s.genes.shift()  # the genes move both ends (and so every frame) alike
+        start, end = (a.latent, b.latent) if shift is None else (a.latent + shift,
+                                                                 b.latent + shift)
         self.inference.request_morph.emit(MorphRequest(
-            model, a.latent, b.latent, s.morph.frame_count, s.morph.label()))
+            model, start, end, s.morph.frame_count, s.morph.label()))
 
     @gui_slot(object)
     def on_morphed(self, result: MorphResult) -> None:

@@ -18,8 +18,13 @@ DOCK_AREAS = {"library": Qt.DockWidgetArea.LeftDockWidgetArea,
               "morph": Qt.DockWidgetArea.BottomDockWidgetArea,
               "gallery": Qt.DockWidgetArea.LeftDockWidgetArea,
               "material": Qt.DockWidgetArea.LeftDockWidgetArea,
-              "inside": Qt.DockWidgetArea.BottomDockWidgetArea}
-TABBED = ("training", "gallery", "material")  # in tabs behind the library
+              "inside": Qt.DockWidgetArea.BottomDockWidgetArea,
+              "genes": Qt.DockWidgetArea.LeftDockWidgetArea,
+              "breeding": Qt.DockWidgetArea.LeftDockWidgetArea,
+              "history": Qt.DockWidgetArea.LeftDockWidgetArea}
+# In tabs behind the library (genes, breeding and the history list too: the pad and its
+# preview stay in view on the right while a slider moves them).
+TABBED = ("training", "gallery", "material", "genes", "breeding", "history")
 CLOSED = ("inside",)  # opened from the View menu
 
 

@@ -52,6 +52,7 @@ from genai_studio.ui.window import actions as table
 from genai_studio.ui.window import docks, window_state
 from genai_studio.ui.window.dialogs import AboutDialog, ShortcutsDialog, show_error
 from genai_studio.ui.window.status_bar import StudioStatusBar
+from genai_studio.ui.window.steering import Steering
 from genai_studio.workers.messages import LoadReason
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.dataset_actions = DatasetActions(self.state, self.studio.jobs, self,
                                               self.show_training, parent=self)
         self.lens = InsideLens(self.state, self.studio.inference, self.studio.jobs, self)
+        self.steering = Steering(self)  # genes, breeding and the history list
         self.actions = table.build_actions(self, self._handlers())
         self._build()
         self._menus()
@@ -105,7 +107,7 @@ class MainWindow(QMainWindow):
             "resume_run": lambda: lib.resume_selected(self.resume),
             "replay_path": self.path_player.replay,
             "quit": self.close,
-            **self.take_out.handlers(),
+            **self.take_out.handlers(), **self.steering.handlers(),
             "generate": lambda: s.request_generate(fresh=True),
             "grid_bigger": lambda: self._grid_step(1),
             "grid_smaller": lambda: self._grid_step(-1),
@@ -214,6 +216,7 @@ class MainWindow(QMainWindow):
             "material": docks.make_dock(self, "material", "Sketch",
                                         docks.scrolling(self.material_panel)),
             "inside": docks.make_dock(self, "inside", "Inside view", self.inside_view),
+            **self.steering.make_docks(),
         }
         docks.place_inside_view(self, self.docks)
         # Training, the gallery and the sketch wait in tabs behind the library: no room taken.
@@ -226,6 +229,7 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         """Every panel back in its place, sized for the window as it is now."""
         docks.reset_layout(self, self.docks)
+        self.steering.tidy_tabs()
 
     def _menus(self) -> None:
         menus = {menu: self.menuBar().addMenu(menu.value) for menu in table.Menu}
@@ -273,6 +277,7 @@ class MainWindow(QMainWindow):
         self.docks["inside"].toggleViewAction().toggled.connect(self.on_inside_toggled)
         self.inside_view.image_dropped.connect(self.lens.open_image)
         self.empty.train_button.clicked.connect(self.quick_train)
+        self.steering.connect()
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
         self.on_theme(self.state.view.theme)
 

@@ -1,0 +1,82 @@
+"""Genes, breeding and the history list, composed for the window: their controllers, panels,
+docks, commands and wiring (kept out of ``main_window.py``, which composes them with the rest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QTabBar, QTabWidget
+
+from genai_studio.ui.breeding.controller import Breeding
+from genai_studio.ui.breeding.panel import BreedingPanel
+from genai_studio.ui.common.guard import gui_slot
+from genai_studio.ui.genes.controller import GenesController
+from genai_studio.ui.genes.panel import GenesPanel
+from genai_studio.ui.history.panel import HistoryPanel
+from genai_studio.ui.takeout.reopen import IMAGE_FILTER
+from genai_studio.ui.window import docks
+
+if TYPE_CHECKING:
+    from genai_studio.ui.window.main_window import MainWindow
+
+
+class Steering(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.genes = GenesController(window.state, window.studio, window.paths.judge, self)
+        self.breeding = Breeding(window.state, window.studio, self)
+
+    def handlers(self) -> dict[str, Callable[[], object]]:
+        return {"breed_add": self.breeding.add_tile, "breed": self.breeding.breed}
+
+    def make_docks(self) -> dict[str, QDockWidget]:
+        """The panels (once the actions exist) in their docks."""
+        w, s = self.window, self.window.state
+        self.genes_panel = GenesPanel(s)
+        self.breeding_panel = BreedingPanel(s, w.actions)
+        self.history_panel = HistoryPanel(s, w.actions)
+        return {
+            "genes": docks.make_dock(w, "genes", "Genes", docks.scrolling(self.genes_panel)),
+            "breeding": docks.make_dock(w, "breeding", "Breeding",
+                                        docks.scrolling(self.breeding_panel)),
+            "history": docks.make_dock(w, "history", "History", self.history_panel),
+        }
+
+    def connect(self) -> None:
+        w = self.window
+        # Seven panels share the left side: their tabs stand along its edge, names readable
+        # (set once they are tabbed: set before, Qt leaves stale tab bars on screen).
+        w.setTabPosition(Qt.DockWidgetArea.LeftDockWidgetArea, QTabWidget.TabPosition.West)
+        self.tidy_tabs()
+        w.docks["genes"].visibilityChanged.connect(self.on_genes_visible)
+        self.genes_panel.find_requested.connect(self.genes.find)
+        self.genes_panel.make_requested.connect(self.genes.make_gene)
+        self.genes_panel.remove_requested.connect(self.genes.remove_gene)
+        self.breeding_panel.images_requested.connect(self.ask_parent_images)
+        self.breeding_panel.images_dropped.connect(self.breeding.add_images)
+        self.history_panel.step_requested.connect(w.take_out.history.go)
+
+    def tidy_tabs(self) -> None:
+        """Hide the tab bars Qt leaves behind from tabbing the left docks one by one (each a
+        copy of a smaller group, drawn beside the edge's real tab bar)."""
+        west = QTabBar.Shape.RoundedWest
+        for bar in self.window.findChildren(QTabBar, options=Qt.FindChildOption.
+                                            FindDirectChildrenOnly):
+            if bar.shape() != west and bar.count() and bar.tabText(0) == "Library":
+                bar.hide()
+
+    @gui_slot(bool)
+    def on_genes_visible(self, visible: bool) -> None:
+        """Genes are found only while their panel is on screen."""
+        self.window.state.genes.open = visible
+
+    @gui_slot()
+    def ask_parent_images(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self.window, "Add parents from exported images",
+                                                str(self.window.paths.favourites), IMAGE_FILTER)
+        self.breeding.add_images([Path(p) for p in paths])
