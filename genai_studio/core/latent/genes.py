@@ -163,9 +163,9 @@ def artist_gene(name: str, having: np.ndarray, lacking: np.ndarray, samples: np.
     deviation of the model's ``samples`` (n, D) along it. ``free``: the coordinates a gene may
     move (a clustered GAN's cluster coordinates stay)."""
     check_name(name)
-    having, lacking = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (having, lacking))
     if len(having) < 1 or len(lacking) < 1:
         raise UsageError("pick at least one tile that has the quality and one that lacks it")
+    having, lacking = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (having, lacking))
     direction = having.mean(axis=0) - lacking.mean(axis=0)
     if free is not None:
         direction = direction * np.asarray(free, np.float64)

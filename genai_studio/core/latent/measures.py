@@ -14,7 +14,9 @@ measure    formula                                      in plain words
 =========  ===========================================  ==================================
 slant      atan(-mu11 / mu02), degrees                  leaning right (+) or left (-)
 thickness  2 sum I / sum |grad I|, pixels               how thick the strokes are (area
-                                                        over half the outline)
+                                                        over half the outline; about the
+                                                        width, a little less for short
+                                                        strokes, 2 for 1-px lines)
 width      4 sqrt(mu20 - mu11^2 / mu02), pixels         how wide, once the slant is undone
 height     4 sqrt(mu02), pixels                         how tall
 ink        100 mean I, % of the image                   how much ink: size and weight

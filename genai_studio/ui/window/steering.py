@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QTabBar, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QTabBar, QTabWidget
 
 from genai_studio.ui.breeding.controller import Breeding
 from genai_studio.ui.breeding.panel import BreedingPanel
+from genai_studio.ui.common import ask
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.genes.controller import GenesController
 from genai_studio.ui.genes.panel import GenesPanel
@@ -77,6 +78,8 @@ class Steering(QObject):
 
     @gui_slot()
     def ask_parent_images(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self.window, "Add parents from exported images",
-                                                str(self.window.paths.favourites), IMAGE_FILTER)
-        self.breeding.add_images([Path(p) for p in paths])
+        """An exported image (a gallery favourite, say) as a parent; more can be dropped."""
+        path = ask.open_path(self.window, "Add a parent from an exported image",
+                             self.window.paths.favourites, IMAGE_FILTER)
+        if path is not None:
+            self.breeding.add_images([Path(path)])
