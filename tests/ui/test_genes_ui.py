@@ -246,7 +246,8 @@ def test_undo_walks_back_through_pad_point_corners_generate_and_breeding(vae8_wi
     assert s.pad.corners is not corners and s.pad.point == (0.25, 0.35)
     w.actions["history_back"].trigger()
     assert s.pad.point == (0.5, 0.5)
-    w.steering.history_panel.step_requested.emit(len(s.history.names) - 1)  # the dock: straight there
+    last = len(s.history.names) - 1
+    w.steering.history_panel.step_requested.emit(last)  # the dock: straight there
     assert s.canvas.grid is bred
 
 

@@ -255,7 +255,14 @@ class GenesPanel(QWidget):
         self.make_button.setEnabled(self.state.genes.can_make
                                     and bool(self.gene_name.text().strip()))
 
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.on_tile()  # hidden, it decoded nothing
+
     def _picked(self) -> tuple[Any, int] | None:
+        """The selected tile of the active model's grid, while the panel is on screen."""
+        if not self.isVisible():
+            return None
         s = self.state
         picked = s.canvas.tile()
         if picked is None or s.session.model is None or picked[0].handle is not s.session.model:
@@ -265,11 +272,11 @@ class GenesPanel(QWidget):
     @gui_slot(object)
     def on_tile(self, _value: Any = None) -> None:
         """The selected tile as it was drawn before any gene moved it, then steered."""
-        from genai_studio.core.latent.sampling import decode_live
-
         picked = self._picked()
         if picked is None:
             return
+        from genai_studio.core.latent.sampling import decode_live
+
         grid, index = picked
         base = grid.base_latents()[index]
         self.before.set_pixels(grid.images[index] if grid.shift is None else
@@ -279,11 +286,11 @@ class GenesPanel(QWidget):
 
     def _steered_tile(self) -> None:
         """The selected tile moved by the sliders: one small decode, on every slider move."""
-        from genai_studio.core.latent.sampling import decode_live
-
         picked = self._picked()
         if picked is None:
             return
+        from genai_studio.core.latent.sampling import decode_live
+
         s = self.state
         grid, index = picked
         base = grid.base_latents()[index]

@@ -229,7 +229,6 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         """Every panel back in its place, sized for the window as it is now."""
         docks.reset_layout(self, self.docks)
-        self.steering.tidy_tabs()
 
     def _menus(self) -> None:
         menus = {menu: self.menuBar().addMenu(menu.value) for menu in table.Menu}

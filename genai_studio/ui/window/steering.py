@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QTabBar, QTabWidget
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDockWidget
 
 from genai_studio.ui.breeding.controller import Breeding
 from genai_studio.ui.breeding.panel import BreedingPanel
@@ -50,10 +50,9 @@ class Steering(QObject):
 
     def connect(self) -> None:
         w = self.window
-        # Seven panels share the left side: their tabs stand along its edge, names readable
-        # (set once they are tabbed: set before, Qt leaves stale tab bars on screen).
-        w.setTabPosition(Qt.DockWidgetArea.LeftDockWidgetArea, QTabWidget.TabPosition.West)
-        self.tidy_tabs()
+        for name in docks.BEHIND_PAD:  # breeding and the history list wait behind the pad
+            w.tabifyDockWidget(w.docks["pad"], w.docks[name])
+        w.docks["pad"].raise_()
         w.docks["genes"].visibilityChanged.connect(self.on_genes_visible)
         self.genes_panel.find_requested.connect(self.genes.find)
         self.genes_panel.make_requested.connect(self.genes.make_gene)
@@ -61,15 +60,6 @@ class Steering(QObject):
         self.breeding_panel.images_requested.connect(self.ask_parent_images)
         self.breeding_panel.images_dropped.connect(self.breeding.add_images)
         self.history_panel.step_requested.connect(w.take_out.history.go)
-
-    def tidy_tabs(self) -> None:
-        """Hide the tab bars Qt leaves behind from tabbing the left docks one by one (each a
-        copy of a smaller group, drawn beside the edge's real tab bar)."""
-        west = QTabBar.Shape.RoundedWest
-        for bar in self.window.findChildren(QTabBar, options=Qt.FindChildOption.
-                                            FindDirectChildrenOnly):
-            if bar.shape() != west and bar.count() and bar.tabText(0) == "Library":
-                bar.hide()
 
     @gui_slot(bool)
     def on_genes_visible(self, visible: bool) -> None:
