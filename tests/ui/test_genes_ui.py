@@ -280,3 +280,17 @@ def test_a_bred_child_exports_its_lineage_and_reopens_as_its_brood(vae8_window, 
     qtbot.waitUntil(lambda: s.canvas.grid is not None and s.canvas.grid.lineage is not None
                     and s.canvas.grid is not bred, timeout=30_000)
     assert np.array_equal(s.canvas.grid.latents, bred.latents) and s.canvas.selected == 6
+
+
+def test_undo_brings_back_the_digit_with_its_grid(cvae_window, qtbot):
+    w, s = cvae_window, cvae_window.state
+    first, digit = s.canvas.grid, s.canvas.digit
+    count = w.generations
+    s.canvas.digit = 7
+    qtbot.waitUntil(lambda: w.generations > count, timeout=10_000)
+    _settled(w, qtbot)
+    assert s.history.names[-1] == "Digit 7" and len(s.history.names) == 2, s.history.names
+    w.actions["history_back"].trigger()
+    assert s.canvas.grid is first and s.canvas.digit == digit
+    w.actions["history_forward"].trigger()
+    assert s.canvas.digit == 7 and s.canvas.grid.digit == 7

@@ -26,6 +26,7 @@ from genai_studio.ui.studio.controller import Studio
 from genai_studio.ui.studio.state import Step, StudioState
 
 SETTLE_MS = 450
+MAX_WAITS = 20  # settle periods a step waits for the grid its change brings (then it goes)
 
 
 def describe(step: Step, before: Step | None) -> str:
@@ -66,7 +67,12 @@ class HistoryControl(QObject):
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
-        self._settle.timeout.connect(self.commit)
+        self._settle.timeout.connect(self.on_settled)
+        self._awaiting = 0  # grids asked of the inference worker and not yet shown
+        self._waits = 0
+        studio.inference.request_generate.connect(self.on_requested)
+        studio.inference.worker.generated.connect(self.on_generated)
+        studio.inference.worker.failed.connect(self.on_failed)
         s = state
         s.canvas.grid_changed.connect(self.on_grid)
         s.canvas.favourites_changed.connect(self.on_favourites)
@@ -80,6 +86,34 @@ class HistoryControl(QObject):
             return None
         return Step(s.canvas.grid, s.canvas.favourites, s.pad.corners, s.pad.point,
                     s.genes.values, s.canvas.digit, what)
+
+    @gui_slot(object)
+    def on_requested(self, _request: object) -> None:
+        self._awaiting += 1
+
+    @gui_slot(object)
+    def on_generated(self, _result: object) -> None:
+        self._awaiting = max(self._awaiting - 1, 0)
+
+    @gui_slot(str, str)
+    def on_failed(self, _title: str, _message: str) -> None:
+        self._awaiting = 0
+
+    def _grid_due(self) -> bool:
+        """A grid is on its way that belongs with the change now settling: one asked of the
+        inference worker, or the grid steered to the genes' new values."""
+        s, grid = self.state, self.state.canvas.grid
+        steering = (s.genes.active is not None and grid is not None
+                    and grid.handle is s.session.model and grid.genes != s.genes.values)
+        return self._awaiting > 0 or steering
+
+    @gui_slot()
+    def on_settled(self) -> None:
+        if self._grid_due() and self._waits < MAX_WAITS:
+            self._waits += 1
+            self._settle.start()  # the step waits for the grid and is taken with it
+            return
+        self.commit()
 
     @gui_slot(object)
     def on_grid(self, grid: Grid | None) -> None:
@@ -99,6 +133,7 @@ class HistoryControl(QObject):
     @gui_slot()
     def commit(self) -> None:
         """A step for what the studio shows now, unless the current step shows it already."""
+        self._waits = 0
         step, h = self._snapshot(), self.state.history.steps
         if step is None or (h.current is not None and step.same_view(h.current)):
             return
