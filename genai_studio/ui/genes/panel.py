@@ -92,8 +92,11 @@ class GeneRow(QWidget):
         return "<br>".join(lines)
 
     def show_value(self, value: float) -> None:
+        ticks = round(value * STEPS)
+        if ticks == self.slider.value():
+            return  # the slider being dragged already shows it (and its labels)
         self.slider.blockSignals(True)
-        self.slider.setValue(round(value * STEPS))
+        self.slider.setValue(ticks)
         self.slider.blockSignals(False)
         self._label(value)
 
