@@ -127,7 +127,7 @@ def add_threads_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from genai_studio.cli import animate, dataset, encode, font, info, repair, sample, train
+    from genai_studio.cli import animate, dataset, encode, font, genes, info, repair, sample, train
     from genai_studio.cli import eval as eval_command
 
     parser = OneLineParser(
@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="FILE",
                         help="write a PNG of the window as a user first sees it, then exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
-    for module in (train, sample, animate, info, eval_command, encode, repair, dataset, font):
+    for module in (train, sample, animate, info, eval_command, encode, repair, dataset, font,
+                   genes):
         module.register(commands)
     return parser
 

@@ -49,6 +49,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="PNG pixels per model pixel, nearest-neighbour, 1 to 64 (default 2)")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                    help="compute device (default auto: CUDA, then MPS, then the CPU)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="genes",
+                   help="move every sample along a gene (see 'genai-studio attributes "
+                   "MODEL'), VALUE in its units from -3 to 3; may be repeated")
     add_threads_option(p)
     p.set_defaults(handler=run, outputs={"out": (".png", ".svg", ".pdf"), "npy": (".npy",)})
 
@@ -62,6 +65,19 @@ def check_grid(image_shape: tuple[int, ...], n: int, scale: int) -> None:
                          f"wide (the limit is {MAX_GRID_SIDE:,}); use a smaller --scale or --n, "
                          "or --npy alone")
     grid_shape((n, *image_shape[1:]), scale=scale)
+
+
+def gene_values(settings: list[str]) -> dict[str, float]:
+    """``--set NAME=VALUE`` options as {name: value}; a name given twice is refused."""
+    from genai_studio.core.latent.genes import parse_setting
+
+    values: dict[str, float] = {}
+    for text in settings:
+        name, value = parse_setting(text)
+        if name in values:
+            raise UsageError(f"--set {name} is given twice")
+        values[name] = value
+    return values
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,6 +98,12 @@ def run(args: argparse.Namespace) -> int:
         loaded = load_model(args.model, device, expect_kind=GENERATOR_KINDS)
         if args.label is not None and not loaded.model.conditional:
             raise UsageError(f"{args.model.name} is not conditional: it takes no --label")
+        values = gene_values(args.genes)
+        shift = None
+        if values:
+            from genai_studio.cli.genes import load_genes
+
+            shift = load_genes(args.model, loaded.model).shift(values)
         seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
         if args.seed is None:
             print(f"seed: {seed}", file=sys.stderr)
@@ -89,17 +111,17 @@ def run(args: argparse.Namespace) -> int:
             check_grid(sample(loaded.model, 1, seed, args.label).images.shape, args.n,
                        args.scale)
             check_fits(args.n, loaded.model.latent_dim, "--out's provenance")
-        drawn = sample(loaded.model, args.n, seed, args.label)
+        drawn = sample(loaded.model, args.n, seed, args.label, shift=shift)
         vector = out is not None and out.suffix.lower() in (".svg", ".pdf")
         grid = None if out is None or vector else tile_grid(drawn.images, scale=args.scale)
         if args.npy is not None:
             save_npy(args.npy, drawn.images, inputs=[args.model])
-        if vector:
-            write_vector_grid(out, drawn.images, args.scale,
-                              grid_provenance(args.model, drawn, args.label), args.model)
-        elif grid is not None:
-            prov = grid_provenance(args.model, drawn, args.label)
-            save_png(out, grid, inputs=[args.model], pnginfo=png_info(prov))
+        if out is not None:
+            prov = grid_provenance(args.model, drawn, args.label, genes=values or None)
+            if vector:
+                write_vector_grid(out, drawn.images, args.scale, prov, args.model)
+            else:
+                save_png(out, grid, inputs=[args.model], pnginfo=png_info(prov))
     print(f"wrote {args.n} samples: {', '.join(map(str, outputs))}", file=sys.stderr)
     return 0
 

@@ -89,6 +89,7 @@ class GenerateRequest:
     count: int
     seed: int
     digit: int | None  # None: any digit (conditional models get one per tile, cycling)
+    shift: np.ndarray | None = None  # (D,) genes: every latent moved by it before decoding
 
 
 @dataclass(frozen=True)

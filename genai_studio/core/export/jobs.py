@@ -53,6 +53,8 @@ class Source:
     path: np.ndarray | None = None  # recorded pad points (m, 2)
     corners: np.ndarray | None = None  # the pad plane (4, D); None: the 2-D latent plane
     batch_count: int = 0
+    lineage: Any = None  # core.latent.breeding.Lineage: the grid is a brood of children
+    genes: dict[str, float] | None = None  # gene values the latents were moved by
 
     def __post_init__(self) -> None:
         try:
@@ -77,7 +79,7 @@ class ExportJob:
 
 def _base(source: Source, **fields: Any) -> Provenance:
     return Provenance(model_name=source.model_name, model_sha256=source.model_sha256,
-                      seed=source.seed, digit=source.digit, **fields)
+                      seed=source.seed, digit=source.digit, genes=source.genes, **fields)
 
 
 def _labels(labels: np.ndarray | None, rows: slice | list[int]) -> tuple[int, ...] | None:
@@ -141,8 +143,10 @@ def _grid_prov(s: Source, index: int | None) -> Provenance:
     if s.latents is None:
         raise UsageError("generate a grid first")
     rows = slice(None) if index is None else slice(index, index + 1)
+    lineage = None if s.lineage is None else s.lineage.one(index)  # which child, for a tile
     return _base(s, latent=np.asarray(s.latents)[rows], kind="grid" if index is None else "tile",
-                 sample_count=len(s.latents), tile_index=index, labels=_labels(s.labels, rows))
+                 sample_count=len(s.latents), tile_index=index, labels=_labels(s.labels, rows),
+                 lineage=lineage)
 
 
 def _captions(s: Source) -> list[str]:

@@ -9,7 +9,15 @@ metadata). It names the model by file name and sha256, and records what re-makes
   gives the same image to float rounding (~1e-7), which is what the latent pad needs;
 * a grid / contact sheet: the same, with every tile's latent;
 * an animation: the frame latents, and the ``anchors`` of a morph or the recorded pad ``path``
-  (with the pad's ``corners`` for models whose latent is not 2-D), plus its timing.
+  (with the pad's ``corners`` for models whose latent is not 2-D), plus its timing;
+* bred children (version 2): no seed draws them; ``lineage`` holds each parent's latent, seed
+  and model sha256 with the brood's seed, spread and size (``core.latent.breeding``), which
+  re-make every child; ``genes``: the gene values a grid was steered by (informative: its
+  latents already hold them).
+
+Version 1 records (no lineage, no genes) are still written as version 1 and read as ever; a
+record with a lineage is version 2, which older versions refuse rather than re-draw it from
+a seed that never drew it.
 
 ``from_json`` is the validating reader: a record from an untrusted file is checked field by
 field (types, ranges, latent lengths, finite numbers, sizes) and refused with one clear line.
@@ -34,7 +42,7 @@ from genai_studio.core.latent.motion import MAX_FRAMES
 from genai_studio.core.store.files import open_regular
 
 FORMAT = "genai-studio.provenance"
-VERSION = 1
+VERSION = 2
 KINDS = tuple(k.value for k in ExportSource if k is not ExportSource.BATCH)
 MAX_JSON_BYTES = 2 * 1024 * 1024  # a 10x10 grid of 128-d latents is ~150 KB
 MAX_LATENT_DIM = 4096
@@ -83,6 +91,8 @@ class Provenance:
     animation: dict[str, Any] | None = None  # frames, fps, duration_ms, playback, easing
     frame: int | None = None  # this file's frame, in a frame sequence
     style: dict[str, Any] | None = None  # the export style (informative)
+    lineage: Any = None  # core.latent.breeding.Lineage: bred children (version 2)
+    genes: dict[str, float] | None = None  # gene values the latents were steered by
     app_version: str = field(default=__version__)
 
     def __eq__(self, other: object) -> bool:
@@ -93,10 +103,15 @@ class Provenance:
         return int(np.asarray(self.latent).reshape(len(self.latent), -1).shape[1])
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+        modern = self.lineage is not None or self.genes is not None
+        out: dict[str, Any] = {"format": FORMAT, "version": VERSION if modern else 1}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("latent", "anchors", "corners"):
+            if f.name in ("lineage", "genes") and value is None:
+                continue  # a version 1 record, as before
+            if f.name == "lineage":
+                value = value.to_dict()
+            elif f.name in ("latent", "anchors", "corners"):
                 value = _rows(value)
             elif f.name == "path" and value is not None:
                 value = _rows(value)
@@ -140,6 +155,13 @@ class Provenance:
                          f"{a['easing']}")
         if self.frame is not None:
             parts.append(f"frame {self.frame + 1}")
+        if self.lineage is not None:
+            child = "" if self.lineage.index is None else f"child {self.lineage.index + 1} of "
+            parts.append(f"bred: {child}{self.lineage.count} from "
+                         f"{len(self.lineage.parents)} parents, spread {self.lineage.spread:g}, "
+                         f"seed {self.lineage.seed}")
+        if self.genes:
+            parts.append("genes " + ", ".join(f"{k} {v:+g}" for k, v in self.genes.items()))
         parts.append(f"{len(self.latent)} latent(s) of {self.latent_dim}")
         return "; ".join(parts)
 
@@ -162,15 +184,18 @@ def model_identity(path: Path) -> tuple[str, str]:
 
 
 def grid_provenance(model_path: Path, samples: Any, digit: int | None,
-                    tile_index: int | None = None) -> Provenance:
-    """The record of a seeded grid (``core.sampling.Samples``), or of one tile of it."""
+                    tile_index: int | None = None,
+                    genes: dict[str, float] | None = None) -> Provenance:
+    """The record of a seeded grid (``core.sampling.Samples``), or of one tile of it;
+    ``genes``: the gene values its latents were moved by."""
     name, sha = model_identity(model_path)
     rows = slice(None) if tile_index is None else slice(tile_index, tile_index + 1)
     labels = None if samples.labels is None else tuple(int(v) for v in samples.labels[rows])
     return Provenance(
         model_name=name, model_sha256=sha, latent=np.asarray(samples.latents[rows]),
         kind="grid" if tile_index is None else "tile", seed=int(samples.seed),
-        sample_count=len(samples.latents), tile_index=tile_index, digit=digit, labels=labels)
+        sample_count=len(samples.latents), tile_index=tile_index, digit=digit, labels=labels,
+        genes=genes)
 
 
 # ---- the validating reader ---------------------------------------------------------------
@@ -260,6 +285,25 @@ def _labels(data: dict, rows: int) -> tuple[int, ...] | None:
     return tuple(value)
 
 
+def _genes(data: dict) -> dict[str, float] | None:
+    value = data.get("genes")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(value) > 64 or not all(
+            isinstance(k, str) and len(k) <= 40 and isinstance(v, int | float)
+            and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= 100
+            for k, v in value.items()):
+        raise _Bad("'genes' must be a small object of names and numbers")
+    return {k: float(v) for k, v in value.items()}
+
+
+def _lineage(data: dict, dim: int) -> Any:
+    from genai_studio.core.latent.breeding import lineage_from_dict
+
+    value = data.get("lineage")
+    return None if value is None else lineage_from_dict(value, dim, _Bad)
+
+
 def _header(data: Any) -> None:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _Bad("not a GenAI Studio provenance record")
@@ -294,7 +338,8 @@ def _record(data: dict) -> Provenance:
         tile_index=tile, digit=_int(data, "digit", 0, 999),
         labels=_labels(data, len(latent)), anchors=_matrix(data, "anchors", dim, MAX_ROWS),
         path=path, corners=corners, animation=_animation(data), frame=frame,
-        style=_style(data), app_version=_str(data, "app_version", 64))
+        style=_style(data), lineage=_lineage(data, dim), genes=_genes(data),
+        app_version=_str(data, "app_version", 64))
 
 
 def from_json(text: str | bytes, source: str = "the image") -> Provenance:

@@ -153,11 +153,18 @@ def decode_live(model: Generator, z: np.ndarray | torch.Tensor,
 
 
 def sample(model: Generator, n: int, seed: int, label: int | None = None,
-           fitted: bool = False, keep: float = 1.0) -> Samples:
+           fitted: bool = False, keep: float = 1.0, shift: np.ndarray | None = None) -> Samples:
     """n seeded samples: images, their latents and the digits asked for; ``fitted``: drawn
-    from the model's fitted prior; ``keep`` < 1: curated by the model's critic."""
+    from the model's fitted prior; ``keep`` < 1: curated by the model's critic; ``shift``
+    (D,): every latent moved by it before decoding (genes, ``core.latent.genes``), and the
+    latents returned are the moved ones."""
     model.eval()
     z = draw_latents(model, n, seed, fitted, keep)
+    if shift is not None:
+        step = torch.as_tensor(np.asarray(shift, dtype=np.float32))
+        if step.shape != (model.latent_dim,):
+            raise UsageError(f"a latent shift must have {model.latent_dim} numbers")
+        z = z + step[None, :]
     labels = labels_for(model, n, label)
     images = decode_tensor(model, z, labels).to("cpu").numpy().astype(np.float32, copy=True)
     return Samples(images, z.numpy().astype(np.float32, copy=True),

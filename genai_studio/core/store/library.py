@@ -2,7 +2,8 @@
 
 Qt-free, so the studio runs every one of these on a worker thread (a slow disk or a hostile
 file never freezes the window) and tests run them directly. Shipped models are read-only;
-the artist's own live in the user models folder, each with its resume checkpoint beside it.
+the artist's own live in the user models folder, each with its resume checkpoint and its genes
+(``core.store.sidecar``) beside it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from genai_studio.core.defaults import (
     model_stem,
 )
 from genai_studio.core.errors import GenAIError, ModelFileError, OutputError, UsageError
+from genai_studio.core.store import sidecar
 
 NAME_CHARS = "-_ ."  # besides letters and digits, what a model's name may hold
 
@@ -147,6 +149,7 @@ def import_model(source: Path, user_dir: Path) -> Path:
     Path(user_dir).mkdir(parents=True, exist_ok=True)
     target = _unique(Path(user_dir), model_stem(source))
     copy_atomic(source, target)
+    sidecar.carry(source, target)  # its genes come along
     return target
 
 
@@ -158,6 +161,7 @@ def export_model(source: Path, target: Path) -> Path:
     if not target.name.endswith(MODEL_SUFFIX):
         target = target.with_name(target.name + MODEL_SUFFIX)
     copy_atomic(Path(source), target)
+    sidecar.carry(Path(source), target)
     return target
 
 
@@ -192,6 +196,7 @@ def rename_model(path: Path, name: str) -> Path:
             os.rename(checkpoint, new_checkpoint)
     except OSError as exc:
         raise OutputError(f"cannot rename {path.name}: {exc.strerror or exc}") from None
+    sidecar.carry(path, target, move=True)  # and so do its genes
     return target
 
 
@@ -204,7 +209,7 @@ def delete_model(path: Path) -> None:
     model = path.with_name(model_stem(path) + MODEL_SUFFIX)
     check_not_held(model)
     try:
-        for victim in (model, checkpoint_path_for(model)):
+        for victim in (model, checkpoint_path_for(model), sidecar.beside(model)):
             victim.unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot delete {path.name}: {exc.strerror or exc}") from None

@@ -4,7 +4,7 @@ the selected tile."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from genai_studio.ui.common.fields import Derived, Field, SubState, clamp, digit
 from genai_studio.ui.common.settings import GRID_SIZES
@@ -27,12 +27,19 @@ class Grid:
     latents: np.ndarray  # (n, D)
     labels: np.ndarray | None  # (n,) digits drawn, conditional models only
     seconds: float = 0.0
+    shift: np.ndarray | None = None  # (D,) the genes' step already in ``latents``, if any
+    genes: tuple[tuple[str, float], ...] = ()  # the gene values that step is
+    lineage: Any = None  # core.latent.breeding.Lineage: a brood of children, not a seed's draw
 
     def __len__(self) -> int:
         return len(self.images)
 
     def label_at(self, index: int) -> int | None:
         return None if self.labels is None else int(self.labels[index])
+
+    def base_latents(self) -> np.ndarray:
+        """The latents before the genes moved them (a seed's draw, or a brood)."""
+        return self.latents if self.shift is None else self.latents - self.shift[None, :]
 
 
 def _has_tile(s: CanvasState) -> bool:

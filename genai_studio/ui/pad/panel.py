@@ -90,6 +90,8 @@ class PadPanel(QWidget):
         state.morph.frames_changed.connect(self.on_morph_frames)
         state.inside.result_changed.connect(self.on_inside)
         state.inside.open_changed.connect(self.on_inside)
+        state.genes.values_changed.connect(self.on_genes)
+        state.genes.active_changed.connect(self.on_genes)
         self._decode_timer.timeout.connect(self._decode_newest)
         self.on_model(state.session.model)
 
@@ -227,8 +229,10 @@ class PadPanel(QWidget):
         if s.session.model is None or plane is None:
             return  # no model, or its own corners have not arrived yet
         z = plane.latent_at(*uv)
+        shift = s.genes.shift()  # the genes' sliders move the pad's point too
+        moved = z if shift is None else z + shift
         # On CUDA on a stream of its own: it never waits behind a training run's kernels.
-        image = decode_live(self._decoder(), z[None, :], s.pad.effective_digit)[0]
+        image = decode_live(self._decoder(), moved[None, :], s.pad.effective_digit)[0]
         self.decodes += 1
         self.preview.set_pixels(image, self._caption(z, uv))
         self.decoded.emit()
@@ -249,6 +253,11 @@ class PadPanel(QWidget):
         if len(z) == 2 and self.pad.mode is PadMode.PLANE:
             return f"z = ({z[0]:+.2f}, {z[1]:+.2f})"
         return corner_weights(*uv)
+
+    @gui_slot(object)
+    def on_genes(self, _value: object = None) -> None:
+        """A gene slider moved: the preview follows (the newest point, decoded again)."""
+        self.on_point(self.state.pad.point)
 
     @gui_slot(object)
     def on_inside(self, _value: object = None) -> None:

@@ -184,6 +184,11 @@ class Studio(QObject):
         s.pad.background = None
         self._mark_dirty("background")
 
+    @property
+    def quiet(self) -> bool:
+        """History or a reopened image is restoring: changes must not start work."""
+        return self._quiet
+
     @contextmanager
     def quietly(self) -> Iterator[None]:
         """Change seed, grid size and digit without drawing a grid for each change."""
@@ -237,8 +242,8 @@ class Studio(QObject):
         if fresh and not c.seed_locked and c.grid is not None and c.grid.seed == c.seed:
             c.seed = random.randint(0, MAX_SEED)
         digit = c.digit if s.session.conditional else None
-        self.inference.request_generate.emit(
-            GenerateRequest(s.session.model, c.grid_size ** 2, c.seed, digit))
+        self.inference.request_generate.emit(  # the genes' step, if any, moves every tile
+            GenerateRequest(s.session.model, c.grid_size ** 2, c.seed, digit, s.genes.shift()))
 
     @gui_slot(object)
     def on_live_model(self, handle: ModelHandle | None) -> None:
@@ -260,8 +265,10 @@ class Studio(QObject):
         live = request.handle.live
         if request.handle is not (s.training.live_model if live else s.session.model):
             return  # made by a model that is no longer active (or an older live copy)
+        genes = s.genes.values if request.shift is not None else ()
         s.canvas.grid = Grid(request.handle, request.seed, request.digit, result.images,
-                      result.latents, result.labels, result.seconds)
+                             result.latents, result.labels, result.seconds, request.shift,
+                             genes)
         if live:
             return  # a live view: no stars to clear, nothing to report twice a second
         s.canvas.favourites = frozenset()
@@ -330,8 +337,11 @@ class Studio(QObject):
                 or a.latent.shape[-1] != model.latent_dim:
             s.morph.frames = None
             return
+        shift = s.genes.shift()  # the genes move both ends (and so every frame) alike
+        start, end = (a.latent, b.latent) if shift is None else (a.latent + shift,
+                                                                 b.latent + shift)
         self.inference.request_morph.emit(MorphRequest(
-            model, a.latent, b.latent, s.morph.frame_count, s.morph.label()))
+            model, start, end, s.morph.frame_count, s.morph.label()))
 
     @gui_slot(object)
     def on_morphed(self, result: MorphResult) -> None:

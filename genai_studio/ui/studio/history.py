@@ -1,9 +1,10 @@
-"""Back / Forward through what the studio showed: a bounded list of steps (no Qt).
+"""Undo / Redo through what the studio showed: a bounded list of steps (no Qt).
 
-Each step is what a Generate (or a change of model, seed, digit or grid size) put on the
-canvas, kept whole so that going back shows exactly that grid again, without decoding. The
-list is bounded by steps and by bytes: the oldest steps go first. A new step after going back
-drops the steps ahead of it, as in every editor's undo.
+Each step is what one action put on screen (``ui/studio/history_control.py`` says which), kept
+whole so that going back shows exactly that again, without decoding. The list is bounded by
+steps and by bytes (parts that several steps share, one grid under many pad points, count
+once): the oldest steps go first. A new step after going back drops the steps ahead of it, as
+in every editor's undo.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ MAX_BYTES = 64 * 1024 * 1024  # a 10x10 grid of 28x28 float32 tiles is 0.3 MB
 
 class History(Generic[T]):
     def __init__(self, size_of: Callable[[T], int] = lambda _item: 0,
-                 max_steps: int = MAX_STEPS, max_bytes: int = MAX_BYTES) -> None:
+                 max_steps: int = MAX_STEPS, max_bytes: int = MAX_BYTES,
+                 share: Callable[[T], object] | None = None) -> None:
         self._items: list[T] = []
         self._index = -1
         self._size_of = size_of
+        self._share = share  # steps whose share-key is the same object count their size once
         self.max_steps, self.max_bytes = max_steps, max_bytes
 
     def __len__(self) -> int:
@@ -70,13 +73,30 @@ class History(Generic[T]):
         self._index += 1
         return self._items[self._index]
 
+    def items(self) -> tuple[T, ...]:
+        return tuple(self._items)
+
+    def go(self, index: int) -> T | None:
+        """Jump to step ``index`` (the history dock's click); None when there is none."""
+        if not 0 <= index < len(self._items):
+            return None
+        self._index = index
+        return self._items[index]
+
     def clear(self) -> None:
         self._items.clear()
         self._index = -1
 
+    def _total(self) -> int:
+        if self._share is None:
+            return sum(self._size_of(item) for item in self._items)
+        seen: dict[int, int] = {}
+        for item in self._items:
+            seen.setdefault(id(self._share(item)), self._size_of(item))
+        return sum(seen.values())
+
     def _trim(self) -> None:
-        total = sum(self._size_of(item) for item in self._items)
         while len(self._items) > 1 and (len(self._items) > self.max_steps
-                                        or total > self.max_bytes):
-            total -= self._size_of(self._items.pop(0))
+                                        or self._total() > self.max_bytes):
+            self._items.pop(0)
             self._index -= 1

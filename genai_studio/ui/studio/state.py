@@ -25,8 +25,10 @@ from PySide6.QtCore import QObject, Signal
 
 from genai_studio.core.defaults import DEVICE_CHOICES
 from genai_studio.core.export.options import ExportSource
+from genai_studio.ui.breeding.state import BreedingState
 from genai_studio.ui.canvas.state import MAX_SEED, CanvasState, Grid
 from genai_studio.ui.common.fields import Derived, Field, SubState, choice, one_of
+from genai_studio.ui.genes.state import GenesState
 from genai_studio.ui.inside.state import InsideState
 from genai_studio.ui.library.state import LibraryState
 from genai_studio.ui.material.state import MaterialState
@@ -72,19 +74,31 @@ class ViewState(SubState):
 
 @dataclass(frozen=True)
 class Step:
-    """One step of the history: a grid exactly as shown, its stars and the pad's corners."""
+    """One step of the history: what the artist saw after one action (a grid exactly as
+    shown, its stars, the pad's corners and point, the genes' values, the digit asked for)
+    and the action's name (``what``)."""
 
     grid: Grid
     favourites: frozenset[int]
     corners: tuple[Anchor, ...] | None
+    point: tuple[float, float] = (0.5, 0.5)
+    genes: tuple[tuple[str, float], ...] = ()
+    digit: int | None = None
+    what: str = ""
 
     def nbytes(self) -> int:
         return int(self.grid.images.nbytes + self.grid.latents.nbytes)
 
+    def same_view(self, other: Step) -> bool:
+        """The same thing on screen (stars and names aside)."""
+        return (self.grid is other.grid and self.corners is other.corners
+                and self.point == other.point and self.genes == other.genes
+                and self.digit == other.digit)
+
 
 class HistoryState(SubState):
-    """Back / Forward through the grids shown: ``steps`` is the list, ``position`` (index,
-    length) changes with every push and move."""
+    """Undo / Redo through the steps: ``steps`` is the list, ``position`` (index, length)
+    changes with every push and move, ``names`` is what the history dock lists."""
 
     position: Field[tuple[int, int]] = Field((-1, 0), tuple)
 
@@ -93,10 +107,13 @@ class HistoryState(SubState):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.steps: History[Step] = History(size_of=Step.nbytes)
+        self.steps: History[Step] = History(size_of=Step.nbytes, share=lambda step: step.grid)
+
+    names: Field[tuple[str, ...]] = Field((), tuple)
 
     def moved(self) -> None:
-        """Call after changing ``steps``: the flags follow."""
+        """Call after changing ``steps``: the flags and the list follow."""
+        self.names = tuple(step.what for step in self.steps.items())
         self.position = (self.steps.index, len(self.steps))
 
 
@@ -126,13 +143,15 @@ class StudioState(QObject):
         self.view = ViewState(self)
         self.history = HistoryState(self)
         self.typeface = TypefaceState(self)
+        self.genes = GenesState(self)
+        self.breeding = BreedingState(self)
         for part in self.parts():
             part.attach(self)
 
     def parts(self) -> list[SubState]:
         return [self.session, self.canvas, self.pad, self.morph, self.training, self.library,
                 self.takeout, self.material, self.inside, self.view, self.history,
-                self.typeface]
+                self.typeface, self.genes, self.breeding]
 
     def resolve(self, path: str) -> tuple[SubState, str]:
         """``"canvas.has_tile"`` -> (the canvas sub-state, "has_tile")."""

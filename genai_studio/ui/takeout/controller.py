@@ -52,10 +52,11 @@ def source_from_state(state: StudioState, kind: ExportSource) -> Source:
             raise UsageError("generate a grid first")
         if kind is ExportSource.TILE and not s.canvas.has_tile:
             raise UsageError("select a tile first (click it, or use the arrow keys)")
-        return Source(kind, seed=grid.seed, digit=grid.digit, images=grid.images,
-                      latents=grid.latents, labels=grid.labels,
+        bred = grid.lineage is not None  # children: their lineage re-makes them, not a seed
+        return Source(kind, seed=None if bred else grid.seed, digit=grid.digit,
+                      images=grid.images, latents=grid.latents, labels=grid.labels,
                       tile_index=s.canvas.selected if kind is ExportSource.TILE else None,
-                      **common)
+                      lineage=grid.lineage, genes=dict(grid.genes) or None, **common)
     if kind is ExportSource.BATCH:
         digit = s.canvas.digit if s.session.conditional else None
         return Source(kind, seed=s.canvas.seed, digit=digit,

@@ -1,6 +1,7 @@
 """Reopening an exported image (File > Open, or a drop on the window): its provenance brings
 back the model (found in the library by sha256), the seed, grid size and digit, the tile, the
-point on the pad, the morph's ends or the recorded path. Reading the file and hashing the
+point on the pad, the morph's ends or the recorded path, the genes' values, or a bred child's
+whole brood (re-made from its lineage, the child selected). Reading the file and hashing the
 library happen on the jobs thread; a missing model is named with its hash."""
 
 from __future__ import annotations
@@ -57,12 +58,15 @@ class Reopen(QObject):
             if plan.grid_size in GRID_SIZES and fits:
                 s.canvas.grid_size = plan.grid_size
             s.canvas.digit = prov.digit
-        self._waiting_tile = plan.tile_index if plan.grid_size in GRID_SIZES and fits else None
+        bred = prov.lineage is not None  # children: re-made from their lineage, not a seed
+        self._waiting_tile = plan.tile_index \
+            if plan.grid_size in GRID_SIZES and fits and not bred else None
         note = "" if fits else (
             f" (drawn with seed {prov.seed}, beyond the seeds the window draws, 0 to "
             f"{MAX_SEED:,}: its grid is not redrawn; its latent is placed as recorded)")
         if s.session.model is not None and s.session.model.path == plan.model_path:
-            self.studio.generate(fresh=False)
+            if not bred:
+                self.studio.generate(fresh=False)
             self._place(plan)
         else:
             self._waiting_model = plan
@@ -89,6 +93,13 @@ class Reopen(QObject):
         s, prov = self.state, plan.prov
         if s.session.model is None or s.session.model.latent_dim != prov.latent_dim:
             return
+        if prov.lineage is not None:  # the brood again, the child selected
+            s.breeding.pending = (prov.lineage, prov.lineage.index)
+        if prov.genes:
+            s.genes.values = tuple(prov.genes.items())
+            if s.genes.active is None:
+                s.post("This image was steered by genes: open the Genes panel to see them "
+                       "applied", 8000)
         if plan.corners is not None and s.session.model.latent_dim != 2:
             s.pad.corners = tuple(Anchor(c.copy(), prov.digit, "reopened") for c in plan.corners)
         if plan.pad_point is not None:

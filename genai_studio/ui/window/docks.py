@@ -18,8 +18,14 @@ DOCK_AREAS = {"library": Qt.DockWidgetArea.LeftDockWidgetArea,
               "morph": Qt.DockWidgetArea.BottomDockWidgetArea,
               "gallery": Qt.DockWidgetArea.LeftDockWidgetArea,
               "material": Qt.DockWidgetArea.LeftDockWidgetArea,
-              "inside": Qt.DockWidgetArea.BottomDockWidgetArea}
-TABBED = ("training", "gallery", "material")  # in tabs behind the library
+              "inside": Qt.DockWidgetArea.BottomDockWidgetArea,
+              "genes": Qt.DockWidgetArea.LeftDockWidgetArea,
+              "breeding": Qt.DockWidgetArea.RightDockWidgetArea,
+              "history": Qt.DockWidgetArea.RightDockWidgetArea}
+# In tabs behind the library (genes too: the pad and its preview stay in view on the right
+# while a gene slider moves them).
+TABBED = ("training", "gallery", "material", "genes")
+BEHIND_PAD = ("breeding", "history")  # in tabs behind the latent pad
 CLOSED = ("inside",)  # opened from the View menu
 
 
@@ -61,7 +67,11 @@ def reset_layout(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
     for name in TABBED:
         if docks[name] not in window.tabifiedDockWidgets(docks["library"]):
             window.tabifyDockWidget(docks["library"], docks[name])
+    for name in BEHIND_PAD:
+        if name in docks and docks[name] not in window.tabifiedDockWidgets(docks["pad"]):
+            window.tabifyDockWidget(docks["pad"], docks[name])
     docks["library"].raise_()
+    docks["pad"].raise_()
     width = window.width()
     side = int(min(max(0.18 * width, 240), 380))
     pad = int(min(max(0.28 * width, 290), 720))

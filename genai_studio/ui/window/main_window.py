@@ -59,6 +59,7 @@ from genai_studio.ui.window import actions as table
 from genai_studio.ui.window import docks, window_state
 from genai_studio.ui.window.dialogs import AboutDialog, ShortcutsDialog, show_error
 from genai_studio.ui.window.status_bar import StudioStatusBar
+from genai_studio.ui.window.steering import Steering
 from genai_studio.workers.messages import LoadReason
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.typefaces = Typefaces(self.state, self.studio.jobs, self,
                                    self.dataset_actions.datasets_dir,
                                    self.dataset_actions.refresh, self)
+        self.steering = Steering(self)  # genes, breeding and the history list
         self.actions = table.build_actions(self, self._handlers())
         self._build()
         self._menus()
@@ -118,6 +120,7 @@ class MainWindow(QMainWindow):
             "quit": self.close,
             **self.take_out.handlers(),
             **self.typefaces.handlers(),
+            **self.steering.handlers(),
             "generate": lambda: s.request_generate(fresh=True),
             "grid_bigger": lambda: self._grid_step(1),
             "grid_smaller": lambda: self._grid_step(-1),
@@ -230,6 +233,7 @@ class MainWindow(QMainWindow):
             "material": docks.make_dock(self, "material", "Sketch",
                                         docks.scrolling(self.material_panel)),
             "inside": docks.make_dock(self, "inside", "Inside view", self.inside_view),
+            **self.steering.make_docks(),
         }
         docks.place_inside_view(self, self.docks)
         # Training, the gallery and the sketch wait in tabs behind the library: no room taken.
@@ -289,6 +293,7 @@ class MainWindow(QMainWindow):
         self.docks["inside"].toggleViewAction().toggled.connect(self.on_inside_toggled)
         self.inside_view.image_dropped.connect(self.lens.open_image)
         self.empty.train_button.clicked.connect(self.quick_train)
+        self.steering.connect()
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
         self.on_theme(self.state.view.theme)
 

@@ -1,0 +1,285 @@
+"""Finding a model's genes from image measures, in seconds (torch for decoding, NumPy for the rest).
+
+1. **Data.** Pairs (z, measures of G(z)) for ``n`` of the model's own samples z, drawn as the
+   studio draws them (its prior: a clustered GAN's mixture, say); they also set the units:
+   one unit of a gene is one standard deviation of its measure across those samples. Given
+   real images (``images``), a model with an encoder regresses on pairs (encoder mean
+   mu(x), measures of x) instead. On vae-32d that steered no better (slant) or worse
+   (thickness: 0.48 against 0.71 of MNIST's spread at the setting that keeps 85% of digits
+   in class; benchmarks/RESULTS.md), so the studio and the CLI use samples for every model.
+2. **Nuisance.** What picks the kind of digit is held out of the regression: a conditional
+   model's digit and a clustered GAN's cluster (latents and measures are centred within
+   each; the cluster coordinates are never moved). Given a classifier (the judge, for 28x28
+   digits) and a latent of at least ``MIN_DIM_FOR_CLASSES`` dimensions, the directions
+   along which its class log-probabilities change (regressed on the latents the same way)
+   are projected out of every gene, so a gene steps off the lines that change the digit.
+   (Centring within the classes it reads as well kept no more digits in class.)
+3. **Regression.** Ridge regression of each standardised measure m_i on the latents:
+   w_i = argmin ||Z w - m_i||^2 + lambda n ||w||^2, R^2 its share of m_i explained. A measure
+   the latents barely steer (R^2 < ``MIN_FIT``) is left out, with a note.
+4. **Orthogonalising.** Each direction is kept clear of the others' measures: d_i solves
+   min ||d||^2 + mu sum_{j != i} (w_j . d)^2 subject to w_i . d = 1, i.e.
+   d_i = (I + mu sum_{j != i} w_j w_j^T)^-1 w_i rescaled. mu -> infinity is the dual basis
+   (no linear cross-talk at all, but long steps where measures go together, as ink and
+   thickness do, and long steps leave the digits the model draws); mu = 0 is plain
+   regression. ``MU`` = 4 weighs one unit of cross-talk like four squared units of latent.
+5. **Units, measured.** d_i is scaled so that +1 moves m_i by one standard deviation, then
+   measured on ``calibration`` samples: decoded at +1, the step is rescaled by what it really
+   did; the effect at +1, +2, -1 and -2 and the cross-talk at +1 (every other measure's mean
+   change, in its own units) are measured again and kept with the gene. A gene whose +1
+   measures under 0.5 after rescaling answers erratically and is left out, with a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from genai_studio.core.errors import UsageError
+from genai_studio.core.latent.genes import ARTIST, MEASURE, Gene, GeneSet
+from genai_studio.core.latent.measures import BY_NAME, difference, measure, unwrap
+
+RIDGE = 1e-3  # lambda, per sample
+MU = 4.0
+MIN_FIT = 0.1
+MIN_RESPONSE = 0.15  # a step that moves its measure less than this at +1 is no gene
+# Below this many latent dimensions the kind of digit *is* most of the latent (a 2-D VAE's
+# plane is a map of the digits): the classifier's classes are not held out there.
+MIN_DIM_FOR_CLASSES = 16
+SAMPLES = 3000
+CALIBRATION = 400
+FLAT = 1e-4  # a measure whose spread across the samples is below this is the same for all
+ENCODE_BATCH = 500
+
+Check = Callable[[], None]
+Progress = Callable[[float, str], None]
+Classify = Callable[[np.ndarray], np.ndarray]  # images -> class probabilities (n, C)
+
+
+def free_coordinates(model) -> np.ndarray:  # noqa: ANN001 - a Generator
+    """(D,) 1 where a gene may move the latent, 0 on a clustered GAN's cluster coordinates."""
+    free = np.ones(int(model.latent_dim), dtype=np.float64)
+    clusters = int(getattr(model.config, "clusters", 0) or 0)
+    if clusters:
+        free[-clusters:] = 0.0
+    return free
+
+
+def _groups(model, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:  # noqa: ANN001
+    """Which kind of digit each row is: the digit asked for, or the cluster."""
+    if labels is not None:
+        return np.asarray(labels, np.int64)
+    if getattr(model, "mixture", None) is not None:
+        import torch
+
+        from genai_studio.core.latent.curation import component_of
+
+        return component_of(model, torch.from_numpy(np.asarray(z, np.float32))).numpy()
+    return np.zeros(len(z), dtype=np.int64)
+
+
+def _centred(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    out = np.asarray(values, np.float64).copy()
+    for g in np.unique(groups):
+        rows = groups == g
+        out[rows] -= out[rows].mean(axis=0)
+    return out
+
+
+def _ridge(z: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """w (D, k) for centred z (n, D) and centred targets (n, k)."""
+    gram = z.T @ z + RIDGE * len(z) * np.eye(z.shape[1])
+    return np.linalg.solve(gram, z.T @ targets)
+
+
+def _encode_means(model, images: np.ndarray, labels: np.ndarray | None) -> np.ndarray:  # noqa: ANN001
+    import torch
+
+    from genai_studio.core.models.base import from_studio_layout
+
+    device = next(model.parameters()).device
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(images), ENCODE_BATCH):
+            x = from_studio_layout(torch.from_numpy(
+                np.ascontiguousarray(images[start:start + ENCODE_BATCH], np.float32)))
+            y = None if labels is None else torch.from_numpy(
+                np.asarray(labels[start:start + ENCODE_BATCH], np.int64)).to(device)
+            mu, _ = model.encode(x.to(device), y)
+            out.append(mu.float().cpu().numpy())
+    return np.concatenate(out)
+
+
+def _directions(w: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """The soft dual basis (k, D) of regression rows w (k, D): w_i . d_i = 1."""
+    w = w * free[None, :]
+    out = np.zeros_like(w)
+    eye = np.eye(w.shape[1])
+    for i in range(len(w)):
+        others = np.delete(w, i, axis=0)
+        d = np.linalg.solve(eye + MU * others.T @ others, w[i]) * free
+        out[i] = d / max(float(w[i] @ d), 1e-9)
+    return out
+
+
+class _Probe:
+    """Decodes moved latents of the calibration samples and measures what changed."""
+
+    def __init__(self, model, z: np.ndarray, labels: np.ndarray | None,  # noqa: ANN001
+                 base: dict[str, np.ndarray], sigma: dict[str, float]) -> None:
+        self.model, self.z, self.labels, self.base, self.sigma = model, z, labels, base, sigma
+
+    def change(self, step: np.ndarray) -> dict[str, float]:
+        """Each measure's mean change, in its units, when every latent moves by ``step``."""
+        from genai_studio.core.latent.sampling import decode
+
+        moved = measure(decode(self.model, (self.z + step[None, :]).astype(np.float32),
+                               self.labels))
+        return {k: float(difference(k, moved[k], self.base[k]).mean() / self.sigma[k])
+                for k in self.sigma}
+
+
+def _regression_data(model, drawn, images, labels):  # noqa: ANN001, ANN202
+    """(latents, measures, labels, words) the regression runs on."""
+    if images is not None and hasattr(model, "encode") \
+            and (labels is not None or not model.conditional):
+        images = np.asarray(images, np.float32)
+        if images.shape[1:] != drawn.images.shape[1:]:
+            raise UsageError("the images given are not the size the model makes")
+        labels = labels if model.conditional else None
+        z = _encode_means(model, images, labels)
+        return z, measure(images), labels, f"encoder means of {len(images):,} training images"
+    return (drawn.latents, measure(drawn.images), drawn.labels,
+            f"{len(drawn.latents):,} of the model's samples")
+
+
+def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Generator
+               images: np.ndarray | None = None, labels: np.ndarray | None = None,
+               classify: Classify | None = None, calibration: int = CALIBRATION,
+               check: Check = lambda: None,
+               progress: Progress = lambda _f, _s: None) -> GeneSet:
+    """The model's genes (see the module doc); ``model_sha256`` is left for the caller."""
+    from genai_studio.core.latent.sampling import sample
+
+    model.eval()
+    progress(0.0, "drawing samples")
+    drawn = sample(model, n, seed)
+    own = measure(drawn.images)
+    spreads = {k: float(np.std(unwrap(k, v))) for k, v in own.items()}
+    sigma = {k: v for k, v in spreads.items() if v > FLAT}
+    notes = [f"{k}: every sample has the same {k}" for k in spreads if k not in sigma]
+    own = {k: own[k] for k in sigma}
+    check()
+    progress(0.3, "regressing")
+    z, found, z_labels, words = _regression_data(model, drawn, images, labels)
+    probs = None
+    if classify is not None and model.latent_dim >= MIN_DIM_FOR_CLASSES:
+        probs = classify(drawn.images if z is drawn.latents else np.asarray(images, np.float32))
+    groups = _groups(model, z, z_labels)
+    zc = _centred(z, groups)
+    names = list(sigma)
+    if not names:
+        return GeneSet("0" * 64, int(model.latent_dim), (), words, tuple(notes))
+    targets = np.stack([unwrap(k, found[k]) / sigma[k] for k in names], axis=1)
+    tc = _centred(targets, groups)
+    w = _ridge(zc, tc).T  # (k, D)
+    fit = 1.0 - ((tc - zc @ w.T) ** 2).mean(axis=0) / np.maximum(tc.var(axis=0), 1e-12)
+    free = free_coordinates(model)
+    if probs is not None:  # keep the digit: no step along the class log-probabilities' lines
+        logp = _centred(np.log(np.asarray(probs, np.float64) + 1e-6), groups)
+        basis, _ = np.linalg.qr(_ridge(zc, logp - logp.mean(axis=0)))
+        w = w - (w @ basis) @ basis.T
+    kept = [i for i, k in enumerate(names) if fit[i] >= MIN_FIT]
+    notes += [f"{names[i]}: the latents barely steer it (R² {fit[i]:.2f})"
+              for i in range(len(names)) if i not in kept]
+    steps = _directions(w[kept], free)
+    rows = slice(0, min(calibration, len(drawn.latents)))
+    probe = _Probe(model, drawn.latents[rows], None if drawn.labels is None
+                   else drawn.labels[rows], {k: own[k][rows] for k in names}, sigma)
+    genes = []
+    for j, i in enumerate(kept):
+        check()
+        progress(0.4 + 0.6 * j / max(len(kept), 1), f"measuring {names[i]}")
+        gene = _calibrated(names[i], steps[j], probe, float(fit[i]), sigma[names[i]], words)
+        if gene is None:
+            notes.append(f"{names[i]}: a step along it barely or erratically changes it")
+        else:
+            genes.append(gene)
+    progress(1.0, "done")
+    return GeneSet("0" * 64, int(model.latent_dim), tuple(genes), words, tuple(notes))
+
+
+def _calibrated(name: str, step: np.ndarray, probe: _Probe, fit: float, sigma: float,
+                words: str) -> Gene | None:
+    response = probe.change(step)[name]
+    if response < MIN_RESPONSE:
+        return None
+    step = step / response
+    at_one, at_two = probe.change(step), probe.change(2.0 * step)
+    if at_one[name] < 0.5:  # the measure answers a step along it erratically
+        return None
+    below = [probe.change(-v * step)[name] for v in (1.0, 2.0)]
+    m = BY_NAME[name]
+    unit_words = f"{sigma:.3g} {m.unit}".strip()
+    return Gene(
+        name, step.astype(np.float32),
+        unit=f"one standard deviation of {name} across the model's samples ({unit_words})",
+        how=f"ridge regression of {name} on {words} (R² {fit:.2f}), kept clear of the other "
+            "genes' measures, scaled by its measured effect",
+        source=MEASURE, sigma=sigma, measure_unit=m.unit, fit=fit,
+        effect=(at_one[name], at_two[name], *below),
+        cross={k: v for k, v in at_one.items() if k != name})
+
+
+def judge_classifier(judge_path) -> Classify | None:  # noqa: ANN001 - a Path
+    """The judge as a classifier of images (their ink, for colour), or None without one."""
+    from pathlib import Path
+
+    if judge_path is None or not Path(judge_path).is_file():
+        return None
+    import torch
+
+    from genai_studio.core.latent.measures import ink
+    from genai_studio.core.scoring.metrics import judge_outputs
+    from genai_studio.core.store.checkpoints import load_model
+
+    judge = load_model(Path(judge_path), "cpu", expect_kind="judge").model.eval()
+
+    def classify(images: np.ndarray) -> np.ndarray:
+        grey = np.ascontiguousarray(ink(images), dtype=np.float32)
+        return judge_outputs(judge, torch.from_numpy(grey))[0].numpy()
+
+    return classify
+
+
+def genes_for(model, model_path, sha256: str, judge_path=None,  # noqa: ANN001
+              recompute: bool = False, check: Check = lambda: None,
+              progress: Progress = lambda _f, _s: None) -> tuple[GeneSet, bool]:
+    """The model's genes from its sidecar, or found now and kept there; (genes, found now).
+    The judge (28x28 models only) keeps digits in class while finding them."""
+    from dataclasses import replace
+
+    from genai_studio.core.errors import GenAIError
+    from genai_studio.core.store.sidecar import load_genes, save_genes
+
+    try:
+        kept = load_genes(model_path, sha256)
+    except GenAIError:
+        kept = None  # a damaged sidecar is replaced by a fresh one
+    if kept is not None and kept.latent_dim != model.latent_dim:
+        kept = None
+    if kept is not None and not recompute:
+        return kept, False
+    classify = judge_classifier(judge_path) if tuple(model.image_shape[1:]) == (28, 28) \
+        else None
+    genes = replace(find_genes(model, classify=classify, check=check, progress=progress),
+                    model_sha256=sha256)
+    for gene in () if kept is None else kept.genes:  # the artist's own genes stay
+        if gene.source == ARTIST and genes.get(gene.name) is None:
+            genes = genes.with_gene(gene)
+    try:
+        save_genes(model_path, genes)
+    except GenAIError:
+        pass  # nowhere to keep them: they are found again next time
+    return genes, True

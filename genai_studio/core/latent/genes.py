@@ -1,0 +1,259 @@
+"""Genes: named directions in a model's latent space, and how they are kept (NumPy only).
+
+A gene is a latent step per unit (``vector``, (D,)): setting genes to values v moves a latent z
+to ``z + sum_i v_i g_i``. Genes found from a measure (``core.latent.gene_finding``) are in
+standard deviations of that measure across the model's own samples, so "slant +1" asks for
+a digit one typical slant-step more slanted; each carries what it was measured to do (its own
+change at +1 and +2, and the others' change at +1: the cross-talk). The artist's own genes
+point from the tiles that lack a quality to those that have it, in standard deviations of the
+model's samples along that direction.
+
+A :class:`GeneSet` belongs to one model file (its sha256) and is kept beside it as JSON
+(``core.store.sidecar``). ``from_json`` checks a record from disk field by field: a sidecar is
+as untrusted as any file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from genai_studio.core.errors import ModelFileError, UsageError
+
+FORMAT = "genai-studio.genes"
+VERSION = 1
+MAX_GENES = 48
+MAX_NAME = 40
+MAX_LATENT_DIM = 4096
+MAX_JSON_BYTES = 4 * 1024 * 1024
+MAX_STEP = 1e3  # a latent step per unit; real ones are about 1
+SLIDER_RANGE = 3.0  # the panel's sliders and the CLI's --set reach +-3 units
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _'-]*$")
+MEASURE, ARTIST = "measure", "artist"
+
+
+@dataclass(frozen=True, eq=False)
+class Gene:
+    name: str
+    vector: np.ndarray  # (D,) float32: the latent step of one unit
+    unit: str  # what one unit is, in words
+    how: str  # how it was found, in words
+    source: str = MEASURE  # MEASURE (found from an image measure) or ARTIST (from tiles)
+    sigma: float = 1.0  # one unit in the measure's own units (degrees, px, %)
+    measure_unit: str = ""
+    fit: float = 0.0  # R^2 of the regression the direction came from (measures)
+    effect: tuple[float, ...] = ()  # measured own change at +1, +2, -1, -2, in units
+    cross: dict[str, float] = field(default_factory=dict)  # others' change at +1, in units
+
+    def measured(self, value: float) -> float | None:
+        """What a setting was measured to do, in units: the measured points (0, +-1, +-2)
+        joined by straight lines, the last stretch carried on beyond +-2; None unmeasured."""
+        if self.source != MEASURE or len(self.effect) < 2:
+            return None
+        side = self.effect[:2] if value >= 0 or len(self.effect) < 4 else \
+            tuple(-v for v in self.effect[2:4])
+        x = abs(float(value))
+        one, two = side
+        got = x * one if x <= 1.0 else one + (x - 1.0) * (two - one)
+        return got if value >= 0 else -got
+
+    def describe_effect(self, value: float = 1.0) -> str:
+        """"slant +1.0 → measured +0.93", or the artist's gene's spread, for the panel."""
+        if self.source == ARTIST:
+            return f"your tiles are {self.effect[0]:.1f} units apart" if self.effect else ""
+        got = self.measured(value)
+        if got is None:
+            return "not measured"
+        return f"{self.name} {value:+.1f} → measured {got:+.2f}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "source": self.source, "unit": self.unit, "how": self.how,
+                "sigma": _num(self.sigma), "measure_unit": self.measure_unit,
+                "fit": _num(self.fit), "effect": [_num(v) for v in self.effect],
+                "cross": {k: _num(v) for k, v in self.cross.items()},
+                "vector": [float(f"{v:.9g}") for v in np.asarray(self.vector, np.float32)]}
+
+
+@dataclass(frozen=True, eq=False)
+class GeneSet:
+    model_sha256: str
+    latent_dim: int
+    genes: tuple[Gene, ...]
+    how: str = ""  # the data the genes were found from, in words
+    notes: tuple[str, ...] = ()  # measures left out, and why
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(g.name for g in self.genes)
+
+    def get(self, name: str) -> Gene | None:
+        return next((g for g in self.genes if g.name == name), None)
+
+    def shift(self, values: dict[str, float]) -> np.ndarray:
+        """sum_i v_i g_i (D,) float32 for the named values (an unknown name is refused)."""
+        out = np.zeros(self.latent_dim, dtype=np.float64)
+        for name, value in values.items():
+            gene = self.get(name)
+            if gene is None:
+                raise UsageError(f"no gene called {name!r}; this model has "
+                                 f"{', '.join(self.names()) or 'none'}")
+            out += float(value) * np.asarray(gene.vector, np.float64)
+        return out.astype(np.float32)
+
+    def apply(self, latents: np.ndarray, values: dict[str, float]) -> np.ndarray:
+        """Latents (n, D) moved by the genes' values."""
+        z = np.asarray(latents, dtype=np.float32)
+        return (z + self.shift(values)[None, :]).astype(np.float32) if values else z.copy()
+
+    def with_gene(self, gene: Gene) -> GeneSet:
+        """This set with ``gene`` added (an artist's gene of the same name is replaced)."""
+        check_name(gene.name)
+        kept = tuple(g for g in self.genes if g.name != gene.name)
+        if len(kept) != len(self.genes) and self.get(gene.name).source != ARTIST:
+            raise UsageError(f"{gene.name!r} is a measured gene; give yours another name")
+        if len(kept) >= MAX_GENES:
+            raise UsageError(f"a model keeps at most {MAX_GENES} genes")
+        return replace(self, genes=(*kept, gene))
+
+    def without(self, name: str) -> GeneSet:
+        return replace(self, genes=tuple(g for g in self.genes if g.name != name))
+
+    def to_json(self) -> str:
+        data = {"format": FORMAT, "version": VERSION, "model_sha256": self.model_sha256,
+                "latent_dim": self.latent_dim, "how": self.how, "notes": list(self.notes),
+                "genes": [g.to_dict() for g in self.genes]}
+        return json.dumps(data, indent=1, allow_nan=False)
+
+
+def _num(value: float) -> float:
+    return round(float(value), 5)
+
+
+def check_name(name: str) -> str:
+    """A gene's name: 1-40 letters, digits, spaces, ' _ -; else a UsageError."""
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME or not _NAME.match(name):
+        raise UsageError(f"a gene's name is 1 to {MAX_NAME} letters, digits, spaces, "
+                         "- or _, starting with a letter or digit")
+    return name
+
+
+def parse_setting(text: str) -> tuple[str, float]:
+    """``"slant=1.5"`` -> ("slant", 1.5), the value within the sliders' range."""
+    name, sep, value = str(text).partition("=")
+    if not sep:
+        raise UsageError(f"--set takes NAME=VALUE, not {text!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise UsageError(f"--set {name}: {value!r} is not a number") from None
+    if not math.isfinite(number) or abs(number) > SLIDER_RANGE:
+        raise UsageError(f"--set {name}: the value must be between {-SLIDER_RANGE:g} and "
+                         f"{SLIDER_RANGE:g}, not {value}")
+    return name.strip(), number
+
+
+def artist_gene(name: str, having: np.ndarray, lacking: np.ndarray, samples: np.ndarray,
+                free: np.ndarray | None = None) -> Gene:
+    """A gene from tiles that have a quality (``having`` (a, D)) and tiles that lack it
+    (``lacking`` (b, D)): the direction between their means, one unit being one standard
+    deviation of the model's ``samples`` (n, D) along it. ``free``: the coordinates a gene may
+    move (a clustered GAN's cluster coordinates stay)."""
+    check_name(name)
+    if len(having) < 1 or len(lacking) < 1:
+        raise UsageError("pick at least one tile that has the quality and one that lacks it")
+    having, lacking = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (having, lacking))
+    direction = having.mean(axis=0) - lacking.mean(axis=0)
+    if free is not None:
+        direction = direction * np.asarray(free, np.float64)
+    length = float(np.linalg.norm(direction))
+    if length < 1e-6:
+        raise UsageError("the two groups of tiles sit in the same place; pick others")
+    unit_vector = direction / length
+    sigma = float(np.std(np.asarray(samples, np.float64) @ unit_vector)) or 1.0
+    apart = length / sigma
+    return Gene(name, (unit_vector * sigma).astype(np.float32),
+                unit="one standard deviation of the model's samples along it",
+                how=f"your tiles: {len(having)} with it, {len(lacking)} without",
+                source=ARTIST, sigma=sigma, effect=(apart,))
+
+
+# ---- the validating reader ---------------------------------------------------------------
+
+class _Bad(Exception):
+    pass
+
+
+def _text(data: dict, key: str, limit: int, optional: bool = False) -> str:
+    value = data.get(key, "" if optional else None)
+    if not isinstance(value, str) or len(value) > limit or (not optional and not value):
+        raise _Bad(f"{key!r} must be a text of at most {limit} characters")
+    return value
+
+
+def _finite(value: Any, key: str, limit: float = 1e9) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not math.isfinite(value) or abs(value) > limit:
+        raise _Bad(f"{key!r} must be a finite number")
+    return float(value)
+
+
+def _gene(data: Any, dim: int) -> Gene:
+    if not isinstance(data, dict):
+        raise _Bad("a gene must be an object")
+    try:
+        name = check_name(data.get("name"))
+    except UsageError as exc:
+        raise _Bad(str(exc)) from None
+    vector = data.get("vector")
+    if not isinstance(vector, list) or len(vector) != dim:
+        raise _Bad(f"gene {name!r}: its vector must hold {dim} numbers")
+    values = np.array([_finite(v, "vector", MAX_STEP) for v in vector], dtype=np.float32)
+    effect, cross = data.get("effect", []), data.get("cross", {})
+    if not isinstance(effect, list) or len(effect) > 4 or not isinstance(cross, dict) \
+            or len(cross) > MAX_GENES:
+        raise _Bad(f"gene {name!r}: 'effect' or 'cross' is malformed")
+    source = data.get("source")
+    if source not in (MEASURE, ARTIST):
+        raise _Bad(f"gene {name!r}: 'source' must be {MEASURE!r} or {ARTIST!r}")
+    return Gene(name, values, _text(data, "unit", 200, True), _text(data, "how", 400, True),
+                source, _finite(data.get("sigma", 1.0), "sigma"),
+                _text(data, "measure_unit", 20, True), _finite(data.get("fit", 0.0), "fit"),
+                tuple(_finite(v, "effect") for v in effect),
+                {str(k)[:MAX_NAME]: _finite(v, "cross") for k, v in cross.items()})
+
+
+def from_json(text: str | bytes, source: str = "the genes file") -> GeneSet:
+    """Parse and check a gene record; anything wrong is one ModelFileError line."""
+    if len(text) > MAX_JSON_BYTES:
+        raise ModelFileError(f"{source}: refused: larger than {MAX_JSON_BYTES} bytes")
+    try:
+        data = json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(_Bad(c)))
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise _Bad("not a GenAI Studio genes record")
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version > VERSION:
+            raise _Bad(f"made by a newer GenAI Studio (version {version!r})")
+        dim = data.get("latent_dim")
+        if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= MAX_LATENT_DIM:
+            raise _Bad("'latent_dim' must be a whole number from 1 to 4096")
+        sha = _text(data, "model_sha256", 64)
+        if not re.fullmatch(r"[0-9a-f]{64}", sha):
+            raise _Bad("'model_sha256' must be 64 lower-case hex digits")
+        genes, notes = data.get("genes"), data.get("notes", [])
+        if not isinstance(genes, list) or len(genes) > MAX_GENES:
+            raise _Bad(f"'genes' must be a list of at most {MAX_GENES}")
+        if not isinstance(notes, list) or len(notes) > MAX_GENES or not all(
+                isinstance(n, str) and len(n) <= 400 for n in notes):
+            raise _Bad("'notes' must be a short list of texts")
+        parsed = tuple(_gene(g, dim) for g in genes)
+        if len({g.name for g in parsed}) != len(parsed):
+            raise _Bad("two genes have the same name")
+        return GeneSet(sha, dim, parsed, _text(data, "how", 400, True), tuple(notes))
+    except _Bad as exc:
+        raise ModelFileError(f"{source}: damaged: {exc}") from None
+    except (ValueError, RecursionError):
+        raise ModelFileError(f"{source}: damaged (not readable JSON)") from None

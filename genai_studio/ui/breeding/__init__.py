@@ -1,0 +1,1 @@
+"""Breeding: parents chosen from tiles and exported images, and grids of their children."""

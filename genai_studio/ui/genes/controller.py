@@ -1,0 +1,221 @@
+"""The genes' controller: finds or reads the active model's genes on the jobs thread, steers
+the grid when the sliders settle, and makes the artist's own genes.
+
+What follows a slider (docs/architecture.md, Genes):
+
+* the pad's preview and the panel's selected tile: one small decode each, on the GUI thread,
+  at once (the pad panel and the genes panel do it; their budget is the pad's drag budget);
+* the morph: its ends move by the genes' step, decoded on the inference thread (the studio's
+  usual morph request, coalesced);
+* the grid: re-decoded from its own latents (a seed's draw or a brood) plus the step on the
+  jobs thread, one job at a time: while one runs, newer values wait and the newest goes next.
+
+Genes are found only while the Genes panel is on screen (``state.genes.open``), once per
+model file: they are kept beside it (``core.store.sidecar``) and read back next time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from genai_studio.ui.canvas.state import Grid
+from genai_studio.ui.common.guard import gui_slot
+from genai_studio.ui.studio.controller import Studio
+from genai_studio.ui.studio.state import StudioState
+from genai_studio.workers.jobs import Job
+from genai_studio.workers.messages import ModelHandle
+
+
+def _find(handle: ModelHandle, judge: Path | None, recompute: bool,
+          context: Any) -> tuple[Any, bool, str]:
+    """On the jobs thread: (genes, found now, the model file's sha256)."""
+    from genai_studio.core.export.provenance import file_sha256
+    from genai_studio.core.latent.gene_finding import genes_for
+
+    sha = file_sha256(handle.path)
+    genes, found = genes_for(handle.model, handle.path, sha, judge, recompute=recompute,
+                             check=context.check, progress=context.progress)
+    return genes, found, sha
+
+
+def _decode(handle: ModelHandle, latents: Any, labels: Any) -> Any:
+    from genai_studio.core.latent.sampling import decode
+
+    return decode(handle.model, latents, labels if handle.conditional else None)
+
+
+def _save(path: Path, genes: Any) -> Path:
+    from genai_studio.core.store.sidecar import save_genes
+
+    return save_genes(path, genes)
+
+
+class GenesController(QObject):
+    def __init__(self, state: StudioState, studio: Studio, judge: Path | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.studio, self.judge = state, studio, judge
+        self._cache: dict[int, tuple[ModelHandle, Any]] = {}  # genes of models seen
+        self._finding: int | None = None  # the job finding genes
+        self._steering = False  # a grid is being re-decoded with the genes
+        self._again = False  # the values moved while it was
+        g = state.genes
+        state.session.model_changed.connect(self.on_model)
+        g.open_changed.connect(self.on_open)
+        g.values_changed.connect(self.on_values)
+        g.active_changed.connect(self.on_active)
+
+    # ---------------------------------------------------------------- finding
+
+    @gui_slot(object)
+    def on_model(self, handle: ModelHandle | None) -> None:
+        g = self.state.genes
+        g.clear_marks()
+        if not self.studio.quiet:
+            g.values = ()  # a model opened afresh starts unsteered (history brings values back)
+        cached = self._cache.get(id(handle)) if handle is not None else None
+        if cached is not None and cached[0] is handle:
+            g.genes, g.owner = cached[1], handle
+            g.status = self._summary(cached[1])
+            return
+        g.status = ""
+        self.on_open(g.open)
+
+    @gui_slot(bool)
+    def on_open(self, open_: bool) -> None:
+        g, model = self.state.genes, self.state.session.model
+        if open_ and model is not None and g.owner is not model and g.finding < 0:
+            self.find()
+
+    def find(self, recompute: bool = False) -> None:
+        """Read the model's genes from beside it, or find them (a few seconds)."""
+        g, handle = self.state.genes, self.state.session.model
+        if handle is None or g.finding >= 0:
+            return
+        g.finding = 0.0
+        g.status = "Finding this model's genes…" if recompute else "Looking for genes…"
+        job = Job("Could not find the genes", lambda ctx: _find(handle, self.judge, recompute,
+                                                                ctx),
+                  done=lambda result: self._found(handle, result),
+                  failed=lambda message: self._not_found(message),
+                  progress=lambda fraction, stage: self._progress(fraction, stage),
+                  cancelled=lambda: self._not_found("stopped"))
+        self._finding = self.studio.jobs.submit(job)
+
+    def _progress(self, fraction: float, stage: str) -> None:
+        g = self.state.genes
+        g.finding = max(float(fraction), 0.0)
+        g.status = f"Finding genes: {stage}…"
+
+    def _found(self, handle: ModelHandle, result: tuple[Any, bool, str]) -> None:
+        genes, found, sha = result
+        g = self.state.genes
+        g.finding = -1.0
+        self._cache[id(handle)] = (handle, genes)
+        if self.state.breeding.model_sha256 == "" and handle is self.state.session.model:
+            self.state.breeding.model_sha256 = sha
+        if handle is not self.state.session.model:
+            return  # the artist moved on; the genes wait in the cache
+        g.genes, g.owner = genes, handle
+        g.status = ("Found: " if found else "") + self._summary(genes)
+
+    def _not_found(self, message: str) -> None:
+        g = self.state.genes
+        g.finding = -1.0
+        g.status = f"No genes: {message}"
+
+    @staticmethod
+    def _summary(genes: Any) -> str:
+        left = f"; left out: {len(genes.notes)}" if genes.notes else ""
+        return f"{len(genes.genes)} genes, from {genes.how}{left}."
+
+    # ---------------------------------------------------------------- steering
+
+    @gui_slot(object)
+    def on_values(self, _values: object = None) -> None:
+        if self.studio.quiet:
+            return  # history restores a grid that already shows these values
+        self.studio.on_morph_changed()
+        self.steer()
+
+    @gui_slot(object)
+    def on_active(self, genes: object) -> None:
+        if genes is not None and self.state.genes.values and not self.studio.quiet:
+            self.on_values()  # values set before the genes came (a reopened image)
+
+    def steer(self) -> None:
+        """The grid again, its own latents moved by the genes' step (one job at a time)."""
+        s = self.state
+        grid, handle = s.canvas.grid, s.session.model
+        if grid is None or handle is None or grid.handle is not handle:
+            return
+        if self._steering:
+            self._again = True
+            return
+        shift, values = s.genes.shift(), s.genes.values
+        base = grid.base_latents()
+        latents = base if shift is None else base + shift[None, :]
+        self._steering, self._again = True, False
+        self.studio.jobs.submit(Job(
+            "Could not steer the grid", lambda _ctx: _decode(handle, latents, grid.labels),
+            done=lambda images: self._steered(grid, images, latents, shift, values),
+            failed=lambda message: self._steer_failed(message),
+            cancelled=lambda: self._steer_failed("")))
+
+    def _steered(self, grid: Grid, images: Any, latents: Any, shift: Any, values: Any) -> None:
+        self._steering = False
+        s = self.state
+        if s.canvas.grid is grid and grid.handle is s.session.model:
+            s.canvas.grid = replace(grid, images=images, latents=latents, shift=shift,
+                                    genes=tuple(values) if shift is not None else ())
+        if self._again:
+            self.steer()
+
+    def _steer_failed(self, message: str) -> None:
+        self._steering = False
+        if message:
+            self.state.report_error("Could not steer the grid", message)
+
+    # ---------------------------------------------------------------- the artist's genes
+
+    def make_gene(self, name: str) -> None:
+        """A gene from the marked tiles, kept with the model's genes (and beside the model)."""
+        import numpy as np
+
+        from genai_studio.core.latent.gene_finding import free_coordinates
+        from genai_studio.core.latent.genes import artist_gene
+
+        s, g = self.state, self.state.genes
+        grid, genes, handle = s.canvas.grid, g.active, s.session.model
+        if grid is None or genes is None or grid.handle is not handle:
+            return
+        base = grid.base_latents()
+        having = [i for i in sorted(g.having) if i < len(grid)]
+        lacking = [i for i in sorted(g.lacking) if i < len(grid)]
+        gene = artist_gene(name.strip(), base[having], base[lacking], np.asarray(base),
+                           free_coordinates(handle.model))
+        self._keep(handle, genes.with_gene(gene))
+        g.clear_marks()
+        s.post(f"New gene {gene.name!r}: your tiles are {gene.effect[0]:.1f} units apart")
+
+    def remove_gene(self, name: str) -> None:
+        g, handle = self.state.genes, self.state.session.model
+        if g.active is None or handle is None:
+            return
+        g.values = tuple((k, v) for k, v in g.values if k != name)
+        self._keep(handle, g.active.without(name))
+
+    def _keep(self, handle: ModelHandle, genes: Any) -> None:
+        g = self.state.genes
+        g.genes, g.owner = genes, handle
+        g.status = self._summary(genes)
+        self._cache[id(handle)] = (handle, genes)
+        self.studio.jobs.submit(Job("Could not keep the genes beside the model",
+                                    lambda _ctx: _save(handle.path, genes)))
+
+    def reset(self) -> None:
+        self.state.genes.values = ()

@@ -1,0 +1,296 @@
+"""Genes, breeding and undo in the studio: the panels on a bare state, then the window: genes
+steer the pad, the selected tile, the morph and the grid; undo and redo walk back through
+generate, genes, pad point, corners, breeding and the model; a bred child exported and
+reopened brings its brood back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QToolButton, QWidget
+
+from genai_studio.core.latent.genes import Gene, GeneSet, artist_gene
+from genai_studio.ui.canvas.state import Grid
+
+
+def _genes(dim: int, with_artist: bool = False) -> GeneSet:
+    eye = np.eye(dim, dtype=np.float32)
+    genes = (Gene("slant", 0.8 * eye[0], "one sd of slant (9 degrees)", "regression",
+                  sigma=9.0, measure_unit="degrees", fit=0.9, effect=(1.0, 1.6, -0.9, -1.6),
+                  cross={"thickness": 0.1}),
+             Gene("thickness", 0.8 * eye[1], "one sd of thickness (0.5 px)", "regression",
+                  sigma=0.5, measure_unit="px", fit=0.8, effect=(1.0, 2.0, -1.0, -1.9)))
+    out = GeneSet("0" * 64, dim, genes, "test samples")
+    if with_artist:
+        rng = np.random.default_rng(0)
+        out = out.with_gene(artist_gene("curly", eye[2:3] * 2, eye[3:4], rng.normal(size=(40,
+                                                                                         dim))))
+    return out
+
+
+def _grid(state, handle, n: int = 9) -> Grid:
+    from genai_studio.core.latent.sampling import sample
+
+    drawn = sample(handle.model, n, 3)
+    grid = Grid(handle, 3, None, drawn.images, drawn.latents, drawn.labels)
+    state.canvas.grid = grid
+    return grid
+
+
+@pytest.fixture
+def host(qtbot):
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def test_genes_panel_draws_a_slider_per_gene_and_writes_what_the_artist_moves(state, handle,
+                                                                              qtbot):
+    from genai_studio.ui.genes.panel import GenesPanel
+
+    panel = GenesPanel(state)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.rows == {}
+    model = state.session.model = handle("vae8")
+    _grid(state, model)
+    state.canvas.selected = 4
+    state.genes.genes, state.genes.owner = _genes(8, with_artist=True), model
+    assert list(panel.rows) == ["slant", "thickness", "curly"]
+    assert "measured +1.00" in panel.rows["slant"].effect.text()
+    panel.rows["slant"].slider.setValue(150)
+    assert state.genes.values == (("slant", 1.5),)
+    assert "slant +1.5 → measured +1.30" in panel.rows["slant"].effect.text()
+    assert not np.allclose(panel.after.pixels, panel.before.pixels)  # the tile, steered
+    state.genes.values = (("thickness", -2.0),)  # history or a reopened image sets them
+    assert panel.rows["slant"].slider.value() == 0
+    assert panel.rows["thickness"].slider.value() == -200
+    assert state.genes.can_reset
+    panel.reset_button.click()
+    assert state.genes.values == () and np.allclose(panel.after.pixels, panel.before.pixels)
+    removed = []
+    panel.remove_requested.connect(removed.append)
+    panel.rows["curly"].findChild(QToolButton).click()
+    assert removed == ["curly"]
+
+
+def test_genes_panel_marks_tiles_and_asks_for_a_named_gene(state, handle, qtbot):
+    from genai_studio.ui.genes.panel import GenesPanel
+
+    panel = GenesPanel(state)
+    qtbot.addWidget(panel)
+    model = state.session.model = handle("vae8")
+    _grid(state, model)
+    state.genes.genes, state.genes.owner = _genes(8), model
+    asked = []
+    panel.make_requested.connect(asked.append)
+    state.canvas.selected = 1
+    panel.has_button.click()
+    assert not panel.make_button.isEnabled()  # nothing lacks it yet
+    state.canvas.selected = 2
+    panel.lacks_button.click()
+    assert state.genes.having == {1} and state.genes.lacking == {2}
+    assert not panel.make_button.isEnabled()  # no name yet
+    panel.gene_name.setText("loopy")
+    assert panel.make_button.isEnabled()
+    panel.make_button.click()
+    assert asked == ["loopy"] and "1 with, 1 without" in panel.marks.text()
+
+
+def test_genes_of_another_model_never_steer(state, handle):
+    first, second = handle("vae8"), handle("gan")
+    state.session.model = first
+    state.genes.genes, state.genes.owner = _genes(8), first
+    state.genes.set_value("slant", 1.0)
+    assert state.genes.shift() is not None
+    state.session.model = second
+    assert state.genes.active is None and state.genes.shift() is None
+
+
+def test_breeding_panel_lists_parents_and_removes_them(state, handle, qtbot, host):
+    from PySide6.QtGui import QAction
+
+    from genai_studio.core.latent.breeding import Parent
+    from genai_studio.ui.breeding.panel import BreedingPanel
+    from genai_studio.ui.breeding.state import ParentTile
+
+    actions = {name: QAction(name, host) for name in ("breed_add", "breed")}
+    panel = BreedingPanel(state, actions)
+    qtbot.addWidget(panel)
+    model = state.session.model = handle("vae8")
+    grid = _grid(state, model)
+    for k in range(3):
+        state.breeding.add(ParentTile(Parent(grid.latents[k], "a" * 64), grid.images[k], model))
+    assert panel.list.count() == 3 and "3 parents" in panel.count.text()
+    state.breeding.model_sha256 = "a" * 64
+    assert state.breeding.can_breed
+    panel.list.item(0).setSelected(True)
+    panel.remove_button.click()
+    assert len(state.breeding.parents) == 2
+    panel.spread.setValue(80)
+    assert state.breeding.spread == pytest.approx(0.8)
+    state.session.model = handle("gan")  # parents of another model are kept, left out
+    assert panel.list.count() == 2 and not state.breeding.can_breed
+    assert not panel.list.item(0).flags() & Qt.ItemFlag.ItemIsEnabled
+
+
+def test_history_panel_lists_the_steps_and_asks_to_jump(state, handle, qtbot, host):
+    from PySide6.QtGui import QAction
+
+    from genai_studio.ui.history.panel import HistoryPanel
+    from genai_studio.ui.studio.state import Step
+
+    actions = {name: QAction(name, host) for name in ("history_back", "history_forward")}
+    panel = HistoryPanel(state, actions)
+    qtbot.addWidget(panel)
+    grid = _grid(state, handle("vae8"))
+    for what in ("Model tiny-vae8", "Generate (seed 3)", "Pad point (0.20, 0.30)"):
+        state.history.steps.push(Step(grid, frozenset(), None, what=what))
+    state.history.steps.back()
+    state.history.moved()
+    assert panel.list.count() == 3 and panel.list.currentRow() == 1
+    assert "Generate" in panel.list.item(1).text() and "1 to redo" in panel.hint.text()
+    asked = []
+    panel.step_requested.connect(asked.append)
+    panel.list.itemClicked.emit(panel.list.item(0))
+    assert asked == [0]
+
+
+# ---- the window ---------------------------------------------------------------------------
+
+@pytest.fixture
+def vae8_window(qtbot, tmp_path, model_files, make_window):
+    w = make_window(qtbot, model_files["vae8"].parent, tmp_path)
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=90_000)
+    yield w
+    w.close()
+
+
+def _jobs_done(window, qtbot):
+    qtbot.waitUntil(lambda: window.studio.jobs.pending() == 0, timeout=30_000)
+
+
+def _settled(window, qtbot):
+    from genai_studio.ui.studio.history_control import SETTLE_MS
+
+    qtbot.wait(SETTLE_MS + 150)
+
+
+def test_the_genes_dock_finds_genes_and_keeps_them_beside_the_model(vae8_window, qtbot):
+    w, s = vae8_window, vae8_window.state
+    assert s.genes.genes is None  # nothing is found while the panel is closed
+    w.docks["genes"].show()
+    w.docks["genes"].raise_()
+    qtbot.waitUntil(lambda: s.genes.active is not None and s.genes.finding < 0, timeout=60_000)
+    assert "genes" in s.genes.status
+    assert (s.session.model.path.with_name("tiny-vae8.genes.json")).exists()
+
+
+def test_sliders_steer_the_pad_the_morph_and_the_grid_and_undo_takes_them_back(vae8_window,
+                                                                                qtbot):
+    w, s = vae8_window, vae8_window.state
+    model = s.session.model
+    s.genes.genes, s.genes.owner = _genes(8), model
+    first = s.canvas.grid
+    s.canvas.selected = 0
+    w.actions["morph_start"].trigger()
+    s.canvas.selected = 5
+    w.actions["morph_end"].trigger()
+    qtbot.waitUntil(lambda: s.morph.frames is not None, timeout=10_000)
+    frames, decodes = s.morph.frames, w.pad_panel.decodes
+    s.genes.set_value("slant", 2.0)
+    qtbot.waitUntil(lambda: w.pad_panel.decodes > decodes, timeout=5_000)
+    qtbot.waitUntil(lambda: s.canvas.grid.genes == (("slant", 2.0),), timeout=20_000)
+    steered = s.canvas.grid
+    assert np.allclose(steered.latents - first.latents, s.genes.shift()[None, :], atol=1e-5)
+    assert not np.allclose(steered.images, first.images)
+    qtbot.waitUntil(lambda: s.morph.frames is not frames, timeout=10_000)
+    _settled(w, qtbot)
+    assert s.history.names[-1].startswith("Genes: slant +2.0")
+    w.actions["history_back"].trigger()
+    assert s.canvas.grid is first and s.genes.values == ()
+    w.actions["history_forward"].trigger()
+    assert s.canvas.grid is steered and s.genes.values == (("slant", 2.0),)
+    s.genes.values = ()
+    qtbot.waitUntil(lambda: s.canvas.grid.shift is None, timeout=20_000)
+    assert np.allclose(s.canvas.grid.latents, first.latents, atol=1e-5)
+
+
+def test_undo_walks_back_through_pad_point_corners_generate_and_breeding(vae8_window, qtbot):
+    w, s = vae8_window, vae8_window.state
+    first = s.canvas.grid
+    s.pad.point = (0.2, 0.3)
+    s.pad.point = (0.25, 0.35)  # a drag: one step once it settles
+    _settled(w, qtbot)
+    s.canvas.selected = 3
+    w.actions["corner_0"].trigger()
+    _settled(w, qtbot)
+    corners = s.pad.corners
+    qtbot.waitUntil(lambda: bool(s.breeding.model_sha256), timeout=10_000)
+    for index in (1, 2):
+        s.canvas.selected = index
+        w.actions["breed_add"].trigger()
+    count = w.generations
+    w.actions["breed"].trigger()
+    qtbot.waitUntil(lambda: w.generations > count, timeout=20_000)
+    bred = s.canvas.grid
+    assert bred.lineage is not None and len(bred) == len(first)
+    names = s.history.names
+    assert names[-3].startswith("Pad point") and names[-2] == "Corners"
+    assert names[-1].startswith("Breed: 64 children of 2 parents")
+    w.actions["history_back"].trigger()
+    assert s.canvas.grid is first and s.pad.corners is corners
+    w.actions["history_back"].trigger()
+    assert s.pad.corners is not corners and s.pad.point == (0.25, 0.35)
+    w.actions["history_back"].trigger()
+    assert s.pad.point == (0.5, 0.5)
+    last = len(s.history.names) - 1
+    w.steering.history_panel.step_requested.emit(last)  # the dock: straight there
+    assert s.canvas.grid is bred
+
+
+def test_a_bred_child_exports_its_lineage_and_reopens_as_its_brood(vae8_window, qtbot, tmp_path,
+                                                                   monkeypatch):
+    from genai_studio.core.export import imagemeta
+    from genai_studio.ui.common import ask
+
+    w, s = vae8_window, vae8_window.state
+    qtbot.waitUntil(lambda: bool(s.breeding.model_sha256), timeout=10_000)
+    for index in (0, 7, 9):
+        s.canvas.selected = index
+        w.actions["breed_add"].trigger()
+    count = w.generations
+    w.actions["breed"].trigger()
+    qtbot.waitUntil(lambda: w.generations > count, timeout=20_000)
+    bred = s.canvas.grid
+    s.canvas.selected = 6
+    monkeypatch.setattr(ask, "save_path", lambda *a, **k: tmp_path / "child.png")
+    w.take_out.show_export("tile").export_button.click()
+    _jobs_done(w, qtbot)
+    prov = imagemeta.read_provenance(tmp_path / "child.png")
+    assert prov.seed is None and prov.lineage.index == 6 and len(prov.lineage.parents) == 3
+    assert np.allclose(prov.latent[0], bred.latents[6])
+    count = w.generations
+    w.actions["generate"].trigger()
+    qtbot.waitUntil(lambda: w.generations > count, timeout=10_000)
+    s.library.snapshot = s.library.snapshot  # the library has the model
+    s.open_image_requested.emit(tmp_path / "child.png")
+    qtbot.waitUntil(lambda: s.canvas.grid is not None and s.canvas.grid.lineage is not None
+                    and s.canvas.grid is not bred, timeout=30_000)
+    assert np.array_equal(s.canvas.grid.latents, bred.latents) and s.canvas.selected == 6
+
+
+def test_undo_brings_back_the_digit_with_its_grid(cvae_window, qtbot):
+    w, s = cvae_window, cvae_window.state
+    first, digit = s.canvas.grid, s.canvas.digit
+    count = w.generations
+    s.canvas.digit = 7
+    qtbot.waitUntil(lambda: w.generations > count, timeout=10_000)
+    _settled(w, qtbot)
+    assert s.history.names[-1] == "Digit 7" and len(s.history.names) == 2, s.history.names
+    w.actions["history_back"].trigger()
+    assert s.canvas.grid is first and s.canvas.digit == digit
+    w.actions["history_forward"].trigger()
+    assert s.canvas.digit == 7 and s.canvas.grid.digit == 7
