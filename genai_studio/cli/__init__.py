@@ -127,7 +127,18 @@ def add_threads_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from genai_studio.cli import animate, dataset, encode, font, genes, info, repair, sample, train
+    from genai_studio.cli import (
+        animate,
+        dataset,
+        encode,
+        font,
+        genes,
+        info,
+        prior,
+        repair,
+        sample,
+        train,
+    )
     from genai_studio.cli import eval as eval_command
 
     parser = OneLineParser(
@@ -143,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write a PNG of the window as a user first sees it, then exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for module in (train, sample, animate, info, eval_command, encode, repair, dataset, font,
-                   genes):
+                   prior, genes):
         module.register(commands)
     return parser
 

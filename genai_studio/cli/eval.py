@@ -12,7 +12,7 @@ from typing import Any
 
 from genai_studio.cli import add_threads_option, int_in, seed_int
 from genai_studio.core.defaults import DEVICE_CHOICES, ENCODER_KINDS, GENERATOR_KINDS, JUDGE_FILE
-from genai_studio.core.errors import ModelFileError, UsageError
+from genai_studio.core.errors import ModelFileError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -50,10 +50,25 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="VAEs: also run the converging NLL estimate twice as fine (a grid with "
                    "every spacing halved for 2-D latents, 4k samples otherwise) and report the "
                    "difference, which shows whether it has converged (slow)")
+    p.add_argument("--prior", choices=PRIORS, default="own",
+                   help="where samples are drawn from: own (the model's fitted prior where it "
+                   "has one, else the standard normal; default), fitted or standard")
+    p.add_argument("--data", default=None, metavar="NAME",
+                   help="score against this dataset without labels or the judge: NDB over "
+                   "k-means bins of its images and a Frechet distance in its own principal "
+                   "components (default for a model trained on a dataset of your own)")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                    help="compute device (default auto: CUDA, then MPS, then the CPU)")
     add_threads_option(p)
     p.set_defaults(handler=run)
+
+
+PRIORS = ("own", "fitted", "standard")
+CURATED_KEEP = 0.8  # the studio's "drop the samples the critic doubts" keeps this share
+
+
+def _fitted(args: argparse.Namespace) -> bool | None:
+    return {"own": None, "fitted": True, "standard": False}[args.prior]
 
 
 def default_judge_path() -> Path:
@@ -65,8 +80,15 @@ def default_judge_path() -> Path:
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """The scores of ``args.model`` as one JSON-ready dict."""
     from genai_studio.core.data.mnist import load_mnist
+    from genai_studio.core.latent.curation import can_curate
     from genai_studio.core.runtime.devices import resolve_device
-    from genai_studio.core.scoring.metrics import judge_generator, judge_reconstructions
+    from genai_studio.core.scoring.label_free import label_free_scores
+    from genai_studio.core.scoring.metrics import (
+        draw_samples,
+        judge_drawn,
+        judge_generator,
+        judge_reconstructions,
+    )
     from genai_studio.core.store.checkpoints import load_model
     from genai_studio.core.train.accel import full_precision
 
@@ -74,9 +96,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     # The model first: a judge or a damaged file is refused before any work is done.
     loaded = load_model(args.model, device, expect_kind=GENERATOR_KINDS)
     trained_on = (loaded.metadata.get("dataset") or {}).get("name", "mnist")
-    if trained_on != "mnist":
-        raise UsageError(f"{args.model.name} was trained on {trained_on!r}; eval scores models "
-                         "of MNIST digits (the judge and the test set are MNIST's)")
+    if args.data is not None or trained_on != "mnist":
+        return evaluate_without_labels(loaded, args, args.data or trained_on)
     judge_path = args.judge or default_judge_path()
     if not judge_path.exists():
         raise ModelFileError(f"judge file not found: {judge_path} (make one with "
@@ -85,8 +106,19 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     test_set = load_mnist("test", device)
     started = time.perf_counter()
     with full_precision(device):  # scores in plain fp32 products, never TF32
-        scores = judge_generator(loaded.model, judge.model, test_set, n=args.n, seed=args.seed)
+        t0 = time.perf_counter()
+        images, requested = draw_samples(loaded.model, args.n, args.seed, _fitted(args))
+        scores = judge_drawn(judge.model, test_set, images, requested, args.seed, t0)
         timings = {f"judge_{part}": sec for part, sec in scores.pop("judge_seconds").items()}
+        t0 = time.perf_counter()
+        scores.update(label_free_scores(load_mnist("train").images.numpy() / 255.0,
+                                        images.numpy(), args.seed))
+        timings["ndb_and_pixel_fd"] = round(time.perf_counter() - t0, 2)
+        if can_curate(loaded.model) and args.prior != "fitted":
+            curated = judge_generator(loaded.model, judge.model, test_set, n=args.n,
+                                      seed=args.seed, fitted=False, keep=CURATED_KEEP)
+            curated.pop("judge_seconds")
+            scores["curated"] = {**curated, "keep": CURATED_KEEP}
         if loaded.kind in ENCODER_KINDS:
             t0 = time.perf_counter()
             # Each encoder sees the test digits as it saw its training digits.
@@ -101,11 +133,41 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     judge_accuracy = judge.metadata.get("metrics", {}).get("test_accuracy")
     scores.update({
         "kind": loaded.kind, "conditional": bool(loaded.model.conditional),
+        "prior": _prior_used(loaded.model, args),
         "judge": {"file": judge_path.name, "test_accuracy": judge_accuracy},
         "eval_seconds": round(time.perf_counter() - started, 1),
         "seconds": timings, "device": str(device),
     })
     return scores
+
+
+def _prior_used(model: Any, args: argparse.Namespace) -> str:
+    fitted = _fitted(args)
+    if fitted is None:
+        fitted = getattr(model, "fitted_prior", None) is not None
+    return "fitted" if fitted else "standard"
+
+
+def evaluate_without_labels(loaded: Any, args: argparse.Namespace, data: str
+                            ) -> dict[str, Any]:
+    """A model of the artist's own images: NDB and the pixel FD against its dataset."""
+    from genai_studio.core.data.datasets import load_training_data
+    from genai_studio.core.scoring.label_free import label_free_scores
+    from genai_studio.core.scoring.metrics import draw_samples
+
+    started = time.perf_counter()
+    dataset = load_training_data(data)
+    images, _ = draw_samples(loaded.model, args.n, args.seed, _fitted(args))
+    real = dataset.images.cpu().numpy()
+    real = real.astype("float32") / 255.0 if real.dtype.kind == "u" else real
+    if real.ndim == 4 and real.shape[1] in (1, 3):  # (n, C, H, W) -> the studio's layout
+        real = real.transpose(0, 2, 3, 1).squeeze(-1) if real.shape[1] == 1 \
+            else real.transpose(0, 2, 3, 1)
+    scores = label_free_scores(real, images.numpy(), args.seed)
+    return {**scores, "n": args.n, "sample_seed": args.seed, "data": str(data),
+            "kind": loaded.kind, "conditional": bool(loaded.model.conditional),
+            "prior": _prior_used(loaded.model, args),
+            "eval_seconds": round(time.perf_counter() - started, 1)}
 
 
 def likelihood_estimators(model: Any, test_set: Any, args: argparse.Namespace
@@ -159,16 +221,34 @@ def _likelihood_lines(scores: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _label_free_lines(scores: dict[str, Any]) -> list[str]:
+    return [f"  variety (NDB)         {scores['ndb']} of {scores['ndb_bins']} k-means bins "
+            f"statistically different from the data ({100 * scores['ndb_share']:.0f}%)",
+            f"  likeness (pixel FD)   {scores['pixel_fd']:.3f} in {scores['pixel_fd_space']}"]
+
+
 def format_text(name: str, scores: dict[str, Any]) -> str:
+    if "class_shares" not in scores:  # a model of the artist's own images
+        return "\n".join([f"{name}: {scores['kind'].upper()}, {scores['n']} samples (seed "
+                          f"{scores['sample_seed']}, {scores['prior']} prior) against "
+                          f"{scores['data']}", *_label_free_lines(scores)])
     shares = " ".join(f"{d}:{100 * s:.1f}%" for d, s in enumerate(scores["class_shares"]))
     lines = [
         f"{name}: {scores['kind'].upper()}{' (conditional)' if scores['conditional'] else ''}, "
-        f"{scores['n']} samples (seed {scores['sample_seed']})",
+        f"{scores['n']} samples (seed {scores['sample_seed']}, {scores['prior']} prior)",
         f"  judged class shares   {shares}",
         f"  max class deviation   {100 * scores['max_class_deviation']:.2f} points from 10%",
         f"  mean confidence       {scores['mean_confidence']:.4f}",
         f"  judge FD              {scores['judge_fd']:.3f} (vs the MNIST test set)",
+        f"  doubtful              {100 * scores['doubtful_share']:.2f}% (no class above 0.5)",
+        *_label_free_lines(scores),
     ]
+    if "curated" in scores:
+        c = scores["curated"]
+        lines.append(f"  curated (keep {100 * c['keep']:.0f}%)    FD {c['judge_fd']:.3f}, "
+                     f"confidence {c['mean_confidence']:.4f}, max class deviation "
+                     f"{100 * c['max_class_deviation']:.2f} points, doubtful "
+                     f"{100 * c['doubtful_share']:.2f}%")
     if "label_accuracy" in scores:
         lines.append(f"  label accuracy        {100 * scores['label_accuracy']:.2f}% judged as "
                      "the digit asked for")

@@ -49,6 +49,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="PNG pixels per model pixel, nearest-neighbour, 1 to 64 (default 2)")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                    help="compute device (default auto: CUDA, then MPS, then the CPU)")
+    p.add_argument("--prior", choices=("own", "fitted", "standard"), default="own",
+                   help="where the latents come from: own (the model's fitted prior where it "
+                   "has one, else the standard normal; default), fitted or standard")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="genes",
                    help="move every sample along a gene (see 'genai-studio attributes "
                    "MODEL'), VALUE in its units from -3 to 3; may be repeated")
@@ -98,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         loaded = load_model(args.model, device, expect_kind=GENERATOR_KINDS)
         if args.label is not None and not loaded.model.conditional:
             raise UsageError(f"{args.model.name} is not conditional: it takes no --label")
+        fitted = {"own": None, "fitted": True, "standard": False}[args.prior]
         values = gene_values(args.genes)
         shift = None
         if values:
@@ -108,10 +112,10 @@ def run(args: argparse.Namespace) -> int:
         if args.seed is None:
             print(f"seed: {seed}", file=sys.stderr)
         if out is not None:  # the grid's size from one decoded image, before n are drawn
-            check_grid(sample(loaded.model, 1, seed, args.label).images.shape, args.n,
+            check_grid(sample(loaded.model, 1, seed, args.label, fitted).images.shape, args.n,
                        args.scale)
             check_fits(args.n, loaded.model.latent_dim, "--out's provenance")
-        drawn = sample(loaded.model, args.n, seed, args.label, shift=shift)
+        drawn = sample(loaded.model, args.n, seed, args.label, fitted, shift=shift)
         vector = out is not None and out.suffix.lower() in (".svg", ".pdf")
         grid = None if out is None or vector else tile_grid(drawn.images, scale=args.scale)
         if args.npy is not None:

@@ -37,6 +37,9 @@ TRAINABLE_KINDS = (*GENERATOR_KINDS, "judge")
 DEFAULT_LR = {"vae": 1e-3, "gan": 2e-4, "vaegan": 2e-4, "judge": 1e-3}
 # A 2-D VAE makes the latent pad a map of every digit; 64 is DCGAN-sized noise.
 DEFAULT_LATENT = {"vae": 2, "gan": 64, "vaegan": 32}
+# A fitted prior (core.latent.prior_fit): its mixture parts, each holding a D x D factor.
+MAX_PRIOR_COMPONENTS = 256
+DEFAULT_PRIOR_COMPONENTS = 32
 # GAN losses: Goodfellow's cross-entropy and the hinge loss (see core/models/gan.py).
 GAN_LOSSES = ("bce", "hinge")
 # How an animation plays and eases (core/latent/motion.py; export options and provenance).

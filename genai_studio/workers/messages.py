@@ -90,6 +90,7 @@ class GenerateRequest:
     seed: int
     digit: int | None  # None: any digit (conditional models get one per tile, cycling)
     shift: np.ndarray | None = None  # (D,) genes: every latent moved by it before decoding
+    fitted: bool | None = None  # the prior: the model's own (None), fitted or standard
 
 
 @dataclass(frozen=True)

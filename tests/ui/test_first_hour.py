@@ -127,3 +127,52 @@ def test_missing_x11_libraries_are_named_in_one_line(monkeypatch, capsys):
     assert main([]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "sudo apt install libxcb-cursor0" in err
+
+
+def test_export_styles_are_kept_per_kind_of_image(window, qtbot, tmp_path):
+    """Digit styles (ink on paper, the "ink" resampling) never reach a colour model; each
+    kind of image keeps its own style, across model switches and restarts."""
+    from dataclasses import replace
+
+    import torch
+
+    from genai_studio.core.models.registry import VAEConfig, build_model
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
+    from genai_studio.ui.takeout.state import ExportSettings
+
+    t = window.state.takeout
+    grey_model = window.state.session.model
+    t.settings = replace(t.settings, style=replace(t.settings.style, ink="#ff0000",
+                                                   resampling="ink"))
+    torch.manual_seed(0)
+    colour = build_model(VAEConfig(arch="conv", hidden=(16,), latent_dim=2,
+                                   image_shape=(3, 32, 32)))
+    path = save_model(tmp_path / "colour.safetensors", colour, model_metadata(
+        colour, dataset={"name": "x", "options": {"size": 32, "colour": "rgb", "fit": "crop"}},
+        training={}))
+    window.studio.load(path)
+    qtbot.waitUntil(lambda: t.settings.style_kind == "colour", timeout=60_000)
+    assert t.settings.style.resampling == "lanczos" and t.settings.style.ink == "#ffffff"
+    t.settings = replace(t.settings, style=replace(t.settings.style, scale=16))
+    window.studio.load(grey_model.path)
+    qtbot.waitUntil(lambda: t.settings.style_kind == "grey", timeout=60_000)
+    assert t.settings.style.ink == "#ff0000" and t.settings.style.resampling == "ink"
+    again = ExportSettings.from_json(t.settings.to_json())  # a restart
+    assert again.other_style.scale == 16 and again.style.ink == "#ff0000"
+
+
+def test_a_recorded_path_starts_where_the_pen_went_down_and_is_previewed(window, qtbot):
+    from genai_studio.core.export.options import ExportSource
+
+    s = window.state
+    s.pad.point = (0.9, 0.9)  # where the point was before recording
+    dialog = window.take_out.show_export(ExportSource.PATH)
+    s.pad.recording = True
+    assert "recording" in dialog.preview.text()
+    for k in range(6):
+        s.pad.point = (0.2 + 0.05 * k, 0.3)
+    assert dialog.preview.pixmap() is not None and not dialog.preview.pixmap().isNull()
+    s.pad.recording = False
+    assert tuple(s.pad.path.points[0]) == (0.2, 0.3)  # no straight jump from (0.9, 0.9)
+    assert s.pad.trail_start is None and not dialog.preview.pixmap().isNull()
+    dialog.close()

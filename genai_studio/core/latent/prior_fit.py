@@ -14,12 +14,12 @@ from typing import Any
 
 import torch
 
+from genai_studio.core.defaults import DEFAULT_PRIOR_COMPONENTS as DEFAULT_COMPONENTS
+from genai_studio.core.defaults import MAX_PRIOR_COMPONENTS
 from genai_studio.core.errors import UsageError
-from genai_studio.core.models.base import MAX_PRIOR_COMPONENTS
 from genai_studio.core.models.registry import build_model
 from genai_studio.core.store.checkpoints import LoadedModel, model_metadata
 
-DEFAULT_COMPONENTS = 64
 ENCODE_BATCH = 1000
 
 

@@ -53,9 +53,10 @@ def labels_for(model: Generator, n: int, label: int | None = None) -> torch.Tens
     return torch.full((n,), int(label), dtype=torch.long)
 
 
-def draw_latents(model: Generator, n: int, seed: int, fitted: bool = False,
+def draw_latents(model: Generator, n: int, seed: int, fitted: bool | None = None,
                  keep: float = 1.0) -> torch.Tensor:
-    """n latents (n, D) on the CPU from the model's prior (``fitted``: its fitted prior),
+    """n latents (n, D) on the CPU from the model's own prior (``fitted``: True its fitted
+    prior, False the standard normal, None the fitted one where there is one),
     seeded (chunked as documented above). ``keep`` < 1: only latents whose images the
     model's critic accepts, about that share of those drawn (``core.latent.curation``)."""
     if n <= 0:
@@ -64,7 +65,9 @@ def draw_latents(model: Generator, n: int, seed: int, fitted: bool = False,
     if keep < 1.0:
         from genai_studio.core.latent.curation import curated_latents
 
-        if model.conditional or fitted:
+        own_fitted = getattr(model, "fitted_prior", None) is not None if fitted is None \
+            else fitted
+        if model.conditional or own_fitted:
             raise UsageError("dropping the samples the critic doubts is for unconditional "
                              "models sampled from their own prior")
         return curated_latents(model, n, generator, keep)
@@ -153,9 +156,11 @@ def decode_live(model: Generator, z: np.ndarray | torch.Tensor,
 
 
 def sample(model: Generator, n: int, seed: int, label: int | None = None,
-           fitted: bool = False, keep: float = 1.0, shift: np.ndarray | None = None) -> Samples:
+           fitted: bool | None = None, keep: float = 1.0,
+           shift: np.ndarray | None = None) -> Samples:
     """n seeded samples: images, their latents and the digits asked for; ``fitted``: drawn
-    from the model's fitted prior; ``keep`` < 1: curated by the model's critic; ``shift``
+    from the fitted prior (True), the standard normal (False) or the model's own (None: the
+    fitted one where it has one); ``keep`` < 1: curated by the model's critic; ``shift``
     (D,): every latent moved by it before decoding (genes, ``core.latent.genes``), and the
     latents returned are the moved ones."""
     model.eval()

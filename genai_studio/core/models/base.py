@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar
 import torch
 from torch import nn
 
+from genai_studio.core.defaults import MAX_PRIOR_COMPONENTS  # noqa: F401 - models import it here
 from genai_studio.core.errors import ModelFileError, UsageError
 from genai_studio.core.validate import MAX_DIMENSION, check_fields
 
@@ -16,7 +17,6 @@ NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
 MNIST_SHAPE = (1, IMAGE_SIZE, IMAGE_SIZE)
 IMAGE_CHANNELS = (1, 3)  # grey or RGB
 MIN_SIDE, MAX_SIDE = 8, 128
-MAX_PRIOR_COMPONENTS = 256  # a fitted prior's mixture parts (each holds a D x D factor)
 
 C = TypeVar("C", bound="ModelConfig")
 
@@ -149,14 +149,17 @@ class Generator(nn.Module):
         return next(self.parameters()).device
 
     def prior(self, n: int, generator: torch.Generator | None = None,
-              fitted: bool = False) -> torch.Tensor:
-        """n latent vectors from the standard normal prior (or, with ``fitted``, the fitted
-        one), on this model's device."""
+              fitted: bool | None = None) -> torch.Tensor:
+        """n latent vectors on this model's device from its own prior: the fitted one where
+        it has one (``fitted=None``, the default), or as asked (True: the fitted prior,
+        False: the standard normal)."""
         device = self._param_device()
+        if fitted is None:
+            fitted = self.fitted_prior is not None
         if fitted:
             if self.fitted_prior is None:
                 raise UsageError("this model has no fitted prior (genai-studio fit-prior "
-                                 "MODEL adds one)")
+                                 "MODEL --out FILE adds one)")
             return self.fitted_prior.draw(n, generator)[0].to(device)
         # Draw where the generator lives, so a seed gives the same latents on every device.
         source = generator.device if generator is not None else device

@@ -215,7 +215,7 @@ class GAN(Generator):
         return nearest_centre(cluster_features(images.float()), self.cluster_centres)
 
     def prior(self, n: int, generator: torch.Generator | None = None,
-              fitted: bool = False) -> torch.Tensor:
+              fitted: bool | None = None) -> torch.Tensor:
         """n latents from the model's own prior: the cluster mixture when it has one."""
         if self.mixture is None:
             return super().prior(n, generator, fitted)

@@ -102,12 +102,13 @@ def frechet_distance(
 
 
 def draw_samples(
-    model: Generator, n: int, seed: int = 0
+    model: Generator, n: int, seed: int = 0, fitted: bool | None = None, keep: float = 1.0
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """n images (n, 28, 28) on the CPU and, for conditional models, the labels asked for."""
+    """n images (n, 28, 28) on the CPU and, for conditional models, the labels asked for;
+    ``fitted`` and ``keep`` as ``core.latent.sampling.sample`` takes them."""
     from genai_studio.core.latent.sampling import sample
 
-    drawn = sample(model, n, seed)
+    drawn = sample(model, n, seed, fitted=fitted, keep=keep)
     labels = None if drawn.labels is None else torch.from_numpy(drawn.labels)
     return torch.from_numpy(drawn.images), labels
 
@@ -127,6 +128,8 @@ def score_samples(
         "class_shares": [round(float(s), 6) for s in shares],
         "max_class_deviation": round(float((shares - 1.0 / num_classes).abs().max()), 6),
         "mean_confidence": round(float(probs.max(dim=1).values.mean()), 6),
+        # Samples the judge doubts: no class above one half (malformed, or between digits).
+        "doubtful_share": round(float((probs.max(dim=1).values < 0.5).double().mean()), 6),
         "judge_fd": round(frechet_distance(*feature_stats(features), *reference), 4),
     }
     if requested is not None:
@@ -159,18 +162,26 @@ def check_judgeable(model: Generator) -> None:
 
 
 def judge_generator(
-    model: Generator, judge: nn.Module, test_set: ImageSet, n: int = 10000, seed: int = 0
+    model: Generator, judge: nn.Module, test_set: ImageSet, n: int = 10000, seed: int = 0,
+    fitted: bool | None = None, keep: float = 1.0,
 ) -> dict[str, Any]:
-    """All judge scores of ``model`` from n samples drawn with ``seed``, and the seconds that
-    drawing and judging the samples and getting the real digits' statistics took."""
+    """All judge scores of ``model`` from n samples drawn with ``seed`` (from the prior
+    ``fitted`` names, curated to ``keep``), and the seconds that drawing and judging them and
+    getting the real digits' statistics took."""
     check_judgeable(model)
     started = time.perf_counter()
-    images, requested = draw_samples(model, n, seed)
+    images, requested = draw_samples(model, n, seed, fitted, keep)
+    return judge_drawn(judge, test_set, images, requested, seed, started)
+
+
+def judge_drawn(judge: nn.Module, test_set: ImageSet, images: torch.Tensor,
+                requested: torch.Tensor | None, seed: int, started: float) -> dict[str, Any]:
+    """The judge's scores of samples already drawn (``started``: when drawing began)."""
     probs, features = judge_outputs(judge, images)
     sampled = time.perf_counter()
     reference = reference_stats(judge, test_set)
     scores = score_samples(probs, features, reference, requested)
-    return {**scores, "n": n, "sample_seed": seed,
+    return {**scores, "n": len(images), "sample_seed": seed,
             "judge_seconds": {"samples": round(sampled - started, 2),
                               "reference": round(time.perf_counter() - sampled, 2)}}
 

@@ -57,6 +57,8 @@ class CanvasState(SubState):
     favourites: Field[frozenset[int]] = Field(frozenset(), frozenset)
     selected = Field(-1, int)
     generations = Field(0, int)  # grids shown so far (tests and benchmarks wait on it)
+    # A model with a fitted prior draws from it; this draws from N(0, I) instead.
+    standard_prior = Field(False, bool, persist="standard_prior")
 
     has_tile = Derived(bool, _has_tile, "grid", "selected")
     # A 2-D model's pad is its latent plane: it has no corners to send a tile to.
@@ -64,6 +66,10 @@ class CanvasState(SubState):
                                  and s.root.pad.corners is not None, "has_tile", "pad.corners")
     can_generate = Derived(bool, lambda s: s.root is not None and s.root.session.ready,
                            "session.ready")
+    can_choose_prior = Derived(bool, lambda s: s.root is not None and s.root.session.model
+                               is not None and getattr(s.root.session.model.model,
+                                                       "fitted_prior", None) is not None,
+                               "session.model")
 
     def tile(self) -> tuple[Grid, int] | None:
         """The grid and the selected tile's index, when a tile is selected."""

@@ -281,6 +281,7 @@ class LatentPad(QWidget):
         they become the state's recorded path (with the plane they were drawn on), if the pen
         moved at all."""
         s = self.state
+        s.pad.trail_start = None
         if on:
             self._trail = []
         else:
@@ -344,6 +345,8 @@ class LatentPad(QWidget):
         before = self._cursor_rect()
         self.point = point
         if self.state.pad.recording and self.mode is not PadMode.EMPTY:
+            if not self._trail:
+                self.state.pad.trail_start = point
             self._trail.append(point)  # the new segment lies within the two cursor boxes
         self.update(before.united(self._cursor_rect()))
 

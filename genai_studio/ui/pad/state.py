@@ -97,6 +97,9 @@ class PadState(SubState):
     show_points = Field(True, bool, persist="show_points")
     dot_opacity = Field(0.55, unit, persist="dots")  # strong dots (1) or a clear atlas (0)
     recording = Field(False, bool)
+    # Where the pen went down in the path being recorded (None: not recording, or not yet):
+    # the export's preview shows the path's first frame while it is drawn.
+    trail_start: Field[tuple[float, float] | None] = Field(None, kind=object)
     path: Field[RecordedPath | None] = Field(None, kind=RecordedPath)
 
     mode = Derived(PadMode, _mode, "session.model")

@@ -181,6 +181,7 @@ class ExportDialog(QDialog):
         enable(self.export_button, t, "can_start")
         for signal in (self.state.canvas.grid_changed, self.state.canvas.selected_changed,
                        self.state.morph.frames_changed, self.state.pad.path_changed,
+                       self.state.pad.trail_start_changed, self.state.pad.recording_changed,
                        self.state.session.model_changed):
             signal.connect(self.on_content)
         self.fmt.currentIndexChanged.connect(self._format_chosen)
@@ -204,6 +205,15 @@ class ExportDialog(QDialog):
         for button, colour in ((self.ink, st.ink), (self.paper, st.paper)):
             button.setText(colour)
             button.setStyleSheet(f"background:{colour}; color:{_contrast(colour)};")
+        # A colour model keeps its colours: ink, paper and the digit-only "ink" resampling
+        # do not apply to it (each kind of image keeps its own style).
+        grey = e.style_kind == "grey"
+        for widget in (self.ink, self.paper, self.invert, self.transparent):
+            widget.setEnabled(grey)
+            widget.setToolTip("" if grey else "a colour model's images keep their own colours")
+        ink_item = self.resampling.model().item(self.resampling.findData("ink"))
+        if ink_item is not None:
+            ink_item.setEnabled(grey)
         self._fill_formats()
         self.on_content()
 
@@ -253,7 +263,8 @@ class ExportDialog(QDialog):
 
     def _nothing_yet(self) -> str:
         if self.kind is ExportSource.PATH:
-            return "record a path\non the pad"
+            return ("recording: drag\non the pad" if self.state.pad.recording
+                    else "record a path\non the pad")
         if self.kind is ExportSource.MORPH:
             return "set the morph's\nA and B"
         return "nothing\nyet"
@@ -275,8 +286,14 @@ class ExportDialog(QDialog):
         from genai_studio.core.latent.pad import PadPlane
         from genai_studio.core.latent.sampling import decode_live
 
-        path, model = self.state.pad.path, self.state.session.model
-        if path is None or model is None or path.handle is not model:
+        pad, model = self.state.pad, self.state.session.model
+        if model is None:
+            return None
+        if pad.trail_start is not None and pad.plane is not None:  # being drawn now
+            z = pad.plane.latent_at(*pad.trail_start)
+            return decode_live(model.model, z[None, :], pad.effective_digit)[0]
+        path = pad.path
+        if path is None or path.handle is not model:
             return None
         plane = PadPlane(model.latent_dim, path.corners)
         z = plane.latent_at(*path.points[0])

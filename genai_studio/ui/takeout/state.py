@@ -27,7 +27,12 @@ SUFFIX = SUFFIXES  # the file suffix of each format written as one file
 
 @dataclass(frozen=True)
 class ExportSettings:
-    style: ExportStyle = field(default_factory=lambda: ExportStyle(scale=8))
+    # The style of the active model's kind of image, and the other kind's, remembered: grey
+    # digits come out as ink on paper, colour models keep their colours (and are not put
+    # through the digit-only "ink" resampling).
+    style: ExportStyle = field(default_factory=lambda: STYLE_PRESETS["grey"])
+    style_kind: str = "grey"  # "grey" or "colour": whose style ``style`` is
+    other_style: ExportStyle = field(default_factory=lambda: STYLE_PRESETS["colour"])
     timing: Timing = field(default_factory=Timing)
     animation_format: ExportFormat = ExportFormat.GIF
     still_format: ExportFormat = ExportFormat.PNG  # a tile or a grid: PNG (a sheet), SVG, PDF
@@ -37,6 +42,13 @@ class ExportSettings:
     batch_count: int = 64
     smoothing: float = 0.02
     closed: bool = True
+
+    def for_images(self, kind: str) -> ExportSettings:
+        """These settings for a model of ``kind`` ("grey" or "colour") images: that kind's
+        style comes forward, the other's is kept for when it comes back."""
+        if kind == self.style_kind or kind not in STYLE_PRESETS:
+            return self
+        return replace(self, style=self.other_style, other_style=self.style, style_kind=kind)
 
     def fmt_for(self, source: ExportSource) -> ExportFormat:
         """The format ``source`` is exported in: the animation format for a morph or a path,
@@ -70,10 +82,11 @@ class ExportSettings:
         if not isinstance(data, dict):
             return default
         out = default
-        try:
-            out = replace(out, style=ExportStyle.from_dict(data.get("style", {})))
-        except GenAIError:
-            pass
+        for name in ("style", "other_style"):
+            try:
+                out = replace(out, **{name: ExportStyle.from_dict(data.get(name, {}))})
+            except GenAIError:
+                pass
         try:
             timing = data.get("timing", {})
             out = replace(out, timing=Timing(**{k: v for k, v in timing.items()
@@ -81,7 +94,7 @@ class ExportSettings:
         except (GenAIError, TypeError, AttributeError):
             pass
         for f in fields(cls):
-            if f.name in ("style", "timing") or f.name not in data:
+            if f.name in ("style", "other_style", "timing") or f.name not in data:
                 continue
             value, kind = data[f.name], type(getattr(default, f.name))
             if f.name in ("animation_format", "still_format"):
@@ -91,8 +104,9 @@ class ExportSettings:
         return out.clamped()
 
     def clamped(self) -> ExportSettings:
+        kinds = tuple(STYLE_PRESETS)
         return replace(
-            self,
+            self, style_kind=self.style_kind if self.style_kind in kinds else kinds[0],
             animation_format=(ExportFormat(self.animation_format) if self.animation_format
                               in ANIMATION_FORMATS else ExportFormat.GIF),
             still_format=(ExportFormat(self.still_format) if self.still_format in STILL_FORMATS
@@ -101,6 +115,11 @@ class ExportSettings:
             batch_count=min(max(self.batch_count, 1), 10_000),
             smoothing=min(max(self.smoothing, 0.0), 0.2))
 
+
+STYLE_PRESETS = {
+    "grey": ExportStyle(scale=8),  # white ink on black paper, crisp pixels
+    "colour": ExportStyle(scale=8, resampling="lanczos"),
+}
 
 MAX_REMEMBERED = 200  # exported files the gallery keeps showing (favourites: all of them)
 
@@ -116,6 +135,16 @@ class TakeoutState(SubState):
     gallery: Field[tuple[Any, ...]] = Field((), tuple)  # core.export.gallery.GalleryItem
     busy = Field(False, bool)  # an export is running
     progress: Field[tuple[float, str]] = Field((0.0, ""), tuple)  # its share done, its stage
+
+    def attach(self, root: Any) -> None:
+        super().attach(root)
+        root.session.model_changed.connect(self._follow_model)
+
+    def _follow_model(self, handle: Any) -> None:
+        """A model of the other kind of image brings its kind's export style forward."""
+        if handle is not None:
+            colour = tuple(getattr(handle.model, "image_shape", (1,)))[0] == 3
+            self.settings = self.settings.for_images("colour" if colour else "grey")
 
     can_export = Derived(bool, lambda s: s.root is not None and s.root.session.model
                          is not None, "session.model")

@@ -117,6 +117,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tip="Forward again to what you undid", enabled="history.can_forward"),
     ActionSpec("lock_seed", "Lock the seed", "Ctrl+L", Menu.SAMPLE, checkable=True,
                icon="lock", field="canvas.seed_locked"),
+    ActionSpec("standard_prior", "Draw from the standard normal prior", "", Menu.SAMPLE,
+               checkable=True, field="canvas.standard_prior",
+               enabled="canvas.can_choose_prior",
+               tip="This model has a fitted prior: its samples come from where it put its "
+               "training images. Checked: from N(0, I) instead, as it was trained to decode "
+               "(blurrier, more in-between shapes)"),
     ActionSpec("grid_bigger", "Bigger grid", "+", Menu.SAMPLE),
     ActionSpec("grid_smaller", "Smaller grid", "-", Menu.SAMPLE),
     ActionSpec("copy_tile", "Copy image", "Ctrl+C", Menu.SAMPLE, tile=True,
