@@ -57,7 +57,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     b.add_argument("--scale", type=int_in(1, 64), default=2)
     b.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     add_threads_option(b)
-    b.set_defaults(handler=run_breed)
+    b.set_defaults(handler=run_breed, outputs={"out": (".png",)})
 
 
 def _judge_path() -> Path:

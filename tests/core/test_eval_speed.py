@@ -77,5 +77,5 @@ def test_eval_reports_each_parts_seconds_and_bounds_the_nll(tmp_path, capsys):
     scores = json.loads(capsys.readouterr().out)
     assert code == 0 and scores["nll_images"] == 50
     assert set(scores["seconds"]) == {"judge_samples", "judge_reference", "reconstructions",
-                                      "iwae", "converging"}
+                                      "iwae", "converging", "ndb_and_pixel_fd"}
     assert scores["device"] == "cpu"

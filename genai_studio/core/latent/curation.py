@@ -40,8 +40,10 @@ _CALIBRATIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def can_curate(model: torch.nn.Module) -> bool:
-    """Models with a discriminator (the GAN, the VAE-GAN)."""
-    return getattr(model, "discriminator", None) is not None
+    """Unconditional models with a discriminator (the GAN, the VAE-GAN): a critic that never
+    saw the label would drop whole digits from a conditional model's batch."""
+    return getattr(model, "discriminator", None) is not None \
+        and not getattr(model, "conditional", False)
 
 
 def component_of(model: torch.nn.Module, z: torch.Tensor) -> torch.Tensor | None:
