@@ -102,6 +102,9 @@ def run(args: argparse.Namespace) -> int:
         if args.label is not None and not loaded.model.conditional:
             raise UsageError(f"{args.model.name} is not conditional: it takes no --label")
         fitted = {"own": None, "fitted": True, "standard": False}[args.prior]
+        if fitted and getattr(loaded.model, "fitted_prior", None) is None:
+            raise UsageError(f"{args.model.name} has no fitted prior (genai-studio fit-prior "
+                             f"MODEL --out FILE adds one)")
         values = gene_values(args.genes)
         shift = None
         if values:
