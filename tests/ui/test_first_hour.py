@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtWidgets import QFileDialog
 
 from genai_studio.ui.common import ask
@@ -176,3 +178,34 @@ def test_a_recorded_path_starts_where_the_pen_went_down_and_is_previewed(window,
     assert tuple(s.pad.path.points[0]) == (0.2, 0.3)  # no straight jump from (0.9, 0.9)
     assert s.pad.trail_start is None and not dialog.preview.pixmap().isNull()
     dialog.close()
+
+
+def test_a_fitted_prior_is_the_grids_own_and_the_standard_normal_one_click_away(
+        qtbot, tmp_path, make_window, gan_window):
+    import torch
+
+    from genai_studio.core.models.registry import VAEConfig, build_model
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
+
+    assert not gan_window.actions["standard_prior"].isEnabled()  # no fitted prior to leave
+    torch.manual_seed(0)
+    model = build_model(VAEConfig(latent_dim=2, hidden=(32,), prior_components=2))
+    # Two tight clusters far from the origin: a draw from N(0, I) would rarely land there.
+    z = torch.cat([torch.randn(200, 2) * 0.05 + 4, torch.randn(200, 2) * 0.05 - 4])
+    model.fitted_prior.fit(z, seed=0)
+    (tmp_path / "fitted").mkdir()
+    save_model(tmp_path / "fitted" / "fitted.safetensors", model,
+               model_metadata(model, dataset={"name": "none"}, training={}))
+    w = make_window(qtbot, tmp_path / "fitted", tmp_path)
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=90_000)
+    state = w.studio.state
+    own = state.canvas.grid.latents.copy()
+    assert w.actions["standard_prior"].isEnabled()
+    assert np.all(np.abs(np.abs(own) - 4) < 0.5)  # every tile from one of the clusters
+    seen = w.generations
+    w.actions["standard_prior"].trigger()
+    qtbot.waitUntil(lambda: w.generations > seen, timeout=30_000)
+    standard = state.canvas.grid.latents
+    assert state.canvas.standard_prior and state.canvas.grid.seed == state.canvas.seed
+    assert np.abs(standard).mean() < 1.5  # N(0, I) draws, the same seed
+    w.close()
