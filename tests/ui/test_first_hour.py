@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from PySide6.QtWidgets import QFileDialog
 
 from genai_studio.ui.common import ask

@@ -5,11 +5,11 @@ A row names the command, its text, its keys, its menu, whether it also acts on a
 that enables it (``enabled="canvas.has_tile"``) and, for a checkable row, the state field its
 check mark shows. The window builds one ``QAction`` per row and hands it to whatever shows it:
 the menu bar, toolbar and panel buttons (``setDefaultAction``), the canvas' context menu, and
-the shortcut list (F1); so a button and its menu item can never disagree. Each action runs its
-handler inside a :func:`~genai_studio.ui.common.guard.gui_slot`, so a fault in any of them is
-shown in a dialog, never lost on stderr. :func:`check_table` keeps the table honest: each key
-is used once in its scope, every handler names a row, and a checkable row's handler takes the
-new checked state.
+the shortcut list (Help > Keyboard shortcuts); so a button and its menu item can never
+disagree. Each action runs its handler inside a :func:`~genai_studio.ui.common.guard.gui_slot`,
+so a fault in any of them is shown in a dialog, never lost on stderr. :func:`check_table` keeps
+the table honest: each key is used once in its scope, every handler names a row, and a
+checkable row's handler takes the new checked state.
 """
 
 from __future__ import annotations
@@ -179,7 +179,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                checkable=True, field="training.live",
                tip="While a model trains, the canvas and the pad draw with its newest weights "
                "(twice a second at most); tiles can be taken again once it has finished"),
-    ActionSpec("shortcuts", "Keyboard shortcuts", "F1", Menu.HELP),
+    ActionSpec("guide", "Guide", "F1", Menu.HELP,
+               tip="An illustrated guide: your first image, morphing, export, your own images, "
+               "training, what the scores mean, and a glossary (works offline)"),
+    ActionSpec("shortcuts", "Keyboard shortcuts", "Ctrl+/", Menu.HELP),
     ActionSpec("about", "About GenAI Studio", "Ctrl+Shift+A", Menu.HELP),
 )
 

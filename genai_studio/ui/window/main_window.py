@@ -58,6 +58,7 @@ from genai_studio.ui.typeface.controller import Typefaces
 from genai_studio.ui.window import actions as table
 from genai_studio.ui.window import docks, window_state
 from genai_studio.ui.window.dialogs import AboutDialog, ShortcutsDialog, show_error
+from genai_studio.ui.window.guide import open_guide
 from genai_studio.ui.window.status_bar import StudioStatusBar
 from genai_studio.ui.window.steering import Steering
 from genai_studio.workers.messages import LoadReason
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
             "train": self.train, "pause_training": run.toggle_pause,
             "cancel_training": run.cancel,
             "shortcuts": self.show_shortcuts, "about": self.show_about,
+            "guide": lambda: open_guide(self, self.studio.jobs),
             "reset_layout": self.reset_layout,
             "encode_image": self.material.open_image,
             "new_dataset": self.dataset_actions.ask_new,
