@@ -14,17 +14,44 @@ from PySide6.QtWidgets import QWidget
 from genai_studio.ui.pad.state import PadMode
 from genai_studio.ui.studio.kinds import Corner
 
-NAMES = ["sampleCanvas", "latentPad", "padPreview", "trainButton", "pauseButton",
-         "cancelButton", "modelLibrary", "deviceSelector", "generateButton", "seedField",
-         "seedLock", "gridSize", "morphStrip", "trainingPanel"]
+NAMES = ["sampleCanvas", "latentPad", "padPreview", "modelLibrary", "deviceSelector",
+         "generateButton", "seedField", "seedLock", "gridSize", "morphStrip"]
+# In the training panel, which waits behind the library's tab: built when first shown.
+TRAINING_NAMES = ["trainingPanel", "trainButton", "pauseButton", "cancelButton"]
 
 
 def test_window_opens_with_named_widgets(window):
     for name in NAMES:
         assert window.findChild(QWidget, name) is not None, name
+    window.show_training()
+    for name in TRAINING_NAMES:
+        assert window.findChild(QWidget, name) is not None, name
     assert window.handle is not None and window.handle.latent_dim == 2
     assert window.canvas.tile_count() == 64  # the default 8 x 8 grid
     assert window.toolbar.device.count() >= 2  # auto + at least the CPU
+
+
+def test_hidden_panels_are_built_when_first_shown(make_window, model_files, qtbot, tmp_path):
+    """Only what is on screen is built at start; a hidden panel is built (and wired to its
+    controller) in the event that first shows it, before that frame is painted."""
+    w = make_window(qtbot, model_files["vae"].parent, tmp_path)
+    hidden = ("training", "gallery", "material", "datasets", "inside")
+    assert not any(w.deferred[name].built for name in hidden)
+    assert w.findChild(QWidget, "trainingPanel") is None
+    w.docks["gallery"].raise_()  # its tab chosen: on screen now
+    qtbot.waitUntil(lambda: w.deferred["gallery"].built, timeout=5_000)
+    assert w.gallery.isVisible()
+    assert not w.deferred["training"].built  # still behind a tab
+    w.library_tabs.setCurrentIndex(1)
+    assert w.deferred["datasets"].built and w.datasets.isVisible()
+    w.actions["reset_layout"].trigger()
+    w.docks["inside"].toggleViewAction().trigger()  # View > Inside view
+    qtbot.waitUntil(lambda: w.deferred["inside"].built and w.inside_view.isVisible(),
+                    timeout=5_000)
+    assert w.training.objectName() == "trainingPanel"  # reading it builds it
+    assert w.deferred["training"].built
+    qtbot.waitUntil(lambda: w.is_interactive, timeout=90_000)
+    w.close()
 
 
 def test_window_paints_before_torch_is_imported(tmp_path):
