@@ -111,7 +111,9 @@ def executable() -> Path:
 
 
 def build_bundle(python: Path, cuda: bool) -> float:
-    env = dict(os.environ, GENAI_BUILD_CUDA="1" if cuda else "0")
+    # The Python archive at zlib's best level (PyInstaller's default is 6): ~1 MB less.
+    env = dict(os.environ, GENAI_BUILD_CUDA="1" if cuda else "0",
+               PYINSTALLER_ZLIB_COMPRESSION_LEVEL="9")
     start = time.perf_counter()
     run([str(python), "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
          "--distpath", str(DIST), "--workpath", str(ROOT / "build" / "pyinstaller"),

@@ -25,7 +25,7 @@ DEB_DEPENDS = [
     "libglib2.0-0 | libglib2.0-0t64", "libdbus-1-3", "libx11-6", "libx11-xcb1", "libxkbcommon0",
     "libxkbcommon-x11-0", "libxcb1", "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0",
     "libxcb-keysyms1", "libxcb-randr0", "libxcb-render-util0", "libxcb-shape0", "libxcb-xfixes0",
-    "libxcb-xkb1", "libxcb-shm0", "libxcb-sync1", "libxcb-render0",
+    "libxcb-xkb1", "libxcb-shm0", "libxcb-sync1", "libxcb-render0", "libexpat1", "zlib1g",
 ]
 DESKTOP_ENTRY = """[Desktop Entry]
 Type=Application

@@ -117,7 +117,7 @@ def test_spec_carries_data_and_drops_what_the_app_never_loads(monkeypatch):
                ("PySide6/Qt/plugins/generic/libqevdevmouseplugin.so", "x", "BINARY"),
                ("PySide6/Qt/translations/qt_de.qm", "x", "DATA"),
                ("pillow.libs/liblcms2-88eaba2f.so.2.0.19", "x", "BINARY"),
-               ("libdbus-1.so.3", "x", "BINARY")]
+               ("libdbus-1.so.3", "x", "BINARY"), ("libfontconfig.so.1", "x", "BINARY")]
     built = run_spec("linux", monkeypatch, kept + dropped)
     assert built.analysis["binaries_kept"] == [entry[0] for entry in kept]
     destinations = {dest for _src, dest in built.analysis["datas"]}
