@@ -1,7 +1,7 @@
 """Start-up on a real X server (Xvfb): the studio's first window and first grid, against a bare
 PySide6 window started the same way, in the same run (issue 21).
 
-    python benchmarks/startup_x11.py [--rounds 7] [--poll-ms 5] [--json out.json]
+    python benchmarks/startup_x11.py [--rounds 7] [--poll-ms 5] [--before DIR] [--json out.json]
 
 Each round starts, in turn (interleaved), a bare PySide6 window (``QApplication``, one
 ``QWidget``, ``show()``: the floor any PySide6 app pays) and the studio as an artist starts it
@@ -11,6 +11,7 @@ expected title that is mapped and viewable; "first window" is the time from ``ex
 Qt paints on the expose that follows the map, within a frame. The studio process also reports,
 on the same monotonic clock, when its first grid is on screen (``MainWindow.interactive``); it
 is then closed by SIGTERM, as a logout would. A first round only warms the page cache.
+``--before DIR`` adds the studio from an older checkout to each round.
 
 Goals: first window within 1.6x the bare window (the ratio of the medians); first grid within
 1.5 s after the first window on a quiet machine. The load average is recorded per round: on a
@@ -215,6 +216,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--poll-ms", type=float, default=5.0)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--before", type=Path, default=None, help="an older checkout to compare")
     args = parser.parse_args()
     if shutil.which("Xvfb") is None:
         print("startup_x11.py: no Xvfb on this machine, so no real X server to measure on "
@@ -227,23 +229,28 @@ def main() -> int:
     try:
         watcher = XWatcher(display)
         with tempfile.TemporaryDirectory(prefix="genai-x11-") as tmp:
-            # As an installed app runs: bytecode cached (round 0 writes it), no Qt, thread or
-            # studio variables of this shell.
+            # As an installed app runs: bytecode cached, no Qt, thread or studio variables of
+            # this shell.
             base = {k: v for k, v in os.environ.items()
                     if not k.startswith(("QT_", "OMP_", "MKL_", "GENAI_"))
                     and k != "PYTHONDONTWRITEBYTECODE"}
-            base.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(ROOT))
+            # Bytecode goes to a cache of this run (round 0 fills it), not into the trees.
+            base.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(ROOT),
+                        PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
+            variants = [("bare", BARE, BARE_TITLE, ROOT), ("studio", STUDIO, STUDIO_TITLE, ROOT)]
+            if args.before is not None:
+                variants.append(("studio-before", STUDIO, STUDIO_TITLE, args.before.resolve()))
             for k in range(args.rounds + 1):  # round 0 warms the page cache only
-                for name, code, title in (("bare", BARE, BARE_TITLE),
-                                          ("studio", STUDIO, STUDIO_TITLE)):
+                for name, code, title, tree in variants:
                     home = Path(tmp) / f"home-{name}-{k}"
                     home.mkdir()
                     env = dict(base, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+                               PYTHONPATH=str(tree),
                                XDG_DATA_HOME=str(home / ".local/share"),
                                XDG_CACHE_HOME=str(home / ".cache"))
                     before = load()
                     result = launch(code, title, watcher, env, args.poll_ms / 1000,
-                                    wait_interactive=name == "studio")
+                                    wait_interactive=name != "bare")
                     row = {"round": k, "what": name, "load_before": before, **result}
                     print(json.dumps(row), file=sys.stderr)
                     if k:
@@ -254,8 +261,11 @@ def main() -> int:
         server.wait(timeout=10)
     bare = [r["first_window_s"] for r in rows if r["what"] == "bare"]
     studio = [r["first_window_s"] for r in rows if r["what"] == "studio"]
-    grid = [r["first_grid_s"] - r["first_window_s"] for r in rows
-            if r["what"] == "studio" and r["first_grid_s"] and r["first_window_s"]]
+    def after_window(what: str) -> list[float]:
+        return [r["first_grid_s"] - r["first_window_s"] for r in rows
+                if r["what"] == what and r["first_grid_s"] and r["first_window_s"]]
+
+    grid = after_window("studio")
     report = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
         "poll_ms": args.poll_ms, "rounds": args.rounds, "load_at_end": load(),
@@ -265,6 +275,12 @@ def main() -> int:
         "first_grid_after_window_s": median(grid),
         "all": rows,
     }
+    if args.before is not None:
+        before = [r["first_window_s"] for r in rows if r["what"] == "studio-before"]
+        report["before_first_window_s"] = median(before)
+        report["before_first_window_ratio"] = (round(median(before) / median(bare), 2)
+                                               if median(bare) and median(before) else None)
+        report["before_first_grid_after_window_s"] = median(after_window("studio-before"))
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:
