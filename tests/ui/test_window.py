@@ -301,3 +301,34 @@ def test_with_no_model_the_studio_says_what_to_do_next(qtbot, tmp_path, make_win
     assert empty.text.height() >= 3 * empty.text.fontMetrics().lineSpacing()  # not clipped
     assert not w.toolbar.generate.isEnabled()
     w.close()
+
+
+def test_a_panel_whose_build_fails_is_built_again_on_the_next_show(qtbot):
+    """A panel that cannot be built (a module missing from a bundle) does not stay an empty
+    placeholder: the fault goes to the artist (and fails the self-test), the next show tries
+    again; a build that asks for its own panel is an error, not a loop."""
+    import pytest
+    from PySide6.QtWidgets import QLabel
+
+    from genai_studio.ui.window.deferred import BuiltOnShow
+
+    calls: list[int] = []
+
+    def build() -> QLabel:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ImportError("No module named 'pyqtgraph'")
+        return QLabel("built")
+
+    holder = BuiltOnShow("probe", build)
+    qtbot.addWidget(holder)
+    with pytest.raises(ImportError):
+        holder.content()
+    assert not holder.built
+    holder.show()
+    assert holder.built and holder.content().text() == "built" and holder.content().isVisible()
+    assert len(calls) == 2
+    selfish = BuiltOnShow("selfish", lambda: selfish.content())
+    qtbot.addWidget(selfish)
+    with pytest.raises(RuntimeError, match="asked for the panel itself"):
+        selfish.content()

@@ -30,7 +30,8 @@ class BuiltOnShow(QWidget):
     def __init__(self, name: str, build: Callable[[], QWidget], scroll: bool = False) -> None:
         super().__init__()
         self.setObjectName(f"{name}Deferred")
-        self._build: Callable[[], QWidget] | None = build
+        self._build = build
+        self._building = False
         self._scroll = scroll
         self._content: QWidget | None = None
         layout = QVBoxLayout(self)
@@ -43,9 +44,13 @@ class BuiltOnShow(QWidget):
     def content(self) -> QWidget:
         """The panel, built now if it was not yet."""
         if self._content is None:
-            build, self._build = self._build, None
-            assert build is not None, "a panel's build asked for the panel itself"
-            self._content = build()
+            if self._building:
+                raise RuntimeError(f"{self.objectName()}: its build asked for the panel itself")
+            self._building = True
+            try:  # a build that fails (a missing module) is tried again on the next show
+                self._content = self._build()
+            finally:
+                self._building = False
             shown = scrolling(self._content) if self._scroll else self._content
             self.layout().addWidget(shown)
             if self.isVisible():  # a layout would show a new child only on the next turn
