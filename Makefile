@@ -38,7 +38,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/train_throughput.py
 
 # The installer: its own build venv (.venv-build), PyInstaller, then dist/GenAI-Studio/, the
-# .tar.gz and the .deb (Linux x86-64). Needs only python3 (>= 3.11); see README "Building the installer".
+# .tar.xz and the .deb (Linux x86-64; setup.exe on Windows, .dmg on macOS). Needs only
+# python3 (>= 3.11); see README "Building the installer".
 # PACKAGE_ARGS: e.g. --cuda (not run here), --no-installers, --if-stale.
 package:
 	$(PYTHON) packaging/build.py --torch-spec '$(TORCH_SPEC)' $(PACKAGE_ARGS)

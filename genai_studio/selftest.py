@@ -48,10 +48,14 @@ def run_self_test(tmp: Path) -> list[str]:
         failures += _train_and_cancel(w)
     finally:
         w.close()
+    from genai_studio.crash import FAULTS
     from genai_studio.workers.threads import running_threads
 
     if running_threads():
         failures.append("worker threads were still running after close")
+    # A fault a slot or a worker caught (shown to the artist, logged) fails the self-test too:
+    # a panel built on first show that cannot import its modules would otherwise pass.
+    failures += [f"fault: {fault}" for fault in list(FAULTS)[:5]]
     return failures
 
 

@@ -2,10 +2,11 @@
 
 Steps: (1) set up a separate build venv (``.venv-build/``) from scratch when missing or when
 its requirements changed, (2) run PyInstaller on ``packaging/genai-studio.spec`` into
-``dist/GenAI-Studio/`` (skipped with ``--if-stale`` when no input changed), (3) smoke-run the
-frozen executable, (4) on Linux x86-64 pack ``dist/GenAI-Studio-<version>-linux-x86_64.tar.gz``
-and ``dist/genai-studio_<version>_amd64.deb`` (see ``packaging/linux.py``), (5) write sizes and
-timings to ``dist/build-info.json``.
+``dist/GenAI-Studio/`` (skipped with ``--if-stale`` when no input changed), strip and shrink
+its libraries, (3) smoke-run the frozen executable, (4) wrap it: on Linux x86-64
+``dist/GenAI-Studio-<version>-linux-x86_64.tar.xz`` and ``dist/genai-studio_<version>_amd64.deb``
+(``packaging/linux.py``), on Windows the Inno Setup ``setup.exe`` and on macOS the ``.dmg``
+(``packaging/desktop.py``), (5) write sizes and timings to ``dist/build-info.json``.
 
 Only the standard library is used here, so it runs before any venv exists.
 """
@@ -27,7 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "packaging"))
 
-import linux  # noqa: E402  (packaging/linux.py, beside this file)
+import desktop  # noqa: E402  (packaging/desktop.py, beside this file)
+import icu  # noqa: E402
+import linux  # noqa: E402
 
 DIST = ROOT / "dist"
 BUNDLE = DIST / "GenAI-Studio"
@@ -108,7 +111,9 @@ def executable() -> Path:
 
 
 def build_bundle(python: Path, cuda: bool) -> float:
-    env = dict(os.environ, GENAI_BUILD_CUDA="1" if cuda else "0")
+    # The Python archive at zlib's best level (PyInstaller's default is 6): ~1 MB less.
+    env = dict(os.environ, GENAI_BUILD_CUDA="1" if cuda else "0",
+               PYINSTALLER_ZLIB_COMPRESSION_LEVEL="9")
     start = time.perf_counter()
     run([str(python), "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
          "--distpath", str(DIST), "--workpath", str(ROOT / "build" / "pyinstaller"),
@@ -138,6 +143,14 @@ def strip_libs() -> int:
     before = sum(p.stat().st_size for p in libs)
     run(["strip", "--strip-unneeded", *map(str, libs)])
     return before - sum(p.stat().st_size for p in libs)
+
+
+def shrink_icu() -> int:
+    """Qt's ICU data down to what an English-only app uses (Linux; see packaging/icu.py)."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    libs = sorted((BUNDLE / "_internal" / "PySide6" / "Qt" / "lib").glob("libicudata.so.*"))
+    return sum(icu.shrink(lib) for lib in libs if lib.is_file() and not lib.is_symlink())
 
 
 def missing_x11_libs() -> list[str]:
@@ -176,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--if-stale", action="store_true",
                         help="reuse dist/GenAI-Studio when nothing it is built from changed")
     parser.add_argument("--no-installers", action="store_true",
-                        help="stop after dist/GenAI-Studio (no .tar.gz / .deb)")
+                        help="stop after dist/GenAI-Studio (no .tar.xz / .deb / setup / .dmg)")
     args = parser.parse_args(argv)
     torch_spec = args.torch_spec or (CUDA_TORCH if args.cuda else CPU_TORCH)
     venv = args.venv or ROOT / (".venv-build-cuda" if args.cuda else ".venv-build")
@@ -192,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         INFO.unlink(missing_ok=True)
         build_s = round(build_bundle(python, args.cuda), 1)
         print(f"build.py: stripping saved {strip_libs() / 1e6:.0f} MB")
+        print(f"build.py: shrinking ICU's data saved {shrink_icu() / 1e6:.0f} MB")
         smoke_test()
 
     info = {"version": version(), "inputs": digest, "cuda": args.cuda,
@@ -204,14 +218,16 @@ def main(argv: list[str] | None = None) -> int:
         info["missing_x11_libs"] = missing
         print(f"build.py: WARNING: the X11 plugin needs {', '.join(missing)}, absent here, so "
               "not bundled: `apt-get install libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0` "
-              "and rebuild (the .deb depends on them, the .tar.gz needs them on the target)")
+              "and rebuild (the .deb depends on them, the .tar.xz needs them on the target)")
     if not args.no_installers and linux.is_linux_x86_64():
         info.update(linux.make_installers(BUNDLE, DIST, version(), ROOT / "resources" / "icons"))
+    elif not args.no_installers:
+        info.update(desktop.make_installers(BUNDLE, DIST, version()))
     info["total_s"] = round(time.perf_counter() - total_start, 1)
     INFO.write_text(json.dumps(info, indent=2) + "\n", "utf-8")
     mb = 1_000_000
     print(f"build.py: {BUNDLE.relative_to(ROOT)}: {info['bundle_bytes'] / mb:.0f} MB unpacked")
-    for key in ("tar_gz", "deb"):
+    for key in ("archive", "deb", "setup", "dmg"):
         if key in info:
             print(f"build.py: {info[key]['path']}: {info[key]['bytes'] / mb:.0f} MB")
     print(f"build.py: done in {info['total_s']:.0f} s")

@@ -1,7 +1,8 @@
-; Inno Setup script for GenAI Studio (Windows x64). NOT RUN HERE: written on Linux, where
-; neither PyInstaller's Windows build nor Inno Setup can run. Build on Windows:
-;   py -3.11 packaging\build.py            (makes dist\GenAI-Studio\ with both executables)
-;   iscc /DAppVersion=0.1.0 packaging\windows\genai-studio.iss
+; Inno Setup script for GenAI Studio (Windows x64). Built by the installers workflow
+; (.github/workflows/installers.yml) on windows-latest; never run on the Linux project machine.
+;   py -3.11 packaging\build.py   (dist\GenAI-Studio\ with both executables, then this script
+;                                  through packaging/desktop.py, which passes the defines below)
+; or by hand: iscc /DAppVersion=0.1.0 packaging\windows\genai-studio.iss
 ; Output: dist\GenAI-Studio-<version>-windows-x64-setup.exe
 ; Installs per user by default (no admin needed), offers a per-machine install.
 
@@ -9,7 +10,15 @@
   #define AppVersion "0.1.0"
 #endif
 #define AppName "GenAI Studio"
-#define SourceDir "..\..\dist\GenAI-Studio"
+#ifndef SourceDir
+  #define SourceDir "..\..\dist\GenAI-Studio"
+#endif
+#ifndef OutputDir
+  #define OutputDir "..\..\dist"
+#endif
+#ifndef OutputBaseFilename
+  #define OutputBaseFilename "GenAI-Studio-" + AppVersion + "-windows-x64-setup"
+#endif
 
 [Setup]
 AppId={{6F1C3B52-8E0A-4D53-9A54-2B7E0C1D9A61}
@@ -23,8 +32,8 @@ PrivilegesRequired=lowest
 PrivilegesRequiredOverridesAllowed=dialog
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
-OutputDir=..\..\dist
-OutputBaseFilename=GenAI-Studio-{#AppVersion}-windows-x64-setup
+OutputDir={#OutputDir}
+OutputBaseFilename={#OutputBaseFilename}
 SetupIconFile=..\..\resources\icons\genai-studio.ico
 UninstallDisplayIcon={app}\GenAI Studio.exe
 ; torch's libraries are large and already compressed poorly; lzma2 is still the smallest.

@@ -155,3 +155,60 @@ def test_a_command_gives_its_callers_thread_back_its_floating_point_mode():
         assert float(torch.tensor([tiny]) * 1.0) == 0.0
     assert float(torch.tensor([tiny]) * 1.0) == pytest.approx(tiny, rel=1e-6)
     assert tiny * 1.0 > 0.0  # Python's own floats, which Hypothesis checks, are IEEE again
+
+
+def test_helpers_spin_briefly_only_when_a_quiet_machine_gave_several_threads(monkeypatch):
+    monkeypatch.setattr(threads, "busy_cores", lambda: 0)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
+    threads._plan = None
+    env: dict[str, str] = {}
+    assert threads.configure(None, env).threads == 2
+    assert env["GOMP_SPINCOUNT"] == threads.QUIET_SPIN_COUNT
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE"
+    for busy, requested, preset in ((1, None, {}), (0, 2, {}),  # busy; a count asked for
+                                    (0, None, {"OMP_WAIT_POLICY": "PASSIVE"}),  # user's policy
+                                    (0, None, {"GOMP_SPINCOUNT": "0"})):
+        monkeypatch.setattr(threads, "busy_cores", lambda busy=busy: busy)
+        threads._plan = None
+        env = dict(preset)
+        threads.configure(requested, env)
+        assert env.get("GOMP_SPINCOUNT") == preset.get("GOMP_SPINCOUNT"), (busy, requested, preset)
+
+
+def _fake_proc(tmp_path, running: int, own: list[str]):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text(f"0.5 0.4 0.3 {running}/200 4242\n")
+    tasks = tmp_path / "task"
+    for tid, state in enumerate(own):
+        (tasks / str(tid)).mkdir(parents=True, exist_ok=True)
+        (tasks / str(tid) / "stat").write_text(f"{tid} (python (x)) {state} 1 2 3\n")
+    return str(loadavg), str(tasks)
+
+
+def test_own_running_threads_reads_each_threads_state(tmp_path):
+    _, tasks = _fake_proc(tmp_path, 3, ["R", "S", "R", "D"])
+    assert threads.own_running_threads(tasks) == 2
+    assert threads.own_running_threads(str(tmp_path / "missing")) == 1
+
+
+def test_a_run_sheds_to_one_thread_when_others_take_the_cores(tmp_path, torch_threads):
+    torch = torch_threads
+    threads._plan = threads.ThreadPlan(2, "auto", 2, 0)
+    torch.set_num_threads(2)
+    # Our two threads are all that runs: stay on two, however many looks.
+    loadavg, tasks = _fake_proc(tmp_path, 2, ["R", "R", "S"])
+    watch = threads.ContentionWatch(loadavg=loadavg, task_dir=tasks)
+    assert not any(watch.check(now) for now in (1.0, 2.0, 3.0, 4.0))
+    assert torch.get_num_threads() == 2
+    # Another program runs: after three looks (a second apart) the run drops to one thread.
+    loadavg, tasks = _fake_proc(tmp_path / "busy", 3, ["R", "R"])
+    watch = threads.ContentionWatch(loadavg=loadavg, task_dir=tasks)
+    assert [watch.check(now) for now in (1.0, 1.5, 2.0, 3.0)] == [False, False, False, True]
+    assert torch.get_num_threads() == 1 and watch.shed
+    # A count the user asked for is theirs to keep.
+    threads._plan = threads.ThreadPlan(2, "--threads", 2, 0)
+    torch.set_num_threads(2)
+    watch = threads.ContentionWatch(loadavg=loadavg, task_dir=tasks)
+    assert not any(watch.check(now) for now in (1.0, 2.0, 3.0, 4.0))
+    assert torch.get_num_threads() == 2

@@ -14,17 +14,44 @@ from PySide6.QtWidgets import QWidget
 from genai_studio.ui.pad.state import PadMode
 from genai_studio.ui.studio.kinds import Corner
 
-NAMES = ["sampleCanvas", "latentPad", "padPreview", "trainButton", "pauseButton",
-         "cancelButton", "modelLibrary", "deviceSelector", "generateButton", "seedField",
-         "seedLock", "gridSize", "morphStrip", "trainingPanel"]
+NAMES = ["sampleCanvas", "latentPad", "padPreview", "modelLibrary", "deviceSelector",
+         "generateButton", "seedField", "seedLock", "gridSize", "morphStrip"]
+# In the training panel, which waits behind the library's tab: built when first shown.
+TRAINING_NAMES = ["trainingPanel", "trainButton", "pauseButton", "cancelButton"]
 
 
 def test_window_opens_with_named_widgets(window):
     for name in NAMES:
         assert window.findChild(QWidget, name) is not None, name
+    window.show_training()
+    for name in TRAINING_NAMES:
+        assert window.findChild(QWidget, name) is not None, name
     assert window.handle is not None and window.handle.latent_dim == 2
     assert window.canvas.tile_count() == 64  # the default 8 x 8 grid
     assert window.toolbar.device.count() >= 2  # auto + at least the CPU
+
+
+def test_hidden_panels_are_built_when_first_shown(make_window, model_files, qtbot, tmp_path):
+    """Only what is on screen is built at start; a hidden panel is built (and wired to its
+    controller) in the event that first shows it, before that frame is painted."""
+    w = make_window(qtbot, model_files["vae"].parent, tmp_path)
+    hidden = ("training", "gallery", "material", "datasets", "inside")
+    assert not any(w.deferred[name].built for name in hidden)
+    assert w.findChild(QWidget, "trainingPanel") is None
+    w.docks["gallery"].raise_()  # its tab chosen: on screen now
+    qtbot.waitUntil(lambda: w.deferred["gallery"].built, timeout=5_000)
+    assert w.gallery.isVisible()
+    assert not w.deferred["training"].built  # still behind a tab
+    w.library_tabs.setCurrentIndex(1)
+    assert w.deferred["datasets"].built and w.datasets.isVisible()
+    w.actions["reset_layout"].trigger()
+    w.docks["inside"].toggleViewAction().trigger()  # View > Inside view
+    qtbot.waitUntil(lambda: w.deferred["inside"].built and w.inside_view.isVisible(),
+                    timeout=5_000)
+    assert w.training.objectName() == "trainingPanel"  # reading it builds it
+    assert w.deferred["training"].built
+    qtbot.waitUntil(lambda: w.is_interactive, timeout=90_000)
+    w.close()
 
 
 def test_window_paints_before_torch_is_imported(tmp_path):
@@ -274,3 +301,34 @@ def test_with_no_model_the_studio_says_what_to_do_next(qtbot, tmp_path, make_win
     assert empty.text.height() >= 3 * empty.text.fontMetrics().lineSpacing()  # not clipped
     assert not w.toolbar.generate.isEnabled()
     w.close()
+
+
+def test_a_panel_whose_build_fails_is_built_again_on_the_next_show(qtbot):
+    """A panel that cannot be built (a module missing from a bundle) does not stay an empty
+    placeholder: the fault goes to the artist (and fails the self-test), the next show tries
+    again; a build that asks for its own panel is an error, not a loop."""
+    import pytest
+    from PySide6.QtWidgets import QLabel
+
+    from genai_studio.ui.window.deferred import BuiltOnShow
+
+    calls: list[int] = []
+
+    def build() -> QLabel:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ImportError("No module named 'pyqtgraph'")
+        return QLabel("built")
+
+    holder = BuiltOnShow("probe", build)
+    qtbot.addWidget(holder)
+    with pytest.raises(ImportError):
+        holder.content()
+    assert not holder.built
+    holder.show()
+    assert holder.built and holder.content().text() == "built" and holder.content().isVisible()
+    assert len(calls) == 2
+    selfish = BuiltOnShow("selfish", lambda: selfish.content())
+    qtbot.addWidget(selfish)
+    with pytest.raises(RuntimeError, match="asked for the panel itself"):
+        selfish.content()

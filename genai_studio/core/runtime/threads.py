@@ -4,7 +4,12 @@ Torch's defaults hurt on a shared machine: one thread per core, each busy-waitin
 between parallel regions. Beside any other CPU load the spinning threads fight for cores and a
 run slows down 10-25x. So every entry point calls :func:`configure` before torch is loaded:
 
-* OpenMP's waiting is passive (``OMP_WAIT_POLICY=PASSIVE``; an explicit user value is kept);
+* OpenMP's waiting is passive (``OMP_WAIT_POLICY=PASSIVE``; an explicit user value is kept),
+  except that when the automatic plan found the machine quiet and chose several threads, the
+  helpers spin for about a millisecond (``GOMP_SPINCOUNT``) before they sleep: a training step
+  runs ~40 parallel regions, and waking a sleeping helper for each cost more than the second
+  core gave (issue 21); a run that sees other programs take a core later drops to one thread
+  (:class:`ContentionWatch`), where nothing spins;
 * the thread count is, in order of precedence, a ``--threads N`` option, the
   ``GENAI_STUDIO_THREADS`` environment variable, a user-set ``OMP_NUM_THREADS``, or "auto":
   the cores this process may run on minus the ones other programs keep busy right now;
@@ -30,6 +35,10 @@ from genai_studio.core.errors import UsageError
 
 ENV_VAR = "GENAI_STUDIO_THREADS"
 _LOADAVG = "/proc/loadavg"
+# libgomp's spins before a waiting helper sleeps, when the machine is quiet: "roughly 100,000
+# spins per millisecond" (libgomp's own estimate), so about a millisecond, far below the 3 ms
+# of its default and the minutes of OMP_WAIT_POLICY=ACTIVE that collapsed beside other load.
+QUIET_SPIN_COUNT = "100000"
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,9 @@ def configure(requested: int | None = None,
     # Read by libgomp when torch loads it; the user's own choice of policy is kept.
     if not env.get("OMP_WAIT_POLICY", "").strip():  # libgomp warns about an empty value
         env["OMP_WAIT_POLICY"] = "PASSIVE"
+        # Several threads on a quiet machine: spin a little between parallel regions.
+        if plan.source == "auto" and plan.threads > 1 and not env.get("GOMP_SPINCOUNT"):
+            env["GOMP_SPINCOUNT"] = QUIET_SPIN_COUNT
     if plan.source != "OMP_NUM_THREADS":
         env["OMP_NUM_THREADS"] = str(plan.threads)
     # Torch sizes its OpenMP pool to MKL's count when it loads, so a stray MKL_NUM_THREADS
@@ -252,6 +264,68 @@ def training_run(device_type: str, beside_window: bool = True) -> Iterator[int]:
             _training_runs -= 1
         set_torch_threads(before)
         flush_denormals(flushed)
+
+
+def own_running_threads(task_dir: str = "/proc/self/task") -> int:
+    """How many of this process's threads are runnable now (Linux; 1 elsewhere)."""
+    try:
+        tasks = os.listdir(task_dir)
+    except OSError:
+        return 1
+    running = 0
+    for tid in tasks:
+        try:
+            with open(f"{task_dir}/{tid}/stat", encoding="ascii", errors="replace") as fh:
+                state = fh.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        running += state == "R"
+    return max(1, running)
+
+
+class ContentionWatch:
+    """Drops a CPU training run from several threads to one when other programs start to use
+    the cores it planned with (at most one look a second, a decision on three looks).
+
+    Several threads only pay on a quiet machine; beside a busy program each parallel region
+    waits for whichever thread the scheduler put aside. The plan is made at start, so a program
+    that starts later is caught here. Only the automatic plan is adapted: a count the user
+    asked for stays.
+    """
+
+    def __init__(self, interval_s: float = 1.0, looks: int = 3,
+                 loadavg: str = _LOADAVG, task_dir: str = "/proc/self/task") -> None:
+        self.interval_s, self.looks = interval_s, looks
+        self.loadavg, self.task_dir = loadavg, task_dir
+        self.samples: list[int] = []
+        self.last = 0.0
+        self.shed = False
+
+    def others_running(self) -> int:
+        try:
+            with open(self.loadavg, encoding="ascii") as fh:
+                running = int(fh.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return 0
+        return max(0, running - own_running_threads(self.task_dir))
+
+    def check(self, now: float | None = None) -> bool:
+        """Look (if a look is due); True when this call dropped the thread to one."""
+        if self.shed or _plan is None or _plan.source != "auto" or _plan.threads < 2:
+            return False
+        now = time.monotonic() if now is None else now
+        if now - self.last < self.interval_s:
+            return False
+        self.last = now
+        self.samples = (self.samples + [self.others_running()])[-self.looks:]
+        if len(self.samples) < self.looks or sorted(self.samples)[self.looks // 2] < 1:
+            return False
+        import torch
+
+        if torch.get_num_threads() > 1:
+            set_torch_threads(1)
+        self.shed = True
+        return True
 
 
 def lower_thread_priority(niceness: int = 10) -> None:

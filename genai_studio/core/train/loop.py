@@ -27,6 +27,7 @@ from genai_studio.core.defaults import checkpoint_path_for
 from genai_studio.core.errors import ModelFileError, TrainingDiverged, UsageError
 from genai_studio.core.latent.sampling import cycle_labels
 from genai_studio.core.models.registry import ModelConfig, build_model
+from genai_studio.core.runtime.threads import ContentionWatch
 from genai_studio.core.store.checkpoints import LoadedModel, load_model, save_model
 from genai_studio.core.train import accel, stepping
 from genai_studio.core.train.accel import SpeedOptions
@@ -125,6 +126,8 @@ def train(
     window_sum = torch.zeros(len(run.task.loss_names), device=device)
     window_steps, window_t, window_suspended = 0, time.perf_counter(), 0.0
     spe, bs = run.steps_per_epoch, run.batch_size
+    # Several CPU threads were planned on a quiet machine: down to one if that changes.
+    watch = ContentionWatch() if device.type == "cpu" else None
     run.model.train()
     for epoch in range(run.step // spe, run.config.epochs):
         if epoch_start_state is not None:  # resuming inside this epoch
@@ -157,6 +160,8 @@ def train(
                                           active / window_steps, elapsed))
                 window_sum.zero_()
                 window_steps, window_t, window_suspended = 0, time.perf_counter(), suspended
+                if watch is not None:
+                    watch.check(window_t)
                 if due and i < spe - 1:  # on a timer, mid-epoch (an epoch's end has its own)
                     yield from emit(write_checkpoint(run, epoch_start_state))
             if previews and run.world.is_main and run.step % run.config.preview_every == 0:

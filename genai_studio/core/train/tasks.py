@@ -21,6 +21,8 @@ from genai_studio.core.models.vae import VAE, vae_loss
 from genai_studio.core.models.vaegan import VAEGAN
 from genai_studio.core.train.accel import autocast
 from genai_studio.core.train.distributed import World, wrap
+from genai_studio.core.train.fused_vae import FusedMLPVAEStep
+from genai_studio.core.train.fused_vae import eligible as fused_eligible
 from genai_studio.core.train.optim import adam as _adam
 
 
@@ -117,8 +119,18 @@ class VAETask(TrainingTask):
         super().__init__(model, lr, device)
         self.beta = beta
         self.optimizers["vae"] = _adam(model.parameters(), lr, device)
+        self.fused: FusedMLPVAEStep | None = None
+
+    def configure(self, world: World, global_batch: int, precision: str = "fp32") -> None:
+        super().configure(world, global_batch, precision)
+        # An MLP VAE on the CPU takes the step written out by hand (core/train/fused_vae.py).
+        self.fused = (FusedMLPVAEStep(self.model, self.optimizers["vae"])
+                      if fused_eligible(self.model, self.device, precision, world.distributed)
+                      else None)
 
     def step(self, x, labels, generator, beta_scale):
+        if self.fused is not None:
+            return self.fused.step(x, generator, self.beta * beta_scale)
         model: VAE = self.model  # type: ignore[assignment]
         if self.augment == "shift":
             from genai_studio.core.train.augment import shift

@@ -36,13 +36,10 @@ from genai_studio.ui.common.imaging import (
 from genai_studio.ui.common.input_policy import apply_input_policy
 from genai_studio.ui.common.settings import GRID_SIZES, Preferences
 from genai_studio.ui.inside.lens import InsideLens
-from genai_studio.ui.inside.view import InsideView
 from genai_studio.ui.library.dataset_actions import DatasetActions
-from genai_studio.ui.library.datasets_panel import DatasetPanel
 from genai_studio.ui.library.model_actions import LibraryActions, first_usable
 from genai_studio.ui.library.models_panel import ModelLibrary
 from genai_studio.ui.material.controller import MaterialController
-from genai_studio.ui.material.panel import MaterialPanel
 from genai_studio.ui.morph.strip import MorphStrip
 from genai_studio.ui.pad.panel import PadPanel
 from genai_studio.ui.pad.recorder import PathPlayer
@@ -50,13 +47,11 @@ from genai_studio.ui.studio.controller import Studio, StudioPaths
 from genai_studio.ui.studio.kinds import Corner, MorphEnd
 from genai_studio.ui.studio.state import StudioState, Theme
 from genai_studio.ui.takeout.controller import TakeOut
-from genai_studio.ui.takeout.gallery import GalleryPanel
-from genai_studio.ui.training.panel import TrainingPanel
 from genai_studio.ui.training.run import TrainingRun
 from genai_studio.ui.training.state import TrainingSettings
 from genai_studio.ui.typeface.controller import Typefaces
 from genai_studio.ui.window import actions as table
-from genai_studio.ui.window import docks, window_state
+from genai_studio.ui.window import deferred, docks, window_state
 from genai_studio.ui.window.dialogs import AboutDialog, ShortcutsDialog, show_error
 from genai_studio.ui.window.guide import open_guide
 from genai_studio.ui.window.status_bar import StudioStatusBar
@@ -68,6 +63,12 @@ log = logging.getLogger(__name__)
 
 class MainWindow(QMainWindow):
     interactive = Signal()  # the first grid is on screen (or the empty state is final)
+    # Panels that start hidden, built when first shown or first read (window/deferred.py).
+    training = deferred.Panel("training")
+    gallery = deferred.Panel("gallery")
+    material_panel = deferred.Panel("material")
+    inside_view = deferred.Panel("inside")
+    datasets = deferred.Panel("datasets")
 
     def __init__(self, paths: StudioPaths, prefs: Preferences) -> None:
         super().__init__()
@@ -206,20 +207,13 @@ class MainWindow(QMainWindow):
         self.library = ModelLibrary(s, a)
         self.pad_panel = PadPanel(s, a)
         self.morph = MorphStrip(s, a)
-        self.training = TrainingPanel(s, a)
-        self.inside_view = InsideView(s)
-        self.gallery = GalleryPanel(s)
-        self.take_out.gallery.connect_panel(self.gallery)
-        self.material_panel = MaterialPanel(s)
-        self.material.connect_panel(self.material_panel)
-        self.datasets = DatasetPanel(s)
-        self.dataset_actions.connect_panel(self.datasets)
+        self.deferred = deferred.hidden_panels(self)
         # The library: the models, and the artist's datasets as its second section.
         self.library_tabs = QTabWidget()
         self.library_tabs.setObjectName("libraryTabs")
         self.library_tabs.setDocumentMode(True)
         self.library_tabs.addTab(self.library, "Models")
-        self.library_tabs.addTab(docks.scrolling(self.datasets), "Datasets")
+        self.library_tabs.addTab(self.deferred["datasets"], "Datasets")
         area = Qt.DockWidgetArea
         # Side docks run the full height: the pad and its preview get room to be large, and
         # the morph strip sits right under the canvas it morphs.
@@ -228,13 +222,12 @@ class MainWindow(QMainWindow):
         self.docks = {
             "library": docks.make_dock(self, "library", "Library", self.library_tabs),
             "training": docks.make_dock(self, "training", "Training",
-                                        docks.scrolling(self.training)),
+                                        self.deferred["training"]),
             "pad": docks.make_dock(self, "pad", "Latent pad", self.pad_panel),
             "morph": docks.make_dock(self, "morph", "Morph", self.morph),
-            "gallery": docks.make_dock(self, "gallery", "Gallery", self.gallery),
-            "material": docks.make_dock(self, "material", "Sketch",
-                                        docks.scrolling(self.material_panel)),
-            "inside": docks.make_dock(self, "inside", "Inside view", self.inside_view),
+            "gallery": docks.make_dock(self, "gallery", "Gallery", self.deferred["gallery"]),
+            "material": docks.make_dock(self, "material", "Sketch", self.deferred["material"]),
+            "inside": docks.make_dock(self, "inside", "Inside view", self.deferred["inside"]),
             **self.steering.make_docks(),
         }
         docks.place_inside_view(self, self.docks)
@@ -293,7 +286,6 @@ class MainWindow(QMainWindow):
         # toggled(bool), not triggered(bool = false): PySide picked the argument-less
         # overload of triggered for a one-argument slot, which then failed on every toggle.
         self.docks["inside"].toggleViewAction().toggled.connect(self.on_inside_toggled)
-        self.inside_view.image_dropped.connect(self.lens.open_image)
         self.empty.train_button.clicked.connect(self.quick_train)
         self.steering.connect()
         QApplication.styleHints().colorSchemeChanged.connect(self.on_system_scheme)
