@@ -31,6 +31,8 @@ def _inputs(root: QWidget) -> list[QWidget]:
 def test_no_input_in_the_window_changes_under_the_wheel_without_focus(window, qtbot):
     for dock in window.docks.values():  # every panel on screen, the hidden tabs included
         dock.show()
+    for panel in window.deferred.values():  # and built, as on its first show
+        panel.content()
     window.canvas.setFocus()
     inputs = _inputs(window)
     assert len(inputs) >= 12  # the toolbar's, the training form's, the pad's, the morph's...
