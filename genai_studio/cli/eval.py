@@ -114,7 +114,9 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         scores.update(label_free_scores(load_mnist("train").images.numpy() / 255.0,
                                         images.numpy(), args.seed))
         timings["ndb_and_pixel_fd"] = round(time.perf_counter() - t0, 2)
-        if can_curate(loaded.model) and args.prior != "fitted":
+        # Curation filters N(0, I) draws (and a clustered GAN's own mixture): a fitted prior
+        # already keeps to where the data is, and its scores are not the curated ones.
+        if can_curate(loaded.model) and _prior_used(loaded.model, args) == "standard":
             curated = judge_generator(loaded.model, judge.model, test_set, n=args.n,
                                       seed=args.seed, fitted=False, keep=CURATED_KEEP)
             curated.pop("judge_seconds")

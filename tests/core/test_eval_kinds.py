@@ -10,8 +10,10 @@ import torch
 
 from genai_studio.cli import main
 from genai_studio.core.models.registry import (
+    GAN,
     VAE,
     VAEGAN,
+    GANConfig,
     Judge,
     JudgeConfig,
     VAEConfig,
@@ -27,6 +29,8 @@ def files(tmp_path):
         "judge": Judge(JudgeConfig(channels=4, features=8)),
         "vae": VAE(VAEConfig(latent_dim=2, hidden=(16,))),
         "vaegan": VAEGAN(VAEGANConfig(latent_dim=4, channels=4, hidden=8, conditional=True)),
+        "gan": GAN(GANConfig(latent_dim=4, channels=4)),
+        "cgan": GAN(GANConfig(latent_dim=4, channels=4, conditional=True)),
     }
     return {name: save_model(tmp_path / f"{name}.safetensors", model,
                              model_metadata(model, training={}, metrics={},
@@ -67,3 +71,18 @@ def test_vae_reports_the_converging_estimate_beside_plain_iwae(files, capsys):
                        "--nll-n", 6)
     assert "integration over the latent plane" in text and "plain IWAE NLL" in text
     assert "reconstructions" in text
+
+
+def test_eval_scores_a_gans_curated_samples_beside_its_raw_ones(files, capsys):
+    code, out, err = _eval(capsys, files["gan"], "--judge", files["judge"], "--n", 50, "--json")
+    assert code == 0, err
+    scores = json.loads(out)
+    curated = scores["curated"]
+    assert curated["keep"] == 0.8 and curated["n"] == 50
+    assert {"judge_fd", "mean_confidence", "doubtful_share"} <= set(curated)
+    code, out, err = _eval(capsys, files["gan"], "--judge", files["judge"], "--n", 50)
+    assert code == 0 and "curated (keep 80%)" in out
+    # A conditional model's critic never judged the label: nothing to curate, no refusal.
+    code, out, err = _eval(capsys, files["cgan"], "--judge", files["judge"], "--n", 20, "--json")
+    assert code == 0, err
+    assert "curated" not in json.loads(out)

@@ -185,7 +185,7 @@ class GAN(Generator):
         if config.clusters:
             k = config.clusters
             self.latent_dim = config.latent_dim + k  # z, then the cluster coordinates
-            self.mixture = MixturePrior(k, self.latent_dim)
+            self.mixture = MixturePrior(k, self.latent_dim, fixed_gaussians=True)
             c, h, w = cluster_feature_shape(config.image_shape)
             self.register_buffer("cluster_centres", torch.zeros(k, c * h * w))
             means = torch.cat([torch.zeros(k, config.latent_dim), torch.eye(k)], dim=1)
