@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from genai_studio.cli import add_threads_option, int_in, seed_int
-from genai_studio.core.defaults import DEVICE_CHOICES, ENCODER_KINDS, GENERATOR_KINDS, JUDGE_FILE
+from genai_studio.core.defaults import (
+    CURATED_KEEP,
+    DEVICE_CHOICES,
+    ENCODER_KINDS,
+    GENERATOR_KINDS,
+    JUDGE_FILE,
+)
 from genai_studio.core.errors import ModelFileError
 
 
@@ -64,7 +70,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 PRIORS = ("own", "fitted", "standard")
-CURATED_KEEP = 0.8  # the studio's "drop the samples the critic doubts" keeps this share
 
 
 def _fitted(args: argparse.Namespace) -> bool | None:

@@ -7,9 +7,10 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 from genai_studio.cli import SEED_HELP, add_threads_option, int_in, seed_int
-from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
+from genai_studio.core.defaults import CURATED_KEEP, DEVICE_CHOICES, GENERATOR_KINDS
 from genai_studio.core.errors import UsageError
 
 MAX_SAMPLES = 100_000  # 300 MB of float32 28x28 images
@@ -52,11 +53,37 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--prior", choices=("own", "fitted", "standard"), default="own",
                    help="where the latents come from: own (the model's fitted prior where it "
                    "has one, else the standard normal; default), fitted or standard")
+    p.add_argument("--keep", type=keep_share, default=1.0, metavar="SHARE",
+                   help="GANs and VAE-GANs: drop the samples the critic doubts, keeping about "
+                   f"this share of the draws, 0.5 to 1 (the studio keeps {CURATED_KEEP}; "
+                   "default 1: keep every draw). Discriminator rejection sampling")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="genes",
                    help="move every sample along a gene (see 'genai-studio attributes "
                    "MODEL'), VALUE in its units from -3 to 3; may be repeated")
     add_threads_option(p)
     p.set_defaults(handler=run, outputs={"out": (".png", ".svg", ".pdf"), "npy": (".npy",)})
+
+
+def check_curatable(model: Any, fitted: bool | None, name: str) -> None:
+    """--keep below 1 needs an unconditional critic and draws from N(0, I) or its own mixture."""
+    from genai_studio.core.latent.curation import can_curate
+
+    if not can_curate(model):
+        raise UsageError(f"{name} has no critic that judges its samples alone (only an "
+                         "unconditional GAN or VAE-GAN can drop the samples it doubts)")
+    if fitted or (fitted is None and getattr(model, "fitted_prior", None) is not None):
+        raise UsageError(f"{name} draws from its fitted prior, which keeps to its training "
+                         "images already; add --prior standard to curate N(0, I) draws")
+
+
+def keep_share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.5 <= value <= 1.0:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"the share kept must be 0.5 to 1, not {text}")
+    return value
 
 
 def check_grid(image_shape: tuple[int, ...], n: int, scale: int) -> None:
@@ -105,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
         if fitted and getattr(loaded.model, "fitted_prior", None) is None:
             raise UsageError(f"{args.model.name} has no fitted prior (genai-studio fit-prior "
                              f"MODEL --out FILE adds one)")
+        if args.keep < 1.0:
+            check_curatable(loaded.model, fitted, args.model.name)
         values = gene_values(args.genes)
         shift = None
         if values:
@@ -118,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
             check_grid(sample(loaded.model, 1, seed, args.label, fitted).images.shape, args.n,
                        args.scale)
             check_fits(args.n, loaded.model.latent_dim, "--out's provenance")
-        drawn = sample(loaded.model, args.n, seed, args.label, fitted, shift=shift)
+        drawn = sample(loaded.model, args.n, seed, args.label, fitted, keep=args.keep,
+                       shift=shift)
         vector = out is not None and out.suffix.lower() in (".svg", ".pdf")
         grid = None if out is None or vector else tile_grid(drawn.images, scale=args.scale)
         if args.npy is not None:

@@ -39,6 +39,10 @@ DEFAULT_LR = {"vae": 1e-3, "gan": 2e-4, "vaegan": 2e-4, "judge": 1e-3}
 DEFAULT_LATENT = {"vae": 2, "gan": 64, "vaegan": 32}
 # A fitted prior (core.latent.prior_fit): its mixture parts, each holding a D x D factor.
 MAX_PRIOR_COMPONENTS = 256
+# "Drop the samples the critic doubts" (discriminator rejection sampling, Azadi et al. 2019)
+# keeps about this share of a GAN's or VAE-GAN's draws: the studio's grid, sample --keep, and
+# the curated scores beside the raw ones in eval.
+CURATED_KEEP = 0.8
 DEFAULT_PRIOR_COMPONENTS = 32
 # GAN losses: Goodfellow's cross-entropy and the hinge loss (see core/models/gan.py).
 GAN_LOSSES = ("bce", "hinge")

@@ -116,7 +116,7 @@ class InferenceWorker(QObject):
         t0 = time.perf_counter()
         try:
             drawn = sample(request.handle.model, request.count, request.seed, request.digit,
-                           request.fitted, shift=request.shift)
+                           request.fitted, keep=request.keep, shift=request.shift)
         except Exception as exc:  # noqa: BLE001
             self._fail("Generation failed", exc)
             return

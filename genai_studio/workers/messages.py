@@ -91,6 +91,7 @@ class GenerateRequest:
     digit: int | None  # None: any digit (conditional models get one per tile, cycling)
     shift: np.ndarray | None = None  # (D,) genes: every latent moved by it before decoding
     fitted: bool | None = None  # the prior: the model's own (None), fitted or standard
+    keep: float = 1.0  # < 1: only draws the model's critic accepts, about this share
 
 
 @dataclass(frozen=True)

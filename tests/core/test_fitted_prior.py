@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from genai_studio.core.data.mnist import load_mnist
+from genai_studio.core.latent.sampling import sample
 from genai_studio.core.scoring.label_free import label_free_scores
 from genai_studio.core.store.checkpoints import load_model, read_metadata
 from tests.core.test_cli import assert_one_line_error, run_cli
@@ -30,7 +31,7 @@ def run_cli_plain(*args) -> int:
     return main([str(a) for a in args])
 
 
-def _latents(capsys, tmp_path, model, prior, name):
+def _images(capsys, tmp_path, model, prior, name):
     npy = tmp_path / f"{name}.npy"
     code, _, err = run_cli(capsys, "sample", model, "--n", "400", "--seed", "3", "--prior",
                            prior, "--out", tmp_path / f"{name}.png", "--npy", npy)
@@ -49,15 +50,21 @@ def test_fit_prior_keeps_the_weights_and_records_the_fit(vae_file, fitted_file):
 
 def test_samples_come_from_the_fit_unless_the_standard_normal_is_asked_for(
         capsys, tmp_path, vae_file, fitted_file):
-    own = _latents(capsys, tmp_path, fitted_file, "own", "own")
-    fitted = _latents(capsys, tmp_path, fitted_file, "fitted", "fitted")
-    standard = _latents(capsys, tmp_path, fitted_file, "standard", "standard")
-    plain = _latents(capsys, tmp_path, vae_file, "own", "plain")
+    own = _images(capsys, tmp_path, fitted_file, "own", "own")
+    fitted = _images(capsys, tmp_path, fitted_file, "fitted", "fitted")
+    standard = _images(capsys, tmp_path, fitted_file, "standard", "standard")
+    plain = _images(capsys, tmp_path, vae_file, "own", "plain")
     np.testing.assert_array_equal(own, fitted)  # a fitted model's own prior is its fit
     np.testing.assert_array_equal(standard, plain)  # N(0, I) as before the fit
     assert not np.allclose(fitted, standard)
-    # The fit follows the encoder's means, which a weakly trained VAE keeps well inside N(0, I).
-    assert fitted.std(axis=0).mean() < 0.9 * standard.std(axis=0).mean()
+    # The latents follow the mixture: their spread is the fit's, not N(0, I)'s.
+    model = load_model(fitted_file).model
+    z = torch.from_numpy(sample(model, 4000, 3).latents)
+    prior = model.fitted_prior
+    mean = (prior.weights[:, None] * prior.means).sum(0)
+    torch.testing.assert_close(z.mean(0), mean, atol=0.1, rtol=0)
+    z_standard = torch.from_numpy(sample(model, 4000, 3, fitted=False).latents)
+    torch.testing.assert_close(z_standard.std(0), torch.ones(2), atol=0.08, rtol=0)
 
 
 def test_the_choice_of_prior_is_refused_where_it_cannot_apply(capsys, tmp_path, vae_file,
@@ -97,3 +104,23 @@ def test_label_free_scores_tell_real_digits_from_a_collapsed_model():
     assert real["ndb"] <= 0.25 * real["ndb_bins"]
     assert collapsed["ndb"] >= 0.5 * collapsed["ndb_bins"]
     assert real["pixel_fd"] * 5 < collapsed["pixel_fd"] < noise["pixel_fd"]
+
+
+def test_sample_keep_drops_what_the_critic_doubts_and_refuses_models_without_one(
+        capsys, tmp_path, vae_file, gan_file, fitted_file):
+    every = _images(capsys, tmp_path, gan_file, "own", "every")
+    npy = tmp_path / "kept.npy"
+    code, _, err = run_cli(capsys, "sample", gan_file, "--n", "400", "--seed", "3", "--keep",
+                           "0.8", "--npy", npy)
+    assert code == 0, err
+    kept = np.load(npy)
+    assert kept.shape == every.shape and not np.allclose(kept, every)
+    code, _, err = run_cli(capsys, "sample", gan_file, "--n", "400", "--seed", "3", "--keep",
+                           "0.8", "--npy", tmp_path / "again.npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "again.npy"), kept)  # seeded
+    for model, words in ((vae_file, "no critic"), (fitted_file, "no critic")):
+        code, _, err = run_cli(capsys, "sample", model, "--keep", "0.8", "--seed", "1",
+                               "--out", tmp_path / "x.png")
+        assert_one_line_error(code, err, words)
+    code, _, err = run_cli(capsys, "sample", gan_file, "--keep", "0.2")
+    assert code == 2 and "0.5 to 1" in err

@@ -208,3 +208,17 @@ def test_a_fitted_prior_is_the_grids_own_and_the_standard_normal_one_click_away(
     assert state.canvas.standard_prior and state.canvas.grid.seed == state.canvas.seed
     assert np.abs(standard).mean() < 1.5  # N(0, I) draws, the same seed
     w.close()
+
+
+def test_a_gans_grid_drops_the_samples_its_critic_doubts_unless_asked_not_to(gan_window, window,
+                                                                          qtbot):
+    action = gan_window.actions["drop_doubted"]
+    canvas = gan_window.studio.state.canvas
+    assert action.isEnabled() and action.isChecked() and canvas.keep == 0.8  # the default
+    curated = canvas.grid.latents.copy()
+    seen = gan_window.generations
+    action.trigger()
+    qtbot.waitUntil(lambda: gan_window.generations > seen, timeout=30_000)
+    assert not canvas.curated and canvas.keep == 1.0
+    assert canvas.grid.seed == canvas.seed and not np.allclose(canvas.grid.latents, curated)
+    assert not window.actions["drop_doubted"].isEnabled()  # a VAE has no critic

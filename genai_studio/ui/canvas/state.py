@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from genai_studio.core.defaults import CURATED_KEEP
 from genai_studio.ui.common.fields import Derived, Field, SubState, clamp, digit
 from genai_studio.ui.common.settings import GRID_SIZES
 from genai_studio.workers.messages import ModelHandle
@@ -48,6 +49,18 @@ def _has_tile(s: CanvasState) -> bool:
     return s.grid is not None and not s.grid.handle.live and 0 <= s.selected < len(s.grid)
 
 
+def _can_curate(s: CanvasState) -> bool:
+    """An unconditional model with a critic, drawn from N(0, I) or its own cluster mixture (a
+    fitted prior already keeps to where the data is)."""
+    if s.root is None or s.root.session.model is None:
+        return False
+    from genai_studio.core.latent.curation import can_curate  # torch is loaded by now
+
+    model = s.root.session.model.model
+    from_fit = getattr(model, "fitted_prior", None) is not None and not s.standard_prior
+    return can_curate(model) and not from_fit
+
+
 class CanvasState(SubState):
     seed = Field(1234, clamp(0, MAX_SEED), persist="seed")
     seed_locked = Field(False, bool, persist="seed_locked")
@@ -59,6 +72,8 @@ class CanvasState(SubState):
     generations = Field(0, int)  # grids shown so far (tests and benchmarks wait on it)
     # A model with a fitted prior draws from it; this draws from N(0, I) instead.
     standard_prior = Field(False, bool, persist="standard_prior")
+    # A GAN's or VAE-GAN's grid keeps only the draws its critic accepts (can_curate).
+    curated = Field(True, bool, persist="curated")
 
     has_tile = Derived(bool, _has_tile, "grid", "selected")
     # A 2-D model's pad is its latent plane: it has no corners to send a tile to.
@@ -70,6 +85,13 @@ class CanvasState(SubState):
                                is not None and getattr(s.root.session.model.model,
                                                        "fitted_prior", None) is not None,
                                "session.model")
+
+    can_curate = Derived(bool, _can_curate, "session.model", "standard_prior")
+
+    @property
+    def keep(self) -> float:
+        """The share of draws the grid keeps: CURATED_KEEP when the critic drops some."""
+        return CURATED_KEEP if self.curated and self.can_curate else 1.0
 
     def tile(self) -> tuple[Grid, int] | None:
         """The grid and the selected tile's index, when a tile is selected."""

@@ -97,6 +97,7 @@ class Studio(QObject):
         s.training.live_model_changed.connect(self.on_live_model)
         s.canvas.grid_size_changed.connect(self.on_grid_size_changed)
         s.canvas.standard_prior_changed.connect(self.on_grid_size_changed)  # the same seed
+        s.canvas.curated_changed.connect(self.on_grid_size_changed)
         s.canvas.digit_changed.connect(self.on_digit_changed)
         s.pad.digit_changed.connect(self.on_pad_digit_changed)
         s.session.device_changed.connect(self.on_device_changed)
@@ -245,7 +246,7 @@ class Studio(QObject):
         digit = c.digit if s.session.conditional else None
         self.inference.request_generate.emit(  # the genes' step, if any, moves every tile
             GenerateRequest(s.session.model, c.grid_size ** 2, c.seed, digit, s.genes.shift(),
-                            fitted=False if c.standard_prior else None))
+                            fitted=False if c.standard_prior else None, keep=c.keep))
 
     @gui_slot(object)
     def on_live_model(self, handle: ModelHandle | None) -> None:

@@ -123,6 +123,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tip="This model has a fitted prior: its samples come from where it put its "
                "training images. Checked: from N(0, I) instead, as it was trained to decode "
                "(blurrier, more in-between shapes)"),
+    ActionSpec("drop_doubted", "Drop the samples the critic doubts", "", Menu.SAMPLE,
+               checkable=True, field="canvas.curated", enabled="canvas.can_curate",
+               tip="Keeps about 80% of the draws: those this model's own critic (its "
+               "discriminator) finds most like its training images, so fewer malformed "
+               "digits. Discriminator rejection sampling (Azadi et al. 2019)"),
     ActionSpec("grid_bigger", "Bigger grid", "+", Menu.SAMPLE),
     ActionSpec("grid_smaller", "Smaller grid", "-", Menu.SAMPLE),
     ActionSpec("copy_tile", "Copy image", "Ctrl+C", Menu.SAMPLE, tile=True,
