@@ -96,6 +96,8 @@ def main(out: Path, models: Path) -> None:
     _shoot(w, out / "training.png")
     w.run.cancel()
     wait_until(lambda: not w.run.is_running(), 30)
+    _gan_training(w, out)
+    _guide(w, out)
     from genai_studio.ui.studio.state import Theme
 
     s.view.theme = Theme.LIGHT
@@ -118,6 +120,38 @@ def main(out: Path, models: Path) -> None:
     _settle(0.3)
     _shoot(empty, out / "empty.png", (1024, 640))
     empty.close()
+
+
+def _gan_training(w, out: Path) -> None:  # noqa: ANN001
+    """``training-gan-WxH.png``: a GAN training at 1366x768 and 1920x1080, its loss curves
+    (the GAN has the most) in view."""
+    from genai_studio.app import wait_until
+    from genai_studio.core.defaults import ModelKind
+
+    s = w.state
+    s.training.settings = replace(s.training.settings, kind=ModelKind.GAN, epochs=3)
+    w.run.limit = 6000
+    for size in ((1366, 768), (1920, 1080)):
+        w.resize(*size)
+        w.reset_layout()
+        seen = w.run.progress_count
+        w.actions["train"].trigger()
+        wait_until(lambda n=seen: w.run.progress_count > n + 12, 120)
+        _shoot(w, out / f"training-gan-{size[0]}x{size[1]}.png")
+        w.run.cancel()
+        wait_until(lambda: not w.run.is_running(), 30)
+
+
+def _guide(w, out: Path) -> None:  # noqa: ANN001
+    """``guide.png``: Help > Guide open over the window."""
+    from PySide6.QtWidgets import QDialog
+
+    w.actions["guide"].trigger()
+    _settle(1.0)
+    dialog = w.findChild(QDialog, "guideDialog")
+    if dialog is not None:
+        dialog.grab().save(str(out / "guide.png"))
+        dialog.close()
 
 
 def _inside_views(w, out: Path) -> None:  # noqa: ANN001

@@ -111,7 +111,8 @@ class ImagePreview(QWidget):
     def __init__(self, name: str = "imagePreview", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
-        self.setMinimumSize(160, 160)
+        # A 28 px digit at 4x: small enough that the pad's column fits a 1024x640 screen.
+        self.setMinimumSize(112, 112)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         # It paints every pixel it owns (the window's background around its tile), so Qt need
         # not repaint the window behind it on every frame of a drag (1.3 ms a frame, measured).

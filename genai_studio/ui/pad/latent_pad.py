@@ -61,7 +61,7 @@ class LatentPad(QWidget):
     def __init__(self, state: StudioState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("latentPad")
-        self.setMinimumSize(160, 160)
+        self.setMinimumSize(120, 120)  # the pad's column fits a 1024x640 screen
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)

@@ -44,11 +44,11 @@ class Legend(QWidget):
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(2)
+        row.setSpacing(1)  # ten chips, the caption and the slider in a 1024 px window's column
         for digit, colour in enumerate(theme.CLASS_COLOURS):
             chip = QLabel(str(digit))
             chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            chip.setFixedSize(17, 17)
+            chip.setFixedSize(15, 15)
             chip.setStyleSheet(f"background:{colour}; color:#111; border-radius:4px;"
                                "font-weight:600; font-size:8pt;")
             row.addWidget(chip)
@@ -134,7 +134,7 @@ class PadPanel(QWidget):
         self.dots = QSlider(Qt.Orientation.Horizontal)
         self.dots.setObjectName("dotOpacity")
         self.dots.setRange(0, 100)
-        self.dots.setMinimumWidth(50)
+        self.dots.setMinimumWidth(40)
         self.dots.setMaximumWidth(110)
         self.dots.setToolTip("Balance: strong coloured dots (right) or a clear atlas (left)")
         bind(self.dots, self.state.pad, "dot_opacity", convert=lambda share: round(100 * share),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QEvent, QObject, QRect, QTimer
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow
@@ -33,13 +33,61 @@ def save_state(state: StudioState, prefs: Preferences) -> None:
 def fit_to_screen(window: QMainWindow) -> None:
     """Size a first window to the screen's free area (a 1366x768 laptop included), centred."""
     available = window.screen().availableGeometry()
-    rect = QRect(0, 0, int(available.width() * SCREEN_SHARE),
-                 int(available.height() * SCREEN_SHARE))
+    smallest = window.minimumSizeHint()
+    # Never below what the panels need (Qt would grow the window down and right, off a small
+    # screen), never above the free area; centred as it will really be.
+    width = min(available.width(), max(int(available.width() * SCREEN_SHARE), smallest.width()))
+    height = min(available.height(),
+                 max(int(available.height() * SCREEN_SHARE), smallest.height()))
+    rect = QRect(0, 0, width, height)
     rect.moveCenter(available.center())
     window.setGeometry(rect)
 
 
+def keep_on_screen(window: QMainWindow) -> None:
+    """Move (and if need be shrink) a shown window so that its frame, the window manager's
+    title bar and borders included, lies inside the screen's free area."""
+    available = window.screen().availableGeometry()
+    frame = window.frameGeometry()
+    if available.contains(frame):
+        return
+    border_w, border_h = frame.width() - window.width(), frame.height() - window.height()
+    width = min(window.width(), available.width() - border_w)
+    height = min(window.height(), available.height() - border_h)
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+    x = min(max(frame.x(), available.left()), available.x() + available.width()
+            - (window.width() + border_w))
+    y = min(max(frame.y(), available.top()), available.y() + available.height()
+            - (window.height() + border_h))
+    window.move(max(x, available.left()), max(y, available.top()))  # move() places the frame
+
+
+class _OnScreenWhenShown(QObject):
+    """Checks the window's frame once the window manager has decorated it, and again when Qt
+    grows the window in its first seconds (a panel filled in by the first model needs more
+    room than the empty one did): the title bar and borders are known only after the first
+    show. Afterwards the artist's own moves and sizes are left alone."""
+
+    SETTLING_MS = 10_000
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+        self._check = QTimer(self, singleShot=True, interval=200)
+        self._check.timeout.connect(lambda: keep_on_screen(window))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Show and not self._check.isActive():
+            QTimer.singleShot(self.SETTLING_MS, self, lambda: watched.removeEventFilter(self))
+            self._check.start()
+        elif event.type() == QEvent.Type.Resize and watched.isVisible():
+            self._check.start()  # coalesced: one check 200 ms after the last change
+        return False
+
+
 def restore_layout(window: MainWindow, prefs: Preferences) -> None:
+    window.installEventFilter(_OnScreenWhenShown(window))
     geometry, layout = prefs.get_bytes("geometry"), prefs.get_bytes("window_state")
     if geometry is None or not window.restoreGeometry(geometry):
         fit_to_screen(window)
