@@ -68,3 +68,26 @@ def test_the_help_scrolls_and_fits_800_px(studio, qtbot):
     qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=5_000)
     assert dialog.height() <= 800 and dialog.width() <= 800
     dialog.close()
+
+
+def test_a_window_grown_past_the_screen_edge_is_brought_back_on_screen(qtbot):
+    from PySide6.QtWidgets import QMainWindow
+
+    from genai_studio.ui.window.window_state import keep_on_screen
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    available = window.screen().availableGeometry()
+    window.resize(available.width() // 2, available.height() // 2)
+    window.move(available.right() - 100, available.bottom() - 100)  # mostly off the screen
+    qtbot.wait(50)
+    keep_on_screen(window)
+    qtbot.wait(50)
+    assert available.contains(window.frameGeometry()), (window.frameGeometry(), available)
+    assert window.width() == available.width() // 2  # moved, not shrunk
+    window.resize(available.width() * 2, available.height())  # larger than the screen
+    qtbot.wait(50)
+    keep_on_screen(window)
+    qtbot.wait(50)
+    assert available.contains(window.frameGeometry()), (window.frameGeometry(), available)
