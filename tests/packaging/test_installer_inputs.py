@@ -10,6 +10,7 @@ on small inputs.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import shutil
 import struct
@@ -110,9 +111,10 @@ def test_spec_carries_data_and_drops_what_the_app_never_loads(monkeypatch):
             ("PySide6/Qt/plugins/platforms/libqxcb.so", "x", "BINARY"),
             ("PySide6/Qt/plugins/imageformats/libqsvg.so", "x", "BINARY"),
             ("torch/lib/libtorch_cpu.so", "x", "BINARY"),
-            ("PySide6/QtOpenGL.abi3.so", "x", "EXTENSION"),  # pyqtgraph's curves import it
+            ("PySide6/QtOpenGLWidgets.abi3.so", "x", "EXTENSION"),  # pyqtgraph's GL view base
             ("PySide6/QtTest.abi3.so", "x", "EXTENSION")]  # the self-test drives the window
     dropped = [("PySide6/Qt/lib/libQt6Network.so.6", "x", "BINARY"),
+               ("PySide6/QtOpenGL.abi3.so", "x", "EXTENSION"),  # a runtime hook stands in
                ("PySide6/Qt/plugins/imageformats/libqjpeg.so", "x", "BINARY"),
                ("PySide6/Qt/plugins/generic/libqevdevmouseplugin.so", "x", "BINARY"),
                ("PySide6/Qt/translations/qt_de.qm", "x", "DATA"),
@@ -281,3 +283,32 @@ def test_dmg_holds_the_app_and_a_link_to_applications(tmp_path):
     assert (stage / "Applications").readlink() == Path("/Applications")
     assert (stage / desktop.APP_NAME / "Contents" / "Frameworks" / "link").is_symlink()
     assert desktop.dmg_name("1.2.3", "arm64") == "GenAI-Studio-1.2.3-macos-arm64.dmg"
+
+
+def test_the_stand_in_for_qtopengl_lets_the_loss_plot_draw_and_refuses_opengl(tmp_path):
+    """The bundle leaves PySide6.QtOpenGL out; its runtime hook stands in, so pyqtgraph (and
+    the studio's loss plot) still import and draw, and any OpenGL use fails by name."""
+
+    script = tmp_path / "check.py"
+    script.write_text(f"""
+import sys
+sys.modules["PySide6.QtOpenGL"] = None  # as in the bundle: the import fails
+exec(open({str(PACKAGING / "hooks" / "rthook_qtopengl.py")!r}).read())
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+import pyqtgraph
+from PySide6 import QtOpenGL
+plot = pyqtgraph.PlotWidget()
+plot.plot([1.0, 0.5, 0.25])
+plot.resize(200, 100)
+assert not plot.grab().isNull()
+try:
+    QtOpenGL.QOpenGLBuffer
+except ImportError as exc:
+    print("refused:", exc)
+""", "utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "refused: PySide6.QtOpenGL.QOpenGLBuffer" in done.stdout
