@@ -4,7 +4,10 @@
 
 Writes, for each model that exists:
   gan-samples.png            10x10 samples of models/gan.safetensors (seed 0)
-  vaegan-samples.png         10x10 samples of models/vaegan.safetensors (seed 0)
+  gan-samples-curated.png    the same, less the samples its critic doubts (the studio's default)
+  vaegan-samples.png         10x10 samples of models/vaegan.safetensors (seed 0, its fitted prior)
+  vae-32d-samples.png        10x10 samples of the 32-d VAE from its fitted prior (seed 0)
+  vae-32d-samples-standard.png  the same seed from N(0, I), for comparison
   vaegan-reconstructions.png MNIST test digits (odd columns) and their reconstructions Dec(mu(x))
   vaegan-morphs.png          morphs between encoded test digits: each row from one real digit to
                              another (first and last columns are the real digits, the frames
@@ -51,6 +54,7 @@ def morphs(model, test) -> np.ndarray:  # noqa: ANN001 - a Generator with an enc
 
 def main() -> int:
     from genai_studio.core.data.mnist import load_mnist
+    from genai_studio.core.defaults import CURATED_KEEP
     from genai_studio.core.latent.sampling import sample
     from genai_studio.core.scoring.metrics import reconstruct
     from genai_studio.core.store.checkpoints import load_model
@@ -59,10 +63,16 @@ def main() -> int:
     out = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     test = load_mnist("test", limit=100)
-    for name in ("gan", "vaegan"):
+    for name in ("gan", "vaegan", "vae-32d"):
         if (models / f"{name}.safetensors").exists():
             model = load_model(models / f"{name}.safetensors").model
             _save(out / f"{name}-samples.png", sample(model, 100, seed=0).images, 10)
+            if name == "gan":
+                _save(out / "gan-samples-curated.png",
+                      sample(model, 100, seed=0, keep=CURATED_KEEP).images, 10)
+            if name == "vae-32d" and model.fitted_prior is not None:
+                _save(out / "vae-32d-samples-standard.png",
+                      sample(model, 100, seed=0, fitted=False).images, 10)
     for name in ("vaegan", "vae-32d"):
         if not (models / f"{name}.safetensors").exists():
             continue

@@ -121,7 +121,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         timings["ndb_and_pixel_fd"] = round(time.perf_counter() - t0, 2)
         # Curation filters N(0, I) draws (and a clustered GAN's own mixture): a fitted prior
         # already keeps to where the data is, and its scores are not the curated ones.
-        if can_curate(loaded.model) and _prior_used(loaded.model, args) == "standard":
+        if can_curate(loaded.model) and _prior_used(loaded.model, args) != "fitted":
             curated = judge_generator(loaded.model, judge.model, test_set, n=args.n,
                                       seed=args.seed, fitted=False, keep=CURATED_KEEP)
             curated.pop("judge_seconds")
@@ -149,6 +149,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _prior_used(model: Any, args: argparse.Namespace) -> str:
+    if getattr(model, "mixture", None) is not None:  # a clustered GAN draws from it always
+        return "cluster mixture"
     fitted = _fitted(args)
     if fitted is None:
         fitted = getattr(model, "fitted_prior", None) is not None
