@@ -91,3 +91,26 @@ def test_a_window_grown_past_the_screen_edge_is_brought_back_on_screen(qtbot):
     keep_on_screen(window)
     qtbot.wait(50)
     assert available.contains(window.frameGeometry()), (window.frameGeometry(), available)
+
+
+@pytest.mark.parametrize("size", [(1024, 640), (1366, 768), (1920, 1080)],
+                         ids=["1024x640", "1366x768", "1920x1080"])
+def test_no_panel_is_clipped_sideways(studio, qtbot, size):
+    """A panel in a scroll area has no horizontal scroll bar: content wider than its dock
+    would be cut off (the sketch's send buttons, the training form's Cancel were)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    studio.resize(*size)
+    studio.reset_layout()
+    clipped = []
+    for name, dock in studio.docks.items():
+        if name == "inside":
+            continue
+        dock.show()
+        dock.raise_()
+        qtbot.wait(30)
+        for area in dock.findChildren(QScrollArea):
+            inner = area.widget()
+            if inner is not None and inner.minimumSizeHint().width() > area.viewport().width():
+                clipped.append((name, inner.minimumSizeHint().width(), area.viewport().width()))
+    assert clipped == []

@@ -128,7 +128,7 @@ class MaterialPanel(QWidget):
         grid.setSpacing(4)
         label = QLabel("Send to")
         label.setProperty("role", "hint")
-        grid.addWidget(label, 0, 0)
+        grid.addWidget(label, 0, 0, 1, 4)  # a row of its own: the panel fits a side dock
         self.send_buttons: list[QToolButton] = []
         targets = [("Pad", Target(TargetKind.PAD), "Move the pad's point to it"),
                    ("A", Target(TargetKind.MORPH, end=MorphEnd.START), "Morph start (A)"),
@@ -136,8 +136,8 @@ class MaterialPanel(QWidget):
         targets += [(c.arrow, Target(TargetKind.CORNER, c.value), f"Pad corner {c.arrow}")
                     for c in Corner]
         for k, (text, target, tip) in enumerate(targets):
-            # Pad, A and B on the first row, the four corners on the second.
-            row, column = (0, k + 1) if k < 3 else (1, k - 2)
+            # Pad, A and B on one row, the four corners on the next.
+            row, column = (1, k) if k < 3 else (2, k - 3)
             button = QToolButton()
             button.setText(text)
             button.setObjectName(f"materialSend_{target.kind.value}_{target.index}"
@@ -150,8 +150,8 @@ class MaterialPanel(QWidget):
         self.repair_button.setObjectName("materialRepair")
         self.repair_button.setToolTip("Mask a part of this image and let the model fill it in")
         self.repair_button.clicked.connect(self.repair_requested)
-        grid.addWidget(self.repair_button, 2, 0, 1, 5)
-        grid.setColumnStretch(5, 1)
+        grid.addWidget(self.repair_button, 3, 0, 1, 4)
+        grid.setColumnStretch(4, 1)
         return grid
 
     @gui_slot(int)

@@ -78,8 +78,10 @@ class TrainingPanel(QWidget):
         # Ignored width: a long loss line must not widen the dock (and the window) mid-run.
         self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         middle.addWidget(self.stats)
-        self.live = QCheckBox("Show it live on the canvas and pad")
+        self.live = QCheckBox("Show it live")  # short: the panel fits a 1366 px window's dock
         self.live.setObjectName("trainLive")
+        self.live.setToolTip("While the model trains, the canvas and the pad draw with its "
+                             "newest weights (twice a second at most)")
         middle.addWidget(self.live)
         self.meter = QualityMeter()
         middle.addWidget(self.meter)
@@ -144,6 +146,10 @@ class TrainingPanel(QWidget):
             text.setProperty("role", "hint")
             text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             widget.setMinimumWidth(60)
+            if isinstance(widget, QComboBox):  # a long item elides rather than widen the dock
+                widget.setSizeAdjustPolicy(
+                    QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                widget.setMinimumContentsLength(8)
             self.form_cells.append((text, widget))
         self.advanced = (self.epochs, self.batch, self.lr)  # shown only to set epochs
         self.pairs_per_row = 1
