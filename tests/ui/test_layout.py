@@ -114,3 +114,20 @@ def test_no_panel_is_clipped_sideways(studio, qtbot, size):
             if inner is not None and inner.minimumSizeHint().width() > area.viewport().width():
                 clipped.append((name, inner.minimumSizeHint().width(), area.viewport().width()))
     assert clipped == []
+
+
+@pytest.mark.parametrize("size", [(1024, 640), (1366, 768), (1920, 1080)],
+                         ids=["1024x640", "1366x768", "1920x1080"])
+def test_the_morph_strips_frames_are_at_least_48_px(studio, qtbot, size):
+    s = studio.state
+    s.canvas.selected = 3
+    studio.actions["morph_start"].trigger()
+    s.canvas.selected = 12
+    studio.actions["morph_end"].trigger()
+    qtbot.waitUntil(lambda: s.morph.frames is not None, timeout=10_000)
+    studio.resize(*size)
+    studio.reset_layout()
+    qtbot.wait(100)
+    rows, columns, side = studio.morph.row.layout_grid()
+    assert rows * columns >= len(s.morph.frames) == 16
+    assert side >= 48, (size, rows, columns, side)

@@ -21,7 +21,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
 )
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from genai_studio.ui.common import theme
 from genai_studio.ui.common.bind import bind
@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 FPS = 12
-MIN_FRAME = 48  # px: the strip asks for room for one row of frames this large
+MIN_FRAME = 48  # px: the strip asks for room for two rows of frames this large
 GAP = 3
+MIN_ROWS_HEIGHT = 2 * (MIN_FRAME + GAP) + 4  # 16 frames as 2 rows of 8 fit a 1366 px window
 
 
 class FrameRow(QWidget):
@@ -48,7 +49,7 @@ class FrameRow(QWidget):
     def __init__(self, state: StudioState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("morphFrames")
-        self.setMinimumHeight(MIN_FRAME + 8)
+        self.setMinimumHeight(MIN_ROWS_HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.state = state
@@ -56,7 +57,7 @@ class FrameRow(QWidget):
         self.current = -1
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(600, MIN_FRAME + 8)
+        return QSize(600, MIN_ROWS_HEIGHT)
 
     def layout_grid(self) -> tuple[int, int, float]:
         """(rows, columns, side): the frames as large as the space allows, wrapped into more
@@ -156,8 +157,12 @@ class MorphStrip(QWidget):
         self.on_frames(state.morph.frames)
 
     def _build(self, actions: Mapping[str, QAction]) -> None:
-        row = QHBoxLayout(self)
-        row.setContentsMargins(8, 4, 8, 4)
+        # The controls on one row, the frames on the whole width under them: beside the
+        # controls they got a third of the strip (13 px frames at 1366x768).
+        column = QVBoxLayout(self)
+        column.setContentsMargins(8, 4, 8, 4)
+        column.setSpacing(4)
+        row = QHBoxLayout()
         row.setSpacing(6)
         self.a_button = self._button(actions["morph_start_from_pad"])
         self.b_button = self._button(actions["morph_end_from_pad"])
@@ -171,9 +176,11 @@ class MorphStrip(QWidget):
         bind(self.frames_spin, self.state.morph, "frame_count")
         self.play_button = self._button(self.play_action)
         self.play_button.setObjectName("morphPlay")
-        for widget in (self.a_button, self.row, self.b_button, self.frames_spin,
-                       self.play_button):
-            row.addWidget(widget, 1 if widget is self.row else 0)
+        for widget in (self.a_button, self.b_button, self.frames_spin, self.play_button):
+            row.addWidget(widget)
+        row.addStretch(1)
+        column.addLayout(row)
+        column.addWidget(self.row, 1)
 
     def _button(self, action: QAction) -> QToolButton:
         button = QToolButton()

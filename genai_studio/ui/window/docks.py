@@ -76,8 +76,9 @@ def reset_layout(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
     side = int(min(max(0.18 * width, 240), 380))
     pad = int(min(max(0.28 * width, 290), 720))
     window.resizeDocks([docks["library"], docks["pad"]], [side, pad], Qt.Orientation.Horizontal)
-    window.resizeDocks([docks["morph"]], [max(72, int(0.09 * window.height()))],
-                       Qt.Orientation.Vertical)
+    # The strip's least height holds two rows of 48 px frames; a tall window gives it more.
+    strip = max(docks["morph"].minimumSizeHint().height(), int(0.16 * window.height()))
+    window.resizeDocks([docks["morph"]], [strip], Qt.Orientation.Vertical)
 
 
 def place_inside_view(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:

@@ -87,7 +87,12 @@ class _OnScreenWhenShown(QObject):
 
 
 def restore_layout(window: MainWindow, prefs: Preferences) -> None:
-    window.installEventFilter(_OnScreenWhenShown(window))
+    from PySide6.QtGui import QGuiApplication
+
+    # Drawn off screen (tests, screenshots, --self-test) there is no screen edge to keep to,
+    # and windows are sized past the virtual screen on purpose.
+    if QGuiApplication.platformName() != "offscreen":
+        window.installEventFilter(_OnScreenWhenShown(window))
     geometry, layout = prefs.get_bytes("geometry"), prefs.get_bytes("window_state")
     if geometry is None or not window.restoreGeometry(geometry):
         fit_to_screen(window)
