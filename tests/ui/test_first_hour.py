@@ -222,3 +222,21 @@ def test_a_gans_grid_drops_the_samples_its_critic_doubts_unless_asked_not_to(gan
     assert not canvas.curated and canvas.keep == 1.0
     assert canvas.grid.seed == canvas.seed and not np.allclose(canvas.grid.latents, curated)
     assert not window.actions["drop_doubted"].isEnabled()  # a VAE has no critic
+
+
+def test_a_run_folds_the_training_form_in_a_side_dock(window, qtbot):
+    from tests.ui.helpers import start_training
+
+    window.resize(1366, 768)
+    window.reset_layout()
+    window.docks["training"].raise_()
+    panel = window.training
+    qtbot.waitUntil(lambda: panel.pairs_per_row == 1, timeout=5_000)  # narrow: one column
+    assert panel.kind.isVisible() and not panel.summary.isVisible()
+    run = start_training(window, qtbot, kind="vae")
+    assert panel.summary.isVisible() and panel.summary.text().startswith("Training: VAE")
+    assert not panel.kind.isVisible() and panel.cancel_button.isVisible()
+    run.cancel()
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=30_000)
+    qtbot.waitUntil(lambda: panel.kind.isVisible(), timeout=5_000)
+    assert not panel.summary.isVisible()

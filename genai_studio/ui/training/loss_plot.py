@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QMenu, QVBoxLayout, QWidget
 
 from genai_studio.core.train import loss_terms
 from genai_studio.ui.common import ask, theme
@@ -25,6 +25,7 @@ from genai_studio.ui.studio.state import StudioState
 
 PLOT_INTERVAL_S = 0.25  # the curves redraw at most 4 times a second
 CURVE_COLOURS = ("ACCENT", "#e0a43a", "#3fbfa0", "DANGER")
+LEGEND_COLUMNS = 2
 
 
 class LossPlot(QWidget):
@@ -44,8 +45,11 @@ class LossPlot(QWidget):
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)
         self.box.addWidget(self.hint)
-        self.legend = QHBoxLayout()
-        self.legend.setSpacing(10)
+        # Two chips a row, each wrapping its words: a GAN's four curves in one row made the
+        # plot 471 px wide and pushed the training form out of a 1366 px window's side dock.
+        self.legend = QGridLayout()
+        self.legend.setHorizontalSpacing(10)
+        self.legend.setVerticalSpacing(2)
         self.box.addLayout(self.legend)
 
     def ensure_plot(self) -> None:
@@ -122,7 +126,9 @@ class LossPlot(QWidget):
         chip = QLabel(f"<span style='color:{colour}'>■</span> {loss_terms.label(name)}")
         chip.setToolTip(loss_terms.formula(name))
         chip.setProperty("role", "hint")
-        self.legend.insertWidget(self.legend.count(), chip)
+        chip.setWordWrap(True)
+        row, column = divmod(self.legend.count(), LEGEND_COLUMNS)
+        self.legend.addWidget(chip, row, column)
 
     # ---------------------------------------------------------------- the menu
 

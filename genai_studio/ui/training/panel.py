@@ -80,8 +80,6 @@ class TrainingPanel(QWidget):
         middle.addWidget(self.stats)
         self.live = QCheckBox("Show it live")  # short: the panel fits a 1366 px window's dock
         self.live.setObjectName("trainLive")
-        self.live.setToolTip("While the model trains, the canvas and the pad draw with its "
-                             "newest weights (twice a second at most)")
         middle.addWidget(self.live)
         self.meter = QualityMeter()
         middle.addWidget(self.meter)
@@ -103,6 +101,12 @@ class TrainingPanel(QWidget):
         form = QGridLayout()
         form.setHorizontalSpacing(8)
         form.setVerticalSpacing(6)
+        # While a run goes in a side dock, one line stands for the form (which cannot change
+        # then), so its loss curves are on screen at 1366x768.
+        self.summary = QLabel("")
+        self.summary.setObjectName("trainSummary")
+        self.summary.setWordWrap(True)
+        self.summary.hide()
         self.kind = QComboBox()
         self.kind.setObjectName("trainKind")
         self.kind.addItem("VAE", "vae")
@@ -173,6 +177,7 @@ class TrainingPanel(QWidget):
             enable(widget, t, "can_train")
         enable(self.conditional, t, "can_condition")
         show(self, t, "advanced", lambda _on: self._place_form())
+        show(self, t, "active", lambda _on: self._place_form())
         for button, name in ((self.train_button, "train"), (self.pause_button, "pause_training"),
                              (self.cancel_button, "cancel_training")):
             mirror(button, actions[name])
@@ -197,8 +202,20 @@ class TrainingPanel(QWidget):
             self.form.removeWidget(text)
             self.form.removeWidget(widget)
         self.form.removeWidget(self.conditional)
+        self.form.removeWidget(self.summary)
+        folded = self.state.training.active and self.pairs_per_row == 1
         shown = [(text, widget) for text, widget in self.form_cells
-                 if advanced or widget not in self.advanced]
+                 if not folded and (advanced or widget not in self.advanced)]
+        self.summary.setVisible(folded)
+        self.conditional.setVisible(not folded)
+        if folded:
+            parts = [self.kind.currentText(), self.length.currentText(), self.data.currentText()]
+            self.summary.setText("Training: " + " · ".join(parts))
+            self.form.addWidget(self.summary, 0, 0, 1, 2)
+            for text, widget in self.form_cells:
+                text.setVisible(False)
+                widget.setVisible(False)
+            return
         n = self.pairs_per_row
         for k, (text, widget) in enumerate(shown):
             row, col = divmod(k, n)
