@@ -205,11 +205,12 @@ class TrainingPanel(QWidget):
         self.form.removeWidget(self.summary)
         folded = self.state.training.active and self.pairs_per_row == 1
         shown = [(text, widget) for text, widget in self.form_cells
-                 if not folded and (advanced or widget not in self.advanced)]
+                 if advanced or widget not in self.advanced]
         self.summary.setVisible(folded)
         self.conditional.setVisible(not folded)
         if folded:
-            parts = [self.kind.currentText(), self.length.currentText(), self.data.currentText()]
+            length = f"{self.epochs.value()} epochs" if advanced else self.length.currentText()
+            parts = [self.kind.currentText(), length, self.data.currentText()]
             self.summary.setText("Training: " + " · ".join(parts))
             self.form.addWidget(self.summary, 0, 0, 1, 2)
             for text, widget in self.form_cells:
