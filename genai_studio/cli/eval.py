@@ -18,7 +18,7 @@ from genai_studio.core.defaults import (
     GENERATOR_KINDS,
     JUDGE_FILE,
 )
-from genai_studio.core.errors import ModelFileError
+from genai_studio.core.errors import ModelFileError, UsageError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -101,8 +101,13 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     # The model first: a judge or a damaged file is refused before any work is done.
     loaded = load_model(args.model, device, expect_kind=GENERATOR_KINDS)
     trained_on = (loaded.metadata.get("dataset") or {}).get("name", "mnist")
+    if args.data is not None and args.write and args.data != trained_on:
+        # The file's scores are those of its own training data; others are printed only.
+        raise UsageError(f"--write stores the scores against {args.model.name}'s own training "
+                         f"data ({trained_on}); leave it out to score it against {args.data}")
     if args.data is not None or trained_on != "mnist":
-        return evaluate_without_labels(loaded, args, args.data or trained_on)
+        return evaluate_without_labels(loaded, args,
+                                       args.data if args.data is not None else trained_on)
     judge_path = args.judge or default_judge_path()
     if not judge_path.exists():
         raise ModelFileError(f"judge file not found: {judge_path} (make one with "
@@ -163,9 +168,11 @@ def evaluate_without_labels(loaded: Any, args: argparse.Namespace, data: str
     from genai_studio.core.data.datasets import load_training_data
     from genai_studio.core.scoring.label_free import label_free_scores
     from genai_studio.core.scoring.metrics import draw_samples
+    from genai_studio.core.train.run import check_shape_fits
 
     started = time.perf_counter()
     dataset = load_training_data(data)
+    check_shape_fits(loaded.config, dataset)  # a grey digit model against RGB photos: refused
     images, _ = draw_samples(loaded.model, args.n, args.seed, _fitted(args))
     real = dataset.images.cpu().numpy()
     real = real.astype("float32") / 255.0 if real.dtype.kind == "u" else real

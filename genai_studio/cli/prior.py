@@ -23,7 +23,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="the model with its fitted prior (never MODEL itself)")
     p.add_argument("--components", type=int_in(1, MAX_PRIOR_COMPONENTS),
                    default=DEFAULT_PRIOR_COMPONENTS,
-                   help=f"mixture components (default {DEFAULT_PRIOR_COMPONENTS})")
+                   help=f"mixture components, 1 to {MAX_PRIOR_COMPONENTS} (default "
+                   f"{DEFAULT_PRIOR_COMPONENTS})")
     p.add_argument("--data", default=None, metavar="NAME",
                    help="the images to fit to (default: the model's own training data)")
     p.add_argument("--seed", type=seed_int, default=0, metavar="S",

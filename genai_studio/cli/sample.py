@@ -130,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.model.name} is not conditional: it takes no --label")
         fitted = {"own": None, "fitted": True, "standard": False}[args.prior]
         if fitted and getattr(loaded.model, "fitted_prior", None) is None:
+            if not hasattr(loaded.model, "encode"):
+                raise UsageError(f"{args.model.name} is a {loaded.kind.upper()}: with no "
+                                 "encoder it has no fitted prior (only its own)")
             raise UsageError(f"{args.model.name} has no fitted prior (genai-studio fit-prior "
                              f"MODEL --out FILE adds one)")
         if args.keep < 1.0:

@@ -124,3 +124,47 @@ def test_sample_keep_drops_what_the_critic_doubts_and_refuses_models_without_one
         assert_one_line_error(code, err, words)
     code, _, err = run_cli(capsys, "sample", gan_file, "--keep", "0.2")
     assert code == 2 and "0.5 to 1" in err
+
+
+def test_data_that_does_not_fit_the_model_is_refused_in_one_line(capsys, tmp_path, vae_file,
+                                                               cvae_file, gan_file,
+                                                               monkeypatch):
+    """Found by review: RGB images fitted to a grey model crashed; an unlabelled set was
+    fitted to a conditional model as if every image were a 0; eval --data --write replaced
+    the file's own scores; an empty data name meant the current folder."""
+    from PIL import Image, ImageDraw
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    for colour, name in (("rgb", "colour"), ("grey", "plain")):
+        folder = tmp_path / name
+        folder.mkdir()
+        for k in range(12):
+            image = Image.new("RGB" if colour == "rgb" else "L", (28, 28), "white")
+            ImageDraw.Draw(image).line((6 + k, 4, 20, 24 - k), fill="black", width=3)
+            image.save(folder / f"{k}.png")
+        code, _, err = run_cli(capsys, "dataset", "create", folder, "--out", name, "--size",
+                               "28", "--colour", colour)
+        assert code == 0, err
+    out = tmp_path / "fitted.safetensors"
+    code, _, err = run_cli(capsys, "fit-prior", vae_file, "--out", out, "--data", "colour",
+                           "--components", "2")
+    assert_one_line_error(code, err, "28x28 grey", "RGB")
+    code, _, err = run_cli(capsys, "fit-prior", cvae_file, "--out", out, "--data", "plain",
+                           "--components", "2")
+    assert_one_line_error(code, err, "no labels")
+    code, _, err = run_cli(capsys, "fit-prior", vae_file, "--out", out, "--data", "",
+                           "--components", "2")
+    assert_one_line_error(code, err, "empty data name")
+    assert not out.exists()
+    code, _, err = run_cli(capsys, "eval", gan_file, "--data", "colour", "--n", "20")
+    assert_one_line_error(code, err, "RGB")
+    before = read_metadata(gan_file).get("metrics")
+    code, _, err = run_cli(capsys, "eval", gan_file, "--data", "plain", "--n", "20", "--write")
+    assert_one_line_error(code, err, "own training data")
+    assert read_metadata(gan_file).get("metrics") == before
+    code, _, err = run_cli(capsys, "fit-prior", vae_file, "--out", out, "--data", "plain",
+                           "--components", "2")
+    assert code == 0, err
+    assert read_metadata(out)["fitted_prior"]["dataset"] == "plain"  # what it was fitted to
+    code, _, err = run_cli(capsys, "sample", gan_file, "--prior", "fitted")
+    assert_one_line_error(code, err, "no encoder")

@@ -360,6 +360,9 @@ def load_training_data(spec: str | Path | None, device: Any = "cpu"):
     training set; a folder of MNIST IDX files; a dataset file; or a dataset's name."""
     from genai_studio.core.data.mnist import MNIST_FILES, load_mnist
 
+    if spec is not None and not str(spec).strip():
+        raise UsageError("an empty data name: give a dataset's name, a dataset file or a "
+                         "folder of MNIST files")
     if spec is None or str(spec).lower() == "mnist":
         return load_mnist("train", device)
     path = Path(spec)

@@ -52,6 +52,9 @@ def with_fitted_prior(loaded: LoadedModel, data: Any, components: int = DEFAULT_
     if not 1 <= components <= MAX_PRIOR_COMPONENTS:
         raise UsageError(f"the prior's components must be 1 to {MAX_PRIOR_COMPONENTS}, "
                          f"not {components}")
+    from genai_studio.core.train.run import check_data_fits
+
+    check_data_fits(loaded.config, data)  # its size and colour; labels for a conditional one
     if len(data) < 2 * components:
         raise UsageError(f"{components} components need at least {2 * components} training "
                          f"images; the data has {len(data)}")
@@ -68,7 +71,7 @@ def with_fitted_prior(loaded: LoadedModel, data: Any, components: int = DEFAULT_
     model.eval()
     record = {"components": components, "points": int(z.shape[0]), "seed": seed,
               "fitted_to": "the encoder's means of the training images",
-              "dataset": dataset.get("name") if isinstance(dataset, dict) else None,
+              "dataset": getattr(data, "name", None),  # the images fitted to, not trained on
               "mean_log_likelihood": round(mean_ll, 4)}
     sections = {k: v for k, v in loaded.metadata.items()
                 if k not in ("kind", "conditional", "latent_dim", "config", "format_version",

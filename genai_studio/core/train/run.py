@@ -157,14 +157,19 @@ def with_data_classes(model_config, data):
     return model_config
 
 
-def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
-    """Refuse, with a reason, a data set the model cannot train on."""
+def check_shape_fits(model_config: ModelConfig, data: ImageSet) -> None:
+    """Refuse a data set whose images are not the size and colour the model makes."""
     from genai_studio.core.models.base import MNIST_SHAPE
 
     wanted = getattr(model_config, "image_shape", MNIST_SHAPE)
     if data.image_shape != tuple(wanted):
         raise UsageError(f"the model makes {_shape_text(wanted)} images; the data set "
                          f"{data.name!r} holds {_shape_text(data.image_shape)} ones")
+
+
+def check_data_fits(model_config: ModelConfig, data: ImageSet) -> None:
+    """Refuse, with a reason, a data set the model cannot train on (or be fitted to)."""
+    check_shape_fits(model_config, data)
     if (getattr(model_config, "conditional", False) or model_config.kind == "judge") \
             and not data.has_labels:
         raise UsageError(f"the data set {data.name!r} has no labels: conditional models and "

@@ -127,7 +127,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                checkable=True, field="canvas.curated", enabled="canvas.can_curate",
                tip="Keeps about 80% of the draws: those this model's own critic (its "
                "discriminator) finds most like its training images, so fewer malformed "
-               "digits. Discriminator rejection sampling (Azadi et al. 2019)"),
+               "digits. Off while the model draws from its fitted prior, which keeps to its "
+               "training images already. Discriminator rejection sampling (Azadi et al. 2019)"),
     ActionSpec("grid_bigger", "Bigger grid", "+", Menu.SAMPLE),
     ActionSpec("grid_smaller", "Smaller grid", "-", Menu.SAMPLE),
     ActionSpec("copy_tile", "Copy image", "Ctrl+C", Menu.SAMPLE, tile=True,
