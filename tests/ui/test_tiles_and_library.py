@@ -171,3 +171,22 @@ def test_space_presses_a_focused_button_instead_of_generating(window, qtbot):
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key.Key_Space)  # elsewhere Space generates
     qtbot.waitUntil(lambda: window.generations > count, timeout=10_000)
+
+
+def test_the_library_selects_the_model_however_it_was_opened(qtbot, tmp_path, model_files,
+                                                             make_window):
+    import shutil
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    for name in ("vae", "gan"):
+        shutil.copy(model_files[name], shipped / model_files[name].name)
+    w = make_window(qtbot, shipped, tmp_path)
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
+    s = w.state
+    other = next(p for p in shipped.iterdir() if p != s.session.model.path)
+    w.studio.load(other)  # not through the library: as Undo or an exported image would
+    qtbot.waitUntil(lambda: s.session.model is not None and s.session.model.path == other,
+                    timeout=30_000)
+    assert s.library.selection == other and s.library.selected.path == other
+    w.close()

@@ -223,7 +223,9 @@ class ModelLibrary(QWidget):
     @gui_slot(object)
     def on_active(self, _handle: object) -> None:
         self.on_library(self.state.library.snapshot)
-        if self.state.session.model is not None and self.state.library.selection is None:
+        # The model now open is selected, however it was opened (the library, a file, an
+        # exported image, Undo): its scores, not another's, sit under the title it gives.
+        if self.state.session.model is not None:
             self.state.library.selection = self.state.session.model.path
 
     @gui_slot(object)
