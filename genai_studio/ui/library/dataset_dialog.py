@@ -9,14 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -24,8 +19,7 @@ from PySide6.QtWidgets import (
 
 from genai_studio.ui.common import ask
 from genai_studio.ui.common.guard import gui_slot
-from genai_studio.ui.common.input_policy import apply_input_policy
-from genai_studio.ui.common.plain import plain
+from genai_studio.ui.common.scan_dialog import ScanDialog
 
 if TYPE_CHECKING:
     from genai_studio.ui.library.dataset_actions import DatasetActions
@@ -37,16 +31,12 @@ def default_name(folder: str) -> str:
     return (name or "dataset")[:48]
 
 
-class NewDatasetDialog(QDialog):
+class NewDatasetDialog(ScanDialog):
     def __init__(self, actions: DatasetActions, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(actions, parent)
         self.setObjectName("newDatasetDialog")
         self.setWindowTitle("New dataset from folder")
-        self.actions = actions
-        self.report: Any = None
-        self.job: int | None = None
         self._build()
-        apply_input_policy(self)
         self._update()
 
     def _build(self) -> None:
@@ -77,45 +67,14 @@ class NewDatasetDialog(QDialog):
         form.addRow("Colour", self.colour)
         form.addRow("Fit", self.fit)
         layout.addLayout(form)
-        scan_row = QHBoxLayout()
-        self.scan_button = QPushButton("Scan")
+        self.build_run_rows(layout, "Scan", "dataset")
+        self.scan_button = self.run_button
         self.scan_button.setObjectName("datasetScan")
-        self.scan_button.setProperty("accent", True)
         self.scan_button.clicked.connect(self.scan)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setObjectName("datasetStop")
-        self.stop_button.clicked.connect(self.stop)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("datasetProgress")
-        self.progress.setRange(0, 1000)
-        scan_row.addWidget(self.scan_button)
-        scan_row.addWidget(self.stop_button)
-        scan_row.addWidget(self.progress, 1)
-        layout.addLayout(scan_row)
-        self.summary = plain(QLabel("Nothing is kept until you press Keep."))  # names files
-        self.summary.setWordWrap(True)
-        self.summary.setObjectName("datasetSummary")
-        layout.addWidget(self.summary)
-        self.details = QPlainTextEdit()
-        self.details.setObjectName("datasetReport")
-        self.details.setReadOnly(True)
-        self.details.setMinimumHeight(120)
-        layout.addWidget(self.details, 1)
-        self.buttons = QDialogButtonBox()
-        self.keep_button = self.buttons.addButton("Keep", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.keep_button.setObjectName("datasetKeep")
-        self.keep_button.clicked.connect(self.keep)
-        close = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        close.clicked.connect(self.close)
-        layout.addWidget(self.buttons)
         self.resize(560, 460)
 
-    def _update(self) -> None:
-        scanning = self.job is not None
-        self.scan_button.setEnabled(not scanning and bool(self.folder.text().strip()))
-        self.stop_button.setEnabled(scanning)
-        usable = self.report is not None and self.report.kept > 0 and not self.report.cancelled
-        self.keep_button.setEnabled(not scanning and usable)
+    def can_run(self) -> bool:
+        return bool(self.folder.text().strip())
 
     @gui_slot(int)
     def _colour_changed(self, _index: int) -> None:
@@ -147,52 +106,8 @@ class NewDatasetDialog(QDialog):
 
     @gui_slot()
     def scan(self) -> None:
-        self.report = None
-        self.details.clear()
-        self.progress.setValue(0)
-        self.summary.setText("Scanning…")
-        self.job = self.actions.scan(Path(self.folder.text().strip()), self.spec(),
-                                     self.on_progress, self.on_report, self.on_failed)
-        self._update()
-
-    @gui_slot()
-    def stop(self) -> None:
-        if self.job is not None:
-            self.actions.cancel(self.job)
-
-    def on_progress(self, fraction: float, text: str) -> None:
-        self.progress.setValue(int(1000 * fraction))
-        self.progress.setFormat(text)
-
-    def on_report(self, report: Any) -> None:
-        self.job, self.report = None, report
-        lines = report.lines()
-        self.summary.setText(("Stopped: nothing will be kept. " if report.cancelled else "")
-                             + lines[0])
-        self.details.setPlainText("\n".join(lines[1:]) or "Every file was kept.")
-        self.progress.setValue(1000)
-        self._update()
-
-    def on_failed(self, message: str) -> None:
-        self.job = None
-        self.summary.setText(f"Could not scan: {message}")
-        self._update()
-
-    @gui_slot()
-    def keep(self) -> None:
-        if self.report is None:
-            return
-        self.keep_button.setEnabled(False)
-        self.actions.keep(self.report, self.name.text().strip(), lambda _p: self.accept(),
-                          self.on_keep_failed)
-
-    def on_keep_failed(self, message: str) -> None:
-        self.summary.setText(f"Not kept: {message}")
-        self._update()
-
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
-        self.stop()
-        super().closeEvent(event)
+        folder, spec = Path(self.folder.text().strip()), self.spec()
+        self.start(lambda *callbacks: self.actions.scan(folder, spec, *callbacks))
 
 
 def _combo(name: str, items: list[tuple[str, Any]]) -> QComboBox:

@@ -5,19 +5,15 @@ skipped and why); nothing is written before Keep."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -26,22 +22,23 @@ from PySide6.QtWidgets import (
 
 from genai_studio.ui.common import ask
 from genai_studio.ui.common.guard import gui_slot
+from genai_studio.ui.common.scan_dialog import ScanDialog
 
 if TYPE_CHECKING:
     from genai_studio.ui.typeface.controller import Typefaces
 
 
-class FontDatasetDialog(QDialog):
+class FontDatasetDialog(ScanDialog):
+    RUNNING = "Reading the fonts…"
+    FAILED = "Could not read the fonts"
+
     def __init__(self, actions: Typefaces, parent: QWidget | None = None) -> None:
         from genai_studio.core.data.fonts import font_folders
 
-        super().__init__(parent)
+        super().__init__(actions, parent)
         self.setObjectName("fontDatasetDialog")
         self.setWindowTitle("New dataset from fonts")
-        self.actions = actions
         self.system_folders = font_folders()
-        self.report: Any = None
-        self.job: int | None = None
         self._build()
         self._update()
 
@@ -93,31 +90,10 @@ class FontDatasetDialog(QDialog):
         self._build_run_rows(layout)
 
     def _build_run_rows(self, layout: QVBoxLayout) -> None:
-        row = QHBoxLayout()
-        self.read_button = QPushButton("Read the fonts", objectName="fontRead")
-        self.read_button.setProperty("accent", True)
+        self.build_run_rows(layout, "Read the fonts", "font")
+        self.read_button = self.run_button
+        self.read_button.setObjectName("fontRead")
         self.read_button.clicked.connect(self.read)
-        self.stop_button = QPushButton("Stop", objectName="fontStop")
-        self.stop_button.clicked.connect(self.stop)
-        self.progress = QProgressBar(objectName="fontProgress")
-        self.progress.setRange(0, 1000)
-        row.addWidget(self.read_button)
-        row.addWidget(self.stop_button)
-        row.addWidget(self.progress, 1)
-        layout.addLayout(row)
-        self.summary = QLabel("Nothing is kept until you press Keep.", objectName="fontSummary")
-        self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
-        self.details = QPlainTextEdit(objectName="fontReport")
-        self.details.setReadOnly(True)
-        self.details.setMinimumHeight(120)
-        layout.addWidget(self.details, 1)
-        buttons = QDialogButtonBox()
-        self.keep_button = buttons.addButton("Keep", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.keep_button.setObjectName("fontKeep")
-        self.keep_button.clicked.connect(self.keep)
-        buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.close)
-        layout.addWidget(buttons)
         self.resize(600, 520)
 
     def paths(self) -> list[Path]:
@@ -126,13 +102,8 @@ class FontDatasetDialog(QDialog):
         text = self.folder.text().strip()
         return [Path(text)] if text else []
 
-    def _update(self) -> None:
-        reading = self.job is not None
-        self.read_button.setEnabled(not reading and bool(self.paths())
-                                    and bool(self.chars.text().strip()))
-        self.stop_button.setEnabled(reading)
-        usable = self.report is not None and self.report.kept > 0
-        self.keep_button.setEnabled(not reading and usable)
+    def can_run(self) -> bool:
+        return bool(self.paths()) and bool(self.chars.text().strip())
 
     @gui_slot()
     def _changed(self, *_args: object) -> None:
@@ -141,7 +112,8 @@ class FontDatasetDialog(QDialog):
 
     @gui_slot()
     def choose_folder(self) -> None:
-        folder = ask.folder(self, "A folder of fonts", Path.home())
+        folder = ask.folder(self, "A folder of fonts", Path.home(),
+                            session=self.actions.state.session)
         if folder is not None:
             self.folder.setText(str(folder))
             self.in_folder.setChecked(True)
@@ -156,48 +128,5 @@ class FontDatasetDialog(QDialog):
         except GenAIError as exc:
             self.summary.setText(str(exc))
             return
-        self.report = None
-        self.details.clear()
-        self.progress.setValue(0)
-        self.summary.setText("Reading the fonts…")
-        self.job = self.actions.scan(self.paths(), chars, int(self.size.currentData()),
-                                     self.on_progress, self.on_report, self.on_failed)
-        self._update()
-
-    @gui_slot()
-    def stop(self) -> None:
-        if self.job is not None:
-            self.actions.cancel(self.job)
-
-    def on_progress(self, fraction: float, text: str) -> None:
-        self.progress.setValue(int(1000 * fraction))
-        self.progress.setFormat(text)
-
-    def on_report(self, report: Any) -> None:
-        self.job, self.report = None, report
-        lines = report.lines()
-        self.summary.setText(lines[0])
-        self.details.setPlainText("\n".join(lines[1:]))
-        self.progress.setValue(1000)
-        self._update()
-
-    def on_failed(self, message: str) -> None:
-        self.job = None
-        self.summary.setText(f"Could not read the fonts: {message}")
-        self._update()
-
-    @gui_slot()
-    def keep(self) -> None:
-        if self.report is None:
-            return
-        self.keep_button.setEnabled(False)
-        self.actions.keep(self.report, self.name.text().strip(), lambda _p: self.accept(),
-                          self.on_keep_failed)
-
-    def on_keep_failed(self, message: str) -> None:
-        self.summary.setText(f"Not kept: {message}")
-        self._update()
-
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
-        self.stop()
-        super().closeEvent(event)
+        paths, size = self.paths(), int(self.size.currentData())
+        self.start(lambda *callbacks: self.actions.scan(paths, chars, size, *callbacks))
