@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -213,19 +214,52 @@ def _caption_font(height: int):
         return ImageFont.load_default()
 
 
-def _sheet_layout(n: int, columns: int | None, tile: tuple[int, int], gutter: int,
-                  captioned: bool) -> tuple[int, int, int, int]:
-    """(columns, cell height, sheet height, sheet width) of a contact sheet."""
+@dataclass(frozen=True)
+class SheetLayout:
+    """Where each image of a contact sheet goes: the raster sheet and the vector one share it."""
+
+    images: Sequence[np.ndarray]
+    first: np.ndarray  # the first image, checked: every other must have its shape
+    tile: tuple[int, int]  # (height, width) of one tile, in output pixels
+    columns: int
+    cell_h: int  # a tile and its caption's line
+    height: int
+    width: int
+    gutter: int
+
+    def cells(self) -> Iterator[tuple[int, np.ndarray, int, int]]:
+        """(index, image, top, left) of each tile, each image checked as it comes."""
+        tw = self.tile[1]
+        for k in range(len(self.images)):
+            image = _check_image(self.images[k])
+            if image.shape != self.first.shape:
+                raise UsageError("every image on a contact sheet must have the same size")
+            r, c = divmod(k, self.columns)
+            yield (k, image, self.gutter + r * (self.cell_h + self.gutter),
+                   self.gutter + c * (tw + self.gutter))
+
+
+def sheet_layout(images: np.ndarray | Sequence[np.ndarray], style: ExportStyle,
+                 columns: int | None, gutter: int, captions: Sequence[str] | None
+                 ) -> SheetLayout:
+    """The layout of a contact sheet, refused in one line when it cannot be made: no images,
+    captions that do not match, a gutter out of range, or a sheet too large."""
+    n = len(images)
+    if n == 0:
+        raise UsageError("a contact sheet needs at least one image")
+    if captions is not None and len(captions) != n:
+        raise UsageError(f"{len(captions)} captions for {n} images")
     if not 0 <= gutter <= 1024:
         raise UsageError(f"the gutter must be 0 to 1024 px, not {gutter}")
+    first = _check_image(images[0])
+    th, tw = style.output_size(*first.shape[:2])
     columns = max(1, min(columns or math.ceil(math.sqrt(n)), n))
     rows = math.ceil(n / columns)
-    th, tw = tile
-    cell_h = th + (max(12, tw // 8) if captioned else 0)
+    cell_h = th + (max(12, tw // 8) if captions is not None else 0)
     height, width = rows * (cell_h + gutter) + gutter, columns * (tw + gutter) + gutter
     if height * width > MAX_SHEET_PIXELS:
         raise UsageError(f"a {width}x{height} px sheet is too large; choose a smaller size")
-    return columns, cell_h, height, width
+    return SheetLayout(images, first, (th, tw), columns, cell_h, height, width, gutter)
 
 
 def contact_sheet(images: np.ndarray | Sequence[np.ndarray], style: ExportStyle,
@@ -235,34 +269,23 @@ def contact_sheet(images: np.ndarray | Sequence[np.ndarray], style: ExportStyle,
     the tiles and, with ``captions``, one line of text under each tile."""
     from PIL import Image, ImageDraw
 
-    n = len(images)
-    if n == 0:
-        raise UsageError("a contact sheet needs at least one image")
-    if captions is not None and len(captions) != n:
-        raise UsageError(f"{len(captions)} captions for {n} images")
-    first = _check_image(images[0])
-    th, tw = style.output_size(*first.shape[:2])
-    columns, cell_h, height, width = _sheet_layout(n, columns, (th, tw), gutter,
-                                                   captions is not None)
-    background, caption_ink = _sheet_colours(style, first.ndim == 3)
-    sheet = np.empty((height, width, len(background)), np.uint8)
+    layout = sheet_layout(images, style, columns, gutter, captions)
+    th, tw = layout.tile
+    background, caption_ink = _sheet_colours(style, layout.first.ndim == 3)
+    sheet = np.empty((layout.height, layout.width, len(background)), np.uint8)
     sheet[...] = np.array(background, np.uint8)
-    for k in range(n):
-        image = _check_image(images[k])
-        if image.shape != first.shape:
-            raise UsageError("every image on a contact sheet must have the same size")
-        r, c = divmod(k, columns)
-        top, left = gutter + r * (cell_h + gutter), gutter + c * (tw + gutter)
+    corners = []
+    for _k, image, top, left in layout.cells():
         sheet[top:top + th, left:left + tw] = colourise(render_levels(image, style),
                                                         style).reshape(th, tw, -1)
+        corners.append((top, left))
     picture = Image.fromarray(sheet[..., 0] if sheet.shape[2] == 1 else sheet)
     if captions is not None:
         draw = ImageDraw.Draw(picture)
-        font = _caption_font(cell_h - th)
+        line = layout.cell_h - th
+        font = _caption_font(line)
         fill = caption_ink[0] if len(caption_ink) == 1 else caption_ink
-        for k, text in enumerate(captions):
-            r, c = divmod(k, columns)
-            x = gutter + c * (tw + gutter) + tw // 2
-            y = gutter + r * (cell_h + gutter) + th + (cell_h - th) // 2
-            draw.text((x, y), str(text)[:64], fill=fill, font=font, anchor="mm")
+        for (top, left), text in zip(corners, captions, strict=True):
+            draw.text((left + tw // 2, top + th + line // 2), str(text)[:64], fill=fill,
+                      font=font, anchor="mm")
     return picture

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape, unescape
 
 import numpy as np
 
-from genai_studio.core.errors import ImageFileError, UsageError
+from genai_studio.core.errors import ImageFileError
 from genai_studio.core.export.options import ExportStyle
 from genai_studio.core.export.provenance import MAX_JSON_BYTES, Provenance
 from genai_studio.core.export.trace import Shape, Tracing, trace
@@ -84,30 +84,20 @@ def sheet_page(images: np.ndarray | Sequence[np.ndarray], style: ExportStyle,
                columns: int | None = None, gutter: int = 0,
                captions: Sequence[str] | None = None) -> Page:
     """A contact sheet laid out as ``render.contact_sheet`` lays out its bitmap."""
-    from genai_studio.core.export.render import _check_image, _sheet_layout
+    from genai_studio.core.export.render import sheet_layout
 
-    n = len(images)
-    if n == 0:
-        raise UsageError("a contact sheet needs at least one image")
-    if captions is not None and len(captions) != n:
-        raise UsageError(f"{len(captions)} captions for {n} images")
-    first = _check_image(images[0])
-    th, tw = style.output_size(*first.shape[:2])
-    columns, cell_h, height, width = _sheet_layout(n, columns, (th, tw), gutter,
-                                                   captions is not None)
-    background, caption_colour = _colours(style, first.ndim == 3)
+    layout = sheet_layout(images, style, columns, gutter, captions)
+    th, tw = layout.tile
+    line = layout.cell_h - th
+    background, caption_colour = _colours(style, layout.first.ndim == 3)
     items, texts = [], []
-    for k in range(n):
-        image = _check_image(images[k])
-        if image.shape != first.shape:
-            raise UsageError("every image on a contact sheet must have the same size")
-        r, c = divmod(k, columns)
-        top, left = gutter + r * (cell_h + gutter), gutter + c * (tw + gutter)
+    for k, image, top, left in layout.cells():
         items.append(Placed(trace(image, style), left, top, tw, th))
         if captions is not None:
-            texts.append((left + tw / 2, top + th + (cell_h - th) / 2,
-                          max(8.0, (cell_h - th) * 0.7), str(captions[k])[:64]))
-    return Page(width, height, background, tuple(items), tuple(texts), caption_colour)
+            texts.append((left + tw / 2, top + th + line / 2, max(8.0, line * 0.7),
+                          str(captions[k])[:64]))
+    return Page(layout.width, layout.height, background, tuple(items), tuple(texts),
+                caption_colour)
 
 
 # ---- SVG ------------------------------------------------------------------------------------
