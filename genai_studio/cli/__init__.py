@@ -106,6 +106,22 @@ SEED_HELP = ("any whole number; outside 0 to 2**63-1 it is taken modulo 2**63, a
              "used is what provenance records")
 
 
+def float_in(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a number from ``low`` to ``high`` (NaN and infinities refused)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not low <= value <= high:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g}, got {text}")
+        return value
+
+    parse.__name__ = "number"  # argparse names the type in its messages
+    return parse
+
+
 def positive_float(text: str) -> float:
     try:
         value = float(text)

@@ -7,19 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from genai_studio.cli import add_threads_option, int_in, seed_int
+from genai_studio.cli import add_threads_option, float_in, int_in, seed_int
 from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
 from genai_studio.core.errors import UsageError
-
-
-def spread_value(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 1, got {text}")
-    return value
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -48,7 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     b.add_argument("model", type=Path, metavar="MODEL")
     b.add_argument("parents", nargs="+", metavar="PARENT.png")
     b.add_argument("--n", type=int_in(1, 1024), default=16, help="children (default 16)")
-    b.add_argument("--spread", type=spread_value, default=0.3, metavar="S",
+    b.add_argument("--spread", type=float_in(0.0, 1.0), default=0.3, metavar="S",
                    help="how far children go from their parents: 0 mixes them only, 1 owes "
                    "them nothing (default 0.3)")
     b.add_argument("--seed", type=seed_int, default=None, metavar="S",

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from genai_studio.cli import SEED_HELP, add_threads_option, int_in, seed_int
+from genai_studio.cli import SEED_HELP, add_threads_option, float_in, int_in, seed_int
 from genai_studio.core.defaults import CURATED_KEEP, DEVICE_CHOICES, GENERATOR_KINDS
 from genai_studio.core.errors import UsageError
 
@@ -53,7 +53,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--prior", choices=("own", "fitted", "standard"), default="own",
                    help="where the latents come from: own (the model's fitted prior where it "
                    "has one, else the standard normal; default), fitted or standard")
-    p.add_argument("--keep", type=keep_share, default=1.0, metavar="SHARE",
+    p.add_argument("--keep", type=float_in(0.5, 1.0), default=1.0, metavar="SHARE",
                    help="GANs and VAE-GANs: drop the samples the critic doubts, keeping about "
                    f"this share of the draws, 0.5 to 1 (the studio keeps {CURATED_KEEP}; "
                    "default 1: keep every draw). Discriminator rejection sampling")
@@ -74,16 +74,6 @@ def check_curatable(model: Any, fitted: bool | None, name: str) -> None:
     if fitted or (fitted is None and getattr(model, "fitted_prior", None) is not None):
         raise UsageError(f"{name} draws from its fitted prior, which keeps to its training "
                          "images already; add --prior standard to curate N(0, I) draws")
-
-
-def keep_share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.5 <= value <= 1.0:  # NaN fails too
-        raise argparse.ArgumentTypeError(f"the share kept must be 0.5 to 1, not {text}")
-    return value
 
 
 def check_grid(image_shape: tuple[int, ...], n: int, scale: int) -> None:

@@ -15,6 +15,7 @@ from genai_studio.cli import (
     TERMINATING_SIGNALS,
     add_threads_option,
     exit_status_for,
+    float_in,
     int_in,
     positive_float,
     positive_int,
@@ -62,14 +63,7 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value <= 1e6:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 1e6, got {text}")
-    return value
+non_negative_float = float_in(0.0, 1e6)
 
 
 def adam_betas(text: str) -> tuple[float, float]:
