@@ -35,3 +35,26 @@ def record_handlers(asked: list[str] | None = None) -> dict:
     handlers.update({s.name: (lambda _checked, n=s.name: asked.append(n)) for s in ACTIONS
                      if s.checkable and not s.field})
     return handlers
+
+
+def show_grid(state, handle, n: int = 9):  # noqa: ANN001, ANN201
+    """Put a grid of ``n`` samples (seed 3) of ``handle``'s model on the canvas, as a generate
+    would, without the inference thread; returns the Grid."""
+    from genai_studio.core.latent.sampling import sample
+    from genai_studio.ui.canvas.state import Grid
+
+    drawn = sample(handle.model, n, 3)
+    grid = Grid(handle, 3, None, drawn.images, drawn.latents, drawn.labels)
+    state.canvas.grid = grid
+    return grid
+
+
+def breed(window, qtbot, parents) -> None:  # noqa: ANN001
+    """Add the canvas tiles ``parents`` as breeding parents, breed, and wait for the brood."""
+    state = window.state
+    for index in parents:
+        state.canvas.selected = index
+        window.actions["breed_add"].trigger()
+    count = window.generations
+    window.actions["breed"].trigger()
+    qtbot.waitUntil(lambda: window.generations > count, timeout=20_000)

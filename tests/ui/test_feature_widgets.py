@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtWidgets import QWidget
 
 from genai_studio.core.export.options import ANIMATION_FORMATS, ExportFormat, ExportSource
-from genai_studio.ui.canvas.state import Grid
 from genai_studio.ui.material.state import Material, Target, TargetKind
+from tests.ui.helpers import show_grid
 
 
 @pytest.fixture
@@ -22,15 +22,6 @@ def host(qtbot):
     return widget
 
 
-def _grid(state, handle, n: int = 9) -> Grid:
-    from genai_studio.core.latent.sampling import sample
-
-    drawn = sample(handle.model, n, 3)
-    grid = Grid(handle, 3, None, drawn.images, drawn.latents, drawn.labels)
-    state.canvas.grid = grid
-    return grid
-
-
 def test_export_dialog_is_the_state_and_asks_for_an_export(state, host, handle, tmp_path,
                                                            monkeypatch):
     from genai_studio.ui.common import ask
@@ -39,7 +30,7 @@ def test_export_dialog_is_the_state_and_asks_for_an_export(state, host, handle, 
     dialog = ExportDialog(state, host)
     assert not dialog.export_button.isEnabled()  # no model: nothing to export
     state.session.model = handle("vae")
-    _grid(state, state.session.model)
+    show_grid(state, state.session.model)
     dialog.show_for(ExportSource.MORPH)
     assert state.takeout.source is ExportSource.MORPH
     assert dialog.fmt.count() == len(ANIMATION_FORMATS) and dialog.frames.isVisibleTo(dialog)

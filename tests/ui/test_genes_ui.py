@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton, QWidget
 
 from genai_studio.core.latent.genes import Gene, GeneSet, artist_gene
-from genai_studio.ui.canvas.state import Grid
+from tests.ui.helpers import breed, show_grid
 
 
 def _genes(dim: int, with_artist: bool = False) -> GeneSet:
@@ -27,15 +27,6 @@ def _genes(dim: int, with_artist: bool = False) -> GeneSet:
         out = out.with_gene(artist_gene("curly", eye[2:3] * 2, eye[3:4], rng.normal(size=(40,
                                                                                          dim))))
     return out
-
-
-def _grid(state, handle, n: int = 9) -> Grid:
-    from genai_studio.core.latent.sampling import sample
-
-    drawn = sample(handle.model, n, 3)
-    grid = Grid(handle, 3, None, drawn.images, drawn.latents, drawn.labels)
-    state.canvas.grid = grid
-    return grid
 
 
 @pytest.fixture
@@ -55,7 +46,7 @@ def test_genes_panel_draws_a_slider_per_gene_and_writes_what_the_artist_moves(st
     panel.show()
     assert panel.rows == {}
     model = state.session.model = handle("vae8")
-    _grid(state, model)
+    show_grid(state, model)
     state.canvas.selected = 4
     state.genes.genes, state.genes.owner = _genes(8, with_artist=True), model
     assert list(panel.rows) == ["slant", "thickness", "curly"]
@@ -82,7 +73,7 @@ def test_genes_panel_marks_tiles_and_asks_for_a_named_gene(state, handle, qtbot)
     panel = GenesPanel(state)
     qtbot.addWidget(panel)
     model = state.session.model = handle("vae8")
-    _grid(state, model)
+    show_grid(state, model)
     state.genes.genes, state.genes.owner = _genes(8), model
     asked = []
     panel.make_requested.connect(asked.append)
@@ -120,7 +111,7 @@ def test_breeding_panel_lists_parents_and_removes_them(state, handle, qtbot, hos
     panel = BreedingPanel(state, actions)
     qtbot.addWidget(panel)
     model = state.session.model = handle("vae8")
-    grid = _grid(state, model)
+    grid = show_grid(state, model)
     for k in range(3):
         state.breeding.add(ParentTile(Parent(grid.latents[k], "a" * 64), grid.images[k], model))
     assert panel.list.count() == 3 and "3 parents" in panel.count.text()
@@ -145,7 +136,7 @@ def test_history_panel_lists_the_steps_and_asks_to_jump(state, handle, qtbot, ho
     actions = {name: QAction(name, host) for name in ("history_back", "history_forward")}
     panel = HistoryPanel(state, actions)
     qtbot.addWidget(panel)
-    grid = _grid(state, handle("vae8"))
+    grid = show_grid(state, handle("vae8"))
     for what in ("Model tiny-vae8", "Generate (seed 3)", "Pad point (0.20, 0.30)"):
         state.history.steps.push(Step(grid, frozenset(), None, what=what))
     state.history.steps.back()
@@ -229,12 +220,7 @@ def test_undo_walks_back_through_pad_point_corners_generate_and_breeding(vae8_wi
     _settled(w, qtbot)
     corners = s.pad.corners
     qtbot.waitUntil(lambda: bool(s.breeding.model_sha256), timeout=10_000)
-    for index in (1, 2):
-        s.canvas.selected = index
-        w.actions["breed_add"].trigger()
-    count = w.generations
-    w.actions["breed"].trigger()
-    qtbot.waitUntil(lambda: w.generations > count, timeout=20_000)
+    breed(w, qtbot, (1, 2))
     bred = s.canvas.grid
     assert bred.lineage is not None and len(bred) == len(first)
     names = s.history.names
@@ -258,12 +244,7 @@ def test_a_bred_child_exports_its_lineage_and_reopens_as_its_brood(vae8_window, 
 
     w, s = vae8_window, vae8_window.state
     qtbot.waitUntil(lambda: bool(s.breeding.model_sha256), timeout=10_000)
-    for index in (0, 7, 9):
-        s.canvas.selected = index
-        w.actions["breed_add"].trigger()
-    count = w.generations
-    w.actions["breed"].trigger()
-    qtbot.waitUntil(lambda: w.generations > count, timeout=20_000)
+    breed(w, qtbot, (0, 7, 9))
     bred = s.canvas.grid
     s.canvas.selected = 6
     monkeypatch.setattr(ask, "save_path", lambda *a, **k: tmp_path / "child.png")
