@@ -12,7 +12,6 @@ load hits each alike; the median wall and CPU times are reported with the load a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -22,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 import torch
+from _common import print_report
 
 from genai_studio.core.export import writers as export
 from genai_studio.core.export.options import ExportStyle, Timing
@@ -94,10 +94,7 @@ def main() -> None:
                   "met": statistics.median(w for w, _ in runs) <= goals[key]}
             for key, runs in times.items()},
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
+    print_report(result, args.json)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,13 @@ say "no CUDA device" and only the CPU is measured.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from _common import load, machine
+from _common import load, machine, print_report
 
 from genai_studio.core.runtime.threads import configure
 
@@ -152,10 +151,7 @@ def main() -> int:
         report["pad_decode_while_training_on_gpu"] = pad_latency_while_training(
             torch.device("cuda"))
     report["load_end"] = load()
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    print_report(report, args.out)
     return 0
 
 

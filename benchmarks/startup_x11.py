@@ -37,7 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, load, machine
+from _common import ROOT, load, machine, print_report
 
 STUDIO_TITLE = b"GenAI Studio"
 BARE_TITLE = b"bare PySide6"
@@ -281,10 +281,7 @@ def main() -> int:
         report["before_first_window_ratio"] = (round(median(before) / median(bare), 2)
                                                if median(bare) and median(before) else None)
         report["before_first_grid_after_window_s"] = median(after_window("studio-before"))
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
+    print_report(report, args.json)
     return 0
 
 
