@@ -49,7 +49,7 @@ def folded(loaded):  # noqa: ANN001, ANN201
 
 def main(argv: list[str] | None = None) -> int:
     from genai_studio.core.latent.sampling import sample
-    from genai_studio.core.store.checkpoints import load_model, model_metadata, save_model
+    from genai_studio.core.store.checkpoints import load_model, remade_metadata, save_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path)
@@ -64,13 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         b = sample(model, 64, seed).images
         if not np.array_equal(a, b):
             raise SystemExit(f"the folded model draws other images (seed {seed}): not written")
-    sections = {k: v for k, v in loaded.metadata.items()
-                if k not in ("kind", "conditional", "latent_dim", "config", "format_version",
-                             "training_state")}
-    sections["weights"] = ("the moving average of the trained weights (EMA, decay "
-                           f"{loaded.config.ema_decay}); the trained copy, needed only to "
-                           "resume, left out")
-    save_model(args.out, model, model_metadata(model, **sections))
+    weights = ("the moving average of the trained weights (EMA, decay "
+               f"{loaded.config.ema_decay}); the trained copy, needed only to resume, left out")
+    save_model(args.out, model, remade_metadata(model, loaded.metadata, weights=weights))
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, was "
           f"{args.model.stat().st_size / 1e6:.2f} MB); it draws the same images")
     return 0

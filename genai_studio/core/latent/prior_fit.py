@@ -18,7 +18,7 @@ from genai_studio.core.defaults import DEFAULT_PRIOR_COMPONENTS as DEFAULT_COMPO
 from genai_studio.core.defaults import MAX_PRIOR_COMPONENTS
 from genai_studio.core.errors import UsageError
 from genai_studio.core.models.registry import build_model
-from genai_studio.core.store.checkpoints import LoadedModel, model_metadata
+from genai_studio.core.store.checkpoints import LoadedModel, remade_metadata
 
 ENCODE_BATCH = 1000
 
@@ -70,13 +70,10 @@ def with_fitted_prior(loaded: LoadedModel, data: Any, components: int = DEFAULT_
     mean_ll = model.fitted_prior.fit(z, seed=seed)
     model.eval()
     record = {"components": components, "points": int(z.shape[0]), "seed": seed,
-              "fitted_to": "the encoder's means of the training images",
+              "fitted_to": "the encoder's means of the dataset's images",
               "dataset": getattr(data, "name", None),  # the images fitted to, not trained on
               "mean_log_likelihood": round(mean_ll, 4)}
-    sections = {k: v for k, v in loaded.metadata.items()
-                if k not in ("kind", "conditional", "latent_dim", "config", "format_version",
-                             "training_state")}
-    return model, model_metadata(model, **{**sections, "fitted_prior": record})
+    return model, remade_metadata(model, loaded.metadata, fitted_prior=record)
 
 
 def fit_prior_file(path: Path, out: Path, data: Any, components: int = DEFAULT_COMPONENTS,

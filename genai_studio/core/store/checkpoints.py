@@ -287,6 +287,18 @@ def model_metadata(model: nn.Module, **sections: Any) -> dict[str, Any]:
     }
 
 
+def remade_metadata(model: nn.Module, metadata: dict[str, Any], **sections: Any
+                    ) -> dict[str, Any]:
+    """The metadata for ``model`` remade from a file's ``metadata`` (its config changed: a
+    fitted prior added, an EMA folded in): the file's own sections kept, what describes the
+    model (kind, config, format) made anew, any resume state's record dropped, ``sections``
+    added."""
+    made_anew = ("kind", "conditional", "latent_dim", "config", "format_version",
+                 "training_state")
+    kept = {k: v for k, v in metadata.items() if k not in made_anew}
+    return model_metadata(model, **{**kept, **sections})
+
+
 def save_model(
     path: Path,
     model: nn.Module,
