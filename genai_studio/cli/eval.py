@@ -121,8 +121,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         scores = judge_drawn(judge.model, test_set, images, requested, args.seed, t0)
         timings = {f"judge_{part}": sec for part, sec in scores.pop("judge_seconds").items()}
         t0 = time.perf_counter()
-        scores.update(label_free_scores(load_mnist("train").images.numpy() / 255.0,
-                                        images.numpy(), args.seed))
+        scores.update(label_free_scores(load_mnist("train").images, images.numpy(),
+                                        args.seed))
         timings["ndb_and_pixel_fd"] = round(time.perf_counter() - t0, 2)
         # Curation filters N(0, I) draws (and a clustered GAN's own mixture): a fitted prior
         # already keeps to where the data is, and its scores are not the curated ones.
@@ -174,12 +174,8 @@ def evaluate_without_labels(loaded: Any, args: argparse.Namespace, data: str
     dataset = load_training_data(data)
     check_shape_fits(loaded.config, dataset)  # a grey digit model against RGB photos: refused
     images, _ = draw_samples(loaded.model, args.n, args.seed, _fitted(args))
-    real = dataset.images.cpu().numpy()
-    real = real.astype("float32") / 255.0 if real.dtype.kind == "u" else real
-    if real.ndim == 4 and real.shape[1] in (1, 3):  # (n, C, H, W) -> the studio's layout
-        real = real.transpose(0, 2, 3, 1).squeeze(-1) if real.shape[1] == 1 \
-            else real.transpose(0, 2, 3, 1)
-    scores = label_free_scores(real, images.numpy(), args.seed)
+    # An ImageSet holds the studio's layout, (N, H, W) or (N, H, W, 3), as uint8.
+    scores = label_free_scores(dataset.images.cpu(), images.numpy(), args.seed)
     return {**scores, "n": args.n, "sample_seed": args.seed, "data": str(data),
             "kind": loaded.kind, "conditional": bool(loaded.model.conditional),
             "prior": _prior_used(loaded.model, args),

@@ -34,9 +34,10 @@ Z_CRITICAL = 1.959964  # two-sided, alpha = 0.05
 
 
 def features(images: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """(n, SIDE*SIDE) float64: images (n, H, W) or (n, H, W, 3) in [0, 1], made grey and
-    resized by area averaging."""
-    x = torch.as_tensor(np.asarray(images), dtype=torch.float32)
+    """(n, SIDE*SIDE) float64: images (n, H, W) or (n, H, W, 3), uint8 or in [0, 1], made grey
+    and resized by area averaging."""
+    x = torch.as_tensor(np.asarray(images))
+    x = x.float() if x.is_floating_point() else x.float() / 255.0  # a dataset's own bytes
     if x.ndim == 4:
         x = x.mean(dim=-1)
     x = torch.nn.functional.adaptive_avg_pool2d(x[:, None], SIDE)[:, 0]
