@@ -7,7 +7,6 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import Any
 
 from genai_studio.cli import SEED_HELP, add_threads_option, float_in, int_in, seed_int
 from genai_studio.core.defaults import CURATED_KEEP, DEVICE_CHOICES, GENERATOR_KINDS
@@ -64,18 +63,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run, outputs={"out": (".png", ".svg", ".pdf"), "npy": (".npy",)})
 
 
-def check_curatable(model: Any, fitted: bool | None, name: str) -> None:
-    """--keep below 1 needs an unconditional critic and draws from N(0, I) or its own mixture."""
-    from genai_studio.core.latent.curation import can_curate
-
-    if not can_curate(model):
-        raise UsageError(f"{name} has no critic that judges its samples alone (only an "
-                         "unconditional GAN or VAE-GAN can drop the samples it doubts)")
-    if fitted or (fitted is None and getattr(model, "fitted_prior", None) is not None):
-        raise UsageError(f"{name} draws from its fitted prior, which keeps to its training "
-                         "images already; add --prior standard to curate N(0, I) draws")
-
-
 def check_grid(image_shape: tuple[int, ...], n: int, scale: int) -> None:
     from genai_studio.core.export.render import grid_shape
 
@@ -125,8 +112,10 @@ def run(args: argparse.Namespace) -> int:
                                  "encoder it has no fitted prior (only its own)")
             raise UsageError(f"{args.model.name} has no fitted prior (genai-studio fit-prior "
                              f"MODEL --out FILE adds one)")
-        if args.keep < 1.0:
-            check_curatable(loaded.model, fitted, args.model.name)
+        if args.keep < 1.0:  # before a seed is printed or anything drawn
+            from genai_studio.core.latent.curation import check_curatable
+
+            check_curatable(loaded.model, fitted)
         values = gene_values(args.genes)
         shift = None
         if values:

@@ -46,6 +46,19 @@ def can_curate(model: torch.nn.Module) -> bool:
         and not getattr(model, "conditional", False)
 
 
+def check_curatable(model: torch.nn.Module, fitted: bool | None) -> None:
+    """Refuse, in one line, to drop the samples the critic doubts where that cannot apply: a
+    model without a critic of its own samples, or draws from a fitted prior (``fitted`` as
+    ``core.latent.sampling.sample`` takes it), which keep to the training images already."""
+    if not can_curate(model):
+        raise UsageError("this model has no critic that judges its samples alone (only an "
+                         "unconditional GAN or VAE-GAN can drop the samples it doubts)")
+    if fitted or (fitted is None and getattr(model, "fitted_prior", None) is not None):
+        raise UsageError("this model draws from its fitted prior, which keeps to its training "
+                         "images already; draw from N(0, I) (--prior standard) to drop the "
+                         "samples the critic doubts")
+
+
 def component_of(model: torch.nn.Module, z: torch.Tensor) -> torch.Tensor | None:
     """A clustered GAN's mixture component (n,) each latent is nearest to; None otherwise."""
     mixture = getattr(model, "mixture", None)
@@ -105,12 +118,11 @@ def calibrate(model: torch.nn.Module, keep: float, labels_for=None) -> Calibrati
 
 
 def curated_latents(model: torch.nn.Module, n: int, generator: torch.Generator, keep: float,
-                    labels_for=None) -> torch.Tensor:
+                    labels_for=None, fitted: bool | None = None) -> torch.Tensor:
     """n latents (n, D) on the CPU whose images the critic accepted, drawn from the model's
-    prior with ``generator``; ``labels_for(k)`` gives a conditional model's labels."""
-    if not can_curate(model):
-        raise UsageError("only a model with a discriminator (a GAN or a VAE-GAN) can drop the "
-                         "samples its critic doubts")
+    prior with ``generator`` (refused where :func:`check_curatable` says it cannot apply);
+    ``labels_for(k)`` gives a conditional model's labels."""
+    check_curatable(model, fitted)
     if keep >= 1.0:
         return torch.cat([model.prior(min(CHUNK, n - s), generator).cpu()
                           for s in range(0, n, CHUNK)])

@@ -65,12 +65,7 @@ def draw_latents(model: Generator, n: int, seed: int, fitted: bool | None = None
     if keep < 1.0:
         from genai_studio.core.latent.curation import curated_latents
 
-        own_fitted = getattr(model, "fitted_prior", None) is not None if fitted is None \
-            else fitted
-        if model.conditional or own_fitted:
-            raise UsageError("dropping the samples the critic doubts is for unconditional "
-                             "models sampled from their own prior")
-        return curated_latents(model, n, generator, keep)
+        return curated_latents(model, n, generator, keep, fitted=fitted)
     chunks = [model.prior(min(SAMPLE_BATCH, n - start), generator, fitted).cpu()
               for start in range(0, n, SAMPLE_BATCH)]
     return torch.cat(chunks)
