@@ -46,6 +46,15 @@ def can_curate(model: torch.nn.Module) -> bool:
         and not getattr(model, "conditional", False)
 
 
+def _from_fit(model: torch.nn.Module, fitted: bool | None) -> bool:
+    return bool(fitted) or (fitted is None and getattr(model, "fitted_prior", None) is not None)
+
+
+def curatable(model: torch.nn.Module, fitted: bool | None) -> bool:
+    """Whether :func:`check_curatable` lets ``model``'s draws be curated."""
+    return can_curate(model) and not _from_fit(model, fitted)
+
+
 def check_curatable(model: torch.nn.Module, fitted: bool | None) -> None:
     """Refuse, in one line, to drop the samples the critic doubts where that cannot apply: a
     model without a critic of its own samples, or draws from a fitted prior (``fitted`` as
@@ -53,7 +62,7 @@ def check_curatable(model: torch.nn.Module, fitted: bool | None) -> None:
     if not can_curate(model):
         raise UsageError("this model has no critic that judges its samples alone (only an "
                          "unconditional GAN or VAE-GAN can drop the samples it doubts)")
-    if fitted or (fitted is None and getattr(model, "fitted_prior", None) is not None):
+    if _from_fit(model, fitted):
         raise UsageError("this model draws from its fitted prior, which keeps to its training "
                          "images already; draw from N(0, I) (--prior standard) to drop the "
                          "samples the critic doubts")

@@ -54,11 +54,9 @@ def _can_curate(s: CanvasState) -> bool:
     fitted prior already keeps to where the data is)."""
     if s.root is None or s.root.session.model is None:
         return False
-    from genai_studio.core.latent.curation import can_curate  # torch is loaded by now
+    from genai_studio.core.latent.curation import curatable  # torch is loaded by now
 
-    model = s.root.session.model.model
-    from_fit = getattr(model, "fitted_prior", None) is not None and not s.standard_prior
-    return can_curate(model) and not from_fit
+    return curatable(s.root.session.model.model, False if s.standard_prior else None)
 
 
 class CanvasState(SubState):
