@@ -32,15 +32,12 @@ def run() -> int:
 
 
 def finish(code: int) -> None:
-    """Exit; after a headless command without the interpreter's slow teardown (as the
-    console script does)."""
+    """Exit as the console script does (``genai_studio.cli.finish``)."""
     try:
-        from genai_studio.cli import exit_now, window_launch
+        from genai_studio.cli import finish as cli_finish
     except BaseException:  # noqa: BLE001 - the import already failed in run(): exit plainly
         sys.exit(code)
-    if window_launch(sys.argv[1:]) is None:
-        exit_now(code)
-    sys.exit(code)
+    cli_finish(code)
 
 
 if __name__ == "__main__":

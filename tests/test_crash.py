@@ -118,3 +118,28 @@ def test_window_launch_skips_torch(tmp_path: Path) -> None:
                             cwd=ROOT, env={"PYTHONPATH": str(ROOT), "HOME": str(tmp_path)})
     assert "no display" in result.stderr
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("argv", "fast"), [
+    (["info", "m.safetensors"], True), (["--screenshot", "a.png"], True),
+    (["--self-test"], True), ([], False)])
+def test_only_a_shown_window_pays_for_the_interpreter_teardown(
+        monkeypatch: pytest.MonkeyPatch, argv: list[str], fast: bool) -> None:
+    """Headless runs end with os._exit once their work is on disk; a window the artist used
+    ends through sys.exit, after its own shutdown."""
+    from genai_studio import cli
+
+    class Ended(Exception):
+        pass
+
+    def ending(how: str):  # noqa: ANN202
+        def end(code: int) -> None:
+            raise Ended(how, code)
+        return end
+
+    monkeypatch.setattr(sys, "argv", ["genai-studio", *argv])
+    monkeypatch.setattr(cli.os, "_exit", ending("os._exit"))
+    monkeypatch.setattr(cli.sys, "exit", ending("sys.exit"))
+    with pytest.raises(Ended) as ended:
+        cli.finish(3)
+    assert ended.value.args == ("os._exit" if fast else "sys.exit", 3)

@@ -298,13 +298,22 @@ def exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
-def console_main() -> NoReturn:
-    """The ``genai-studio`` executable: :func:`main`, then a fast exit after a headless command
-    (the window's own shutdown runs as usual)."""
-    code = main()
-    if window_launch(sys.argv[1:]) is None:
+def finish(code: int) -> NoReturn:
+    """End the process with ``code``; without the interpreter's teardown unless a window was
+    shown to an artist (its own shutdown then runs as usual).
+
+    --screenshot and --self-test have closed their window and joined its threads by now:
+    tearing down the Qt objects left adds nothing (and crashed natively once in CI).
+    """
+    launch = window_launch(sys.argv[1:])
+    if launch is None or launch.self_test or launch.screenshot:
         exit_now(code)
     sys.exit(code)
+
+
+def console_main() -> NoReturn:
+    """The ``genai-studio`` executable: :func:`main`, then :func:`finish`."""
+    finish(main())
 
 
 if __name__ == "__main__":

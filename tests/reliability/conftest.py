@@ -119,7 +119,8 @@ def child_env(home: Path) -> dict[str, str]:
     """Environment of a child ``genai-studio``: one thread, its own HOME and data folders."""
     env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE", HOME=str(home),
                XDG_DATA_HOME=str(home / "data-home"), XDG_STATE_HOME=str(home / "state"),
-               GENAI_STUDIO_LOG_DIR=str(home / "log"))
+               GENAI_STUDIO_LOG_DIR=str(home / "log"),
+               PYTHONFAULTHANDLER="1")  # a native crash prints where each thread was
     env.pop("GENAI_BLOCK_QT", None)
     return env
 
