@@ -54,12 +54,14 @@ def create_main_window(
     shipped_dir: Path | None = None,
     user_dir: Path | None = None,
     settings: QSettings | None = None,
+    compose_now: bool = True,
 ) -> MainWindow:
-    """Build (not show) the studio window; tests pass temporary folders and settings."""
+    """Build (not show) the studio window; tests pass temporary folders and settings.
+    ``compose_now=False``: only its frame now, the studio on the frame's first paint."""
     _ensure_app()
     from genai_studio.core.store import resources
     from genai_studio.ui.common.settings import Preferences
-    from genai_studio.ui.studio.controller import StudioPaths
+    from genai_studio.ui.studio.paths import StudioPaths
     from genai_studio.ui.window.main_window import MainWindow
 
     paths = StudioPaths(
@@ -67,7 +69,7 @@ def create_main_window(
         user_models=Path(user_dir) if user_dir else resources.user_models_dir(),
     )
     prefs = Preferences(settings) if settings is not None else Preferences.open()
-    return MainWindow(paths, prefs)
+    return MainWindow(paths, prefs, compose_now=compose_now)
 
 
 def run() -> int:
@@ -80,7 +82,7 @@ def run() -> int:
 
     check_qt_libraries()  # one line naming the packages, not Qt's "could not load xcb"
     app = _ensure_app()
-    window = create_main_window()
+    window = create_main_window(compose_now=False)  # the frame maps first, as fast as a bare one
     window.show()
     # Ctrl+C in the terminal, SIGTERM (kill, a system shutdown) and SIGHUP (the terminal or the
     # session went away) close the window like its close button: training is cancelled and

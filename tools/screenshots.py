@@ -98,7 +98,7 @@ def main(out: Path, models: Path) -> None:
     wait_until(lambda: not w.run.is_running(), 30)
     _gan_training(w, out)
     _guide(w, out)
-    from genai_studio.ui.studio.state import Theme
+    from genai_studio.ui.common.theme import Theme
 
     s.view.theme = Theme.LIGHT
     _settle(0.4)

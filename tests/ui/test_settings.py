@@ -6,8 +6,8 @@ from PySide6.QtCore import QSettings, Qt
 
 from genai_studio.ui.canvas.state import CanvasState
 from genai_studio.ui.common.settings import Preferences
+from genai_studio.ui.common.theme import Theme
 from genai_studio.ui.pad.state import PadState
-from genai_studio.ui.studio.state import Theme
 
 
 def test_settings_round_trip(qtbot, tmp_path, model_files, make_window):

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox
 from genai_studio.ui.canvas.state import MAX_SEED
 from genai_studio.ui.common.bind import bind
 from genai_studio.ui.common.fields import MAX_LABEL
+from genai_studio.ui.common.theme import Theme
 from genai_studio.ui.studio.kinds import Anchor, MorphEnd
-from genai_studio.ui.studio.state import Theme
 
 
 def test_fields_validate_and_signal_only_on_change(state, qtbot):

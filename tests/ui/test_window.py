@@ -73,6 +73,65 @@ def test_window_paints_before_torch_is_imported(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+def test_an_artists_launch_maps_a_frame_before_the_studio_loads(tmp_path):
+    """The frame (title, size, the artist's theme) shows before the composition's modules,
+    the state's or torch load; the studio is composed on its first paint and torch comes
+    after the composed window has painted."""
+    settings = tmp_path / "s.ini"
+    settings.write_text("[General]\ntheme=light\n")
+    code = (
+        "import sys, os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from genai_studio import app\n"
+        "from genai_studio.ui.common import theme\n"
+        "app._ensure_app(offscreen=True)\n"
+        f"w = app.create_main_window({str(tmp_path)!r}, {str(tmp_path / 'u')!r}, "
+        f"QSettings({str(settings)!r}, QSettings.Format.IniFormat), compose_now=False)\n"
+        "w.show(); w.grab()\n"
+        "loaded = [m for m in ('torch', 'numpy', 'genai_studio.ui.window.composition',\n"
+        "          'genai_studio.ui.studio.state', 'genai_studio.workers.messages')\n"
+        "          if m in sys.modules]\n"
+        "assert not loaded and not w.composed, loaded\n"
+        "assert theme.SCHEME == 'light', 'the frame is not in the artist\\'s theme'\n"
+        "app.wait_until(lambda: w.composed, 30)\n"
+        "assert w.composed and 'torch' not in sys.modules, 'composed before the next paint'\n"
+        "app.wait_until(lambda: 'torch' in sys.modules, 60)\n"
+        "assert w.docks['pad'].isVisible() and w.stack.isVisible()\n"
+        "print('ok')\n"
+        "os._exit(0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, cwd=Path(__file__).parents[2])
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
+
+
+def test_a_window_composed_on_screen_gets_the_same_panels_as_one_composed_at_once(
+        qtbot, tmp_path, model_files):
+    """The docks of a window composed after its first paint are placed as on a first start:
+    sized for the window, not left at the sizes their contents ask for."""
+    from PySide6.QtCore import QSettings
+
+    from genai_studio.app import create_main_window
+
+    sizes = {}
+    for now in (True, False):
+        folder = tmp_path / str(now)
+        settings = QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat)
+        w = create_main_window(model_files["vae"].parent, folder / "user", settings,
+                               compose_now=now)
+        qtbot.addWidget(w)
+        w.resize(1229, 691)
+        if now:
+            w.reset_layout()  # placed for this size, as a first start on this screen does
+        w.show()
+        qtbot.waitUntil(lambda w=w: w.composed and w.updatesEnabled(), timeout=10_000)
+        qtbot.wait(50)
+        sizes[now] = {name: (w.docks[name].width(), w.docks[name].height())
+                      for name in ("library", "pad", "morph")}
+        w.close()
+    assert sizes[True] == sizes[False]
+
+
 def _wait_grid(qtbot, w, after: int):
     qtbot.waitUntil(lambda: w.generations > after, timeout=10_000)
 

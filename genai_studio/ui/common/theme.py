@@ -9,9 +9,28 @@ state's ``theme_changed``. By default the studio follows the system's colour sch
 
 from __future__ import annotations
 
+import enum
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
+
+from genai_studio.ui.common.fields import Field, SubState, one_of
+
+
+class Theme(enum.Enum):
+    SYSTEM = "system"
+    DARK = "dark"
+    LIGHT = "light"
+
+
+class ViewState(SubState):
+    """How things are drawn (the studio state's ``view``; here, beside the look, so that the
+    window's first frame can read the artist's theme before the state's modules load)."""
+
+    smooth = Field(False, bool, persist="smooth")
+    theme = Field(Theme.SYSTEM, one_of(Theme), persist="theme")
+
 
 DARK = {
     "ACCENT": "#7aa2f7", "ACCENT_DIM": "#3d5a99", "ON_ACCENT": "#10131a",

@@ -12,7 +12,6 @@ import logging
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -20,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from genai_studio.ui.canvas.state import MAX_SEED, Grid
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.studio.kinds import Anchor
+from genai_studio.ui.studio.paths import StudioPaths
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.workers.inference import InferenceService
 from genai_studio.workers.jobs import Job, JobRunner
@@ -37,22 +37,6 @@ from genai_studio.workers.messages import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class StudioPaths:
-    shipped_models: Path
-    user_models: Path
-
-    @property
-    def judge(self) -> Path:
-        from genai_studio.core.defaults import JUDGE_FILE
-
-        return self.shipped_models / JUDGE_FILE
-
-    @property
-    def favourites(self) -> Path:
-        return self.user_models.parent / "favourites"
 
 
 class Studio(QObject):

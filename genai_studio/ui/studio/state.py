@@ -15,7 +15,6 @@ send results to controllers, never to the state (docs/architecture.md).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,8 @@ from genai_studio.core.defaults import DEVICE_CHOICES
 from genai_studio.core.export.options import ExportSource
 from genai_studio.ui.breeding.state import BreedingState
 from genai_studio.ui.canvas.state import MAX_SEED, CanvasState, Grid
-from genai_studio.ui.common.fields import Derived, Field, SubState, choice, one_of
+from genai_studio.ui.common.fields import Derived, Field, SubState, choice
+from genai_studio.ui.common.theme import ViewState
 from genai_studio.ui.genes.state import GenesState
 from genai_studio.ui.inside.state import InsideState
 from genai_studio.ui.library.state import LibraryState
@@ -44,12 +44,6 @@ from genai_studio.workers.messages import ModelHandle
 __all__ = ["MAX_SEED", "StudioState"]
 
 
-class Theme(enum.Enum):
-    SYSTEM = "system"
-    DARK = "dark"
-    LIGHT = "light"
-
-
 class SessionState(SubState):
     """The active model and where models run."""
 
@@ -63,13 +57,6 @@ class SessionState(SubState):
 
     ready = Derived(bool, lambda s: s.model is not None and not s.loading, "model", "loading")
     conditional = Derived(bool, lambda s: s.model is not None and s.model.conditional, "model")
-
-
-class ViewState(SubState):
-    """How things are drawn."""
-
-    smooth = Field(False, bool, persist="smooth")
-    theme = Field(Theme.SYSTEM, one_of(Theme), persist="theme")
 
 
 @dataclass(frozen=True)

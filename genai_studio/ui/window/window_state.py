@@ -86,24 +86,64 @@ class _OnScreenWhenShown(QObject):
         return False
 
 
-def restore_layout(window: MainWindow, prefs: Preferences) -> None:
+def apply_saved_theme(prefs: Preferences) -> None:
+    """The artist's theme, for the window's first frame (the state applies it again once
+    composed; an unusable value is noted then)."""
+    from PySide6.QtWidgets import QApplication
+
+    from genai_studio.ui.common.theme import ViewState, apply_theme
+
+    field = ViewState.theme
+    try:
+        choice = field.decode(prefs.raw(field.persist))
+    except ValueError:
+        return
+    apply_theme(QApplication.instance(), choice.value)
+
+
+def restore_geometry(window: QMainWindow, prefs: Preferences) -> bool:
+    """The window's saved size and place, or a first size for this screen; whether a saved
+    one was used (the docks follow in :func:`restore_docks`, once they exist)."""
     from PySide6.QtGui import QGuiApplication
 
     # Drawn off screen (tests, screenshots, --self-test) there is no screen edge to keep to,
     # and windows are sized past the virtual screen on purpose.
     if QGuiApplication.platformName() != "offscreen":
         window.installEventFilter(_OnScreenWhenShown(window))
-    geometry, layout = prefs.get_bytes("geometry"), prefs.get_bytes("window_state")
+    geometry = prefs.get_bytes("geometry")
     if geometry is None or not window.restoreGeometry(geometry):
         fit_to_screen(window)
-        window.reset_layout()
-    else:
-        # Saved on a larger screen: never reopen larger than this one's free area.
-        available = window.screen().availableGeometry()
-        if window.width() > available.width() or window.height() > available.height():
+        return False
+    # Saved on a larger screen: never reopen larger than this one's free area.
+    available = window.screen().availableGeometry()
+    if window.width() > available.width() or window.height() > available.height():
+        fit_to_screen(window)
+    return True
+
+
+def restore_docks(window: MainWindow, prefs: Preferences, fresh: bool) -> None:
+    """The docks as the artist left them; on a first start, every panel in its place, in a
+    window grown to what the panels need if the first frame was smaller."""
+    layout = prefs.get_bytes("window_state")
+    if fresh:
+        hint = window.minimumSizeHint()
+        if hint.width() > window.width() or hint.height() > window.height():
             fit_to_screen(window)
-    if layout is not None:
-        window.restoreState(layout)
+
+    def place() -> None:
+        if fresh:
+            window.reset_layout()
+        if layout is not None:
+            window.restoreState(layout)
+        window.setUpdatesEnabled(True)
+
+    if window.isVisible():
+        # Composed into a window on screen: docks just added are laid out by posted events,
+        # which would override sizes given now. Placed once they are, unseen till then.
+        window.setUpdatesEnabled(False)
+        QTimer.singleShot(0, window, place)
+    else:
+        place()
 
 
 def save_layout(window: QMainWindow, prefs: Preferences) -> None:
