@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from _common import print_report
 
+from genai_studio.core.export import stills
 from genai_studio.core.export import writers as export
 from genai_studio.core.export.options import ExportStyle, Timing
 from genai_studio.core.export.provenance import Provenance, model_identity
@@ -68,7 +69,7 @@ def main() -> None:
                 folder / "m.gif", frames, morph_prov, style, timing)),
             "apng_64x512": lambda: export.run(export.export_animation(
                 folder / "m.png", frames, morph_prov, style, timing)),
-            "sheet_10x10_x16": lambda: export.write_sheet(
+            "sheet_10x10_x16": lambda: stills.write_sheet(
                 folder / "s.png", grid.images, ExportStyle(scale=16), grid_prov, gutter=8),
         }
         times: dict[str, list[tuple[float, float]]] = {k: [] for k in jobs}

@@ -115,7 +115,7 @@ def compare_tracers(tiles) -> dict:
 def sheet_costs(tiles) -> dict:
     from genai_studio.core.export.options import ExportStyle
     from genai_studio.core.export.provenance import Provenance
-    from genai_studio.core.export.writers import sheet_bytes
+    from genai_studio.core.export.stills import sheet_bytes
 
     prov = Provenance("bench", "0" * 64, __import__("numpy").zeros((len(tiles), 2), "float32"),
                       kind="grid", seed=1, sample_count=len(tiles))

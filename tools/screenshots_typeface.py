@@ -103,7 +103,7 @@ def vector_grid(out: Path) -> None:
 
     from genai_studio.core.export.options import ExportStyle
     from genai_studio.core.export.provenance import grid_provenance
-    from genai_studio.core.export.writers import sheet_bytes
+    from genai_studio.core.export.stills import sheet_bytes
     from genai_studio.core.latent.sampling import sample
     from genai_studio.core.store.checkpoints import load_model
 

@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
 def write_vector_grid(out: Path, images, scale: int, prov, model: Path) -> None:
     """The grid traced into outlines, laid out as the PNG grid is (2 px between tiles)."""
     from genai_studio.core.export.options import ExportStyle
-    from genai_studio.core.export.writers import sheet_bytes
+    from genai_studio.core.export.stills import sheet_bytes
     from genai_studio.core.store.files import write_atomic
 
     columns = math.ceil(math.sqrt(len(images)))

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from genai_studio.core.errors import OutputError, UsageError
-from genai_studio.core.export import imagemeta
+from genai_studio.core.export import imagemeta, stills
 from genai_studio.core.export import writers as export
 from genai_studio.core.export.options import ExportStyle, Timing
 from genai_studio.core.export.provenance import Provenance, grid_provenance
@@ -102,16 +102,16 @@ def test_reopened_tile_and_sheet_reproduce_their_pixels_from_the_model(tmp_path,
     model = load_model(cvae_file).model
     drawn = sample(model, 16, seed=11, label=None)
     style = ExportStyle(scale=4, resampling="ink", ink="#000000", paper="#ffffff")
-    tile = export.write_still(tmp_path / "t.png", drawn.images[5], style,
+    tile = stills.write_still(tmp_path / "t.png", drawn.images[5], style,
                               grid_provenance(cvae_file, drawn, None, tile_index=5))
-    sheet = export.write_sheet(tmp_path / "s.png", drawn.images, style,
+    sheet = stills.write_sheet(tmp_path / "s.png", drawn.images, style,
                                grid_provenance(cvae_file, drawn, None), gutter=2)
     for path, pick in ((tile, lambda imgs: imgs[5]), (sheet, None)):
         prov = imagemeta.read_provenance(path)
         again = sample(model, prov.sample_count, prov.seed, prov.digit).images
         saved_style = ExportStyle.from_dict(prov.style)
-        redone = (export.still_png(pick(again), saved_style, prov) if pick else
-                  export.sheet_png(again, saved_style, prov, gutter=2))
+        redone = (stills.still_png(pick(again), saved_style, prov) if pick else
+                  stills.sheet_png(again, saved_style, prov, gutter=2))
         with Image.open(path) as a, Image.open(__import__("io").BytesIO(redone)) as b:
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     prov = imagemeta.read_provenance(tile)
@@ -122,7 +122,7 @@ def test_reopened_tile_and_sheet_reproduce_their_pixels_from_the_model(tmp_path,
 def test_batch_writes_every_file_with_progress(tmp_path, frames):
     images, prov = frames
     items = [(f"gan-seed9-{k:03d}.png", images[k], prov) for k in range(6)]
-    events = list(export.export_stills(tmp_path, items, ExportStyle(scale=1)))
+    events = list(stills.export_stills(tmp_path, items, ExportStyle(scale=1)))
     assert [e.done for e in events[:-1]] == list(range(1, 8))
     assert sorted(p.name for p in tmp_path.iterdir()) == [n for n, _, _ in items]
 
@@ -133,7 +133,7 @@ def _nothing_but(folder, names=()):
 
 def test_cancel_leaves_nothing(tmp_path, frames):
     images, prov = frames
-    for make in (lambda: export.export_stills(tmp_path, [(f"{k}.png", images[k], prov)
+    for make in (lambda: stills.export_stills(tmp_path, [(f"{k}.png", images[k], prov)
                                                          for k in range(6)], ExportStyle()),
                  lambda: export.export_animation(tmp_path / "a.gif", images, prov,
                                                  ExportStyle(), Timing()),

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from genai_studio.core.errors import ImageFileError
-from genai_studio.core.export import writers
+from genai_studio.core.export import stills, writers
 from genai_studio.core.export.imagemeta import read_provenance
 from genai_studio.core.export.options import ExportStyle
 from genai_studio.core.export.provenance import Provenance
@@ -53,7 +53,7 @@ def test_an_svg_grid_rendered_by_resvg_matches_the_pixels(tiles):
     """The issue's bar: each tile's ink, traced and rendered back at the tile's size, covers
     the same pixels as the model's (IoU >= 0.9)."""
     style = ExportStyle(scale=1, resampling="ink")
-    svg = writers.sheet_bytes(tiles, style, _prov(len(tiles)), columns=4, gutter=0, fmt="svg")
+    svg = stills.sheet_bytes(tiles, style, _prov(len(tiles)), columns=4, gutter=0, fmt="svg")
     rendered = _render(svg)
     assert rendered.shape[:2] == (4 * 28, 4 * 28)
     ink = rendered[..., :3].mean(axis=2) > 0.5  # white ink on black paper
@@ -98,7 +98,7 @@ def test_colour_images_become_colour_regions():
 def test_svg_and_pdf_carry_the_provenance(tmp_path, tiles):
     prov = _prov(4)
     for fmt in ("svg", "pdf"):
-        path = writers.write_sheet(tmp_path / f"s.{fmt}", tiles[:4], ExportStyle(scale=2), prov,
+        path = stills.write_sheet(tmp_path / f"s.{fmt}", tiles[:4], ExportStyle(scale=2), prov,
                                    gutter=3, captions=["#1", "#2 · 3", "(x)", "a\\b"], fmt=fmt)
         back = read_provenance(path)
         assert back.model_name == prov.model_name and np.array_equal(back.latent, prov.latent)
@@ -169,7 +169,7 @@ def test_an_exported_svg_or_pdf_reopens_like_a_png(tmp_path, torch_threads):
     model = MODELS / "vae-2d.safetensors"
     drawn = sample(load_model(model, "cpu").model, 9, 4)
     for fmt in ("svg", "pdf"):
-        path = writers.write_still(tmp_path / f"t.{fmt}", drawn.images[2], ExportStyle(scale=4),
+        path = stills.write_still(tmp_path / f"t.{fmt}", drawn.images[2], ExportStyle(scale=4),
                                    grid_provenance(model, drawn, None, tile_index=2), fmt)
         plan = plan_restore(path, [model])
         assert plan.model_path == model and plan.prov.seed == 4 and plan.tile_index == 2

@@ -305,7 +305,7 @@ def test_font_files_mutated_are_read_or_refused_with_a_reason(edits):
 def base_vectors() -> tuple[bytes, bytes]:
     from genai_studio.core.export.options import ExportStyle
     from genai_studio.core.export.provenance import Provenance
-    from genai_studio.core.export.writers import still_bytes
+    from genai_studio.core.export.stills import still_bytes
 
     yy, xx = np.mgrid[:28, :28]
     image = ((yy - 14) ** 2 + (xx - 14) ** 2 < 60).astype(np.float32)

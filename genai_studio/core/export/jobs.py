@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from genai_studio.core.errors import UsageError
+from genai_studio.core.export import stills
 from genai_studio.core.export import writers as export
 from genai_studio.core.export.options import (
     ANIMATION_FORMATS,
@@ -136,7 +137,7 @@ def _batch(job: ExportJob, model: Any, inputs: tuple[Path, ...] = ()
                      sample_count=s.batch_count, tile_index=k,
                      labels=_labels(drawn.labels, slice(k, k + 1)))
         items.append((f"{s.model_name}-seed{s.seed}-{k + 1:04d}.png", drawn.images[k], prov))
-    yield from export.export_stills(job.target, items, job.style, inputs)
+    yield from stills.export_stills(job.target, items, job.style, inputs)
 
 
 def _grid_prov(s: Source, index: int | None) -> Provenance:
@@ -168,12 +169,12 @@ def run_job(job: ExportJob, model: Any = None, inputs: tuple[Path, ...] = ()
                                            job.fmt, inputs)
     elif s.kind is ExportSource.TILE and job.fmt in STILL_FORMATS and s.images is not None \
             and s.tile_index is not None:
-        path = export.write_still(job.target, s.images[s.tile_index], job.style,
+        path = stills.write_still(job.target, s.images[s.tile_index], job.style,
                                   _grid_prov(s, s.tile_index), job.fmt, inputs)
         yield export.ExportDone((path,))
     elif s.kind is ExportSource.GRID and job.fmt in ("sheet", "svg", "pdf") \
             and s.images is not None:
-        path = export.write_sheet(job.target, s.images, job.style, _grid_prov(s, None),
+        path = stills.write_sheet(job.target, s.images, job.style, _grid_prov(s, None),
                                   gutter=job.gutter,
                                   captions=_captions(s) if job.captions else None,
                                   fmt=job.fmt, inputs=inputs)

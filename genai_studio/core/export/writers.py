@@ -1,7 +1,8 @@
-"""Writing exports: PNG stills, contact sheets, batches, GIF / APNG / WebP animations, PNG frame
-sequences and sprite sheets, and their vector versions (SVG and PDF of a tile or a sheet; SVG
-frames, an SVG sprite sheet or a PDF page per frame, traced by ``core.export.vector``), each
-with its provenance, each written atomically (Pillow, no Qt).
+"""Writing animations: GIF / APNG / WebP, PNG frame sequences and sprite sheets, and their
+vector versions (SVG frames, an SVG sprite sheet or a PDF page per frame, traced by
+``core.export.vector``), each with its provenance, each written atomically (Pillow, no Qt);
+and what every export writer shares (its events, PNG bytes with provenance). Stills, contact
+sheets and batches are written by ``core.export.stills``.
 
 Long exports are generators of :class:`ExportProgress` events ending with one
 :class:`ExportDone`, like training: the CLI drains them, the studio's worker forwards them and
@@ -19,7 +20,6 @@ import dataclasses
 import io
 import json
 import math
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +40,11 @@ from genai_studio.core.export.render import (
     colourise,
     contact_sheet,
     palette_lut,
-    render,
     render_levels,
     to_uint8,
 )
 from genai_studio.core.latent.motion import check_frames
-from genai_studio.core.store.files import check_writable, write_atomic, write_group
+from genai_studio.core.store.files import check_writable, write_group
 from genai_studio.core.store.output_lock import OutputLock, check_not_held
 from genai_studio.core.store.outputs import check_outputs
 
@@ -98,125 +97,17 @@ def run(events: Iterator[ExportEvent]) -> ExportDone:
     raise RuntimeError("an export ended without finishing")  # pragma: no cover
 
 
-def _with_style(prov: Provenance, style: ExportStyle) -> Provenance:
+def with_style(prov: Provenance, style: ExportStyle) -> Provenance:
+    """``prov`` with the style it is exported in."""
     return dataclasses.replace(prov, style=style.to_dict())
 
 
-def _png(image, prov: Provenance | None) -> bytes:
+def png_with(image, prov: Provenance | None) -> bytes:  # noqa: ANN001 - a PIL image
+    """A Pillow image as PNG bytes carrying ``prov``."""
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=PNG_LEVEL,
                pnginfo=None if prov is None else png_info(prov))
     return buffer.getvalue()
-
-
-# ---- stills ------------------------------------------------------------------------------
-
-def still_png(image: np.ndarray, style: ExportStyle, prov: Provenance) -> bytes:
-    """One image as PNG bytes in ``style``, with its provenance."""
-    return _png(render(image, style), _with_style(prov, style))
-
-
-def still_bytes(image: np.ndarray, style: ExportStyle, prov: Provenance,
-                fmt: str = "png") -> bytes:
-    """One image as PNG, SVG or PDF bytes in ``style``, with its provenance."""
-    if fmt == "png":
-        return still_png(image, style, prov)
-    from genai_studio.core.export import vector
-
-    page, prov = vector.tile_page(image, style), _with_style(prov, style)
-    return vector.svg_bytes(page, prov) if fmt == "svg" else vector.pdf_bytes([page], prov)
-
-
-def write_still(path: Path, image: np.ndarray, style: ExportStyle, prov: Provenance,
-                fmt: str = "png", inputs: Sequence[Path] = ()) -> Path:
-    check_outputs({"the export": Path(path)}, inputs)
-    write_atomic(Path(path), still_bytes(image, style, prov, fmt), inputs=inputs)
-    return Path(path)
-
-
-def sheet_png(images: np.ndarray | Sequence[np.ndarray], style: ExportStyle, prov: Provenance,
-              columns: int | None = None, gutter: int = 0,
-              captions: Sequence[str] | None = None) -> bytes:
-    """A contact sheet as PNG bytes; ``prov`` holds every tile's latent."""
-    return _png(contact_sheet(images, style, columns, gutter, captions),
-                _with_style(prov, style))
-
-
-def sheet_bytes(images: np.ndarray | Sequence[np.ndarray], style: ExportStyle,
-                prov: Provenance, columns: int | None = None, gutter: int = 0,
-                captions: Sequence[str] | None = None, fmt: str = "sheet") -> bytes:
-    """A contact sheet as PNG (``sheet``), SVG or PDF bytes; ``prov`` holds every tile's
-    latent."""
-    if fmt in ("sheet", "png"):
-        return sheet_png(images, style, prov, columns, gutter, captions)
-    from genai_studio.core.export import vector
-
-    page = vector.sheet_page(images, style, columns, gutter, captions)
-    prov = _with_style(prov, style)
-    return vector.svg_bytes(page, prov) if fmt == "svg" else vector.pdf_bytes([page], prov)
-
-
-def write_sheet(path: Path, images: np.ndarray | Sequence[np.ndarray], style: ExportStyle,
-                prov: Provenance, columns: int | None = None, gutter: int = 0,
-                captions: Sequence[str] | None = None, fmt: str = "sheet",
-                inputs: Sequence[Path] = ()) -> Path:
-    check_outputs({"the export": Path(path)}, inputs)
-    write_atomic(Path(path), sheet_bytes(images, style, prov, columns, gutter, captions, fmt),
-                 inputs=inputs)
-    return Path(path)
-
-
-def export_stills(folder: Path, items: Sequence[tuple[str, np.ndarray, Provenance]],
-                  style: ExportStyle, inputs: Sequence[Path] = ()) -> Iterator[ExportEvent]:
-    """A batch: one PNG per (file name, image, provenance) in ``folder``, which is made if it
-    does not exist (and taken away again if the batch does not finish); progress per file."""
-    folder = Path(folder)
-    if not items:
-        raise UsageError("nothing to export")
-    names = [name for name, _, _ in items]
-    if len(set(names)) != len(names) or any(Path(n).name != n or not n for n in names):
-        raise UsageError("batch file names must be distinct plain names")
-    taken = [name for name in names if os.path.lexists(folder / name)]
-    if taken:  # an earlier batch (maybe in another style) is never silently replaced
-        raise OutputError(f"{folder} already holds {taken[0]}"
-                          f"{f' and {len(taken) - 1} more' if len(taken) > 1 else ''} of this "
-                          "batch; choose another folder, or move those files first")
-    made = make_folder(folder)
-    finished = False
-    try:
-        check_outputs({name: folder / name for name in names}, inputs)
-        encoded: dict[Path, bytes] = {}
-        for k, (name, image, prov) in enumerate(items):
-            encoded[folder / name] = still_png(image, style, prov)
-            yield ExportProgress(k + 1, len(items) + 1, "rendering")
-        paths = write_group(encoded)
-        finished = True
-    finally:
-        if not finished:
-            remove_empty(made)
-    yield ExportProgress(len(items) + 1, len(items) + 1, "encoding")
-    yield ExportDone(tuple(paths))
-
-
-def make_folder(folder: Path) -> list[Path]:
-    """Make ``folder`` and its missing parents; returns those made, deepest first."""
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder} is a file, not a folder")
-    missing = [p for p in (folder, *folder.parents) if not p.exists()]
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
-    return missing
-
-
-def remove_empty(folders: list[Path]) -> None:
-    """Take away folders this export made, deepest first, where nothing was written."""
-    for made in folders:
-        try:
-            made.rmdir()
-        except OSError:
-            return  # not empty (or gone): keep it and its parents
 
 
 # ---- animations --------------------------------------------------------------------------
@@ -315,7 +206,7 @@ def _frame_prov(prov: Provenance, i: int) -> Provenance:
 
 
 def _frame_files(folder: Path, frames: list, prov: Provenance) -> dict[Path, bytes]:
-    return {folder / f"frame_{i:04d}.png": _png(frame, _frame_prov(prov, i))
+    return {folder / f"frame_{i:04d}.png": png_with(frame, _frame_prov(prov, i))
             for i, frame in enumerate(frames)}
 
 
@@ -327,7 +218,7 @@ def _sprite_files(path: Path, images: np.ndarray, style: ExportStyle, prov: Prov
     h, w = style.output_size(*np.asarray(images[0]).shape[:2])
     if pages is None:
         sheet = contact_sheet(images, style, columns=columns)
-        size, data = (sheet.width, sheet.height), _png(sheet, prov)
+        size, data = (sheet.width, sheet.height), png_with(sheet, prov)
     else:
         from genai_studio.core.export import vector
 
@@ -408,7 +299,7 @@ def export_animation(target: Path | str, images: np.ndarray, prov: Provenance,
 def _export_animation(target: Path, images: np.ndarray, prov: Provenance, style: ExportStyle,
                       timing: Timing, fmt: str) -> Iterator[ExportEvent]:
     prov = dataclasses.replace(
-        _with_style(prov, style),
+        with_style(prov, style),
         animation={"frames": len(images), "fps": float(timing.fps),
                    "duration_ms": timing.duration_ms(fmt), "playback": timing.playback,
                    "easing": timing.easing})
