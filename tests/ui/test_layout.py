@@ -131,3 +131,26 @@ def test_the_morph_strips_frames_are_at_least_48_px(studio, qtbot, size):
     rows, columns, side = studio.morph.row.layout_grid()
     assert rows * columns >= len(s.morph.frames) == 16
     assert side >= 48, (size, rows, columns, side)
+
+
+@pytest.mark.parametrize("size", [(1024, 640), (1366, 768), (1920, 1080)],
+                         ids=["1024x640", "1366x768", "1920x1080"])
+def test_every_dock_tab_title_reads_in_full(studio, qtbot, size):
+    """The panels that share a side as tabs show their whole names (the left side's five
+    were cut to two letters at 1366 px when their tabs ran under the dock)."""
+    from PySide6.QtWidgets import QTabBar
+
+    studio.resize(*size)
+    studio.reset_layout()
+    qtbot.wait(50)
+    titles = {dock.windowTitle() for dock in studio.docks.values()}
+    cut = []
+    for bar in studio.findChildren(QTabBar):
+        if not bar.isVisible() or bar.count() == 0 or bar.tabText(0) not in titles:
+            continue
+        for i in range(bar.count()):
+            rect, text = bar.tabRect(i), bar.tabText(i)
+            room = max(rect.width(), rect.height())  # a tab along a side runs vertically
+            if room < bar.fontMetrics().horizontalAdvance(text) or not bar.rect().contains(rect):
+                cut.append((text, room))
+    assert cut == []

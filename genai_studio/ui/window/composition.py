@@ -137,6 +137,9 @@ def _build(w: MainWindow) -> None:
     # the morph strip sits right under the canvas it morphs.
     w.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
     w.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
+    # The left side holds five panels as tabs: along its edge each title reads in full (under
+    # the dock, at 1366 px, they were cut to two letters).
+    w.setTabPosition(area.LeftDockWidgetArea, QTabWidget.TabPosition.West)
     w.docks = {
         "library": docks.make_dock(w, "library", "Library", w.library_tabs),
         "training": docks.make_dock(w, "training", "Training", w.deferred["training"]),
