@@ -154,3 +154,41 @@ def test_every_dock_tab_title_reads_in_full(studio, qtbot, size):
             if room < bar.fontMetrics().horizontalAdvance(text) or not bar.rect().contains(rect):
                 cut.append((text, room))
     assert cut == []
+
+
+def _tab_groups_on_screen(window) -> list[tuple[list[str], set[str]]]:  # noqa: ANN001
+    """(titles on each visible tab bar of the window, the docks now grouped with its first)."""
+    from PySide6.QtWidgets import QDockWidget, QTabBar
+
+    docks = {d.windowTitle(): d for d in window.findChildren(QDockWidget)}
+    out = []
+    for bar in window.findChildren(QTabBar):
+        if bar.parent() is window and bar.isVisible() and bar.count():
+            first = docks[bar.tabText(0)]
+            live = {d.windowTitle() for d in (first, *window.tabifiedDockWidgets(first))
+                    if not d.isHidden()}
+            out.append(([bar.tabText(i) for i in range(bar.count())], live))
+    return out
+
+
+def test_no_stale_tab_bar_is_left_on_screen(studio, qtbot, tmp_path, model_files,
+                                            make_window):
+    """Qt leaves the bar of a tab group that grew or was re-docked on screen (half-hidden
+    titles over the toolbar or the canvas): after start-up, Reset layout and a restored
+    layout, every tab bar shown is a group that exists."""
+    from PySide6.QtCore import QSettings
+
+    groups = _tab_groups_on_screen(studio)
+    assert groups and all(set(titles) == live for titles, live in groups), groups
+    studio.resize(1366, 768)
+    studio.actions["reset_layout"].trigger()
+    qtbot.wait(50)
+    groups = _tab_groups_on_screen(studio)
+    assert all(set(titles) == live for titles, live in groups), groups
+    settings = QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
+    studio.close()  # saves its layout
+    again = make_window(qtbot, model_files["vae"].parent, tmp_path, settings)
+    qtbot.waitUntil(lambda: again.updatesEnabled(), timeout=5_000)
+    groups = _tab_groups_on_screen(again)
+    assert all(set(titles) == live for titles, live in groups), groups
+    again.close()

@@ -151,6 +151,10 @@ class ModelLibrary(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("libraryList")
         self.list.setToolTip("Double-click (or Enter) loads a model")
+        # A narrow library cuts a long line short with "…" (the whole of it is in the item's
+        # tooltip and the details below), rather than scrolling every line sideways.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemActivated.connect(self._activated)
         self.activate_action = actions["load_model"]

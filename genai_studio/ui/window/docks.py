@@ -10,7 +10,7 @@ inside view, opened from the View menu, in a tab beside it); the canvas takes th
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QWidget
 
 DOCK_AREAS = {"library": Qt.DockWidgetArea.LeftDockWidgetArea,
               "training": Qt.DockWidgetArea.LeftDockWidgetArea,
@@ -79,6 +79,28 @@ def reset_layout(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
     # The strip's least height holds two rows of 48 px frames; a tall window gives it more.
     strip = max(docks["morph"].minimumSizeHint().height(), int(0.16 * window.height()))
     window.resizeDocks([docks["morph"]], [strip], Qt.Orientation.Vertical)
+    hide_stale_tab_bars(window)
+
+
+def hide_stale_tab_bars(window: QMainWindow) -> None:
+    """Hide the tab bars Qt left on screen for tab groups that no longer exist.
+
+    Growing a group of docked tabs, re-docking or restoring a layout leaves the old group's
+    bar visible where it was (PySide6 6.11): a strip of half-hidden tab titles over the
+    toolbar or the canvas. A bar is stale when its tabs are not the docks now grouped with
+    the dock its first tab names; Qt shows a bar again itself if it takes it back into use.
+    """
+    docks = {dock.windowTitle(): dock for dock in window.findChildren(QDockWidget)}
+    for bar in window.findChildren(QTabBar):
+        if bar.parent() is not window or bar.isHidden() or bar.count() == 0:
+            continue
+        first = docks.get(bar.tabText(0))
+        if first is None:
+            continue
+        group = {first, *window.tabifiedDockWidgets(first)}
+        live = {dock.windowTitle() for dock in group if not dock.isHidden()}
+        if {bar.tabText(i) for i in range(bar.count())} != live:
+            bar.hide()
 
 
 def place_inside_view(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:

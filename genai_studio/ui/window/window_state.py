@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QRect, QTimer
 
+from genai_studio.ui.window.docks import hide_stale_tab_bars
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow
 
@@ -135,6 +137,7 @@ def restore_docks(window: MainWindow, prefs: Preferences, fresh: bool) -> None:
             window.reset_layout()
         if layout is not None:
             window.restoreState(layout)
+        hide_stale_tab_bars(window)
         window.setUpdatesEnabled(True)
 
     if window.isVisible():
