@@ -206,17 +206,16 @@ def _found_steps(model, drawn, regression, sigma, classify, pairs, check, progre
     free = free_coordinates(model)
     paired = {} if pairs == 0 else _paired_rows(
         model, names, drawn, sigma, free, pairs, check, progress)
-    for i, name in enumerate(names):
-        if name in paired:
-            w[i] = paired[name][0]
+    basis = np.zeros((w.shape[1], 0))
     if probs is not None:  # keep the digit: no step along the class log-probabilities' lines
         logp = _centred(np.log(np.asarray(probs, np.float64) + 1e-6), groups)
         basis, _ = np.linalg.qr(_ridge(zc, logp - logp.mean(axis=0)))
-        w = w - (w @ basis) @ basis.T
-    steps = _directions(w, free)  # kept clear of the others' measures ...
+    w = w - (w @ basis) @ basis.T
+    steps = _directions(w, free)  # kept clear of the others' measures (as regressed) ...
     for i, name in enumerate(names):  # ... but a paired step is the transformation's own
         if name in paired:
-            steps[i] = _along(w[i], free)
+            row = paired[name][0]
+            steps[i] = _along(row - (row @ basis) @ basis.T, free)
     how = [paired[name][1] if name in paired else
            f"ridge regression of {name} on {words} (R² {fit[i]:.2f}), kept clear of the "
            "other genes' measures" for i, name in enumerate(names)]
