@@ -28,7 +28,9 @@
    digits in class at +2 than the regression across samples (benchmarks/genes.py: slant on
    the GAN 34% -> 67%); ink and roundness, which have no such transformation, are regressed.
    The regression's R^2 (4.) still decides whether a measure is steered at all.
-   The step is still projected off the judge's class lines (2.).
+   The step is still projected off the judge's class lines (2.). Where it answers a step
+   erratically (6.; a barely trained 2-D VAE, whose plane is a map of the digits, say), the
+   regression's step is measured instead.
 4. **Regression.** Ridge regression of each standardised measure m_i on the latents:
    w_i = argmin ||Z w - m_i||^2 + lambda n ||w||^2, R^2 its share of m_i explained. A measure
    the latents barely steer (R^2 < ``MIN_FIT``) is left out, with a note.
@@ -191,7 +193,8 @@ def _along(row: np.ndarray, free: np.ndarray) -> np.ndarray:
 
 
 def _found_steps(model, drawn, regression, sigma, classify, pairs, check, progress):  # noqa: ANN001, ANN202
-    """(names, their fit R^2, the step of each (k, D), how each was found)."""
+    """(names, their fit R^2, for each the steps (D,) to try in turn with how each was
+    found: the paired step where there is one, then the regression's)."""
     z, found, z_labels, words, regressed = regression
     names = list(sigma)
     probs = None
@@ -212,14 +215,13 @@ def _found_steps(model, drawn, regression, sigma, classify, pairs, check, progre
         basis, _ = np.linalg.qr(_ridge(zc, logp - logp.mean(axis=0)))
     w = w - (w @ basis) @ basis.T
     steps = _directions(w, free)  # kept clear of the others' measures (as regressed) ...
-    for i, name in enumerate(names):  # ... but a paired step is the transformation's own
-        if name in paired:
+    tries = [[(steps[i], f"ridge regression of {name} on {words} (R² {fit[i]:.2f}), kept "
+               "clear of the other genes' measures")] for i, name in enumerate(names)]
+    for i, name in enumerate(names):  # ... but a paired step is the transformation's own,
+        if name in paired:  # tried first
             row = paired[name][0]
-            steps[i] = _along(row - (row @ basis) @ basis.T, free)
-    how = [paired[name][1] if name in paired else
-           f"ridge regression of {name} on {words} (R² {fit[i]:.2f}), kept clear of the "
-           "other genes' measures" for i, name in enumerate(names)]
-    return names, fit, steps, how
+            tries[i].insert(0, (_along(row - (row @ basis) @ basis.T, free), paired[name][1]))
+    return names, fit, tries
 
 
 def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Generator
@@ -246,8 +248,8 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
     words = regression[3]
     if not sigma:
         return GeneSet("0" * 64, int(model.latent_dim), (), words, tuple(notes))
-    names, fit, steps, how = _found_steps(model, drawn, regression, sigma, classify, pairs,
-                                          check, progress)
+    names, fit, tries = _found_steps(model, drawn, regression, sigma, classify, pairs, check,
+                                     progress)
     rows = slice(0, min(calibration, len(drawn.latents)))
     probe = _Probe(model, drawn.latents[rows], None if drawn.labels is None
                    else drawn.labels[rows], {k: own[k][rows] for k in names}, sigma)
@@ -258,7 +260,10 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
         if fit[i] < MIN_FIT:  # judged by the regression across samples, paired or not
             notes.append(f"{name}: the latents barely steer it (R² {fit[i]:.2f})")
             continue
-        gene = _calibrated(name, steps[i], probe, float(fit[i]), sigma[name], how[i])
+        # the paired step first; where it answers erratically, the regression's (3.)
+        found = (_calibrated(name, step, probe, float(fit[i]), sigma[name], how)
+                 for step, how in tries[i])
+        gene = next((g for g in found if g is not None), None)
         if gene is None:
             notes.append(f"{name}: a step along it barely or erratically changes it")
         else:
