@@ -158,11 +158,13 @@ def run_model(path: Path, args: argparse.Namespace, classify, real) -> dict:  # 
     judge = classify if grey28 else None
     images = data_for(loaded, args.data) if args.from_encoder else None
     started = time.perf_counter()
-    genes = find_genes(model, images=images, classify=judge, seed=args.find_seed)
+    genes = find_genes(model, images=images, classify=judge, seed=args.find_seed,
+                       pairs=args.pairs)
     seconds = time.perf_counter() - started
     with torch.inference_mode():
         per_gene = evaluate(model, genes, judge, real, args.n, args.seed)
     return {"model": str(path), "found_from": genes.how, "find_seconds": round(seconds, 2),
+            "how": {gene.name: gene.how for gene in genes.genes},
             "notes": list(genes.notes), "genes": per_gene}
 
 
@@ -178,6 +180,9 @@ def main() -> None:
     parser.add_argument("--from-encoder", action="store_true",
                         help="models with an encoder: regress on the encoder means of their "
                         "training images (the studio regresses on samples)")
+    parser.add_argument("--pairs", type=int, default=None,
+                        help="samples transformed for the paired genes (default: the studio's; "
+                        "0: every gene regressed across samples, as before issue 19's pairs)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()

@@ -297,3 +297,53 @@ def test_gene_set_apply_leaves_latents_alone_without_values(bars_genes):
     out = bars_genes[1].apply(z, {})
     assert np.array_equal(out, z) and out is not z
     assert isinstance(bars_genes[1], GeneSet)
+
+
+# --- Paired genes: the same digit transformed (core.latent.paired) ---------------------------
+
+def test_the_transformations_move_their_measure_as_documented():
+    from genai_studio.core.latent import paired
+
+    upright = torch.from_numpy(np.stack([bar(0.0, half=2.0)] * 3))[:, None]
+    t = torch.tensor([-0.3, 0.0, 0.3])
+    slant = measure(paired.shear(upright, t)[:, 0].numpy())["slant"]
+    assert slant == pytest.approx(np.degrees(np.arctan([-0.3, 0.0, 0.3])), abs=2.0)
+    thick = measure(paired.thicken(upright, torch.tensor([-0.5, 0.0, 1.0]))[:, 0].numpy())
+    assert thick["thickness"][0] < thick["thickness"][1] - 0.2 < thick["thickness"][2] - 1.0
+    wide = measure(paired.stretch(upright, torch.tensor([0.0, 0.0, 1.0]), 0)[:, 0].numpy())
+    assert wide["width"][2] == pytest.approx(2 * wide["width"][1], rel=0.2)
+    assert wide["height"][2] == pytest.approx(wide["height"][1], rel=0.05)
+    red = upright[:, 0, :, :, None] * torch.tensor([0.8, 0.1, 0.1])  # (n, H, W, 3)
+    turned = paired.turn_hue(red.permute(0, 3, 1, 2), torch.tensor([0.0, 60.0, 120.0]))
+    hue = colour_measures(turned.permute(0, 2, 3, 1).numpy())["hue"]
+    assert difference("hue", hue, np.zeros(3)) == pytest.approx([0, 60, 120], abs=3)
+    darker = paired.brighten(red.permute(0, 3, 1, 2), torch.tensor([-1.0, 0.0, 0.0]))
+    b = colour_measures(darker.permute(0, 2, 3, 1).numpy())["brightness"]
+    assert b[0] == pytest.approx(b[1] / 2, rel=0.02)
+
+
+class LeanAndKind(Bars):
+    """z0 leans the stroke; z1 is the kind of digit: a blob at the top right, which reads as
+    slant across samples but is no slanting of *a* digit; z2 and z3 draw nothing."""
+
+    def decode_images(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        y, x = torch.meshgrid(torch.arange(SIDE, dtype=torch.float32),
+                              torch.arange(SIDE, dtype=torch.float32), indexing="ij")
+        lean = 0.3 * torch.tanh(z[:, 0] / 2)[:, None, None]
+        across = (x[None] - (14 - lean * (y[None] - 14))).abs()
+        stroke = torch.sigmoid((1.5 - across) * 3) * torch.sigmoid((8 - (y[None] - 14).abs()) * 3)
+        blob = ((x >= 19) & (x <= 25) & (y >= 3) & (y <= 9)).float()[None]
+        kind = torch.sigmoid(2 * z[:, 1])[:, None, None]
+        return torch.clamp(stroke + kind * blob, 0, 1)[:, None]
+
+
+def test_a_paired_gene_follows_the_transformation_not_the_kind_of_digit():
+    torch.manual_seed(0)
+    model = LeanAndKind().eval()
+    across = find_genes(model, n=800, calibration=200, pairs=0).get("slant")
+    same_digit = find_genes(model, n=800, calibration=200, pairs=60).get("slant")
+    assert abs(across.vector[1]) > 0.2 * abs(across.vector[0])  # the blob leaks in
+    assert _cos(same_digit.vector, np.eye(4)[0]) > 0.95  # the shear is the lean alone
+    assert abs(same_digit.vector[1]) < 0.1 * abs(same_digit.vector[0])
+    assert "sheared" in same_digit.how and "sheared" not in across.how
+    assert 0.75 < same_digit.effect[0] < 1.25  # the units are measured, as for every gene
