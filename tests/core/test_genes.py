@@ -292,6 +292,33 @@ def test_genes_for_finds_once_then_reads_the_sidecar(vae_file, tmp_path):
     assert found and from_json((tmp_path / "v.genes.json").read_text()).names() == fresh.names()
 
 
+def test_genes_found_by_an_older_method_are_found_again_keeping_the_artists(vae_file, tmp_path):
+    import dataclasses
+    import json
+    import shutil
+
+    from genai_studio.core.export.provenance import file_sha256
+    from genai_studio.core.latent.gene_finding import METHOD, genes_for
+    from genai_studio.core.latent.genes import ARTIST, Gene
+    from genai_studio.core.store.checkpoints import load_model
+    from genai_studio.core.store.sidecar import save_genes
+
+    path = Path(shutil.copy(vae_file, tmp_path / "v.safetensors"))
+    model, sha = load_model(path).model, file_sha256(path)
+    first, _ = genes_for(model, path, sha)
+    assert first.method == METHOD
+    mine = Gene("curly", np.ones(model.latent_dim, np.float32), "a step", "my tiles",
+                source=ARTIST)
+    old = dataclasses.replace(first.with_gene(mine), method=1)
+    save_genes(path, old)
+    record = json.loads((tmp_path / "v.genes.json").read_text())
+    del record["method"]  # as an older studio wrote it
+    (tmp_path / "v.genes.json").write_text(json.dumps(record))
+    again, found = genes_for(model, path, sha)
+    assert found and again.method == METHOD and again.get("curly") is not None
+    assert from_json((tmp_path / "v.genes.json").read_text()).method == METHOD
+
+
 def test_gene_set_apply_leaves_latents_alone_without_values(bars_genes):
     z = np.ones((3, 4), np.float32)
     out = bars_genes[1].apply(z, {})

@@ -66,6 +66,9 @@ MIN_RESPONSE = 0.15  # a step that moves its measure less than this at +1 is no 
 # Below this many latent dimensions the kind of digit *is* most of the latent (a 2-D VAE's
 # plane is a map of the digits): the classifier's classes are not held out there.
 MIN_DIM_FOR_CLASSES = 16
+# How genes are found, kept with them: a sidecar found by an older method is found again
+# (the artist's own genes carried over). 2: the same digit transformed (3. above).
+METHOD = 2
 SAMPLES = 3000
 CALIBRATION = 400
 FLAT = 1e-4  # a measure whose spread across the samples is below this is the same for all
@@ -249,7 +252,7 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
     regression = _regression_data(model, drawn, images, labels)
     words = regression[3]
     if not sigma:
-        return GeneSet("0" * 64, int(model.latent_dim), (), words, tuple(notes))
+        return GeneSet("0" * 64, int(model.latent_dim), (), words, tuple(notes), METHOD)
     names, fit, tries = _found_steps(model, drawn, regression, sigma, classify, pairs, check,
                                      progress)
     rows = slice(0, min(calibration, len(drawn.latents)))
@@ -271,7 +274,7 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
         else:
             genes.append(gene)
     progress(1.0, "done")
-    return GeneSet("0" * 64, int(model.latent_dim), tuple(genes), words, tuple(notes))
+    return GeneSet("0" * 64, int(model.latent_dim), tuple(genes), words, tuple(notes), METHOD)
 
 
 def _calibrated(name: str, step: np.ndarray, probe: _Probe, fit: float, sigma: float,
@@ -332,7 +335,7 @@ def genes_for(model, model_path, sha256: str, judge_path=None,  # noqa: ANN001
         kept = None  # a damaged sidecar is replaced by a fresh one
     if kept is not None and kept.latent_dim != model.latent_dim:
         kept = None
-    if kept is not None and not recompute:
+    if kept is not None and not recompute and kept.method >= METHOD:
         return kept, False
     classify = judge_classifier(judge_path) if tuple(model.image_shape[1:]) == (28, 28) \
         else None

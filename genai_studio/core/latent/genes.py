@@ -86,6 +86,7 @@ class GeneSet:
     genes: tuple[Gene, ...]
     how: str = ""  # the data the genes were found from, in words
     notes: tuple[str, ...] = ()  # measures left out, and why
+    method: int = 1  # how the measured genes were found (gene_finding.METHOD; 1: before it)
 
     def names(self) -> tuple[str, ...]:
         return tuple(g.name for g in self.genes)
@@ -125,6 +126,7 @@ class GeneSet:
     def to_json(self) -> str:
         data = {"format": FORMAT, "version": VERSION, "model_sha256": self.model_sha256,
                 "latent_dim": self.latent_dim, "how": self.how, "notes": list(self.notes),
+                "method": self.method,
                 "genes": [g.to_dict() for g in self.genes]}
         return json.dumps(data, indent=1, allow_nan=False)
 
@@ -252,7 +254,10 @@ def from_json(text: str | bytes, source: str = "the genes file") -> GeneSet:
         parsed = tuple(_gene(g, dim) for g in genes)
         if len({g.name for g in parsed}) != len(parsed):
             raise _Bad("two genes have the same name")
-        return GeneSet(sha, dim, parsed, _text(data, "how", 400, True), tuple(notes))
+        method = data.get("method", 1)
+        if isinstance(method, bool) or not isinstance(method, int) or not 1 <= method <= 1000:
+            raise _Bad("'method' must be a whole number from 1 to 1000")
+        return GeneSet(sha, dim, parsed, _text(data, "how", 400, True), tuple(notes), method)
     except _Bad as exc:
         raise ModelFileError(f"{source}: damaged: {exc}") from None
     except (ValueError, RecursionError):
