@@ -209,6 +209,28 @@ def test_sliders_steer_the_pad_the_morph_and_the_grid_and_undo_takes_them_back(v
     assert np.allclose(s.canvas.grid.latents, first.latents, atol=1e-5)
 
 
+def test_while_a_slider_moves_only_the_pad_and_the_tile_follow_then_the_grid_once(
+        vae8_window, qtbot):
+    """A drag's moves each decode the pad's point and the selected tile at once; the grid
+    and the morph wait until the slider is still, then follow the last value once."""
+    from genai_studio.ui.genes.controller import SETTLE_MS
+
+    w, s = vae8_window, vae8_window.state
+    s.genes.genes, s.genes.owner = _genes(8), s.session.model
+    s.canvas.selected = 2
+    submitted = []
+    original = w.studio.jobs.submit
+    w.studio.jobs.submit = lambda job: (submitted.append(job.title), original(job))[1]
+    decodes = w.pad_panel.decodes
+    for value in (0.5, 1.0, 1.5, 2.0):
+        s.genes.set_value("slant", value)
+        qtbot.wait(SETTLE_MS // 4)
+    assert w.pad_panel.decodes > decodes  # the pad followed every move
+    assert "Could not steer the grid" not in submitted  # the grid waited
+    qtbot.waitUntil(lambda: s.canvas.grid.genes == (("slant", 2.0),), timeout=20_000)
+    assert submitted.count("Could not steer the grid") == 1
+
+
 def test_undo_walks_back_through_pad_point_corners_generate_and_breeding(vae8_window, qtbot):
     w, s = vae8_window, vae8_window.state
     first = s.canvas.grid

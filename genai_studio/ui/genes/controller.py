@@ -5,10 +5,10 @@ What follows a slider (docs/architecture.md, Genes):
 
 * the pad's preview and the panel's selected tile: one small decode each, on the GUI thread,
   at once (the pad panel and the genes panel do it; their budget is the pad's drag budget);
-* the morph: its ends move by the genes' step, decoded on the inference thread (the studio's
-  usual morph request, coalesced);
-* the grid: re-decoded from its own latents (a seed's draw or a brood) plus the step on the
-  jobs thread, one job at a time: while one runs, newer values wait and the newest goes next.
+* once the sliders have been still for ``SETTLE_MS``: the morph (its ends moved by the genes'
+  step, decoded on the inference thread, the studio's usual morph request) and the grid
+  (re-decoded from its own latents, a seed's draw or a brood, plus the step on the jobs
+  thread, one job at a time: while one runs, newer values wait and the newest goes next).
 
 Genes are found only while the Genes panel is on screen (``state.genes.open``), once per
 model file: they are kept beside it (``core.store.sidecar``) and read back next time.
@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from genai_studio.ui.canvas.state import Grid
 from genai_studio.ui.common.guard import gui_slot
@@ -28,6 +28,8 @@ from genai_studio.ui.studio.controller import Studio
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.workers.jobs import Job
 from genai_studio.workers.messages import ModelHandle
+
+SETTLE_MS = 120
 
 
 def _find(handle: ModelHandle, judge: Path | None, recompute: bool,
@@ -63,6 +65,11 @@ class GenesController(QObject):
         self._finding: int | None = None  # the job finding genes
         self._steering = False  # a grid is being re-decoded with the genes
         self._again = False  # the values moved while it was
+        # The grid and the morph follow once the sliders settle: re-decoded on every move,
+        # their results landed on the GUI thread between the moves and doubled the slider's
+        # latency (64 tiles and 16 frames repainted each time).
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle.timeout.connect(self._settled)
         g = state.genes
         state.session.model_changed.connect(self.on_model)
         g.open_changed.connect(self.on_open)
@@ -139,6 +146,10 @@ class GenesController(QObject):
     def on_values(self, _values: object = None) -> None:
         if self.studio.quiet:
             return  # history restores a grid that already shows these values
+        self._settle.start()  # (re)started: the pad and the selected tile follow at once
+
+    @gui_slot()
+    def _settled(self) -> None:
         self.studio.on_morph_changed()
         self.steer()
 
