@@ -91,11 +91,17 @@ def run() -> int:
 
     def close_on_signal(signum: int, _frame: object) -> None:
         caught.append(signum)
-        window.close()
+        # Closed from the event loop: a close before it runs would leave it running with no
+        # window, deaf to every later signal.
+        QTimer.singleShot(0, window.close)
 
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), close_on_signal)
+    from genai_studio.cli import EARLY_SIGNALS
+
+    if EARLY_SIGNALS:  # a signal came while the window was starting
+        close_on_signal(EARLY_SIGNALS[0], None)
     # A session logout asks the application to commit its data: do what closing does (the
     # run is checkpointed, settings saved), before the session manager ends the process.
     app.commitDataRequest.connect(lambda _manager: window.close())
@@ -130,12 +136,19 @@ def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
 
 def screenshot(path: str) -> int:
     """Write a PNG of the window as a user first sees it (their models, their settings)."""
+    if Path(path).suffix.lower() != ".png":
+        print(f"genai-studio: error: --screenshot writes a PNG: name it .png, not {path}",
+              file=sys.stderr)
+        return 2
     _ensure_app(offscreen=True)
     window = create_main_window()
     window.persist_settings = False
     window.show()
     wait_until(lambda: window.is_interactive, 60)
-    wait_until(lambda: False, 0.3)  # let the pad background and previews land
+    pad = window.state.pad
+    # The pad's atlas comes after the first grid (a model that has one): wait for it a while.
+    wait_until(lambda: window.state.session.model is None or pad.background is not None, 10)
+    wait_until(lambda: False, 0.3)  # let the previews land
     ok = window.grab().save(str(path))
     window.close()
     if not ok:

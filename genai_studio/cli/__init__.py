@@ -193,12 +193,25 @@ def window_launch(argv: Sequence[str]) -> argparse.Namespace | None:
                               screenshot=screenshot)
 
 
+# SIGTERM or SIGHUP that came while an artist's window was starting, before it could close on
+# them: raised in the middle of Qt's imports, they left its enums half made. ``app.run``
+# takes them over and closes the window as soon as its event loop runs.
+EARLY_SIGNALS: list[int] = []
+
+
+def _remember_signal(signum: int, _frame: object) -> None:
+    EARLY_SIGNALS.append(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Anything unexpected becomes one line + a crash log in the user log folder, not a traceback.
     crash.install()
     # Signal handlers belong to the main thread (a test may call main from another).
     in_main = threading.current_thread() is threading.main_thread()
-    previous = {s: signal.signal(s, _raise_terminated) for s in TERMINATING_SIGNALS if in_main}
+    launch = window_launch(sys.argv[1:] if argv is None else argv)
+    artist = launch is not None and not launch.self_test and not launch.screenshot
+    handler = _remember_signal if artist else _raise_terminated
+    previous = {s: signal.signal(s, handler) for s in TERMINATING_SIGNALS if in_main}
     try:
         return _dispatch(argv)
     except GenAIError as exc:

@@ -292,7 +292,9 @@ def test_genes_for_finds_once_then_reads_the_sidecar(vae_file, tmp_path):
     assert found and from_json((tmp_path / "v.genes.json").read_text()).names() == fresh.names()
 
 
-def test_genes_found_by_an_older_method_are_found_again_keeping_the_artists(vae_file, tmp_path):
+@pytest.mark.parametrize("method", [None, 1, "2", 0, -1, 2.0, True, 1001, 1e20])
+def test_genes_found_by_an_older_or_unknown_method_are_found_again_keeping_the_artists(
+        vae_file, tmp_path, method):
     import dataclasses
     import json
     import shutil
@@ -312,7 +314,10 @@ def test_genes_found_by_an_older_method_are_found_again_keeping_the_artists(vae_
     old = dataclasses.replace(first.with_gene(mine), method=1)
     save_genes(path, old)
     record = json.loads((tmp_path / "v.genes.json").read_text())
-    del record["method"]  # as an older studio wrote it
+    if method is None:
+        del record["method"]  # as an older studio wrote it
+    else:
+        record["method"] = method  # hand-edited: nothing the artist made may be lost
     (tmp_path / "v.genes.json").write_text(json.dumps(record))
     again, found = genes_for(model, path, sha)
     assert found and again.method == METHOD and again.get("curly") is not None
@@ -374,3 +379,24 @@ def test_a_paired_gene_follows_the_transformation_not_the_kind_of_digit():
     assert abs(same_digit.vector[1]) < 0.1 * abs(same_digit.vector[0])
     assert "sheared" in same_digit.how and "sheared" not in across.how
     assert 0.75 < same_digit.effect[0] < 1.25  # the units are measured, as for every gene
+
+
+def test_inverting_a_gan_leaves_its_parameters_without_gradients(gan_file):
+    """The window decodes with the same model on other threads: finding a GAN's genes
+    inverts images through it, and nothing may gather in its parameters' .grad."""
+    import torch
+
+    from genai_studio.core.latent.gene_finding import free_coordinates
+    from genai_studio.core.latent.paired import invert
+    from genai_studio.core.latent.sampling import sample
+    from genai_studio.core.store.checkpoints import load_model
+
+    model = load_model(gan_file).model.eval()
+    drawn = sample(model, 4, seed=3)
+    z0 = torch.from_numpy(drawn.latents)
+    targets = torch.from_numpy(drawn.images).float()
+    targets = targets[:, None] if targets.ndim == 3 else targets.permute(0, 3, 1, 2)
+    targets = torch.flip(targets, dims=(3,))  # mirrored: a target the latents must move to
+    z = invert(model, targets, z0, None, torch.from_numpy(free_coordinates(model)), steps=3)
+    assert z.shape == z0.shape and not torch.equal(z, z0)
+    assert all(p.grad is None for p in model.parameters())

@@ -355,6 +355,28 @@ def test_running_out_of_memory_is_one_line_not_a_traceback(tmp_path, model_file)
     assert not (tmp_path / "o.npy").exists()
 
 
+@pytest.mark.parametrize("delay", [0.2, 0.35, 0.6, 1.0])
+def test_sigterm_while_the_window_starts_closes_it(tmp_path, delay):
+    """A SIGTERM in the window's first second (its imports, the frame, the composing) ends
+    the studio with 143 and one line, never a window deaf to signals or a crash report."""
+    pytest.importorskip("PySide6")
+    env = dict(child_env(tmp_path), QT_QPA_PLATFORM="offscreen",
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    proc = subprocess.Popen([sys.executable, "-m", "genai_studio"], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(delay)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, err[-2000:]
+    assert "closed by SIGTERM" in err or "stopped by SIGTERM" in err, err[-2000:]
+    assert "internal error" not in err and "Destroyed while thread" not in err, err[-2000:]
+
+
 @pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_the_window_closes_cleanly_on_sigterm_and_sighup(tmp_path, sig, status):
     """Like its close button: workers joined (training checkpointed), one line, the status."""

@@ -231,6 +231,31 @@ def test_while_a_slider_moves_only_the_pad_and_the_tile_follow_then_the_grid_onc
     assert submitted.count("Could not steer the grid") == 1
 
 
+def test_undo_right_after_a_slider_move_keeps_the_redo(vae8_window, qtbot):
+    """Undo within the slider's settling time: the move that had not settled yet must not
+    steer the restored grid afterwards (that made a new step and cut the redo branch)."""
+    from genai_studio.ui.genes.controller import SETTLE_MS
+
+    w, s = vae8_window, vae8_window.state
+    s.genes.genes, s.genes.owner = _genes(8), s.session.model
+    s.genes.set_value("slant", 1.0)
+    qtbot.waitUntil(lambda: s.canvas.grid.genes == (("slant", 1.0),), timeout=20_000)
+    _settled(w, qtbot)
+    s.genes.set_value("slant", 2.0)
+    qtbot.waitUntil(lambda: s.canvas.grid.genes == (("slant", 2.0),), timeout=20_000)
+    _settled(w, qtbot)
+    s.genes.set_value("slant", 3.0)
+    qtbot.wait(SETTLE_MS // 6)
+    w.actions["history_back"].trigger()  # the move is a step of its own, then undone
+    names, values = s.history.names, s.genes.values
+    assert w.actions["history_forward"].isEnabled()
+    qtbot.wait(3 * SETTLE_MS)
+    _settled(w, qtbot)
+    assert s.history.names == names and s.genes.values == values  # no late step
+    assert s.canvas.grid.genes == values
+    assert w.actions["history_forward"].isEnabled()  # the redo branch is still there
+
+
 def test_undo_walks_back_through_pad_point_corners_generate_and_breeding(vae8_window, qtbot):
     w, s = vae8_window, vae8_window.state
     first = s.canvas.grid

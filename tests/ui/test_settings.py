@@ -66,3 +66,16 @@ def test_unreadable_settings_status_uses_defaults(tmp_path):
     prefs = Preferences(Broken(str(tmp_path / "x.ini"), QSettings.Format.IniFormat))
     prefs.settings.setValue("grid", 10)
     assert prefs.raw("grid") is None  # nothing is read from a file Qt could not parse
+
+
+def test_a_dropped_setting_is_noted_once_though_read_twice(qtbot, tmp_path, model_files,
+                                                           make_window):
+    """The frame reads the theme before the state does: one note for the artist, not two."""
+    ini = tmp_path / "studio.ini"
+    ini.write_text("[General]\ntheme=" + "x" * 70_000 + "\n")
+    w = make_window(qtbot, model_files["vae"].parent, tmp_path,
+                    QSettings(str(ini), QSettings.Format.IniFormat))
+    qtbot.waitUntil(lambda: w.generations > 0, timeout=30_000)
+    theme_notes = [n for n in w.settings_notes if "'theme'" in n]
+    assert len(theme_notes) == 1 and w.state.view.theme is Theme.SYSTEM, w.settings_notes
+    w.close()

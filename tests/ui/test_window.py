@@ -108,6 +108,34 @@ def test_an_artists_launch_maps_a_frame_before_the_studio_loads(tmp_path):
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
 
 
+def test_a_fault_while_composing_is_one_line_and_ends_the_app(tmp_path):
+    """An internal error while the studio is composed into its frame: one line and a crash
+    log, the workers already made joined, the application ends (not a half-built window
+    stuck at "Starting…")."""
+    code = (
+        "import sys, os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        f"os.environ['GENAI_STUDIO_LOG_DIR'] = {str(tmp_path / 'log')!r}\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from genai_studio import app\n"
+        "from genai_studio.ui.window import composition\n"
+        "qt = app._ensure_app(offscreen=True)\n"
+        "real = composition._menus\n"
+        "def broken(w): raise RuntimeError('boom while composing')\n"
+        "composition._menus = broken\n"
+        f"w = app.create_main_window({str(tmp_path)!r}, {str(tmp_path / 'u')!r}, "
+        f"QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat), "
+        "compose_now=False)\n"
+        "w.show()\n"
+        "print('exit', qt.exec(), w.studio.jobs.thread.isRunning(), flush=True)\n"
+        "os._exit(0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, cwd=Path(__file__).parents[2])
+    assert "exit 70 False" in result.stdout, result.stdout + result.stderr[-2000:]
+    assert "internal error (RuntimeError: boom while composing)" in result.stderr
+    assert list((tmp_path / "log").glob("crash-*.log"))
+
+
 def test_a_window_composed_on_screen_gets_the_same_panels_as_one_composed_at_once(
         qtbot, tmp_path, model_files):
     """The docks of a window composed after its first paint are placed as on a first start:

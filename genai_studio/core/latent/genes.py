@@ -256,7 +256,7 @@ def from_json(text: str | bytes, source: str = "the genes file") -> GeneSet:
             raise _Bad("two genes have the same name")
         method = data.get("method", 1)
         if isinstance(method, bool) or not isinstance(method, int) or not 1 <= method <= 1000:
-            raise _Bad("'method' must be a whole number from 1 to 1000")
+            method = 1  # unknown: as found by the first method, so found again, nothing lost
         return GeneSet(sha, dim, parsed, _text(data, "how", 400, True), tuple(notes), method)
     except _Bad as exc:
         raise ModelFileError(f"{source}: damaged: {exc}") from None

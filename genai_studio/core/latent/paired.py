@@ -172,16 +172,19 @@ def encode_means(model, images: torch.Tensor, labels: torch.Tensor | None) -> to
 def invert(model, targets: torch.Tensor, z0: torch.Tensor, labels: torch.Tensor | None,  # noqa: ANN001
            free: torch.Tensor, steps: int = INVERT_STEPS) -> torch.Tensor:
     """Latents (n, D) whose images come near ``targets`` (n, C, H, W): Adam from z0 on the
-    pixels' squared error plus a pull towards z0, moving the ``free`` coordinates only."""
+    pixels' squared error plus a pull towards z0, moving the ``free`` coordinates only.
+
+    The gradient is taken for z alone (``torch.autograd.grad``): the model is the one the
+    window decodes with on other threads, and nothing may gather in its parameters' ``.grad``.
+    """
     z = z0.detach().clone().requires_grad_(True)
     optimiser = torch.optim.Adam([z], lr=INVERT_LR)
     mask = free.to(z.dtype)[None, :]
     for _ in range(steps):
-        optimiser.zero_grad(set_to_none=True)
         error = (model.decode_images(z, labels) - targets).pow(2).mean((1, 2, 3))
         loss = (error + INVERT_PRIOR * ((z - z0) * mask).pow(2).mean(1)).sum()
-        loss.backward()
-        z.grad.mul_(mask)
+        (grad,) = torch.autograd.grad(loss, [z])
+        z.grad = grad * mask
         optimiser.step()
     return z.detach()
 

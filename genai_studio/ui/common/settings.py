@@ -130,8 +130,10 @@ class Preferences:
             return None
         problem = _unbounded(value)
         if problem:
-            self.notes.append(f"setting {key!r} ignored ({problem})")
-            log.warning(self.notes[-1])
+            note = f"setting {key!r} ignored ({problem})"
+            if note not in self.notes:  # read twice (the frame's theme, then the state)
+                self.notes.append(note)
+                log.warning(note)
             return None
         return value
 

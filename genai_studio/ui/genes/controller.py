@@ -145,7 +145,10 @@ class GenesController(QObject):
     @gui_slot(object)
     def on_values(self, _values: object = None) -> None:
         if self.studio.quiet:
-            return  # history restores a grid that already shows these values
+            # History restores a grid that already shows these values: a move still waiting
+            # to settle must not steer it again (and cut the redo branch with a new step).
+            self._settle.stop()
+            return
         self._settle.start()  # (re)started: the pad and the selected tile follow at once
 
     @gui_slot()

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from genai_studio.workers.messages import LoadReason
 
 log = logging.getLogger(__name__)
+EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE, as the frozen entry's last resort
 
 
 class MainWindow(QMainWindow):
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
         self.persist_settings = True  # --screenshot looks, it does not rewrite the user's layout
         self.last_error = ""
         self._shut_down = False
+        self._closed = False
         self.composed = False
         window_state.apply_saved_theme(prefs)  # the frame in the artist's colours
         self._fresh_layout = not window_state.restore_geometry(self, prefs)
@@ -81,12 +83,32 @@ class MainWindow(QMainWindow):
 
     @gui_slot()
     def _after_paint(self) -> None:
+        if self._closed:
+            return  # closed in its first split second: nothing to compose or start
         if self.composed:
             self.studio.start()
             return
-        self.compose()
+        try:
+            self.compose()
+        except Exception:  # noqa: BLE001 - as if it had failed before the frame: one line
+            self._compose_failed()
+            return
         self.installEventFilter(self)  # torch after the composed window's first paint
         self.update()
+
+    def _compose_failed(self) -> None:
+        """An internal error while composing: one line and a crash log (as any other), the
+        workers already made joined, and the application ends."""
+        import sys
+
+        from genai_studio.crash import report
+
+        report(*sys.exc_info())
+        self._closed = True
+        for part in ("run", "studio"):
+            if hasattr(self, part):
+                getattr(self, part).shutdown()
+        QApplication.exit(EXIT_INTERNAL_ERROR)
 
     # ---------------------------------------------------------------- commands
 
@@ -123,7 +145,7 @@ class MainWindow(QMainWindow):
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         from genai_studio.ui.common.imaging import has_local_files
 
-        if has_local_files(event.mimeData()):
+        if self.composed and has_local_files(event.mimeData()):
             event.acceptProposedAction()  # an unusable file is refused in words on drop
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
@@ -131,8 +153,6 @@ class MainWindow(QMainWindow):
 
         images = dropped_images(event.mimeData())
         event.acceptProposedAction()
-        if not self.composed:
-            return  # a drop on the frame in its first split second: nothing to open it yet
         if images:
             self.state.open_image_requested.emit(images[0])
         else:
@@ -268,6 +288,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Cancel training (its checkpoint is written), then join every worker thread."""
+        self._closed = True
         if not self.composed:  # closed in its first split second: nothing ran, nothing to keep
             super().closeEvent(event)
             return
