@@ -211,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     launch = window_launch(sys.argv[1:] if argv is None else argv)
     artist = launch is not None and not launch.self_test and not launch.screenshot
     handler = _remember_signal if artist else _raise_terminated
+    EARLY_SIGNALS.clear()  # a second main() in one process (tests) starts afresh
     previous = {s: signal.signal(s, handler) for s in TERMINATING_SIGNALS if in_main}
     try:
         return _dispatch(argv)
