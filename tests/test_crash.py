@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -143,3 +144,14 @@ def test_only_a_shown_window_pays_for_the_interpreter_teardown(
     with pytest.raises(Ended) as ended:
         cli.finish(3)
     assert ended.value.args == ("os._exit" if fast else "sys.exit", 3)
+
+
+def test_a_screenshot_named_other_than_png_is_refused_before_any_window(tmp_path: Path) -> None:
+    """--screenshot writes a PNG: another name is one line and status 2, before any window."""
+    result = subprocess.run([sys.executable, "-m", "genai_studio", "--screenshot",
+                             str(tmp_path / "shot.txt")], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120,
+                            env=dict(os.environ, HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen"))
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1].startswith("genai-studio: error: --screenshot")
+    assert not (tmp_path / "shot.txt").exists()
