@@ -42,18 +42,12 @@ TRAIN_IMAGES = 5000
 
 
 def judge_of(path: Path):  # noqa: ANN201
-    import torch
+    """The judge as the studio uses it while finding genes (its ink, for colour)."""
+    from genai_studio.core.latent.gene_finding import judge_classifier
 
-    from genai_studio.core.latent.measures import ink
-    from genai_studio.core.scoring.metrics import judge_outputs
-    from genai_studio.core.store.checkpoints import load_model
-
-    judge = load_model(path, "cpu").model.eval()
-
-    def classify(images: np.ndarray) -> np.ndarray:
-        grey = np.ascontiguousarray(ink(images), dtype=np.float32)
-        return judge_outputs(judge, torch.from_numpy(grey))[0].numpy()
-
+    classify = judge_classifier(path)
+    if classify is None:
+        raise SystemExit(f"no judge at {path}")
     return classify
 
 
