@@ -355,15 +355,20 @@ def test_running_out_of_memory_is_one_line_not_a_traceback(tmp_path, model_file)
     assert not (tmp_path / "o.npy").exists()
 
 
+def _window(home: Path) -> subprocess.Popen:
+    """The studio's window as an artist starts it (``genai-studio``, offscreen), with its own
+    HOME and config folder."""
+    pytest.importorskip("PySide6")
+    env = dict(child_env(home), QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(home / "config"))
+    return subprocess.Popen([sys.executable, "-m", "genai_studio"], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 @pytest.mark.parametrize("delay", [0.2, 0.35, 0.6, 1.0])
 def test_sigterm_while_the_window_starts_closes_it(tmp_path, delay):
     """A SIGTERM in the window's first second (its imports, the frame, the composing) ends
     the studio with 143 and one line, never a window deaf to signals or a crash report."""
-    pytest.importorskip("PySide6")
-    env = dict(child_env(tmp_path), QT_QPA_PLATFORM="offscreen",
-               XDG_CONFIG_HOME=str(tmp_path / "config"))
-    proc = subprocess.Popen([sys.executable, "-m", "genai_studio"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _window(tmp_path)
     try:
         time.sleep(delay)
         proc.send_signal(signal.SIGTERM)
@@ -380,11 +385,7 @@ def test_sigterm_while_the_window_starts_closes_it(tmp_path, delay):
 @pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_the_window_closes_cleanly_on_sigterm_and_sighup(tmp_path, sig, status):
     """Like its close button: workers joined (training checkpointed), one line, the status."""
-    pytest.importorskip("PySide6")
-    env = dict(child_env(tmp_path), QT_QPA_PLATFORM="offscreen",
-               XDG_CONFIG_HOME=str(tmp_path / "config"))
-    proc = subprocess.Popen([sys.executable, "-m", "genai_studio"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _window(tmp_path)
     try:
         # The window is up once the inference worker has loaded torch and the first model.
         deadline = time.monotonic() + 90

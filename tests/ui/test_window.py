@@ -54,6 +54,13 @@ def test_hidden_panels_are_built_when_first_shown(make_window, model_files, qtbo
     w.close()
 
 
+def _python(code: str, timeout: int) -> subprocess.CompletedProcess:
+    """``code`` in a child Python run from the repository: a fresh process, so what it
+    imports, and when, is its own."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout, cwd=Path(__file__).parents[2])
+
+
 def test_window_paints_before_torch_is_imported(tmp_path):
     code = (
         "import sys, os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
@@ -68,8 +75,7 @@ def test_window_paints_before_torch_is_imported(tmp_path):
         "assert 'numpy' not in sys.modules, 'numpy was imported before the first paint'\n"
         "w.close()\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60, cwd=Path(__file__).parents[2])
+    result = _python(code, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
 
 
@@ -103,8 +109,7 @@ def test_an_artists_launch_maps_a_frame_before_the_studio_loads(tmp_path):
         "print('ok')\n"
         "os._exit(0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120, cwd=Path(__file__).parents[2])
+    result = _python(code, timeout=120)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
 
 
@@ -129,8 +134,7 @@ def test_a_fault_while_composing_is_one_line_and_ends_the_app(tmp_path):
         "print('exit', qt.exec(), w.studio.jobs.thread.isRunning(), flush=True)\n"
         "os._exit(0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120, cwd=Path(__file__).parents[2])
+    result = _python(code, timeout=120)
     assert "exit 70 False" in result.stdout, result.stdout + result.stderr[-2000:]
     assert "internal error (RuntimeError: boom while composing)" in result.stderr
     assert list((tmp_path / "log").glob("crash-*.log"))
