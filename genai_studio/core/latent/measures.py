@@ -72,11 +72,14 @@ def measures_for(colour: bool) -> tuple[Measure, ...]:
     return tuple(m for m in MEASURES if colour or not m.colour_only)
 
 
+LUMA = (0.299, 0.587, 0.114)  # Rec. 601: a colour image's ink is its luminance
+
+
 def ink(images: np.ndarray) -> np.ndarray:
-    """(n, H, W) ink: grey levels as they are, colour as luminance (Rec. 601 weights)."""
+    """(n, H, W) ink: grey levels as they are, colour as luminance (``LUMA``)."""
     x = np.asarray(images, dtype=np.float32)
     if x.ndim == 4:
-        return x @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        return x @ np.array(LUMA, dtype=np.float32)
     if x.ndim != 3:
         raise ValueError(f"expected images (n, H, W) or (n, H, W, 3), got {x.shape}")
     return x

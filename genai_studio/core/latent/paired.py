@@ -36,13 +36,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
 
+from genai_studio.core.latent.measures import LUMA
+
 Transform = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def _ink(x: torch.Tensor) -> torch.Tensor:
-    """(n, H, W) luminance of images (n, C, H, W)."""
+    """(n, H, W) ink of images (n, C, H, W), as ``measures.ink`` reads it."""
     if x.shape[1] == 3:
-        w = torch.tensor([0.299, 0.587, 0.114], dtype=x.dtype, device=x.device)
+        w = torch.tensor(LUMA, dtype=x.dtype, device=x.device)
         return (x * w[None, :, None, None]).sum(1)
     return x[:, 0]
 
