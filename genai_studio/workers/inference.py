@@ -76,12 +76,9 @@ class InferenceWorker(QObject):
         so the first real one does not stall the GUI; on a GPU it also creates the context and
         the math libraries' handles, a second or more.
 
-        Also pre-imports the plotting library: importing it takes ~250 ms, which on the GUI
-        thread (at the first Train) would be a visible freeze. Only module code runs here;
-        the plot widget itself is made on the GUI thread.
+        Nothing that reads PySide6's types is imported here (the plotting library among them):
+        see ``loss_plot.preload_plotting``.
         """
-        import pyqtgraph  # noqa: F401
-
         from genai_studio.core.runtime.devices import resolve_device
         from genai_studio.core.train.stepping import warm_up
 

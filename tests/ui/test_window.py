@@ -113,6 +113,36 @@ def test_an_artists_launch_maps_a_frame_before_the_studio_loads(tmp_path):
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
 
 
+def test_no_qt_library_is_imported_off_the_gui_thread(tmp_path):
+    """Start-up through the training warm-up, with a shipped model: no module that reads
+    PySide6's types (PySide6's own, pyqtgraph) is imported on a worker thread. PySide6 builds a
+    type's wrapper when it is first read, which is not thread-safe: pyqtgraph imported on the
+    inference thread crashed about 1 launch in 20 (SIGSEGV)."""
+    code = (
+        "import sys, os, threading; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "off_thread = []\n"
+        "def hook(event, args):\n"
+        "    if event == 'import' and threading.current_thread() is not threading.main_thread()\\\n"
+        "            and args[0].split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph'):\n"
+        "        off_thread.append((args[0], threading.current_thread().name))\n"
+        "sys.addaudithook(hook)\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from genai_studio import app\n"
+        "app._ensure_app(offscreen=True)\n"
+        f"w = app.create_main_window(None, {str(tmp_path / 'u')!r}, "
+        f"QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat))\n"
+        "w.persist_settings = False\n"
+        "w.show()\n"
+        "assert app.wait_until(lambda: w.studio.warm and 'pyqtgraph' in sys.modules, 90)\n"
+        "assert w.state.session.model is not None, 'no shipped model was opened'\n"
+        "print('off-thread imports:', off_thread, flush=True)\n"
+        "w.close()\n"
+        "os._exit(0)\n"
+    )
+    result = _python(code, timeout=150)
+    assert "off-thread imports: []" in result.stdout, result.stdout + result.stderr[-2000:]
+
+
 def test_a_fault_while_composing_is_one_line_and_ends_the_app(tmp_path):
     """An internal error while the studio is composed into its frame: one line and a crash
     log, the workers already made joined, the application ends (not a half-built window

@@ -44,6 +44,7 @@ class Studio(QObject):
 
     interactive = Signal()  # the first grid is on screen (or the empty state is final)
     started_up = Signal(StartupReport)  # devices are known, the library may scan
+    warmed_up = Signal()  # the first training step's work is done: Train starts at once
 
     def __init__(self, state: StudioState, paths: StudioPaths,
                  parent: QObject | None = None) -> None:
@@ -120,6 +121,7 @@ class Studio(QObject):
     @gui_slot()
     def on_warmed_up(self) -> None:
         self.warm = True
+        self.warmed_up.emit()
 
     def mark_interactive(self) -> None:
         if not self.is_interactive:

@@ -5,16 +5,19 @@ pyqtgraph's plot zooms under the wheel and drags under the mouse by default, and
 click opens an engineering menu (axes, transforms, export). Here the wheel scrolls the panel as
 everywhere in the studio, the view follows the curves, and the right click offers what an
 artist needs: copy the image, save the numbers as CSV, reset the view, and (asked for) zoom
-with the wheel and mouse. pyqtgraph is imported when the first run starts, not at start-up.
+with the wheel and mouse. pyqtgraph is imported on the GUI thread once start-up is over
+(``preload_plotting``).
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QGridLayout, QLabel, QMenu, QVBoxLayout, QWidget
 
@@ -26,6 +29,30 @@ from genai_studio.ui.studio.state import StudioState
 PLOT_INTERVAL_S = 0.25  # the curves redraw at most 4 times a second
 CURVE_COLOURS = ("ACCENT", "#e0a43a", "#3fbfa0", "DANGER")
 LEGEND_COLUMNS = 2
+
+
+PRELOAD_RETRY_MS = 500  # a drag is under way: the import waits for the button to be let go
+
+log = logging.getLogger(__name__)
+
+
+def preload_plotting() -> None:
+    """Import pyqtgraph on the GUI thread in a quiet moment after start-up, so that the first
+    Train does not freeze for it (~200 ms on 2 cores).
+
+    Never on a worker thread: the import reads every PySide6 type, and PySide6 builds a type's
+    wrapper the first time it is read, which is not thread-safe. Done on the inference thread
+    beside the GUI thread, it crashed the studio (SIGSEGV) in about 1 launch in 20.
+    """
+    if "pyqtgraph" in sys.modules:
+        return
+    if QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+        QTimer.singleShot(PRELOAD_RETRY_MS, preload_plotting)
+        return
+    try:
+        import pyqtgraph  # noqa: F401
+    except Exception:  # noqa: BLE001 - an optimisation only; the first Train says what failed
+        log.exception("could not pre-load the plotting library")
 
 
 class LossPlot(QWidget):

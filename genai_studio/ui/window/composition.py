@@ -193,6 +193,7 @@ def _connect(w: MainWindow) -> None:
     w.studio.started_up.connect(w.on_started_up)
     w.studio.interactive.connect(w.on_interactive)
     w.studio.interactive.connect(w.take_out.gallery.refresh)
+    w.studio.warmed_up.connect(_preload_plotting)
     w.canvas.activated.connect(w.on_tile_activated)
     w.pad_panel.pad.tile_dropped.connect(w.on_tile_dropped)
     w.pad_panel.pad.image_dropped.connect(w.material.on_dropped_on_pad)
@@ -206,3 +207,10 @@ def _connect(w: MainWindow) -> None:
     w.steering.connect()
     QApplication.styleHints().colorSchemeChanged.connect(w.on_system_scheme)
     w.on_theme(w.state.view.theme)
+
+
+def _preload_plotting() -> None:
+    # Imported here, not at the top: the training feature's modules load after the first paint.
+    from genai_studio.ui.training.loss_plot import preload_plotting
+
+    preload_plotting()
