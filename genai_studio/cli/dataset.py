@@ -37,10 +37,12 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="side of the square images in px (default 28)")
     c.add_argument("--colour", "--color", choices=("grey", "rgb"), default="grey",
                    help="grey or RGB (default grey)")
-    c.add_argument("--fit", choices=("crop", "pad", "digit"), default=None,
+    # prepare.FITS, spelled out: the parser is built before the window, without NumPy.
+    c.add_argument("--fit", choices=("crop", "pad", "digit", "glyph"), default=None,
                    help="crop: the centred square; pad: the whole image, padded with its border "
                    "colour; digit: MNIST's preparation (ink cropped, fitted in 20/28 of the "
-                   "field, centred by mass; grey only). Default: digit for grey, crop for RGB")
+                   "field, centred by mass; grey only); glyph: letters, ink made light on dark, "
+                   "the whole image kept (grey only). Default: digit for grey, crop for RGB")
     c.add_argument("--dry-run", action="store_true", help="report only; keep nothing")
     c.add_argument("--force", action="store_true", help="replace a dataset of the same name")
     c.add_argument("--json", action="store_true", help="print the report as one JSON object")

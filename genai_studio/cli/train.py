@@ -367,6 +367,8 @@ def _report(args, finished, signum: int, device, seconds: float) -> int:
         f"final {format_losses(s['final_losses'])}")
     if args.kind == "judge":
         record_judge_accuracy(finished.path, device)
+    elif args.minutes is not None and args.data is not None:
+        say("not scored: the judge scores MNIST digits; this model learned your own images")
     elif args.minutes is not None:
         _score_timed(finished.path, device)
     say(f"model: {finished.path}\ncheckpoint: {finished.checkpoint}")

@@ -216,3 +216,41 @@ def test_the_cli_defaults_are_the_cores():
     fonts = sub._subparsers._group_actions[0].choices["fonts"]
     size = next(a for a in fonts._actions if a.dest == "size")
     assert tuple(size.choices) == SIZES
+    from genai_studio.core.data.prepare import FITS
+
+    create = sub._subparsers._group_actions[0].choices["create"]
+    assert tuple(next(a for a in create._actions if a.dest == "fit").choices) == FITS
+
+
+def test_a_glyph_drawn_dark_on_light_prepares_as_the_dataset_drew_it(tmp_path):
+    """What an artist brings to a glyph model (``font --from``, ``encode``, a drop on the pad) is
+    usually a letter drawn or scanned dark on light, larger than the model: the glyph fit makes
+    it the dataset's own picture again (light on dark, its place on the baseline kept)."""
+    from PIL import Image
+
+    from genai_studio.core.data.prepare import prepare, spec_for_model
+
+    path, report = make_font_dataset([write_font(tmp_path / "f.ttf", CHARS)], "glyphs", CHARS,
+                                     folder=tmp_path / "sets")
+    info, _ = read_dataset_info(path)
+    spec = spec_for_model((1, 28, 28), info.metadata)
+    assert spec.fit == "glyph"
+    for k in range(len(CHARS)):
+        glyph = report.images[k].astype(np.float32) / 255.0
+        scan = Image.fromarray(255 - report.images[k]).resize((112, 112), Image.Resampling.BICUBIC)
+        prepared = prepare(scan, spec)
+        assert prepared.shape == (28, 28)
+        assert np.abs(prepared - glyph).mean() < 0.05, CHARS[k]
+        assert np.abs(prepare(Image.fromarray(report.images[k]), spec) - glyph).mean() < 0.02
+
+
+def test_a_timed_run_on_glyphs_is_not_scored_as_digits(capsys, tmp_path):
+    """The judge reads MNIST digits: a timed run on the artist's own images (here glyphs) says
+    it is not scored, instead of printing a likeness to real digits that means nothing."""
+    data = tmp_path / "glyphs.safetensors"
+    font = write_font(tmp_path / "f.ttf", CHARS)
+    assert run_cli(capsys, "dataset", "fonts", font, "--out", data, "--chars", CHARS)[0] == 0
+    code, _, err = run_cli(capsys, "train", "vae", "--minutes", "0.02", "--data", data,
+                           "--out", tmp_path / "m.safetensors", "--threads", "1")
+    assert code == 0, err
+    assert "not scored: the judge scores MNIST digits" in err and "judge FD" not in err

@@ -77,7 +77,7 @@ class FontReport:
         grid and the report."""
         return {"name": name, "source": "fonts", "classes": list(self.chars),
                 "styles": list(self.names), "glyphs": self.grid.to_dict(),
-                "options": {"size": self.grid.size, "colour": "grey", "fit": "pad"},
+                "options": {"size": self.grid.size, "colour": "grey", "fit": "glyph"},
                 "fonts": [{"name": n, "file": s, "scale": round(k, 4)}
                           for n, s, k in zip(self.names, self.sources, self.scales, strict=True)],
                 "counts": {"found": self.found, "kept": self.kept,

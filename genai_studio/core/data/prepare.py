@@ -1,9 +1,12 @@
 """Turning any image into a model's input, the way that model's training data was made.
 
-Three fits, for square images of ``size`` px, grey or RGB:
+Four fits, for square images of ``size`` px, grey or RGB:
 
 * ``crop``: the largest centred square, resized (photos, textures);
 * ``pad``: the whole image, resized to fit and padded with its own border colour;
+* ``glyph``: for letters drawn from fonts: grey, ink made light on a dark ground (a
+  dark-on-light drawing is inverted, as the font datasets draw glyphs light on dark), then the
+  whole image padded and resized, so its place on the baseline is kept;
 * ``digit``: MNIST's own preparation (LeCun et al.), for models of digits and glyphs: grey,
   ink made light on a dark ground (a dark-on-light drawing is inverted), cropped to its ink,
   strokes thickened to MNIST's width when they are thinner, fitted into a 20 x 20 box keeping
@@ -27,10 +30,11 @@ from genai_studio.core.errors import UsageError
 if TYPE_CHECKING:
     from PIL import Image
 
-Fit = Literal["crop", "pad", "digit"]
+Fit = Literal["crop", "pad", "digit", "glyph"]
 Colour = Literal["grey", "rgb"]
 SIZES = (28, 32, 64)
-FITS = ("crop", "pad", "digit")
+FITS = ("crop", "pad", "digit", "glyph")
+INK_FITS = ("digit", "glyph")  # grey only, ink made light on a dark ground
 COLOURS = ("grey", "rgb")
 
 # MNIST's geometry, measured on its test set: ink fills a 20-px box of the 28-px field, and
@@ -54,8 +58,9 @@ class PrepareSpec:
     def __post_init__(self) -> None:
         if self.fit not in FITS or self.colour not in COLOURS:
             raise UsageError(f"fit must be one of {FITS} and colour one of {COLOURS}")
-        if self.fit == "digit" and self.colour != "grey":
-            raise UsageError("the digit fit makes grey images; choose crop or pad for colour")
+        if self.fit in INK_FITS and self.colour != "grey":
+            raise UsageError(f"the {self.fit} fit makes grey images; choose crop or pad for "
+                             "colour")
         if not 8 <= int(self.size) <= 128:
             raise UsageError(f"image size must be 8 to 128 px, not {self.size}")
 
@@ -107,6 +112,10 @@ def prepare(image: Image.Image, spec: PrepareSpec) -> np.ndarray:
     size = (spec.size, spec.size)
     if spec.fit == "crop":
         out = ImageOps.fit(image, size, PILImage.Resampling.LANCZOS)
+    elif spec.fit == "glyph":
+        ink = _ink(np.asarray(image, dtype=np.float32) / 255.0)
+        image = PILImage.fromarray((ink * 255.0 + 0.5).astype(np.uint8), "L")
+        out = ImageOps.pad(image, size, PILImage.Resampling.LANCZOS, color=0)
     else:
         out = ImageOps.pad(image, size, PILImage.Resampling.LANCZOS, color=_border_colour(image))
     return np.asarray(out, dtype=np.float32) / 255.0
@@ -205,13 +214,13 @@ def prepare_with_hole(image: Image.Image, hole: np.ndarray | None, spec: Prepare
         if spec.fit == "crop":
             image = ImageOps.fit(image, size, PILImage.Resampling.LANCZOS)
             mask_image = ImageOps.fit(mask_image, size, PILImage.Resampling.BOX)
-        else:  # the digit fit and pad: the whole image, padded with its paper
+        else:  # digit, glyph and pad: the whole image, padded with its paper
             image = ImageOps.pad(image, size, PILImage.Resampling.LANCZOS,
                                  color=_border_colour(image))
             mask_image = ImageOps.pad(mask_image, size, PILImage.Resampling.BOX, color=0)
         hole = np.asarray(mask_image) > 25
     pixels = np.asarray(image, dtype=np.float32) / 255.0
-    return (_ink(pixels) if spec.fit == "digit" else pixels), hole
+    return (_ink(pixels) if spec.fit in INK_FITS else pixels), hole
 
 
 def _ink(grey: np.ndarray) -> np.ndarray:

@@ -61,7 +61,8 @@ class NewDatasetDialog(ScanDialog):
         self.fit = _combo("datasetFit", [
             ("digit: crop to the ink, centre it as MNIST does", "digit"),
             ("crop: the centred square", "crop"),
-            ("pad: the whole image, padded", "pad")])
+            ("pad: the whole image, padded", "pad"),
+            ("glyph: letters, light on dark, the whole image", "glyph")])
         self.colour.currentIndexChanged.connect(self._colour_changed)
         form.addRow("Size", self.size)
         form.addRow("Colour", self.colour)
@@ -79,9 +80,11 @@ class NewDatasetDialog(ScanDialog):
     @gui_slot(int)
     def _colour_changed(self, _index: int) -> None:
         rgb = self.colour.currentData() == "rgb"
-        digit = self.fit.findData("digit")
-        self.fit.model().item(digit).setEnabled(not rgb)  # the digit fit is grey only
-        if rgb and self.fit.currentData() == "digit":
+        from genai_studio.core.data.prepare import INK_FITS
+
+        for grey_only in INK_FITS:
+            self.fit.model().item(self.fit.findData(grey_only)).setEnabled(not rgb)
+        if rgb and self.fit.currentData() in INK_FITS:
             self.fit.setCurrentIndex(self.fit.findData("crop"))
 
     @gui_slot(str)
