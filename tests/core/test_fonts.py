@@ -75,6 +75,23 @@ def test_hostile_font_files_are_refused_with_a_reason(tmp_path, make, reason):
     assert "\n" not in str(refused) and len(str(refused)) < 200
 
 
+@pytest.mark.parametrize("names", [
+    {"A": "Alpha", "B": "Beta", "C": "Chi", "a": "alpha", "b": "beta"},  # Symbol: Greek
+    {c: f"a{10 + k}" for k, c in enumerate(CHARS)},  # Dingbats: Zapf's a1-a191
+])
+def test_a_symbol_font_whose_letters_are_other_shapes_is_skipped(tmp_path, names):
+    """A symbol font (URW's Standard Symbols PS and Dingbats on most Linux desktops) maps
+    'A' to Alpha or to a star: labelled 'A', it would teach the model that a star is an A."""
+    symbol = write_font(tmp_path / "fonts" / "symbols.otf", CHARS, glyph_names=names)
+    plain = write_font(tmp_path / "fonts" / "plain.ttf", CHARS, name="Plain",
+                       glyph_names={"A": "A", "B": "B.alt", "a": "uni0061", "0": "zero"})
+    report = _report([tmp_path / "fonts"])
+    assert report.sources == [str(plain)]  # real names and generic ones (g66) are kept
+    (skip,) = report.skipped
+    assert skip.path == str(symbol) and skip.reason == "symbol font", skip
+    assert repr(names["A"]) in skip.detail and "\n" not in skip.detail
+
+
 def test_a_fifo_and_a_huge_file_are_refused_without_reading_them(tmp_path, monkeypatch):
     from genai_studio.core.data import fonts
 
