@@ -179,6 +179,17 @@ def test_chars_are_checked():
             check_chars(bad)
 
 
+def test_a_folder_without_a_font_file_it_can_read_says_which_files_are_read(capsys, tmp_path):
+    """A folder of Type 1 fonts (.pfb, .t1, as in /usr/share/fonts/type1) has no file this
+    reads: the report says which suffixes are read instead of only '0 font(s) looked at'."""
+    (tmp_path / "type1").mkdir()
+    (tmp_path / "type1" / "C059-Roman.pfb").write_bytes(b"\x80\x01" + bytes(64))
+    code, _, err = run_cli(capsys, "dataset", "fonts", tmp_path / "type1",
+                           "--out", tmp_path / "t1.safetensors")
+    assert code == 2 and ".ttf, .otf, .ttc or .otc" in err, err
+    assert not (tmp_path / "t1.safetensors").exists()
+
+
 def test_cli_dataset_fonts_reports_and_refuses_in_one_line(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     good = write_font(tmp_path / "g.ttf", CHARS)
