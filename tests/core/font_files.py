@@ -19,11 +19,13 @@ def _box(pen: TTGlyphPen, x0: int, y0: int, x1: int, y1: int) -> None:
 
 
 def font_bytes(chars: str, name: str = "Test Sans", weight: int = 120, empty: str = "",
-               widths: dict[str, int] | None = None, descend: str = "") -> bytes:
+               widths: dict[str, int] | None = None, descend: str = "",
+               glyph_names: dict[str, str] | None = None) -> bytes:
     """A TrueType font mapping each of ``chars`` to a glyph: a box ``widths[c]`` wide (default
     by the character's code) with a hole, 700 units tall on the baseline; the characters in
-    ``empty`` map to glyphs with no outline; those in ``descend`` reach 200 units below it."""
-    names = {c: f"g{ord(c)}" for c in chars}
+    ``empty`` map to glyphs with no outline; those in ``descend`` reach 200 units below it;
+    ``glyph_names`` names some glyphs (by default a character's glyph is g<its code>)."""
+    names = {c: (glyph_names or {}).get(c, f"g{ord(c)}") for c in chars}
     fb = FontBuilder(1000, isTTF=True)
     fb.setupGlyphOrder([".notdef", *names.values()])
     fb.setupCharacterMap({ord(c): n for c, n in names.items()})

@@ -75,6 +75,23 @@ def test_hostile_font_files_are_refused_with_a_reason(tmp_path, make, reason):
     assert "\n" not in str(refused) and len(str(refused)) < 200
 
 
+@pytest.mark.parametrize("names", [
+    {"A": "Alpha", "B": "Beta", "C": "Chi", "a": "alpha", "b": "beta"},  # Symbol: Greek
+    {c: f"a{10 + k}" for k, c in enumerate(CHARS)},  # Dingbats: Zapf's a1-a191
+])
+def test_a_symbol_font_whose_letters_are_other_shapes_is_skipped(tmp_path, names):
+    """A symbol font (URW's Standard Symbols PS and Dingbats on most Linux desktops) maps
+    'A' to Alpha or to a star: labelled 'A', it would teach the model that a star is an A."""
+    symbol = write_font(tmp_path / "fonts" / "symbols.otf", CHARS, glyph_names=names)
+    plain = write_font(tmp_path / "fonts" / "plain.ttf", CHARS, name="Plain",
+                       glyph_names={"A": "A", "B": "B.alt", "a": "uni0061", "0": "zero"})
+    report = _report([tmp_path / "fonts"])
+    assert report.sources == [str(plain)]  # real names and generic ones (g66) are kept
+    (skip,) = report.skipped
+    assert skip.path == str(symbol) and skip.reason == "symbol font", skip
+    assert repr(names["A"]) in skip.detail and "\n" not in skip.detail
+
+
 def test_a_fifo_and_a_huge_file_are_refused_without_reading_them(tmp_path, monkeypatch):
     from genai_studio.core.data import fonts
 
@@ -160,6 +177,17 @@ def test_chars_are_checked():
     for bad in ("", "A B", "A\x00"):
         with pytest.raises(UsageError):
             check_chars(bad)
+
+
+def test_a_folder_without_a_font_file_it_can_read_says_which_files_are_read(capsys, tmp_path):
+    """A folder of Type 1 fonts (.pfb, .t1, as in /usr/share/fonts/type1) has no file this
+    reads: the report says which suffixes are read instead of only '0 font(s) looked at'."""
+    (tmp_path / "type1").mkdir()
+    (tmp_path / "type1" / "C059-Roman.pfb").write_bytes(b"\x80\x01" + bytes(64))
+    code, _, err = run_cli(capsys, "dataset", "fonts", tmp_path / "type1",
+                           "--out", tmp_path / "t1.safetensors")
+    assert code == 2 and ".ttf, .otf, .ttc or .otc" in err, err
+    assert not (tmp_path / "t1.safetensors").exists()
 
 
 def test_cli_dataset_fonts_reports_and_refuses_in_one_line(capsys, tmp_path, monkeypatch):

@@ -70,6 +70,9 @@ class FontReport:
         out = [self.summary()]
         out += [f"  kept {n} ({s})" for n, s in zip(self.names, self.sources, strict=True)]
         out += [f"  skipped {s.path}: {s.reason}: {s.detail}" for s in self.skipped]
+        if self.found == 0:
+            out.append("  no font file here: only .ttf, .otf, .ttc or .otc files are read "
+                       "(not Type 1 .pfb / .t1, nor web fonts)")
         return out
 
     def metadata(self, name: str) -> dict[str, Any]:

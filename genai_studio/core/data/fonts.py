@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -43,6 +44,7 @@ _MAGIC = {b"\x00\x01\x00\x00": "TrueType", b"true": "TrueType", b"OTTO": "OpenTy
           b"ttcf": "collection"}
 SUPERSAMPLE = 4
 SIZES = (28, 32, 64)
+_DINGBAT_NAME = re.compile(r"a[0-9]{1,3}")  # ITC Zapf Dingbats' glyph names (Adobe): a1-a191
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class GlyphGrid:
 @dataclass(frozen=True)
 class FontSkipped:
     path: str
-    reason: str  # "not a font", "damaged", "no glyphs", "lacks characters", "unreadable", ...
+    reason: str  # "not a font", "damaged", "no glyphs", "lacks characters", "symbol font", ...
     detail: str
 
 
@@ -159,6 +161,24 @@ def _character_map(data: bytes, face: int) -> tuple[dict[int, str], str]:
     except Exception as exc:  # noqa: BLE001 - any parse error of an untrusted file
         raise FontRefused("damaged", f"unreadable font tables ({type(exc).__name__})") from None
     return cmap, name
+
+
+def _check_not_symbols(cmap: dict[int, str], chars: str) -> None:
+    """Refuse a symbol font: one whose glyphs for most of ``chars`` are named as other
+    characters (Standard Symbols maps 'A' to Alpha) or as dingbats (a1-a191), so that a star
+    is never labelled 'A'. Generic names (g65, cid00034) say nothing and pass."""
+    from fontTools.agl import toUnicode
+
+    other = []
+    for c in chars:
+        name = cmap[ord(c)]
+        meant = toUnicode(name.split(".")[0])
+        if (meant and meant != c) or _DINGBAT_NAME.fullmatch(name):
+            other.append((c, name))
+    if 2 * len(other) > len(chars):
+        c, name = other[0]
+        raise FontRefused("symbol font", f"its glyph for {c!r} is {name!r} ({len(other)} of "
+                                         f"{len(chars)} characters are other shapes)")
 
 
 def _font_name(font: Any) -> str:
@@ -264,6 +284,7 @@ def read_font(path: Path, chars: str, grid: GlyphGrid
             missing = [c for c in chars if ord(c) not in cmap]
             if missing:
                 raise FontRefused("lacks characters", f"has no {_quote(missing)}")
+            _check_not_symbols(cmap, chars)
             glyphs, scale = render_font(data, face, chars, grid)
         except FontRefused as exc:
             first = first or exc
