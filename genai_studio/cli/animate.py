@@ -8,7 +8,7 @@ from pathlib import Path
 
 from genai_studio.cli import SEED_HELP, add_threads_option, int_in, positive_float, seed_int
 from genai_studio.cli.outputs import FOLDER
-from genai_studio.cli.sample import digit
+from genai_studio.cli.sample import label_text, resolve_label
 from genai_studio.core.defaults import (
     DEVICE_CHOICES,
     GENERATOR_KINDS,
@@ -55,8 +55,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--invert", action="store_true", help="swap ink and paper")
     p.add_argument("--transparent", action="store_true",
                    help="transparent paper: the grey level becomes alpha")
-    p.add_argument("--label", type=digit, default=None, metavar="L",
-                   help="conditional models: the digit to morph (default: the first anchor's)")
+    p.add_argument("--label", type=label_text, default=None, metavar="L",
+                   help="conditional models: the digit (or a typeface model's character) to "
+                   "morph (default: the first anchor's)")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
                    help="compute device (default cpu)")
     add_threads_option(p)
@@ -106,15 +107,14 @@ def run(args: argparse.Namespace) -> int:
     export.check_animation_size(args.frames, args.size, args.size, fmt, args.transparent)
     loaded = load_model(args.model, resolve_device(args.device), expect_kind=GENERATOR_KINDS)
     model = loaded.model
-    if args.label is not None and not model.conditional:
-        raise UsageError(f"{args.model.name} is not conditional: it takes no --label")
+    chosen = resolve_label(args.label, model, loaded.metadata, args.model.name)
     seed = None
     if args.anchors is None:
         seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
         if args.seed is None:
             print(f"seed: {seed}", file=sys.stderr)
     anchors, first_label = _anchors(args, model, seed)
-    label = args.label if args.label is not None else first_label
+    label = chosen if chosen is not None else first_label
     latents = morph_latents(anchors, args.frames, args.playback, args.easing)
     images = decode(model, latents, label if model.conditional else None)
     name, sha = model_identity(args.model)

@@ -13,13 +13,13 @@ from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     """--seed, --label and --device, shared by encode and repair."""
-    from genai_studio.cli.sample import digit
+    from genai_studio.cli.sample import label_text
 
     p.add_argument("--seed", type=seed_int, default=0, metavar="S",
                    help=f"seed of the optimisation's starts (GANs, repair; default 0): {SEED_HELP}")
-    p.add_argument("--label", type=digit, default=None, metavar="L",
-                   help="conditional models: the digit to condition on (default: the most "
-                   "likely one)")
+    p.add_argument("--label", type=label_text, default=None, metavar="L",
+                   help="conditional models: the digit (or a typeface model's character) to "
+                   "condition on (default: the most likely one)")
     p.add_argument("--steps", type=positive_int, default=None, metavar="N",
                    help="optimisation steps of a GAN's projection or a repair (default 200 / "
                    "150)")
@@ -56,6 +56,7 @@ def load_generator(path: Path, device_name: str):
 
 def run(args: argparse.Namespace) -> int:
     from genai_studio.cli.progress import StatusLine
+    from genai_studio.cli.sample import resolve_label
     from genai_studio.core.data.image_input import WORK_SIDE, ImageRefused, open_image
     from genai_studio.core.data.prepare import BlankImage, prepare
     from genai_studio.core.latent.encoding import Encoded, encode
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from genai_studio.core.validate import printable
 
     loaded, spec = load_generator(args.model, args.device)
+    label = resolve_label(args.label, loaded.model, loaded.metadata, args.model.name)
     results, refused = [], 0
     status = StatusLine(sys.stderr)
     for path in args.images:
@@ -74,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"genai-studio: refused: {printable(exc)}", file=sys.stderr)
             continue
         steps = {} if args.steps is None else {"steps": args.steps}
-        for event in encode(loaded.model, prepared, seed=args.seed, label=args.label, **steps):
+        for event in encode(loaded.model, prepared, seed=args.seed, label=label, **steps):
             if isinstance(event, FitProgress):
                 status.show(f"projecting {path.name}: step {event.step}/{event.steps}, "
                             f"error {event.error:.3f}", final=event.step == event.steps)
@@ -89,9 +91,20 @@ def run(args: argparse.Namespace) -> int:
             if "refused" in r:
                 continue
             z = ", ".join(f"{v:.3f}" for v in r["latent"])
-            digit = f", digit {r['label']}" if r["label"] is not None else ""
+            digit = f", {_class_name(r['label'], loaded.metadata)}" \
+                if r["label"] is not None else ""
             print(f"{printable(r['image'])}: z = [{z}] ({r['method']}{digit}, error "
                   f"{r['error']:.3f})")
             if r["note"]:
                 print(f"  note: {printable(r['note'])}")
     return 2 if refused else 0
+
+
+def _class_name(label: int, metadata: dict) -> str:
+    """"digit 7", or for a model of characters "character 'g'"."""
+    from genai_studio.core.validate import printable
+
+    classes = (metadata.get("dataset") or {}).get("classes")
+    if isinstance(classes, list) and 0 <= label < len(classes):
+        return f"character {printable(str(classes[label]))!r}"
+    return f"digit {label}"

@@ -72,6 +72,7 @@ def _repair(args: argparse.Namespace) -> int:
     import numpy as np
 
     from genai_studio.cli.encode import load_generator
+    from genai_studio.cli.sample import resolve_label
     from genai_studio.cli.progress import StatusLine
     from genai_studio.core.data.image_input import open_image
     from genai_studio.core.data.prepare import prepare_with_hole
@@ -80,12 +81,13 @@ def _repair(args: argparse.Namespace) -> int:
     from genai_studio.core.latent.repair import Repair, repair
 
     loaded, spec = load_generator(args.model, args.device)
+    label = resolve_label(args.label, loaded.model, loaded.metadata, args.model.name)
     image, hole = prepare_with_hole(open_image(args.image).image, read_mask(args.mask), spec)
     status = StatusLine(sys.stderr)
     result: Repair | None = None
     steps = {} if args.steps is None else {"steps": args.steps}
     for event in repair(loaded.model, image, hole, alternatives=args.alternatives,
-                        seed=args.seed, label=args.label, **steps):
+                        seed=args.seed, label=label, **steps):
         if isinstance(event, FitProgress):
             status.show(f"repairing: step {event.step}/{event.steps}",
                         final=event.step == event.steps)

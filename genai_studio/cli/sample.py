@@ -7,6 +7,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 from genai_studio.cli import SEED_HELP, add_threads_option, float_in, int_in, seed_int
 from genai_studio.core.defaults import CURATED_KEEP, DEVICE_CHOICES, GENERATOR_KINDS
@@ -16,14 +17,32 @@ MAX_SAMPLES = 100_000  # 300 MB of float32 28x28 images
 MAX_GRID_SIDE = 32_768  # pixels; PNG viewers and Pillow's bomb check balk beyond this
 
 
-def digit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a digit 0-9, got {text!r}") from None
-    if not 0 <= value <= 9:
-        raise argparse.ArgumentTypeError(f"expected a digit 0-9, got {value}")
-    return value
+def label_text(text: str) -> str:
+    """--label as typed: a digit, or for a model of characters one of its characters (checked
+    against the model once it is read, by :func:`resolve_label`)."""
+    if not 0 < len(text) <= 8 or not text.isprintable():
+        raise argparse.ArgumentTypeError(f"expected a digit 0-9 or one of the model's "
+                                         f"characters, got {text!r}")
+    return text
+
+
+def resolve_label(text: str | None, model: Any, metadata: dict[str, Any], name: str
+                  ) -> int | None:
+    """The class index --label names: one of the model's characters when its data named them
+    (a typeface's glyphs), else a class number (a digit for MNIST's models)."""
+    if text is None:
+        return None
+    if not model.conditional:
+        raise UsageError(f"{name} is not conditional: it takes no --label")
+    classes = (metadata.get("dataset") or {}).get("classes")
+    if isinstance(classes, list) and all(isinstance(c, str) for c in classes):
+        if text in classes:
+            return classes.index(text)
+        shown = "".join(classes) if all(len(c) == 1 for c in classes) else ", ".join(classes)
+        raise UsageError(f"--label {text!r}: {name} draws these characters: {shown}")
+    if text.isdigit() and int(text) < model.num_classes:
+        return int(text)
+    raise UsageError(f"--label {text!r}: {name} draws classes 0 to {model.num_classes - 1}")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,8 +56,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=seed_int, default=None, metavar="S",
                    help="random seed; the same seed gives byte-identical output (default: random, "
                    f"printed); {SEED_HELP}")
-    p.add_argument("--label", type=digit, default=None, metavar="L",
-                   help="conditional models: the digit to draw (default: 0-9 in turn)")
+    p.add_argument("--label", type=label_text, default=None, metavar="L",
+                   help="conditional models: the digit (or a typeface model's character) to "
+                   "draw (default: every class in turn)")
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
                    help="the grid to write: FILE.png, or FILE.svg / FILE.pdf for outlines "
                    "that stay sharp at any size (default grid.png unless --npy is given)")
@@ -103,8 +123,7 @@ def run(args: argparse.Namespace) -> int:
     outputs = [path for path in (out, args.npy) if path is not None]
     with claim_outputs({"--out": out, "--npy": args.npy}, [args.model]):
         loaded = load_model(args.model, device, expect_kind=GENERATOR_KINDS)
-        if args.label is not None and not loaded.model.conditional:
-            raise UsageError(f"{args.model.name} is not conditional: it takes no --label")
+        label = resolve_label(args.label, loaded.model, loaded.metadata, args.model.name)
         fitted = {"own": None, "fitted": True, "standard": False}[args.prior]
         if fitted and getattr(loaded.model, "fitted_prior", None) is None:
             if not hasattr(loaded.model, "encode"):
@@ -126,17 +145,17 @@ def run(args: argparse.Namespace) -> int:
         if args.seed is None:
             print(f"seed: {seed}", file=sys.stderr)
         if out is not None:  # the grid's size from one decoded image, before n are drawn
-            check_grid(sample(loaded.model, 1, seed, args.label, fitted).images.shape, args.n,
+            check_grid(sample(loaded.model, 1, seed, label, fitted).images.shape, args.n,
                        args.scale)
             check_fits(args.n, loaded.model.latent_dim, "--out's provenance")
-        drawn = sample(loaded.model, args.n, seed, args.label, fitted, keep=args.keep,
+        drawn = sample(loaded.model, args.n, seed, label, fitted, keep=args.keep,
                        shift=shift)
         vector = out is not None and out.suffix.lower() in (".svg", ".pdf")
         grid = None if out is None or vector else tile_grid(drawn.images, scale=args.scale)
         if args.npy is not None:
             save_npy(args.npy, drawn.images, inputs=[args.model])
         if out is not None:
-            prov = grid_provenance(args.model, drawn, args.label, genes=values or None)
+            prov = grid_provenance(args.model, drawn, label, genes=values or None)
             if vector:
                 write_vector_grid(out, drawn.images, args.scale, prov, args.model)
             else:

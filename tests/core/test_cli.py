@@ -70,6 +70,11 @@ def test_conditional_sampling_by_label(capsys, cvae_file, tmp_path):
     other = tmp_path / "t.npy"
     run_cli(capsys, "sample", cvae_file, "--n", "4", "--label", "1", "--npy", other, "--seed", "1")
     assert not np.array_equal(np.load(npy), np.load(other)), "the label steers the output"
+    for label in ("12", "a", "-1"):  # checked against the model's classes once it is read
+        code, _, err = run_cli(capsys, "sample", cvae_file, "--label", label, "--npy",
+                               tmp_path / "x.npy")
+        assert_one_line_error(code, err, "draws classes 0 to 9")
+    assert not (tmp_path / "x.npy").exists()
 
 
 @pytest.mark.parametrize(
@@ -79,7 +84,7 @@ def test_conditional_sampling_by_label(capsys, cvae_file, tmp_path):
         (("train", "vae", "--batch-size", "-5"), ("--batch-size", "must be positive")),
         (("train", "gan", "--lr", "abc"), ("--lr", "expected a number")),
         (("sample", "x.safetensors", "--n", "0"), ("--n", "must be positive")),
-        (("sample", "x.safetensors", "--label", "12"), ("--label", "0-9")),
+        (("sample", "x.safetensors", "--label", ""), ("--label", "0-9")),
         (("train", "vae", "--binarize", "maybe"), ("--binarize",)),
     ],
 )

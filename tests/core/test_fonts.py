@@ -227,6 +227,14 @@ def test_a_conditional_model_trains_on_glyphs_and_becomes_a_font(capsys, tmp_pat
     from PIL import ImageFont
 
     assert ImageFont.truetype(str(tmp_path / "m.otf"), 30).getname()[1] == "Regular"
+    # --label names one of the model's characters, in every command that takes it
+    code, _, err = run_cli(capsys, "sample", model, "--label", "b", "--n", "4", "--seed", "1",
+                           "--out", tmp_path / "b.png")
+    assert code == 0, err
+    code, out, err = run_cli(capsys, "encode", model, tmp_path / "b.png", "--label", "a")
+    assert code == 0 and "character 'a'" in out, err
+    code, _, err = run_cli(capsys, "sample", model, "--label", "Z", "--out", tmp_path / "z.png")
+    assert_one_line_error(code, err, "draws these characters: ABCab01")
     plain = save_dataset(tmp_path / "plain.safetensors", np.zeros((8, 28, 28), np.uint8), {})
     code, _, err = run_cli(capsys, "train", "vae", "--conditional", "--epochs", "1", "--data",
                            plain, "--out", tmp_path / "x.safetensors")
