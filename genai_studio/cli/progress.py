@@ -39,10 +39,13 @@ class ProgressLine:
 
         if isinstance(event, Started):
             resumed = f", resuming at step {event.start_step}" if event.start_step else ""
+            # A timed run's step count is its epoch cap's, not what it will do.
+            length = (f"for {format_duration(event.budget_s)}" if event.budget_s is not None
+                      else f"{event.total_steps} steps")
             self._write_line(f"training on {event.device}: {event.num_images} images, "
-                             f"{event.total_steps} steps{resumed}")
+                             f"{length}{resumed}")
         elif isinstance(event, Progress):
-            pct = 100.0 * event.step / max(event.total_steps, 1)
+            pct = 100.0 * event.done
             text = (f"epoch {event.epoch}/{event.epochs} step {event.step}/{event.total_steps} "
                     f"{pct:5.1f}% {event.images_per_s:,.0f} img/s ETA "
                     f"{format_duration(event.eta_s)} {format_losses(event.losses)}")

@@ -187,3 +187,27 @@ def test_a_timed_run_sizes_itself_from_its_data():
     assert small.augment == "diff" and small.batch_size < 128 and small.r1_gamma > 0
     assert small.lr_scale < 1.0 and "200 images" in small.note
     assert plan_for("vae", SMALL - 1).augment == "shift"
+
+
+def test_a_timed_runs_progress_line_speaks_in_time():
+    """`train --minutes 1` said "1500000 steps" (its epoch cap) on its first line, and its
+    percentage, counted in steps against a re-estimated total, went backwards; a timed run's
+    line gives its time and the share of it that is done."""
+    import io
+
+    from genai_studio.cli.progress import ProgressLine
+    from genai_studio.core.train.events import Progress, Started
+
+    out = io.StringIO()
+    line = ProgressLine(out, log_interval_s=0.0)
+    line.update(Started(1_500_000, 15, 0, 2000, "cpu", budget_s=60.0))
+    for step, total, elapsed in ((450, 3350, 15.0), (1420, 3668, 30.0), (1180, 3009, 24.0)):
+        line.update(Progress(30, 224, step, total, {"loss": 1.0}, 6000.0, 60.0 - elapsed,
+                             elapsed, timed=True))
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "training on cpu: 2000 images, for 1:00"
+    assert [ln.split("%")[0].split()[-1] for ln in lines[1:]] == ["25.0", "50.0", "40.0"]
+
+    out = io.StringIO()  # a run by epochs is unchanged
+    ProgressLine(out).update(Started(300, 15, 0, 2000, "cpu"))
+    assert out.getvalue() == "training on cpu: 2000 images, 300 steps\n"

@@ -240,3 +240,29 @@ def test_a_run_folds_the_training_form_in_a_side_dock(window, qtbot):
     qtbot.waitUntil(lambda: not run.is_running(), timeout=30_000)
     qtbot.waitUntil(lambda: panel.kind.isVisible(), timeout=5_000)
     assert not panel.summary.isVisible()
+
+
+def test_a_new_runs_loss_legend_holds_only_its_own_curves(state, qtbot):
+    """The previous run's legend leaves with it at once: its chips waited for a deferred
+    delete and drew over the new ones when the studio was driven without an event loop (the
+    GAN screenshot at 1920x1080 showed two legends on top of each other)."""
+    from PySide6.QtWidgets import QLabel
+
+    from genai_studio.ui.training.loss_plot import LossPlot
+
+    plot = LossPlot(state)
+    qtbot.addWidget(plot)
+    plot.resize(290, 600)
+    plot.show()
+    losses = {"d_loss": 1.3, "g_loss": 0.7, "d_real": 0.5, "d_fake": 0.5}
+
+    def chips() -> list[QLabel]:
+        return [c for c in plot.findChildren(QLabel) if "■" in c.text() and c.isVisible()]
+
+    for _ in range(2):
+        plot.start_run()
+        assert chips() == []
+        for step in range(1, 6):
+            plot.add(step, losses)
+        plot.redraw()
+        qtbot.waitUntil(lambda: len(chips()) == 4, timeout=2000)

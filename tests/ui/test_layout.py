@@ -192,3 +192,24 @@ def test_no_stale_tab_bar_is_left_on_screen(studio, qtbot, tmp_path, model_files
     groups = _tab_groups_on_screen(again)
     assert all(set(titles) == live for titles, live in groups), groups
     again.close()
+
+
+@pytest.mark.parametrize("size", [(1024, 640), (1366, 768)], ids=["1024x640", "1366x768"])
+def test_the_training_progress_reads_in_full_in_its_side_dock(studio, qtbot, size):
+    """The progress bar's words fit the bar ("41%" and "second" were cut off at 1366x768);
+    what does not fit is in its tooltip (and the status bar)."""
+    from genai_studio.core.train.events import RunState
+    from genai_studio.ui.training.state import TrainingStatus
+
+    studio.resize(*size)
+    studio.reset_layout()
+    studio.docks["training"].show()
+    studio.docks["training"].raise_()
+    qtbot.wait(50)
+    detail = "41%  ·  1:06 left  ·  1,199 images a second"
+    studio.state.training.status = TrainingStatus(RunState.TRAINING, 0.41, detail)
+    bar = studio.training.progress_bar
+    room = bar.contentsRect().width()
+    assert bar.fontMetrics().horizontalAdvance(bar.text()) <= room, (bar.text(), room)
+    assert bar.text().startswith("41%  ·  1:06 left")
+    assert bar.toolTip() == detail

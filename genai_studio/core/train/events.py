@@ -23,6 +23,7 @@ class Started:
     start_step: int  # > 0 when resumed
     num_images: int
     device: str
+    budget_s: float | None = None  # a timed run (--minutes): its training time
     # The model being trained, for a live view (whoever holds it copies it only while the
     # loop waits at a yield); not part of the event's value.
     model: Any = field(default=None, repr=False, compare=False)
@@ -38,6 +39,15 @@ class Progress:
     images_per_s: float
     eta_s: float
     elapsed_s: float
+    timed: bool = False  # a run by time: its total steps are re-estimated as it goes
+
+    @property
+    def done(self) -> float:
+        """The share of the run done, 0..1: of its time for a timed run (a share of steps
+        against a re-estimated total would go back and forth), else of its steps."""
+        if self.timed:
+            return self.elapsed_s / max(self.elapsed_s + self.eta_s, 1e-9)
+        return self.step / max(self.total_steps, 1)
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,8 @@ def train(
         return wall_before + time.perf_counter() - t_start - suspended
 
     yield from emit(Started(run.total_steps, run.steps_per_epoch, run.step, len(run.data),
-                            str(device), model=run.model if run.task.makes_images else None))
+                            str(device), budget,
+                            model=run.model if run.task.makes_images else None))
     # Only generators have something to preview; a classifier (the judge) trains without.
     previews = run.task.makes_images
     preview_z, preview_labels = _preview_batch(run) if previews else (None, None)
@@ -260,7 +261,7 @@ def _progress(run: Run, epoch: int, images_per_s: float, s_per_step: float,
     total = max(run.step + int(eta / max(s_per_step, 1e-9)), run.step)
     epochs = max(epoch + 1, -(-total // run.steps_per_epoch))
     return Progress(epoch + 1, epochs, run.step, total, run.last_losses, images_per_s, eta,
-                    elapsed)
+                    elapsed, timed=True)
 
 
 def _check_losses(run: Run, steps: int) -> None:

@@ -123,6 +123,7 @@ class LossPlot(QWidget):
         while self.legend.count():
             item = self.legend.takeAt(0)
             if item.widget() is not None:
+                item.widget().hide()  # now: the delete waits for the event loop
                 item.widget().deleteLater()
         self.hint.hide()
         self.plot.show()

@@ -44,6 +44,35 @@ from genai_studio.ui.training.quality_meter import QualityMeter
 from genai_studio.ui.training.state import TrainingStatus
 
 WIDE = 760  # px: wider than this, form | progress and plot | preview side by side
+PARTS = "  ·  "  # between the parts of a status ("41%  ·  1:06 left  ·  199 images a second")
+
+
+class FittingProgressBar(QProgressBar):
+    """A progress bar whose words fit it: the status's last parts are dropped (then the rest
+    elided) when the bar is too narrow, and the whole status is its tooltip. In a side dock
+    at 1366x768, Qt centred the full status and cut off both its ends ("% · 1:06 left · 199
+    images a seco")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._words = ""
+
+    def set_words(self, words: str) -> None:
+        self._words = words
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        metrics, room = self.fontMetrics(), self.contentsRect().width() - 6
+        parts = self._words.split(PARTS)
+        while len(parts) > 1 and metrics.horizontalAdvance(PARTS.join(parts)) > room:
+            parts.pop()
+        shown = metrics.elidedText(PARTS.join(parts), Qt.TextElideMode.ElideRight, room)
+        self.setFormat(shown)
+        self.setToolTip(self._words if shown != self._words else "")
 
 
 class TrainingPanel(QWidget):
@@ -67,7 +96,7 @@ class TrainingPanel(QWidget):
         middle = QVBoxLayout()
         middle.setSpacing(6)
         middle.addLayout(self._build_buttons(actions))
-        self.progress_bar = QProgressBar()
+        self.progress_bar = FittingProgressBar()
         self.progress_bar.setObjectName("trainingProgress")
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(True)
@@ -294,7 +323,7 @@ class TrainingPanel(QWidget):
         self.train_button.setIcon(icons.icon("bolt", theme.ON_ACCENT))
         self.cancel_button.setIcon(icons.icon("stop", theme.DANGER))
         self.progress_bar.setValue(int(1000 * status.fraction))
-        self.progress_bar.setFormat(status.detail or status.state.value)
+        self.progress_bar.set_words(status.detail or status.state.value)
         if status.state is RunState.FINISHED:
             self.losses.redraw()  # the final stretch of the curve
 

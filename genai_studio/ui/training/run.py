@@ -130,8 +130,7 @@ class TrainingRun(QObject):
     def _detail(event: Progress | None) -> str:
         if event is None:
             return ""
-        pct = 100 * event.step / max(event.total_steps, 1)
-        return (f"{pct:.0f}%  ·  {format_eta(event.eta_s)} left  ·  "
+        return (f"{100 * event.done:.0f}%  ·  {format_eta(event.eta_s)} left  ·  "
                 f"{event.images_per_s:,.0f} images a second")
 
     @gui_slot(object)
@@ -139,8 +138,7 @@ class TrainingRun(QObject):
         self.progress_count += 1
         self.state.training.progress = event
         if self.state.training.status.state in (RunState.LOADING, RunState.TRAINING):
-            self._set(RunState.TRAINING, event.step / max(event.total_steps, 1),
-                      self._detail(event))
+            self._set(RunState.TRAINING, event.done, self._detail(event))
 
     @gui_slot(str)
     def on_noted(self, note: str) -> None:
