@@ -72,8 +72,8 @@ def _repair(args: argparse.Namespace) -> int:
     import numpy as np
 
     from genai_studio.cli.encode import load_generator
-    from genai_studio.cli.sample import resolve_label
     from genai_studio.cli.progress import StatusLine
+    from genai_studio.cli.sample import resolve_label
     from genai_studio.core.data.image_input import open_image
     from genai_studio.core.data.prepare import prepare_with_hole
     from genai_studio.core.export.render import save_png, tile_grid, to_uint8
