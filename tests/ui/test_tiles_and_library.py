@@ -135,16 +135,9 @@ def test_export_into_a_missing_folder_is_a_dialog_not_a_traceback(window, qtbot,
 def test_score_runs_on_the_worker_and_shows_the_result(window, qtbot, model_files, tmp_path):
     import shutil
 
-    from genai_studio.core.store.checkpoints import load_model, model_metadata, save_model
-
     s = window.state
     shutil.copyfile(model_files["judge"], window.paths.judge)
-    # A model of MNIST's digits is the judge's to score (one of the artist's own images is
-    # scored against its own dataset: tests/core/test_own_data_scores.py).
-    tiny = load_model(model_files["vae"]).model
-    digits = save_model(tmp_path / "digits.safetensors", tiny,
-                        model_metadata(tiny, dataset={"name": "mnist"}, training={}))
-    window.library_actions.import_file(digits)
+    window.library_actions.import_file(model_files["vae"])
     qtbot.waitUntil(lambda: s.session.model.path.parent == window.paths.user_models, timeout=10_000)
     qtbot.waitUntil(lambda: s.library.selection == s.session.model.path, timeout=10_000)
     qtbot.waitUntil(window.actions["score_model"].isEnabled, timeout=10_000)  # listed

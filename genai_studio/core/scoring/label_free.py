@@ -135,9 +135,10 @@ def scores_against_data(loaded: Any, data: str, n: int, seed: int = 0,
 
 
 def own_data(metadata: dict[str, Any]) -> str | None:
-    """The name of the artist's dataset a model file was trained on; None for MNIST."""
-    name = (metadata.get("dataset") or {}).get("name", "mnist")
-    return None if str(name).lower() == "mnist" else str(name)
+    """The name of the artist's dataset a model file was trained on; None for MNIST's digits
+    and for an untrained model (recorded as trained on "none"), which the judge scores."""
+    name = str((metadata.get("dataset") or {}).get("name", "mnist"))
+    return None if name.lower() in ("mnist", "none") else name
 
 
 def in_words(scores: dict[str, Any]) -> str:
