@@ -165,19 +165,11 @@ def _prior_used(model: Any, args: argparse.Namespace) -> str:
 def evaluate_without_labels(loaded: Any, args: argparse.Namespace, data: str
                             ) -> dict[str, Any]:
     """A model of the artist's own images: NDB and the pixel FD against its dataset."""
-    from genai_studio.core.data.datasets import load_training_data
-    from genai_studio.core.scoring.label_free import label_free_scores
-    from genai_studio.core.scoring.metrics import draw_samples
-    from genai_studio.core.train.run import check_shape_fits
+    from genai_studio.core.scoring.label_free import scores_against_data
 
     started = time.perf_counter()
-    dataset = load_training_data(data)
-    check_shape_fits(loaded.config, dataset)  # a grey digit model against RGB photos: refused
-    images, _ = draw_samples(loaded.model, args.n, args.seed, _fitted(args))
-    # An ImageSet holds the studio's layout, (N, H, W) or (N, H, W, 3), as uint8.
-    scores = label_free_scores(dataset.images.cpu(), images.numpy(), args.seed)
-    return {**scores, "n": args.n, "sample_seed": args.seed, "data": str(data),
-            "kind": loaded.kind, "conditional": bool(loaded.model.conditional),
+    scores = scores_against_data(loaded, data, args.n, args.seed, _fitted(args))
+    return {**scores, "kind": loaded.kind, "conditional": bool(loaded.model.conditional),
             "prior": _prior_used(loaded.model, args),
             "eval_seconds": round(time.perf_counter() - started, 1)}
 

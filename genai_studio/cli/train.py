@@ -376,17 +376,19 @@ def _report(args, finished, signum: int, device, seconds: float) -> int:
 
 
 def _score_timed(path: Path, device) -> None:
-    """A timed run ends with a scored model: the judge's quick scores (2,000 samples) for a
-    model of MNIST's digits, kept in its file; others say why they are not judged."""
+    """A timed run ends with a scored model (2,000 samples), kept in its file: the judge's
+    quick scores for a model of MNIST's digits, the label-free ones for the artist's own."""
+    from genai_studio.core.scoring.label_free import in_words
     from genai_studio.core.store.library import score_model
     from genai_studio.core.store.resources import shipped_models_dir
 
-    judge = shipped_models_dir() / JUDGE_FILE
     try:
-        scores = score_model(path, judge, n=2000, device=str(device), write=True)
+        scores = score_model(path, shipped_models_dir() / JUDGE_FILE, n=2000,
+                             device=str(device), write=True)
     except GenAIError as exc:
-        say(f"not scored: {exc}")
-        return
+        return say(f"not scored: {exc}")
+    if "judge_fd" not in scores:  # the artist's own images: scored against their data
+        return say(in_words(scores))
     say(f"scores: confidence {scores['mean_confidence']:.2f}, likeness to real digits "
         f"(judge FD, lower is better) {scores['judge_fd']:.1f}")
 

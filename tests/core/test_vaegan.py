@@ -122,3 +122,30 @@ def test_trains_resumes_exactly_and_reports_its_loss_terms(tiny_train_set, tmp_p
     a, b = load_model(straight).model.state_dict(), load_model(split).model.state_dict()
     for key in a:
         assert torch.equal(a[key], b[key]), key
+
+
+@torch.no_grad()
+def test_a_vaegan_started_from_a_vae_encodes_and_draws_as_the_vae_did(tmp_path):
+    """--init-from (Ham et al. 2020): the run starts from the VAE's encoder and decoder (and
+    its EMA decoder from the same weights); a VAE of other sizes is refused in one line."""
+    from genai_studio.core.errors import UsageError
+    from genai_studio.core.models.registry import VAEConfig, build_model
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
+    from genai_studio.core.train.run import warm_start
+
+    torch.manual_seed(0)
+    vae = build_model(VAEConfig(latent_dim=4, hidden=(24, 16))).eval()
+    path = save_model(tmp_path / "vae.safetensors", vae,
+                      model_metadata(vae, dataset={"name": "mnist"}, training={}))
+    config = VAEGANConfig(arch="mlp", mlp_hidden=(24, 16), latent_dim=4, channels=4,
+                          ema_decay=0.999)
+    vaegan = VAEGAN(config).eval()
+    x, z = torch.rand(6, 1, 28, 28), torch.randn(6, 4)
+    assert not torch.allclose(vaegan.decode(z), vae.decode(z))  # a fresh start draws noise
+    record = warm_start(vaegan, path)
+    assert record["name"] == "vae.safetensors" and len(record["sha256"]) == 64
+    torch.testing.assert_close(vaegan.encode(x)[0], vae.encode(x)[0])
+    torch.testing.assert_close(vaegan.decode(z), vae.decode(z))  # through the EMA decoder
+    other = VAEGAN(VAEGANConfig(arch="mlp", mlp_hidden=(32,), latent_dim=4, channels=4))
+    with pytest.raises(UsageError, match="hidden"):
+        warm_start(other, path)

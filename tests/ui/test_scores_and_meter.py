@@ -204,3 +204,15 @@ def test_the_info_box_names_how_each_likelihood_was_estimated():
     vaegan = dict(score_rows({"mean_confidence": 0.9, "reconstruction_accuracy": 0.9721}))
     assert vaegan["redraws"] == "97.2% of test digits as the same digit"
     assert "test NLL" not in vaegan
+
+
+def test_the_library_list_reads_a_model_of_own_images_by_its_label_free_scores(tmp_path):
+    from genai_studio.core.store.library import Entry
+    from genai_studio.ui.library.models_panel import _detail
+
+    meta = {"kind": "gan", "latent_dim": 64, "dataset": {"name": "shapes"},
+            "metrics": {"ndb": 26, "ndb_bins": 30, "pixel_fd": 2.2895, "data": "shapes"}}
+    line = _detail(Entry(tmp_path / "shapes-gan.safetensors", False, meta))
+    assert line.endswith("variety 26/30 bins off") and "not scored" not in line
+    meta["metrics"] = {}
+    assert _detail(Entry(tmp_path / "x.safetensors", False, meta)).endswith("not scored")

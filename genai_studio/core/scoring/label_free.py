@@ -116,3 +116,33 @@ def label_free_scores(data_images: np.ndarray | torch.Tensor,
     return {**ndb(data, samples, seed=seed), "pixel_fd": round(pixel_fd(data, samples, seed), 4),
             "pixel_fd_space": f"{COMPONENTS} principal components of the dataset's images, "
                               f"grey, {SIDE}x{SIDE} px"}
+
+
+def scores_against_data(loaded: Any, data: str, n: int, seed: int = 0,
+                        fitted: bool | None = None) -> dict[str, Any]:
+    """A loaded model's NDB and pixel FD against a dataset (its own, for a model of the
+    artist's images), JSON-ready; a dataset of another size or colour is refused."""
+    from genai_studio.core.data.datasets import load_training_data
+    from genai_studio.core.scoring.metrics import draw_samples
+    from genai_studio.core.train.run import check_shape_fits
+
+    dataset = load_training_data(data)
+    check_shape_fits(loaded.config, dataset)  # a grey digit model against RGB photos: refused
+    images, _ = draw_samples(loaded.model, n, seed, fitted)
+    # An ImageSet holds the studio's layout, (N, H, W) or (N, H, W, 3), as uint8.
+    scores = label_free_scores(dataset.images.cpu(), images.numpy(), seed)
+    return {**scores, "n": n, "sample_seed": seed, "data": str(data)}
+
+
+def own_data(metadata: dict[str, Any]) -> str | None:
+    """The name of the artist's dataset a model file was trained on; None for MNIST's digits
+    and for an untrained model (recorded as trained on "none"), which the judge scores."""
+    name = str((metadata.get("dataset") or {}).get("name", "mnist"))
+    return None if name.lower() in ("mnist", "none") else name
+
+
+def in_words(scores: dict[str, Any]) -> str:
+    """One line of label-free scores for an artist: the plain word, then the measure."""
+    return (f"scores against {scores['data']}: variety {scores['ndb']} of {scores['ndb_bins']} "
+            f"bins off the data's mix (NDB), likeness {scores['pixel_fd']:.3f} (pixel FD); "
+            "lower is better for both")

@@ -217,20 +217,26 @@ def delete_model(path: Path) -> None:
 
 def score_model(path: Path, judge_path: Path, n: int = 10000, seed: int = 0,
                 device: str = "auto", write: bool = False) -> dict[str, Any]:
-    """The judge's scores of a generator file (as ``genai-studio eval`` without the NLL);
-    with ``write``, merged into the file's ``metrics`` (likelihoods already there stay)."""
+    """The judge's scores of a generator file (as ``genai-studio eval`` without the NLL), or
+    for a model of the artist's own images, the label-free ones against its dataset (as
+    ``eval`` gives them); with ``write``, merged into the file's ``metrics`` (likelihoods
+    already there stay)."""
     from genai_studio.core.data.mnist import load_mnist
     from genai_studio.core.runtime.devices import resolve_device
     from genai_studio.core.runtime.threads import computing
+    from genai_studio.core.scoring.label_free import own_data, scores_against_data
     from genai_studio.core.scoring.metrics import judge_generator
     from genai_studio.core.store.checkpoints import load_model, write_metrics
 
     with computing():  # the calling thread's torch settings, before its first operation
         device = resolve_device(device)
         loaded = load_model(path, device, expect_kind=GENERATOR_KINDS)
-        judge = load_model(judge_path, device, expect_kind="judge").model
-        scores = judge_generator(loaded.model, judge, load_mnist("test", device), n=n,
-                                 seed=seed)
+        if (data := own_data(loaded.metadata)) is not None:  # no digit judge reads these
+            scores = scores_against_data(loaded, data, n, seed)
+        else:
+            judge = load_model(judge_path, device, expect_kind="judge").model
+            scores = judge_generator(loaded.model, judge, load_mnist("test", device), n=n,
+                                     seed=seed)
     metrics = {**(loaded.metadata.get("metrics") or {}), **scores}
     if write:
         write_metrics(path, metrics)

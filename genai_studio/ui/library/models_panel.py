@@ -103,8 +103,11 @@ def _detail(entry: Entry | UnfinishedRun) -> str:
     meta = entry.metadata
     if not entry.is_generator:
         return f"{entry.kind.upper()} · scores models"
-    confidence = (meta.get("metrics") or {}).get("mean_confidence")
+    metrics = meta.get("metrics") or {}
+    confidence, ndb = metrics.get("mean_confidence"), metrics.get("ndb")
     score = f"sharp {confidence:.2f}" if isinstance(confidence, float) else "not scored"
+    if not isinstance(confidence, float) and isinstance(ndb, int):  # the artist's own images
+        score = f"variety {ndb}/{metrics.get('ndb_bins')} bins off"
     return f"{entry.kind.upper()} · {meta.get('latent_dim', '?')}-D · {_dataset(meta)} · {score}"
 
 

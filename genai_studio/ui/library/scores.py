@@ -27,6 +27,8 @@ def score_rows(metrics: dict[str, Any] | None) -> list[tuple[str, str]]:
     metrics = metrics or {}
     confidence = _num(metrics, "mean_confidence")
     if confidence is None and _num(metrics, "nll_nats") is None:
+        if _num(metrics, "pixel_fd") is not None:  # the artist's own images: no judge
+            return _label_free_rows(metrics)
         return [("quality", f"{NOT_SCORED} ({SCORE_HINT})")]
     rows: list[tuple[str, str]] = []
     if confidence is not None:
@@ -56,6 +58,16 @@ def score_rows(metrics: dict[str, Any] | None) -> list[tuple[str, str]]:
     return rows
 
 
+def _label_free_rows(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+    """A model of the artist's own images, scored against its dataset without a judge."""
+    data = metrics.get("data") or "its data"
+    return [("variety", f"{metrics.get('ndb')} of {metrics.get('ndb_bins')} kinds of image "
+                        f"drawn too often or too rarely (NDB against {data}, lower is better)"),
+            ("likeness", f"{float(metrics['pixel_fd']):.3f} from {data}'s images in shape and "
+                         "tone (pixel FD, lower is closer)"),
+            ("scored on", f"{metrics.get('n')} samples")]
+
+
 def _nll_method(metrics: dict[str, Any]) -> str:
     """How the NLL was estimated: files scored before the converging estimate say IWAE."""
     estimate = metrics.get("nll_estimate")
@@ -76,6 +88,9 @@ def headline(metrics: dict[str, Any] | None) -> str:
         parts.append(f"on request {100 * accuracy:.0f}%")
     elif (deviation := _num(metrics, "max_class_deviation")) is not None:
         parts.append(f"variety ±{100 * deviation:.1f} pts")
+    elif (pixel_fd := _num(metrics, "pixel_fd")) is not None:  # the artist's own images
+        parts.append(f"variety {metrics.get('ndb')}/{metrics.get('ndb_bins')} bins off, "
+                     f"likeness {pixel_fd:.3f}")
     if (nll := _num(metrics, "nll_nats")) is not None:
         parts.append(f"knows its data {nll:.1f} nats")
     return "quality: " + (", ".join(parts) if parts else NOT_SCORED)
