@@ -367,15 +367,13 @@ def _report(args, finished, signum: int, device, seconds: float) -> int:
         f"final {format_losses(s['final_losses'])}")
     if args.kind == "judge":
         record_judge_accuracy(finished.path, device)
-    elif args.minutes is not None and args.data is not None:
-        say("not scored: the judge scores MNIST digits; this model learned your own images")
     elif args.minutes is not None:
-        _score_timed(finished.path, device)
+        _score_timed(finished.path, device, args.data)
     say(f"model: {finished.path}\ncheckpoint: {finished.checkpoint}")
     return 0
 
 
-def _score_timed(path: Path, device) -> None:
+def _score_timed(path: Path, device, data: Path | None) -> None:
     """A timed run ends with a scored model (2,000 samples), kept in its file: the judge's
     quick scores for a model of MNIST's digits, the label-free ones for the artist's own."""
     from genai_studio.core.scoring.label_free import in_words
@@ -384,7 +382,7 @@ def _score_timed(path: Path, device) -> None:
 
     try:
         scores = score_model(path, shipped_models_dir() / JUDGE_FILE, n=2000,
-                             device=str(device), write=True)
+                             device=str(device), write=True, data=data)
     except GenAIError as exc:
         return say(f"not scored: {exc}")
     if "judge_fd" not in scores:  # the artist's own images: scored against their data

@@ -216,11 +216,13 @@ def delete_model(path: Path) -> None:
 
 
 def score_model(path: Path, judge_path: Path, n: int = 10000, seed: int = 0,
-                device: str = "auto", write: bool = False) -> dict[str, Any]:
+                device: str = "auto", write: bool = False,
+                data: str | Path | None = None) -> dict[str, Any]:
     """The judge's scores of a generator file (as ``genai-studio eval`` without the NLL), or
     for a model of the artist's own images, the label-free ones against its dataset (as
     ``eval`` gives them); with ``write``, merged into the file's ``metrics`` (likelihoods
-    already there stay)."""
+    already there stay). ``data``: where the model's dataset is, when the caller knows (a
+    run given a dataset's path: the file records only its name)."""
     from genai_studio.core.data.mnist import load_mnist
     from genai_studio.core.runtime.devices import resolve_device
     from genai_studio.core.runtime.threads import computing
@@ -231,8 +233,9 @@ def score_model(path: Path, judge_path: Path, n: int = 10000, seed: int = 0,
     with computing():  # the calling thread's torch settings, before its first operation
         device = resolve_device(device)
         loaded = load_model(path, device, expect_kind=GENERATOR_KINDS)
-        if (data := own_data(loaded.metadata)) is not None:  # no digit judge reads these
-            scores = scores_against_data(loaded, data, n, seed)
+        own = own_data(loaded.metadata)
+        if own is not None:  # no digit judge reads these
+            scores = scores_against_data(loaded, str(data or own), n, seed)
         else:
             judge = load_model(judge_path, device, expect_kind="judge").model
             scores = judge_generator(loaded.model, judge, load_mnist("test", device), n=n,
