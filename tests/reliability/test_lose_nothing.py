@@ -221,6 +221,25 @@ def test_no_command_writes_a_file_a_live_run_holds(world, tmp_path, command, opt
     assert held.read_bytes() == b"the run's"
 
 
+def test_eval_write_refuses_a_model_a_live_run_holds_before_any_work(world, tmp_path,
+                                                                    monkeypatch):
+    """eval --write rewrites its model in place: a model a live run holds is refused at once,
+    not after minutes of scoring."""
+    def no_work(*_args, **_kwargs):
+        raise AssertionError("the evaluation began")
+
+    for target in ("genai_studio.core.data.mnist.load_mnist",
+                   "genai_studio.core.scoring.metrics.draw_samples",
+                   "genai_studio.core.scoring.label_free.label_free_scores"):
+        monkeypatch.setattr(target, no_work)
+    model = tmp_path / "held.safetensors"
+    model.write_bytes(world["model"].read_bytes())
+    with held_elsewhere(model):
+        code, _, err = cli("eval", model, "--write", "--n", "10", "--device", "cpu")
+    one_line(code, err, "another run")
+    assert model.read_bytes() == world["model"].read_bytes()
+
+
 def test_a_checkpoint_is_held_with_its_model(world, tmp_path):
     model = tmp_path / "run.safetensors"
     ckpt = tmp_path / "run.ckpt.safetensors"
