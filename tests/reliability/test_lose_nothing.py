@@ -290,6 +290,37 @@ def test_force_replaces_only_a_file_of_its_kind(world, tmp_path):
     assert read_dataset_info(old)[0].num_images == 3  # a dataset replaced by a dataset
 
 
+def _fonts_folder(root: Path) -> Path:
+    from tests.core.font_files import write_font
+
+    folder = root / "fonts"
+    if not folder.exists():
+        write_font(folder / "a.ttf", "abc")
+    return folder
+
+
+FORCE = {  # every command with --force: what it scans, and its arguments
+    "dataset create": lambda w, out: ["dataset", "create", w["folder"], "--out", out],
+    "dataset fonts": lambda w, out: ["dataset", "fonts", _fonts_folder(w["root"]), "--chars",
+                                     "abc", "--out", out],
+}
+
+
+@pytest.mark.parametrize("command", sorted(FORCE))
+def test_every_force_replaces_only_a_dataset(world, tmp_path, command):
+    victims = {"model.safetensors": world["model"].read_bytes(),
+               "notes.safetensors": b"my notes"}
+    for name, data in victims.items():
+        (tmp_path / name).write_bytes(data)
+        code, _, err = cli(*FORCE[command](world, tmp_path / name), "--force")
+        one_line(code, err, "not a dataset", "--force")
+        assert (tmp_path / name).read_bytes() == data
+    old = tmp_path / "old.safetensors"
+    old.write_bytes(world["dataset"].read_bytes())
+    code, _, err = cli(*FORCE[command](world, old), "--force")
+    assert code == 0, err  # a dataset replaced by a dataset
+
+
 # ----------------------------------------------------------------------------- round trips
 
 
