@@ -16,6 +16,7 @@ the process-level classes under real processes, memory limits and signals).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import struct
@@ -319,6 +320,39 @@ def test_every_force_replaces_only_a_dataset(world, tmp_path, command):
     old.write_bytes(world["dataset"].read_bytes())
     code, _, err = cli(*FORCE[command](world, old), "--force")
     assert code == 0, err  # a dataset replaced by a dataset
+
+
+@pytest.mark.parametrize("fmt, suffix", [("sprite", ".png"), ("svg-sprite", ".svg")])
+def test_a_sprite_sheet_replaces_only_a_map_the_studio_wrote(tmp_path, fmt, suffix):
+    """A sheet's JSON map is an output the artist never names: a .json of theirs sharing the
+    sheet's name is never replaced; a map of an earlier export of that sheet is."""
+    from genai_studio.core.errors import OutputError
+    from genai_studio.core.export import writers
+    from genai_studio.core.export.options import ExportStyle, Timing
+    from genai_studio.core.export.provenance import Provenance
+
+    images = np.zeros((4, 28, 28), np.float32)
+    images[:, 8:20, 10:18] = 1.0
+    prov = Provenance("m", "ab" * 32, np.zeros((4, 2), np.float32), kind="morph",
+                      anchors=np.zeros((2, 2), np.float32))
+
+    def export(target: Path, latent: float = 0.0):
+        record = dataclasses.replace(prov, latent=np.full((4, 2), latent, np.float32))
+        return writers.run(writers.export_animation(target, images, record, ExportStyle(),
+                                                    Timing(), fmt))
+
+    sheet = tmp_path / f"sheet{suffix}"
+    notes = sheet.with_suffix(".json")
+    for theirs in (b'{"my": "notes"}', b"not json at all", b"[" * 100_000):
+        notes.write_bytes(theirs)
+        with pytest.raises(OutputError, match="sheet.json"):
+            export(sheet)
+        assert notes.read_bytes() == theirs and not sheet.exists()
+    notes.unlink()
+    export(sheet)
+    first = notes.read_bytes()
+    export(sheet, latent=1.0)  # exported again: its own map is replaced
+    assert notes.read_bytes() != first
 
 
 # ----------------------------------------------------------------------------- round trips
