@@ -96,20 +96,30 @@ def register_fonts(sub: argparse._SubParsersAction) -> None:
 
 
 def run_fonts(args: argparse.Namespace) -> int:
-    from genai_studio.cli.progress import StatusLine
-    from genai_studio.core.data.datasets import dataset_path
-    from genai_studio.core.data.font_dataset import FontProgress, keep_fonts, scan_fonts
+    from genai_studio.core.data.datasets import DATASET, dataset_path
     from genai_studio.core.data.fonts import check_chars
-    from genai_studio.core.errors import OutputError, UsageError
-    from genai_studio.core.store.files import check_writable
+    from genai_studio.core.errors import OutputError
+    from genai_studio.core.store.outputs import claim_outputs
 
     chars = check_chars(args.chars)
     out = dataset_path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    check_writable(out, inputs=args.fonts)
-    if out.exists() and not args.force:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot make {out.parent}: {exc.strerror or exc}") from None
+    if os.path.lexists(out) and not args.force:
         raise OutputError(f"a dataset {out.name} exists already; choose another name or "
                           "pass --force")
+    # The fonts (and the folders scanned for them) are inputs; --force replaces only a dataset.
+    with claim_outputs({"--out": out}, args.fonts, same_kind=DATASET):
+        return _fonts(args, chars, out)
+
+
+def _fonts(args: argparse.Namespace, chars: str, out: Path) -> int:
+    from genai_studio.cli.progress import StatusLine
+    from genai_studio.core.data.font_dataset import FontProgress, keep_fonts, scan_fonts
+    from genai_studio.core.errors import UsageError
+
     status = StatusLine(sys.stderr)
     started = time.perf_counter()
     for event in scan_fonts(args.fonts, chars, args.size):

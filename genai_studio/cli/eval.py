@@ -97,6 +97,10 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     from genai_studio.core.store.checkpoints import load_model
     from genai_studio.core.train.accel import full_precision
 
+    if args.write:  # the model is rewritten in place: refused now if it cannot be
+        from genai_studio.core.store.files import check_writable
+
+        check_writable(args.model)  # (a live run holds it, a device, a read-only folder)
     device = resolve_device(args.device)
     # The model first: a judge or a damaged file is refused before any work is done.
     loaded = load_model(args.model, device, expect_kind=GENERATOR_KINDS)

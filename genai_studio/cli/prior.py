@@ -36,17 +36,18 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import time
 
-    from genai_studio.core.data.datasets import load_training_data
+    from genai_studio.core.data.datasets import load_training_data, training_data_files
     from genai_studio.core.latent.prior_fit import fit_prior_file
     from genai_studio.core.store.checkpoints import read_metadata
     from genai_studio.core.store.outputs import claim_outputs
 
-    with claim_outputs({"--out": args.out}, [args.model]):
-        data = args.data
-        if data is None:
-            dataset = read_metadata(args.model).get("dataset") or {}
-            name = dataset.get("name") if isinstance(dataset, dict) else None
-            data = None if name in (None, "mnist") else name
+    data = args.data
+    if data is None:
+        dataset = read_metadata(args.model).get("dataset") or {}
+        name = dataset.get("name") if isinstance(dataset, dict) else None
+        data = None if name in (None, "mnist") else name
+    # The images fitted to are an input too: --out may never be the dataset's file.
+    with claim_outputs({"--out": args.out}, [args.model, *training_data_files(data)]):
         t0 = time.perf_counter()
         record = fit_prior_file(args.model, args.out, load_training_data(data),
                                 args.components, args.seed)

@@ -16,6 +16,7 @@ the process-level classes under real processes, memory limits and signals).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import struct
@@ -116,32 +117,37 @@ def commands(w: dict, outputs: dict[str, Path]) -> dict[str, list]:
                     "--size", "28", "--out", o["--out"]],
         "train": ["train", "vae", "--hidden", "8", "--epochs", "1", "--data", w["dataset"],
                   "--out", o["--out"]],
+        "fit-prior": ["fit-prior", w["model"], "--data", w["dataset"], "--components", "1",
+                      "--out", o["--out"]],
     }
 
 
 # What each command reads, and which outputs it has.
 INPUTS = {"sample": ["model"], "repair": ["model", "image", "mask"],
           "dataset create": ["scanned"], "dataset preview": ["dataset"],
-          "animate": ["model", "tile", "tile2"], "train": ["dataset"]}
+          "animate": ["model", "tile", "tile2"], "train": ["dataset"],
+          "fit-prior": ["model", "dataset"]}
 OUTPUTS = {"sample": ["--out", "--npy"], "repair": ["--out", "--strip"],
            "dataset create": ["--out"], "dataset preview": ["--out"], "animate": ["--out"],
-           "train": ["--out"]}
+           "train": ["--out"], "fit-prior": ["--out"]}
 SUFFIX = {"sample": ".png", "repair": ".png", "dataset create": ".safetensors",
-          "dataset preview": ".png", "animate": ".gif", "train": ".safetensors"}
+          "dataset preview": ".png", "animate": ".gif", "train": ".safetensors",
+          "fit-prior": ".safetensors"}
 CASES = [(c, out, src) for c in INPUTS for out in OUTPUTS[c] for src in INPUTS[c]]
 
 
-def _spelling(path: Path, how: str, scratch: Path) -> Path:
-    """Another way to name the same file: itself, a symlink, a hard link, a detour."""
+def _spelling(path: Path, how: str, scratch: Path, suffix: str) -> Path:
+    """Another way to name the same file: itself, a symlink, a hard link, a detour. Links are
+    named with the output's ``suffix``, so the file's identity, not its name, must refuse
+    them."""
     if how == "same":
         return path
-    if how == "symlink":
-        link = scratch / f"link-{path.name}"
-        link.symlink_to(path)
-        return link
-    if how == "hardlink":
-        link = scratch / f"hard-{path.name}"
-        os.link(path, link)
+    if how in ("symlink", "hardlink"):
+        link = scratch / f"{'link' if how == 'symlink' else 'hard'}-{path.stem}{suffix}"
+        if how == "symlink":
+            link.symlink_to(path)
+        else:
+            os.link(path, link)
         return link
     return path.parent / ".." / path.parent.name / path.name  # a detour through the parent
 
@@ -152,21 +158,20 @@ def _fresh_outputs(command: str, scratch: Path) -> dict[str, Path]:
             "--strip": scratch / "strip.png"}
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
-@given(case=st.sampled_from(CASES),
-       how=st.sampled_from(["same", "symlink", "hardlink", "detour"]))
-def test_no_command_ever_writes_over_one_of_its_own_inputs(world, tmp_path_factory, case, how):
+@pytest.mark.parametrize("how", ["same", "symlink", "hardlink", "detour"])
+@pytest.mark.parametrize("case", CASES, ids="-".join)
+def test_no_command_ever_writes_over_one_of_its_own_inputs(world, tmp_path, case, how):
     command, option, source = case
-    scratch = tmp_path_factory.mktemp("scratch")
+    scratch = tmp_path
     before = {name: Path(p).read_bytes() for name, p in world.items() if Path(p).is_file()}
     outputs = _fresh_outputs(command, scratch)
-    outputs[option] = _spelling(world[source], how, scratch)
+    suffix = outputs[option].suffix
+    outputs[option] = _spelling(world[source], how, scratch, suffix)
     code, _, err = cli(*commands(world, outputs)[command])
-    # An input of a format the option does not write is refused first by its suffix
-    # (cli/outputs.py): either way in one line, before anything is written.
+    # An input of a format the option does not write, named as itself, is refused first by
+    # its suffix (cli/outputs.py); a link named like the output only by its identity.
     line = one_line(code, err)
-    assert "also an input" in line or "this writes" in line, line
+    assert "also an input" in line or ("this writes" in line and how in ("same", "detour")), line
     after = {name: Path(p).read_bytes() for name, p in world.items() if Path(p).is_file()}
     assert after == before
     assert [p.name for p in scratch.iterdir() if not p.name.startswith(("link-", "hard-"))] == []
@@ -178,7 +183,7 @@ def test_two_outputs_of_one_command_are_never_one_file(world, tmp_path, command,
     outputs = _fresh_outputs(command, tmp_path)
     first, second = OUTPUTS[command]
     outputs[first].write_bytes(b"keep me")
-    outputs[second] = _spelling(outputs[first], how, tmp_path)
+    outputs[second] = _spelling(outputs[first], how, tmp_path, outputs[second].suffix)
     code, _, err = cli(*commands(world, outputs)[command])
     line = one_line(code, err)  # or first refused by its suffix (cli/outputs.py)
     assert "same file" in line or "this writes" in line, line
@@ -215,6 +220,25 @@ def test_no_command_writes_a_file_a_live_run_holds(world, tmp_path, command, opt
         code, _, err = cli(*commands(world, outputs)[command])
     one_line(code, err, "another run")
     assert held.read_bytes() == b"the run's"
+
+
+def test_eval_write_refuses_a_model_a_live_run_holds_before_any_work(world, tmp_path,
+                                                                    monkeypatch):
+    """eval --write rewrites its model in place: a model a live run holds is refused at once,
+    not after minutes of scoring."""
+    def no_work(*_args, **_kwargs):
+        raise AssertionError("the evaluation began")
+
+    for target in ("genai_studio.core.data.mnist.load_mnist",
+                   "genai_studio.core.scoring.metrics.draw_samples",
+                   "genai_studio.core.scoring.label_free.label_free_scores"):
+        monkeypatch.setattr(target, no_work)
+    model = tmp_path / "held.safetensors"
+    model.write_bytes(world["model"].read_bytes())
+    with held_elsewhere(model):
+        code, _, err = cli("eval", model, "--write", "--n", "10", "--device", "cpu")
+    one_line(code, err, "another run")
+    assert model.read_bytes() == world["model"].read_bytes()
 
 
 def test_a_checkpoint_is_held_with_its_model(world, tmp_path):
@@ -265,6 +289,70 @@ def test_force_replaces_only_a_file_of_its_kind(world, tmp_path):
     code, _, err = cli("dataset", "create", world["folder"], "--out", old, "--force")
     assert code == 0, err
     assert read_dataset_info(old)[0].num_images == 3  # a dataset replaced by a dataset
+
+
+def _fonts_folder(root: Path) -> Path:
+    from tests.core.font_files import write_font
+
+    folder = root / "fonts"
+    if not folder.exists():
+        write_font(folder / "a.ttf", "abc")
+    return folder
+
+
+FORCE = {  # every command with --force: what it scans, and its arguments
+    "dataset create": lambda w, out: ["dataset", "create", w["folder"], "--out", out],
+    "dataset fonts": lambda w, out: ["dataset", "fonts", _fonts_folder(w["root"]), "--chars",
+                                     "abc", "--out", out],
+}
+
+
+@pytest.mark.parametrize("command", sorted(FORCE))
+def test_every_force_replaces_only_a_dataset(world, tmp_path, command):
+    victims = {"model.safetensors": world["model"].read_bytes(),
+               "notes.safetensors": b"my notes"}
+    for name, data in victims.items():
+        (tmp_path / name).write_bytes(data)
+        code, _, err = cli(*FORCE[command](world, tmp_path / name), "--force")
+        one_line(code, err, "not a dataset", "--force")
+        assert (tmp_path / name).read_bytes() == data
+    old = tmp_path / "old.safetensors"
+    old.write_bytes(world["dataset"].read_bytes())
+    code, _, err = cli(*FORCE[command](world, old), "--force")
+    assert code == 0, err  # a dataset replaced by a dataset
+
+
+@pytest.mark.parametrize("fmt, suffix", [("sprite", ".png"), ("svg-sprite", ".svg")])
+def test_a_sprite_sheet_replaces_only_a_map_the_studio_wrote(tmp_path, fmt, suffix):
+    """A sheet's JSON map is an output the artist never names: a .json of theirs sharing the
+    sheet's name is never replaced; a map of an earlier export of that sheet is."""
+    from genai_studio.core.errors import OutputError
+    from genai_studio.core.export import writers
+    from genai_studio.core.export.options import ExportStyle, Timing
+    from genai_studio.core.export.provenance import Provenance
+
+    images = np.zeros((4, 28, 28), np.float32)
+    images[:, 8:20, 10:18] = 1.0
+    prov = Provenance("m", "ab" * 32, np.zeros((4, 2), np.float32), kind="morph",
+                      anchors=np.zeros((2, 2), np.float32))
+
+    def export(target: Path, latent: float = 0.0):
+        record = dataclasses.replace(prov, latent=np.full((4, 2), latent, np.float32))
+        return writers.run(writers.export_animation(target, images, record, ExportStyle(),
+                                                    Timing(), fmt))
+
+    sheet = tmp_path / f"sheet{suffix}"
+    notes = sheet.with_suffix(".json")
+    for theirs in (b'{"my": "notes"}', b"not json at all", b"[" * 100_000):
+        notes.write_bytes(theirs)
+        with pytest.raises(OutputError, match="sheet.json"):
+            export(sheet)
+        assert notes.read_bytes() == theirs and not sheet.exists()
+    notes.unlink()
+    export(sheet)
+    first = notes.read_bytes()
+    export(sheet, latent=1.0)  # exported again: its own map is replaced
+    assert notes.read_bytes() != first
 
 
 # ----------------------------------------------------------------------------- round trips

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from genai_studio.core.export.imagemeta import png_info
@@ -111,6 +111,51 @@ def test_a_settings_file_linked_to_a_device_is_never_replaced(qtbot, tmp_path, m
     w.close()
     assert ini.is_symlink() and stat.S_ISCHR(os.stat(device).st_mode)
     assert any("device" in note for note in w.settings_notes)
+
+
+WINDOW_CHILD = """
+import os, sys, time
+os.environ['QT_QPA_PLATFORM'] = 'offscreen'
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from genai_studio import app as studio
+ini, folder = sys.argv[1:3]
+w = studio.create_main_window(folder, folder + '/user', QSettings(ini, QSettings.Format.IniFormat))
+w.show()
+end = time.monotonic() + 3
+while time.monotonic() < end:  # the docks are placed (their layout restored) once laid out
+    app.processEvents()
+print('notes:', w.settings_notes, flush=True)
+w.close()
+os._exit(0)
+"""
+
+
+def test_a_damaged_dock_layout_never_stops_the_window_opening(tmp_path):
+    """Qt's restoreState trusts the dock-area numbers it reads: one damaged byte of the saved
+    layout crashed the studio at every start. A layout other than the one saved is dropped."""
+    import subprocess
+    from pathlib import Path
+
+    ini = str(tmp_path / "studio.ini")
+
+    def window() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", WINDOW_CHILD, ini, str(tmp_path)],
+                              capture_output=True, text=True, timeout=120,
+                              cwd=Path(__file__).parents[2])
+
+    first = window()  # closing it saves its layout
+    assert first.returncode == 0 and "window_state" not in first.stdout, first.stderr[-2000:]
+    settings = QSettings(ini, QSettings.Format.IniFormat)
+    layout = bytearray(settings.value("window_state").data())
+    assert layout[8] == 0xFD  # QMainWindow's dock marker; the first area's number follows
+    layout[13:17] = struct.pack(">i", 16_384)
+    settings.setValue("window_state", QByteArray(bytes(layout)))
+    settings.sync()
+    second = window()
+    assert second.returncode == 0, (second.returncode, second.stderr[-2000:])
+    assert "setting 'window_state' ignored" in second.stdout, second.stdout
 
 
 # ----------------------------------------------------------------------------- plain text

@@ -262,11 +262,35 @@ def check_target(target: Path, fmt: str, inputs: Sequence[Path] = ()) -> Path:
         _check_empty(target)
         check_writable((target if target.is_dir() else target.parent) / "frame_0000.png")
         check_not_held(target)
-    elif fmt == "svg-sprite":
+    elif fmt in ("sprite", "svg-sprite"):
         check_outputs({"the export": target, "its map": target.with_suffix(".json")}, inputs)
+        _check_own_map(target.with_suffix(".json"))
     else:
         check_outputs({"the export": target}, inputs)
     return target
+
+
+def _check_own_map(path: Path) -> None:
+    """A sheet's map is a file the artist never names: it replaces only a map the studio
+    wrote (one with a GenAI Studio provenance), never a .json of theirs of the same name."""
+    import os
+
+    from genai_studio.core.errors import GenAIError
+    from genai_studio.core.export.provenance import FORMAT, MAX_JSON_BYTES
+    from genai_studio.core.store.files import read_untrusted
+    from genai_studio.core.validate import loads_json
+
+    if not os.path.lexists(path):
+        return
+    try:
+        record = loads_json(read_untrusted(path, 4 * MAX_JSON_BYTES + (1 << 20), OutputError),
+                            path.name, OutputError)
+    except GenAIError:
+        record = None
+    prov = record.get("provenance") if isinstance(record, dict) else None
+    if not (isinstance(prov, dict) and prov.get("format") == FORMAT):
+        raise OutputError(f"refused: {path.name} is there already and is not a sprite map "
+                          "GenAI Studio wrote; move it or give the sheet another name")
 
 
 def _check_empty(target: Path) -> None:

@@ -12,12 +12,17 @@ studio must open anyway, so nothing read from here is trusted:
   maps, a list claiming millions of items, a huge text) is dropped with a note;
 * each persisted state field then checks what it gets (``ui.common.fields.Field.decode``) and
   keeps its default otherwise. The defaults live with the fields, in one place;
+* a blob only Qt can check (the window's geometry and dock layout) is kept with its SHA-256
+  (:meth:`Preferences.set_sealed`) and handed back to Qt only when it matches: Qt's
+  ``restoreState`` trusts the dock-area numbers it reads, and one damaged byte crashed the
+  studio at every start (a segmentation fault, no window, no crash log);
 * Qt replaces the file atomically (a temp file renamed over it); the studio writes nothing
   when the file, or what a link in its place points to, is not a regular file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import stat
@@ -37,6 +42,7 @@ MAX_FILE_BYTES = 1024 * 1024  # a real settings file is a few KB (the layout is 
 MAX_TEXT = 64 * 1024
 MAX_LIST = 1000
 MAX_BLOB = 256 * 1024
+SEAL_SUFFIX = "_sha256"
 
 
 def settings_path() -> Path:
@@ -130,16 +136,34 @@ class Preferences:
             return None
         problem = _unbounded(value)
         if problem:
-            note = f"setting {key!r} ignored ({problem})"
-            if note not in self.notes:  # read twice (the frame's theme, then the state)
-                self.notes.append(note)
-                log.warning(note)
+            self._ignored(key, problem)
             return None
         return value
 
     def get_bytes(self, key: str) -> QByteArray | None:
         raw = self.raw(key)
         return raw if isinstance(raw, QByteArray) and not raw.isEmpty() else None
+
+    def get_sealed(self, key: str) -> QByteArray | None:
+        """A blob stored by :meth:`set_sealed`, or None (with a note) when it is not the one
+        the studio stored: damaged, edited, or written without its digest."""
+        blob = self.get_bytes(key)
+        if blob is None:
+            return None
+        if self.raw(key + SEAL_SUFFIX) != _digest(blob):
+            self._ignored(key, "not as the studio saved it")
+            return None
+        return blob
+
+    def set_sealed(self, key: str, blob: QByteArray) -> None:
+        self.set(key, blob)
+        self.set(key + SEAL_SUFFIX, _digest(blob))
+
+    def _ignored(self, key: str, problem: str) -> None:
+        note = f"setting {key!r} ignored ({problem})"
+        if note not in self.notes:  # read twice (the frame's theme, then the state)
+            self.notes.append(note)
+            log.warning(note)
 
     def set(self, key: str, value: Any) -> None:
         if self.writable and self.settings is not None:
@@ -155,6 +179,10 @@ class Preferences:
             log.warning("settings not saved: %s %s", self.settings.fileName(), problem)
             return
         self.settings.sync()
+
+
+def _digest(blob: QByteArray) -> str:
+    return hashlib.sha256(bytes(blob.data())).hexdigest()
 
 
 def _unbounded(value: Any) -> str | None:

@@ -112,7 +112,7 @@ def restore_geometry(window: QMainWindow, prefs: Preferences) -> bool:
     # and windows are sized past the virtual screen on purpose.
     if QGuiApplication.platformName() != "offscreen":
         window.installEventFilter(_OnScreenWhenShown(window))
-    geometry = prefs.get_bytes("geometry")
+    geometry = prefs.get_sealed("geometry")
     if geometry is None or not window.restoreGeometry(geometry):
         fit_to_screen(window)
         return False
@@ -126,7 +126,9 @@ def restore_geometry(window: QMainWindow, prefs: Preferences) -> bool:
 def restore_docks(window: MainWindow, prefs: Preferences, fresh: bool) -> None:
     """The docks as the artist left them; on a first start, every panel in its place, in a
     window grown to what the panels need if the first frame was smaller."""
-    layout = prefs.get_bytes("window_state")
+    layout = prefs.get_sealed("window_state")
+    # Read after the state's notes were gathered: a layout dropped now is noted too.
+    window.settings_notes += [n for n in prefs.notes if n not in window.settings_notes]
     if fresh:
         hint = window.minimumSizeHint()
         if hint.width() > window.width() or hint.height() > window.height():
@@ -150,5 +152,5 @@ def restore_docks(window: MainWindow, prefs: Preferences, fresh: bool) -> None:
 
 
 def save_layout(window: QMainWindow, prefs: Preferences) -> None:
-    prefs.set("geometry", window.saveGeometry())
-    prefs.set("window_state", window.saveState())
+    prefs.set_sealed("geometry", window.saveGeometry())
+    prefs.set_sealed("window_state", window.saveState())
