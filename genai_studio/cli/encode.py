@@ -7,8 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from genai_studio.cli import SEED_HELP, positive_int, seed_int
+from genai_studio.cli import SEED_HELP, int_in, seed_int
 from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
+
+MAX_FIT_STEPS = 10_000
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
@@ -20,9 +22,11 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--label", type=label_text, default=None, metavar="L",
                    help="conditional models: the digit (or a typeface model's character) to "
                    "condition on (default: the most likely one)")
-    p.add_argument("--steps", type=positive_int, default=None, metavar="N",
+    # Bounded before work: a projection's cost grows with its steps, and far past the default
+    # the fit no longer improves (a billion steps ran for days with progress).
+    p.add_argument("--steps", type=int_in(1, MAX_FIT_STEPS), default=None, metavar="N",
                    help="optimisation steps of a GAN's projection or a repair (default 200 / "
-                   "150)")
+                   f"150, at most {MAX_FIT_STEPS:,})")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
                    help="compute device (default cpu)")
 

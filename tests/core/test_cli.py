@@ -86,6 +86,9 @@ def test_conditional_sampling_by_label(capsys, cvae_file, tmp_path):
         (("sample", "x.safetensors", "--n", "0"), ("--n", "must be positive")),
         (("sample", "x.safetensors", "--label", ""), ("--label", "0-9")),
         (("train", "vae", "--binarize", "maybe"), ("--binarize",)),
+        (("encode", "x.safetensors", "x.png", "--steps", "1000000000"),
+         ("--steps", "at most 10,000")),
+        (("repair", "x.safetensors", "x.png", "--steps", "0"), ("--steps", "must be positive")),
     ],
 )
 def test_bad_options_get_one_line(capsys, args, fragments):
