@@ -213,3 +213,34 @@ def test_the_training_progress_reads_in_full_in_its_side_dock(studio, qtbot, siz
     assert bar.fontMetrics().horizontalAdvance(bar.text()) <= room, (bar.text(), room)
     assert bar.text().startswith("41%  ·  1:06 left")
     assert bar.toolTip() == detail
+
+
+def test_the_loss_curves_are_in_view_without_scrolling_at_1366x768(studio, qtbot):
+    """A GAN's run (four curves, the longest legend) in the side dock at 1366x768: the plot,
+    its step axis included, lies inside the dock's visible area with the panel scrolled to the
+    top (pyqtgraph's natural ~500 px height put most of it below the fold)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from genai_studio.core.train.events import RunState
+    from genai_studio.ui.training.state import TrainingStatus
+
+    studio.resize(1366, 768)
+    studio.reset_layout()
+    studio.docks["training"].show()
+    studio.docks["training"].raise_()
+    panel = studio.training
+    studio.state.training.status = TrainingStatus(RunState.TRAINING, 0.3, "30%")
+    panel.losses.start_run()
+    for step in range(1, 40):
+        panel.losses.add(step, {"d_loss": 1.3, "g_loss": 0.7, "d_real": 0.6, "d_fake": 0.4})
+    panel.losses.redraw()
+    qtbot.wait(100)
+    area = panel.parentWidget()
+    while not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    area.verticalScrollBar().setValue(0)
+    viewport, plot = area.viewport(), panel.losses.plot
+    assert plot.isVisible() and plot.height() >= 150
+    top = plot.mapTo(viewport, plot.rect().topLeft()).y()
+    bottom = plot.mapTo(viewport, plot.rect().bottomLeft()).y()
+    assert 0 <= top and bottom <= viewport.height(), (top, bottom, viewport.height())

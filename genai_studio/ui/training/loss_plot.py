@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QGridLayout, QLabel, QMenu, QVBoxLayout, QWidget
 
@@ -27,6 +27,10 @@ from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.studio.state import StudioState
 
 PLOT_INTERVAL_S = 0.25  # the curves redraw at most 4 times a second
+# The plot's natural height. pyqtgraph asks for ~500 px, and a side dock lays its panel out at
+# the natural heights (word-wrapped labels): that put the curves below the fold at 1366x768.
+# It still grows into any room the panel has to spare.
+PLOT_HINT_HEIGHT = 170
 CURVE_COLOURS = ("ACCENT", "#e0a43a", "#3fbfa0", "DANGER")
 LEGEND_COLUMNS = 2
 
@@ -87,7 +91,11 @@ class LossPlot(QWidget):
         # No antialiasing: antialiased polylines cost the GUI thread ~10x more to draw, and
         # this plot redraws while training competes for the same two cores.
         pg.setConfigOptions(antialias=False, background=theme.PANEL, foreground=theme.MUTED)
-        self.plot = pg.PlotWidget()
+        class CompactPlot(pg.PlotWidget):
+            def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+                return QSize(super().sizeHint().width(), PLOT_HINT_HEIGHT)
+
+        self.plot = CompactPlot()
         self.plot.setObjectName("lossPlot")
         self.plot.setMinimumHeight(90)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
