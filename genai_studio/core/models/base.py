@@ -8,7 +8,6 @@ from typing import Any, ClassVar, TypeVar
 import torch
 from torch import nn
 
-from genai_studio.core.defaults import MAX_PRIOR_COMPONENTS  # noqa: F401 - models import it here
 from genai_studio.core.errors import ModelFileError, UsageError
 from genai_studio.core.validate import MAX_DIMENSION, check_fields
 

@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genai_studio.core.defaults import MAX_PRIOR_COMPONENTS
 from genai_studio.core.models.base import (
-    MAX_PRIOR_COMPONENTS,
     MNIST_SHAPE,
     Generator,
     ModelConfig,

@@ -45,8 +45,8 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from genai_studio.core.defaults import MAX_PRIOR_COMPONENTS
 from genai_studio.core.models.base import (
-    MAX_PRIOR_COMPONENTS,
     MNIST_SHAPE,
     Generator,
     ModelConfig,
