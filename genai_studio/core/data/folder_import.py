@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from genai_studio.core.data.datasets import MAX_IMAGES
+from genai_studio.core.data.dataset_header import MAX_IMAGES
 from genai_studio.core.data.image_input import (
     MIN_SIDE,
     WORK_SIDE,

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from genai_studio.core.data.datasets import MAX_IMAGES
+from genai_studio.core.data.dataset_header import MAX_IMAGES
 from genai_studio.core.data.fonts import (
     DEFAULT_CHARS,
     SIZES,

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from genai_studio.core.data.datasets import MAX_CLASSES
+from genai_studio.core.data.dataset_header import MAX_CLASSES
 from genai_studio.core.errors import DataError, UsageError
 from genai_studio.core.store.files import read_untrusted
 
