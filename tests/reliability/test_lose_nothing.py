@@ -740,3 +740,22 @@ def test_deleting_a_model_still_deletes_its_finished_runs_checkpoint(tmp_path):
     assert library.scan_unfinished(tmp_path) == []
     library.delete_model(model)
     assert not model.exists() and not checkpoint.exists()
+
+
+@pytest.mark.parametrize("name", ["X.ckpt", "X.ckpt. ", "Y.CKPT"])
+def test_a_model_is_never_renamed_to_a_checkpoints_name(tmp_path, name):
+    """Renamed ``X.ckpt``, a model became ``X.ckpt.safetensors``: gone from the library (a
+    checkpoint's name) and deleted with X, or written over by X's next run."""
+    from genai_studio.core.errors import UsageError
+    from genai_studio.core.store import library
+
+    save_tiny_vae(tmp_path / "X.safetensors")
+    y = save_tiny_vae(tmp_path / "Y.safetensors", seed=1)
+    before = y.read_bytes()
+    try:
+        renamed = library.rename_model(y, name)
+    except UsageError:
+        renamed = y
+    assert [e.path for e in library.scan(tmp_path, False)].count(renamed) == 1
+    library.delete_model(tmp_path / "X.safetensors")
+    assert renamed.read_bytes() == before

@@ -185,6 +185,10 @@ def rename_model(path: Path, name: str) -> Path:
     target = path.with_name(clean_name(name) + MODEL_SUFFIX)
     if target == path:
         return path
+    if is_checkpoint(target):  # X.ckpt: hidden from the library as X's checkpoint, and
+        # deleted with X or written over by X's next run
+        raise UsageError(f"a model name cannot end in .ckpt ({name.strip()}): that is how "
+                         "the studio names resume checkpoints")
     checkpoint, new_checkpoint = checkpoint_path_for(path), checkpoint_path_for(target)
     for taken in (target, new_checkpoint):
         if os.path.lexists(taken):
