@@ -759,3 +759,12 @@ def test_a_model_is_never_renamed_to_a_checkpoints_name(tmp_path, name):
     assert [e.path for e in library.scan(tmp_path, False)].count(renamed) == 1
     library.delete_model(tmp_path / "X.safetensors")
     assert renamed.read_bytes() == before
+
+
+def test_fit_prior_never_writes_a_model_under_a_checkpoints_name(tmp_path):
+    """``fit-prior --out X.ckpt.safetensors`` wrote a model that the library hides as X's
+    checkpoint and deletes with X (``train --out`` refuses that name already)."""
+    model = save_tiny_vae(tmp_path / "X.safetensors")
+    code, _out, err = cli("fit-prior", str(model), "--out", str(tmp_path / "X.ckpt.safetensors"))
+    assert code == 2 and "checkpoint" in err
+    assert not (tmp_path / "X.ckpt.safetensors").exists()
