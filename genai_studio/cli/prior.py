@@ -37,10 +37,14 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from genai_studio.core.data.datasets import load_training_data, training_data_files
+    from genai_studio.core.defaults import is_checkpoint
+    from genai_studio.core.errors import UsageError
     from genai_studio.core.latent.prior_fit import fit_prior_file
     from genai_studio.core.store.checkpoints import read_metadata
     from genai_studio.core.store.outputs import claim_outputs
 
+    if is_checkpoint(args.out):  # named as X's checkpoint: hidden, then deleted with X
+        raise UsageError(f"--out {args.out.name} names a checkpoint; give a model's file name")
     data = args.data
     if data is None:
         dataset = read_metadata(args.model).get("dataset") or {}

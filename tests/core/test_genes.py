@@ -400,3 +400,29 @@ def test_inverting_a_gan_leaves_its_parameters_without_gradients(gan_file):
     z = invert(model, targets, z0, None, torch.from_numpy(free_coordinates(model)), steps=3)
     assert z.shape == z0.shape and not torch.equal(z, z0)
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_scores_written_into_a_model_keep_the_artists_genes(vae_file, tmp_path):
+    """``eval --write`` (and the library's Score) rewrite the model file with the same weights:
+    its sha256 changes, and the sidecar, keyed by it, must follow, or the next look at the
+    genes found them afresh over the sidecar and the artist's named genes were gone."""
+    import shutil
+
+    from genai_studio.core.export.provenance import file_sha256
+    from genai_studio.core.latent.gene_finding import genes_for
+    from genai_studio.core.latent.genes import ARTIST, Gene
+    from genai_studio.core.store.checkpoints import load_model, write_metrics
+    from genai_studio.core.store.sidecar import load_genes, save_genes
+
+    path = Path(shutil.copy(vae_file, tmp_path / "v.safetensors"))
+    model, sha = load_model(path).model, file_sha256(path)
+    first, _ = genes_for(model, path, sha)
+    mine = Gene("curly", np.ones(model.latent_dim, np.float32), "a step", "my tiles",
+                source=ARTIST)
+    save_genes(path, first.with_gene(mine))
+    write_metrics(path, {"fid": 1.0})
+    new_sha = file_sha256(path)
+    assert new_sha != sha
+    assert load_genes(path, new_sha).get("curly") is not None
+    again, found = genes_for(model, path, new_sha)
+    assert not found and again.get("curly") is not None

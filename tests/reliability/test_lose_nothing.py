@@ -695,3 +695,76 @@ def test_terminal_output_never_carries_a_control_character(tmp_path_factory, mon
     for line in (out + err).splitlines():
         assert not any(unicodedata.category(c) == "Cc" and c != "\t" for c in line), line
         assert "\u202e" not in line
+
+
+def _checkpoint(path: Path, step: int) -> Path:
+    """A resume checkpoint of a 20-step run, stopped at ``step``."""
+    import torch
+
+    from genai_studio.core.models.registry import VAE, VAEConfig
+    from genai_studio.core.store.checkpoints import model_metadata, save_model
+
+    torch.manual_seed(1)
+    model = VAE(VAEConfig(hidden=(16,)))
+    state = {"train_config": {"epochs": 2}, "num_images": 100, "batch_size": 10, "step": step}
+    return save_model(path, model, {**model_metadata(model), "training_state": state})
+
+
+@pytest.mark.parametrize("delete", ["the unfinished run", "the model"])
+def test_deleting_a_model_or_an_unfinished_run_of_its_name_deletes_only_that(tmp_path, delete):
+    """A run continued over a finished model of the same name and stopped (``train --out
+    X.safetensors`` and Ctrl-C) leaves both, listed apart in the library: deleting the
+    unfinished run deleted the finished model (and its genes) with it."""
+    from genai_studio.core.store import library, sidecar
+
+    model = save_tiny_vae(tmp_path / "X.safetensors")
+    genes = sidecar.beside(model)
+    genes.write_text("{}")
+    checkpoint = _checkpoint(tmp_path / "X.ckpt.safetensors", step=5)
+    (run,) = library.scan_unfinished(tmp_path)
+    assert [e.name for e in library.scan(tmp_path, False)] == ["X"]
+    if delete == "the unfinished run":
+        library.delete_model(run.checkpoint)
+        assert model.exists() and genes.exists() and not checkpoint.exists()
+    else:
+        library.delete_model(model)
+        assert not model.exists() and not genes.exists() and checkpoint.exists()
+        assert library.scan_unfinished(tmp_path) == [run]
+
+
+def test_deleting_a_model_still_deletes_its_finished_runs_checkpoint(tmp_path):
+    from genai_studio.core.store import library
+
+    model = save_tiny_vae(tmp_path / "X.safetensors")
+    checkpoint = _checkpoint(tmp_path / "X.ckpt.safetensors", step=20)
+    assert library.scan_unfinished(tmp_path) == []
+    library.delete_model(model)
+    assert not model.exists() and not checkpoint.exists()
+
+
+@pytest.mark.parametrize("name", ["X.ckpt", "X.ckpt. ", "Y.CKPT"])
+def test_a_model_is_never_renamed_to_a_checkpoints_name(tmp_path, name):
+    """Renamed ``X.ckpt``, a model became ``X.ckpt.safetensors``: gone from the library (a
+    checkpoint's name) and deleted with X, or written over by X's next run."""
+    from genai_studio.core.errors import UsageError
+    from genai_studio.core.store import library
+
+    save_tiny_vae(tmp_path / "X.safetensors")
+    y = save_tiny_vae(tmp_path / "Y.safetensors", seed=1)
+    before = y.read_bytes()
+    try:
+        renamed = library.rename_model(y, name)
+    except UsageError:
+        renamed = y
+    assert [e.path for e in library.scan(tmp_path, False)].count(renamed) == 1
+    library.delete_model(tmp_path / "X.safetensors")
+    assert renamed.read_bytes() == before
+
+
+def test_fit_prior_never_writes_a_model_under_a_checkpoints_name(tmp_path):
+    """``fit-prior --out X.ckpt.safetensors`` wrote a model that the library hides as X's
+    checkpoint and deletes with X (``train --out`` refuses that name already)."""
+    model = save_tiny_vae(tmp_path / "X.safetensors")
+    code, _out, err = cli("fit-prior", str(model), "--out", str(tmp_path / "X.ckpt.safetensors"))
+    assert code == 2 and "checkpoint" in err
+    assert not (tmp_path / "X.ckpt.safetensors").exists()

@@ -216,3 +216,18 @@ def test_reopening_a_gif_bomb_is_one_line_not_a_raw_exception(window, qtbot, tmp
     qtbot.waitUntil(lambda: "bomb.gif" in window.last_error, timeout=20_000)
     assert "\n" not in window.last_error and "Error(" not in window.last_error
     assert not GUARD.faults
+
+
+def test_an_oversized_settings_file_never_replaces_one_kept_aside_before(tmp_path):
+    """Each oversized settings file is kept aside under its own name: the second went over
+    the first, kept as ``.too-large``, and its favourites were gone."""
+    from genai_studio.ui.common.settings import MAX_FILE_BYTES, _too_large
+
+    path = tmp_path / "kept" / "GenAI Studio.ini"
+    path.parent.mkdir()
+    for text in ("first", "second"):
+        path.write_bytes(f"[favourites]\n{text}=1\n".encode() + b";" * MAX_FILE_BYTES)
+        assert _too_large(path) is not None and not path.exists()
+    kept = sorted(path.parent.iterdir())
+    assert [p.read_bytes()[:20] for p in kept] == [b"[favourites]\nfirst=1",
+                                                 b"[favourites]\nsecond=1"[:20]]

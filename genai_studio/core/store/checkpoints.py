@@ -321,9 +321,16 @@ def save_model(
 def write_metrics(path: Path, metrics: dict[str, Any]) -> dict[str, Any]:
     """Store ``metrics`` in a model file's metadata (replacing the old ones), atomically.
 
-    Weights, the rest of the metadata and any resume state are written back unchanged.
+    Weights, the rest of the metadata and any resume state are written back unchanged; the
+    file's sha256 changes, so its genes sidecar (keyed by it) follows: without that, the next
+    look at the genes found them afresh over it and the artist's named genes were lost.
     """
+    from genai_studio.core.export.provenance import file_sha256
+    from genai_studio.core.store import sidecar
+
     loaded = load_model(path, "cpu")
+    old_sha = file_sha256(path)
     metadata = {**loaded.metadata, "metrics": metrics}
     save_model(path, loaded.model, metadata, state=loaded.state)
+    sidecar.rekey(path, old_sha, file_sha256(path))
     return metadata

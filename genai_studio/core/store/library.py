@@ -106,22 +106,24 @@ def scan(folder: Path, shipped: bool) -> list[Entry]:
 
 def scan_unfinished(folder: Path) -> list[UnfinishedRun]:
     """Checkpoints in ``folder`` whose runs stopped early; damaged ones are left out."""
+    return [run for path in _files(folder, checkpoints=True)
+            if (run := unfinished_run(path)) is not None]
+
+
+def unfinished_run(path: Path) -> UnfinishedRun | None:
+    """The unfinished run a checkpoint file holds, or None (finished, damaged or missing)."""
     from genai_studio.core.store.checkpoints import read_metadata
 
-    runs = []
-    for path in _files(folder, checkpoints=True):
-        try:
-            meta = read_metadata(path)
-            state = meta["training_state"]
-            epochs = int(state["train_config"]["epochs"])
-            steps_per_epoch = int(state["num_images"]) // max(int(state["batch_size"]), 1)
-            run = UnfinishedRun(path, str(meta["kind"]), int(state["step"]),
-                                epochs * steps_per_epoch, epochs)
-        except (GenAIError, KeyError, TypeError, ValueError):
-            continue
-        if run.step < run.total_steps:
-            runs.append(run)
-    return runs
+    try:
+        meta = read_metadata(path)
+        state = meta["training_state"]
+        epochs = int(state["train_config"]["epochs"])
+        steps_per_epoch = int(state["num_images"]) // max(int(state["batch_size"]), 1)
+        run = UnfinishedRun(Path(path), str(meta["kind"]), int(state["step"]),
+                            epochs * steps_per_epoch, epochs)
+    except (GenAIError, KeyError, TypeError, ValueError):
+        return None
+    return run if run.step < run.total_steps else None
 
 
 def _unique(folder: Path, stem: str) -> Path:
@@ -183,6 +185,10 @@ def rename_model(path: Path, name: str) -> Path:
     target = path.with_name(clean_name(name) + MODEL_SUFFIX)
     if target == path:
         return path
+    if is_checkpoint(target):  # X.ckpt: hidden from the library as X's checkpoint, and
+        # deleted with X or written over by X's next run
+        raise UsageError(f"a model name cannot end in .ckpt ({name.strip()}): that is how "
+                         "the studio names resume checkpoints")
     checkpoint, new_checkpoint = checkpoint_path_for(path), checkpoint_path_for(target)
     for taken in (target, new_checkpoint):
         if os.path.lexists(taken):
@@ -201,15 +207,26 @@ def rename_model(path: Path, name: str) -> Path:
 
 
 def delete_model(path: Path) -> None:
-    """Delete a user model and its checkpoint (or an unfinished run's checkpoint); never
-    while a live run holds them."""
+    """Delete a user model with its genes and its finished run's checkpoint, or an unfinished
+    run's checkpoint; never while a live run holds them.
+
+    Each is deleted alone: a run continued over a finished model of the same name and then
+    stopped leaves both, listed apart, and deleting the unfinished run deleted the finished
+    model with it (and deleting the model, the run that could still be resumed)."""
     from genai_studio.core.store.output_lock import check_not_held
 
     path = Path(path)
     model = path.with_name(model_stem(path) + MODEL_SUFFIX)
+    checkpoint = checkpoint_path_for(model)
     check_not_held(model)
+    if is_checkpoint(path):
+        victims = [checkpoint]
+    else:
+        victims = [model, sidecar.beside(model)]
+        if unfinished_run(checkpoint) is None:
+            victims.append(checkpoint)
     try:
-        for victim in (model, checkpoint_path_for(model), sidecar.beside(model)):
+        for victim in victims:
             victim.unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot delete {path.name}: {exc.strerror or exc}") from None

@@ -66,6 +66,22 @@ def save_genes(model_path: Path, genes) -> Path:  # noqa: ANN001 - a GeneSet
     return write_atomic(fallback, data)
 
 
+def rekey(model_path: Path, old_sha256: str, new_sha256: str) -> None:
+    """The model file was rewritten with the same weights (scores stored in its metadata):
+    its genes, kept under the old sha256, now belong to the new one. Best effort: genes that
+    cannot be read or kept are left as they were."""
+    from dataclasses import replace
+
+    if old_sha256 == new_sha256:
+        return
+    try:
+        genes = load_genes(model_path, old_sha256)
+        if genes is not None:
+            save_genes(model_path, replace(genes, model_sha256=new_sha256))
+    except GenAIError:
+        pass
+
+
 def carry(source_model: Path, target_model: Path, move: bool = False) -> None:
     """The sidecar follows its model (copied, or moved on a rename); none is no error."""
     from genai_studio.core.store.files import copy_atomic

@@ -83,7 +83,10 @@ def _too_large(path: Path) -> str | None:
     if size <= MAX_FILE_BYTES:
         return None
     real = Path(os.path.realpath(path))
-    kept = real.with_name(real.name + ".too-large")
+    kept, n = real.with_name(real.name + ".too-large"), 1
+    while os.path.lexists(kept):  # a file kept aside before stays: it is the artist's too
+        n += 1
+        kept = real.with_name(f"{real.name}.too-large-{n}")
     try:
         os.replace(real, kept)
     except OSError as exc:
