@@ -288,8 +288,14 @@ def test_genes_for_finds_once_then_reads_the_sidecar(vae_file, tmp_path):
     again, found_again = genes_for(model, path, sha)
     assert not found_again and again.names() == first.names()
     (tmp_path / "v.genes.json").write_text("{broken")
-    fresh, found = genes_for(model, path, sha)  # a damaged sidecar is replaced
+    fresh, found = genes_for(model, path, sha)  # a damaged sidecar: fresh genes beside it
     assert found and from_json((tmp_path / "v.genes.json").read_text()).names() == fresh.names()
+    # ...and the damaged one kept aside, as is a second (it may hold the artist's genes)
+    assert (tmp_path / "v.genes.json.unreadable").read_text() == "{broken"
+    (tmp_path / "v.genes.json").write_text('{"format": "genai-studio.genes", "version": 99}')
+    genes_for(model, path, sha)
+    assert (tmp_path / "v.genes.json.unreadable").read_text() == "{broken"
+    assert "99" in (tmp_path / "v.genes.json.unreadable-2").read_text()
 
 
 @pytest.mark.parametrize("method", [None, 1, "2", 0, -1, 2.0, True, 1001, 1e20])

@@ -327,12 +327,13 @@ def genes_for(model, model_path, sha256: str, judge_path=None,  # noqa: ANN001
     from dataclasses import replace
 
     from genai_studio.core.errors import GenAIError
-    from genai_studio.core.store.sidecar import load_genes, save_genes
+    from genai_studio.core.store.sidecar import load_genes, save_genes, set_aside
 
     try:
         kept = load_genes(model_path, sha256)
-    except GenAIError:
-        kept = None  # a damaged sidecar is replaced by a fresh one
+    except GenAIError:  # damaged, or a newer studio's: kept aside, never written over
+        kept = None
+        set_aside(model_path)
     if kept is not None and kept.latent_dim != model.latent_dim:
         kept = None
     if kept is not None and not recompute and kept.method >= METHOD:

@@ -339,6 +339,27 @@ def clear_cache_entry(path: Path) -> None:
         os.unlink(path)
 
 
+def keep_aside(path: Path, why: str) -> Path:
+    """Move a file the studio will not use (too large, unreadable) out of its way under a name
+    of its own, ``NAME.WHY`` or ``NAME.WHY-2``...: never over another kept before, since each
+    may hold the artist's work. Raises OSError when it cannot be moved."""
+    real = Path(os.path.realpath(path))
+    for n in range(1, 1000):
+        kept = real.with_name(f"{real.name}.{why}" + (f"-{n}" if n > 1 else ""))
+        try:
+            os.link(real, kept)  # fails if the name is taken: no window to lose one
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links: check, then rename
+            if os.path.lexists(kept):
+                continue
+            os.replace(real, kept)
+            return kept
+        os.unlink(real)
+        return kept
+    raise OSError(f"too many files kept aside beside {real.name}")
+
+
 def write_group(files: dict[Path, bytes]) -> list[Path]:
     """Write several files that belong together (frames, a sheet and its map), each atomically.
 

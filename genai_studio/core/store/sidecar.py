@@ -66,6 +66,21 @@ def save_genes(model_path: Path, genes) -> Path:  # noqa: ANN001 - a GeneSet
     return write_atomic(fallback, data)
 
 
+def set_aside(model_path: Path) -> Path | None:
+    """Move an unreadable sidecar beside the model (damaged, or written by a newer studio)
+    out of the way before fresh genes are kept there: it may hold the artist's own genes.
+    The name it was kept under, or None (none there, or it could not be moved)."""
+    from genai_studio.core.store.files import keep_aside
+
+    path = beside(model_path)
+    if not path.is_file():
+        return None
+    try:
+        return keep_aside(path, "unreadable")
+    except OSError:
+        return None
+
+
 def rekey(model_path: Path, old_sha256: str, new_sha256: str) -> None:
     """The model file was rewritten with the same weights (scores stored in its metadata):
     its genes, kept under the old sha256, now belong to the new one. Best effort: genes that

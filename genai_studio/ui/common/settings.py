@@ -82,13 +82,10 @@ def _too_large(path: Path) -> str | None:
         return None
     if size <= MAX_FILE_BYTES:
         return None
-    real = Path(os.path.realpath(path))
-    kept, n = real.with_name(real.name + ".too-large"), 1
-    while os.path.lexists(kept):  # a file kept aside before stays: it is the artist's too
-        n += 1
-        kept = real.with_name(f"{real.name}.too-large-{n}")
+    from genai_studio.core.store.files import keep_aside
+
     try:
-        os.replace(real, kept)
+        kept = keep_aside(path, "too-large")  # never over one kept before: the artist's too
     except OSError as exc:
         return f"the settings file {path} is too large ({size:,} bytes) and could not be " \
                f"moved aside ({exc.strerror or exc})"
