@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from genai_studio.cli import add_threads_option, int_in, seed_int
+from genai_studio.cli import add_threads_option, int_in, say, seed_int
 from genai_studio.core.defaults import (
     CURATED_KEEP,
     DEVICE_CHOICES,
@@ -18,7 +18,7 @@ from genai_studio.core.defaults import (
     GENERATOR_KINDS,
     JUDGE_FILE,
 )
-from genai_studio.core.errors import ModelFileError, UsageError
+from genai_studio.core.errors import GenAIError, ModelFileError, UsageError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -286,3 +286,37 @@ def run(args: argparse.Namespace) -> int:
 
         print(format_text(printable(args.model.name), scores))
     return 0
+
+
+# ---- scores at the end of a training run (train's closing lines)
+
+def score_timed_run(path: Path, device, data: Path | None) -> None:  # noqa: ANN001
+    """A timed run ends with a scored model (2,000 samples), kept in its file: the judge's
+    quick scores for a model of MNIST's digits, the label-free ones for the artist's own."""
+    from genai_studio.core.scoring.label_free import in_words
+    from genai_studio.core.store.library import score_model
+    from genai_studio.core.store.resources import shipped_models_dir
+
+    try:
+        scores = score_model(path, shipped_models_dir() / JUDGE_FILE, n=2000,
+                             device=str(device), write=True, data=data)
+    except GenAIError as exc:
+        return say(f"not scored: {exc}")
+    if "judge_fd" not in scores:  # the artist's own images: scored against their data
+        return say(in_words(scores))
+    say(f"scores: confidence {scores['mean_confidence']:.2f}, likeness to real digits "
+        f"(judge FD, lower is better) {scores['judge_fd']:.1f}")
+
+
+def record_judge_accuracy(path: Path, device) -> float:  # noqa: ANN001
+    """Score a freshly trained judge on the MNIST test set and keep the figure in its file."""
+    from genai_studio.core.data.mnist import load_mnist
+    from genai_studio.core.scoring.metrics import judge_accuracy
+    from genai_studio.core.store.checkpoints import load_model, write_metrics
+
+    test_set = load_mnist("test", device)
+    accuracy = judge_accuracy(load_model(path, device, expect_kind="judge").model, test_set)
+    write_metrics(path, {"test_accuracy": round(accuracy, 6), "test_images": len(test_set)})
+    print(f"judge test accuracy: {100 * accuracy:.2f}% on {len(test_set)} MNIST test digits",
+          file=sys.stderr)
+    return accuracy

@@ -40,12 +40,11 @@ from genai_studio.core.defaults import (
     DEFAULT_LR,
     DEVICE_CHOICES,
     GAN_LOSSES,
-    JUDGE_FILE,
     MODEL_SUFFIX,
     TRAINABLE_KINDS,
     default_model_name,
 )
-from genai_studio.core.errors import GenAIError, UsageError
+from genai_studio.core.errors import UsageError
 
 PRECISIONS = ("fp32", "bf16")  # core.accel's, without importing torch for --help
 
@@ -252,8 +251,20 @@ def _check_outputs(out: Path, args: argparse.Namespace) -> None:
                          f"(the checkpoint goes beside it)")
     inputs = [args.init_from, *training_data_files(args.data)]
     check_outputs({"--out": out}, [args.resume, *inputs])
+    _check_no_unfinished_run(checkpoint_path_for(out), args)
     # Continuing a run rewrites its own checkpoint; any other input stays untouched.
     check_outputs({"the checkpoint": checkpoint_path_for(out)}, inputs)
+
+
+def _check_no_unfinished_run(checkpoint: Path, args: argparse.Namespace) -> None:
+    """A new run's checkpoint would replace an unfinished run's: hours of training lost."""
+    from genai_studio.core.store.library import unfinished_run
+
+    if args.resume is None and (left := unfinished_run(checkpoint)) is not None:
+        raise UsageError(f"{checkpoint.name} holds an unfinished {left.kind.upper()} run (step "
+                         f"{left.step:,} of {left.total_steps:,}): continue it with "
+                         f"'genai-studio train {left.kind} --resume {checkpoint}', or give "
+                         "another --out")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -365,41 +376,11 @@ def _report(args, finished, signum: int, device, seconds: float) -> int:
         f"{format_duration(seconds)} on {s['device']}{processes}, "
         f"{s['images_per_s'] or 0:,.0f} images/s; "
         f"final {format_losses(s['final_losses'])}")
+    from genai_studio.cli.eval import record_judge_accuracy, score_timed_run
+
     if args.kind == "judge":
         record_judge_accuracy(finished.path, device)
     elif args.minutes is not None:
-        _score_timed(finished.path, device, args.data)
+        score_timed_run(finished.path, device, args.data)
     say(f"model: {finished.path}\ncheckpoint: {finished.checkpoint}")
     return 0
-
-
-def _score_timed(path: Path, device, data: Path | None) -> None:
-    """A timed run ends with a scored model (2,000 samples), kept in its file: the judge's
-    quick scores for a model of MNIST's digits, the label-free ones for the artist's own."""
-    from genai_studio.core.scoring.label_free import in_words
-    from genai_studio.core.store.library import score_model
-    from genai_studio.core.store.resources import shipped_models_dir
-
-    try:
-        scores = score_model(path, shipped_models_dir() / JUDGE_FILE, n=2000,
-                             device=str(device), write=True, data=data)
-    except GenAIError as exc:
-        return say(f"not scored: {exc}")
-    if "judge_fd" not in scores:  # the artist's own images: scored against their data
-        return say(in_words(scores))
-    say(f"scores: confidence {scores['mean_confidence']:.2f}, likeness to real digits "
-        f"(judge FD, lower is better) {scores['judge_fd']:.1f}")
-
-
-def record_judge_accuracy(path: Path, device) -> float:
-    """Score a freshly trained judge on the MNIST test set and keep the figure in its file."""
-    from genai_studio.core.data.mnist import load_mnist
-    from genai_studio.core.scoring.metrics import judge_accuracy
-    from genai_studio.core.store.checkpoints import load_model, write_metrics
-
-    test_set = load_mnist("test", device)
-    accuracy = judge_accuracy(load_model(path, device, expect_kind="judge").model, test_set)
-    write_metrics(path, {"test_accuracy": round(accuracy, 6), "test_images": len(test_set)})
-    print(f"judge test accuracy: {100 * accuracy:.2f}% on {len(test_set)} MNIST test digits",
-          file=sys.stderr)
-    return accuracy

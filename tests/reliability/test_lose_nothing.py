@@ -768,3 +768,35 @@ def test_fit_prior_never_writes_a_model_under_a_checkpoints_name(tmp_path):
     code, _out, err = cli("fit-prior", str(model), "--out", str(tmp_path / "X.ckpt.safetensors"))
     assert code == 2 and "checkpoint" in err
     assert not (tmp_path / "X.ckpt.safetensors").exists()
+
+
+def test_a_new_run_never_replaces_an_unfinished_runs_checkpoint(tmp_path):
+    """``train --out X`` beside an unfinished run's ``X.ckpt.safetensors`` (stopped, or cut off
+    by Ctrl-C) wrote its own checkpoint over it: the run could no longer be continued. It is
+    refused in one line naming the resume command; a finished run's checkpoint, and a timed
+    run's that used its time, are no obstacle."""
+    checkpoint = _checkpoint(tmp_path / "X.ckpt.safetensors", step=5)
+    before = checkpoint.read_bytes()
+    train = ("train", "vae", "--hidden", "16", "--epochs", "1", "--limit", "128", "--threads",
+             "1")
+    code, _, err = cli(*train, "--out", tmp_path / "X.safetensors")
+    assert code == 2 and "holds an unfinished VAE run (step 5 of 20)" in err, err
+    assert f"--resume {checkpoint}" in err and len(err.strip().splitlines()) == 1
+    assert checkpoint.read_bytes() == before and not (tmp_path / "X.safetensors").exists()
+    _checkpoint(tmp_path / "Y.ckpt.safetensors", step=20)  # finished: trained again freely
+    assert cli(*train, "--out", tmp_path / "Y.safetensors")[0] == 0
+    timed = ("train", "vae", "--hidden", "16", "--minutes", "0.02", "--limit", "128",
+             "--threads", "1", "--out", tmp_path / "T.safetensors")
+    assert cli(*timed)[0] == 0 and cli(*timed)[0] == 0  # a timed run ends finished
+
+
+def test_a_timed_run_that_used_its_time_is_not_listed_as_unfinished(tmp_path):
+    """A timed run counts its steps against an epoch cap it never meant to reach: the library
+    listed every Quick run as an unfinished run at 0.1% of its steps."""
+    from genai_studio.core.store import library
+
+    code, _, err = cli("train", "vae", "--hidden", "16", "--minutes", "0.02", "--limit", "128",
+                       "--threads", "1", "--out", tmp_path / "T.safetensors")
+    assert code == 0, err
+    assert (tmp_path / "T.ckpt.safetensors").exists()
+    assert library.scan_unfinished(tmp_path) == []

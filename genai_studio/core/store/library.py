@@ -121,6 +121,11 @@ def unfinished_run(path: Path) -> UnfinishedRun | None:
         steps_per_epoch = int(state["num_images"]) // max(int(state["batch_size"]), 1)
         run = UnfinishedRun(Path(path), str(meta["kind"]), int(state["step"]),
                             epochs * steps_per_epoch, epochs)
+        minutes = state["train_config"].get("minutes")
+        # A timed run counts its steps against an epoch cap it never meant to reach: it is
+        # finished once its time was used.
+        if minutes is not None and float(meta["training"]["wall_time_s"]) >= 60 * float(minutes):
+            return None
     except (GenAIError, KeyError, TypeError, ValueError):
         return None
     return run if run.step < run.total_steps else None
