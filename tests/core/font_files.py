@@ -27,6 +27,8 @@ def font_bytes(chars: str, name: str = "Test Sans", weight: int = 120, empty: st
     ``glyph_names`` names some glyphs (by default a character's glyph is g<its code>)."""
     names = {c: (glyph_names or {}).get(c, f"g{ord(c)}") for c in chars}
     fb = FontBuilder(1000, isTTF=True)
+    # The same bytes for the same arguments: the head table is stamped with the time otherwise.
+    fb.font["head"].created = fb.font["head"].modified = 3_000_000_000
     fb.setupGlyphOrder([".notdef", *names.values()])
     fb.setupCharacterMap({ord(c): n for c, n in names.items()})
     glyphs, metrics = {}, {}
