@@ -33,7 +33,9 @@ def answered(monkeypatch, tmp_path):
 
 
 def _settle(window, qtbot):
-    qtbot.waitUntil(lambda: window.studio.jobs.pending() == 0, timeout=30_000)
+    # Long: a GAN's "Find again" inverts hundreds of images (10 s for the tiny one on a quiet
+    # core, over 30 s beside other work on a shared machine).
+    qtbot.waitUntil(lambda: window.studio.jobs.pending() == 0, timeout=120_000)
     qtbot.wait(20)
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, QDialog | QMessageBox) and widget.isVisible():
