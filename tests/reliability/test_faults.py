@@ -425,9 +425,10 @@ def test_no_command_writes_what_a_live_training_run_holds(tmp_path, model_file):
         assert "training on" in run.stderr.readline()
         ckpt = checkpoint_path_for(out)
         # Commands that write model files (a suffix the run's files have): the run's model
-        # and its checkpoint are refused as outputs while it holds them.
+        # and its checkpoint are refused as outputs while it holds them. (fit-prior refuses
+        # any checkpoint's name before it looks at the lock.)
         calls = [("fit-prior", model_file, "--out", out),
-                 ("fit-prior", model_file, "--out", ckpt),
+                 ("dataset", "create", folder, "--out", ckpt, "--force"),
                  ("dataset", "create", folder, "--out", out, "--force"),
                  ("animate", model_file, "--frames", "2", "--out", out.with_suffix(".gif"))]
         (out.with_suffix(".gif")).write_bytes(b"")  # so the lock of a second name is tried
