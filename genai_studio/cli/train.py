@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -260,11 +261,20 @@ def _check_no_unfinished_run(checkpoint: Path, args: argparse.Namespace) -> None
     """A new run's checkpoint would replace an unfinished run's: hours of training lost."""
     from genai_studio.core.store.library import unfinished_run
 
-    if args.resume is None and (left := unfinished_run(checkpoint)) is not None:
+    if args.resume is not None and _same_file(args.resume, checkpoint):
+        return  # continuing that very run
+    if (left := unfinished_run(checkpoint)) is not None:
         raise UsageError(f"{checkpoint.name} holds an unfinished {left.kind.upper()} run (step "
                          f"{left.step:,} of {left.total_steps:,}): continue it with "
                          f"'genai-studio train {left.kind} --resume {checkpoint}', or give "
                          "another --out")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def run(args: argparse.Namespace) -> int:

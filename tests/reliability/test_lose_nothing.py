@@ -783,6 +783,10 @@ def test_a_new_run_never_replaces_an_unfinished_runs_checkpoint(tmp_path):
     assert code == 2 and "holds an unfinished VAE run (step 5 of 20)" in err, err
     assert f"--resume {checkpoint}" in err and len(err.strip().splitlines()) == 1
     assert checkpoint.read_bytes() == before and not (tmp_path / "X.safetensors").exists()
+    other = _checkpoint(tmp_path / "A.ckpt.safetensors", step=3)  # continuing another run
+    code, _, err = cli("train", "vae", "--resume", other, "--out", tmp_path / "X.safetensors")
+    assert code == 2 and "holds an unfinished VAE run" in err, err
+    assert checkpoint.read_bytes() == before
     _checkpoint(tmp_path / "Y.ckpt.safetensors", step=20)  # finished: trained again freely
     assert cli(*train, "--out", tmp_path / "Y.safetensors")[0] == 0
     timed = ("train", "vae", "--hidden", "16", "--minutes", "0.02", "--limit", "128",
