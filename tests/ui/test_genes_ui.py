@@ -322,3 +322,29 @@ def test_undo_brings_back_the_digit_with_its_grid(cvae_window, qtbot):
     assert s.canvas.grid is first and s.canvas.digit == digit
     w.actions["history_forward"].trigger()
     assert s.canvas.digit == 7 and s.canvas.grid.digit == 7
+
+
+def test_a_gene_named_after_the_model_is_scored_is_kept(vae8_window, qtbot):
+    """Score rewrites the model file (its scores go in it), so its sha256 changes and the genes
+    beside it follow. The genes the window held still named the old sha256: the next gene the
+    artist named was kept under it, and the next look at the genes dropped it as stale."""
+    from genai_studio.core.export.provenance import file_sha256
+    from genai_studio.core.latent.gene_finding import genes_for
+    from genai_studio.core.store.checkpoints import write_metrics
+
+    w, s = vae8_window, vae8_window.state
+    w.docks["genes"].show()
+    w.docks["genes"].raise_()
+    qtbot.waitUntil(lambda: s.genes.active is not None and s.genes.finding < 0, timeout=60_000)
+    handle = s.session.model
+    write_metrics(handle.path, {"judge_fd": 1.0})  # what the library's Score does, on its job
+    s.session.model_info_changed.emit(handle)
+    _jobs_done(w, qtbot)
+    s.genes.mark(0, True)
+    s.genes.mark(1, False)
+    w.steering.genes.make_gene("curly")
+    _jobs_done(w, qtbot)
+    sha = file_sha256(handle.path)
+    genes, found = genes_for(handle.model, handle.path, sha)
+    assert not found and genes.get("curly") is not None
+    assert s.breeding.model_sha256 == sha

@@ -50,6 +50,20 @@ def _decode(handle: ModelHandle, latents: Any, labels: Any) -> Any:
     return decode(handle.model, latents, labels if handle.conditional else None)
 
 
+def _reread(path: Path) -> tuple[str, Any]:
+    """On the jobs thread: (the model file's sha256, the genes kept beside it for that sha256,
+    or None)."""
+    from genai_studio.core.errors import GenAIError
+    from genai_studio.core.export.provenance import file_sha256
+    from genai_studio.core.store.sidecar import load_genes
+
+    sha = file_sha256(path)
+    try:
+        return sha, load_genes(path, sha)
+    except GenAIError:
+        return sha, None
+
+
 def _save(path: Path, genes: Any) -> Path:
     from genai_studio.core.store.sidecar import save_genes
 
@@ -72,6 +86,7 @@ class GenesController(QObject):
         self._settle.timeout.connect(self._settled)
         g = state.genes
         state.session.model_changed.connect(self.on_model)
+        state.session.model_info_changed.connect(self.on_model_file_changed)
         g.open_changed.connect(self.on_open)
         g.values_changed.connect(self.on_values)
         g.active_changed.connect(self.on_active)
@@ -91,6 +106,29 @@ class GenesController(QObject):
             return
         g.status = ""
         self.on_open(g.open)
+
+    @gui_slot(object)
+    def on_model_file_changed(self, handle: ModelHandle | None) -> None:
+        """The model's file was rewritten (scores stored in it) or renamed: its genes follow
+        the file's new sha256 beside it, so the genes held here must too, or the next gene the
+        artist names would be kept under the old one and dropped as stale."""
+        cached = self._cache.get(id(handle)) if handle is not None else None
+        if cached is None or cached[0] is not handle:
+            return
+        self.studio.jobs.submit(Job("Could not read the genes beside the model",
+                                    lambda _ctx: _reread(handle.path),
+                                    done=lambda result: self._reread(handle, result)))
+
+    def _reread(self, handle: ModelHandle, result: tuple[str, Any]) -> None:
+        sha, genes = result
+        if handle is self.state.session.model:
+            self.state.breeding.model_sha256 = sha
+        if genes is None:
+            return
+        self._cache[id(handle)] = (handle, genes)
+        g = self.state.genes
+        if g.owner is handle:
+            g.genes = genes
 
     @gui_slot(bool)
     def on_open(self, open_: bool) -> None:
