@@ -156,6 +156,15 @@ def test_a_damaged_dock_layout_never_stops_the_window_opening(tmp_path):
     second = window()
     assert second.returncode == 0, (second.returncode, second.stderr[-2000:])
     assert "setting 'window_state' ignored" in second.stdout, second.stdout
+    # A layout saved before layouts were sealed (an older studio's): reset once, in plain words
+    settings = QSettings(ini, QSettings.Format.IniFormat)
+    for key in ("window_state_sha256", "geometry_sha256"):
+        settings.remove(key)
+    settings.sync()
+    third = window()
+    assert third.returncode == 0, (third.returncode, third.stderr[-2000:])
+    assert "the window's layout was reset after an update" in third.stdout, third.stdout
+    assert "ignored" not in third.stdout, third.stdout
 
 
 # ----------------------------------------------------------------------------- plain text

@@ -150,7 +150,13 @@ class Preferences:
         blob = self.get_bytes(key)
         if blob is None:
             return None
-        if self.raw(key + SEAL_SUFFIX) != _digest(blob):
+        seal = self.raw(key + SEAL_SUFFIX)
+        if seal is None:  # saved before layouts were sealed: reset once, and said so plainly
+            note = "the window's layout was reset after an update"
+            if note not in self.notes:
+                self.notes.append(note)
+            return None
+        if seal != _digest(blob):
             self._ignored(key, "not as the studio saved it")
             return None
         return blob
