@@ -279,6 +279,19 @@ def test_a_glyph_drawn_dark_on_light_prepares_as_the_dataset_drew_it(tmp_path):
         assert prepared.shape == (28, 28)
         assert np.abs(prepared - glyph).mean() < 0.05, CHARS[k]
         assert np.abs(prepare(Image.fromarray(report.images[k]), spec) - glyph).mean() < 0.02
+        # drawn at any size, anywhere on a canvas of any shape: set as the dataset sets it
+        rows, cols = np.nonzero(report.images[k] > 127)
+        letter = Image.fromarray(255 - report.images[k][rows.min():rows.max() + 1,
+                                                        cols.min():cols.max() + 1])
+        for canvas, height, at in (((512, 512), 300, (60, 150)), ((1000, 700), 120, (700, 40))):
+            page = Image.new("L", canvas, 255)
+            page.paste(letter.resize((max(1, round(letter.width * height / letter.height)),
+                                      height), Image.Resampling.BICUBIC), at)
+            assert np.abs(prepare(page, spec) - glyph).mean() < 0.05, (CHARS[k], canvas)
+    from genai_studio.core.data.prepare import BlankImage
+
+    with pytest.raises(BlankImage):
+        prepare(Image.new("L", (64, 64), 255), spec)
 
 
 def test_a_timed_run_on_glyphs_is_not_scored_as_digits(capsys, tmp_path):

@@ -4,9 +4,11 @@ Four fits, for square images of ``size`` px, grey or RGB:
 
 * ``crop``: the largest centred square, resized (photos, textures);
 * ``pad``: the whole image, resized to fit and padded with its own border colour;
-* ``glyph``: for letters drawn from fonts: grey, ink made light on a dark ground (a
-  dark-on-light drawing is inverted, as the font datasets draw glyphs light on dark), then the
-  whole image padded and resized, so its place on the baseline is kept;
+* ``glyph``: for letters, as the font datasets draw them: grey, ink made light on a dark
+  ground (a dark-on-light drawing or scan is inverted), cropped to its ink, scaled to a
+  capital's height in the dataset's em (keeping the aspect; narrower where it would not fit)
+  and set on the dataset's baseline, centred across. How large the letter was drawn, or on
+  what canvas, does not matter;
 * ``digit``: MNIST's own preparation (LeCun et al.), for models of digits and glyphs: grey,
   ink made light on a dark ground (a dark-on-light drawing is inverted), cropped to its ink,
   strokes thickened to MNIST's width when they are thinner, fitted into a 20 x 20 box keeping
@@ -43,6 +45,7 @@ _BOX_SHARE = 20 / 28
 _STROKE_SHARE = 1.85 / 20
 _INK_FLOOR = 0.1  # below this (after the ground is removed) a pixel is background noise
 _WORK_SIDE = 96  # the ink is measured and thickened at this size before the final resize
+_CAP_SHARE = 0.7  # a capital's height in the em (0.7-0.73 in common typefaces)
 
 
 class BlankImage(UsageError):
@@ -113,9 +116,7 @@ def prepare(image: Image.Image, spec: PrepareSpec) -> np.ndarray:
     if spec.fit == "crop":
         out = ImageOps.fit(image, size, PILImage.Resampling.LANCZOS)
     elif spec.fit == "glyph":
-        ink = _ink(np.asarray(image, dtype=np.float32) / 255.0)
-        image = PILImage.fromarray((ink * 255.0 + 0.5).astype(np.uint8), "L")
-        out = ImageOps.pad(image, size, PILImage.Resampling.LANCZOS, color=0)
+        return prepare_glyph(np.asarray(image, dtype=np.float32) / 255.0, spec.size)
     else:
         out = ImageOps.pad(image, size, PILImage.Resampling.LANCZOS, color=_border_colour(image))
     return np.asarray(out, dtype=np.float32) / 255.0
@@ -169,6 +170,28 @@ def prepare_digit(grey: np.ndarray, size: int = 28) -> np.ndarray:
         raise BlankImage("the image is blank: no ink to centre")
     small = np.clip(small / peak, 0.0, 1.0)
     top, left = _offset_by_mass(small, size)
+    out = np.zeros((size, size), np.float32)
+    out[top:top + out_h, left:left + out_w] = small
+    return out
+
+
+def prepare_glyph(grey: np.ndarray, size: int = 28) -> np.ndarray:
+    """A letter (H, W) in [0, 1] -> (size, size) float32 as the font datasets draw glyphs:
+    light ink cropped, a capital's height in the em, its foot on the baseline, centred across
+    (``core.data.fonts.GlyphGrid``)."""
+    from genai_studio.core.data.fonts import GlyphGrid
+
+    ink = _ink(grey)
+    if not (ink > _INK_FLOOR).any():
+        raise BlankImage("the image is blank: no letter to set")
+    (ink,) = _crop_to_content([ink], margin=0.0)
+    grid = GlyphGrid.for_size(size)
+    h, w = ink.shape
+    scale = min(_CAP_SHARE * grid.em / h, (size - 2) / w)
+    out_h = max(1, min(round(h * scale), int(grid.baseline)))
+    out_w = max(1, min(round(w * scale), size))
+    small = _resize_exact(ink, out_h, out_w)
+    top, left = int(round(grid.baseline)) - out_h, (size - out_w) // 2
     out = np.zeros((size, size), np.float32)
     out[top:top + out_h, left:left + out_w] = small
     return out
