@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from genai_studio.cli import SEED_HELP, int_in, seed_int
 from genai_studio.core.defaults import DEVICE_CHOICES, GENERATOR_KINDS
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             if "refused" in r:
                 continue
             z = ", ".join(f"{v:.3f}" for v in r["latent"])
-            digit = f", {_class_name(r['label'], loaded.metadata)}" \
+            digit = f", {_class_name(r['label'], loaded.model, loaded.metadata)}" \
                 if r["label"] is not None else ""
             print(f"{printable(r['image'])}: z = [{z}] ({r['method']}{digit}, error "
                   f"{r['error']:.3f})")
@@ -104,11 +105,13 @@ def run(args: argparse.Namespace) -> int:
     return 2 if refused else 0
 
 
-def _class_name(label: int, metadata: dict) -> str:
+def _class_name(label: int, model: Any, metadata: dict) -> str:
     """"digit 7", or for a model of characters "character 'g'"."""
+    from genai_studio.core.models.base import class_names
     from genai_studio.core.validate import printable
 
-    classes = (metadata.get("dataset") or {}).get("classes")
-    if isinstance(classes, list) and 0 <= label < len(classes):
-        return f"character {printable(str(classes[label]))!r}"
+    classes = class_names(model, metadata)
+    if classes and classes != tuple(str(k) for k in range(len(classes))) \
+            and 0 <= label < len(classes):
+        return f"character {printable(classes[label])!r}"
     return f"digit {label}"

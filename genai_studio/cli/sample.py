@@ -30,19 +30,19 @@ def resolve_label(text: str | None, model: Any, metadata: dict[str, Any], name: 
                   ) -> int | None:
     """The class index --label names: one of the model's characters when its data named them
     (a typeface's glyphs), else a class number (a digit for MNIST's models)."""
+    from genai_studio.core.models.base import class_names
+
     if text is None:
         return None
     if not model.conditional:
         raise UsageError(f"{name} is not conditional: it takes no --label")
-    classes = (metadata.get("dataset") or {}).get("classes")
-    if isinstance(classes, list) and all(isinstance(c, str) for c in classes):
-        if text in classes:
-            return classes.index(text)
-        shown = "".join(classes) if all(len(c) == 1 for c in classes) else ", ".join(classes)
-        raise UsageError(f"--label {text!r}: {name} draws these characters: {shown}")
-    if text.isdigit() and int(text) < model.num_classes:
-        return int(text)
-    raise UsageError(f"--label {text!r}: {name} draws classes 0 to {model.num_classes - 1}")
+    classes = class_names(model, metadata)
+    if text in classes:
+        return classes.index(text)
+    if classes == tuple(str(k) for k in range(len(classes))):
+        raise UsageError(f"--label {text!r}: {name} draws classes 0 to {len(classes) - 1}")
+    shown = "".join(classes) if all(len(c) == 1 for c in classes) else ", ".join(classes)
+    raise UsageError(f"--label {text!r}: {name} draws these characters: {shown}")
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -48,17 +48,10 @@ class ModelHandle:
 
     @property
     def classes(self) -> tuple[str, ...]:
-        """What each label of a conditional model draws: the characters of a model trained on
-        glyphs (its dataset's ``classes``), else the digits; empty for other models."""
-        if not self.conditional:
-            return ()
-        n = int(getattr(self.model, "num_classes", 10))
-        dataset = self.metadata.get("dataset")
-        names = dataset.get("classes") if isinstance(dataset, dict) else None
-        if isinstance(names, list) and len(names) == n and all(
-                isinstance(c, str) and 0 < len(c) <= 8 for c in names):
-            return tuple(names)
-        return tuple(str(k) for k in range(n))
+        """What each label of a conditional model draws (``core.models.base.class_names``)."""
+        from genai_studio.core.models.base import class_names
+
+        return class_names(self.model, self.metadata)
 
     @property
     def draws_glyphs(self) -> bool:

@@ -176,3 +176,18 @@ class Generator(nn.Module):
             raise UsageError("the number of samples must be positive")
         labels = self.check_labels(labels, n)
         return self.decode(self.prior(n, generator), labels)
+
+
+def class_names(model: Any, metadata: Any) -> tuple[str, ...]:
+    """What each label of a conditional model draws: the characters of a model trained on
+    glyphs (its dataset's ``classes``, one name a class), else the class numbers (MNIST's
+    digits); empty for a model that is not conditional."""
+    if not getattr(model, "conditional", False):
+        return ()
+    n = int(getattr(model, "num_classes", 10))
+    dataset = metadata.get("dataset") if isinstance(metadata, dict) else None
+    names = dataset.get("classes") if isinstance(dataset, dict) else None
+    if isinstance(names, list) and len(names) == n and all(
+            isinstance(c, str) and 0 < len(c) <= 8 for c in names):
+        return tuple(names)
+    return tuple(str(k) for k in range(n))
