@@ -163,3 +163,24 @@ def test_non_files_are_refused_without_blocking(tmp_path):
         with pytest.raises(ImageRefused) as refused:
             open_image(path)
         assert refused.value.reason == "unreadable"
+
+
+def test_a_palette_image_is_reduced_like_any_other(tmp_path):
+    """Pillow's reduce refuses a palette image: every colour GIF the studio exports (a morph in
+    ink and paper colours) was 'truncated or damaged' to the gallery's thumbnails."""
+    from PIL import Image
+
+    from genai_studio.core.data.image_input import open_image
+    from genai_studio.core.export.gallery import thumbnail
+
+    frames = [Image.new("RGB", (448, 448), (255, 248, 225)) for _ in range(3)]
+    for k, frame in enumerate(frames):
+        frame.paste((26, 35, 126), (100 + 20 * k, 100, 300, 350))
+    path = tmp_path / "morph.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=80)
+    with Image.open(path) as im:
+        assert im.mode == "P"
+    opened = open_image(path, allow_animated=True, reduce_to=96)
+    assert opened.image.mode in ("RGB", "RGBA") and max(opened.image.size) < 448
+    thumb = thumbnail(path)
+    assert thumb.shape[2] == 4 and tuple(thumb[48, 48, :3]) != tuple(thumb[2, 2, :3])

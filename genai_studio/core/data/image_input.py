@@ -197,11 +197,13 @@ def _decode(im: Image.Image, name: str, allow_animated: bool, min_side: int,
             scale = max(width, height) / reduce_to
             im.draft(im.mode, (max(1, int(width / scale)), max(1, int(height / scale))))
         im.load()
+        # Before reducing: Pillow's reduce refuses a palette image ("image has wrong mode"),
+        # which made every colour GIF the studio exports unreadable as a thumbnail.
+        im = _normalise_mode(im)
         factor = max(im.size) // reduce_to if reduce_to else 1
         if factor >= 2:
             im = im.reduce(factor)
         im = _upright(im, ImageOps)
-        im = _normalise_mode(im)
     except ImageRefused:
         raise
     except Image.DecompressionBombError as exc:
