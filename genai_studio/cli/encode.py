@@ -107,11 +107,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _class_name(label: int, model: Any, metadata: dict) -> str:
     """"digit 7", or for a model of characters "character 'g'"."""
+    from genai_studio.core.defaults import names_characters
     from genai_studio.core.models.base import class_names
     from genai_studio.core.validate import printable
 
     classes = class_names(model, metadata)
-    if classes and classes != tuple(str(k) for k in range(len(classes))) \
-            and 0 <= label < len(classes):
+    if names_characters(classes) and 0 <= label < len(classes):
         return f"character {printable(classes[label])!r}"
     return f"digit {label}"

@@ -30,6 +30,7 @@ def resolve_label(text: str | None, model: Any, metadata: dict[str, Any], name: 
                   ) -> int | None:
     """The class index --label names: one of the model's characters when its data named them
     (a typeface's glyphs), else a class number (a digit for MNIST's models)."""
+    from genai_studio.core.defaults import names_characters
     from genai_studio.core.models.base import class_names
 
     if text is None:
@@ -39,7 +40,7 @@ def resolve_label(text: str | None, model: Any, metadata: dict[str, Any], name: 
     classes = class_names(model, metadata)
     if text in classes:
         return classes.index(text)
-    if classes == tuple(str(k) for k in range(len(classes))):
+    if not names_characters(classes):
         raise UsageError(f"--label {text!r}: {name} draws classes 0 to {len(classes) - 1}")
     shown = "".join(classes) if all(len(c) == 1 for c in classes) else ", ".join(classes)
     raise UsageError(f"--label {text!r}: {name} draws these characters: {shown}")

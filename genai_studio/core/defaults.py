@@ -77,6 +77,17 @@ def scaled_lr(kind: str, batch_size: int) -> float:
     return default_lr(kind) * (batch_size / DEFAULT_BATCH) ** 0.5
 
 
+def class_numbers(n: int) -> tuple[str, ...]:
+    """The names of ``n`` classes that name nothing else: "0", "1", ... (MNIST's digits)."""
+    return tuple(str(k) for k in range(n))
+
+
+def names_characters(classes: tuple[str, ...]) -> bool:
+    """Whether a conditional model's class names are its data's characters (a fonts dataset's),
+    not class numbers."""
+    return classes != class_numbers(len(classes))
+
+
 def model_stem(path: Path) -> str:
     """``run.safetensors`` and ``run.ckpt.safetensors`` -> ``run``."""
     name = Path(path).name

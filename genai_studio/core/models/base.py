@@ -182,6 +182,8 @@ def class_names(model: Any, metadata: Any) -> tuple[str, ...]:
     """What each label of a conditional model draws: the characters of a model trained on
     glyphs (its dataset's ``classes``, one name a class), else the class numbers (MNIST's
     digits); empty for a model that is not conditional."""
+    from genai_studio.core.defaults import class_numbers
+
     if not getattr(model, "conditional", False):
         return ()
     n = int(getattr(model, "num_classes", 10))
@@ -190,4 +192,4 @@ def class_names(model: Any, metadata: Any) -> tuple[str, ...]:
     if isinstance(names, list) and len(names) == n and all(
             isinstance(c, str) and 0 < len(c) <= 8 for c in names):
         return tuple(names)
-    return tuple(str(k) for k in range(n))
+    return class_numbers(n)

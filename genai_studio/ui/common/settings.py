@@ -152,9 +152,7 @@ class Preferences:
             return None
         seal = self.raw(key + SEAL_SUFFIX)
         if seal is None:  # saved before layouts were sealed: reset once, and said so plainly
-            note = "the window's layout was reset after an update"
-            if note not in self.notes:
-                self.notes.append(note)
+            self._note("the window's layout was reset after an update")
             return None
         if seal != _digest(blob):
             self._ignored(key, "not as the studio saved it")
@@ -166,7 +164,9 @@ class Preferences:
         self.set(key + SEAL_SUFFIX, _digest(blob))
 
     def _ignored(self, key: str, problem: str) -> None:
-        note = f"setting {key!r} ignored ({problem})"
+        self._note(f"setting {key!r} ignored ({problem})")
+
+    def _note(self, note: str) -> None:
         if note not in self.notes:  # read twice (the frame's theme, then the state)
             self.notes.append(note)
             log.warning(note)

@@ -7,6 +7,8 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from genai_studio.core.defaults import names_characters
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -15,7 +17,7 @@ def label_items(classes: tuple[str, ...], any_text: str | None = None
                 ) -> list[tuple[str, int | None]]:
     """A combo's items for a conditional model's classes: "digit 3", or "'g'" for a glyph
     model's characters; first "any ..." when ``any_text`` is given."""
-    digits = classes == tuple(str(k) for k in range(len(classes)))
+    digits = not names_characters(classes)
     items: list[tuple[str, int | None]] = [] if any_text is None else [(any_text, None)]
     items += [(f"digit {c}" if digits else f"'{c}'", k) for k, c in enumerate(classes)]
     return items
