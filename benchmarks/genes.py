@@ -43,7 +43,7 @@ TRAIN_IMAGES = 5000
 
 def judge_of(path: Path):  # noqa: ANN201
     """The judge as the studio uses it while finding genes (its ink, for colour)."""
-    from genai_studio.core.latent.gene_finding import judge_classifier
+    from genai_studio.core.scoring.metrics import judge_classifier
 
     classify = judge_classifier(path)
     if classify is None:

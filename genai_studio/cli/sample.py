@@ -137,11 +137,14 @@ def run(args: argparse.Namespace) -> int:
 
             check_curatable(loaded.model, fitted)
         values = gene_values(args.genes)
-        shift = None
+        steering = None
         if values:
             from genai_studio.cli.genes import load_genes
+            from genai_studio.core.latent.genes import Steering
 
-            shift = load_genes(args.model, loaded.model).shift(values)
+            genes = load_genes(args.model, loaded.model)
+            genes.shift(values)  # an unknown name is refused before anything is drawn
+            steering = Steering(genes, tuple(values.items()))
         seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
         if args.seed is None:
             print(f"seed: {seed}", file=sys.stderr)
@@ -150,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
                        args.scale)
             check_fits(args.n, loaded.model.latent_dim, "--out's provenance")
         drawn = sample(loaded.model, args.n, seed, label, fitted, keep=args.keep,
-                       shift=shift)
+                       steer=steering)
         vector = out is not None and out.suffix.lower() in (".svg", ".pdf")
         grid = None if out is None or vector else tile_grid(drawn.images, scale=args.scale)
         if args.npy is not None:

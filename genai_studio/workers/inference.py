@@ -113,12 +113,12 @@ class InferenceWorker(QObject):
         t0 = time.perf_counter()
         try:
             drawn = sample(request.handle.model, request.count, request.seed, request.digit,
-                           request.fitted, keep=request.keep, shift=request.shift)
+                           request.fitted, keep=request.keep, steer=request.steer)
         except Exception as exc:  # noqa: BLE001
             self._fail("Generation failed", exc)
             return
         self.generated.emit(GenerateResult(request, drawn.images, drawn.latents, drawn.labels,
-                                           time.perf_counter() - t0))
+                                           time.perf_counter() - t0, drawn.base))
 
     @Slot(object)
     def morph(self, request: MorphRequest) -> None:

@@ -17,6 +17,7 @@ from genai_studio.core.defaults import model_stem
 if TYPE_CHECKING:
     import numpy as np
 
+    from genai_studio.core.latent.genes import Steering
     from genai_studio.core.latent.pad import PadPlane
 
 
@@ -82,7 +83,7 @@ class GenerateRequest:
     count: int
     seed: int
     digit: int | None  # None: any digit (conditional models get one per tile, cycling)
-    shift: np.ndarray | None = None  # (D,) genes: every latent moved by it before decoding
+    steer: Steering | None = None  # genes: the latents moved by them before decoding
     fitted: bool | None = None  # the prior: the model's own (None), fitted or standard
     keep: float = 1.0  # < 1: only draws the model's critic accepts, about this share
 
@@ -94,6 +95,7 @@ class GenerateResult:
     latents: np.ndarray  # (n, D) float32 copy
     labels: np.ndarray | None  # (n,) int64 or None
     seconds: float
+    base: np.ndarray | None = None  # (n, D) the latents before the genes moved them, if any
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ def _genes(dim: int, with_artist: bool = False) -> GeneSet:
     eye = np.eye(dim, dtype=np.float32)
     genes = (Gene("slant", 0.8 * eye[0], "one sd of slant (9 degrees)", "regression",
                   sigma=9.0, measure_unit="degrees", fit=0.9, effect=(1.0, 1.6, -0.9, -1.6),
-                  cross={"thickness": 0.1}),
+                  cross={"thickness": 0.1},  # its step changes across the latents: a slope
+                  slope=0.2 * np.roll(eye, 1, axis=1), centre=np.zeros(dim, np.float32)),
              Gene("thickness", 0.8 * eye[1], "one sd of thickness (0.5 px)", "regression",
                   sigma=0.5, measure_unit="px", fit=0.8, effect=(1.0, 2.0, -1.0, -1.9)))
     out = GeneSet("0" * 64, dim, genes, "test samples")
@@ -95,9 +96,9 @@ def test_genes_of_another_model_never_steer(state, handle):
     state.session.model = first
     state.genes.genes, state.genes.owner = _genes(8), first
     state.genes.set_value("slant", 1.0)
-    assert state.genes.shift() is not None
+    assert state.genes.steering() is not None
     state.session.model = second
-    assert state.genes.active is None and state.genes.shift() is None
+    assert state.genes.active is None and state.genes.steering() is None
 
 
 def test_breeding_panel_lists_parents_and_removes_them(state, handle, qtbot, host):
@@ -195,7 +196,8 @@ def test_sliders_steer_the_pad_the_morph_and_the_grid_and_undo_takes_them_back(v
     qtbot.waitUntil(lambda: w.pad_panel.decodes > decodes, timeout=5_000)
     qtbot.waitUntil(lambda: s.canvas.grid.genes == (("slant", 2.0),), timeout=20_000)
     steered = s.canvas.grid
-    assert np.allclose(steered.latents - first.latents, s.genes.shift()[None, :], atol=1e-5)
+    assert np.allclose(steered.latents, s.genes.steering()(first.latents), atol=1e-5)
+    assert np.allclose(steered.base, first.latents)
     assert not np.allclose(steered.images, first.images)
     qtbot.waitUntil(lambda: s.morph.frames is not frames, timeout=10_000)
     _settled(w, qtbot)
@@ -205,7 +207,7 @@ def test_sliders_steer_the_pad_the_morph_and_the_grid_and_undo_takes_them_back(v
     w.actions["history_forward"].trigger()
     assert s.canvas.grid is steered and s.genes.values == (("slant", 2.0),)
     s.genes.values = ()
-    qtbot.waitUntil(lambda: s.canvas.grid.shift is None, timeout=20_000)
+    qtbot.waitUntil(lambda: s.canvas.grid.base is None, timeout=20_000)
     assert np.allclose(s.canvas.grid.latents, first.latents, atol=1e-5)
 
 

@@ -1,7 +1,15 @@
 """Genes: named directions in a model's latent space, and how they are kept (NumPy only).
 
 A gene is a latent step per unit (``vector``, (D,)): setting genes to values v moves a latent z
-to ``z + sum_i v_i g_i``. Genes found from a measure (``core.latent.gene_finding``) are in
+to ``z + sum_i v_i g_i``. A gene may also have a *slope* (``slope`` W (D, D) about ``centre``
+c): its step per unit then depends on where the latent is, g_i(z) = g_i + W_i (z - c_i), so
+each digit leans the way that very digit leans when it is sheared, and the latent follows
+these steps, dz/dt = sum_i v_i g_i(z) for t from 0 to 1 (``SLOPE_STEPS`` Euler steps; genes
+without a slope move every latent by one and the same step). A gene that ``keep_norm`` s
+moves the latent over the sphere it is on: after each step the coordinates the genes move
+are scaled back to the length they had, as a GAN's N(0, I) latents all lie near the sphere
+of radius sqrt(D) and its generator has seen nothing else. Genes found from a measure
+(``core.latent.gene_finding``) are in
 standard deviations of that measure across the model's own samples, so "slant +1" asks for
 a digit one typical slant-step more slanted; each carries what it was measured to do (its own
 change at +1 and +2, and the others' change at +1: the cross-talk). The artist's own genes
@@ -32,6 +40,8 @@ MAX_NAME = 40
 MAX_LATENT_DIM = 4096
 MAX_JSON_BYTES = 4 * 1024 * 1024
 MAX_STEP = 1e3  # a latent step per unit; real ones are about 1
+MAX_SLOPE_DIM = 128  # a slope is (D, D) numbers: kept for latents up to this size only
+SLOPE_STEPS = 8  # Euler steps where a gene set has a slope (one straight step without)
 SLIDER_RANGE = 3.0  # the panel's sliders and the CLI's --set reach +-3 units
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _'-]*$")
 MEASURE, ARTIST = "measure", "artist"
@@ -49,6 +59,15 @@ class Gene:
     fit: float = 0.0  # R^2 of the regression the direction came from (measures)
     effect: tuple[float, ...] = ()  # measured own change at +1, +2, -1, -2, in units
     cross: dict[str, float] = field(default_factory=dict)  # others' change at +1, in units
+    slope: np.ndarray | None = None  # (D, D) float32 W: how the step changes with the latent
+    centre: np.ndarray | None = None  # (D,) float32 c: where the step is ``vector`` itself
+    keep_norm: bool = False  # the latent keeps its length as it moves (a GAN's: see the doc)
+
+    def step_at(self, latents: np.ndarray) -> np.ndarray:
+        """The step of one unit (n, D) at each latent (n, D)."""
+        if self.slope is None:
+            return np.broadcast_to(np.asarray(self.vector, np.float64), latents.shape)
+        return self.vector + (latents - self.centre) @ np.asarray(self.slope, np.float64).T
 
     def measured(self, value: float) -> float | None:
         """What a setting was measured to do, in units: the measured points (0, +-1, +-2)
@@ -76,7 +95,11 @@ class Gene:
                 "sigma": _num(self.sigma), "measure_unit": self.measure_unit,
                 "fit": _num(self.fit), "effect": [_num(v) for v in self.effect],
                 "cross": {k: _num(v) for k, v in self.cross.items()},
-                "vector": [float(f"{v:.9g}") for v in np.asarray(self.vector, np.float32)]}
+                "vector": _numbers(self.vector),
+                **({"keep_norm": True} if self.keep_norm else {}),
+                **({} if self.slope is None else {
+                    "slope": [_numbers(row) for row in self.slope],
+                    "centre": _numbers(self.centre)})}
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,9 +129,32 @@ class GeneSet:
         return out.astype(np.float32)
 
     def apply(self, latents: np.ndarray, values: dict[str, float]) -> np.ndarray:
-        """Latents (n, D) moved by the genes' values."""
+        """Latents (n, D) moved by the genes' values: by one step where no gene set has a
+        slope, else along the steps as they change (see the module doc)."""
         z = np.asarray(latents, dtype=np.float32)
-        return (z + self.shift(values)[None, :]).astype(np.float32) if values else z.copy()
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise UsageError(f"these genes are for a latent of {self.latent_dim} numbers, "
+                             f"not {z.shape[-1]}")
+        if not values:
+            return z.copy()
+        shift = self.shift(values)  # refuses an unknown name
+        moved = [(float(v), self.get(k)) for k, v in values.items() if v]
+        sloped = [(v, g) for v, g in moved if g.slope is not None]
+        spherical = [g for _v, g in moved if g.keep_norm]
+        if not sloped and not spherical:
+            return (z + shift[None, :]).astype(np.float32)
+        out = z.astype(np.float64)
+        # the coordinates the genes move (never a clustered GAN's cluster coordinates)
+        mask = np.any([np.asarray(g.vector) != 0 for g in spherical], axis=0) if spherical \
+            else None
+        length = None if mask is None else np.linalg.norm(out * mask, axis=1, keepdims=True)
+        for _ in range(SLOPE_STEPS):
+            step = sum(v * (g.step_at(out) - g.vector) for v, g in sloped) + shift
+            out = out + step / SLOPE_STEPS
+            if mask is not None:  # back to the length it had
+                now = np.maximum(np.linalg.norm(out * mask, axis=1, keepdims=True), 1e-12)
+                out = np.where(mask, out * length / now, out)
+        return out.astype(np.float32)
 
     def with_gene(self, gene: Gene) -> GeneSet:
         """This set with ``gene`` added (an artist's gene of the same name is replaced)."""
@@ -131,8 +177,24 @@ class GeneSet:
         return json.dumps(data, indent=1, allow_nan=False)
 
 
+@dataclass(frozen=True, eq=False)
+class Steering:
+    """Gene values on one model's genes, as a function of latents (n, D) -> (n, D): what the
+    sliders do to a grid, the pad's point, a morph's ends (and safe to hand to any thread)."""
+
+    genes: GeneSet
+    values: tuple[tuple[str, float], ...]
+
+    def __call__(self, latents: np.ndarray) -> np.ndarray:
+        return self.genes.apply(latents, dict(self.values))
+
+
 def _num(value: float) -> float:
     return round(float(value), 5)
+
+
+def _numbers(values: np.ndarray) -> list[float]:
+    return [float(f"{v:.7g}") for v in np.asarray(values, np.float32)]
 
 
 def check_name(name: str) -> str:
@@ -214,6 +276,7 @@ def _gene(data: Any, dim: int) -> Gene:
     if not isinstance(vector, list) or len(vector) != dim:
         raise _Bad(f"gene {name!r}: its vector must hold {dim} numbers")
     values = np.array([_finite(v, "vector", MAX_STEP) for v in vector], dtype=np.float32)
+    slope, centre = _slope(data, name, dim)
     effect, cross = data.get("effect", []), data.get("cross", {})
     if not isinstance(effect, list) or len(effect) > 4 or not isinstance(cross, dict) \
             or len(cross) > MAX_GENES:
@@ -221,11 +284,29 @@ def _gene(data: Any, dim: int) -> Gene:
     source = data.get("source")
     if source not in (MEASURE, ARTIST):
         raise _Bad(f"gene {name!r}: 'source' must be {MEASURE!r} or {ARTIST!r}")
+    keep_norm = data.get("keep_norm", False)
+    if not isinstance(keep_norm, bool):
+        raise _Bad(f"gene {name!r}: 'keep_norm' must be true or false")
     return Gene(name, values, _text(data, "unit", 200, True), _text(data, "how", 400, True),
                 source, _finite(data.get("sigma", 1.0), "sigma"),
                 _text(data, "measure_unit", 20, True), _finite(data.get("fit", 0.0), "fit"),
                 tuple(_finite(v, "effect") for v in effect),
-                {str(k)[:MAX_NAME]: _finite(v, "cross") for k, v in cross.items()})
+                {str(k)[:MAX_NAME]: _finite(v, "cross") for k, v in cross.items()},
+                slope, centre, keep_norm)
+
+
+def _slope(data: dict, name: str, dim: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """A gene's (slope, centre), checked row by row, or (None, None) without one."""
+    rows, centre = data.get("slope"), data.get("centre")
+    if rows is None and centre is None:
+        return None, None
+    if dim > MAX_SLOPE_DIM or not isinstance(rows, list) or len(rows) != dim \
+            or not isinstance(centre, list) or len(centre) != dim \
+            or not all(isinstance(r, list) and len(r) == dim for r in rows):
+        raise _Bad(f"gene {name!r}: its slope must be {dim} rows of {dim} numbers with a "
+                   f"centre of {dim}")
+    slope = np.array([[_finite(v, "slope", MAX_STEP) for v in r] for r in rows], np.float32)
+    return slope, np.array([_finite(v, "centre", MAX_STEP) for v in centre], np.float32)
 
 
 def from_json(text: str | bytes, source: str = "the genes file") -> GeneSet:

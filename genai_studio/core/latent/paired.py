@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -144,7 +145,7 @@ TRANSFORMS: dict[str, tuple[Transform, tuple[float, ...], bool]] = {  # (T, t va
 WORDS = {"slant": "sheared", "thickness": "dilated and eroded",
          "width": "stretched across", "height": "stretched up and down",
          "hue": "turned round the colour wheel", "brightness": "lightened and darkened"}
-PAIRS = 300  # samples transformed, for a model with an encoder
+PAIRS = 1000  # samples transformed, for a model with an encoder (each an encoding: cheap)
 PAIRS_INVERTED = 150  # ... and for one without (a GAN): each copy is an inversion
 
 
@@ -229,25 +230,66 @@ def _within(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return values - (sums / np.maximum(counts, 1.0).reshape(-1, *[1] * (values.ndim - 1)))[groups]
 
 
+@dataclass(frozen=True)
+class PairedStep:
+    """A measure's latent step per unit (``vector`` (D,)), with how it changes across the
+    latents (``slope`` (D, D) about ``centre`` (D,)) where that was fitted, and in words how
+    it was found."""
+
+    vector: np.ndarray
+    slope: np.ndarray | None
+    centre: np.ndarray | None
+    how: str
+
+
 def mean_step(model, name: str, images: np.ndarray, z0: np.ndarray,  # noqa: ANN001
-              labels: np.ndarray | None, free: np.ndarray, sigma: float,
-              ) -> tuple[np.ndarray, str]:
+              labels: np.ndarray | None, free: np.ndarray, sigma: float) -> PairedStep:
     """The mean latent step (D,) per unit (``sigma``) of ``name`` when the same digit is
     transformed: b = sum (z - z_g)(m - m_g) / sum (m - m_g)^2 over every transformed copy,
-    centred within its source g (the regression of the latents on the measure), and how it
-    was found, in words."""
+    centred within its source g (the regression of the latents on the measure). Where the
+    latents are the encoder's (exact for each copy, not a short inversion) and few enough,
+    also its slope: each source's own step s_g, regressed on where the source is (``SLOPE``)."""
+    from genai_studio.core.latent.genes import MAX_SLOPE_DIM
     from genai_studio.core.latent.measures import unwrap
 
     z, values, groups = paired_data(model, name, images, z0, labels, free)
     zc = _within(z, groups)
     mc = _within(unwrap(name, values) / sigma, groups)
     b = (zc * mc[:, None]).sum(0) / max(float((mc * mc).sum()), 1e-12)
-    latents = "their encoder means" if hasattr(model, "encode") else \
+    encoder = hasattr(model, "encode")
+    latents = "their encoder means" if encoder else \
         f"latents found by {INVERT_STEPS} Adam steps from each sample's own"
     how = (f"the mean latent step per unit of {name} when {len(images):,} of the model's "
            f"samples are {WORDS[name]} ({latents}; within each sample, so the digit stays "
            "out of it), off the judge's class lines where there is a judge")
-    return b * free, how
+    slope = centre = None
+    if encoder and z.shape[1] <= MAX_SLOPE_DIM:
+        slope, centre = _slope(z, zc, mc, groups, free)
+        how += "; each sample's own step, as it changes across the latents"
+    return PairedStep(b * free, slope, centre, how)
+
+
+SLOPE_RIDGE = 0.1  # lambda per source: the slope is a D x D fit to a few hundred sources
+
+
+def _slope(z: np.ndarray, zc: np.ndarray, mc: np.ndarray, groups: np.ndarray,
+           free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(W (D, D), centre (D,)): each source's own step s_g = sum (z - z_g)(m - m_g) /
+    sum (m - m_g)^2 regressed on the source's mean latent, s_g ~ b + W (z_g - centre), by
+    ridge regression (the step at the centre is the gene's ``vector``)."""
+    count = np.bincount(groups).astype(np.float64)
+    moved = np.bincount(groups, mc * mc)
+    keep = moved > 1e-3  # a source its transformations barely changed says nothing
+    steps = np.zeros((len(count), z.shape[1]))
+    np.add.at(steps, groups, zc * mc[:, None])
+    steps = steps[keep] / moved[keep, None]
+    where = np.zeros_like(steps, shape=(len(count), z.shape[1]))
+    np.add.at(where, groups, z)
+    where = where[keep] / count[keep, None]
+    centre = where.mean(axis=0)
+    x, y = where - centre, steps - steps.mean(axis=0)
+    w = np.linalg.solve(x.T @ x + SLOPE_RIDGE * len(x) * np.eye(x.shape[1]), x.T @ y).T
+    return (w * free[:, None] * free[None, :]).astype(np.float32), centre.astype(np.float32)
 
 
 def pairs_for(model) -> int:  # noqa: ANN001

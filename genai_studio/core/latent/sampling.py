@@ -14,6 +14,7 @@ pad's live decode all come through here, so a seed and a digit mean the same ima
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,7 @@ class Samples:
     latents: np.ndarray  # (n, D) float32
     labels: np.ndarray | None  # (n,) int64 digits asked for; None for unconditional models
     seed: int
+    base: np.ndarray | None = None  # (n, D) the latents before genes moved them, if they did
 
 
 def cycle_labels(n: int, num_classes: int) -> torch.Tensor:
@@ -152,20 +154,19 @@ def decode_live(model: Generator, z: np.ndarray | torch.Tensor,
 
 def sample(model: Generator, n: int, seed: int, label: int | None = None,
            fitted: bool | None = None, keep: float = 1.0,
-           shift: np.ndarray | None = None) -> Samples:
+           steer: Callable[[np.ndarray], np.ndarray] | None = None) -> Samples:
     """n seeded samples: images, their latents and the digits asked for; ``fitted``: drawn
     from the fitted prior (True), the standard normal (False) or the model's own (None: the
-    fitted one where it has one); ``keep`` < 1: curated by the model's critic; ``shift``
-    (D,): every latent moved by it before decoding (genes, ``core.latent.genes``), and the
-    latents returned are the moved ones."""
+    fitted one where it has one); ``keep`` < 1: curated by the model's critic; ``steer``:
+    moves the latents before decoding (genes, ``core.latent.genes.Steering``), and the
+    latents returned are the moved ones (``base`` the drawn ones)."""
     model.eval()
     z = draw_latents(model, n, seed, fitted, keep)
-    if shift is not None:
-        step = torch.as_tensor(np.asarray(shift, dtype=np.float32))
-        if step.shape != (model.latent_dim,):
-            raise UsageError(f"a latent shift must have {model.latent_dim} numbers")
-        z = z + step[None, :]
+    base = None
+    if steer is not None:
+        base = z.numpy().astype(np.float32, copy=True)
+        z = torch.from_numpy(np.asarray(steer(base), dtype=np.float32))
     labels = labels_for(model, n, label)
     images = decode_tensor(model, z, labels).to("cpu").numpy().astype(np.float32, copy=True)
     return Samples(images, z.numpy().astype(np.float32, copy=True),
-                   None if labels is None else labels.numpy().copy(), seed_value(seed))
+                   None if labels is None else labels.numpy().copy(), seed_value(seed), base)

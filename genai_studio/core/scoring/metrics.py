@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -354,3 +357,20 @@ def vae_likelihood(
         "binarization": f"dynamic: {every} MNIST test digits binarised once by Bernoulli "
                         f"sampling of its grey levels, seed {seed}",
     }
+
+
+def judge_classifier(judge_path: Path | None) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The judge as a classifier of images in the studio's layout (their ink, for colour):
+    class probabilities (n, C); None without a judge file."""
+    if judge_path is None or not Path(judge_path).is_file():
+        return None
+    from genai_studio.core.latent.measures import ink
+    from genai_studio.core.store.checkpoints import load_model
+
+    judge = load_model(Path(judge_path), "cpu", expect_kind="judge").model.eval()
+
+    def classify(images: np.ndarray) -> np.ndarray:
+        grey = np.ascontiguousarray(ink(images), dtype=np.float32)
+        return judge_outputs(judge, torch.from_numpy(grey))[0].numpy()
+
+    return classify

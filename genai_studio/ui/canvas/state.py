@@ -28,8 +28,8 @@ class Grid:
     latents: np.ndarray  # (n, D)
     labels: np.ndarray | None  # (n,) digits drawn, conditional models only
     seconds: float = 0.0
-    shift: np.ndarray | None = None  # (D,) the genes' step already in ``latents``, if any
-    genes: tuple[tuple[str, float], ...] = ()  # the gene values that step is
+    base: np.ndarray | None = None  # (n, D) the latents before the genes moved them, if they did
+    genes: tuple[tuple[str, float], ...] = ()  # the gene values that moved them
     lineage: Any = None  # core.latent.breeding.Lineage: a brood of children, not a seed's draw
 
     def __len__(self) -> int:
@@ -40,7 +40,7 @@ class Grid:
 
     def base_latents(self) -> np.ndarray:
         """The latents before the genes moved them (a seed's draw, or a brood)."""
-        return self.latents if self.shift is None else self.latents - self.shift[None, :]
+        return self.latents if self.base is None else self.base
 
 
 def _has_tile(s: CanvasState) -> bool:

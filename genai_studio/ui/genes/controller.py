@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -28,6 +28,9 @@ from genai_studio.ui.studio.controller import Studio
 from genai_studio.ui.studio.state import StudioState
 from genai_studio.workers.jobs import Job
 from genai_studio.workers.messages import ModelHandle
+
+if TYPE_CHECKING:
+    from genai_studio.core.latent.genes import Steering
 
 SETTLE_MS = 120
 
@@ -44,10 +47,13 @@ def _find(handle: ModelHandle, judge: Path | None, recompute: bool,
     return genes, found, sha
 
 
-def _decode(handle: ModelHandle, latents: Any, labels: Any) -> Any:
+def _steer_and_decode(handle: ModelHandle, steering: Steering | None, base: Any,
+                      labels: Any) -> tuple[Any, Any]:
+    """On the jobs thread: (images, latents) of latents ``base`` moved by the genes."""
     from genai_studio.core.latent.sampling import decode
 
-    return decode(handle.model, latents, labels if handle.conditional else None)
+    latents = base if steering is None else steering(base)
+    return decode(handle.model, latents, labels if handle.conditional else None), latents
 
 
 def _reread(path: Path) -> tuple[str, Any]:
@@ -208,22 +214,23 @@ class GenesController(QObject):
         if self._steering:
             self._again = True
             return
-        shift, values = s.genes.shift(), s.genes.values
-        base = grid.base_latents()
-        latents = base if shift is None else base + shift[None, :]
+        steering, base = s.genes.steering(), grid.base_latents()
         self._steering, self._again = True, False
         self.studio.jobs.submit(Job(
-            "Could not steer the grid", lambda _ctx: _decode(handle, latents, grid.labels),
-            done=lambda images: self._steered(grid, images, latents, shift, values),
+            "Could not steer the grid", lambda _ctx: _steer_and_decode(
+                handle, steering, base, grid.labels),
+            done=lambda got: self._steered(grid, *got, base, steering),
             failed=lambda message: self._steer_failed(message),
             cancelled=lambda: self._steer_failed("")))
 
-    def _steered(self, grid: Grid, images: Any, latents: Any, shift: Any, values: Any) -> None:
+    def _steered(self, grid: Grid, images: Any, latents: Any, base: Any,
+                 steering: Steering | None) -> None:
         self._steering = False
         s = self.state
         if s.canvas.grid is grid and grid.handle is s.session.model:
-            s.canvas.grid = replace(grid, images=images, latents=latents, shift=shift,
-                                    genes=tuple(values) if shift is not None else ())
+            s.canvas.grid = replace(grid, images=images, latents=latents,
+                                    base=None if steering is None else base,
+                                    genes=() if steering is None else steering.values)
         if self._again:
             self.steer()
 

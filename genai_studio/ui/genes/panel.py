@@ -282,7 +282,7 @@ class GenesPanel(QWidget):
 
         grid, index = picked
         base = grid.base_latents()[index]
-        self.before.set_pixels(grid.images[index] if grid.shift is None else
+        self.before.set_pixels(grid.images[index] if grid.base is None else
                                decode_live(grid.handle.model, base[None, :],
                                            grid.label_at(index))[0], f"tile {index + 1}")
         self._steered_tile()
@@ -297,8 +297,7 @@ class GenesPanel(QWidget):
         s = self.state
         grid, index = picked
         base = grid.base_latents()[index]
-        shift = s.genes.shift()
-        moved = base if shift is None else base + shift
+        moved = s.genes.steer(base)
         image = decode_live(grid.handle.model, moved[None, :], grid.label_at(index))[0]
         values = ", ".join(f"{k} {v:+.1f}" for k, v in s.genes.values) or "no genes moved"
         self.after.set_pixels(image, values)

@@ -11,7 +11,7 @@ from genai_studio.workers.messages import ModelHandle
 if TYPE_CHECKING:
     import numpy as np
 
-    from genai_studio.core.latent.genes import GeneSet
+    from genai_studio.core.latent.genes import GeneSet, Steering
 
 Values = tuple[tuple[str, float], ...]  # (name, value) of the genes not at 0, in gene order
 
@@ -56,13 +56,20 @@ class GenesState(SubState):
         order = [g.name for g in self.active.genes] if self.active is not None else []
         self.values = tuple((k, current[k]) for k in order if k in current)
 
-    def shift(self) -> np.ndarray | None:
-        """The latent step the sliders add (D,), or None when nothing is moved."""
+    def steering(self) -> Steering | None:
+        """What the sliders do to latents, or None when nothing is moved."""
+        from genai_studio.core.latent.genes import Steering
+
         genes = self.active
         if genes is None or not self.values:
             return None
         names = set(genes.names())
-        return genes.shift({k: v for k, v in self.values if k in names})
+        return Steering(genes, tuple((k, v) for k, v in self.values if k in names))
+
+    def steer(self, latent: np.ndarray) -> np.ndarray:
+        """One latent (D,) moved by the sliders (itself when nothing is moved)."""
+        steering = self.steering()
+        return latent if steering is None else steering(latent[None, :])[0]
 
     def mark(self, index: int, having: bool | None) -> None:
         """Mark tile ``index`` as having the quality (True), lacking it (False) or neither."""

@@ -229,8 +229,7 @@ class PadPanel(QWidget):
         if s.session.model is None or plane is None:
             return  # no model, or its own corners have not arrived yet
         z = plane.latent_at(*uv)
-        shift = s.genes.shift()  # the genes' sliders move the pad's point too
-        moved = z if shift is None else z + shift
+        moved = s.genes.steer(z)  # the genes' sliders move the pad's point too
         # On CUDA on a stream of its own: it never waits behind a training run's kernels.
         image = decode_live(self._decoder(), moved[None, :], s.pad.effective_digit)[0]
         self.decodes += 1

@@ -231,7 +231,7 @@ class Studio(QObject):
             c.seed = random.randint(0, MAX_SEED)
         digit = c.digit if s.session.conditional else None
         self.inference.request_generate.emit(  # the genes' step, if any, moves every tile
-            GenerateRequest(s.session.model, c.grid_size ** 2, c.seed, digit, s.genes.shift(),
+            GenerateRequest(s.session.model, c.grid_size ** 2, c.seed, digit, s.genes.steering(),
                             fitted=False if c.standard_prior else None, keep=c.keep))
 
     @gui_slot(object)
@@ -254,9 +254,9 @@ class Studio(QObject):
         live = request.handle.live
         if request.handle is not (s.training.live_model if live else s.session.model):
             return  # made by a model that is no longer active (or an older live copy)
-        genes = s.genes.values if request.shift is not None else ()
+        genes = request.steer.values if request.steer is not None else ()
         s.canvas.grid = Grid(request.handle, request.seed, request.digit, result.images,
-                             result.latents, result.labels, result.seconds, request.shift,
+                             result.latents, result.labels, result.seconds, result.base,
                              genes)
         if live:
             return  # a live view: no stars to clear, nothing to report twice a second
@@ -326,9 +326,7 @@ class Studio(QObject):
                 or a.latent.shape[-1] != model.latent_dim:
             s.morph.frames = None
             return
-        shift = s.genes.shift()  # the genes move both ends (and so every frame) alike
-        start, end = (a.latent, b.latent) if shift is None else (a.latent + shift,
-                                                                 b.latent + shift)
+        start, end = s.genes.steer(a.latent), s.genes.steer(b.latent)  # genes move both ends
         self.inference.request_morph.emit(MorphRequest(
             model, start, end, s.morph.frame_count, s.morph.label()))
 

@@ -119,7 +119,7 @@ class HistoryControl(QObject):
     def on_grid(self, grid: Grid | None) -> None:
         if grid is None or self._restoring or grid.handle.live:
             return
-        if grid.shift is not None and grid.genes != self.state.genes.values:
+        if grid.base is not None and grid.genes != self.state.genes.values:
             self._settle.start()  # steered by values the sliders have left: the next is due
             return
         self._settle.stop()

@@ -1,0 +1,121 @@
+"""Genes whose step depends on the latent (a slope): how latents follow them, how they are
+kept and checked, and how the slope is fitted from each sample's own transformed copies."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from genai_studio.core.errors import ModelFileError, UsageError
+from genai_studio.core.latent import genes as genes_mod
+from genai_studio.core.latent.genes import Gene, GeneSet, Steering, from_json
+
+
+def _set(slope_scale: float = 0.1, dim: int = 3) -> GeneSet:
+    centre = np.full(dim, 0.5, np.float32)
+    sloped = Gene("slant", np.zeros(dim, np.float32), "u", "h", slope=slope_scale
+                  * np.eye(dim, dtype=np.float32), centre=centre)
+    straight = Gene("thickness", np.eye(dim, dtype=np.float32)[0], "u", "h")
+    return GeneSet("0" * 64, dim, (sloped, straight))
+
+
+def test_a_sloped_gene_moves_each_latent_by_its_own_step():
+    """dz/dt = v W (z - c) with W = w I: each latent moves away from c in proportion to how
+    far it is, (1 + v w / 8)^8 with the eight Euler steps, close to the flow's e^(v w)."""
+    genes, w, v = _set(0.1), 0.1, 2.0
+    z = np.array([[0.5, 0.5, 0.5], [1.5, 0.5, -0.5], [4.5, 0.5, 0.5]], np.float32)
+    out = genes.apply(z, {"slant": v})
+    growth = (1 + v * w / genes_mod.SLOPE_STEPS) ** genes_mod.SLOPE_STEPS
+    assert np.allclose(out, 0.5 + (z - 0.5) * growth, atol=1e-5)
+    assert np.allclose(out - 0.5, (z - 0.5) * np.exp(v * w), rtol=0.01, atol=1e-6)
+    steps = out - z
+    assert np.allclose(steps[0], 0) and not np.allclose(steps[1], steps[2])
+
+
+def test_genes_without_a_slope_still_take_one_straight_step_together_with_sloped_ones():
+    genes = _set(0.0)  # a zero slope: every latent the same step, as a straight gene's
+    z = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    both = genes.apply(z, {"slant": 1.5, "thickness": -2.0})
+    assert np.allclose(both, z + np.array([-2.0, 0, 0]), atol=1e-5)
+    straight = genes.apply(z, {"thickness": 1.0})
+    assert np.array_equal(straight, z + np.eye(3, dtype=np.float32)[0])
+    assert np.allclose(Steering(genes, (("thickness", 1.0),))(z), straight)
+
+
+def test_latents_of_another_size_or_an_unknown_gene_are_refused():
+    genes = _set()
+    with pytest.raises(UsageError, match="latent of 3 numbers"):
+        genes.apply(np.zeros((2, 4), np.float32), {"slant": 1.0})
+    with pytest.raises(UsageError, match="no gene called"):
+        genes.apply(np.zeros((2, 3), np.float32), {"curl": 1.0})
+
+
+def test_a_slope_survives_the_sidecar_and_a_damaged_one_is_one_clear_error(monkeypatch):
+    genes = _set(0.123456)
+    back = from_json(genes.to_json())
+    assert np.allclose(back.get("slant").slope, genes.get("slant").slope)
+    assert np.allclose(back.get("slant").centre, 0.5) and back.get("thickness").slope is None
+    z = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
+    assert np.allclose(back.apply(z, {"slant": 2.0}), genes.apply(z, {"slant": 2.0}))
+    good = json.loads(genes.to_json())
+    good["model_sha256"] = "a" * 64
+    for damage in (lambda g: g.update(slope=g["slope"][:2]),
+                   lambda g: g.update(slope=[[1.0, 2.0]] * 3),
+                   lambda g: g.update(slope=[["x"] * 3] * 3),
+                   lambda g: g.update(slope=[[1e9] * 3] * 3),
+                   lambda g: g.update(slope=7),
+                   lambda g: g.pop("centre"),
+                   lambda g: g.update(centre=[0.0])):
+        data = json.loads(json.dumps(good))
+        damage(data["genes"][0])
+        with pytest.raises(ModelFileError, match="slope|centre"):
+            from_json(json.dumps(data))
+    monkeypatch.setattr(genes_mod, "MAX_SLOPE_DIM", 2)  # a slope is D x D: large D refused
+    with pytest.raises(ModelFileError, match="slope"):
+        from_json(json.dumps(good))
+
+
+def test_the_slope_is_fitted_from_each_sources_own_step():
+    """Sources whose own step is b + W (z_g - centre): the fit finds W (ridge shrinks it by
+    about 1 / (1 + lambda) for latents of unit spread)."""
+    from genai_studio.core.latent.paired import SLOPE_RIDGE, _slope
+
+    rng = np.random.default_rng(2)
+    dim, sources, strengths = 4, 400, np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    where = rng.standard_normal((sources, dim))
+    true_w = rng.standard_normal((dim, dim)) * 0.3
+    own = np.array([1.0, 0, 0, 0]) + where @ true_w.T  # (sources, D) per unit of the measure
+    z = (where[None] + strengths[:, None, None] * own[None]).reshape(-1, dim)
+    m = np.repeat(strengths, sources)
+    groups = np.tile(np.arange(sources), len(strengths))
+    zc = z - where[groups]
+    w, centre = _slope(z, zc, m, groups, np.ones(dim))
+    assert np.allclose(centre, where.mean(axis=0), atol=1e-6)
+    assert np.allclose(w * (1 + SLOPE_RIDGE), true_w, atol=0.06)
+
+
+def test_a_gene_that_keeps_the_norm_moves_latents_over_their_sphere():
+    """A GAN's latents lie near the sphere of radius sqrt(D): such a gene turns them over it,
+    leaving coordinates no gene moves (a clustered GAN's cluster coordinates) as they were."""
+    dim = 6
+    vector = np.array([1.0, 0.5, -0.5, 0.0, 0.0, 0.0], np.float32)
+    genes = GeneSet("0" * 64, dim, (Gene("slant", vector, "u", "h", keep_norm=True),))
+    z = np.random.default_rng(3).standard_normal((5, dim)).astype(np.float32)
+    z[:, -1] = [0.0, 1.0, 0.0, 1.0, 0.0]  # a cluster coordinate: no gene moves it
+    out = genes.apply(z, {"slant": 2.0})
+    moves = vector != 0
+    assert np.allclose(np.linalg.norm(out[:, moves], axis=1),
+                       np.linalg.norm(z[:, moves], axis=1), rtol=1e-5)
+    assert np.all(np.abs(out[:, moves] - z[:, moves]).max(axis=1) > 0.1)
+    assert np.array_equal(out[:, ~moves], z[:, ~moves])  # coordinates it does not move stay
+    straight = GeneSet("0" * 64, dim, (Gene("slant", vector, "u", "h"),))
+    assert not np.allclose(straight.apply(z, {"slant": 2.0}), out)
+    back = from_json(genes.to_json())
+    assert back.get("slant").keep_norm and np.allclose(back.apply(z, {"slant": 2.0}), out)
+    data = json.loads(genes.to_json())
+    data["model_sha256"] = "a" * 64
+    data["genes"][0]["keep_norm"] = "yes"
+    with pytest.raises(ModelFileError, match="keep_norm"):
+        from_json(json.dumps(data))
