@@ -78,3 +78,24 @@ def test_cli_refuses_generator_options_for_the_judge(tmp_path, capsys):
         assert code == 2
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and "do not apply to the judge" in err
+
+
+def test_the_judge_reads_a_coloured_digit_by_its_shape_whatever_its_colour():
+    """Genes and their benchmark judge colour digits by the value (the largest channel): by
+    luma a blue stroke read as a faint one, and turning a digit's hue changed its class."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from genai_studio.core.data.mnist import load_mnist_arrays
+    from genai_studio.core.scoring.metrics import judge_classifier
+
+    classify = judge_classifier(Path(__file__).resolve().parents[2] / "models"
+                                / "judge.safetensors")
+    digits = load_mnist_arrays("test")[0][:200].astype(np.float32) / 255.0
+    grey = classify(digits)
+    for colour in ((0.0, 0.0, 1.0), (1.0, 1.0, 0.0), (0.2, 1.0, 0.2)):
+        coloured = digits[..., None] * np.array(colour, np.float32)
+        assert np.allclose(classify(coloured), grey, atol=1e-6)
+    assert (grey.argmax(axis=1) == load_mnist_arrays("test")[1][:200]).mean() > 0.95
+    assert judge_classifier(None) is None
