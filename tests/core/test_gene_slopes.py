@@ -65,6 +65,7 @@ def test_a_slope_survives_the_sidecar_and_a_damaged_one_is_one_clear_error(monke
                    lambda g: g.update(slope=[[1.0, 2.0]] * 3),
                    lambda g: g.update(slope=[["x"] * 3] * 3),
                    lambda g: g.update(slope=[[1e9] * 3] * 3),
+                   lambda g: g.update(slope=[[100.0] * 3] * 3),  # finite, but far too large
                    lambda g: g.update(slope=7),
                    lambda g: g.pop("centre"),
                    lambda g: g.update(centre=[0.0])):
@@ -78,8 +79,9 @@ def test_a_slope_survives_the_sidecar_and_a_damaged_one_is_one_clear_error(monke
 
 
 def test_the_slope_is_fitted_from_each_sources_own_step():
-    """Sources whose own step is b + W (z_g - centre): the fit finds W (ridge shrinks it by
-    about 1 / (1 + lambda) for latents of unit spread)."""
+    """Sources whose own step is b + W (z_g - centre): the fit finds W against where each
+    source was drawn (ridge shrinks it by about 1 / (1 + lambda) for latents of unit
+    spread)."""
     from genai_studio.core.latent.paired import SLOPE_RIDGE, _slope
 
     rng = np.random.default_rng(2)
@@ -91,8 +93,9 @@ def test_the_slope_is_fitted_from_each_sources_own_step():
     m = np.repeat(strengths, sources)
     groups = np.tile(np.arange(sources), len(strengths))
     zc = z - where[groups]
-    w, centre = _slope(z, zc, m, groups, np.ones(dim))
-    assert np.allclose(centre, where.mean(axis=0), atol=1e-6)
+    sources = where + 0.1 * rng.standard_normal(where.shape)  # drawn near their copies
+    w, centre = _slope(sources, zc, m, groups, np.ones(dim))
+    assert np.allclose(centre, sources.mean(axis=0), atol=1e-6)
     assert np.allclose(w * (1 + SLOPE_RIDGE), true_w, atol=0.06)
 
 
@@ -119,3 +122,44 @@ def test_a_gene_that_keeps_the_norm_moves_latents_over_their_sphere():
     data["genes"][0]["keep_norm"] = "yes"
     with pytest.raises(ModelFileError, match="keep_norm"):
         from_json(json.dumps(data))
+
+
+def test_a_norm_keeping_gene_leaves_the_other_genes_steps_alone():
+    """Moved together, a gene that keeps the norm turns the latent and a straight gene still
+    lengthens it by its own step (rescaling the whole latent took the straight gene's effect
+    away); at the origin, where no sphere passes, the turning gene steps off it."""
+    # it moves (and so turns the latent on) the first two coordinates; the third is a cluster's
+    turning = Gene("slant", np.array([0.01, 1.0, 0.0], np.float32), "u", "h", keep_norm=True)
+    outward = Gene("ink", np.array([1.0, 0.0, 0.0], np.float32), "u", "h")
+    genes = GeneSet("0" * 64, 3, (turning, outward))
+    z = np.array([[3.0, 0.0, 0.0]], np.float32)
+    alone = genes.apply(z, {"slant": 1.0})
+    assert np.linalg.norm(alone[0, :2]) == pytest.approx(3.0, rel=1e-5)
+    assert alone[0, 1] > 0.9  # turned towards +y by about one unit
+    both = genes.apply(z, {"slant": 1.0, "ink": 1.0})
+    assert np.linalg.norm(both[0, :2]) > 3.8  # ink's unit of length is still there
+    origin = genes.apply(np.zeros((1, 3), np.float32), {"slant": 1.0})
+    assert origin[0, 1] > 0.1 and origin[0, 2] == 0.0
+
+
+def test_only_a_set_with_curved_genes_is_written_as_version_2():
+    """An older studio reads version 1 and would apply a slope as a straight step: a set with
+    a slope (or a gene keeping the norm) is written as version 2, which it refuses."""
+    assert json.loads(_set().to_json())["version"] == 2
+    straight = GeneSet("0" * 64, 3, (Gene("thickness", np.ones(3, np.float32), "u", "h"),))
+    assert json.loads(straight.to_json())["version"] == 1
+    data = json.loads(_set().to_json())
+    data["model_sha256"], data["version"] = "a" * 64, genes_mod.VERSION + 1
+    with pytest.raises(ModelFileError, match="newer"):
+        from_json(json.dumps(data))
+    data["version"] = 2
+    assert from_json(json.dumps(data)).get("slant").slope is not None
+
+
+def test_a_damaged_slope_that_sends_latents_beyond_any_number_is_one_clear_error():
+    dim = 3
+    wild = Gene("slant", np.zeros(dim, np.float32), "u", "h",
+                slope=np.full((dim, dim), 1e3, np.float32), centre=np.full(dim, -1e3, np.float32))
+    genes = GeneSet("0" * 64, dim, (wild,))
+    with pytest.raises(UsageError, match="beyond any number"):
+        genes.apply(np.zeros((1, dim), np.float32), {"slant": 3.0})

@@ -350,3 +350,26 @@ def test_a_gene_named_after_the_model_is_scored_is_kept(vae8_window, qtbot):
     genes, found = genes_for(handle.model, handle.path, sha)
     assert not found and genes.get("curly") is not None
     assert s.breeding.model_sha256 == sha
+
+
+def test_a_morph_exported_while_genes_are_set_is_the_morph_shown(vae8_window, qtbot):
+    """The morph's ends are moved by the sliders on screen; its export used the ends as they
+    were, so the file was not what the artist saw. Both ends are exported as shown, and the
+    gene values go into the provenance."""
+    from genai_studio.core.export.options import ExportSource
+    from genai_studio.ui.takeout.controller import source_from_state
+
+    w, s = vae8_window, vae8_window.state
+    s.genes.genes, s.genes.owner = _genes(8), s.session.model
+    s.canvas.selected = 0
+    w.actions["morph_start"].trigger()
+    s.canvas.selected = 5
+    w.actions["morph_end"].trigger()
+    plain = source_from_state(s, ExportSource.MORPH)
+    assert plain.genes is None
+    s.genes.set_value("slant", 2.0)
+    steered = source_from_state(s, ExportSource.MORPH)
+    ends = np.stack([s.morph.start.latent, s.morph.end.latent])
+    assert np.allclose(steered.anchors, s.genes.steering()(ends), atol=1e-6)
+    assert not np.allclose(steered.anchors, plain.anchors)
+    assert steered.genes == {"slant": 2.0}

@@ -4,9 +4,8 @@
    studio draws them (its prior: a clustered GAN's mixture, say); they also set the units:
    one unit of a gene is one standard deviation of its measure across those samples. Given
    real images (``images``), a model with an encoder regresses on pairs (encoder mean
-   mu(x), measures of x) instead. On vae-32d that steered no better (slant) or worse
-   (thickness: 0.48 against 0.71 of MNIST's spread at the setting that keeps 85% of digits
-   in class; benchmarks/RESULTS.md), so the studio and the CLI use samples for every model.
+   mu(x), measures of x) instead (on vae-32d that steered no better: the studio and the CLI
+   use samples for every model).
 2. **Nuisance.** What picks the kind of digit is held out of the regression: a conditional
    model's digit and a clustered GAN's cluster (latents and measures are centred within
    each; the cluster coordinates are never moved). Given a classifier (the judge, for 28x28
@@ -15,35 +14,19 @@
    are projected out of every gene, so a gene steps off the lines that change the digit.
    (Centring within the classes it reads as well kept no more digits in class.)
 3. **The same digit, transformed.** Across different samples, what goes with a measure is
-   also the kind of digit (slanted digits are more often ones), and a direction regressed
-   across them turns eights into ones. So each measure that has a transformation
-   (``core.latent.paired``: a shear for slant, dilation and erosion for thickness, a stretch
-   for width and height, a turn of the colour wheel for hue, a lighter ink for brightness)
-   is steered instead by the mean latent step per unit of it when ``pairs`` of the samples
-   are transformed at a few strengths (their encoder means, or for a GAN latents found by a
-   short inversion from each sample's own), centred within each sample, so nothing but the
-   transformation varies inside a group. The step is the transformation's own: it is not
-   traded against the other measures (5.; a dilation is more ink, and keeping it off ink
-   made longer steps that kept fewer digits). On the shipped models this keeps far more
-   digits in class at +2 than the regression across samples (benchmarks/genes.py, the judge
-   keeping slant at +2: vae-32d 63% -> 79%, gan 34% -> 64%, vaegan 38% -> 71%; thickness
-   85 -> 94%, 91 -> 92%, 75 -> 88%); ink and roundness, which have no such transformation,
-   are regressed.
-   The regression's R^2 (4.) still decides whether a measure is steered at all.
-   The step is still projected off the judge's class lines (2.). Where it answers a step
-   erratically (6.; a barely trained 2-D VAE, whose plane is a map of the digits, say), the
-   regression's step is measured instead.
-   Where the latents are the encoder's (a VAE or VAE-GAN: each transformed copy has its own
-   exact latent), the step also gets a *slope* (``paired._slope``, ``genes.Gene.slope``):
-   each sample's own step regressed on where the sample is, so a digit leans the way that
-   digit leans when sheared rather than the way the average digit does. Each step is also
-   tried keeping the latents' length (``genes.Gene.keep_norm``: the latent turns over the
-   sphere it is on, where a GAN's N(0, I) latents all lie). With the judge, every candidate
-   is calibrated (6.) and the one that keeps most of the calibration samples in class at +2
-   is kept (slant at +2 on 1,000 fresh samples: vae-32d 79% -> 88% with its slope and its
-   length kept, vaegan 71% -> 77% with its slope, gan 64% -> 79% with its length kept).
-   Without a judge the first that answers is kept. Given enough samples, the calibration
-   samples are not those the steps were found from.
+   also the kind of digit (slanted digits are more often ones): a direction regressed across
+   them turns eights into ones. So each measure with a transformation (``core.latent.paired``:
+   shear, dilation, stretch, a turn of the colour wheel, a lighter ink) is steered by the mean
+   latent step per unit of it when ``pairs`` samples are transformed at a few strengths (their
+   encoder means, or a GAN's short inversions), centred within each sample. It is the
+   transformation's own step, not traded against the other measures (5.), still projected off
+   the judge's class lines (2.); the regression's R^2 (4.) still decides whether a measure is
+   steered; where the step answers erratically (6.), the regression's is measured instead.
+   With an encoder the step also gets a *slope* (``genes.Gene.slope``): each sample's own step
+   regressed on its latent, so a digit leans the way that digit leans when sheared. Each step
+   is also tried keeping the latent's length (``genes.Gene.keep_norm``). With the judge, the
+   candidate that keeps most calibration samples in class at equal effect is kept (``_chosen``;
+   the figures are in benchmarks/RESULTS.md); without, the first that answers.
 4. **Regression.** Ridge regression of each standardised measure m_i on the latents:
    w_i = argmin ||Z w - m_i||^2 + lambda n ||w||^2, R^2 its share of m_i explained. A measure
    the latents barely steer (R^2 < ``MIN_FIT``) is left out, with a note.
@@ -75,6 +58,7 @@ RIDGE = 1e-3  # lambda, per sample
 MU = 4.0
 MIN_FIT = 0.1
 MIN_RESPONSE = 0.15  # a step that moves its measure less than this at +1 is no gene
+REACH = 0.8  # a candidate whose +2 moves less than this share of the farthest one's: left out
 # Below this many latent dimensions the kind of digit *is* most of the latent (a 2-D VAE's
 # plane is a map of the digits): the classifier's classes are not held out there.
 MIN_DIM_FOR_CLASSES = 16
@@ -335,23 +319,40 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
 
 def _chosen(name: str, tries: list[_Try], probe: _Probe, fit: float,
             sigma: float) -> Gene | None:
-    """The gene from the first candidate that answers, or with the judge, from the candidate
-    (the paired step with or without its slope) that keeps most digits in class at +2; the
-    regression's step only where no paired one answers (3.)."""
-    chosen: tuple[Gene, float] | None = None
+    """The gene from the first candidate that answers; with the judge, from the paired
+    candidate that keeps most digits in class at equal effect: among those whose +2 reaches
+    ``REACH`` of the farthest one's, each is judged where it moves its measure as far as the
+    nearest of them reaches at +2 (a step that flattens out would otherwise win by moving
+    less). The regression's step only where no paired one answers (3.)."""
+    found: list[tuple[Gene, _Try]] = []
     for candidate in tries:
-        if chosen is not None and candidate.fallback:
+        if found and (candidate.fallback or probe.classes is None):
             break
         got = _calibrated(name, candidate, probe, fit, sigma)
-        if got is not None and (chosen is None or got[1] > chosen[1]):
-            chosen = got
-    return None if chosen is None else chosen[0]
+        if got is not None:
+            found.append(got)
+    if len(found) <= 1:
+        return found[0][0] if found else None
+    farthest = max(g.effect[1] for g, _c in found)
+    fair = [(g, c) for g, c in found if g.effect[1] >= REACH * farthest]
+    effect = min(g.effect[1] for g, _c in fair)
+    return max(fair, key=lambda gc: _kept_at(probe, name, *gc, effect))[0]
+
+
+def _kept_at(probe: _Probe, name: str, gene: Gene, candidate: _Try, effect: float) -> float:
+    """The share of digits kept in class where ``gene`` moves ``name`` by ``effect`` units
+    (its setting read off its measured +1 and +2)."""
+    one, two = gene.effect[0], gene.effect[1]
+    value = effect / one if effect <= one else \
+        1.0 + (effect - one) / (two - one) if two > one else 2.0
+    probe.change(name, candidate, min(value, 2.0))
+    return probe.kept or 0.0
 
 
 def _calibrated(name: str, candidate: _Try, probe: _Probe, fit: float,
-                sigma: float) -> tuple[Gene, float] | None:
-    """The gene scaled so that +1 measures one unit, and the share of digits it keeps in
-    class at +2 (0 without the judge); None where the measure answers it erratically."""
+                sigma: float) -> tuple[Gene, _Try] | None:
+    """The gene scaled so that +1 measures one unit, and its candidate so scaled; None where
+    the measure answers it erratically."""
     curved = candidate.slope is not None or candidate.keep_norm
     for _ in range(2 if curved else 1):  # along a curved path the effect is not linear in v
         response = probe.change(name, candidate, 1.0)[name]
@@ -359,7 +360,6 @@ def _calibrated(name: str, candidate: _Try, probe: _Probe, fit: float,
             return None
         candidate = candidate.scaled(1.0 / response)
     at_one, at_two = probe.change(name, candidate, 1.0), probe.change(name, candidate, 2.0)
-    kept = probe.kept or 0.0
     if at_one[name] < 0.5:  # the measure answers a step along it erratically
         return None
     below = [probe.change(name, candidate, -v)[name] for v in (1.0, 2.0)]
@@ -371,7 +371,7 @@ def _calibrated(name: str, candidate: _Try, probe: _Probe, fit: float,
         how=f"{candidate.how}, scaled by its measured effect",
         source=MEASURE, sigma=sigma, measure_unit=m.unit, fit=fit,
         effect=(at_one[name], at_two[name], *below),
-        cross={k: v for k, v in at_one.items() if k != name}), kept
+        cross={k: v for k, v in at_one.items() if k != name}), candidate
 
 
 def genes_for(model, model_path, sha256: str, judge_path=None,  # noqa: ANN001

@@ -6,9 +6,10 @@ c): its step per unit then depends on where the latent is, g_i(z) = g_i + W_i (z
 each digit leans the way that very digit leans when it is sheared, and the latent follows
 these steps, dz/dt = sum_i v_i g_i(z) for t from 0 to 1 (``SLOPE_STEPS`` Euler steps; genes
 without a slope move every latent by one and the same step). A gene that ``keep_norm`` s
-moves the latent over the sphere it is on: after each step the coordinates the genes move
-are scaled back to the length they had, as a GAN's N(0, I) latents all lie near the sphere
-of radius sqrt(D) and its generator has seen nothing else. Genes found from a measure
+turns the latent over the sphere it is on: its step's part along that sphere (on the
+coordinates it moves) is taken along the great circle, so the latent keeps its length, as a
+GAN's N(0, I) latents all lie near the sphere of radius sqrt(D) and its generator has seen
+nothing else; the other genes' steps are added as they are. Genes found from a measure
 (``core.latent.gene_finding``) are in
 standard deviations of that measure across the model's own samples, so "slant +1" asks for
 a digit one typical slant-step more slanted; each carries what it was measured to do (its own
@@ -34,13 +35,18 @@ import numpy as np
 from genai_studio.core.errors import ModelFileError, UsageError
 
 FORMAT = "genai-studio.genes"
-VERSION = 1
+# 2: genes with a slope or that keep the norm. A set without them is still written as 1, so an
+# older studio reads it; one with them is refused there (and kept aside, then found again by
+# its own method) rather than applied as straight steps, which would move its digits wrong.
+VERSION = 2
 MAX_GENES = 48
 MAX_NAME = 40
 MAX_LATENT_DIM = 4096
 MAX_JSON_BYTES = 4 * 1024 * 1024
 MAX_STEP = 1e3  # a latent step per unit; real ones are about 1
 MAX_SLOPE_DIM = 128  # a slope is (D, D) numbers: kept for latents up to this size only
+MAX_SLOPE_NORM = 50.0  # its Frobenius norm: real ones are about 1 (a larger one is damage)
+MAX_LATENT = 1e6  # a latent the genes moved beyond this is refused (real ones are about 10)
 SLOPE_STEPS = 8  # Euler steps where a gene set has a slope (one straight step without)
 SLIDER_RANGE = 3.0  # the panel's sliders and the CLI's --set reach +-3 units
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _'-]*$")
@@ -129,8 +135,8 @@ class GeneSet:
         return out.astype(np.float32)
 
     def apply(self, latents: np.ndarray, values: dict[str, float]) -> np.ndarray:
-        """Latents (n, D) moved by the genes' values: by one step where no gene set has a
-        slope, else along the steps as they change (see the module doc)."""
+        """Latents (n, D) moved by the genes' values: by one step where every gene set is a
+        straight one, else along the steps as they change (see the module doc)."""
         z = np.asarray(latents, dtype=np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise UsageError(f"these genes are for a latent of {self.latent_dim} numbers, "
@@ -139,21 +145,14 @@ class GeneSet:
             return z.copy()
         shift = self.shift(values)  # refuses an unknown name
         moved = [(float(v), self.get(k)) for k, v in values.items() if v]
-        sloped = [(v, g) for v, g in moved if g.slope is not None]
-        spherical = [g for _v, g in moved if g.keep_norm]
-        if not sloped and not spherical:
+        if not any(g.slope is not None or g.keep_norm for _v, g in moved):
             return (z + shift[None, :]).astype(np.float32)
         out = z.astype(np.float64)
-        # the coordinates the genes move (never a clustered GAN's cluster coordinates)
-        mask = np.any([np.asarray(g.vector) != 0 for g in spherical], axis=0) if spherical \
-            else None
-        length = None if mask is None else np.linalg.norm(out * mask, axis=1, keepdims=True)
         for _ in range(SLOPE_STEPS):
-            step = sum(v * (g.step_at(out) - g.vector) for v, g in sloped) + shift
-            out = out + step / SLOPE_STEPS
-            if mask is not None:  # back to the length it had
-                now = np.maximum(np.linalg.norm(out * mask, axis=1, keepdims=True), 1e-12)
-                out = np.where(mask, out * length / now, out)
+            out = _euler_step(out, moved, 1.0 / SLOPE_STEPS)
+        if not np.isfinite(out).all() or np.abs(out).max() > MAX_LATENT:
+            raise UsageError("these genes move the latent beyond any number a model knows "
+                             "(is the genes file damaged?)")
         return out.astype(np.float32)
 
     def with_gene(self, gene: Gene) -> GeneSet:
@@ -170,11 +169,42 @@ class GeneSet:
         return replace(self, genes=tuple(g for g in self.genes if g.name != name))
 
     def to_json(self) -> str:
-        data = {"format": FORMAT, "version": VERSION, "model_sha256": self.model_sha256,
+        curved = any(g.slope is not None or g.keep_norm for g in self.genes)
+        data = {"format": FORMAT, "version": VERSION if curved else 1,
+                "model_sha256": self.model_sha256,
                 "latent_dim": self.latent_dim, "how": self.how, "notes": list(self.notes),
                 "method": self.method,
                 "genes": [g.to_dict() for g in self.genes]}
         return json.dumps(data, indent=1, allow_nan=False)
+
+
+def _euler_step(z: np.ndarray, moved: list[tuple[float, Gene]], h: float) -> np.ndarray:
+    """One Euler step of length h along the genes at latents z (n, D). A gene that keeps the
+    norm turns the latent over its sphere (on the coordinates it moves): its step's part
+    along the sphere through z, taken along the great circle, so the latent's length stays
+    exactly as it was and the other genes' steps are added as they are."""
+    straight = np.zeros_like(z)
+    turning = np.zeros_like(z)
+    mask = np.zeros(z.shape[1], dtype=bool)
+    for v, g in moved:
+        step = h * v * g.step_at(z)
+        if g.keep_norm:
+            own = np.asarray(g.vector) != 0
+            mask |= own
+            turning += step * own
+        else:
+            straight += step
+    if not mask.any():
+        return z + straight
+    on = z * mask
+    r2 = (on * on).sum(axis=1, keepdims=True)
+    tangent = turning - (on * turning).sum(axis=1, keepdims=True) / np.maximum(r2, 1e-24) * on
+    r, a = np.sqrt(r2), np.linalg.norm(tangent, axis=1, keepdims=True)
+    angle = a / np.maximum(r, 1e-12)
+    direction = tangent / np.maximum(a, 1e-12)
+    turned = np.cos(angle) * on + np.sin(angle) * r * direction
+    turned = np.where(r > 1e-6, turned, on + turning)  # no sphere through 0: straight on
+    return z - on + turned + straight
 
 
 @dataclass(frozen=True, eq=False)
@@ -306,6 +336,8 @@ def _slope(data: dict, name: str, dim: int) -> tuple[np.ndarray | None, np.ndarr
         raise _Bad(f"gene {name!r}: its slope must be {dim} rows of {dim} numbers with a "
                    f"centre of {dim}")
     slope = np.array([[_finite(v, "slope", MAX_STEP) for v in r] for r in rows], np.float32)
+    if float(np.linalg.norm(slope)) > MAX_SLOPE_NORM:
+        raise _Bad(f"gene {name!r}: its slope is far larger than any a model has")
     return slope, np.array([_finite(v, "centre", MAX_STEP) for v in centre], np.float32)
 
 

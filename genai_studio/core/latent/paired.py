@@ -264,7 +264,7 @@ def mean_step(model, name: str, images: np.ndarray, z0: np.ndarray,  # noqa: ANN
            "out of it), off the judge's class lines where there is a judge")
     slope = centre = None
     if encoder and z.shape[1] <= MAX_SLOPE_DIM:
-        slope, centre = _slope(z, zc, mc, groups, free)
+        slope, centre = _slope(np.asarray(z0, np.float64), zc, mc, groups, free)
         how += "; each sample's own step, as it changes across the latents"
     return PairedStep(b * free, slope, centre, how)
 
@@ -272,20 +272,18 @@ def mean_step(model, name: str, images: np.ndarray, z0: np.ndarray,  # noqa: ANN
 SLOPE_RIDGE = 0.1  # lambda per source: the slope is a D x D fit to a few hundred sources
 
 
-def _slope(z: np.ndarray, zc: np.ndarray, mc: np.ndarray, groups: np.ndarray,
+def _slope(sources: np.ndarray, zc: np.ndarray, mc: np.ndarray, groups: np.ndarray,
            free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(W (D, D), centre (D,)): each source's own step s_g = sum (z - z_g)(m - m_g) /
-    sum (m - m_g)^2 regressed on the source's mean latent, s_g ~ b + W (z_g - centre), by
-    ridge regression (the step at the centre is the gene's ``vector``)."""
-    count = np.bincount(groups).astype(np.float64)
-    moved = np.bincount(groups, mc * mc)
+    sum (m - m_g)^2 regressed on the source's own latent (``sources`` (n, D): where the step
+    will be taken from), s_g ~ b + W (z0_g - centre), by ridge regression (the step at the
+    centre is the gene's ``vector``)."""
+    moved = np.bincount(groups, mc * mc, minlength=len(sources))
     keep = moved > 1e-3  # a source its transformations barely changed says nothing
-    steps = np.zeros((len(count), z.shape[1]))
+    steps = np.zeros_like(sources)
     np.add.at(steps, groups, zc * mc[:, None])
     steps = steps[keep] / moved[keep, None]
-    where = np.zeros_like(steps, shape=(len(count), z.shape[1]))
-    np.add.at(where, groups, z)
-    where = where[keep] / count[keep, None]
+    where = sources[keep]
     centre = where.mean(axis=0)
     x, y = where - centre, steps - steps.mean(axis=0)
     w = np.linalg.solve(x.T @ x + SLOPE_RIDGE * len(x) * np.eye(x.shape[1]), x.T @ y).T

@@ -214,23 +214,24 @@ class GenesController(QObject):
         if self._steering:
             self._again = True
             return
-        steering, base = s.genes.steering(), grid.base_latents()
+        steering, base, values = s.genes.steering(), grid.base_latents(), s.genes.values
         self._steering, self._again = True, False
         self.studio.jobs.submit(Job(
             "Could not steer the grid", lambda _ctx: _steer_and_decode(
                 handle, steering, base, grid.labels),
-            done=lambda got: self._steered(grid, *got, base, steering),
+            done=lambda got: self._steered(grid, *got, base, steering, values),
             failed=lambda message: self._steer_failed(message),
             cancelled=lambda: self._steer_failed("")))
 
     def _steered(self, grid: Grid, images: Any, latents: Any, base: Any,
-                 steering: Steering | None) -> None:
+                 steering: Steering | None, values: Any) -> None:
         self._steering = False
         s = self.state
         if s.canvas.grid is grid and grid.handle is s.session.model:
+            # the sliders' values as the history compares them (names the genes lack too)
             s.canvas.grid = replace(grid, images=images, latents=latents,
                                     base=None if steering is None else base,
-                                    genes=() if steering is None else steering.values)
+                                    genes=() if steering is None else values)
         if self._again:
             self.steer()
 

@@ -254,7 +254,8 @@ class Studio(QObject):
         live = request.handle.live
         if request.handle is not (s.training.live_model if live else s.session.model):
             return  # made by a model that is no longer active (or an older live copy)
-        genes = request.steer.values if request.steer is not None else ()
+        # the sliders' values as the history compares them (names the genes lack included)
+        genes = s.genes.values if request.steer is not None else ()
         s.canvas.grid = Grid(request.handle, request.seed, request.digit, result.images,
                              result.latents, result.labels, result.seconds, result.base,
                              genes)

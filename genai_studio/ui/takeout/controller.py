@@ -64,8 +64,11 @@ def source_from_state(state: StudioState, kind: ExportSource) -> Source:
     if kind is ExportSource.MORPH:
         if s.morph.start is None or s.morph.end is None:
             raise UsageError("set both ends of the morph first (A and B)")
-        return Source(kind, anchors=np.stack([s.morph.start.latent, s.morph.end.latent]),
-                      label=s.morph.label(), **common)
+        # the ends as the morph shows them: moved by the genes' sliders, if any are set
+        ends = [s.genes.steer(a.latent) for a in (s.morph.start, s.morph.end)]
+        moved = s.genes.steering() is not None
+        return Source(kind, anchors=np.stack(ends), label=s.morph.label(),
+                      genes=dict(s.genes.values) if moved else None, **common)
     path = s.pad.path
     if path is None or path.handle is not model:
         raise UsageError("record a path on the pad first (Record, drag, Record again)")
