@@ -163,3 +163,11 @@ def test_a_damaged_slope_that_sends_latents_beyond_any_number_is_one_clear_error
     genes = GeneSet("0" * 64, dim, (wild,))
     with pytest.raises(UsageError, match="beyond any number"):
         genes.apply(np.zeros((1, dim), np.float32), {"slant": 3.0})
+    # from disk, a slope within every bound whose path still runs off is refused on load
+    steep = Gene("slant", np.zeros(dim, np.float32), "u", "h",
+                 slope=np.full((dim, dim), 16.0, np.float32),
+                 centre=np.full(dim, -900.0, np.float32))
+    data = json.loads(GeneSet("0" * 64, dim, (steep,)).to_json())
+    data["model_sha256"] = "a" * 64
+    with pytest.raises(ModelFileError, match="beyond any number"):
+        from_json(json.dumps(data))

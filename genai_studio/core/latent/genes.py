@@ -47,7 +47,7 @@ MAX_STEP = 1e3  # a latent step per unit; real ones are about 1
 MAX_SLOPE_DIM = 128  # a slope is (D, D) numbers: kept for latents up to this size only
 MAX_SLOPE_NORM = 50.0  # its Frobenius norm: real ones are about 1 (a larger one is damage)
 MAX_LATENT = 1e6  # a latent the genes moved beyond this is refused (real ones are about 10)
-SLOPE_STEPS = 8  # Euler steps where a gene set has a slope (one straight step without)
+SLOPE_STEPS = 8  # Euler steps where a gene has a slope or keeps the norm (else one step)
 SLIDER_RANGE = 3.0  # the panel's sliders and the CLI's --set reach +-3 units
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _'-]*$")
 MEASURE, ARTIST = "measure", "artist"
@@ -101,7 +101,7 @@ class Gene:
                 "sigma": _num(self.sigma), "measure_unit": self.measure_unit,
                 "fit": _num(self.fit), "effect": [_num(v) for v in self.effect],
                 "cross": {k: _num(v) for k, v in self.cross.items()},
-                "vector": _numbers(self.vector),
+                "vector": _numbers(self.vector, 9),  # float32 exactly
                 **({"keep_norm": True} if self.keep_norm else {}),
                 **({} if self.slope is None else {
                     "slope": [_numbers(row) for row in self.slope],
@@ -223,8 +223,8 @@ def _num(value: float) -> float:
     return round(float(value), 5)
 
 
-def _numbers(values: np.ndarray) -> list[float]:
-    return [float(f"{v:.7g}") for v in np.asarray(values, np.float32)]
+def _numbers(values: np.ndarray, digits: int = 7) -> list[float]:
+    return [float(f"{v:.{digits}g}") for v in np.asarray(values, np.float32)]
 
 
 def check_name(name: str) -> str:
@@ -341,6 +341,22 @@ def _slope(data: dict, name: str, dim: int) -> tuple[np.ndarray | None, np.ndarr
     return slope, np.array([_finite(v, "centre", MAX_STEP) for v in centre], np.float32)
 
 
+def _check_path(gene: Gene, dim: int) -> None:
+    """A curved gene from disk, tried at the sliders' ends from a few typical latents: one
+    whose path runs off beyond any number is damage, refused here rather than at every
+    move of a slider."""
+    if gene.slope is None and not gene.keep_norm:
+        return
+    typical = np.stack([np.zeros(dim), np.full(dim, 3.0), np.full(dim, -3.0)]).astype(np.float32)
+    probe = GeneSet("0" * 64, dim, (gene,))
+    for value in (-SLIDER_RANGE, SLIDER_RANGE):
+        try:
+            probe.apply(typical, {gene.name: value})
+        except UsageError:
+            raise _Bad(f"gene {gene.name!r}: its slope sends latents beyond any number") \
+                from None
+
+
 def from_json(text: str | bytes, source: str = "the genes file") -> GeneSet:
     """Parse and check a gene record; anything wrong is one ModelFileError line."""
     if len(text) > MAX_JSON_BYTES:
@@ -367,6 +383,8 @@ def from_json(text: str | bytes, source: str = "the genes file") -> GeneSet:
         parsed = tuple(_gene(g, dim) for g in genes)
         if len({g.name for g in parsed}) != len(parsed):
             raise _Bad("two genes have the same name")
+        for gene in parsed:
+            _check_path(gene, dim)
         method = data.get("method", 1)
         if isinstance(method, bool) or not isinstance(method, int) or not 1 <= method <= 1000:
             method = 1  # unknown: as found by the first method, so found again, nothing lost
