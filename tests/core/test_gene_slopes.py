@@ -171,3 +171,16 @@ def test_a_damaged_slope_that_sends_latents_beyond_any_number_is_one_clear_error
     data["model_sha256"] = "a" * 64
     with pytest.raises(ModelFileError, match="beyond any number"):
         from_json(json.dumps(data))
+
+
+def test_how_a_gene_was_found_says_whether_it_has_a_slope_or_keeps_the_norm():
+    from genai_studio.core.latent.gene_finding import _paired_tries
+    from genai_studio.core.latent.paired import PairedStep
+
+    found = PairedStep(np.ones(3), 0.1 * np.eye(3), np.zeros(3), "sheared")
+    tries = _paired_tries(found, np.zeros((3, 0)), np.ones(3))
+    words = {(t.slope is not None, t.keep_norm): t.how for t in tries}
+    assert set(words) == {(True, False), (False, False), (True, True), (False, True)}
+    for (sloped, norm), how in words.items():
+        assert ("changes across the latents" in how) == sloped
+        assert ("kept at their length" in how) == norm

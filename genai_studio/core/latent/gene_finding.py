@@ -233,7 +233,9 @@ def _paired_tries(found, basis: np.ndarray, free: np.ndarray) -> list[_Try]:  # 
     tries = [_Try(vector * factor, None, None, found.how)]
     if found.slope is not None:
         slope = _off(basis, found.slope) * factor
-        tries.insert(0, _Try(vector * factor, slope, found.centre, found.how))
+        tries.insert(0, _Try(vector * factor, slope, found.centre,
+                             f"{found.how}; each sample's own step, as it changes across "
+                             "the latents"))
     return tries + [replace(t, how=f"{t.how}; the latents kept at their length",
                             keep_norm=True) for t in tries]
 

@@ -265,7 +265,6 @@ def mean_step(model, name: str, images: np.ndarray, z0: np.ndarray,  # noqa: ANN
     slope = centre = None
     if encoder and z.shape[1] <= MAX_SLOPE_DIM:
         slope, centre = _slope(np.asarray(z0, np.float64), zc, mc, groups, free)
-        how += "; each sample's own step, as it changes across the latents"
     return PairedStep(b * free, slope, centre, how)
 
 
