@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from genai_studio.ui.common.fields import Derived, Field, SubState, clamp
 from genai_studio.ui.studio.kinds import Anchor, MorphEnd
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FRAMES = (2, 64)  # the morph strip's frame count range
 
@@ -40,6 +45,15 @@ class MorphState(SubState):
     def clear(self) -> None:
         self.start = self.end = None
         self.frames = None
+
+    def shown_ends(self) -> np.ndarray:
+        """Both ends' latents (2, D) as the morph shows them: moved by the genes' sliders, if
+        any are set (the strip and its export alike). Both ends must be set."""
+        import numpy as np
+
+        ends = np.stack([self.start.latent, self.end.latent])
+        steering = None if self.root is None else self.root.genes.steering()
+        return ends if steering is None else steering(ends)
 
     def label(self) -> int | None:
         """A conditional model decodes a morph as one digit: the chosen one, else A's, else

@@ -327,7 +327,7 @@ class Studio(QObject):
                 or a.latent.shape[-1] != model.latent_dim:
             s.morph.frames = None
             return
-        start, end = s.genes.steer(a.latent), s.genes.steer(b.latent)  # genes move both ends
+        start, end = s.morph.shown_ends()
         self.inference.request_morph.emit(MorphRequest(
             model, start, end, s.morph.frame_count, s.morph.label()))
 

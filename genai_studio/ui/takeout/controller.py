@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 
 def source_from_state(state: StudioState, kind: ExportSource) -> Source:
     """What ``kind`` means now, or a UsageError saying what is missing."""
-    import numpy as np
-
     from genai_studio.core.errors import UsageError
     from genai_studio.core.export.jobs import Source
 
@@ -64,10 +62,8 @@ def source_from_state(state: StudioState, kind: ExportSource) -> Source:
     if kind is ExportSource.MORPH:
         if s.morph.start is None or s.morph.end is None:
             raise UsageError("set both ends of the morph first (A and B)")
-        # the ends as the morph shows them: moved by the genes' sliders, if any are set
-        ends = [s.genes.steer(a.latent) for a in (s.morph.start, s.morph.end)]
         moved = s.genes.steering() is not None
-        return Source(kind, anchors=np.stack(ends), label=s.morph.label(),
+        return Source(kind, anchors=s.morph.shown_ends(), label=s.morph.label(),
                       genes=dict(s.genes.values) if moved else None, **common)
     path = s.pad.path
     if path is None or path.handle is not model:
