@@ -165,20 +165,25 @@ class _Probe:
                  classify: Classify | None = None, classes: np.ndarray | None = None) -> None:
         self.model, self.z, self.labels, self.base, self.sigma = model, z, labels, base, sigma
         self.classify, self.classes = classify, classes
-        self.kept: float | None = None  # the share kept by the last change ``judged``
 
-    def change(self, name: str, candidate: _Try, value: float,
-               judged: bool = False) -> dict[str, float]:
-        """Each measure's mean change, in its units, when the latents are moved by
-        ``candidate`` set to ``value`` (the gene ``name``); ``judged``: the judge also reads
-        them (``kept``: most of a calibration's time, so only where a choice needs it)."""
+    def _moved(self, name: str, candidate: _Try, value: float) -> np.ndarray:
+        """The calibration samples decoded with ``candidate`` (the gene ``name``) at
+        ``value``."""
         from genai_studio.core.latent.sampling import decode
 
         genes = GeneSet("0" * 64, len(candidate.vector), (candidate.gene(name),))
-        images = decode(self.model, genes.apply(self.z, {name: value}), self.labels)
-        if judged and self.classes is not None:
-            self.kept = float((self.classify(images).argmax(axis=1) == self.classes).mean())
-        moved = measure(images)
+        return decode(self.model, genes.apply(self.z, {name: value}), self.labels)
+
+    def kept(self, name: str, candidate: _Try, value: float) -> float:
+        """The share the judge keeps in its class at ``value`` (the judge takes most of a
+        calibration's time, so it reads only where a choice needs it)."""
+        images = self._moved(name, candidate, value)
+        return float((self.classify(images).argmax(axis=1) == self.classes).mean())
+
+    def change(self, name: str, candidate: _Try, value: float) -> dict[str, float]:
+        """Each measure's mean change, in its units, when the latents are moved by
+        ``candidate`` set to ``value`` (the gene ``name``)."""
+        moved = measure(self._moved(name, candidate, value))
         return {k: float(difference(k, moved[k], self.base[k]).mean() / self.sigma[k])
                 for k in self.sigma}
 
@@ -349,8 +354,7 @@ def _kept_at(probe: _Probe, name: str, gene: Gene, candidate: _Try, effect: floa
     one, two = gene.effect[0], gene.effect[1]
     value = effect / one if effect <= one else \
         1.0 + (effect - one) / (two - one) if two > one else 2.0
-    probe.change(name, candidate, min(value, 2.0), judged=True)
-    return probe.kept or 0.0
+    return probe.kept(name, candidate, min(value, 2.0))
 
 
 def _calibrated(name: str, candidate: _Try, probe: _Probe, fit: float,

@@ -248,7 +248,7 @@ def mean_step(model, name: str, images: np.ndarray, z0: np.ndarray,  # noqa: ANN
     transformed: b = sum (z - z_g)(m - m_g) / sum (m - m_g)^2 over every transformed copy,
     centred within its source g (the regression of the latents on the measure). Where the
     latents are the encoder's (exact for each copy, not a short inversion) and few enough,
-    also its slope: each source's own step s_g, regressed on where the source is (``SLOPE``)."""
+    also its slope: each source's own step s_g, regressed on where the source is (``_slope``)."""
     from genai_studio.core.latent.genes import MAX_SLOPE_DIM
     from genai_studio.core.latent.measures import unwrap
 
