@@ -66,7 +66,7 @@ def data_for(loaded, data: Path | None) -> np.ndarray | None:  # noqa: ANN001
 def real_spread(data: Path | None) -> dict[str, float]:
     from genai_studio.core.data.datasets import load_dataset_arrays
     from genai_studio.core.data.mnist import load_mnist_arrays
-    from genai_studio.core.latent.measures import measure, spread
+    from genai_studio.core.genes.measures import measure, spread
 
     images = (load_dataset_arrays(data)[1] if data is not None
               else load_mnist_arrays("test")[0]).astype(np.float32) / 255.0
@@ -74,7 +74,7 @@ def real_spread(data: Path | None) -> dict[str, float]:
 
 
 def evaluate(model, genes, classify, real: dict[str, float], n: int, seed: int) -> dict:  # noqa: ANN001
-    from genai_studio.core.latent.measures import difference, measure
+    from genai_studio.core.genes.measures import difference, measure
     from genai_studio.core.latent.sampling import decode, sample
 
     base = sample(model, n, seed)
@@ -127,7 +127,7 @@ def random_kept(model, base, classes, classify, step: np.ndarray, seed: int) -> 
 
 def largest_keeping(gene, at, before, real) -> dict:  # noqa: ANN001
     """The largest setting, in 0.25 steps up to 3, at which >= 85% keep their class."""
-    from genai_studio.core.latent.measures import difference
+    from genai_studio.core.genes.measures import difference
 
     best = {"value": 0.0, "real_sd": 0.0}
     for value in np.arange(0.25, 3.01, 0.25):
@@ -143,7 +143,7 @@ def largest_keeping(gene, at, before, real) -> dict:  # noqa: ANN001
 def run_model(path: Path, args: argparse.Namespace, classify, real) -> dict:  # noqa: ANN001
     import torch
 
-    from genai_studio.core.latent.gene_finding import find_genes
+    from genai_studio.core.genes.finding import find_genes
     from genai_studio.core.store.checkpoints import load_model
 
     loaded = load_model(path, "cpu")

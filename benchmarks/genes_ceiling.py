@@ -1,7 +1,7 @@
 """How far a gene can go before the judge changes the digit (issue 19): the ceiling.
 
 1. **The judge.** MNIST's first 3,000 test digits, each transformed as the paired genes
-   transform (``core.latent.paired``: a shear for slant, dilation for thickness, stretches):
+   transform (``core.genes.paired``: a shear for slant, dilation for thickness, stretches):
    the share the judge keeps in the class it gave the untransformed digit, per strength.
 2. **The model** (``--model FILE``, repeatable). 300 of its samples (seed 20260) sheared by
    ``--shear`` and thickened by ``--thicken``: the share kept by the transformed images; by
@@ -34,8 +34,8 @@ def judge_ceiling(classify, n: int) -> dict:  # noqa: ANN001
     import torch
 
     from genai_studio.core.data.mnist import load_mnist_arrays
-    from genai_studio.core.latent.measures import measure
-    from genai_studio.core.latent.paired import TRANSFORMS
+    from genai_studio.core.genes.measures import measure
+    from genai_studio.core.genes.paired import TRANSFORMS
 
     x = load_mnist_arrays("test")[0][:n].astype(np.float32) / 255.0
     base, before = measure(x), classify(x).argmax(axis=1)
@@ -53,9 +53,9 @@ def judge_ceiling(classify, n: int) -> dict:  # noqa: ANN001
 def model_ceiling(path: Path, classify, strengths: dict[str, float], steps: int) -> dict:  # noqa: ANN001
     import torch
 
-    from genai_studio.core.latent import paired
-    from genai_studio.core.latent.gene_finding import free_coordinates
-    from genai_studio.core.latent.measures import measure
+    from genai_studio.core.genes import paired
+    from genai_studio.core.genes.finding import free_coordinates
+    from genai_studio.core.genes.measures import measure
     from genai_studio.core.latent.sampling import decode, sample
     from genai_studio.core.store.checkpoints import load_model
 

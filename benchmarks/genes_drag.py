@@ -88,7 +88,7 @@ def run(model: Path, moves: int, pause_every: int) -> dict:
 
     from genai_studio.app import create_main_window
     from genai_studio.core.export.provenance import file_sha256
-    from genai_studio.core.latent.gene_finding import genes_for
+    from genai_studio.core.genes.finding import genes_for
     from genai_studio.core.store.checkpoints import load_model
 
     tmp = Path(tempfile.mkdtemp(prefix="genes-drag-"))

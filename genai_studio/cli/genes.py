@@ -62,7 +62,7 @@ def load_genes(model_path: Path, model, recompute: bool = False):  # noqa: ANN00
     import time
 
     from genai_studio.core.export.provenance import file_sha256
-    from genai_studio.core.latent.gene_finding import genes_for
+    from genai_studio.core.genes.finding import genes_for
 
     started = time.perf_counter()
     genes, found = genes_for(model, model_path, file_sha256(model_path), _judge_path(),
@@ -111,7 +111,7 @@ def attributes_report(genes, sidecar: Path) -> dict:  # noqa: ANN001
 
 def parent_of(text: str, latent_dim: int, sha256: str):  # noqa: ANN201 - Parent
     """A parent from ``FILE.png`` or ``FILE.png#N`` (N 1-based)."""
-    from genai_studio.core.latent.breeding import parent_from_image
+    from genai_studio.core.genes.breeding import parent_from_image
 
     name, _, tile = text.rpartition("#") if "#" in text else (text, "", "")
     if tile and not tile.isdigit():
@@ -128,8 +128,8 @@ def run_breed(args: argparse.Namespace) -> int:
     from genai_studio.core.export.imagemeta import png_info
     from genai_studio.core.export.provenance import Provenance, file_sha256
     from genai_studio.core.export.render import save_png, tile_grid
-    from genai_studio.core.latent.breeding import Lineage
-    from genai_studio.core.latent.gene_finding import free_coordinates
+    from genai_studio.core.genes.breeding import Lineage
+    from genai_studio.core.genes.finding import free_coordinates
     from genai_studio.core.latent.sampling import decode
     from genai_studio.core.runtime.devices import resolve_device
     from genai_studio.core.store.checkpoints import load_model

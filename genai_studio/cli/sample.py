@@ -97,7 +97,7 @@ def check_grid(image_shape: tuple[int, ...], n: int, scale: int) -> None:
 
 def gene_values(settings: list[str]) -> dict[str, float]:
     """``--set NAME=VALUE`` options as {name: value}; a name given twice is refused."""
-    from genai_studio.core.latent.genes import parse_setting
+    from genai_studio.core.genes.genes import parse_setting
 
     values: dict[str, float] = {}
     for text in settings:
@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         steering = None
         if values:
             from genai_studio.cli.genes import load_genes
-            from genai_studio.core.latent.genes import Steering
+            from genai_studio.core.genes.genes import Steering
 
             genes = load_genes(args.model, loaded.model)
             genes.shift(values)  # an unknown name is refused before anything is drawn

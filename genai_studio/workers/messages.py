@@ -17,7 +17,7 @@ from genai_studio.core.defaults import model_stem
 if TYPE_CHECKING:
     import numpy as np
 
-    from genai_studio.core.latent.genes import Steering
+    from genai_studio.core.genes.genes import Steering
     from genai_studio.core.latent.pad import PadPlane
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from genai_studio.core.errors import ImageFileError, UsageError
 from genai_studio.core.export.provenance import Provenance, from_json
-from genai_studio.core.latent.breeding import Lineage, Parent, breed
+from genai_studio.core.genes.breeding import Lineage, Parent, breed
 from tests.core.test_cli import run_cli
 
 SHA = "a" * 64
@@ -146,7 +146,7 @@ def test_attributes_lists_genes_as_json_and_keeps_them_beside_the_model(capsys, 
 
 def test_sample_set_moves_every_sample_and_records_it(capsys, model_copy, tmp_path):
     from genai_studio.core.export.imagemeta import read_provenance
-    from genai_studio.core.latent.genes import from_json as genes_json
+    from genai_studio.core.genes.genes import from_json as genes_json
 
     run_cli(capsys, "attributes", model_copy, "--threads", "1")
     genes = genes_json(model_copy.with_name("v.genes.json").read_text())

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from genai_studio.core.errors import ModelFileError, UsageError
-from genai_studio.core.latent import genes as genes_mod
-from genai_studio.core.latent.genes import Gene, GeneSet, Steering, from_json
+from genai_studio.core.genes import genes as genes_mod
+from genai_studio.core.genes.genes import Gene, GeneSet, Steering, from_json
 
 
 def _set(slope_scale: float = 0.1, dim: int = 3) -> GeneSet:
@@ -82,7 +82,7 @@ def test_the_slope_is_fitted_from_each_sources_own_step():
     """Sources whose own step is b + W (z_g - centre): the fit finds W against where each
     source was drawn (ridge shrinks it by about 1 / (1 + lambda) for latents of unit
     spread)."""
-    from genai_studio.core.latent.paired import SLOPE_RIDGE, _slope
+    from genai_studio.core.genes.paired import SLOPE_RIDGE, _slope
 
     rng = np.random.default_rng(2)
     dim, sources, strengths = 4, 400, np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
@@ -174,8 +174,8 @@ def test_a_damaged_slope_that_sends_latents_beyond_any_number_is_one_clear_error
 
 
 def test_how_a_gene_was_found_says_whether_it_has_a_slope_or_keeps_the_norm():
-    from genai_studio.core.latent.gene_finding import _paired_tries
-    from genai_studio.core.latent.paired import PairedStep
+    from genai_studio.core.genes.finding import _paired_tries
+    from genai_studio.core.genes.paired import PairedStep
 
     found = PairedStep(np.ones(3), 0.1 * np.eye(3), np.zeros(3), "sheared")
     tries = _paired_tries(found, np.zeros((3, 0)), np.ones(3))

@@ -13,10 +13,10 @@ import torch
 from torch import nn
 
 from genai_studio.core.errors import ModelFileError, UsageError
-from genai_studio.core.latent import genes as genes_mod
-from genai_studio.core.latent.gene_finding import find_genes, free_coordinates
-from genai_studio.core.latent.genes import GeneSet, artist_gene, from_json, parse_setting
-from genai_studio.core.latent.measures import colour_measures, difference, measure
+from genai_studio.core.genes import genes as genes_mod
+from genai_studio.core.genes.finding import find_genes, free_coordinates
+from genai_studio.core.genes.genes import GeneSet, artist_gene, from_json, parse_setting
+from genai_studio.core.genes.measures import colour_measures, difference, measure
 from genai_studio.core.latent.sampling import decode, sample
 from genai_studio.core.models.base import Generator
 
@@ -277,7 +277,7 @@ def test_genes_for_finds_once_then_reads_the_sidecar(vae_file, tmp_path):
     import shutil
 
     from genai_studio.core.export.provenance import file_sha256
-    from genai_studio.core.latent.gene_finding import genes_for
+    from genai_studio.core.genes.finding import genes_for
     from genai_studio.core.store.checkpoints import load_model
 
     path = Path(shutil.copy(vae_file, tmp_path / "v.safetensors"))
@@ -306,8 +306,8 @@ def test_genes_found_by_an_older_or_unknown_method_are_found_again_keeping_the_a
     import shutil
 
     from genai_studio.core.export.provenance import file_sha256
-    from genai_studio.core.latent.gene_finding import METHOD, genes_for
-    from genai_studio.core.latent.genes import ARTIST, Gene
+    from genai_studio.core.genes.finding import METHOD, genes_for
+    from genai_studio.core.genes.genes import ARTIST, Gene
     from genai_studio.core.store.checkpoints import load_model
     from genai_studio.core.store.sidecar import save_genes
 
@@ -337,10 +337,10 @@ def test_gene_set_apply_leaves_latents_alone_without_values(bars_genes):
     assert isinstance(bars_genes[1], GeneSet)
 
 
-# --- Paired genes: the same digit transformed (core.latent.paired) ---------------------------
+# --- Paired genes: the same digit transformed (core.genes.paired) ---------------------------
 
 def test_the_transformations_move_their_measure_as_documented():
-    from genai_studio.core.latent import paired
+    from genai_studio.core.genes import paired
 
     upright = torch.from_numpy(np.stack([bar(0.0, half=2.0)] * 3))[:, None]
     t = torch.tensor([-0.3, 0.0, 0.3])
@@ -392,8 +392,8 @@ def test_inverting_a_gan_leaves_its_parameters_without_gradients(gan_file):
     inverts images through it, and nothing may gather in its parameters' .grad."""
     import torch
 
-    from genai_studio.core.latent.gene_finding import free_coordinates
-    from genai_studio.core.latent.paired import invert
+    from genai_studio.core.genes.finding import free_coordinates
+    from genai_studio.core.genes.paired import invert
     from genai_studio.core.latent.sampling import sample
     from genai_studio.core.store.checkpoints import load_model
 
@@ -415,8 +415,8 @@ def test_scores_written_into_a_model_keep_the_artists_genes(vae_file, tmp_path):
     import shutil
 
     from genai_studio.core.export.provenance import file_sha256
-    from genai_studio.core.latent.gene_finding import genes_for
-    from genai_studio.core.latent.genes import ARTIST, Gene
+    from genai_studio.core.genes.finding import genes_for
+    from genai_studio.core.genes.genes import ARTIST, Gene
     from genai_studio.core.store.checkpoints import load_model, write_metrics
     from genai_studio.core.store.sidecar import load_genes, save_genes
 

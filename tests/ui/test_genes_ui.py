@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton, QWidget
 
-from genai_studio.core.latent.genes import Gene, GeneSet, artist_gene
+from genai_studio.core.genes.genes import Gene, GeneSet, artist_gene
 from tests.ui.helpers import breed, show_grid
 
 
@@ -104,7 +104,7 @@ def test_genes_of_another_model_never_steer(state, handle):
 def test_breeding_panel_lists_parents_and_removes_them(state, handle, qtbot, host):
     from PySide6.QtGui import QAction
 
-    from genai_studio.core.latent.breeding import Parent
+    from genai_studio.core.genes.breeding import Parent
     from genai_studio.ui.breeding.panel import BreedingPanel
     from genai_studio.ui.breeding.state import ParentTile
 
@@ -331,7 +331,7 @@ def test_a_gene_named_after_the_model_is_scored_is_kept(vae8_window, qtbot):
     beside it follow. The genes the window held still named the old sha256: the next gene the
     artist named was kept under it, and the next look at the genes dropped it as stale."""
     from genai_studio.core.export.provenance import file_sha256
-    from genai_studio.core.latent.gene_finding import genes_for
+    from genai_studio.core.genes.finding import genes_for
     from genai_studio.core.store.checkpoints import write_metrics
 
     w, s = vae8_window, vae8_window.state

@@ -54,7 +54,7 @@ class Source:
     path: np.ndarray | None = None  # recorded pad points (m, 2)
     corners: np.ndarray | None = None  # the pad plane (4, D); None: the 2-D latent plane
     batch_count: int = 0
-    lineage: Any = None  # core.latent.breeding.Lineage: the grid is a brood of children
+    lineage: Any = None  # core.genes.breeding.Lineage: the grid is a brood of children
     genes: dict[str, float] | None = None  # gene values the latents were moved by
 
     def __post_init__(self) -> None:

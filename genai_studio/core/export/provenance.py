@@ -11,7 +11,7 @@ metadata). It names the model by file name and sha256, and records what re-makes
 * an animation: the frame latents, and the ``anchors`` of a morph or the recorded pad ``path``
   (with the pad's ``corners`` for models whose latent is not 2-D), plus its timing;
 * bred children (version 2): no seed draws them; ``lineage`` holds each parent's latent, seed
-  and model sha256 with the brood's seed, spread and size (``core.latent.breeding``), which
+  and model sha256 with the brood's seed, spread and size (``core.genes.breeding``), which
   re-make every child; ``genes``: the gene values a grid was steered by (informative: its
   latents already hold them).
 
@@ -91,7 +91,7 @@ class Provenance:
     animation: dict[str, Any] | None = None  # frames, fps, duration_ms, playback, easing
     frame: int | None = None  # this file's frame, in a frame sequence
     style: dict[str, Any] | None = None  # the export style (informative)
-    lineage: Any = None  # core.latent.breeding.Lineage: bred children (version 2)
+    lineage: Any = None  # core.genes.breeding.Lineage: bred children (version 2)
     genes: dict[str, float] | None = None  # gene values the latents were steered by
     app_version: str = field(default=__version__)
 
@@ -298,7 +298,7 @@ def _genes(data: dict) -> dict[str, float] | None:
 
 
 def _lineage(data: dict, dim: int) -> Any:
-    from genai_studio.core.latent.breeding import lineage_from_dict
+    from genai_studio.core.genes.breeding import lineage_from_dict
 
     value = data.get("lineage")
     return None if value is None else lineage_from_dict(value, dim, _Bad)

@@ -158,7 +158,7 @@ def sample(model: Generator, n: int, seed: int, label: int | None = None,
     """n seeded samples: images, their latents and the digits asked for; ``fitted``: drawn
     from the fitted prior (True), the standard normal (False) or the model's own (None: the
     fitted one where it has one); ``keep`` < 1: curated by the model's critic; ``steer``:
-    moves the latents before decoding (genes, ``core.latent.genes.Steering``), and the
+    moves the latents before decoding (genes, ``core.genes.genes.Steering``), and the
     latents returned are the moved ones (``base`` the drawn ones)."""
     model.eval()
     z = draw_latents(model, n, seed, fitted, keep)

@@ -28,7 +28,7 @@ def _hash(path: Path) -> str:
 
 def _brood(handle: ModelHandle, lineage: Any) -> tuple[Any, Any, Any]:
     """On the jobs thread: the children's latents, digits and images."""
-    from genai_studio.core.latent.gene_finding import free_coordinates
+    from genai_studio.core.genes.finding import free_coordinates
     from genai_studio.core.latent.sampling import decode
 
     latents, labels = lineage.children(free_coordinates(handle.model))
@@ -38,7 +38,7 @@ def _brood(handle: ModelHandle, lineage: Any) -> tuple[Any, Any, Any]:
 
 def _parents_from(handle: ModelHandle, sha: str, paths: list[Path]) -> list[ParentTile]:
     """On the jobs thread: each exported image's latent, checked against the model, drawn."""
-    from genai_studio.core.latent.breeding import parent_from_image
+    from genai_studio.core.genes.breeding import parent_from_image
     from genai_studio.core.latent.sampling import decode
 
     out = []
@@ -76,7 +76,7 @@ class Breeding(QObject):
 
     def add_tile(self, index: int | None = None) -> None:
         """The selected tile (or tile ``index``) becomes a parent, as it is drawn."""
-        from genai_studio.core.latent.breeding import Parent
+        from genai_studio.core.genes.breeding import Parent
 
         s = self.state
         picked = s.canvas.tile() if index is None else (s.canvas.grid, index)
@@ -104,7 +104,7 @@ class Breeding(QObject):
 
     def breed(self) -> None:
         """A grid of children of the parents, as many as the canvas holds tiles."""
-        from genai_studio.core.latent.breeding import Lineage
+        from genai_studio.core.genes.breeding import Lineage
 
         s = self.state
         own = s.breeding.own_parents

@@ -19,7 +19,7 @@ MAX_PARENTS = 12  # the panel's row of parents; the core takes up to 64
 class ParentTile:
     """A chosen parent: its record for the lineage, its picture, the model it belongs to."""
 
-    parent: Any  # core.latent.breeding.Parent
+    parent: Any  # core.genes.breeding.Parent
     image: np.ndarray  # (H, W) or (H, W, 3) float32
     handle: ModelHandle
 

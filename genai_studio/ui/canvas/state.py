@@ -30,7 +30,7 @@ class Grid:
     seconds: float = 0.0
     base: np.ndarray | None = None  # (n, D) the latents before the genes moved them, if they did
     genes: tuple[tuple[str, float], ...] = ()  # the gene values that moved them
-    lineage: Any = None  # core.latent.breeding.Lineage: a brood of children, not a seed's draw
+    lineage: Any = None  # core.genes.breeding.Lineage: a brood of children, not a seed's draw
 
     def __len__(self) -> int:
         return len(self.images)

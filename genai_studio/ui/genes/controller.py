@@ -30,7 +30,7 @@ from genai_studio.workers.jobs import Job
 from genai_studio.workers.messages import ModelHandle
 
 if TYPE_CHECKING:
-    from genai_studio.core.latent.genes import Steering
+    from genai_studio.core.genes.genes import Steering
 
 SETTLE_MS = 120
 
@@ -39,7 +39,7 @@ def _find(handle: ModelHandle, judge: Path | None, recompute: bool,
           context: Any) -> tuple[Any, bool, str]:
     """On the jobs thread: (genes, found now, the model file's sha256)."""
     from genai_studio.core.export.provenance import file_sha256
-    from genai_studio.core.latent.gene_finding import genes_for
+    from genai_studio.core.genes.finding import genes_for
 
     sha = file_sha256(handle.path)
     genes, found = genes_for(handle.model, handle.path, sha, judge, recompute=recompute,
@@ -246,8 +246,8 @@ class GenesController(QObject):
         """A gene from the marked tiles, kept with the model's genes (and beside the model)."""
         import numpy as np
 
-        from genai_studio.core.latent.gene_finding import free_coordinates
-        from genai_studio.core.latent.genes import artist_gene
+        from genai_studio.core.genes.finding import free_coordinates
+        from genai_studio.core.genes.genes import artist_gene
 
         s, g = self.state, self.state.genes
         grid, genes, handle = s.canvas.grid, g.active, s.session.model

@@ -28,7 +28,7 @@ from genai_studio.ui.common.imaging import ImagePreview
 from genai_studio.ui.studio.state import StudioState
 
 if TYPE_CHECKING:
-    from genai_studio.core.latent.genes import Gene
+    from genai_studio.core.genes.genes import Gene
 
 STEPS = 100  # slider ticks per unit
 RANGE = 3  # units either way

@@ -11,7 +11,7 @@ from genai_studio.workers.messages import ModelHandle
 if TYPE_CHECKING:
     import numpy as np
 
-    from genai_studio.core.latent.genes import GeneSet, Steering
+    from genai_studio.core.genes.genes import GeneSet, Steering
 
 Values = tuple[tuple[str, float], ...]  # (name, value) of the genes not at 0, in gene order
 
@@ -30,7 +30,7 @@ def _own(s: GenesState) -> GeneSet | None:
 
 
 class GenesState(SubState):
-    genes: Field[Any] = Field(None, kind=object)  # core.latent.genes.GeneSet | None
+    genes: Field[Any] = Field(None, kind=object)  # core.genes.genes.GeneSet | None
     owner: Field[ModelHandle | None] = Field(None, kind=ModelHandle)  # the model they are of
     values: Field[Values] = Field((), _values, kind=tuple)
     finding: Field[float] = Field(-1.0, float)  # progress in [0, 1]; -1: not finding
@@ -58,7 +58,7 @@ class GenesState(SubState):
 
     def steering(self) -> Steering | None:
         """What the sliders do to latents, or None when nothing is moved."""
-        from genai_studio.core.latent.genes import Steering
+        from genai_studio.core.genes.genes import Steering
 
         genes = self.active
         if genes is None or not self.values:

@@ -15,7 +15,7 @@
    (Centring within the classes it reads as well kept no more digits in class.)
 3. **The same digit, transformed.** Across different samples, what goes with a measure is
    also the kind of digit (slanted digits are more often ones): a direction regressed across
-   them turns eights into ones. So each measure with a transformation (``core.latent.paired``:
+   them turns eights into ones. So each measure with a transformation (``core.genes.paired``:
    shear, dilation, stretch, a turn of the colour wheel, a lighter ink) is steered by the mean
    latent step per unit of it when ``pairs`` samples are transformed at a few strengths (their
    encoder means, or a GAN's short inversions), centred within each sample. It is the
@@ -46,18 +46,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from genai_studio.core.errors import UsageError
-from genai_studio.core.latent.genes import ARTIST, MEASURE, Gene, GeneSet
-from genai_studio.core.latent.measures import BY_NAME, difference, measure, unwrap
+from genai_studio.core.genes.genes import ARTIST, MEASURE, Gene, GeneSet
+from genai_studio.core.genes.measures import BY_NAME, measure, unwrap
+from genai_studio.core.genes.probe import MIN_RESPONSE, Candidate, Classify, Probe
 
 RIDGE = 1e-3  # lambda, per sample
 MU = 4.0
 MIN_FIT = 0.1
-MIN_RESPONSE = 0.15  # a step that moves its measure less than this at +1 is no gene
 REACH = 0.8  # a candidate whose +2 moves less than this share of the farthest one's: left out
 # Below this many latent dimensions the kind of digit *is* most of the latent (a 2-D VAE's
 # plane is a map of the digits): the classifier's classes are not held out there.
@@ -72,7 +72,6 @@ FLAT = 1e-4  # a measure whose spread across the samples is below this is the sa
 
 Check = Callable[[], None]
 Progress = Callable[[float, str], None]
-Classify = Callable[[np.ndarray], np.ndarray]  # images -> class probabilities (n, C)
 
 
 def free_coordinates(model) -> np.ndarray:  # noqa: ANN001 - a Generator
@@ -114,7 +113,7 @@ def _ridge(z: np.ndarray, targets: np.ndarray) -> np.ndarray:
 def _encode_means(model, images: np.ndarray, labels: np.ndarray | None) -> np.ndarray:  # noqa: ANN001
     import torch
 
-    from genai_studio.core.latent.paired import encode_means
+    from genai_studio.core.genes.paired import encode_means
     from genai_studio.core.models.base import from_studio_layout
 
     device = next(model.parameters()).device
@@ -133,59 +132,6 @@ def _directions(w: np.ndarray, free: np.ndarray) -> np.ndarray:
         d = np.linalg.solve(eye + MU * others.T @ others, w[i]) * free
         out[i] = d / max(float(w[i] @ d), 1e-9)
     return out
-
-
-@dataclass(frozen=True)
-class _Try:
-    """A candidate step for a gene: a step per unit, its slope (or None) and how found."""
-
-    vector: np.ndarray
-    slope: np.ndarray | None
-    centre: np.ndarray | None
-    how: str
-    fallback: bool = False  # tried only where none of those before it answered
-    keep_norm: bool = False  # the latents keep their length (``genes.Gene.keep_norm``)
-
-    def scaled(self, factor: float) -> _Try:
-        return replace(self, vector=self.vector * factor,
-                       slope=None if self.slope is None else self.slope * factor)
-
-    def gene(self, name: str) -> Gene:
-        return Gene(name, np.asarray(self.vector, np.float32), "", self.how,
-                    slope=None if self.slope is None else np.asarray(self.slope, np.float32),
-                    centre=self.centre, keep_norm=self.keep_norm)
-
-
-class _Probe:
-    """Decodes moved latents of the calibration samples and measures what changed (and,
-    with the judge's classes, how many kept their class)."""
-
-    def __init__(self, model, z: np.ndarray, labels: np.ndarray | None,  # noqa: ANN001
-                 base: dict[str, np.ndarray], sigma: dict[str, float],
-                 classify: Classify | None = None, classes: np.ndarray | None = None) -> None:
-        self.model, self.z, self.labels, self.base, self.sigma = model, z, labels, base, sigma
-        self.classify, self.classes = classify, classes
-
-    def _moved(self, name: str, candidate: _Try, value: float) -> np.ndarray:
-        """The calibration samples decoded with ``candidate`` (the gene ``name``) at
-        ``value``."""
-        from genai_studio.core.latent.sampling import decode
-
-        genes = GeneSet("0" * 64, len(candidate.vector), (candidate.gene(name),))
-        return decode(self.model, genes.apply(self.z, {name: value}), self.labels)
-
-    def kept(self, name: str, candidate: _Try, value: float) -> float:
-        """The share the judge keeps in its class at ``value`` (the judge takes most of a
-        calibration's time, so it reads only where a choice needs it)."""
-        images = self._moved(name, candidate, value)
-        return float((self.classify(images).argmax(axis=1) == self.classes).mean())
-
-    def change(self, name: str, candidate: _Try, value: float) -> dict[str, float]:
-        """Each measure's mean change, in its units, when the latents are moved by
-        ``candidate`` set to ``value`` (the gene ``name``)."""
-        moved = measure(self._moved(name, candidate, value))
-        return {k: float(difference(k, moved[k], self.base[k]).mean() / self.sigma[k])
-                for k in self.sigma}
 
 
 def _regression_data(model, drawn, images, labels):  # noqa: ANN001, ANN202
@@ -207,8 +153,8 @@ def _paired_rows(model, names: list[str], drawn, sigma: dict[str, float],  # noq
                  free: np.ndarray, pairs: int | None, check: Check,
                  progress: Progress) -> dict:
     """Each measure with a transformation: the mean latent step per unit of it when the same
-    digit is transformed (``core.latent.paired.PairedStep``)."""
-    from genai_studio.core.latent.paired import mean_step, paired_measures, pairs_for
+    digit is transformed (``core.genes.paired.PairedStep``)."""
+    from genai_studio.core.genes.paired import mean_step, paired_measures, pairs_for
 
     sources = pairs_for(model) if pairs is None else int(pairs)
     rows = slice(0, min(sources, len(drawn.latents)))
@@ -229,16 +175,16 @@ def _off(basis: np.ndarray, step: np.ndarray) -> np.ndarray:
     return step - basis @ (basis.T @ step)
 
 
-def _paired_tries(found, basis: np.ndarray, free: np.ndarray) -> list[_Try]:  # noqa: ANN001
+def _paired_tries(found, basis: np.ndarray, free: np.ndarray) -> list[Candidate]:  # noqa: ANN001
     """A paired step (``PairedStep``) off the class lines, as long along the step as before
     (b . d = |b|^2): with its slope (where it has one), then without; then the same keeping
     the latents' length (``genes.Gene.keep_norm``)."""
     vector = _off(basis, found.vector) * free
     factor = float(found.vector @ found.vector) / max(float(vector @ vector), 1e-12)
-    tries = [_Try(vector * factor, None, None, found.how)]
+    tries = [Candidate(vector * factor, None, None, found.how)]
     if found.slope is not None:
         slope = _off(basis, found.slope) * factor
-        tries.insert(0, _Try(vector * factor, slope, found.centre,
+        tries.insert(0, Candidate(vector * factor, slope, found.centre,
                              f"{found.how}; each sample's own step, as it changes across "
                              "the latents"))
     return tries + [replace(t, how=f"{t.how}; the latents kept at their length",
@@ -246,7 +192,7 @@ def _paired_tries(found, basis: np.ndarray, free: np.ndarray) -> list[_Try]:  # 
 
 
 def _found_steps(model, drawn, regression, sigma, classify, pairs, check, progress):  # noqa: ANN001, ANN202
-    """(names, their fit R^2, for each the candidate steps (``_Try``) to calibrate: the paired
+    """(names, their fit R^2, for each the candidate steps (``Candidate``) to calibrate: the paired
     ones where there are some, then the regression's)."""
     z, found, z_labels, words, regressed = regression
     names = list(sigma)
@@ -268,7 +214,7 @@ def _found_steps(model, drawn, regression, sigma, classify, pairs, check, progre
         basis, _ = np.linalg.qr(_ridge(zc, logp - logp.mean(axis=0)))
     w = w - (w @ basis) @ basis.T
     steps = _directions(w, free)  # kept clear of the others' measures (as regressed) ...
-    tries = [[_Try(steps[i], None, None,
+    tries = [[Candidate(steps[i], None, None,
                    f"ridge regression of {name} on {words} (R² {fit[i]:.2f}), kept clear of "
                    "the other genes' measures", fallback=name in paired)]
              for i, name in enumerate(names)]
@@ -308,8 +254,8 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
     rows = slice(max(0, len(drawn.latents) - calibration), len(drawn.latents))
     labels_ = None if drawn.labels is None else drawn.labels[rows]
     classes = None if classify is None else classify(drawn.images[rows]).argmax(axis=1)
-    probe = _Probe(model, drawn.latents[rows], labels_, {k: own[k][rows] for k in names},
-                   sigma, classify, classes)
+    probe = Probe(model, drawn.latents[rows], labels_, {k: own[k][rows] for k in names},
+                  sigma, classify, classes)
     genes = []
     for i, name in enumerate(names):
         check()
@@ -326,14 +272,14 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
     return GeneSet("0" * 64, int(model.latent_dim), tuple(genes), words, tuple(notes), METHOD)
 
 
-def _chosen(name: str, tries: list[_Try], probe: _Probe, fit: float,
+def _chosen(name: str, tries: list[Candidate], probe: Probe, fit: float,
             sigma: float) -> Gene | None:
     """The gene from the first candidate that answers; with the judge, from the paired
     candidate that keeps most digits in class at equal effect: among those whose +2 reaches
     ``REACH`` of the farthest one's, each is judged where it moves its measure as far as the
     nearest of them reaches at +2 (a step that flattens out would otherwise win by moving
     less). The regression's step only where no paired one answers (3.)."""
-    found: list[tuple[Gene, _Try]] = []
+    found: list[tuple[Gene, Candidate]] = []
     for candidate in tries:
         if found and (candidate.fallback or probe.classes is None):
             break
@@ -348,7 +294,7 @@ def _chosen(name: str, tries: list[_Try], probe: _Probe, fit: float,
     return max(fair, key=lambda gc: _kept_at(probe, name, *gc, effect))[0]
 
 
-def _kept_at(probe: _Probe, name: str, gene: Gene, candidate: _Try, effect: float) -> float:
+def _kept_at(probe: Probe, name: str, gene: Gene, candidate: Candidate, effect: float) -> float:
     """The share of digits kept in class where ``gene`` moves ``name`` by ``effect`` units
     (its setting read off its measured +1 and +2)."""
     one, two = gene.effect[0], gene.effect[1]
@@ -357,8 +303,8 @@ def _kept_at(probe: _Probe, name: str, gene: Gene, candidate: _Try, effect: floa
     return probe.kept(name, candidate, min(value, 2.0))
 
 
-def _calibrated(name: str, candidate: _Try, probe: _Probe, fit: float,
-                sigma: float) -> tuple[Gene, _Try] | None:
+def _calibrated(name: str, candidate: Candidate, probe: Probe, fit: float,
+                sigma: float) -> tuple[Gene, Candidate] | None:
     """The gene scaled so that +1 measures one unit, and its candidate so scaled; None where
     the measure answers it erratically."""
     curved = candidate.slope is not None or candidate.keep_norm

@@ -10,7 +10,7 @@ few strengths t; the latents of the transformed images are found (encoder means 
 with an encoder, a short inversion by gradient descent from the source's latent for a GAN),
 and the measure is regressed on those latents *centred within each source*, so nothing but
 the transformation varies inside a group and the digit's identity cannot leak into the
-direction (``gene_finding``).
+direction (``core.genes.finding``).
 
 The transformations act on images (n, C, H, W) in [0, 1] and ``t`` is one number per image:
 
@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
 
-from genai_studio.core.latent.measures import LUMA
+from genai_studio.core.genes.measures import LUMA
 
 Transform = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -198,7 +198,7 @@ def paired_data(model, name: str, images: np.ndarray, z0: np.ndarray,  # noqa: A
     """(latents (n K, D), the measure ``name`` of the images they decode to (n K,), the source
     of each row (n K,)) for source images (n, ...) drawn from latents z0 (n, D), each
     transformed at the K strengths of ``TRANSFORMS[name]``."""
-    from genai_studio.core.latent.measures import measure
+    from genai_studio.core.genes.measures import measure
     from genai_studio.core.models.base import from_studio_layout, to_studio_layout
 
     transform, strengths, _colour = TRANSFORMS[name]
@@ -249,8 +249,8 @@ def mean_step(model, name: str, images: np.ndarray, z0: np.ndarray,  # noqa: ANN
     centred within its source g (the regression of the latents on the measure). Where the
     latents are the encoder's (exact for each copy, not a short inversion) and few enough,
     also its slope: each source's own step s_g, regressed on where the source is (``_slope``)."""
-    from genai_studio.core.latent.genes import MAX_SLOPE_DIM
-    from genai_studio.core.latent.measures import unwrap
+    from genai_studio.core.genes.genes import MAX_SLOPE_DIM
+    from genai_studio.core.genes.measures import unwrap
 
     z, values, groups = paired_data(model, name, images, z0, labels, free)
     zc = _within(z, groups)

@@ -10,7 +10,7 @@ turns the latent over the sphere it is on: its step's part along that sphere (on
 coordinates it moves) is taken along the great circle, so the latent keeps its length, as a
 GAN's N(0, I) latents all lie near the sphere of radius sqrt(D) and its generator has seen
 nothing else; the other genes' steps are added as they are. Genes found from a measure
-(``core.latent.gene_finding``) are in
+(``core.genes.finding``) are in
 standard deviations of that measure across the model's own samples, so "slant +1" asks for
 a digit one typical slant-step more slanted; each carries what it was measured to do (its own
 change at +1 and +2, and the others' change at +1: the cross-talk). The artist's own genes
@@ -115,7 +115,7 @@ class GeneSet:
     genes: tuple[Gene, ...]
     how: str = ""  # the data the genes were found from, in words
     notes: tuple[str, ...] = ()  # measures left out, and why
-    method: int = 1  # how the measured genes were found (gene_finding.METHOD; 1: before it)
+    method: int = 1  # how the measured genes were found (finding.METHOD; 1: before it)
 
     def names(self) -> tuple[str, ...]:
         return tuple(g.name for g in self.genes)
