@@ -41,6 +41,7 @@ from genai_studio.ui.common.imaging import (
     has_local_files,
     why_not,
 )
+from genai_studio.ui.pad.marks import CURSOR_HALF, cross_hair, paint_diamond, paint_grid
 from genai_studio.ui.pad.state import PadMode, RecordedPath
 from genai_studio.ui.studio.kinds import Corner
 from genai_studio.ui.studio.state import StudioState
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 NUDGE = 0.01  # an arrow key moves the point 1% of the pad (Shift: 10%)
-CURSOR_HALF = 18.5  # half the cross-hair's box (15 px arms, 2-4 px pens)
 
 
 class LatentPad(QWidget):
@@ -179,7 +179,7 @@ class LatentPad(QWidget):
             p.setOpacity(1.0)
         if self.show_points and len(self._points):
             p.drawImage(sq.topLeft(), self._dot_layer(sq))
-        self._paint_grid(p, sq)
+        paint_grid(p, sq)
         if self.mode is PadMode.CORNERS:
             self._paint_corners(p, sq)
         p.end()
@@ -209,14 +209,6 @@ class LatentPad(QWidget):
             q.end()
             self._dots = img
         return self._dots
-
-    def _paint_grid(self, p: QPainter, sq: QRectF) -> None:
-        p.setPen(QPen(theme.qcolour("GRID_LINE"), 1))
-        for k in (1, 2, 3):
-            x = sq.left() + sq.width() * k / 4
-            y = sq.top() + sq.height() * k / 4
-            p.drawLine(QPointF(x, sq.top()), QPointF(x, sq.bottom()))
-            p.drawLine(QPointF(sq.left(), y), QPointF(sq.right(), y))
 
     def _paint_corners(self, p: QPainter, sq: QRectF) -> None:
         size = max(36.0, sq.width() / 6)
@@ -249,11 +241,8 @@ class LatentPad(QWidget):
 
     def _paint_marker(self, p: QPainter, sq: QRectF) -> None:
         u, v = self.marker
-        c = QPointF(sq.left() + u * sq.width(), sq.top() + v * sq.height())
-        diamond = [c + QPointF(0, -6), c + QPointF(6, 0), c + QPointF(0, 6), c + QPointF(-6, 0)]
-        p.setPen(QPen(QColor(0, 0, 0, 180), 1.5))
-        p.setBrush(QColor(theme.TEXT))
-        p.drawPolygon(diamond)
+        paint_diamond(p, QPointF(sq.left() + u * sq.width(), sq.top() + v * sq.height()))
+
     def _path_points(self) -> list[tuple[float, float]]:
         if self._trail:
             return self._trail
@@ -306,27 +295,9 @@ class LatentPad(QWidget):
         p.drawPixmap(QPointF(c.x() - CURSOR_HALF, c.y() - CURSOR_HALF), self._cursor_pixmap())
 
     def _cursor_pixmap(self) -> QPixmap:
-        """The cross-hair, drawn once per scale and colour: antialiased wide-pen circles
-        cost 0.5 ms a frame of the drag, a blit almost nothing."""
         key = (self.devicePixelRatioF(), theme.ACCENT)
         if self._cursor is None or self._cursor[0] != key:
-            side = 2 * CURSOR_HALF
-            pm = QPixmap(round(side * key[0]), round(side * key[0]))
-            pm.setDevicePixelRatio(key[0])
-            pm.fill(Qt.GlobalColor.transparent)
-            p = QPainter(pm)
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            c = QPointF(CURSOR_HALF, CURSOR_HALF)
-            p.setPen(QPen(QColor(0, 0, 0, 160), 4))
-            p.drawEllipse(c, 9, 9)
-            p.setPen(QPen(QColor(theme.ACCENT), 2))
-            p.drawEllipse(c, 9, 9)
-            p.drawLine(c + QPointF(-15, 0), c + QPointF(-5, 0))
-            p.drawLine(c + QPointF(5, 0), c + QPointF(15, 0))
-            p.drawLine(c + QPointF(0, -15), c + QPointF(0, -5))
-            p.drawLine(c + QPointF(0, 5), c + QPointF(0, 15))
-            p.end()
-            self._cursor = (key, pm)
+            self._cursor = (key, cross_hair(*key))
         return self._cursor[1]
 
     # ---------------------------------------------------------------- input
