@@ -286,12 +286,21 @@ def _chosen(name: str, tries: list[Candidate], probe: Probe, fit: float,
         got = _calibrated(name, candidate, probe, fit, sigma)
         if got is not None:
             found.append(got)
-    if len(found) <= 1:
-        return found[0][0] if found else None
+    if not found:
+        return None
+    if len(found) == 1:
+        return _below(name, *found[0], probe)
     farthest = max(g.effect[1] for g, _c in found)
     fair = [(g, c) for g, c in found if g.effect[1] >= REACH * farthest]
     effect = min(g.effect[1] for g, _c in fair)
-    return max(fair, key=lambda gc: _kept_at(probe, name, *gc, effect))[0]
+    return _below(name, *max(fair, key=lambda gc: _kept_at(probe, name, *gc, effect)), probe)
+
+
+def _below(name: str, gene: Gene, candidate: Candidate, probe: Probe) -> Gene:
+    """``gene`` with its measured effect at -1 and -2 as well (the choice reads only +1 and
+    +2, so only the chosen candidate is measured there)."""
+    below = [probe.change(name, candidate, -v)[name] for v in (1.0, 2.0)]
+    return replace(gene, effect=(*gene.effect[:2], *below))
 
 
 def _kept_at(probe: Probe, name: str, gene: Gene, candidate: Candidate, effect: float) -> float:
@@ -305,8 +314,8 @@ def _kept_at(probe: Probe, name: str, gene: Gene, candidate: Candidate, effect: 
 
 def _calibrated(name: str, candidate: Candidate, probe: Probe, fit: float,
                 sigma: float) -> tuple[Gene, Candidate] | None:
-    """The gene scaled so that +1 measures one unit, and its candidate so scaled; None where
-    the measure answers it erratically."""
+    """The gene scaled so that +1 measures one unit (its effect measured at +1 and +2), and
+    its candidate so scaled; None where the measure answers it erratically."""
     curved = candidate.slope is not None or candidate.keep_norm
     for _ in range(2 if curved else 1):  # along a curved path the effect is not linear in v
         response = probe.change(name, candidate, 1.0)[name]
@@ -316,7 +325,6 @@ def _calibrated(name: str, candidate: Candidate, probe: Probe, fit: float,
     at_one, at_two = probe.change(name, candidate, 1.0), probe.change(name, candidate, 2.0)
     if at_one[name] < 0.5:  # the measure answers a step along it erratically
         return None
-    below = [probe.change(name, candidate, -v)[name] for v in (1.0, 2.0)]
     m = BY_NAME[name]
     unit_words = f"{sigma:.3g} {m.unit}".strip()
     return replace(
@@ -324,7 +332,7 @@ def _calibrated(name: str, candidate: Candidate, probe: Probe, fit: float,
         unit=f"one standard deviation of {name} across the model's samples ({unit_words})",
         how=f"{candidate.how}, scaled by its measured effect",
         source=MEASURE, sigma=sigma, measure_unit=m.unit, fit=fit,
-        effect=(at_one[name], at_two[name], *below),
+        effect=(at_one[name], at_two[name]),
         cross={k: v for k, v in at_one.items() if k != name}), candidate
 
 
