@@ -143,7 +143,7 @@ class GenesController(QObject):
             self.find()
 
     def find(self, recompute: bool = False) -> None:
-        """Read the model's genes from beside it, or find them (a few seconds)."""
+        """Read the model's genes from beside it, or find them (under half a minute)."""
         g, handle = self.state.genes, self.state.session.model
         if handle is None or g.finding >= 0:
             return
