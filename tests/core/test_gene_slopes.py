@@ -4,6 +4,7 @@ kept and checked, and how the slope is fitted from each sample's own transformed
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -184,3 +185,34 @@ def test_how_a_gene_was_found_says_whether_it_has_a_slope_or_keeps_the_norm():
     for (sloped, norm), how in words.items():
         assert ("changes across the latents" in how) == sloped
         assert ("kept at their length" in how) == norm
+
+
+class _ApplyingProbe:
+    """Calibration without a model: the measure is the latents' mean first coordinate, read
+    from the latents the candidate moves them to (so a runaway path raises as it would)."""
+
+    classes = None
+
+    def __init__(self) -> None:
+        self.z = np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32)
+
+    def change(self, name, candidate, value):  # noqa: ANN001, ANN201
+        moved = GeneSet("0" * 64, 3, (candidate.gene(name),)).apply(self.z, {name: value})
+        return {name: float((moved - self.z)[:, 0].mean())}
+
+
+def test_a_found_step_whose_path_runs_off_is_passed_over_for_the_next():
+    """A slope scaled up until its path sends latents beyond any number (a file holding it
+    would be refused on load) is no gene: finding takes the next candidate instead of
+    failing (it did, with "these genes move the latent beyond any number")."""
+    from genai_studio.core.genes.calibration import Candidate, choose
+    from genai_studio.core.genes.genes import path_runs_off
+
+    step = np.array([1.0, 0.0, 0.0])
+    runaway = Candidate(step, 40.0 * np.eye(3), np.zeros(3, np.float32), "sloped")
+    plain = Candidate(step, None, None, "plain")
+    assert path_runs_off(runaway.gene("slant"), 3)
+    assert not path_runs_off(replace(runaway, slope=0.05 * np.eye(3)).gene("slant"), 3)
+    gene = choose("slant", [runaway, plain], _ApplyingProbe(), 0.9, 1.0)
+    assert gene is not None and gene.slope is None and gene.how.startswith("plain")
+    assert choose("slant", [runaway], _ApplyingProbe(), 0.9, 1.0) is None

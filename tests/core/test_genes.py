@@ -14,8 +14,8 @@ from torch import nn
 
 from genai_studio.core.errors import ModelFileError, UsageError
 from genai_studio.core.genes import genes as genes_mod
-from genai_studio.core.genes.finding import find_genes, free_coordinates
-from genai_studio.core.genes.genes import GeneSet, artist_gene, from_json, parse_setting
+from genai_studio.core.genes.finding import artist_gene, find_genes, free_coordinates
+from genai_studio.core.genes.genes import GeneSet, from_json, parse_setting
 from genai_studio.core.genes.measures import colour_measures, difference, measure
 from genai_studio.core.latent.sampling import decode, sample
 from genai_studio.core.models.base import Generator

@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton, QWidget
 
-from genai_studio.core.genes.genes import Gene, GeneSet, artist_gene
+from genai_studio.core.genes.finding import artist_gene
+from genai_studio.core.genes.genes import Gene, GeneSet
 from tests.ui.helpers import breed, show_grid
 
 

@@ -25,8 +25,9 @@
    With an encoder the step also gets a *slope* (``genes.Gene.slope``): each sample's own step
    regressed on its latent, so a digit leans the way that digit leans when sheared. Each step
    is also tried keeping the latent's length (``genes.Gene.keep_norm``). With the judge, the
-   candidate that keeps most calibration samples in class at equal effect is kept (``_chosen``;
-   the figures are in benchmarks/RESULTS.md); without, the first that answers.
+   candidate that keeps most calibration samples in class at equal effect is kept
+   (``calibration.choose``; the figures are in benchmarks/RESULTS.md); without, the first
+   that answers.
 4. **Regression.** Ridge regression of each standardised measure m_i on the latents:
    w_i = argmin ||Z w - m_i||^2 + lambda n ||w||^2, R^2 its share of m_i explained. A measure
    the latents barely steer (R^2 < ``MIN_FIT``) is left out, with a note.
@@ -39,8 +40,10 @@
 6. **Units, measured.** d_i is scaled so that +1 moves m_i by one standard deviation, then
    measured on ``calibration`` samples: decoded at +1, the step is rescaled by what it really
    did; the effect at +1, +2, -1 and -2 and the cross-talk at +1 (every other measure's mean
-   change, in its own units) are measured again and kept with the gene. A gene whose +1
-   measures under 0.5 after rescaling answers erratically and is left out, with a note.
+   change, in its own units) are measured again and kept with the gene
+   (``core.genes.calibration``). A gene whose +1 measures under 0.5 after rescaling answers
+   erratically and is left out, with a note; so is a curved step whose path runs off beyond
+   any number (a slope scaled up by a weak response can do that).
 """
 
 from __future__ import annotations
@@ -51,14 +54,13 @@ from dataclasses import replace
 import numpy as np
 
 from genai_studio.core.errors import UsageError
-from genai_studio.core.genes.genes import ARTIST, MEASURE, Gene, GeneSet
-from genai_studio.core.genes.measures import BY_NAME, measure, unwrap
-from genai_studio.core.genes.probe import MIN_RESPONSE, Candidate, Classify, Probe
+from genai_studio.core.genes.calibration import Candidate, Classify, Probe, choose
+from genai_studio.core.genes.genes import ARTIST, Gene, GeneSet, check_name
+from genai_studio.core.genes.measures import measure, unwrap
 
 RIDGE = 1e-3  # lambda, per sample
 MU = 4.0
 MIN_FIT = 0.1
-REACH = 0.8  # a candidate whose +2 moves less than this share of the farthest one's: left out
 # Below this many latent dimensions the kind of digit *is* most of the latent (a 2-D VAE's
 # plane is a map of the digits): the classifier's classes are not held out there.
 MIN_DIM_FOR_CLASSES = 16
@@ -81,6 +83,31 @@ def free_coordinates(model) -> np.ndarray:  # noqa: ANN001 - a Generator
     if clusters:
         free[-clusters:] = 0.0
     return free
+
+
+def artist_gene(name: str, having: np.ndarray, lacking: np.ndarray, samples: np.ndarray,
+                free: np.ndarray | None = None) -> Gene:
+    """A gene from tiles that have a quality (``having`` (a, D)) and tiles that lack it
+    (``lacking`` (b, D)): the direction between their means, one unit being one standard
+    deviation of the model's ``samples`` (n, D) along it. ``free``: the coordinates a gene may
+    move (a clustered GAN's cluster coordinates stay)."""
+    check_name(name)
+    if len(having) < 1 or len(lacking) < 1:
+        raise UsageError("pick at least one tile that has the quality and one that lacks it")
+    having, lacking = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (having, lacking))
+    direction = having.mean(axis=0) - lacking.mean(axis=0)
+    if free is not None:
+        direction = direction * np.asarray(free, np.float64)
+    length = float(np.linalg.norm(direction))
+    if length < 1e-6:
+        raise UsageError("the two groups of tiles sit in the same place; pick others")
+    unit_vector = direction / length
+    sigma = float(np.std(np.asarray(samples, np.float64) @ unit_vector)) or 1.0
+    apart = length / sigma
+    return Gene(name, (unit_vector * sigma).astype(np.float32),
+                unit="one standard deviation of the model's samples along it",
+                how=f"your tiles: {len(having)} with it, {len(lacking)} without",
+                source=ARTIST, sigma=sigma, effect=(apart,))
 
 
 def _groups(model, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:  # noqa: ANN001
@@ -263,77 +290,13 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
         if fit[i] < MIN_FIT:  # judged by the regression across samples, paired or not
             notes.append(f"{name}: the latents barely steer it (R² {fit[i]:.2f})")
             continue
-        gene = _chosen(name, tries[i], probe, float(fit[i]), sigma[name])
+        gene = choose(name, tries[i], probe, float(fit[i]), sigma[name])
         if gene is None:
             notes.append(f"{name}: a step along it barely or erratically changes it")
         else:
             genes.append(gene)
     progress(1.0, "done")
     return GeneSet("0" * 64, int(model.latent_dim), tuple(genes), words, tuple(notes), METHOD)
-
-
-def _chosen(name: str, tries: list[Candidate], probe: Probe, fit: float,
-            sigma: float) -> Gene | None:
-    """The gene from the first candidate that answers; with the judge, from the paired
-    candidate that keeps most digits in class at equal effect: among those whose +2 reaches
-    ``REACH`` of the farthest one's, each is judged where it moves its measure as far as the
-    nearest of them reaches at +2 (a step that flattens out would otherwise win by moving
-    less). The regression's step only where no paired one answers (3.)."""
-    found: list[tuple[Gene, Candidate]] = []
-    for candidate in tries:
-        if found and (candidate.fallback or probe.classes is None):
-            break
-        got = _calibrated(name, candidate, probe, fit, sigma)
-        if got is not None:
-            found.append(got)
-    if not found:
-        return None
-    if len(found) == 1:
-        return _below(name, *found[0], probe)
-    farthest = max(g.effect[1] for g, _c in found)
-    fair = [(g, c) for g, c in found if g.effect[1] >= REACH * farthest]
-    effect = min(g.effect[1] for g, _c in fair)
-    return _below(name, *max(fair, key=lambda gc: _kept_at(probe, name, *gc, effect)), probe)
-
-
-def _below(name: str, gene: Gene, candidate: Candidate, probe: Probe) -> Gene:
-    """``gene`` with its measured effect at -1 and -2 as well (the choice reads only +1 and
-    +2, so only the chosen candidate is measured there)."""
-    below = [probe.change(name, candidate, -v)[name] for v in (1.0, 2.0)]
-    return replace(gene, effect=(*gene.effect[:2], *below))
-
-
-def _kept_at(probe: Probe, name: str, gene: Gene, candidate: Candidate, effect: float) -> float:
-    """The share of digits kept in class where ``gene`` moves ``name`` by ``effect`` units
-    (its setting read off its measured +1 and +2)."""
-    one, two = gene.effect[0], gene.effect[1]
-    value = effect / one if effect <= one else \
-        1.0 + (effect - one) / (two - one) if two > one else 2.0
-    return probe.kept(name, candidate, min(value, 2.0))
-
-
-def _calibrated(name: str, candidate: Candidate, probe: Probe, fit: float,
-                sigma: float) -> tuple[Gene, Candidate] | None:
-    """The gene scaled so that +1 measures one unit (its effect measured at +1 and +2), and
-    its candidate so scaled; None where the measure answers it erratically."""
-    curved = candidate.slope is not None or candidate.keep_norm
-    for _ in range(2 if curved else 1):  # along a curved path the effect is not linear in v
-        response = probe.change(name, candidate, 1.0)[name]
-        if response < MIN_RESPONSE:
-            return None
-        candidate = candidate.scaled(1.0 / response)
-    at_one, at_two = probe.change(name, candidate, 1.0), probe.change(name, candidate, 2.0)
-    if at_one[name] < 0.5:  # the measure answers a step along it erratically
-        return None
-    m = BY_NAME[name]
-    unit_words = f"{sigma:.3g} {m.unit}".strip()
-    return replace(
-        candidate.gene(name),
-        unit=f"one standard deviation of {name} across the model's samples ({unit_words})",
-        how=f"{candidate.how}, scaled by its measured effect",
-        source=MEASURE, sigma=sigma, measure_unit=m.unit, fit=fit,
-        effect=(at_one[name], at_two[name]),
-        cross={k: v for k, v in at_one.items() if k != name}), candidate
 
 
 def genes_for(model, model_path, sha256: str, judge_path=None,  # noqa: ANN001

@@ -53,6 +53,10 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _'-]*$")
 MEASURE, ARTIST = "measure", "artist"
 
 
+class RunawayPath(UsageError):
+    """Curved genes that send latents beyond any number a model knows (``MAX_LATENT``)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Gene:
     name: str
@@ -151,8 +155,8 @@ class GeneSet:
         for _ in range(SLOPE_STEPS):
             out = _euler_step(out, moved, 1.0 / SLOPE_STEPS)
         if not np.isfinite(out).all() or np.abs(out).max() > MAX_LATENT:
-            raise UsageError("these genes move the latent beyond any number a model knows "
-                             "(is the genes file damaged?)")
+            raise RunawayPath("these genes move the latent beyond any number a model knows "
+                              "(is the genes file damaged?)")
         return out.astype(np.float32)
 
     def with_gene(self, gene: Gene) -> GeneSet:
@@ -250,31 +254,6 @@ def parse_setting(text: str) -> tuple[str, float]:
     return name.strip(), number
 
 
-def artist_gene(name: str, having: np.ndarray, lacking: np.ndarray, samples: np.ndarray,
-                free: np.ndarray | None = None) -> Gene:
-    """A gene from tiles that have a quality (``having`` (a, D)) and tiles that lack it
-    (``lacking`` (b, D)): the direction between their means, one unit being one standard
-    deviation of the model's ``samples`` (n, D) along it. ``free``: the coordinates a gene may
-    move (a clustered GAN's cluster coordinates stay)."""
-    check_name(name)
-    if len(having) < 1 or len(lacking) < 1:
-        raise UsageError("pick at least one tile that has the quality and one that lacks it")
-    having, lacking = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (having, lacking))
-    direction = having.mean(axis=0) - lacking.mean(axis=0)
-    if free is not None:
-        direction = direction * np.asarray(free, np.float64)
-    length = float(np.linalg.norm(direction))
-    if length < 1e-6:
-        raise UsageError("the two groups of tiles sit in the same place; pick others")
-    unit_vector = direction / length
-    sigma = float(np.std(np.asarray(samples, np.float64) @ unit_vector)) or 1.0
-    apart = length / sigma
-    return Gene(name, (unit_vector * sigma).astype(np.float32),
-                unit="one standard deviation of the model's samples along it",
-                how=f"your tiles: {len(having)} with it, {len(lacking)} without",
-                source=ARTIST, sigma=sigma, effect=(apart,))
-
-
 # ---- the validating reader ---------------------------------------------------------------
 
 class _Bad(Exception):
@@ -341,20 +320,27 @@ def _slope(data: dict, name: str, dim: int) -> tuple[np.ndarray | None, np.ndarr
     return slope, np.array([_finite(v, "centre", MAX_STEP) for v in centre], np.float32)
 
 
-def _check_path(gene: Gene, dim: int) -> None:
-    """A curved gene from disk, tried at the sliders' ends from a few typical latents: one
-    whose path runs off beyond any number is damage, refused here rather than at every
-    move of a slider."""
+def path_runs_off(gene: Gene, dim: int) -> bool:
+    """Whether a curved gene, tried at the sliders' ends from a few typical latents, sends
+    them beyond any number (``RunawayPath``): such a gene is refused when read from disk, and
+    never kept when genes are found."""
     if gene.slope is None and not gene.keep_norm:
-        return
+        return False
     typical = np.stack([np.zeros(dim), np.full(dim, 3.0), np.full(dim, -3.0)]).astype(np.float32)
     probe = GeneSet("0" * 64, dim, (gene,))
-    for value in (-SLIDER_RANGE, SLIDER_RANGE):
-        try:
+    try:
+        for value in (-SLIDER_RANGE, SLIDER_RANGE):
             probe.apply(typical, {gene.name: value})
-        except UsageError:
-            raise _Bad(f"gene {gene.name!r}: its slope sends latents beyond any number") \
-                from None
+    except RunawayPath:
+        return True
+    return False
+
+
+def _check_path(gene: Gene, dim: int) -> None:
+    """A curved gene from disk whose path runs off is damage, refused here rather than at
+    every move of a slider."""
+    if path_runs_off(gene, dim):
+        raise _Bad(f"gene {gene.name!r}: its slope sends latents beyond any number")
 
 
 def from_json(text: str | bytes, source: str = "the genes file") -> GeneSet:

@@ -246,8 +246,7 @@ class GenesController(QObject):
         """A gene from the marked tiles, kept with the model's genes (and beside the model)."""
         import numpy as np
 
-        from genai_studio.core.genes.finding import free_coordinates
-        from genai_studio.core.genes.genes import artist_gene
+        from genai_studio.core.genes.finding import artist_gene, free_coordinates
 
         s, g = self.state, self.state.genes
         grid, genes, handle = s.canvas.grid, g.active, s.session.model
