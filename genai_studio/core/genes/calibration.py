@@ -135,8 +135,8 @@ def _calibrated(name: str, candidate: Candidate, probe: Probe, fit: float,
 
 def _measured(name: str, candidate: Candidate, probe: Probe, fit: float,
               sigma: float) -> tuple[Gene, Candidate] | None:
-    curved = candidate.slope is not None or candidate.keep_norm
-    for _ in range(2 if curved else 1):  # along a curved path the effect is not linear in v
+    # along a curved path the effect is not linear in the setting: measured twice
+    for _ in range(2 if candidate.gene(name).curved else 1):
         response = probe.change(name, candidate, 1.0)[name]
         if response < MIN_RESPONSE:
             return None

@@ -73,6 +73,11 @@ class Gene:
     centre: np.ndarray | None = None  # (D,) float32 c: where the step is ``vector`` itself
     keep_norm: bool = False  # the latent keeps its length as it moves (a GAN's: see the doc)
 
+    @property
+    def curved(self) -> bool:
+        """Whether latents follow it along a path (a slope, or the norm kept), not one step."""
+        return self.slope is not None or self.keep_norm
+
     def step_at(self, latents: np.ndarray) -> np.ndarray:
         """The step of one unit (n, D) at each latent (n, D)."""
         if self.slope is None:
@@ -149,7 +154,7 @@ class GeneSet:
             return z.copy()
         shift = self.shift(values)  # refuses an unknown name
         moved = [(float(v), self.get(k)) for k, v in values.items() if v]
-        if not any(g.slope is not None or g.keep_norm for _v, g in moved):
+        if not any(g.curved for _v, g in moved):
             return (z + shift[None, :]).astype(np.float32)
         out = z.astype(np.float64)
         for _ in range(SLOPE_STEPS):
@@ -173,7 +178,7 @@ class GeneSet:
         return replace(self, genes=tuple(g for g in self.genes if g.name != name))
 
     def to_json(self) -> str:
-        curved = any(g.slope is not None or g.keep_norm for g in self.genes)
+        curved = any(g.curved for g in self.genes)
         data = {"format": FORMAT, "version": VERSION if curved else 1,
                 "model_sha256": self.model_sha256,
                 "latent_dim": self.latent_dim, "how": self.how, "notes": list(self.notes),
@@ -324,7 +329,7 @@ def path_runs_off(gene: Gene, dim: int) -> bool:
     """Whether a curved gene, tried at the sliders' ends from a few typical latents, sends
     them beyond any number (``RunawayPath``): such a gene is refused when read from disk, and
     never kept when genes are found."""
-    if gene.slope is None and not gene.keep_norm:
+    if not gene.curved:
         return False
     typical = np.stack([np.zeros(dim), np.full(dim, 3.0), np.full(dim, -3.0)]).astype(np.float32)
     probe = GeneSet("0" * 64, dim, (gene,))
