@@ -7,7 +7,9 @@ on ``--n`` fresh samples (seed ``--seed``, not those the genes were found on), s
 to -2, +1 and +2 and report
 
 * the change of its own measure, in its units and in standard deviations of that measure on
-  real data (MNIST's 10,000 test digits, or the images of ``--data``);
+  real data (MNIST's 10,000 test digits, or the images of ``--data``), as the studio's grid
+  and the CLI steer (held to the digit where the gene holds, ``core.genes.holding``; then
+  also +2 along the gene's path alone, as the pad's live preview moves);
 * the cross-talk: every other measure's mean change at +1, in its own units;
 * how often the digit's class changes, judged by the project's classifier (for a colour
   model, on the luminance), against the same sample at 0;
@@ -74,6 +76,8 @@ def real_spread(data: Path | None) -> dict[str, float]:
 
 
 def evaluate(model, genes, classify, real: dict[str, float], n: int, seed: int) -> dict:  # noqa: ANN001
+    from genai_studio.core.genes.genes import Steering
+    from genai_studio.core.genes.holding import holds
     from genai_studio.core.genes.measures import difference, measure
     from genai_studio.core.latent.sampling import decode, sample
 
@@ -81,8 +85,13 @@ def evaluate(model, genes, classify, real: dict[str, float], n: int, seed: int) 
     before = measure(base.images)
     classes = None if classify is None else classify(base.images).argmax(axis=1)
 
-    def at(gene, value: float) -> tuple[dict[str, np.ndarray], float | None]:  # noqa: ANN001
-        images = decode(model, genes.apply(base.latents, {gene.name: value}), base.labels)
+    def at(gene, value: float, path: bool = False) -> tuple[dict[str, np.ndarray], float | None]:  # noqa: ANN001, E501
+        """As the studio's grid and the CLI steer (held to the digit where the gene holds),
+        or along the gene's path alone (the pad's live preview)."""
+        steering = Steering(genes, ((gene.name, value),))
+        moved = steering(base.latents) if path else \
+            steering.move(model, base.latents, base.labels)
+        images = decode(model, moved, base.labels)
         kept = None if classes is None else float(
             (classify(images).argmax(axis=1) == classes).mean())
         return measure(images), kept
@@ -103,6 +112,14 @@ def evaluate(model, genes, classify, real: dict[str, float], n: int, seed: int) 
         if classes is not None:  # the same length of step in a random direction
             row["random_step_kept"] = random_kept(model, base, classes, classify,
                                                   2.0 * gene.vector, seed)
+        if holds(gene):  # what the live preview shows, along the path alone
+            after, kept = at(gene, 2.0, path=True)
+            change = difference(gene.name, after[gene.name], before[gene.name]).mean()
+            row["+2 along the path"] = {
+                "units": round(float(change / gene.sigma), 3),
+                "real_sd": round(float(change / real[gene.name]), 3),
+                "kept": None if kept is None else round(kept, 3)}
+        row["held"] = holds(gene)
         plus2 = row["+2"]
         row["goal_met"] = bool(plus2["real_sd"] >= GOAL_SHIFT and (
             plus2["kept"] is None or plus2["kept"] >= GOAL_KEPT))

@@ -18,7 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="List the model's genes (slant, stroke thickness, width, height, ink, "
         "roundness; hue, brightness and saturation for colour models; and any the artist "
         "named in the studio): each one's unit, how it was found and what it was measured to "
-        "do. Genes are found from the model's own samples the first time (under half a "
+        "do. Genes are found from the model's own samples the first time (under a "
         "minute) and kept beside the model as NAME.genes.json.")
     a.add_argument("model", type=Path, metavar="MODEL", help="a .safetensors model file")
     a.add_argument("--json", action="store_true", help="print one JSON object")
@@ -87,6 +87,8 @@ def run_attributes(args: argparse.Namespace) -> int:
     for g in genes.genes:
         measured = "" if len(g.effect) < 2 or g.source != "measure" else \
             f"; measured +1 -> {g.effect[0]:+.2f}, +2 -> {g.effect[1]:+.2f}"
+        if len(g.held) == 4:
+            measured += f"; held to the digit +1 -> {g.held[0]:+.2f}, +2 -> {g.held[1]:+.2f}"
         print(f"  {g.name:<12} unit: {g.unit}{measured}")
     for note in genes.notes:
         print(f"  (left out: {note})")
@@ -100,7 +102,11 @@ def attributes_report(genes, sidecar: Path) -> dict:  # noqa: ANN001
         if g.source == "measure":
             row.update({"measured_effect": {"+1": g.effect[0], "+2": g.effect[1]},
                         "cross_talk_at_+1": g.cross, "fit_r2": g.fit,
-                        "measure_sd": g.sigma, "measure_unit": g.measure_unit})
+                        "measure_sd": g.sigma, "measure_unit": g.measure_unit,
+                        "held_to_the_digit": None if len(g.held) != 4 else {
+                            "measured_effect": {"+1": g.held[0], "+2": g.held[1],
+                                                "-1": g.held[2], "-2": g.held[3]},
+                            "strengths": list(g.strengths)}})
         else:
             row["groups_apart"] = g.effect[0] if g.effect else None
         rows.append(row)

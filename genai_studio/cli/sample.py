@@ -79,7 +79,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                    "default 1: keep every draw). Discriminator rejection sampling")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="genes",
                    help="move every sample along a gene (see 'genai-studio attributes "
-                   "MODEL'), VALUE in its units from -3 to 3; may be repeated")
+                   "MODEL'), VALUE in its units from -3 to 3; may be repeated. Slant, "
+                   "thickness, width, height, hue and brightness hold each digit: it becomes "
+                   "the model's nearest drawing of that digit so changed")
     add_threads_option(p)
     p.set_defaults(handler=run, outputs={"out": (".png", ".svg", ".pdf"), "npy": (".npy",)})
 

@@ -139,14 +139,18 @@ def test_attributes_lists_genes_as_json_and_keeps_them_beside_the_model(capsys, 
     report = json.loads(out)
     assert report["genes"] and Path(report["sidecar"]).exists()
     for gene in report["genes"]:
-        assert {"name", "unit", "how", "measured_effect"} <= set(gene)
+        assert {"name", "unit", "how", "measured_effect", "held_to_the_digit"} <= set(gene)
+    for gene in (g for g in report["genes"] if g["held_to_the_digit"] is not None):
+        assert set(gene["held_to_the_digit"]["measured_effect"]) == {"+1", "+2", "-1", "-2"}
     code, out2, err2 = run_cli(capsys, "attributes", model_copy, "--threads", "1")
     assert code == 0 and "found" not in err2 and report["genes"][0]["name"] in out2
 
 
 def test_sample_set_moves_every_sample_and_records_it(capsys, model_copy, tmp_path):
     from genai_studio.core.export.imagemeta import read_provenance
+    from genai_studio.core.genes.genes import Steering
     from genai_studio.core.genes.genes import from_json as genes_json
+    from genai_studio.core.store.checkpoints import load_model
 
     run_cli(capsys, "attributes", model_copy, "--threads", "1")
     genes = genes_json(model_copy.with_name("v.genes.json").read_text())
@@ -157,7 +161,9 @@ def test_sample_set_moves_every_sample_and_records_it(capsys, model_copy, tmp_pa
                            "--set", f"{name}=2")
     assert code == 0, err
     a, b = read_provenance(plain), read_provenance(moved)
-    assert np.allclose(b.latent, genes.apply(a.latent, {name: 2.0}), atol=1e-5)
+    model = load_model(model_copy).model.eval()  # held to the digit where the gene holds
+    assert np.allclose(b.latent, Steering(genes, ((name, 2.0),)).move(model, a.latent),
+                       atol=1e-4)
     assert not np.allclose(b.latent, a.latent)
     assert b.genes == {name: 2.0} and a.genes is None
     for bad in (("--set", "nope=1"), ("--set", f"{name}=7"), ("--set", f"{name}=1", "--set",

@@ -141,12 +141,18 @@ def test_shift_adds_the_genes_and_refuses_unknown_names(bars_genes):
         genes.shift({"curl": 1.0})
 
 
-def test_measured_effect_reads_between_the_measured_points(bars_genes):
+@pytest.mark.parametrize("held", [False, True])
+def test_measured_effect_reads_between_the_measured_points(bars_genes, held):
+    from dataclasses import replace
+
     slant = bars_genes[1].get("slant")
-    assert slant.measured(1.0) == pytest.approx(slant.effect[0])
-    assert slant.measured(1.5) == pytest.approx((slant.effect[0] + slant.effect[1]) / 2)
-    assert slant.measured(-2.0) == pytest.approx(slant.effect[3])
-    assert "measured" in slant.describe_effect(1.0)
+    slant = replace(slant, strengths=(0.3, 0.6, -0.3, -0.6), held=(0.8, 1.9, -1.1, -2.2)) \
+        if held else replace(slant, strengths=(), held=())
+    effect = slant.held if held else slant.effect  # what the grid shows: held where it holds
+    assert slant.measured(1.0) == pytest.approx(effect[0])
+    assert slant.measured(1.5) == pytest.approx((effect[0] + effect[1]) / 2)
+    assert slant.measured(-2.0) == pytest.approx(effect[3])
+    assert f"measured {effect[0]:+.2f}" in slant.describe_effect(1.0)
 
 
 def test_a_flat_measure_is_left_out_with_a_note():

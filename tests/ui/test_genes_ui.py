@@ -212,6 +212,35 @@ def test_sliders_steer_the_pad_the_morph_and_the_grid_and_undo_takes_them_back(v
     assert np.allclose(s.canvas.grid.latents, first.latents, atol=1e-5)
 
 
+def test_a_held_gene_holds_the_grid_and_the_panel_shows_the_grids_own_tile(vae8_window, qtbot):
+    """A gene with a transformation (strengths): once still, the grid's latents are held to
+    their digits (not the step alone), and the panel's steered tile is that grid tile."""
+    from dataclasses import replace
+
+    from genai_studio.core.genes.genes import Steering
+
+    w, s = vae8_window, vae8_window.state
+    genes = _genes(8)
+    slant = replace(genes.get("slant"), strengths=(0.25, 0.5, -0.25, -0.5),
+                    held=(0.9, 1.8, -0.9, -1.8))
+    s.genes.genes = replace(genes, genes=(slant, genes.get("thickness")))
+    s.genes.owner = s.session.model
+    w.docks["genes"].show()
+    w.docks["genes"].raise_()
+    first = s.canvas.grid
+    s.canvas.selected = 3
+    s.genes.set_value("slant", 2.0)
+    qtbot.waitUntil(lambda: s.canvas.grid.genes == (("slant", 2.0),), timeout=20_000)
+    held = s.canvas.grid
+    steering = Steering(s.genes.active, (("slant", 2.0),))
+    assert np.allclose(held.latents, steering.move(s.session.model.model, first.latents),
+                       atol=1e-4)
+    assert not np.allclose(held.latents, steering(first.latents), atol=1e-3)
+    panel = w.steering.genes_panel
+    qtbot.waitUntil(lambda: np.array_equal(panel.after.pixels, held.images[3]), timeout=5_000)
+    assert "measured +1.80" in panel.rows["slant"].effect.text()
+
+
 def test_while_a_slider_moves_only_the_pad_and_the_tile_follow_then_the_grid_once(
         vae8_window, qtbot):
     """A drag's moves each decode the pad's point and the selected tile at once; the grid

@@ -44,6 +44,9 @@
    (``core.genes.calibration``). A gene whose +1 measures under 0.5 after rescaling answers
    erratically and is left out, with a note; so is a curved step whose path runs off beyond
    any number (a slope scaled up by a weak response can do that).
+7. **Held to the digit.** A gene with a transformation gets the strengths at which that
+   transformation moves its measure by +-1 and +-2 units on the calibration samples, and what
+   it does when latents are held to their digit (``core.genes.holding``) is measured.
 """
 
 from __future__ import annotations
@@ -66,8 +69,9 @@ MIN_FIT = 0.1
 MIN_DIM_FOR_CLASSES = 16
 # How genes are found, kept with them: a sidecar found by an older method is found again
 # (the artist's own genes carried over). 2: the same digit transformed (3. above); 3: with its
-# slope where the encoder gives each transformed copy its own latent (3. above).
-METHOD = 3
+# slope where the encoder gives each transformed copy its own latent (3. above); 4: held to
+# the digit (7. above).
+METHOD = 4
 SAMPLES = 3000
 CALIBRATION = 400
 FLAT = 1e-4  # a measure whose spread across the samples is below this is the same for all
@@ -254,11 +258,14 @@ def _found_steps(model, drawn, regression, sigma, classify, pairs, check, progre
 def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Generator
                images: np.ndarray | None = None, labels: np.ndarray | None = None,
                classify: Classify | None = None, calibration: int = CALIBRATION,
-               pairs: int | None = None, check: Check = lambda: None,
+               pairs: int | None = None, hold: bool = True, check: Check = lambda: None,
                progress: Progress = lambda _f, _s: None) -> GeneSet:
     """The model's genes (see the module doc); ``model_sha256`` is left for the caller.
     ``pairs``: how many samples are transformed for the paired genes (None: the default for
-    the model, 0: none, every gene by regression across samples)."""
+    the model, 0: none, every gene by regression across samples); ``hold``: the genes with a
+    transformation are held to the digit (7.)."""
+    from genai_studio.core.genes.holding import with_hold
+    from genai_studio.core.genes.paired import paired_measures
     from genai_studio.core.latent.sampling import sample
 
     model.eval()
@@ -293,8 +300,11 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
         gene = choose(name, tries[i], probe, float(fit[i]), sigma[name])
         if gene is None:
             notes.append(f"{name}: a step along it barely or erratically changes it")
-        else:
-            genes.append(gene)
+            continue
+        if hold and name in paired_measures(drawn.images.ndim == 4):
+            progress(0.4 + 0.6 * (i + 0.5) / len(names), f"holding {name} to the digit")
+            gene = with_hold(model, gene, drawn.images[rows], drawn.latents[rows], labels_)
+        genes.append(gene)
     progress(1.0, "done")
     return GeneSet("0" * 64, int(model.latent_dim), tuple(genes), words, tuple(notes), METHOD)
 

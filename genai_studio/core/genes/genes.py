@@ -49,6 +49,8 @@ MAX_SLOPE_NORM = 50.0  # its Frobenius norm: real ones are about 1 (a larger one
 MAX_LATENT = 1e6  # a latent the genes moved beyond this is refused (real ones are about 10)
 SLOPE_STEPS = 8  # Euler steps where a gene has a slope or keeps the norm (else one step)
 SLIDER_RANGE = 3.0  # the panel's sliders and the CLI's --set reach +-3 units
+MAX_STRENGTH = 1e3  # a transformation's strength (a tan, degrees of hue...): real ones < 300
+HOLDABLE = ("slant", "thickness", "width", "height", "hue", "brightness")  # paired.TRANSFORMS
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _'-]*$")
 MEASURE, ARTIST = "measure", "artist"
 
@@ -72,6 +74,10 @@ class Gene:
     slope: np.ndarray | None = None  # (D, D) float32 W: how the step changes with the latent
     centre: np.ndarray | None = None  # (D,) float32 c: where the step is ``vector`` itself
     keep_norm: bool = False  # the latent keeps its length as it moves (a GAN's: see the doc)
+    # held to its digit (``core.genes.holding``): its transformation's strength at +1, +2, -1
+    # and -2 units, and what the gene, held, was measured to do there (in units)
+    strengths: tuple[float, ...] = ()
+    held: tuple[float, ...] = ()
 
     @property
     def curved(self) -> bool:
@@ -85,12 +91,13 @@ class Gene:
         return self.vector + (latents - self.centre) @ np.asarray(self.slope, np.float64).T
 
     def measured(self, value: float) -> float | None:
-        """What a setting was measured to do, in units: the measured points (0, +-1, +-2)
-        joined by straight lines, the last stretch carried on beyond +-2; None unmeasured."""
-        if self.source != MEASURE or len(self.effect) < 2:
+        """What a setting was measured to do, in units (held to the digit where it is): the
+        measured points (0, +-1, +-2) joined by straight lines, the last stretch carried on
+        beyond +-2; None unmeasured."""
+        effect = self.held if len(self.held) == 4 else self.effect
+        if self.source != MEASURE or len(effect) < 2:
             return None
-        side = self.effect[:2] if value >= 0 or len(self.effect) < 4 else \
-            tuple(-v for v in self.effect[2:4])
+        side = effect[:2] if value >= 0 or len(effect) < 4 else tuple(-v for v in effect[2:4])
         x = abs(float(value))
         one, two = side
         got = x * one if x <= 1.0 else one + (x - 1.0) * (two - one)
@@ -112,6 +119,8 @@ class Gene:
                 "cross": {k: _num(v) for k, v in self.cross.items()},
                 "vector": _numbers(self.vector, 9),  # float32 exactly
                 **({"keep_norm": True} if self.keep_norm else {}),
+                **({"strengths": [_num(v) for v in self.strengths],
+                    "held": [_num(v) for v in self.held]} if self.strengths else {}),
                 **({} if self.slope is None else {
                     "slope": [_numbers(row) for row in self.slope],
                     "centre": _numbers(self.centre)})}
@@ -225,7 +234,15 @@ class Steering:
     values: tuple[tuple[str, float], ...]
 
     def __call__(self, latents: np.ndarray) -> np.ndarray:
+        """Along the genes' path (live: the pad's preview, a morph's ends)."""
         return self.genes.apply(latents, dict(self.values))
+
+    def move(self, model, latents: np.ndarray, labels: Any = None) -> np.ndarray:  # noqa: ANN001
+        """Moved and held to their digits where a gene set holds (``core.genes.holding``:
+        torch, a few hundred ms for a grid; a grid, a new grid, the CLI)."""
+        from genai_studio.core.genes.holding import hold
+
+        return hold(model, self.genes, dict(self.values), latents, labels)
 
 
 def _num(value: float) -> float:
@@ -301,12 +318,23 @@ def _gene(data: Any, dim: int) -> Gene:
     keep_norm = data.get("keep_norm", False)
     if not isinstance(keep_norm, bool):
         raise _Bad(f"gene {name!r}: 'keep_norm' must be true or false")
+    strengths, held = (_four(data, key, name) for key in ("strengths", "held"))
+    if strengths and (name not in HOLDABLE or source != MEASURE):
+        raise _Bad(f"gene {name!r}: only a measured {', '.join(HOLDABLE)} gene is held")
     return Gene(name, values, _text(data, "unit", 200, True), _text(data, "how", 400, True),
                 source, _finite(data.get("sigma", 1.0), "sigma"),
                 _text(data, "measure_unit", 20, True), _finite(data.get("fit", 0.0), "fit"),
                 tuple(_finite(v, "effect") for v in effect),
                 {str(k)[:MAX_NAME]: _finite(v, "cross") for k, v in cross.items()},
-                slope, centre, keep_norm)
+                slope, centre, keep_norm, strengths, held)
+
+
+def _four(data: dict, key: str, name: str) -> tuple[float, ...]:
+    """A gene's four numbers at +1, +2, -1 and -2 (``strengths``, ``held``), or () without."""
+    values = data.get(key, [])
+    if not isinstance(values, list) or len(values) not in (0, 4):
+        raise _Bad(f"gene {name!r}: {key!r} must hold 4 numbers")
+    return tuple(_finite(v, key, MAX_STRENGTH) for v in values)
 
 
 def _slope(data: dict, name: str, dim: int) -> tuple[np.ndarray | None, np.ndarray | None]:

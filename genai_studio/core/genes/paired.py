@@ -173,7 +173,7 @@ def encode_means(model, images: torch.Tensor, labels: torch.Tensor | None) -> to
 
 
 def invert(model, targets: torch.Tensor, z0: torch.Tensor, labels: torch.Tensor | None,  # noqa: ANN001
-           free: torch.Tensor, steps: int = INVERT_STEPS) -> torch.Tensor:
+           free: torch.Tensor, steps: int = INVERT_STEPS, lr: float = INVERT_LR) -> torch.Tensor:
     """Latents (n, D) whose images come near ``targets`` (n, C, H, W): Adam from z0 on the
     pixels' squared error plus a pull towards z0, moving the ``free`` coordinates only.
 
@@ -181,7 +181,7 @@ def invert(model, targets: torch.Tensor, z0: torch.Tensor, labels: torch.Tensor 
     window decodes with on other threads, and nothing may gather in its parameters' ``.grad``.
     """
     z = z0.detach().clone().requires_grad_(True)
-    optimiser = torch.optim.Adam([z], lr=INVERT_LR)
+    optimiser = torch.optim.Adam([z], lr=lr)
     mask = free.to(z.dtype)[None, :]
     for _ in range(steps):
         error = (model.decode_images(z, labels) - targets).pow(2).mean((1, 2, 3))

@@ -14,8 +14,8 @@ pad's live decode all come through here, so a seed and a digit mean the same ima
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -152,21 +152,29 @@ def decode_live(model: Generator, z: np.ndarray | torch.Tensor,
     return images
 
 
+class Steer(Protocol):
+    """What moves drawn latents before they are decoded (``core.genes.genes.Steering``)."""
+
+    def move(self, model: Generator, latents: np.ndarray,
+             labels: np.ndarray | None) -> np.ndarray: ...
+
+
 def sample(model: Generator, n: int, seed: int, label: int | None = None,
            fitted: bool | None = None, keep: float = 1.0,
-           steer: Callable[[np.ndarray], np.ndarray] | None = None) -> Samples:
+           steer: Steer | None = None) -> Samples:
     """n seeded samples: images, their latents and the digits asked for; ``fitted``: drawn
     from the fitted prior (True), the standard normal (False) or the model's own (None: the
     fitted one where it has one); ``keep`` < 1: curated by the model's critic; ``steer``:
-    moves the latents before decoding (genes, ``core.genes.genes.Steering``), and the
-    latents returned are the moved ones (``base`` the drawn ones)."""
+    moves the latents before decoding (genes, ``core.genes.genes.Steering``: held to their
+    digits), and the latents returned are the moved ones (``base`` the drawn ones)."""
     model.eval()
     z = draw_latents(model, n, seed, fitted, keep)
     base = None
+    labels = labels_for(model, n, label)
     if steer is not None:
         base = z.numpy().astype(np.float32, copy=True)
-        z = torch.from_numpy(np.asarray(steer(base), dtype=np.float32))
-    labels = labels_for(model, n, label)
+        moved = steer.move(model, base, None if labels is None else labels.numpy())
+        z = torch.from_numpy(np.asarray(moved, dtype=np.float32))
     images = decode_tensor(model, z, labels).to("cpu").numpy().astype(np.float32, copy=True)
     return Samples(images, z.numpy().astype(np.float32, copy=True),
                    None if labels is None else labels.numpy().copy(), seed_value(seed), base)

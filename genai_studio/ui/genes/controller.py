@@ -49,11 +49,13 @@ def _find(handle: ModelHandle, judge: Path | None, recompute: bool,
 
 def _steer_and_decode(handle: ModelHandle, steering: Steering | None, base: Any,
                       labels: Any) -> tuple[Any, Any]:
-    """On the jobs thread: (images, latents) of latents ``base`` moved by the genes."""
+    """On the jobs thread: (images, latents) of latents ``base`` moved by the genes, held to
+    their digits (``core.genes.holding``)."""
     from genai_studio.core.latent.sampling import decode
 
-    latents = base if steering is None else steering(base)
-    return decode(handle.model, latents, labels if handle.conditional else None), latents
+    labels = labels if handle.conditional else None
+    latents = base if steering is None else steering.move(handle.model, base, labels)
+    return decode(handle.model, latents, labels), latents
 
 
 def _reread(path: Path) -> tuple[str, Any]:
@@ -143,7 +145,7 @@ class GenesController(QObject):
             self.find()
 
     def find(self, recompute: bool = False) -> None:
-        """Read the model's genes from beside it, or find them (under half a minute)."""
+        """Read the model's genes from beside it, or find them (under a minute)."""
         g, handle = self.state.genes, self.state.session.model
         if handle is None or g.finding >= 0:
             return

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from genai_studio.ui.common.bind import enable, show
 from genai_studio.ui.common.guard import gui_slot
 from genai_studio.ui.common.imaging import ImagePreview
+from genai_studio.ui.common.plain import escaped
 from genai_studio.ui.studio.state import StudioState
 
 if TYPE_CHECKING:
@@ -79,12 +80,20 @@ class GeneRow(QWidget):
 
     def _tooltip(self) -> str:
         g = self.gene
-        lines = [f"<b>{g.name}</b>: one unit is {g.unit}.", f"How: {g.how}."]
-        if g.source == "measure" and len(g.effect) >= 2:
+        lines = [f"<b>{escaped(g.name)}</b>: one unit is {escaped(g.unit)}.",
+                 f"How: {escaped(g.how)}."]
+        if len(g.held) == 4:
+            lines.append(f"Held to the digit: once the sliders are still, each digit on the "
+                         f"grid is the model's nearest drawing of that digit with its "
+                         f"{escaped(g.name)} changed, measured +1 → {g.held[0]:+.2f}, +2 → "
+                         f"{g.held[1]:+.2f} units. While a slider moves, the pad follows "
+                         f"the step alone: +1 → {g.effect[0]:+.2f}, +2 → "
+                         f"{g.effect[1]:+.2f}.")
+        elif g.source == "measure" and len(g.effect) >= 2:
             lines.append(f"Measured on the model's samples: +1 → {g.effect[0]:+.2f}, "
                          f"+2 → {g.effect[1]:+.2f} units.")
             if g.cross:
-                talk = ", ".join(f"{k} {v:+.2f}" for k, v in g.cross.items())
+                talk = escaped(", ".join(f"{k} {v:+.2f}" for k, v in g.cross.items()))
                 lines.append(f"At +1 the others move (cross-talk, in their units): {talk}.")
             lines.append("Found as z → z + v·g, g from a ridge regression of the measure on "
                          "the latents, kept clear of the other genes' measures (a soft dual "
@@ -171,7 +180,7 @@ class GenesPanel(QWidget):
         enable(self.reset_button, self.state.genes, "can_reset")
         self.find_button = self._button(
             "Find again", "Measure this model's samples and find its genes afresh (under "
-            "half a minute); your own genes are kept", lambda: self.find_requested.emit(True))
+            "a minute); your own genes are kept", lambda: self.find_requested.emit(True))
         enable(self.find_button, self.state.genes, "can_find")
         buttons.addWidget(self.reset_button)
         buttons.addWidget(self.find_button)
@@ -288,7 +297,9 @@ class GenesPanel(QWidget):
         self._steered_tile()
 
     def _steered_tile(self) -> None:
-        """The selected tile moved by the sliders: one small decode, on every slider move."""
+        """The selected tile moved by the sliders: one small decode along the genes' path on
+        every slider move; the grid's own tile, held to its digit, once the grid has caught
+        up with the sliders."""
         picked = self._picked()
         if picked is None:
             return
@@ -296,9 +307,11 @@ class GenesPanel(QWidget):
 
         s = self.state
         grid, index = picked
-        base = grid.base_latents()[index]
-        moved = s.genes.steer(base)
-        image = decode_live(grid.handle.model, moved[None, :], grid.label_at(index))[0]
+        if grid.base is not None and grid.genes == s.genes.values:
+            image = grid.images[index]
+        else:
+            moved = s.genes.steer(grid.base_latents()[index])
+            image = decode_live(grid.handle.model, moved[None, :], grid.label_at(index))[0]
         values = ", ".join(f"{k} {v:+.1f}" for k, v in s.genes.values) or "no genes moved"
         self.after.set_pixels(image, values)
         self.decoded.emit()
