@@ -151,3 +151,31 @@ def test_attributes_report_what_a_held_gene_does_and_the_strengths_it_holds_by(l
     held = rows["slant"]["held_to_the_digit"]
     assert held["measured_effect"]["+2"] == pytest.approx(genes.get("slant").held[1])
     assert held["strengths"] == pytest.approx(list(genes.get("slant").strengths))
+
+
+def test_a_side_whose_held_digits_keep_their_class_less_often_than_the_steps_is_not_held(leaky):
+    """With the judge, each side is held only where its held digits at +-2 keep their class
+    at least as often as the step's own: here a judge that knows the step's digits at -2 (and
+    the digits before) as one class, and anything else as another."""
+    from genai_studio.core.genes.holding import HELD_SAMPLES, with_hold
+
+    model, genes = leaky
+    slant = genes.get("slant")
+    drawn = sample(model, 200, seed=11)
+    z = drawn.latents[:HELD_SAMPLES]
+    known = {x.tobytes() for x in decode(model, z)} | {
+        x.tobytes() for x in decode(model, GeneSet("0" * 64, 4, (slant,)).apply(
+            z, {"slant": -2.0}))}
+
+    def judge(images: np.ndarray) -> np.ndarray:
+        return np.eye(2)[[0 if x.tobytes() in known else 1 for x in images]]
+
+    held = with_hold(model, slant, drawn.images, drawn.latents, None, judge)
+    assert held.strengths[0] > 0 and held.strengths[2:] == (0.0, 0.0)
+    assert held.held[2:] == slant.effect[2:]  # that side moves, and is measured, by its step
+    assert holding.holds(held, 1.0) and not holding.holds(held, -1.0)
+    one = GeneSet("0" * 64, 4, (held,))
+    assert np.array_equal(holding.hold(model, one, {"slant": -1.0}, z),
+                          one.apply(z, {"slant": -1.0}))
+    assert not np.allclose(holding.hold(model, one, {"slant": 1.0}, z),
+                           one.apply(z, {"slant": 1.0}), atol=1e-3)

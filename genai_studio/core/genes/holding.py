@@ -33,7 +33,8 @@ import numpy as np
 import torch
 
 from genai_studio.core.genes.genes import HOLDABLE, Gene, GeneSet
-from genai_studio.core.genes.measures import difference, measure
+from genai_studio.core.genes.measures import BY_NAME, difference, measure
+from genai_studio.core.latent.sampling import decode
 
 # Adam steps per hold and their rate: at slant +2 on 500 samples the GAN kept 84.6% with 30
 # steps at 0.05, 88.0% with 60 at 0.1 (the VAE-GAN 83.8% and 88.2%), at 11 ms a sample
@@ -44,15 +45,23 @@ BISECTIONS = 10  # a strength found to 1/1,000 of its search range
 REACH = 4.0  # a strength is searched up to this many times the largest the gene was found with
 STRENGTH_SAMPLES = 200  # samples a strength is found on
 HELD_SAMPLES = 64  # samples a held gene's effect is measured on (the inversion is the cost)
+SETTINGS = (1.0, 2.0, -1.0, -2.0)  # where a held gene is measured (as ``Gene.effect``)
+MARGIN = 0.05  # a side held keeps at least the step's share of digits at +-2, less this
 MIN_HELD = 0.5  # a gene whose held +-1 measures less than this (in units) is not held
 MAX_BOOST = 2.0  # a strength is corrected at most this many times up or down, once
 
 Check = Callable[[], None]
+Classify = Callable[[np.ndarray], np.ndarray]  # images -> class probabilities (n, C)
 
 
-def holds(gene: Gene) -> bool:
-    """Whether latents moved by ``gene`` are held to their digit."""
-    return len(gene.strengths) == 4
+def holds(gene: Gene, value: float | None = None) -> bool:
+    """Whether latents moved by ``gene`` (set to ``value``: on that side of 0) are held to
+    their digit; a side whose strengths are 0 is not (``with_hold``)."""
+    if len(gene.strengths) != 4:
+        return False
+    side = gene.strengths if value is None else \
+        gene.strengths[:2] if value >= 0 else gene.strengths[2:]
+    return any(side)
 
 
 def strength_at(gene: Gene, value: float) -> float:
@@ -69,7 +78,7 @@ def hold(model, genes: GeneSet, values: dict[str, float], base: np.ndarray,  # n
     """Latents ``base`` (n, D) moved by the genes' ``values``, each held to its digit (see the
     module doc); where no gene set holds, the genes' own path (``GeneSet.apply``)."""
     steered = genes.apply(base, values)
-    held = {k: float(v) for k, v in values.items() if v and holds(genes.get(k))}
+    held = {k: float(v) for k, v in values.items() if v and holds(genes.get(k), v)}
     if not held or steps <= 0 or len(steered) == 0:
         return steered
     start = genes.apply(base, {k: v for k, v in values.items() if k not in held})
@@ -130,6 +139,8 @@ def strengths_for(name: str, images: np.ndarray, sigma: float) -> tuple[float, .
         return float(np.mean(difference(name, after, before))) / sigma
 
     far = REACH * max(abs(t) for t in tried)
+    if BY_NAME[name].circular:  # a turn past half the wheel is a turn the other way
+        far = min(far, 179.0)
     way = 1.0 if change(max(tried)) >= 0 else -1.0  # which way of t raises the measure
     out = []
     for want in (1.0, 2.0, -1.0, -2.0):
@@ -146,42 +157,65 @@ def strengths_for(name: str, images: np.ndarray, sigma: float) -> tuple[float, .
 
 
 def with_hold(model, gene: Gene, images: np.ndarray, z: np.ndarray,  # noqa: ANN001
-              labels: np.ndarray | None) -> Gene:
+              labels: np.ndarray | None, classify: Classify | None = None) -> Gene:
     """``gene`` held to its digit: its strengths found on the samples ``images`` (latents
     ``z``), then what it does held, measured on ``HELD_SAMPLES`` of them. The model's drawing
     lags behind the target or overshoots it (a GAN thickens less than a dilation does), so
     each strength is corrected once by the share its held digit fell short or went beyond (at
-    most ``MAX_BOOST`` times either way), and measured again."""
-    strengths = strengths_for(gene.name, images, gene.sigma)
+    most ``MAX_BOOST`` times either way), and measured again. A side (+ or -) is not held
+    where its held +-1 measures under ``MIN_HELD`` units, or, given the judge, where held
+    digits at +-2 keep their class less often than the step's own (by ``MARGIN``): thinning
+    strokes to a target breaks them."""
     rows = slice(0, HELD_SAMPLES)
-    z, base = z[rows], measure(np.asarray(images[rows], np.float32))[gene.name]
+    sample_images = np.asarray(images[rows], np.float32)
+    z, base = z[rows], measure(sample_images)[gene.name]
     labels = None if labels is None else labels[rows]
-    gene = replace(gene, strengths=strengths)
-    held = held_effect(model, gene, z, labels, base)
+    gene = replace(gene, strengths=strengths_for(gene.name, images, gene.sigma))
+    moved = _held_images(model, gene, z, labels)
+    held = _effect(gene, moved, base)
     boost = [min(MAX_BOOST, max(1.0 / MAX_BOOST, want / got)) if want * got > 0 else 1.0
-             for want, got in zip((1.0, 2.0, -1.0, -2.0), held, strict=True)]
+             for want, got in zip(SETTINGS, held, strict=True)]
     if any(abs(b - 1.0) > 0.05 for b in boost):
-        s1, s2, s3, s4 = (s * b for s, b in zip(strengths, boost, strict=True))
+        s1, s2, s3, s4 = (s * b for s, b in zip(gene.strengths, boost, strict=True))
         # farther settings never ask for less (a boost at +-1 can pass the one at +-2)
         s2, s4 = (s2 if abs(s2) >= abs(s1) else s1), (s4 if abs(s4) >= abs(s3) else s3)
         gene = replace(gene, strengths=(s1, s2, s3, s4))
-        held = held_effect(model, gene, z, labels, base)
-    if held[0] < MIN_HELD or held[2] > -MIN_HELD:  # the model will not follow: not held
+        moved = _held_images(model, gene, z, labels)
+        held = _effect(gene, moved, base)
+    keep = [held[0] >= MIN_HELD, held[2] <= -MIN_HELD]
+    if classify is not None:
+        classes = classify(sample_images).argmax(axis=1)
+        genes = GeneSet("0" * 64, z.shape[1], (gene,))
+        for side, (index, value) in enumerate(((1, 2.0), (3, -2.0))):
+            stepped = decode(model, genes.apply(z, {gene.name: value}), labels)
+            kept = [float((classify(x).argmax(axis=1) == classes).mean())
+                    for x in (moved[index], stepped)]
+            keep[side] = keep[side] and kept[0] >= kept[1] - MARGIN
+    if not any(keep):
         return replace(gene, strengths=())
-    return replace(gene, held=held)
+    strengths, effect = list(gene.strengths), list(held)
+    for side, kept in enumerate(keep):
+        if not kept:  # moved along the step alone there, and measured so (``Gene.effect``)
+            strengths[2 * side:2 * side + 2] = (0.0, 0.0)
+            effect[2 * side:2 * side + 2] = gene.effect[2 * side:2 * side + 2]
+    return replace(gene, strengths=tuple(strengths), held=tuple(effect))
 
 
-def held_effect(model, gene: Gene, z: np.ndarray, labels: np.ndarray | None,  # noqa: ANN001
-                base: np.ndarray) -> tuple[float, ...]:
-    """What ``gene``, held, does to its measure at +1, +2, -1 and -2, in its units, on
-    latents ``z`` (n, D) whose images measure ``base``: the four settings held at once."""
-    from genai_studio.core.latent.sampling import decode
-
-    genes, settings = GeneSet("0" * 64, z.shape[1], (gene,)), (1.0, 2.0, -1.0, -2.0)
-    steered = np.concatenate([genes.apply(z, {gene.name: v}) for v in settings])
-    strengths = np.repeat([strength_at(gene, v) for v in settings], len(z))
-    labels = None if labels is None else np.tile(np.asarray(labels), len(settings))
-    moved = _held(model, {gene.name: strengths}, np.tile(z, (len(settings), 1)), steered,
+def _held_images(model, gene: Gene, z: np.ndarray, labels: np.ndarray | None,  # noqa: ANN001
+                 ) -> np.ndarray:
+    """Latents ``z`` (n, D) moved by ``gene`` held at +1, +2, -1 and -2, decoded: (4, n, ...),
+    the four settings held at once."""
+    genes = GeneSet("0" * 64, z.shape[1], (gene,))
+    steered = np.concatenate([genes.apply(z, {gene.name: v}) for v in SETTINGS])
+    strengths = np.repeat([strength_at(gene, v) for v in SETTINGS], len(z))
+    labels = None if labels is None else np.tile(np.asarray(labels), len(SETTINGS))
+    moved = _held(model, {gene.name: strengths}, np.tile(z, (len(SETTINGS), 1)), steered,
                   labels, HOLD_STEPS, lambda: None)
-    got = measure(decode(model, moved, labels))[gene.name].reshape(len(settings), len(z))
-    return tuple(float(np.mean(difference(gene.name, g, base))) / gene.sigma for g in got)
+    images = decode(model, moved, labels)
+    return images.reshape(len(SETTINGS), len(z), *images.shape[1:])
+
+
+def _effect(gene: Gene, images: np.ndarray, base: np.ndarray) -> tuple[float, ...]:
+    """What the images at each setting (``_held_images``) measure against ``base``, in units."""
+    return tuple(float(np.mean(difference(gene.name, measure(x)[gene.name], base)))
+                 / gene.sigma for x in images)
