@@ -124,9 +124,15 @@ def test_held_genes_round_trip_through_their_file(leaky):
 @pytest.mark.parametrize("damage", [
     lambda g: g.update(strengths=[0.1, 0.2]),
     lambda g: g.update(strengths=[0.1, 0.2, -0.1, 1e9]),
+    lambda g: g.update(strengths=[0.1, 0.2, -0.1, -5.0]),  # a shear's tan of 5: no digit
+    lambda g: g.update(strengths=[0.1, -0.2, -0.1, -0.2]),  # +2 the other way from +1
+    lambda g: g.update(strengths=[0.1, 0.2, 0.1, 0.2]),  # both sides the same way
     lambda g: g.update(held=["a", 1, 1, 1]),
+    lambda g: g.update(held=[1, 2, -1, -900]),
+    lambda g: g.pop("strengths"),  # a held effect with nothing to hold it by
     lambda g: g.update(name="ink"),  # no transformation to hold it by
     lambda g: g.update(source="artist"),
+    lambda g: g.update(name="brightness", strengths=[100.0, 200.0, -100.0, -200.0]),  # 2^200
 ])
 def test_a_damaged_hold_in_a_genes_file_is_one_clear_error(leaky, damage):
     data = json.loads(leaky[1].to_json())
@@ -137,10 +143,6 @@ def test_a_damaged_hold_in_a_genes_file_is_one_clear_error(leaky, damage):
         from_json(json.dumps(data))
 
 
-def test_a_set_with_nothing_to_hold_is_the_path_itself():
-    genes = GeneSet("0" * 64, 4, ())
-    z = np.ones((3, 4), np.float32)
-    assert np.array_equal(holding.hold(None, genes, {}, z), z)
 
 
 def test_attributes_report_what_a_held_gene_does_and_the_strengths_it_holds_by(leaky, tmp_path):
@@ -179,3 +181,45 @@ def test_a_side_whose_held_digits_keep_their_class_less_often_than_the_steps_is_
                           one.apply(z, {"slant": -1.0}))
     assert not np.allclose(holding.hold(model, one, {"slant": 1.0}, z),
                            one.apply(z, {"slant": 1.0}), atol=1e-3)
+
+
+def test_a_conditional_model_is_held_with_its_labels_and_refused_without(cvae_file):
+    from genai_studio.core.errors import UsageError
+    from genai_studio.core.store.checkpoints import load_model
+
+    model = load_model(cvae_file).model.eval()
+    dim = model.latent_dim
+    slant = Gene("slant", np.full(dim, 0.3, np.float32), "", "", sigma=10.0,
+                 strengths=(0.3, 0.6, -0.3, -0.6), held=(1.0, 2.0, -1.0, -2.0))
+    steering = Steering(GeneSet("0" * 64, dim, (slant,)), (("slant", 1.0),))
+    drawn = sample(model, 6, seed=2, label=7)
+    assert np.isfinite(steering.move(model, drawn.latents, drawn.labels)).all()
+    with pytest.raises(UsageError, match="labels"):
+        steering.move(model, drawn.latents)
+    held = sample(model, 6, seed=2, label=7, steer=steering)
+    assert np.allclose(held.latents, steering.move(model, held.base, held.labels), atol=1e-4)
+
+
+def test_a_colour_gene_on_a_grey_model_moves_along_its_step(leaky):
+    model, _genes = leaky
+    hue = Gene("hue", np.array([0.5, 0, 0, 0], np.float32), "", "", sigma=30.0,
+               strengths=(30.0, 60.0, -30.0, -60.0), held=(1.0, 2.0, -1.0, -2.0))
+    genes = GeneSet("0" * 64, 4, (hue,))
+    z = np.zeros((3, 4), np.float32)
+    assert np.array_equal(holding.hold(model, genes, {"hue": 1.0}, z),
+                          genes.apply(z, {"hue": 1.0}))
+
+
+def test_holding_a_large_grid_can_be_cancelled_between_chunks(leaky):
+    model, genes = leaky
+    calls = []
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) > 1:
+            raise InterruptedError
+
+    z = np.zeros((holding.CHUNK + 5, 4), np.float32)
+    with pytest.raises(InterruptedError):
+        Steering(genes, (("slant", 1.0),)).move(model, z, check=check)
+    assert len(calls) == 2

@@ -304,7 +304,7 @@ def find_genes(model, *, n: int = SAMPLES, seed: int = 0,  # noqa: ANN001 - a Ge
         if hold and name in paired_measures(drawn.images.ndim == 4):
             progress(0.4 + 0.6 * (i + 0.5) / len(names), f"holding {name} to the digit")
             gene = with_hold(model, gene, drawn.images[rows], drawn.latents[rows], labels_,
-                             classify)
+                             classify, check)
         genes.append(gene)
     progress(1.0, "done")
     return GeneSet("0" * 64, int(model.latent_dim), tuple(genes), words, tuple(notes), METHOD)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,8 +50,14 @@ MAX_SLOPE_NORM = 50.0  # its Frobenius norm: real ones are about 1 (a larger one
 MAX_LATENT = 1e6  # a latent the genes moved beyond this is refused (real ones are about 10)
 SLOPE_STEPS = 8  # Euler steps where a gene has a slope or keeps the norm (else one step)
 SLIDER_RANGE = 3.0  # the panel's sliders and the CLI's --set reach +-3 units
-MAX_STRENGTH = 1e3  # a transformation's strength (a tan, degrees of hue...): real ones < 300
-HOLDABLE = ("slant", "thickness", "width", "height", "hue", "brightness")  # paired.TRANSFORMS
+# The genes held to the digit (``core.genes.holding``; ``paired.TRANSFORMS``) and the largest
+# strength each transformation takes at any setting: a shear's tan, passes of dilation, octaves
+# of stretch, degrees of hue, octaves of ink (2^128 overflows). Found strengths are 2-5 times
+# smaller; a file asking for more is damage, refused on load, before any image is transformed.
+HOLD_LIMITS = {"slant": 4.0, "thickness": 8.0, "width": 4.0, "height": 4.0, "hue": 180.0,
+               "brightness": 5.0}
+HOLDABLE = tuple(HOLD_LIMITS)
+MAX_HELD = 20.0  # what a held gene was measured to do, in units: real ones are about 2
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _'-]*$")
 MEASURE, ARTIST = "measure", "artist"
 
@@ -237,12 +244,14 @@ class Steering:
         """Along the genes' path (live: the pad's preview, a morph's ends)."""
         return self.genes.apply(latents, dict(self.values))
 
-    def move(self, model, latents: np.ndarray, labels: Any = None) -> np.ndarray:  # noqa: ANN001
+    def move(self, model, latents: np.ndarray, labels: Any = None,  # noqa: ANN001
+             check: Callable[[], None] = lambda: None) -> np.ndarray:
         """Moved and held to their digits where a gene set holds (``core.genes.holding``:
-        torch, a few hundred ms for a grid; a grid, a new grid, the CLI)."""
+        torch, a few hundred ms for a grid; a grid, a new grid, the CLI); ``check`` raises
+        to cancel between chunks."""
         from genai_studio.core.genes.holding import hold
 
-        return hold(model, self.genes, dict(self.values), latents, labels)
+        return hold(model, self.genes, dict(self.values), latents, labels, check=check)
 
 
 def _num(value: float) -> float:
@@ -318,9 +327,7 @@ def _gene(data: Any, dim: int) -> Gene:
     keep_norm = data.get("keep_norm", False)
     if not isinstance(keep_norm, bool):
         raise _Bad(f"gene {name!r}: 'keep_norm' must be true or false")
-    strengths, held = (_four(data, key, name) for key in ("strengths", "held"))
-    if strengths and (name not in HOLDABLE or source != MEASURE):
-        raise _Bad(f"gene {name!r}: only a measured {', '.join(HOLDABLE)} gene is held")
+    strengths, held = _held(data, name, source)
     return Gene(name, values, _text(data, "unit", 200, True), _text(data, "how", 400, True),
                 source, _finite(data.get("sigma", 1.0), "sigma"),
                 _text(data, "measure_unit", 20, True), _finite(data.get("fit", 0.0), "fit"),
@@ -329,12 +336,21 @@ def _gene(data: Any, dim: int) -> Gene:
                 slope, centre, keep_norm, strengths, held)
 
 
-def _four(data: dict, key: str, name: str) -> tuple[float, ...]:
-    """A gene's four numbers at +1, +2, -1 and -2 (``strengths``, ``held``), or () without."""
-    values = data.get(key, [])
-    if not isinstance(values, list) or len(values) not in (0, 4):
-        raise _Bad(f"gene {name!r}: {key!r} must hold 4 numbers")
-    return tuple(_finite(v, key, MAX_STRENGTH) for v in values)
+def _held(data: dict, name: str, source: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """A held gene's (strengths, held effect) at +1, +2, -1 and -2, checked, or ((), ())."""
+    strengths, held = data.get("strengths"), data.get("held")
+    if strengths is None and held is None:
+        return (), ()
+    if name not in HOLD_LIMITS or source != MEASURE:
+        raise _Bad(f"gene {name!r}: only a measured {', '.join(HOLDABLE)} gene is held")
+    if not all(isinstance(v, list) and len(v) == 4 for v in (strengths, held)):
+        raise _Bad(f"gene {name!r}: 'strengths' and 'held' must hold 4 numbers each")
+    s = tuple(_finite(v, "strengths", HOLD_LIMITS[name]) for v in strengths)
+    h = tuple(_finite(v, "held", MAX_HELD) for v in held)
+    # one side's strengths share a sign (or are 0: not held), the other side's the other
+    if s[0] * s[1] < 0 or s[2] * s[3] < 0 or s[0] * s[2] > 0 or not any(s):
+        raise _Bad(f"gene {name!r}: its strengths do not go one way up and the other down")
+    return s, h
 
 
 def _slope(data: dict, name: str, dim: int) -> tuple[np.ndarray | None, np.ndarray | None]:

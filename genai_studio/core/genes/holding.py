@@ -32,8 +32,10 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from genai_studio.core.genes.genes import HOLDABLE, Gene, GeneSet
+from genai_studio.core.errors import UsageError
+from genai_studio.core.genes.genes import HOLD_LIMITS, HOLDABLE, Gene, GeneSet
 from genai_studio.core.genes.measures import BY_NAME, difference, measure
+from genai_studio.core.genes.paired import TRANSFORMS, invert
 from genai_studio.core.latent.sampling import decode
 
 # Adam steps per hold and their rate: at slant +2 on 500 samples the GAN kept 84.6% with 30
@@ -69,21 +71,32 @@ def strength_at(gene: Gene, value: float) -> float:
     by straight lines from 0, the last stretch carried on beyond +-2."""
     one, two = gene.strengths[:2] if value >= 0 else gene.strengths[2:]
     x = abs(float(value))
-    return x * one if x <= 1.0 else one + (x - 1.0) * (two - one)
+    limit = HOLD_LIMITS[gene.name]
+    return float(np.clip(x * one if x <= 1.0 else one + (x - 1.0) * (two - one), -limit, limit))
 
 
 def hold(model, genes: GeneSet, values: dict[str, float], base: np.ndarray,  # noqa: ANN001
          labels: np.ndarray | torch.Tensor | None = None, steps: int = HOLD_STEPS,
          check: Check = lambda: None) -> np.ndarray:
     """Latents ``base`` (n, D) moved by the genes' ``values``, each held to its digit (see the
-    module doc); where no gene set holds, the genes' own path (``GeneSet.apply``)."""
+    module doc); where no gene set holds, the genes' own path (``GeneSet.apply``). A
+    conditional model needs the digits' ``labels``."""
+    if getattr(model, "conditional", False) and labels is None:
+        raise UsageError("this model draws the digit it is given: the digits' labels are "
+                         "needed to hold its genes")
     steered = genes.apply(base, values)
-    held = {k: float(v) for k, v in values.items() if v and holds(genes.get(k), v)}
+    colour = model is not None and int(model.image_shape[0]) == 3
+    held = {k: float(v) for k, v in values.items() if v and holds(genes.get(k), v)
+            and (colour or not TRANSFORMS[k][2])}  # a hue or a brightness needs colour
     if not held or steps <= 0 or len(steered) == 0:
         return steered
     start = genes.apply(base, {k: v for k, v in values.items() if k not in held})
     strengths = {k: np.full(len(base), strength_at(genes.get(k), v)) for k, v in held.items()}
-    return _held(model, strengths, start, steered, labels, steps, check)
+    out = _held(model, strengths, start, steered, labels, steps, check)
+    if not np.isfinite(out).all():
+        raise UsageError("holding these genes sent the latents beyond any number (is the "
+                         "genes file damaged?)")
+    return out
 
 
 def _held(model, strengths: dict[str, np.ndarray], start: np.ndarray,  # noqa: ANN001
@@ -102,7 +115,6 @@ def _held(model, strengths: dict[str, np.ndarray], start: np.ndarray,  # noqa: A
 def _inverted(model, strengths: dict[str, np.ndarray], start: np.ndarray,  # noqa: ANN001
               steered: np.ndarray, labels, steps: int) -> np.ndarray:  # noqa: ANN001
     from genai_studio.core.genes.finding import free_coordinates
-    from genai_studio.core.genes.paired import TRANSFORMS, invert
 
     device = next(model.parameters()).device
     y = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.int64,
@@ -125,7 +137,6 @@ def strengths_for(name: str, images: np.ndarray, sigma: float) -> tuple[float, .
     measure of ``images`` (a model's samples, studio layout) by that many units (``sigma``
     each) on average; where it cannot reach one (a lighter ink has a ceiling, a stretch the
     image's edge), the strongest searched (``REACH`` times the largest it was found with)."""
-    from genai_studio.core.genes.paired import TRANSFORMS
     from genai_studio.core.models.base import from_studio_layout, to_studio_layout
 
     transform, tried, _colour = TRANSFORMS[name]
@@ -138,7 +149,7 @@ def strengths_for(name: str, images: np.ndarray, sigma: float) -> tuple[float, .
         after = measure(to_studio_layout(moved).numpy())[name]
         return float(np.mean(difference(name, after, before))) / sigma
 
-    far = REACH * max(abs(t) for t in tried)
+    far = min(REACH * max(abs(t) for t in tried), HOLD_LIMITS[name])
     if BY_NAME[name].circular:  # a turn past half the wheel is a turn the other way
         far = min(far, 179.0)
     way = 1.0 if change(max(tried)) >= 0 else -1.0  # which way of t raises the measure
@@ -157,7 +168,8 @@ def strengths_for(name: str, images: np.ndarray, sigma: float) -> tuple[float, .
 
 
 def with_hold(model, gene: Gene, images: np.ndarray, z: np.ndarray,  # noqa: ANN001
-              labels: np.ndarray | None, classify: Classify | None = None) -> Gene:
+              labels: np.ndarray | None, classify: Classify | None = None,
+              check: Check = lambda: None) -> Gene:
     """``gene`` held to its digit: its strengths found on the samples ``images`` (latents
     ``z``), then what it does held, measured on ``HELD_SAMPLES`` of them. The model's drawing
     lags behind the target or overshoots it (a GAN thickens less than a dilation does), so
@@ -171,16 +183,18 @@ def with_hold(model, gene: Gene, images: np.ndarray, z: np.ndarray,  # noqa: ANN
     z, base = z[rows], measure(sample_images)[gene.name]
     labels = None if labels is None else labels[rows]
     gene = replace(gene, strengths=strengths_for(gene.name, images, gene.sigma))
-    moved = _held_images(model, gene, z, labels)
+    moved = _held_images(model, gene, z, labels, check)
     held = _effect(gene, moved, base)
     boost = [min(MAX_BOOST, max(1.0 / MAX_BOOST, want / got)) if want * got > 0 else 1.0
              for want, got in zip(SETTINGS, held, strict=True)]
     if any(abs(b - 1.0) > 0.05 for b in boost):
-        s1, s2, s3, s4 = (s * b for s, b in zip(gene.strengths, boost, strict=True))
+        limit = HOLD_LIMITS[gene.name]
+        s1, s2, s3, s4 = (float(np.clip(s * b, -limit, limit))
+                          for s, b in zip(gene.strengths, boost, strict=True))
         # farther settings never ask for less (a boost at +-1 can pass the one at +-2)
         s2, s4 = (s2 if abs(s2) >= abs(s1) else s1), (s4 if abs(s4) >= abs(s3) else s3)
         gene = replace(gene, strengths=(s1, s2, s3, s4))
-        moved = _held_images(model, gene, z, labels)
+        moved = _held_images(model, gene, z, labels, check)
         held = _effect(gene, moved, base)
     keep = [held[0] >= MIN_HELD, held[2] <= -MIN_HELD]
     if classify is not None:
@@ -202,7 +216,7 @@ def with_hold(model, gene: Gene, images: np.ndarray, z: np.ndarray,  # noqa: ANN
 
 
 def _held_images(model, gene: Gene, z: np.ndarray, labels: np.ndarray | None,  # noqa: ANN001
-                 ) -> np.ndarray:
+                 check: Check) -> np.ndarray:
     """Latents ``z`` (n, D) moved by ``gene`` held at +1, +2, -1 and -2, decoded: (4, n, ...),
     the four settings held at once."""
     genes = GeneSet("0" * 64, z.shape[1], (gene,))
@@ -210,7 +224,7 @@ def _held_images(model, gene: Gene, z: np.ndarray, labels: np.ndarray | None,  #
     strengths = np.repeat([strength_at(gene, v) for v in SETTINGS], len(z))
     labels = None if labels is None else np.tile(np.asarray(labels), len(SETTINGS))
     moved = _held(model, {gene.name: strengths}, np.tile(z, (len(SETTINGS), 1)), steered,
-                  labels, HOLD_STEPS, lambda: None)
+                  labels, HOLD_STEPS, check)
     images = decode(model, moved, labels)
     return images.reshape(len(SETTINGS), len(z), *images.shape[1:])
 

@@ -16,6 +16,7 @@ model file: they are kept beside it (``core.store.sidecar``) and read back next 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,13 +49,13 @@ def _find(handle: ModelHandle, judge: Path | None, recompute: bool,
 
 
 def _steer_and_decode(handle: ModelHandle, steering: Steering | None, base: Any,
-                      labels: Any) -> tuple[Any, Any]:
+                      labels: Any, check: Callable[[], None]) -> tuple[Any, Any]:
     """On the jobs thread: (images, latents) of latents ``base`` moved by the genes, held to
     their digits (``core.genes.holding``)."""
     from genai_studio.core.latent.sampling import decode
 
     labels = labels if handle.conditional else None
-    latents = base if steering is None else steering.move(handle.model, base, labels)
+    latents = base if steering is None else steering.move(handle.model, base, labels, check)
     return decode(handle.model, latents, labels), latents
 
 
@@ -219,8 +220,8 @@ class GenesController(QObject):
         steering, base, values = s.genes.steering(), grid.base_latents(), s.genes.values
         self._steering, self._again = True, False
         self.studio.jobs.submit(Job(
-            "Could not steer the grid", lambda _ctx: _steer_and_decode(
-                handle, steering, base, grid.labels),
+            "Could not steer the grid", lambda ctx: _steer_and_decode(
+                handle, steering, base, grid.labels, ctx.check),
             done=lambda got: self._steered(grid, *got, base, steering, values),
             failed=lambda message: self._steer_failed(message),
             cancelled=lambda: self._steer_failed("")))

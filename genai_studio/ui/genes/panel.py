@@ -83,12 +83,13 @@ class GeneRow(QWidget):
         lines = [f"<b>{escaped(g.name)}</b>: one unit is {escaped(g.unit)}.",
                  f"How: {escaped(g.how)}."]
         if len(g.held) == 4:
+            step = "" if len(g.effect) < 2 else \
+                f": +1 → {g.effect[0]:+.2f}, +2 → {g.effect[1]:+.2f}"
             lines.append(f"Held to the digit: once the sliders are still, each digit on the "
                          f"grid is the model's nearest drawing of that digit with its "
                          f"{escaped(g.name)} changed, measured +1 → {g.held[0]:+.2f}, +2 → "
                          f"{g.held[1]:+.2f} units. While a slider moves, the pad follows "
-                         f"the step alone: +1 → {g.effect[0]:+.2f}, +2 → "
-                         f"{g.effect[1]:+.2f}.")
+                         f"the step alone{step}.")
         elif g.source == "measure" and len(g.effect) >= 2:
             lines.append(f"Measured on the model's samples: +1 → {g.effect[0]:+.2f}, "
                          f"+2 → {g.effect[1]:+.2f} units.")
