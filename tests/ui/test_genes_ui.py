@@ -69,6 +69,24 @@ def test_genes_panel_draws_a_slider_per_gene_and_writes_what_the_artist_moves(st
     assert removed == ["curly"]
 
 
+def test_a_held_genes_row_says_what_it_does_held_and_along_the_step(qtbot):
+    """Its tooltip gives both (and a file's gene with no step measured still shows a row)."""
+    from dataclasses import replace
+
+    from genai_studio.ui.genes.panel import GeneRow
+
+    slant = replace(_genes(8).get("slant"), strengths=(0.3, 0.6, -0.3, -0.6),
+                    held=(0.9, 1.9, -1.0, -2.1))
+    row = GeneRow(slant)
+    qtbot.addWidget(row)
+    tip = row.toolTip() or row.slider.toolTip()
+    assert "Held to the digit" in tip and "+2 → +1.90" in tip and "+2 → +1.60" in tip
+    assert "measured +0.90" in row.effect.text()
+    bare = GeneRow(replace(slant, effect=()))
+    qtbot.addWidget(bare)
+    assert "Held to the digit" in (bare.toolTip() or bare.slider.toolTip())
+
+
 def test_genes_panel_marks_tiles_and_asks_for_a_named_gene(state, handle, qtbot):
     from genai_studio.ui.genes.panel import GenesPanel
 
