@@ -198,21 +198,32 @@ def with_hold(model, gene: Gene, images: np.ndarray, z: np.ndarray,  # noqa: ANN
         held = _effect(gene, moved, base)
     keep = [held[0] >= MIN_HELD, held[2] <= -MIN_HELD]
     if classify is not None:
-        classes = classify(sample_images).argmax(axis=1)
-        genes = GeneSet("0" * 64, z.shape[1], (gene,))
-        for side, (index, value) in enumerate(((1, 2.0), (3, -2.0))):
-            stepped = decode(model, genes.apply(z, {gene.name: value}), labels)
-            kept = [float((classify(x).argmax(axis=1) == classes).mean())
-                    for x in (moved[index], stepped)]
-            keep[side] = keep[side] and kept[0] >= kept[1] - MARGIN
+        keep = [k and judged for k, judged in zip(keep, _judged_sides(
+            model, gene, z, labels, moved, classify(sample_images).argmax(axis=1), classify),
+            strict=True)]
     if not any(keep):
         return replace(gene, strengths=())
     strengths, effect = list(gene.strengths), list(held)
+    step = gene.effect if len(gene.effect) == 4 else held
     for side, kept in enumerate(keep):
         if not kept:  # moved along the step alone there, and measured so (``Gene.effect``)
             strengths[2 * side:2 * side + 2] = (0.0, 0.0)
-            effect[2 * side:2 * side + 2] = gene.effect[2 * side:2 * side + 2]
+            effect[2 * side:2 * side + 2] = step[2 * side:2 * side + 2]
     return replace(gene, strengths=tuple(strengths), held=tuple(effect))
+
+
+def _judged_sides(model, gene: Gene, z: np.ndarray, labels: np.ndarray | None,  # noqa: ANN001
+                  moved: np.ndarray, classes: np.ndarray, classify: Classify) -> list[bool]:
+    """For + and -: whether the held digits at +-2 (``moved``, from ``_held_images``) keep
+    their class at least as often as the step's own, less ``MARGIN``."""
+    genes = GeneSet("0" * 64, z.shape[1], (gene,))
+    out = []
+    for index, value in ((1, 2.0), (3, -2.0)):
+        stepped = decode(model, genes.apply(z, {gene.name: value}), labels)
+        held, step = (float((classify(x).argmax(axis=1) == classes).mean())
+                      for x in (moved[index], stepped))
+        out.append(held >= step - MARGIN)
+    return out
 
 
 def _held_images(model, gene: Gene, z: np.ndarray, labels: np.ndarray | None,  # noqa: ANN001
