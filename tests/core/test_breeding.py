@@ -149,7 +149,7 @@ def test_attributes_lists_genes_as_json_and_keeps_them_beside_the_model(capsys, 
 def test_sample_set_moves_every_sample_and_records_it(capsys, model_copy, tmp_path):
     from genai_studio.core.export.imagemeta import read_provenance
     from genai_studio.core.genes.genes import Steering
-    from genai_studio.core.genes.genes import from_json as genes_json
+    from genai_studio.core.genes.record import from_json as genes_json
     from genai_studio.core.store.checkpoints import load_model
 
     run_cli(capsys, "attributes", model_copy, "--threads", "1")

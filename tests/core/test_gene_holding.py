@@ -13,9 +13,10 @@ import torch
 from genai_studio.core.errors import ModelFileError
 from genai_studio.core.genes import holding
 from genai_studio.core.genes.finding import artist_gene, find_genes
-from genai_studio.core.genes.genes import HOLDABLE, Gene, GeneSet, Steering, from_json
+from genai_studio.core.genes.genes import HOLDABLE, Gene, GeneSet, Steering
 from genai_studio.core.genes.measures import measure
 from genai_studio.core.genes.paired import TRANSFORMS
+from genai_studio.core.genes.record import from_json
 from genai_studio.core.latent.sampling import decode, sample
 from tests.core.test_genes import LeanAndKind
 

@@ -11,7 +11,9 @@ import pytest
 
 from genai_studio.core.errors import ModelFileError, UsageError
 from genai_studio.core.genes import genes as genes_mod
-from genai_studio.core.genes.genes import Gene, GeneSet, Steering, from_json
+from genai_studio.core.genes import record
+from genai_studio.core.genes.genes import Gene, GeneSet, Steering
+from genai_studio.core.genes.record import from_json
 
 
 def _set(slope_scale: float = 0.1, dim: int = 3) -> GeneSet:
@@ -74,7 +76,7 @@ def test_a_slope_survives_the_sidecar_and_a_damaged_one_is_one_clear_error(monke
         damage(data["genes"][0])
         with pytest.raises(ModelFileError, match="slope|centre"):
             from_json(json.dumps(data))
-    monkeypatch.setattr(genes_mod, "MAX_SLOPE_DIM", 2)  # a slope is D x D: large D refused
+    monkeypatch.setattr(record, "MAX_SLOPE_DIM", 2)  # a slope is D x D: large D refused
     with pytest.raises(ModelFileError, match="slope"):
         from_json(json.dumps(good))
 

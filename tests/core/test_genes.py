@@ -13,10 +13,10 @@ import torch
 from torch import nn
 
 from genai_studio.core.errors import ModelFileError, UsageError
-from genai_studio.core.genes import genes as genes_mod
 from genai_studio.core.genes.finding import artist_gene, find_genes, free_coordinates
-from genai_studio.core.genes.genes import GeneSet, from_json, parse_setting
+from genai_studio.core.genes.genes import GeneSet, parse_setting
 from genai_studio.core.genes.measures import colour_measures, difference, measure
+from genai_studio.core.genes.record import MAX_JSON_BYTES, from_json
 from genai_studio.core.latent.sampling import decode, sample
 from genai_studio.core.models.base import Generator
 
@@ -234,7 +234,7 @@ def test_a_nan_or_huge_genes_file_is_refused_before_parsing():
     with pytest.raises(ModelFileError):
         from_json('{"format": "genai-studio.genes", "version": 1, "x": NaN}')
     with pytest.raises(ModelFileError, match="refused"):
-        from_json(" " * (genes_mod.MAX_JSON_BYTES + 1))
+        from_json(" " * (MAX_JSON_BYTES + 1))
 
 
 def test_the_sidecar_fits_its_model_by_sha_and_falls_back_to_the_cache(bars_genes, tmp_path,

@@ -5,7 +5,7 @@ was retrained under the same name) is stale and ignored. It travels with its mod
 library's import, export, rename and delete carry it (``core.store.library``). Where the
 model's folder cannot be written (the shipped models inside an installed app), the genes go
 to the user's cache folder under the model's hash instead, and are looked for there too.
-Reads are bounded and checked (``core.genes.genes.from_json``); writes are atomic.
+Reads are bounded and checked (``core.genes.record.from_json``); writes are atomic.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def cached(sha256: str) -> Path:
 def load_genes(model_path: Path, sha256: str):  # noqa: ANN201 - GeneSet | None
     """The model's genes, or None when no sidecar fits it. A damaged sidecar beside the model
     is a ModelFileError (the caller says so and finds the genes afresh)."""
-    from genai_studio.core.genes.genes import MAX_JSON_BYTES, from_json
+    from genai_studio.core.genes.record import MAX_JSON_BYTES, from_json
     from genai_studio.core.store.files import read_untrusted
 
     for path in (beside(model_path), cached(sha256)):
