@@ -82,9 +82,14 @@ def test_a_held_genes_row_says_what_it_does_held_and_along_the_step(qtbot):
     tip = row.toolTip() or row.slider.toolTip()
     assert "Held to the digit" in tip and "+2 → +1.90" in tip and "+2 → +1.60" in tip
     assert "measured +0.90" in row.effect.text()
+    assert "Below 0" not in tip and "cross-talk" in tip
     bare = GeneRow(replace(slant, effect=()))
     qtbot.addWidget(bare)
     assert "Held to the digit" in (bare.toolTip() or bare.slider.toolTip())
+    one_side = GeneRow(replace(slant, strengths=(0.3, 0.6, 0.0, 0.0)))
+    qtbot.addWidget(one_side)
+    assert "Below 0 it follows the step alone" in (one_side.toolTip()
+                                                    or one_side.slider.toolTip())
 
 
 def test_genes_panel_marks_tiles_and_asks_for_a_named_gene(state, handle, qtbot):

@@ -90,15 +90,19 @@ class GeneRow(QWidget):
                          f"{escaped(g.name)} changed, measured +1 → {g.held[0]:+.2f}, +2 → "
                          f"{g.held[1]:+.2f} units. While a slider moves, the pad follows "
                          f"the step alone{step}.")
-        elif g.source == "measure" and len(g.effect) >= 2:
-            lines.append(f"Measured on the model's samples: +1 → {g.effect[0]:+.2f}, "
-                         f"+2 → {g.effect[1]:+.2f} units.")
+            for words, side in (("Above", g.strengths[:2]), ("Below", g.strengths[2:])):
+                if not any(side):
+                    lines.append(f"{words} 0 it follows the step alone: held there, fewer "
+                                 "digits kept their class.")
+        if g.source == "measure" and len(g.effect) >= 2:
+            if len(g.held) != 4:
+                lines.append(f"Measured on the model's samples: +1 → {g.effect[0]:+.2f}, "
+                             f"+2 → {g.effect[1]:+.2f} units.")
             if g.cross:
                 talk = escaped(", ".join(f"{k} {v:+.2f}" for k, v in g.cross.items()))
                 lines.append(f"At +1 the others move (cross-talk, in their units): {talk}.")
-            lines.append("Found as z → z + v·g, g from a ridge regression of the measure on "
-                         "the latents, kept clear of the other genes' measures (a soft dual "
-                         "basis) and scaled to what it measured.")
+            lines.append("A setting v moves a latent z to z + v·g (along g's path where it "
+                         "has a slope), g scaled so that +1 measured one unit.")
         return "<br>".join(lines)
 
     def show_value(self, value: float) -> None:
