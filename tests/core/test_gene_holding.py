@@ -94,15 +94,20 @@ def test_sampling_with_genes_returns_the_held_latents(leaky):
     assert not np.allclose(drawn.latents, steering(drawn.base), atol=1e-3)
 
 
-def test_holding_works_inside_inference_mode_and_leaves_no_gradients(gan_file):
-    """The window decodes in inference mode with the same model on other threads."""
+def _held_slant(path, step: float):  # noqa: ANN001, ANN202
+    """(a model file's model, slant +1 on a made-up held gene of it)."""
     from genai_studio.core.store.checkpoints import load_model
 
-    model = load_model(gan_file).model.eval()
+    model = load_model(path).model.eval()
     dim = model.latent_dim
-    slant = Gene("slant", np.full(dim, 0.1, np.float32), "", "", sigma=10.0,
+    slant = Gene("slant", np.full(dim, step, np.float32), "", "", sigma=10.0,
                  strengths=(0.3, 0.6, -0.3, -0.6), held=(1.0, 2.0, -1.0, -2.0))
-    steering = Steering(GeneSet("0" * 64, dim, (slant,)), (("slant", 1.0),))
+    return model, Steering(GeneSet("0" * 64, dim, (slant,)), (("slant", 1.0),))
+
+
+def test_holding_works_inside_inference_mode_and_leaves_no_gradients(gan_file):
+    """The window decodes in inference mode with the same model on other threads."""
+    model, steering = _held_slant(gan_file, 0.1)
     z = sample(model, 4, seed=3).latents
     with torch.inference_mode():
         moved = steering.move(model, z)
@@ -186,13 +191,8 @@ def test_a_side_whose_held_digits_keep_their_class_less_often_than_the_steps_is_
 
 def test_a_conditional_model_is_held_with_its_labels_and_refused_without(cvae_file):
     from genai_studio.core.errors import UsageError
-    from genai_studio.core.store.checkpoints import load_model
 
-    model = load_model(cvae_file).model.eval()
-    dim = model.latent_dim
-    slant = Gene("slant", np.full(dim, 0.3, np.float32), "", "", sigma=10.0,
-                 strengths=(0.3, 0.6, -0.3, -0.6), held=(1.0, 2.0, -1.0, -2.0))
-    steering = Steering(GeneSet("0" * 64, dim, (slant,)), (("slant", 1.0),))
+    model, steering = _held_slant(cvae_file, 0.3)
     drawn = sample(model, 6, seed=2, label=7)
     assert np.isfinite(steering.move(model, drawn.latents, drawn.labels)).all()
     with pytest.raises(UsageError, match="labels"):
