@@ -80,7 +80,9 @@ def main(out: Path, model: Path) -> None:
     s.pad.point = (0.35, 0.4)
     s.genes.set_value("slant", 1.5)
     s.genes.set_value("thickness", 1.0)
-    wait_until(lambda: s.canvas.grid is not None and s.canvas.grid.genes, 30)
+    # the grid, held to its digits, has caught up with both sliders (not only the first)
+    wait_until(lambda: s.canvas.grid is not None and s.canvas.grid.genes == s.genes.values, 60)
+    _settle()
     _shoot(w, out / "genes.png")
 
     s.genes.values = ()

@@ -18,8 +18,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="List the model's genes (slant, stroke thickness, width, height, ink, "
         "roundness; hue, brightness and saturation for colour models; and any the artist "
         "named in the studio): each one's unit, how it was found and what it was measured to "
-        "do. Genes are found from the model's own samples the first time (under a "
-        "minute) and kept beside the model as NAME.genes.json.")
+        "do. Genes are found from the model's own samples the first time (a minute "
+        "or so) and kept beside the model as NAME.genes.json.")
     a.add_argument("model", type=Path, metavar="MODEL", help="a .safetensors model file")
     a.add_argument("--json", action="store_true", help="print one JSON object")
     a.add_argument("--recompute", action="store_true",

@@ -146,7 +146,7 @@ class GenesController(QObject):
             self.find()
 
     def find(self, recompute: bool = False) -> None:
-        """Read the model's genes from beside it, or find them (under a minute)."""
+        """Read the model's genes from beside it, or find them (a minute or so)."""
         g, handle = self.state.genes, self.state.session.model
         if handle is None or g.finding >= 0:
             return

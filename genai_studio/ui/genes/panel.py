@@ -184,8 +184,8 @@ class GenesPanel(QWidget):
                                          self._reset)
         enable(self.reset_button, self.state.genes, "can_reset")
         self.find_button = self._button(
-            "Find again", "Measure this model's samples and find its genes afresh (under "
-            "a minute); your own genes are kept", lambda: self.find_requested.emit(True))
+            "Find again", "Measure this model's samples and find its genes afresh (a minute "
+            "or so); your own genes are kept", lambda: self.find_requested.emit(True))
         enable(self.find_button, self.state.genes, "can_find")
         buttons.addWidget(self.reset_button)
         buttons.addWidget(self.find_button)
