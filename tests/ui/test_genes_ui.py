@@ -264,6 +264,22 @@ def test_a_held_gene_holds_the_grid_and_the_panel_shows_the_grids_own_tile(vae8_
     assert "measured +1.80" in panel.rows["slant"].effect.text()
 
 
+def test_a_tile_taken_while_genes_are_set_is_moved_by_them_once(vae8_window, qtbot):
+    """A morph end or a pad corner taken from a steered tile is the tile's own digit, which
+    the sliders then move, as they move everything shown; not moved a second time."""
+    w, s = vae8_window, vae8_window.state
+    s.genes.genes, s.genes.owner = _genes(8), s.session.model
+    s.genes.set_value("slant", 2.0)
+    qtbot.waitUntil(lambda: s.canvas.grid.genes == (("slant", 2.0),), timeout=20_000)
+    grid = s.canvas.grid
+    s.canvas.selected = 0
+    w.actions["morph_start"].trigger()
+    s.canvas.selected = 5
+    w.actions["morph_end"].trigger()
+    assert np.array_equal(s.morph.start.latent, grid.base[0])
+    assert np.allclose(s.morph.shown_ends(), grid.latents[[0, 5]], atol=1e-5)  # not slant +4
+
+
 def test_while_a_slider_moves_only_the_pad_and_the_tile_follow_then_the_grid_once(
         vae8_window, qtbot):
     """A drag's moves each decode the pad's point and the selected tile at once; the grid

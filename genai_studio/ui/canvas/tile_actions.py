@@ -60,7 +60,10 @@ class TileActions(QObject):
             self.state.morph.set_anchor(end, self._anchor(grid, index))
 
     def _anchor(self, grid: Grid, index: int) -> Anchor:
-        return Anchor(grid.latents[index].copy(), grid.label_at(index), f"tile {index + 1}")
+        """The tile as drawn before the genes moved it: the morph and the pad move their
+        anchors by the sliders themselves (the moved latent would be moved twice)."""
+        return Anchor(grid.base_latents()[index].copy(), grid.label_at(index),
+                      f"tile {index + 1}")
 
     def send_to_corner(self, corner: Corner, index: int | None = None) -> None:
         if index is not None:
