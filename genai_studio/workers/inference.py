@@ -122,11 +122,16 @@ class InferenceWorker(QObject):
 
     @Slot(object)
     def morph(self, request: MorphRequest) -> None:
+        from genai_studio.core.genes.holding import held_ends
         from genai_studio.core.latent.pad import morph_path
         from genai_studio.core.latent.sampling import decode
 
         try:
-            z = morph_path(request.start, request.end, request.frames)
+            start, end = request.start, request.end
+            if request.steer is not None:
+                start, end = held_ends(request.handle.model, request.steer, start, end,
+                                       request.label)
+            z = morph_path(start, end, request.frames)
             images = decode(request.handle.model, z, request.label)
         except Exception as exc:  # noqa: BLE001
             self._fail("Morph failed", exc)

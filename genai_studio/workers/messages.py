@@ -105,6 +105,7 @@ class MorphRequest:
     end: np.ndarray
     frames: int
     label: int | None
+    steer: Steering | None = None  # genes: both ends moved and held before the morph
 
 
 @dataclass(frozen=True)

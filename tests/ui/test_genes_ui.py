@@ -5,6 +5,8 @@ reopened brings its brood back."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -277,7 +279,10 @@ def test_a_tile_taken_while_genes_are_set_is_moved_by_them_once(vae8_window, qtb
     s.canvas.selected = 5
     w.actions["morph_end"].trigger()
     assert np.array_equal(s.morph.start.latent, grid.base[0])
-    assert np.allclose(s.morph.shown_ends(), grid.latents[[0, 5]], atol=1e-5)  # not slant +4
+    qtbot.waitUntil(lambda: s.morph.frames is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: np.allclose(s.morph.frames[0], grid.images[0], atol=1e-4)
+                    and np.allclose(s.morph.frames[-1], grid.images[5], atol=1e-4),
+                    timeout=10_000)  # the tiles as shown, not at slant +4
 
 
 def test_while_a_slider_moves_only_the_pad_and_the_tile_follow_then_the_grid_once(
@@ -422,23 +427,43 @@ def test_a_gene_named_after_the_model_is_scored_is_kept(vae8_window, qtbot):
 
 
 def test_a_morph_exported_while_genes_are_set_is_the_morph_shown(vae8_window, qtbot):
-    """The morph's ends are moved by the sliders on screen; its export used the ends as they
-    were, so the file was not what the artist saw. Both ends are exported as shown, and the
-    gene values go into the provenance."""
+    """The morph's ends are moved by the sliders and held to their digits where the strip
+    draws them (the inference thread) and where the export draws them (the jobs thread), so
+    the file is what the artist saw; the ends as set and the gene values go into the
+    provenance (reopened, the sliders move them again)."""
+    from dataclasses import replace
+
+    from genai_studio.core.export.jobs import ExportJob, _animation
     from genai_studio.core.export.options import ExportSource
+    from genai_studio.core.latent.sampling import decode
     from genai_studio.ui.takeout.controller import source_from_state
 
     w, s = vae8_window, vae8_window.state
-    s.genes.genes, s.genes.owner = _genes(8), s.session.model
+    genes = _genes(8)
+    held = replace(genes.get("slant"), strengths=(0.25, 0.5, -0.25, -0.5),
+                   held=(0.9, 1.8, -0.9, -1.8))
+    s.genes.genes = replace(genes, genes=(held, genes.get("thickness")))
+    s.genes.owner = s.session.model
     s.canvas.selected = 0
     w.actions["morph_start"].trigger()
     s.canvas.selected = 5
     w.actions["morph_end"].trigger()
     plain = source_from_state(s, ExportSource.MORPH)
-    assert plain.genes is None
+    assert plain.genes is None and plain.steer is None
+    qtbot.waitUntil(lambda: s.morph.frames is not None, timeout=10_000)
+    unmoved = s.morph.frames
     s.genes.set_value("slant", 2.0)
+    qtbot.waitUntil(lambda: s.morph.frames is not unmoved, timeout=20_000)
     steered = source_from_state(s, ExportSource.MORPH)
-    ends = np.stack([s.morph.start.latent, s.morph.end.latent])
-    assert np.allclose(steered.anchors, s.genes.steering()(ends), atol=1e-6)
-    assert not np.allclose(steered.anchors, plain.anchors)
-    assert steered.genes == {"slant": 2.0}
+    assert np.array_equal(steered.anchors, plain.anchors)  # the ends as set, recorded so
+    assert steered.genes == {"slant": 2.0} and steered.steer is not None
+    model = s.session.model.model
+    ends = steered.steer.move(model, steered.anchors)
+    assert np.allclose(s.morph.frames[0], decode(model, ends[:1])[0], atol=1e-4)  # held
+    assert np.allclose(s.morph.frames[-1], decode(model, ends[1:])[0], atol=1e-4)
+    assert not np.allclose(s.morph.frames[0], decode(model, steered.steer(steered.anchors[:1]))[0],
+                           atol=1e-3)  # not the step alone
+    frames, prov = _animation(ExportJob(steered, Path("m.gif"), "gif",
+                                        frames=len(s.morph.frames)), model)
+    assert np.allclose(frames[0], s.morph.frames[0], atol=1e-4)  # as the strip shows
+    assert prov.genes == {"slant": 2.0} and np.array_equal(prov.anchors, plain.anchors)

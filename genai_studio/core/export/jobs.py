@@ -56,6 +56,7 @@ class Source:
     batch_count: int = 0
     lineage: Any = None  # core.genes.breeding.Lineage: the grid is a brood of children
     genes: dict[str, float] | None = None  # gene values the latents were moved by
+    steer: Any = None  # core.genes.genes.Steering: a morph's anchors moved and held first
 
     def __post_init__(self) -> None:
         try:
@@ -105,8 +106,14 @@ def _animation(job: ExportJob, model: Any) -> tuple[np.ndarray, Provenance]:
     if s.kind == "morph":
         if s.anchors is None or len(s.anchors) < 2:
             raise UsageError("set both ends of the morph first")
-        latents = morph_latents(s.anchors, job.frames, t.playback, t.easing)
-        prov = _base(s, latent=latents, kind="morph", anchors=np.asarray(s.anchors))
+        anchors = np.asarray(s.anchors, np.float32)
+        drawn = anchors  # the ends as set are recorded (reopened, the genes move them again)
+        if s.steer is not None and len(anchors) == 2:  # moved and held, as the strip draws
+            from genai_studio.core.genes.holding import held_ends
+
+            drawn = np.stack(held_ends(model, s.steer, anchors[0], anchors[1], s.label))
+        latents = morph_latents(drawn, job.frames, t.playback, t.easing)
+        prov = _base(s, latent=latents, kind="morph", anchors=anchors)
     elif s.kind == "path":
         if s.path is None or len(s.path) < 2:
             raise UsageError("record a path on the pad first")

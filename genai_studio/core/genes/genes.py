@@ -241,13 +241,13 @@ class Steering:
     values: tuple[tuple[str, float], ...]
 
     def __call__(self, latents: np.ndarray) -> np.ndarray:
-        """Along the genes' path (live: the pad's preview, a morph's ends)."""
+        """Along the genes' path (live: the pad's preview, the selected tile)."""
         return self.genes.apply(latents, dict(self.values))
 
     def move(self, model, latents: np.ndarray, labels: Any = None,  # noqa: ANN001
              check: Callable[[], None] = lambda: None) -> np.ndarray:
         """Moved and held to their digits where a gene set holds (``core.genes.holding``:
-        torch, a few hundred ms for a grid; a grid, a new grid, the CLI); ``check`` raises
+        torch, a few hundred ms for a grid; a grid, a morph's ends, the CLI); ``check`` raises
         to cancel between chunks."""
         from genai_studio.core.genes.holding import hold
 

@@ -20,8 +20,9 @@ wheel, a lighter ink), the latents the sliders give are held to their digit:
 The latent moves only where the genes' path left the digit: a gene's step brings it near,
 the inversion brings it home. What a held gene does is measured with it (``Gene.held``, at
 +1, +2, -1 and -2, in its units), and it is what the panel shows. It takes a few hundred
-milliseconds for a grid, so the grid, new grids, exports of them and the CLI hold; the pad's
-preview and the morph follow the genes' path live, as a slider moves.
+milliseconds for a grid, so the grid, new grids, the morph's ends, exports of them and the
+CLI hold; the pad's preview and the selected tile follow the genes' path live, as a slider
+moves.
 """
 
 from __future__ import annotations
@@ -97,6 +98,16 @@ def hold(model, genes: GeneSet, values: dict[str, float], base: np.ndarray,  # n
         raise UsageError("holding these genes sent the latents beyond any number (is the "
                          "genes file damaged?)")
     return out
+
+
+def held_ends(model, steering, start: np.ndarray, end: np.ndarray,  # noqa: ANN001
+              label: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """A morph's two ends (D,) moved by ``steering`` (``genes.Steering``) and held, as the
+    grid's tiles are; ``label``: the one digit a conditional model draws the morph as."""
+    labels = None if not getattr(model, "conditional", False) or label is None \
+        else np.full(2, int(label))
+    moved = steering.move(model, np.stack([start, end]).astype(np.float32), labels)
+    return moved[0], moved[1]
 
 
 def _held(model, strengths: dict[str, np.ndarray], start: np.ndarray,  # noqa: ANN001

@@ -46,14 +46,13 @@ class MorphState(SubState):
         self.start = self.end = None
         self.frames = None
 
-    def shown_ends(self) -> np.ndarray:
-        """Both ends' latents (2, D) as the morph shows them: moved by the genes' sliders, if
-        any are set (the strip and its export alike). Both ends must be set."""
+    def ends(self) -> np.ndarray:
+        """Both ends' latents (2, D) as set: the strip and its export move them by the genes'
+        sliders, held, where they draw them (``core.genes.holding.held_ends``). Both ends
+        must be set."""
         import numpy as np
 
-        ends = np.stack([self.start.latent, self.end.latent])
-        steering = None if self.root is None else self.root.genes.steering()
-        return ends if steering is None else steering(ends)
+        return np.stack([self.start.latent, self.end.latent])
 
     def label(self) -> int | None:
         """A conditional model decodes a morph as one digit: the chosen one, else A's, else

@@ -327,9 +327,9 @@ class Studio(QObject):
                 or a.latent.shape[-1] != model.latent_dim:
             s.morph.frames = None
             return
-        start, end = s.morph.shown_ends()
         self.inference.request_morph.emit(MorphRequest(
-            model, start, end, s.morph.frame_count, s.morph.label()))
+            model, a.latent, b.latent, s.morph.frame_count, s.morph.label(),
+            s.genes.steering()))
 
     @gui_slot(object)
     def on_morphed(self, result: MorphResult) -> None:

@@ -62,9 +62,10 @@ def source_from_state(state: StudioState, kind: ExportSource) -> Source:
     if kind is ExportSource.MORPH:
         if s.morph.start is None or s.morph.end is None:
             raise UsageError("set both ends of the morph first (A and B)")
-        moved = s.genes.steering() is not None
-        return Source(kind, anchors=s.morph.shown_ends(), label=s.morph.label(),
-                      genes=dict(s.genes.values) if moved else None, **common)
+        steering = s.genes.steering()
+        return Source(kind, anchors=s.morph.ends(), label=s.morph.label(),
+                      genes=None if steering is None else dict(s.genes.values),
+                      steer=steering, **common)
     path = s.pad.path
     if path is None or path.handle is not model:
         raise UsageError("record a path on the pad first (Record, drag, Record again)")
