@@ -237,19 +237,25 @@ def test_sliders_steer_the_pad_the_morph_and_the_grid_and_undo_takes_them_back(v
     assert np.allclose(s.canvas.grid.latents, first.latents, atol=1e-5)
 
 
+def _set_held_genes(s) -> None:  # noqa: ANN001
+    """The window's model gets ``_genes(8)`` with slant held to the digit (strengths)."""
+    from dataclasses import replace
+
+    genes = _genes(8)
+    held = replace(genes.get("slant"), strengths=(0.25, 0.5, -0.25, -0.5),
+                   held=(0.9, 1.8, -0.9, -1.8))
+    s.genes.genes = replace(genes, genes=(held, genes.get("thickness")))
+    s.genes.owner = s.session.model
+
+
 def test_a_held_gene_holds_the_grid_and_the_panel_shows_the_grids_own_tile(vae8_window, qtbot):
     """A gene with a transformation (strengths): once still, the grid's latents are held to
     their digits (not the step alone), and the panel's steered tile is that grid tile."""
-    from dataclasses import replace
 
     from genai_studio.core.genes.genes import Steering
 
     w, s = vae8_window, vae8_window.state
-    genes = _genes(8)
-    slant = replace(genes.get("slant"), strengths=(0.25, 0.5, -0.25, -0.5),
-                    held=(0.9, 1.8, -0.9, -1.8))
-    s.genes.genes = replace(genes, genes=(slant, genes.get("thickness")))
-    s.genes.owner = s.session.model
+    _set_held_genes(s)
     w.docks["genes"].show()
     w.docks["genes"].raise_()
     first = s.canvas.grid
@@ -431,7 +437,6 @@ def test_a_morph_exported_while_genes_are_set_is_the_morph_shown(vae8_window, qt
     draws them (the inference thread) and where the export draws them (the jobs thread), so
     the file is what the artist saw; the ends as set and the gene values go into the
     provenance (reopened, the sliders move them again)."""
-    from dataclasses import replace
 
     from genai_studio.core.export.jobs import ExportJob, _animation
     from genai_studio.core.export.options import ExportSource
@@ -439,11 +444,7 @@ def test_a_morph_exported_while_genes_are_set_is_the_morph_shown(vae8_window, qt
     from genai_studio.ui.takeout.controller import source_from_state
 
     w, s = vae8_window, vae8_window.state
-    genes = _genes(8)
-    held = replace(genes.get("slant"), strengths=(0.25, 0.5, -0.25, -0.5),
-                   held=(0.9, 1.8, -0.9, -1.8))
-    s.genes.genes = replace(genes, genes=(held, genes.get("thickness")))
-    s.genes.owner = s.session.model
+    _set_held_genes(s)
     s.canvas.selected = 0
     w.actions["morph_start"].trigger()
     s.canvas.selected = 5
