@@ -77,7 +77,6 @@ def real_spread(data: Path | None) -> dict[str, float]:
 
 def evaluate(model, genes, classify, real: dict[str, float], n: int, seed: int) -> dict:  # noqa: ANN001
     from genai_studio.core.genes.genes import Steering
-    from genai_studio.core.genes.holding import holds
     from genai_studio.core.genes.measures import difference, measure
     from genai_studio.core.latent.sampling import decode, sample
 
@@ -112,14 +111,14 @@ def evaluate(model, genes, classify, real: dict[str, float], n: int, seed: int) 
         if classes is not None:  # the same length of step in a random direction
             row["random_step_kept"] = random_kept(model, base, classes, classify,
                                                   2.0 * gene.vector, seed)
-        if holds(gene):  # what the live preview shows, along the path alone
+        if gene.holds():  # what the live preview shows, along the path alone
             after, kept = at(gene, 2.0, path=True)
             change = difference(gene.name, after[gene.name], before[gene.name]).mean()
             row["+2 along the path"] = {
                 "units": round(float(change / gene.sigma), 3),
                 "real_sd": round(float(change / real[gene.name]), 3),
                 "kept": None if kept is None else round(kept, 3)}
-        row["held"] = holds(gene)
+        row["held"] = gene.holds()
         plus2 = row["+2"]
         row["goal_met"] = bool(plus2["real_sd"] >= GOAL_SHIFT and (
             plus2["kept"] is None or plus2["kept"] >= GOAL_KEPT))

@@ -38,7 +38,6 @@ def _seconds(fn) -> float:  # noqa: ANN001
 def run_model(path: Path, classify, rounds: int) -> dict:  # noqa: ANN001
     from genai_studio.core.genes.finding import find_genes
     from genai_studio.core.genes.genes import Steering
-    from genai_studio.core.genes.holding import holds
     from genai_studio.core.latent.sampling import decode, sample
     from genai_studio.core.store.checkpoints import load_model
 
@@ -59,7 +58,7 @@ def run_model(path: Path, classify, rounds: int) -> dict:  # noqa: ANN001
            "find_seconds_held": [round(s, 2) for s in find[True]],
            "find_ratio_of_medians": round(statistics.median(find[True])
                                           / statistics.median(find[False]), 2)}
-    if slant is None or not holds(slant):
+    if slant is None or not slant.holds():
         return {**out, "grid": "slant is not held on this model"}
     steering = Steering(genes, (("slant", 2.0),))
     step, held = [], []

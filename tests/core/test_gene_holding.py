@@ -40,7 +40,7 @@ def _blob(images: np.ndarray) -> np.ndarray:
 def test_holding_keeps_the_kind_of_digit_the_step_alone_changes(leaky):
     model, genes = leaky
     slant = genes.get("slant")
-    assert holding.holds(slant) and abs(slant.vector[1]) > 0.2 * abs(slant.vector[0])
+    assert slant.holds() and abs(slant.vector[1]) > 0.2 * abs(slant.vector[0])
     z = np.zeros((24, 4), np.float32)
     z[:, 0] = np.linspace(-1.0, 1.0, 24)
     z[:, 1] = -1.0  # a faint blob: the kind of digit that must stay
@@ -83,7 +83,7 @@ def test_genes_without_a_transformation_move_along_their_step_alone(leaky):
                                        np.random.default_rng(1).standard_normal((50, 4))))
     steering = Steering(mine, (("mine", 1.5),))
     assert np.array_equal(steering.move(model, z), steering(z))
-    assert not holding.holds(mine.get("mine"))
+    assert not mine.get("mine").holds()
 
 
 def test_sampling_with_genes_returns_the_held_latents(leaky):
@@ -181,7 +181,7 @@ def test_a_side_whose_held_digits_keep_their_class_less_often_than_the_steps_is_
     held = with_hold(model, slant, drawn.images, drawn.latents, None, judge)
     assert held.strengths[0] > 0 and held.strengths[2:] == (0.0, 0.0)
     assert held.held[2:] == slant.effect[2:]  # that side moves, and is measured, by its step
-    assert holding.holds(held, 1.0) and not holding.holds(held, -1.0)
+    assert held.holds(1.0) and not held.holds(-1.0)
     one = GeneSet("0" * 64, 4, (held,))
     assert np.array_equal(holding.hold(model, one, {"slant": -1.0}, z),
                           one.apply(z, {"slant": -1.0}))

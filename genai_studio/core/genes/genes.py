@@ -91,6 +91,15 @@ class Gene:
         """Whether latents follow it along a path (a slope, or the norm kept), not one step."""
         return self.slope is not None or self.keep_norm
 
+    def holds(self, value: float | None = None) -> bool:
+        """Whether latents moved by it (set to ``value``: on that side of 0) are held to their
+        digit (``core.genes.holding``); a side whose strengths are 0 is not."""
+        if len(self.strengths) != 4:
+            return False
+        side = self.strengths if value is None else \
+            self.strengths[:2] if value >= 0 else self.strengths[2:]
+        return any(side)
+
     def step_at(self, latents: np.ndarray) -> np.ndarray:
         """The step of one unit (n, D) at each latent (n, D)."""
         if self.slope is None:

@@ -36,7 +36,7 @@ import torch
 from genai_studio.core.errors import UsageError
 from genai_studio.core.genes.genes import HOLD_LIMITS, HOLDABLE, Gene, GeneSet
 from genai_studio.core.genes.measures import BY_NAME, difference, measure
-from genai_studio.core.genes.paired import TRANSFORMS, invert
+from genai_studio.core.genes.paired import TRANSFORMS, invert, paired_measures
 from genai_studio.core.latent.sampling import decode
 
 # Adam steps per hold and their rate: at slant +2 on 500 samples the GAN kept 84.6% with 30
@@ -55,16 +55,6 @@ MAX_BOOST = 2.0  # a strength is corrected at most this many times up or down, o
 
 Check = Callable[[], None]
 Classify = Callable[[np.ndarray], np.ndarray]  # images -> class probabilities (n, C)
-
-
-def holds(gene: Gene, value: float | None = None) -> bool:
-    """Whether latents moved by ``gene`` (set to ``value``: on that side of 0) are held to
-    their digit; a side whose strengths are 0 is not (``with_hold``)."""
-    if len(gene.strengths) != 4:
-        return False
-    side = gene.strengths if value is None else \
-        gene.strengths[:2] if value >= 0 else gene.strengths[2:]
-    return any(side)
 
 
 def strength_at(gene: Gene, value: float) -> float:
@@ -86,9 +76,9 @@ def hold(model, genes: GeneSet, values: dict[str, float], base: np.ndarray,  # n
         raise UsageError("this model draws the digit it is given: the digits' labels are "
                          "needed to hold its genes")
     steered = genes.apply(base, values)
-    colour = model is not None and int(model.image_shape[0]) == 3
-    held = {k: float(v) for k, v in values.items() if v and holds(genes.get(k), v)
-            and (colour or not TRANSFORMS[k][2])}  # a hue or a brightness needs colour
+    holdable = paired_measures(int(model.image_shape[0]) == 3)  # a hue needs colour images
+    held = {k: float(v) for k, v in values.items()
+            if v and k in holdable and genes.get(k).holds(v)}
     if not held or steps <= 0 or len(steered) == 0:
         return steered
     start = genes.apply(base, {k: v for k, v in values.items() if k not in held})

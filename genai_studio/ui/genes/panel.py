@@ -90,8 +90,8 @@ class GeneRow(QWidget):
                          f"{escaped(g.name)} changed, measured +1 → {g.held[0]:+.2f}, +2 → "
                          f"{g.held[1]:+.2f} units. While a slider moves, the pad follows "
                          f"the step alone{step}.")
-            for words, side in (("Above", g.strengths[:2]), ("Below", g.strengths[2:])):
-                if not any(side):
+            for words, side in (("Above", 1.0), ("Below", -1.0)):
+                if not g.holds(side):
                     lines.append(f"{words} 0 it follows the step alone: held there, fewer "
                                  "digits kept their class.")
         if g.source == "measure" and len(g.effect) >= 2:
